@@ -1,0 +1,2 @@
+/* PLACEHOLDER: not written yet */
+int main(void) { return 0; }

@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The SQLite store: the only code that talks SQL. Opening applies the
+ * numbered migrations in schema/ in order (PRAGMA user_version), in WAL
+ * mode so the daemon can write while the CLI reads. Writes are batched in a
+ * transaction that store_flush() commits; what was flushed survives a crash.
+ * Functions return 0 or a negative errno; store_error() then says why.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "notification.h"
+
+struct store;
+
+enum store_mode {
+	STORE_READ_ONLY,
+	STORE_READ_WRITE, /* creates the file and applies migrations */
+};
+
+int store_open(const char *path, enum store_mode mode, struct store **out, char *why, size_t why_len);
+void store_close(struct store *s); /* flushes */
+const char *store_error(const struct store *s);
+int store_flush(struct store *s);
+
+/* The sensor with this address, created if new; *sensor_id set. */
+int store_sensor(struct store *s, const char *addr, uint8_t addr_type, int64_t seen_us, int64_t *sensor_id);
+int store_sensor_set_convention(struct store *s, int64_t sensor_id, const char *convention);
+
+int store_run_begin(struct store *s, int64_t start_us, const char *source, int64_t *run_id);
+int store_run_set_capture(struct store *s, int64_t run_id, const char *capture_path);
+
+/* run_id 0: received outside a run. */
+int store_notification(struct store *s, int64_t run_id, int64_t sensor_id, const struct notification *n);
+
+/* One second of a run; NAN where the value is not known. */
+struct store_sample {
+	int64_t t_us; /* start of the second, UTC µs */
+	double speed_mps;
+	double cadence_spm;     /* steps per minute */
+	double stride_length_m; /* a full stride: two steps */
+	double distance_m;      /* from the start of the run */
+	double pressure_pa;
+	double temperature_c;
+	double elevation_m;     /* relative to the start of the run */
+	double heart_rate_bpm;
+};
+int store_sample(struct store *s, int64_t run_id, const struct store_sample *sample);
+
+int store_gap(struct store *s, int64_t run_id, int64_t sensor_id, int64_t start_us, int64_t end_us);
+
+/* A finished run; NAN where nothing measured it. */
+struct store_run {
+	int64_t id;
+	int64_t start_us;
+	int64_t end_us;
+	double duration_s;
+	double distance_m;
+	double elevation_gain_m;
+	double elevation_loss_m;
+	double speed_mps;        /* distance / duration */
+	double cadence_spm;
+	double stride_length_m;
+	double heart_rate_bpm;
+	double heart_rate_max_bpm;
+	int64_t notifications;
+	int64_t gaps;
+	double gap_s;
+	char end_reason[32];     /* "idle", "sensors gone", "shutdown", "end of replay" */
+	char source[64];         /* "replay FILE", "simulator", "ble" */
+	char capture_path[256];
+};
+int store_run_end(struct store *s, const struct store_run *run);
+
+/* Reading, for the CLI. Callbacks return 0 to go on, non-zero to stop
+ * (which is then returned). from_us/to_us bound start times, inclusive
+ * from, exclusive to; INT64_MIN/INT64_MAX for no bound. */
+typedef int (*store_run_fn)(void *user, const struct store_run *run);
+typedef int (*store_sample_fn)(void *user, int64_t run_id, const struct store_sample *sample);
+int store_get_run(struct store *s, int64_t run_id, struct store_run *out); /* -ENOENT if none */
+int store_foreach_run(struct store *s, int64_t from_us, int64_t to_us, store_run_fn fn, void *user);
+int store_foreach_sample(struct store *s, int64_t run_id /* 0: all runs */, int64_t from_us, int64_t to_us,
+			 store_sample_fn fn, void *user);

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* What every hamstride command shares: options, times, exit codes. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sysexits.h>
+
+#include "store.h"
+
+/* Exit codes: 0 success, 1 failure, EX_USAGE (64) for a bad command line,
+ * EX_DATAERR (65) for bad input data, EX_NOINPUT (66) for a missing file or
+ * run, EX_CANTCREAT (73) / EX_IOERR (74) for output that cannot be written. */
+
+struct cli_globals {
+	const char *db_path; /* resolved: --db, else paths_default_database() */
+	const char *program; /* "hamstride" */
+};
+
+struct cli_command {
+	const char *name;
+	const char *summary;
+	int (*run)(const struct cli_globals *g, int argc, char **argv); /* argv[0] is the command */
+};
+
+/* Prints "hamstride CMD: <message>" to stderr and returns EX_USAGE. */
+int cli_usage_error(const char *command, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Prints "hamstride: <message>" to stderr. */
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Opens the store, printing why on failure; returns 0 or an exit code. */
+int cli_open_store(const struct cli_globals *g, enum store_mode mode, struct store **out);
+
+/* Accepts 2026-11-21, 2026-11-21T07:30, 2026-11-21T07:30:15 and a trailing Z
+ * (all UTC). */
+bool cli_parse_time(const char *text, int64_t *us);
+/* 2026-11-21T07:30:15Z; buf needs 21 bytes. */
+const char *cli_format_time(int64_t us, char *buf, size_t size);
+/* h:mm:ss or m:ss; "-" for NAN. */
+const char *cli_format_duration(double seconds, char *buf, size_t size);
+/* Pace as min:ss per km; "-" for a speed that is NAN or ~0. */
+const char *cli_format_pace(double speed_mps, char *buf, size_t size);
+/* Whole number or strictly positive, for option values. */
+bool cli_parse_int64(const char *text, int64_t *out);
+bool cli_parse_double(const char *text, double *out);
+
+/* The commands, each in tools/cmd_NAME.c. */
+int cmd_sim(const struct cli_globals *g, int argc, char **argv);
+int cmd_replay(const struct cli_globals *g, int argc, char **argv);
+int cmd_runs(const struct cli_globals *g, int argc, char **argv);
+int cmd_run(const struct cli_globals *g, int argc, char **argv); /* run show ID */
+int cmd_report(const struct cli_globals *g, int argc, char **argv);
+int cmd_export(const struct cli_globals *g, int argc, char **argv);
