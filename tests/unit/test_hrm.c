@@ -1,1 +1,75 @@
-/* PLACEHOLDER */ int main(void) { return 77; }
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "hrm.h"
+
+static void test_uint8_with_contact_and_rr(void **state)
+{
+	(void)state;
+	/* flags 0x16: contact supported+detected, RR present; 142 bpm; RR 0.5 s, 0.25 s */
+	const uint8_t buf[] = { 0x16, 142, 0x00, 0x02, 0x00, 0x01 };
+	struct hrm_measurement m;
+	assert_true(hrm_parse_measurement(buf, sizeof(buf), &m));
+	assert_int_equal(m.heart_rate_bpm, 142);
+	assert_true(m.contact_supported);
+	assert_true(m.contact_detected);
+	assert_false(m.has_energy);
+	assert_int_equal(m.n_rr, 2);
+	assert_float_equal(m.rr_s[0], 0.5, 1e-12);
+	assert_float_equal(m.rr_s[1], 0.25, 1e-12);
+}
+
+static void test_uint16_with_energy(void **state)
+{
+	(void)state;
+	const uint8_t buf[] = { 0x09, 0x2c, 0x01, 0x10, 0x00, 0xff /* odd trailing byte */ };
+	struct hrm_measurement m;
+	assert_true(hrm_parse_measurement(buf, sizeof(buf), &m));
+	assert_int_equal(m.heart_rate_bpm, 300);
+	assert_true(m.has_energy);
+	assert_int_equal(m.energy_kj, 16);
+	assert_false(m.contact_supported);
+	assert_int_equal(m.n_rr, 0);
+}
+
+static void test_truncated_left_untouched(void **state)
+{
+	(void)state;
+	const uint8_t buf[] = { 0x09, 0x2c, 0x01, 0x10, 0x00 };
+	struct hrm_measurement m, before;
+	memset(&m, 0xa5, sizeof(m));
+	before = m;
+	for (size_t len = 0; len < sizeof(buf); len++) {
+		assert_false(hrm_parse_measurement(buf, len, &m));
+		assert_memory_equal(&m, &before, sizeof(m));
+	}
+}
+
+static void test_rr_capped(void **state)
+{
+	(void)state;
+	uint8_t buf[2 + 2 * (HRM_MAX_RR + 4)] = { 0x10, 60 };
+	for (size_t i = 2; i < sizeof(buf); i += 2)
+		buf[i + 1] = 0x04; /* 1 s */
+	struct hrm_measurement m;
+	assert_true(hrm_parse_measurement(buf, sizeof(buf), &m));
+	assert_int_equal(m.n_rr, HRM_MAX_RR);
+	assert_float_equal(m.rr_s[HRM_MAX_RR - 1], 1.0, 1e-12);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_uint8_with_contact_and_rr),
+		cmocka_unit_test(test_uint16_with_energy),
+		cmocka_unit_test(test_truncated_left_untouched),
+		cmocka_unit_test(test_rr_capped),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
