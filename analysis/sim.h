@@ -10,6 +10,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "notification.h"
@@ -29,26 +30,59 @@ struct sim_options {
 	double dropout_rate;         /* probability a notification is lost */
 };
 
+/* The accepted ranges; sim_run_block returns -EINVAL outside them. */
+#define SIM_RUN_MINUTES_MIN 1.0
+#define SIM_RUN_MINUTES_MAX 240.0
+#define SIM_WEEKS_MAX 52u
+#define SIM_RUNS_PER_WEEK_MAX 7u
+#define SIM_SCALE_ERROR_MAX 0.2  /* |footpod_scale_error| */
+#define SIM_DROPOUT_MAX 0.5
+#define SIM_START_US_MAX INT64_C(4102444800000000) /* 2100-01-01 */
+
+/* The simulated sensors' attribute value handles (fixed, like a real
+ * device's GATT database). */
+enum {
+	SIM_HANDLE_RSC_MEASUREMENT = 0x000E,
+	SIM_HANDLE_HEART_RATE_MEASUREMENT = 0x0010,
+	SIM_HANDLE_PRESSURE = 0x0012,
+	SIM_HANDLE_TEMPERATURE = 0x0016,
+};
+
+/* seed 1, one 60-minute run on 2026-11-02 at 07:00 UTC, barometer and heart
+ * rate, stride length and total distance sent, convention and pod error
+ * from the seed, 0.2% dropouts. */
 void sim_options_default(struct sim_options *o);
 
-/* What really happened in one simulated run. */
+/*
+ * What really happened in one simulated run.
+ *
+ * start_us and end_us are the host receive times of the first and last
+ * running foot-pod notifications that were emitted (dropouts included).
+ * Everything else describes the running period as generated, before
+ * dropouts: from the pod's first running sample to its last, in the pod's
+ * sample times. Dropouts at either end therefore make end_us - start_us a
+ * little shorter than duration_s; a lost burst at the very end by a few
+ * seconds at most.
+ */
 struct sim_run_truth {
 	unsigned index;          /* 1-based within the block */
-	int64_t start_us;        /* first running notification */
-	int64_t end_us;          /* last running notification */
-	double duration_s;
+	int64_t start_us;        /* first running notification emitted */
+	int64_t end_us;          /* last running notification emitted */
+	double duration_s;       /* last running sample - first, as generated */
+	double course_start_m;      /* distance along the course at the first sample */
 	double course_distance_m;   /* what the runner covered */
-	double footpod_distance_m;  /* what the pod measured (its scale error) */
-	double elevation_gain_m;    /* of the course */
+	double footpod_distance_m;  /* the pod's total distance field, last - first */
+	double elevation_gain_m;    /* of the course over the covered stretch */
 	double elevation_loss_m;
-	double mean_speed_mps;
-	double mean_cadence_spm;
-	double mean_stride_length_m; /* full stride */
-	double mean_heart_rate_bpm;  /* NAN without a strap */
+	double mean_speed_mps;      /* course_distance_m / duration_s */
+	double mean_cadence_spm;    /* steps / minutes */
+	double mean_stride_length_m; /* full stride: course_distance_m / strides */
+	double mean_heart_rate_bpm;  /* time average; NAN without a strap */
 	int cadence_convention;      /* what the pod sends */
 	double footpod_scale_error;
-	uint64_t notifications;      /* emitted (after dropouts) */
-	uint64_t dropped;
+	const char *plan;            /* "easy", "long", "tempo" or "intervals" */
+	uint64_t notifications;      /* emitted (after dropouts), all sensors */
+	uint64_t dropped;            /* lost, all sensors */
 	uint8_t footpod_addr[NOTIFICATION_ADDR_LEN];
 };
 
@@ -60,3 +94,9 @@ typedef int (*sim_truth_fn)(void *user, const struct sim_run_truth *truth);
  * then (per run, after its last notification) its truth. 0, a callback's
  * non-zero value, or -EINVAL for options out of range. truth may be NULL. */
 int sim_run_block(const struct sim_options *o, sim_emit_fn emit, sim_truth_fn truth, void *user);
+
+/* The elevation (m, relative to the course's start) of run run_index's
+ * course at each of n distances along it, for tests and plots. The course
+ * depends only on the seed and the run's index. 0 or -EINVAL. */
+int sim_course_elevation(const struct sim_options *o, unsigned run_index, const double *distance_m,
+			 double *elevation_m, size_t n);
