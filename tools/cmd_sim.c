@@ -1,1 +1,348 @@
-/* PLACEHOLDER: not written yet */
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* hamstride sim: write a simulated run or training block as a capture, and
+ * what really happened as an INI file, for testing without a radio. */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "capture.h"
+#include "cli.h"
+#include "rsc.h"
+#include "sim.h"
+
+#define MAX_SENSORS 8
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: hamstride sim [--seed N] [--minutes M | --weeks W [--runs-per-week N]]\n"
+		"                     [--start 2026-11-02T07:00Z] [--no-baro] [--no-hr]\n"
+		"                     [--convention steps|strides] [--pod-error PCT] [--dropout P]\n"
+		"                     --output FILE.btsnoop [--truth FILE.ini]\n\n"
+		"Writes the notifications a foot pod, a barometer and a heart-rate strap would\n"
+		"send during a simulated run (or a block of weeks of runs) as a btsnoop capture.\n"
+		"The same options give the same file, byte for byte.\n\n"
+		"  --seed N             random seed (default 1)\n"
+		"  --minutes M          length of a single run, %g-%g (default 60)\n"
+		"  --weeks W            a training block of W weeks (1-%u) instead\n"
+		"  --runs-per-week N    runs in each week of the block, 1-%u (default 4)\n"
+		"  --start TIME         the first run's start, UTC (default 2026-11-02T07:00Z)\n"
+		"  --no-baro            no barometer\n"
+		"  --no-hr              no heart-rate strap\n"
+		"  --convention C       the pod counts cadence in steps or strides (default: by seed)\n"
+		"  --pod-error PCT      the pod's scale error in percent, e.g. 3 or -2.5\n"
+		"                       (default: by seed, within +-4)\n"
+		"  --dropout P          probability a notification is lost, 0-%g (default 0.002)\n"
+		"  --output FILE        the capture to write\n"
+		"  --truth FILE         also write each run's truth as an INI file\n"
+		"  -h, --help           this help\n",
+		SIM_RUN_MINUTES_MIN, SIM_RUN_MINUTES_MAX, SIM_WEEKS_MAX, SIM_RUNS_PER_WEEK_MAX,
+		SIM_DROPOUT_MAX);
+}
+
+struct sim_args {
+	struct sim_options o;
+	const char *output, *truth;
+	bool minutes_given, runs_per_week_given;
+};
+
+static int parse_unsigned(const char *opt, const char *text, int64_t lo, int64_t hi, int64_t *out)
+{
+	if (!cli_parse_int64(text, out) || *out < lo || *out > hi)
+		return cli_usage_error("sim", "%s wants a whole number from %" PRId64 " to %" PRId64
+					      ", not '%s'", opt, lo, hi, text);
+	return 0;
+}
+
+static int parse_range(const char *opt, const char *text, double lo, double hi, double *out)
+{
+	if (!cli_parse_double(text, out) || !(*out >= lo && *out <= hi))
+		return cli_usage_error("sim", "%s wants a number from %g to %g, not '%s'", opt, lo,
+				       hi, text);
+	return 0;
+}
+
+static int parse_convention(const char *text, int *out)
+{
+	if (strcmp(text, "steps") == 0)
+		*out = RSC_CONVENTION_STEPS;
+	else if (strcmp(text, "strides") == 0)
+		*out = RSC_CONVENTION_STRIDES;
+	else
+		return cli_usage_error("sim", "--convention is 'steps' or 'strides', not '%s'", text);
+	return 0;
+}
+
+enum {
+	OPT_SEED = 256, OPT_MINUTES, OPT_WEEKS, OPT_RUNS_PER_WEEK, OPT_START, OPT_NO_BARO,
+	OPT_NO_HR, OPT_CONVENTION, OPT_POD_ERROR, OPT_DROPOUT, OPT_OUTPUT, OPT_TRUTH,
+};
+
+/* One option; 0, or an exit code. */
+static int parse_option(struct sim_args *a, int opt, const char *arg)
+{
+	int64_t n;
+	int rc = 0;
+
+	switch (opt) {
+	case OPT_SEED:
+		if (!(rc = parse_unsigned("--seed", arg, 0, INT64_MAX, &n)))
+			a->o.seed = (uint64_t)n;
+		return rc;
+	case OPT_MINUTES:
+		a->minutes_given = true;
+		return parse_range("--minutes", arg, SIM_RUN_MINUTES_MIN, SIM_RUN_MINUTES_MAX,
+				   &a->o.run_minutes);
+	case OPT_WEEKS:
+		if (!(rc = parse_unsigned("--weeks", arg, 1, SIM_WEEKS_MAX, &n)))
+			a->o.weeks = (unsigned)n;
+		return rc;
+	case OPT_RUNS_PER_WEEK:
+		a->runs_per_week_given = true;
+		if (!(rc = parse_unsigned("--runs-per-week", arg, 1, SIM_RUNS_PER_WEEK_MAX, &n)))
+			a->o.runs_per_week = (unsigned)n;
+		return rc;
+	case OPT_START:
+		if (!cli_parse_time(arg, &a->o.start_us) || a->o.start_us < 0 ||
+		    a->o.start_us >= SIM_START_US_MAX)
+			return cli_usage_error("sim", "--start wants a UTC time between 1970 and 2100 "
+						      "like 2026-11-02T07:00Z, not '%s'", arg);
+		return 0;
+	case OPT_NO_BARO:
+		a->o.barometer = false;
+		return 0;
+	case OPT_NO_HR:
+		a->o.heart_rate = false;
+		return 0;
+	case OPT_CONVENTION:
+		return parse_convention(arg, &a->o.cadence_convention);
+	case OPT_POD_ERROR:
+		if (!(rc = parse_range("--pod-error", arg, -100 * SIM_SCALE_ERROR_MAX,
+				       100 * SIM_SCALE_ERROR_MAX, &a->o.footpod_scale_error)))
+			a->o.footpod_scale_error /= 100;
+		return rc;
+	case OPT_DROPOUT:
+		return parse_range("--dropout", arg, 0, SIM_DROPOUT_MAX, &a->o.dropout_rate);
+	case OPT_OUTPUT:
+		a->output = arg;
+		return 0;
+	case OPT_TRUTH:
+		a->truth = arg;
+		return 0;
+	default:
+		usage(stderr);
+		return EX_USAGE;
+	}
+}
+
+/* 0 to go on, -1 after --help, or an exit code. */
+static int parse_args(struct sim_args *a, int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "seed", required_argument, NULL, OPT_SEED },
+		{ "minutes", required_argument, NULL, OPT_MINUTES },
+		{ "weeks", required_argument, NULL, OPT_WEEKS },
+		{ "runs-per-week", required_argument, NULL, OPT_RUNS_PER_WEEK },
+		{ "start", required_argument, NULL, OPT_START },
+		{ "no-baro", no_argument, NULL, OPT_NO_BARO },
+		{ "no-hr", no_argument, NULL, OPT_NO_HR },
+		{ "convention", required_argument, NULL, OPT_CONVENTION },
+		{ "pod-error", required_argument, NULL, OPT_POD_ERROR },
+		{ "dropout", required_argument, NULL, OPT_DROPOUT },
+		{ "output", required_argument, NULL, OPT_OUTPUT },
+		{ "truth", required_argument, NULL, OPT_TRUTH },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	int opt, rc;
+
+	memset(a, 0, sizeof(*a));
+	sim_options_default(&a->o);
+	while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+		if (opt == 'h') {
+			usage(stdout);
+			return -1;
+		}
+		if ((rc = parse_option(a, opt, optarg)))
+			return rc;
+	}
+	if (optind < argc)
+		return cli_usage_error("sim", "unexpected argument '%s'", argv[optind]);
+	if (!a->output)
+		return cli_usage_error("sim", "--output FILE.btsnoop is required");
+	if (a->minutes_given && a->o.weeks)
+		return cli_usage_error("sim", "--minutes is for a single run; a block of --weeks "
+					      "chooses its own lengths");
+	if (a->runs_per_week_given && !a->o.weeks)
+		return cli_usage_error("sim", "--runs-per-week needs --weeks");
+	return 0;
+}
+
+struct sim_output {
+	struct capture_writer *capture;
+	FILE *truth;
+	const char *truth_path;
+	uint8_t seen[MAX_SENSORS][NOTIFICATION_ADDR_LEN];
+	unsigned n_seen;
+	uint64_t notifications;
+};
+
+static const char *sensor_name(const struct notification *n)
+{
+	switch (gatt_uuid_to16(&n->uuid)) {
+	case UUID_RSC_MEASUREMENT:
+		return "simulated foot pod";
+	case UUID_HEART_RATE_MEASUREMENT:
+		return "simulated heart-rate strap";
+	case UUID_PRESSURE:
+	case UUID_TEMPERATURE:
+		return "simulated barometer";
+	default:
+		return "simulated sensor";
+	}
+}
+
+/* Names each sensor in the capture the first time it is heard. */
+static int name_sensor(struct sim_output *out, const struct notification *n)
+{
+	for (unsigned i = 0; i < out->n_seen; i++)
+		if (memcmp(out->seen[i], n->addr, NOTIFICATION_ADDR_LEN) == 0)
+			return 0;
+	if (out->n_seen == MAX_SENSORS)
+		return 0;
+	memcpy(out->seen[out->n_seen++], n->addr, NOTIFICATION_ADDR_LEN);
+	return capture_writer_sensor(out->capture, n->addr, n->addr_type, sensor_name(n),
+				     n->host_time_us);
+}
+
+static int write_notification(void *user, const struct notification *n)
+{
+	struct sim_output *out = user;
+	int rc = name_sensor(out, n);
+
+	if (rc == 0)
+		rc = capture_writer_notification(out->capture, n);
+	out->notifications++;
+	return rc < 0 ? rc : 0;
+}
+
+static void write_truth_section(FILE *f, const struct sim_run_truth *t)
+{
+	char when[32], addr[18];
+
+	fprintf(f, "\n[run %u]\n", t->index);
+	fprintf(f, "start_utc = %s\n", cli_format_time(t->start_us, when, sizeof(when)));
+	fprintf(f, "start_us = %" PRId64 "\nend_us = %" PRId64 "\n", t->start_us, t->end_us);
+	fprintf(f, "duration_s = %.3f\n", t->duration_s);
+	fprintf(f, "plan = %s\n", t->plan);
+	fprintf(f, "course_start_m = %.3f\n", t->course_start_m);
+	fprintf(f, "course_distance_m = %.3f\n", t->course_distance_m);
+	fprintf(f, "footpod_distance_m = %.1f\n", t->footpod_distance_m);
+	fprintf(f, "elevation_gain_m = %.3f\nelevation_loss_m = %.3f\n", t->elevation_gain_m,
+		t->elevation_loss_m);
+	fprintf(f, "mean_speed_mps = %.4f\n", t->mean_speed_mps);
+	fprintf(f, "mean_cadence_spm = %.3f\n", t->mean_cadence_spm);
+	fprintf(f, "mean_stride_length_m = %.4f\n", t->mean_stride_length_m);
+	if (isnan(t->mean_heart_rate_bpm))
+		fprintf(f, "mean_heart_rate_bpm = nan\n");
+	else
+		fprintf(f, "mean_heart_rate_bpm = %.2f\n", t->mean_heart_rate_bpm);
+	fprintf(f, "cadence_convention = %s\n", rsc_convention_name(t->cadence_convention));
+	fprintf(f, "footpod_scale_error = %.6f\n", t->footpod_scale_error);
+	fprintf(f, "footpod_address = %s\n", notification_addr_to_str(t->footpod_addr, addr, sizeof(addr)));
+	fprintf(f, "notifications = %" PRIu64 "\ndropped = %" PRIu64 "\n", t->notifications, t->dropped);
+}
+
+static int write_truth(void *user, const struct sim_run_truth *t)
+{
+	struct sim_output *out = user;
+	char when[32], duration[16], pace[16];
+
+	printf("run %u  %s  %-9s %s  %6.2f km  %s/km  +%.0f/-%.0f m  pod %+.1f%% %s  "
+	       "%" PRIu64 " notifications, %" PRIu64 " lost\n",
+	       t->index, cli_format_time(t->start_us, when, sizeof(when)), t->plan,
+	       cli_format_duration(t->duration_s, duration, sizeof(duration)),
+	       t->course_distance_m / 1000, cli_format_pace(t->mean_speed_mps, pace, sizeof(pace)),
+	       t->elevation_gain_m, t->elevation_loss_m, 100 * t->footpod_scale_error,
+	       rsc_convention_name(t->cadence_convention), t->notifications, t->dropped);
+	if (out->truth) {
+		write_truth_section(out->truth, t);
+		if (ferror(out->truth))
+			return -EIO;
+	}
+	return 0;
+}
+
+static void write_truth_header(FILE *f, const struct sim_args *a)
+{
+	char when[32];
+
+	fprintf(f, "# What really happened in the simulated runs of %s.\n", a->output);
+	fprintf(f, "# hamstride sim --seed %" PRIu64 ", first run %s\n", a->o.seed,
+		cli_format_time(a->o.start_us, when, sizeof(when)));
+}
+
+static int open_outputs(const struct sim_args *a, struct sim_output *out)
+{
+	char why[512];
+
+	memset(out, 0, sizeof(*out));
+	if (a->truth) {
+		out->truth = fopen(a->truth, "w");
+		if (!out->truth) {
+			cli_error("cannot write the truth file %s: %s", a->truth, strerror(errno));
+			return EX_CANTCREAT;
+		}
+		out->truth_path = a->truth;
+		write_truth_header(out->truth, a);
+	}
+	if (capture_writer_open(a->output, &out->capture, why, sizeof(why)) < 0) {
+		cli_error("%s", why);
+		if (out->truth)
+			fclose(out->truth);
+		return EX_CANTCREAT;
+	}
+	return 0;
+}
+
+/* Closes both files; an exit code if either could not be written. */
+static int close_outputs(struct sim_output *out, const struct sim_args *a, int sim_rc)
+{
+	int rc = sim_rc, close_rc = capture_writer_close(out->capture);
+
+	if (rc == 0 && close_rc < 0)
+		rc = close_rc;
+	if (rc < 0)
+		cli_error("could not write %s: %s", a->output, strerror(-rc));
+	if (out->truth && (fclose(out->truth) != 0) && rc == 0) {
+		cli_error("could not write the truth file %s: %s", a->truth, strerror(errno));
+		return EX_IOERR;
+	}
+	return rc < 0 ? EX_IOERR : 0;
+}
+
+int cmd_sim(const struct cli_globals *g, int argc, char **argv)
+{
+	struct sim_args a;
+	struct sim_output out;
+	int rc;
+
+	(void)g; /* no database: a capture is replayed into one later */
+	rc = parse_args(&a, argc, argv);
+	if (rc)
+		return rc < 0 ? 0 : rc;
+	if ((rc = open_outputs(&a, &out)))
+		return rc;
+	rc = sim_run_block(&a.o, write_notification, write_truth, &out);
+	if (rc == -EINVAL && out.notifications == 0) { /* options were checked above: a bug */
+		cli_error("the simulator refused its options");
+		capture_writer_close(out.capture);
+		if (out.truth)
+			fclose(out.truth);
+		return 1;
+	}
+	return close_outputs(&out, &a, rc);
+}
