@@ -1,0 +1,652 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "ins.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define GRAVITY_MPS2 9.80665
+#define NS 15          /* error states: δp, δv, δθ, δba, δbg */
+#define IP 0
+#define IV 3
+#define IT 6
+#define IBA 9
+#define IBG 12
+#define MAX_WINDOW 33
+#define INIT_STILL_S 1.0      /* a stance this long initialises at once */
+#define INIT_MIN_S 0.02
+#define GYRO_BIAS_STILL_S 0.5 /* standing this long gives a gyro bias estimate */
+#define STANCE_MERGE_S 0.06   /* detector flicker shorter than this is one stance */
+#define QUIET_INTERVAL_S 1.0  /* longer than any stride */
+#define QUIET_FACTOR 3.0
+#define CLIP_ACC_SD_MPS2 30.0 /* what a clipped impact sample may hide */
+
+struct ins {
+	struct ins_config cfg;
+	uint8_t foot;
+	unsigned half;                     /* detector window half-width, samples */
+	unsigned window;
+	struct imu_sample win[MAX_WINDOW]; /* delay line, ring */
+	unsigned win_next, win_len;
+
+	/* navigation state */
+	bool initialized;
+	double R[9];                       /* body to navigation */
+	double v[3], p[3], ba[3], bg[3];
+	double P[NS][NS];
+	double f_prev_n[3];
+	double w_prev[3];                  /* previous raw angular rate */
+	bool have_prev;
+	int64_t t_prev_us;
+	double yaw_keep;
+	bool bg_known;
+
+	/* initial alignment */
+	double init_acc[3], init_gyro[3];
+	unsigned init_n;
+	int64_t init_start_us;
+
+	/* stance tracking */
+	bool in_stance;
+	unsigned stance_n;
+	int64_t stance_start_us, stance_last_us;
+	double stance_pos[3];
+	bool have_prev_stance;
+	double prev_pos[3];
+	int64_t prev_start_us, prev_stance_us;
+	double swing_max_z, stride_max_z;
+	bool stride_valid, stride_gap;
+	double speed_recent_mps;
+	/* quietest detector statistic in the current and previous interval */
+	double tmin_cur, tmin_prev;
+	int64_t tmin_start_us;
+
+	struct ins_stats stats;
+};
+
+void ins_config_default(struct ins_config *cfg)
+{
+	*cfg = (struct ins_config){
+		.rate_hz = 400,
+		.acc_noise_mps2_rthz = 0.05,
+		.gyro_noise_radps_rthz = 1e-3,
+		.acc_bias_rw_mps2_rts = 1e-3,
+		.gyro_bias_rw_radps_rts = 1e-4,
+		.acc_bias_init_mps2 = 0.05,
+		.gyro_bias_init_radps = 0.01,
+		.zupt_sd_mps = 0.01,
+		.det_acc_sd_mps2 = 0.4,
+		.det_gyro_sd_radps = 0.1,
+		.det_threshold = 20,
+		.det_speed_ref_mps = 2.5,
+		.det_window_s = 0.0125,
+		.max_gap_s = 0.1,
+	};
+}
+
+/* ---- 3x3 helpers, row-major ---- */
+
+static void mat_vec(const double m[9], const double v[3], double out[3])
+{
+	for (int i = 0; i < 3; i++)
+		out[i] = m[3 * i] * v[0] + m[3 * i + 1] * v[1] + m[3 * i + 2] * v[2];
+}
+
+static void mat_mul(const double a[9], const double b[9], double out[9])
+{
+	for (int i = 0; i < 3; i++)
+		for (int j = 0; j < 3; j++)
+			out[3 * i + j] = a[3 * i] * b[j] + a[3 * i + 1] * b[3 + j] +
+					 a[3 * i + 2] * b[6 + j];
+}
+
+/* Rotation matrix of the rotation vector w (Rodrigues). */
+static void so3_exp(const double w[3], double r[9])
+{
+	double th2 = w[0] * w[0] + w[1] * w[1] + w[2] * w[2], a, b;
+	if (th2 < 1e-12) {
+		a = 1 - th2 / 6;
+		b = 0.5 - th2 / 24;
+	} else {
+		double th = sqrt(th2);
+		a = sin(th) / th;
+		b = (1 - cos(th)) / th2;
+	}
+	double x = w[0], y = w[1], z = w[2];
+	r[0] = 1 - b * (y * y + z * z);
+	r[1] = -a * z + b * x * y;
+	r[2] = a * y + b * x * z;
+	r[3] = a * z + b * x * y;
+	r[4] = 1 - b * (x * x + z * z);
+	r[5] = -a * x + b * y * z;
+	r[6] = -a * y + b * x * z;
+	r[7] = a * x + b * y * z;
+	r[8] = 1 - b * (x * x + y * y);
+}
+
+static void rot_rpy(double roll, double pitch, double yaw, double r[9])
+{
+	double cr = cos(roll), sr = sin(roll), cp = cos(pitch), sp = sin(pitch);
+	double cy = cos(yaw), sy = sin(yaw);
+	r[0] = cy * cp;
+	r[1] = cy * sp * sr - sy * cr;
+	r[2] = cy * sp * cr + sy * sr;
+	r[3] = sy * cp;
+	r[4] = sy * sp * sr + cy * cr;
+	r[5] = sy * sp * cr - cy * sr;
+	r[6] = -sp;
+	r[7] = cp * sr;
+	r[8] = cp * cr;
+}
+
+/* ---- life cycle ---- */
+
+static bool config_valid(const struct ins_config *c)
+{
+	return c->rate_hz >= 50 && c->rate_hz <= 4000 && c->zupt_sd_mps > 0 &&
+	       c->det_acc_sd_mps2 > 0 && c->det_gyro_sd_radps > 0 && c->det_threshold > 0 &&
+	       c->det_speed_ref_mps > 0 && c->det_window_s >= 0 && c->max_gap_s > 0;
+}
+
+struct ins *ins_new(const struct ins_config *cfg, uint8_t foot)
+{
+	if (!config_valid(cfg))
+		return NULL;
+	struct ins *ins = calloc(1, sizeof(*ins));
+	if (!ins) {
+		fprintf(stderr, "ins: out of memory\n");
+		abort();
+	}
+	ins->cfg = *cfg;
+	ins->foot = foot;
+	unsigned half = (unsigned)lround(0.5 * cfg->det_window_s * cfg->rate_hz);
+	ins->half = half < 1 ? 1 : half > (MAX_WINDOW - 1) / 2 ? (MAX_WINDOW - 1) / 2 : half;
+	ins->window = 2 * ins->half + 1;
+	ins->stride_valid = true;
+	ins->swing_max_z = -INFINITY;
+	ins->tmin_cur = INFINITY;
+	ins->tmin_prev = INFINITY;
+	return ins;
+}
+
+void ins_free(struct ins *ins)
+{
+	free(ins);
+}
+
+void ins_get_stats(const struct ins *ins, struct ins_stats *stats)
+{
+	*stats = ins->stats;
+}
+
+void ins_get_position(const struct ins *ins, double pos_m[3])
+{
+	memcpy(pos_m, ins->p, sizeof(ins->p));
+}
+
+bool ins_in_stance(const struct ins *ins)
+{
+	return ins->in_stance;
+}
+
+/* ---- detector ---- */
+
+static const struct imu_sample *win_at(const struct ins *ins, unsigned i)
+{
+	/* i = 0 is the oldest sample in the full window */
+	return &ins->win[(ins->win_next + MAX_WINDOW - ins->window + i) % MAX_WINDOW];
+}
+
+/* Tracks the quietest moment of the last one to two intervals: at a
+ * sprint the foot is never still, but its quietest moment each stride is
+ * still the stance. */
+static double quietest_recent(struct ins *ins, int64_t t_us, double stat)
+{
+	if (t_us - ins->tmin_start_us > (int64_t)(QUIET_INTERVAL_S * 1e6)) {
+		ins->tmin_prev = ins->tmin_cur;
+		ins->tmin_cur = INFINITY;
+		ins->tmin_start_us = t_us;
+	}
+	if (stat < ins->tmin_cur)
+		ins->tmin_cur = stat;
+	return fmin(ins->tmin_cur, ins->tmin_prev);
+}
+
+/* SHOE/GLRT statistic over the window; clipped samples veto a stance. */
+static bool detect_stance(struct ins *ins)
+{
+	double mean[3] = { 0, 0, 0 };
+	for (unsigned i = 0; i < ins->window; i++) {
+		const struct imu_sample *s = win_at(ins, i);
+		if (s->clipped)
+			return false;
+		for (int k = 0; k < 3; k++)
+			mean[k] += s->acc_mps2[k];
+	}
+	double norm = sqrt(mean[0] * mean[0] + mean[1] * mean[1] + mean[2] * mean[2]);
+	if (norm <= 0)
+		return false;
+	double inv_sa2 = 1 / (ins->cfg.det_acc_sd_mps2 * ins->cfg.det_acc_sd_mps2);
+	double inv_sg2 = 1 / (ins->cfg.det_gyro_sd_radps * ins->cfg.det_gyro_sd_radps);
+	double t = 0;
+	for (unsigned i = 0; i < ins->window; i++) {
+		const struct imu_sample *s = win_at(ins, i);
+		for (int k = 0; k < 3; k++) {
+			double da = s->acc_mps2[k] - GRAVITY_MPS2 * mean[k] / norm;
+			double w = s->gyro_radps[k] - ins->bg[k];
+			t += da * da * inv_sa2 + w * w * inv_sg2;
+		}
+	}
+	t /= ins->window;
+	/* Running stance is shorter and never quite still: the threshold
+	 * grows with the speed of the recent strides, and never stays below
+	 * a multiple of the recent quietest moment. */
+	double r = ins->speed_recent_mps / ins->cfg.det_speed_ref_mps;
+	double quiet = quietest_recent(ins, win_at(ins, ins->half)->t_us, t);
+	double gamma = fmax(ins->cfg.det_threshold * (1 + r * r), QUIET_FACTOR * quiet);
+	return t < gamma;
+}
+
+/* ---- filter ---- */
+
+static void filter_init_covariance(struct ins *ins)
+{
+	memset(ins->P, 0, sizeof(ins->P));
+	const double att_sd = 0.5 * M_PI / 180;
+	for (int i = 0; i < 3; i++) {
+		ins->P[IP + i][IP + i] = 1e-8;
+		ins->P[IV + i][IV + i] = 1e-4;
+		ins->P[IT + i][IT + i] = att_sd * att_sd;
+		ins->P[IBA + i][IBA + i] = ins->cfg.acc_bias_init_mps2 * ins->cfg.acc_bias_init_mps2;
+		ins->P[IBG + i][IBG + i] = ins->cfg.gyro_bias_init_radps * ins->cfg.gyro_bias_init_radps;
+	}
+}
+
+/* Levels the foot from the mean specific force of a stance. */
+static void align(struct ins *ins)
+{
+	double a[3], g[3];
+	for (int k = 0; k < 3; k++) {
+		a[k] = ins->init_acc[k] / ins->init_n;
+		g[k] = ins->init_gyro[k] / ins->init_n;
+	}
+	double roll = atan2(a[1], a[2]);
+	double pitch = atan2(-a[0], hypot(a[1], a[2]));
+	rot_rpy(roll, pitch, ins->yaw_keep, ins->R);
+	double still_s = (double)ins->init_n / ins->cfg.rate_hz;
+	if (!ins->bg_known && still_s >= GYRO_BIAS_STILL_S) {
+		memcpy(ins->bg, g, sizeof(g));
+		ins->bg_known = true;
+	}
+	memset(ins->v, 0, sizeof(ins->v));
+	memset(ins->ba, 0, sizeof(ins->ba));
+	filter_init_covariance(ins);
+	if (ins->bg_known)
+		for (int i = 0; i < 3; i++)
+			ins->P[IBG + i][IBG + i] *= 0.01;
+	ins->initialized = true;
+	ins->have_prev = false;
+}
+
+/* One strapdown step: rotation by the mean bias-corrected rate over the
+ * interval, then the trapezoid rule on the navigation-frame specific
+ * force; both second order, which matters at 100-200 Hz. */
+static void mechanise(struct ins *ins, const struct imu_sample *s, double dt, double f_n[3])
+{
+	double w[3], a[3], dr[9], rn[9];
+	for (int k = 0; k < 3; k++) {
+		w[k] = (0.5 * (s->gyro_radps[k] + ins->w_prev[k]) - ins->bg[k]) * dt;
+		a[k] = s->acc_mps2[k] - ins->ba[k];
+	}
+	so3_exp(w, dr);
+	mat_mul(ins->R, dr, rn);
+	memcpy(ins->R, rn, sizeof(rn));
+	mat_vec(ins->R, a, f_n);
+	double fa[3];
+	for (int k = 0; k < 3; k++)
+		fa[k] = ins->have_prev ? 0.5 * (f_n[k] + ins->f_prev_n[k]) : f_n[k];
+	fa[2] -= GRAVITY_MPS2;
+	for (int k = 0; k < 3; k++) {
+		double v_new = ins->v[k] + fa[k] * dt;
+		ins->p[k] += 0.5 * (ins->v[k] + v_new) * dt;
+		ins->v[k] = v_new;
+	}
+	memcpy(ins->f_prev_n, f_n, sizeof(ins->f_prev_n));
+}
+
+/*
+ * P ← F P Fᵀ + Q with F = I + dt·A, exploiting A's four non-zero blocks:
+ * δṗ = δv, δv̇ = -[f]×δθ - R δba, δθ̇ = -R δbg.
+ */
+static void propagate(struct ins *ins, const double f_n[3], double dt)
+{
+	double A[9] = { 0, dt * f_n[2], -dt * f_n[1], -dt * f_n[2], 0, dt * f_n[0],
+			dt * f_n[1], -dt * f_n[0], 0 }; /* -dt [f]× */
+	double B[9];
+	for (int i = 0; i < 9; i++)
+		B[i] = -dt * ins->R[i];
+	double (*P)[NS] = ins->P;
+	double M[9][NS];
+	for (int j = 0; j < NS; j++)
+		for (int i = 0; i < 3; i++) {
+			M[IP + i][j] = P[IP + i][j] + dt * P[IV + i][j];
+			double mv = P[IV + i][j], mt = P[IT + i][j];
+			for (int k = 0; k < 3; k++) {
+				mv += A[3 * i + k] * P[IT + k][j] + B[3 * i + k] * P[IBA + k][j];
+				mt += B[3 * i + k] * P[IBG + k][j];
+			}
+			M[IV + i][j] = mv;
+			M[IT + i][j] = mt;
+		}
+	for (int r = 0; r < NS; r++) {
+		const double *m = r < 9 ? M[r] : P[r];
+		double row[NS];
+		memcpy(row, m, sizeof(row));
+		for (int i = 0; i < 3; i++) {
+			double cp = row[IP + i] + dt * row[IV + i];
+			double cv = row[IV + i], ct = row[IT + i];
+			for (int k = 0; k < 3; k++) {
+				cv += row[IT + k] * A[3 * i + k] + row[IBA + k] * B[3 * i + k];
+				ct += row[IBG + k] * B[3 * i + k];
+			}
+			P[r][IP + i] = cp;
+			P[r][IV + i] = cv;
+			P[r][IT + i] = ct;
+		}
+		for (int j = 9; j < NS; j++)
+			P[r][j] = row[j];
+	}
+	const struct ins_config *c = &ins->cfg;
+	double qv = c->acc_noise_mps2_rthz * c->acc_noise_mps2_rthz * dt;
+	double qt = c->gyro_noise_radps_rthz * c->gyro_noise_radps_rthz * dt;
+	double qa = c->acc_bias_rw_mps2_rts * c->acc_bias_rw_mps2_rts * dt;
+	double qg = c->gyro_bias_rw_radps_rts * c->gyro_bias_rw_radps_rts * dt;
+	for (int i = 0; i < 3; i++) {
+		P[IV + i][IV + i] += qv;
+		P[IT + i][IT + i] += qt;
+		P[IBA + i][IBA + i] += qa;
+		P[IBG + i][IBG + i] += qg;
+	}
+}
+
+/*
+ * A clipped sample hides an unknown part of the impact, so the velocity
+ * picks up an error the model did not see coming. Saying so keeps the next
+ * zero-velocity update from blaming the whole swing for it and bending the
+ * stance position.
+ */
+static void inflate_clipped(struct ins *ins, double dt)
+{
+	double q = CLIP_ACC_SD_MPS2 * dt;
+	for (int i = 0; i < 3; i++)
+		ins->P[IV + i][IV + i] += q * q;
+}
+
+static bool inv3_sym(const double s[9], double out[9])
+{
+	double c0 = s[4] * s[8] - s[5] * s[7];
+	double c1 = s[5] * s[6] - s[3] * s[8];
+	double c2 = s[3] * s[7] - s[4] * s[6];
+	double det = s[0] * c0 + s[1] * c1 + s[2] * c2;
+	if (!(fabs(det) > 1e-300))
+		return false;
+	double id = 1 / det;
+	out[0] = c0 * id;
+	out[1] = (s[2] * s[7] - s[1] * s[8]) * id;
+	out[2] = (s[1] * s[5] - s[2] * s[4]) * id;
+	out[3] = c1 * id;
+	out[4] = (s[0] * s[8] - s[2] * s[6]) * id;
+	out[5] = (s[2] * s[3] - s[0] * s[5]) * id;
+	out[6] = c2 * id;
+	out[7] = (s[1] * s[6] - s[0] * s[7]) * id;
+	out[8] = (s[0] * s[4] - s[1] * s[3]) * id;
+	return true;
+}
+
+/* Zero-velocity pseudo-measurement, then feeds the error back. */
+static void zupt(struct ins *ins)
+{
+	double (*P)[NS] = ins->P;
+	double r = ins->cfg.zupt_sd_mps * ins->cfg.zupt_sd_mps, S[9], Si[9];
+	for (int i = 0; i < 3; i++)
+		for (int j = 0; j < 3; j++)
+			S[3 * i + j] = P[IV + i][IV + j] + (i == j ? r : 0);
+	if (!inv3_sym(S, Si))
+		return;
+	double K[NS][3], dx[NS], Pv[3][NS];
+	for (int i = 0; i < NS; i++) {
+		for (int j = 0; j < 3; j++)
+			K[i][j] = P[i][IV] * Si[j] + P[i][IV + 1] * Si[3 + j] + P[i][IV + 2] * Si[6 + j];
+		dx[i] = -(K[i][0] * ins->v[0] + K[i][1] * ins->v[1] + K[i][2] * ins->v[2]);
+	}
+	memcpy(Pv, &P[IV][0], sizeof(Pv));
+	for (int i = 0; i < NS; i++)
+		for (int j = i; j < NS; j++) {
+			double v = P[i][j] - (K[i][0] * Pv[0][j] + K[i][1] * Pv[1][j] +
+					      K[i][2] * Pv[2][j]);
+			P[i][j] = v;
+			P[j][i] = v;
+		}
+	double dr[9], rn[9];
+	so3_exp(&dx[IT], dr);
+	mat_mul(dr, ins->R, rn);
+	memcpy(ins->R, rn, sizeof(rn));
+	for (int k = 0; k < 3; k++) {
+		ins->p[k] += dx[IP + k];
+		ins->v[k] += dx[IV + k];
+		ins->ba[k] += dx[IBA + k];
+		ins->bg[k] += dx[IBG + k];
+	}
+	ins->stats.zupts++;
+}
+
+/* ---- strides ---- */
+
+static void close_stance(struct ins *ins, struct ins_stride *out, bool *emitted)
+{
+	int64_t stance_us = ins->stance_last_us - ins->stance_start_us +
+			    llround(1e6 / ins->cfg.rate_hz);
+	if (ins->stance_n < 2 || !ins->initialized)
+		return; /* a flicker, not a foot flat */
+	if (ins->have_prev_stance) {
+		struct ins_stride s = {
+			.foot = ins->foot,
+			.valid = ins->stride_valid,
+			.gap = ins->stride_gap,
+			.start_us = ins->prev_start_us,
+			.end_us = ins->stance_start_us,
+			.stance_us = ins->prev_stance_us,
+			.length_m = hypot(ins->stance_pos[0] - ins->prev_pos[0],
+					  ins->stance_pos[1] - ins->prev_pos[1]),
+			.height_change_m = ins->stance_pos[2] - ins->prev_pos[2],
+			.clearance_m = ins->stride_max_z - ins->prev_pos[2],
+		};
+		s.duration_us = s.end_us - s.start_us;
+		s.speed_mps = s.duration_us > 0 ? s.length_m / (s.duration_us * 1e-6) : 0;
+		memcpy(s.pos_m, ins->stance_pos, sizeof(s.pos_m));
+		*out = s;
+		*emitted = true;
+		ins->stats.strides++;
+		if (s.valid && s.speed_mps < 10)
+			ins->speed_recent_mps = s.speed_mps;
+	}
+	ins->have_prev_stance = true;
+	memcpy(ins->prev_pos, ins->stance_pos, sizeof(ins->prev_pos));
+	ins->prev_start_us = ins->stance_start_us;
+	ins->prev_stance_us = stance_us;
+	ins->stride_valid = true;
+	ins->stride_gap = false;
+}
+
+static void track_stance(struct ins *ins, int64_t t_us, bool stance, struct ins_stride *out,
+			 bool *emitted)
+{
+	if (stance) {
+		if (!ins->in_stance) {
+			ins->in_stance = true;
+			ins->stance_n = 0;
+			ins->stance_start_us = t_us;
+			ins->stride_max_z = ins->swing_max_z;
+			ins->swing_max_z = -INFINITY;
+		}
+		ins->stance_n++;
+		ins->stance_last_us = t_us;
+		memcpy(ins->stance_pos, ins->p, sizeof(ins->stance_pos));
+		return;
+	}
+	if (ins->initialized && ins->p[2] > ins->swing_max_z)
+		ins->swing_max_z = ins->p[2];
+	if (ins->in_stance && (t_us - ins->stance_last_us) * 1e-6 > STANCE_MERGE_S) {
+		ins->in_stance = false;
+		close_stance(ins, out, emitted);
+	}
+}
+
+/* A gap too long to integrate through: level again at the next stance,
+ * keeping heading, position and the gyro bias. */
+static void restart(struct ins *ins)
+{
+	ins->yaw_keep = atan2(ins->R[3], ins->R[0]);
+	ins->initialized = false;
+	ins->init_n = 0;
+	ins->stride_valid = false;
+	ins->have_prev = false;
+	ins->stats.restarts++;
+}
+
+static void accumulate_alignment(struct ins *ins, const struct imu_sample *s, bool stance)
+{
+	if (!stance || s->clipped) {
+		if (ins->init_n * 1.0 / ins->cfg.rate_hz >= INIT_MIN_S)
+			align(ins);
+		else
+			ins->init_n = 0;
+		return;
+	}
+	if (ins->init_n == 0) {
+		memset(ins->init_acc, 0, sizeof(ins->init_acc));
+		memset(ins->init_gyro, 0, sizeof(ins->init_gyro));
+		ins->init_start_us = s->t_us;
+	}
+	for (int k = 0; k < 3; k++) {
+		ins->init_acc[k] += s->acc_mps2[k];
+		ins->init_gyro[k] += s->gyro_radps[k];
+	}
+	ins->init_n++;
+	if (ins->init_n * 1.0 / ins->cfg.rate_hz >= INIT_STILL_S)
+		align(ins);
+}
+
+static void navigate(struct ins *ins, const struct imu_sample *s, bool stance)
+{
+	double dt = 0;
+	if (ins->have_prev) {
+		dt = (s->t_us - ins->t_prev_us) * 1e-6;
+		if (dt > ins->cfg.max_gap_s) {
+			restart(ins);
+			return;
+		}
+		if (dt > 1.5 / ins->cfg.rate_hz)
+			ins->stride_gap = true;
+	}
+	double f_n[3];
+	if (dt > 0) {
+		mechanise(ins, s, dt, f_n);
+		propagate(ins, f_n, dt);
+		if (s->clipped & (IMU_CLIP_ACC_X | IMU_CLIP_ACC_Y | IMU_CLIP_ACC_Z))
+			inflate_clipped(ins, dt);
+	} else {
+		double a[3];
+		for (int k = 0; k < 3; k++)
+			a[k] = s->acc_mps2[k] - ins->ba[k];
+		mat_vec(ins->R, a, ins->f_prev_n);
+	}
+	ins->have_prev = true;
+	ins->t_prev_us = s->t_us;
+	memcpy(ins->w_prev, s->gyro_radps, sizeof(ins->w_prev));
+	if (stance && !s->clipped)
+		zupt(ins);
+}
+
+static bool process(struct ins *ins, const struct imu_sample *s, bool stance, struct ins_stride *out)
+{
+	bool emitted = false;
+	if (ins->have_prev && s->t_us <= ins->t_prev_us)
+		return false; /* repeated or out of order: nothing to integrate */
+	if (!ins->initialized) {
+		accumulate_alignment(ins, s, stance);
+		if (ins->initialized) {
+			ins->have_prev = true;
+			ins->t_prev_us = s->t_us;
+			memcpy(ins->w_prev, s->gyro_radps, sizeof(ins->w_prev));
+		}
+	} else {
+		navigate(ins, s, stance);
+	}
+	if (s->clipped)
+		ins->stats.clipped_samples++;
+	if (stance)
+		ins->stats.stance_samples++;
+	track_stance(ins, s->t_us, stance, out, &emitted);
+	return emitted;
+}
+
+bool ins_push(struct ins *ins, const struct imu_sample *s, struct ins_stride *out)
+{
+	ins->stats.samples++;
+	ins->win[ins->win_next] = *s;
+	ins->win_next = (ins->win_next + 1) % MAX_WINDOW;
+	if (ins->win_len < ins->window) {
+		ins->win_len++;
+		if (ins->win_len < ins->window)
+			return false;
+	}
+	/* The decision belongs to the window's centre, half a window late. */
+	bool stance = detect_stance(ins);
+	return process(ins, win_at(ins, ins->half), stance, out);
+}
+
+/* ---- merging both feet ---- */
+
+void ins_merge_init(struct ins_merge *m)
+{
+	*m = (struct ins_merge){ .latest_us = { INT64_MIN, INT64_MIN } };
+}
+
+void ins_merge_push(struct ins_merge *m, int side, const struct ins_stride *s)
+{
+	side = side ? 1 : 0;
+	if (m->len[side] == INS_MERGE_QUEUE) {
+		m->head[side] = (m->head[side] + 1) % INS_MERGE_QUEUE;
+		m->len[side]--;
+		m->dropped++;
+	}
+	m->q[side][(m->head[side] + m->len[side]) % INS_MERGE_QUEUE] = *s;
+	m->len[side]++;
+	if (s->end_us > m->latest_us[side])
+		m->latest_us[side] = s->end_us;
+}
+
+bool ins_merge_pop(struct ins_merge *m, bool flush, struct ins_stride *out)
+{
+	int pick = -1;
+	for (int side = 0; side < 2; side++) {
+		if (m->len[side] == 0)
+			continue;
+		const struct ins_stride *s = &m->q[side][m->head[side]];
+		if (pick < 0 || s->end_us < m->q[pick][m->head[pick]].end_us)
+			pick = side;
+	}
+	if (pick < 0)
+		return false;
+	const struct ins_stride *s = &m->q[pick][m->head[pick]];
+	/* Wait until the other foot has reported past this stride's end, or
+	 * a stride of it ending earlier could still arrive. */
+	if (!flush && m->latest_us[!pick] < s->end_us)
+		return false;
+	*out = *s;
+	m->head[pick] = (m->head[pick] + 1) % INS_MERGE_QUEUE;
+	m->len[pick]--;
+	return true;
+}

@@ -1,0 +1,206 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The foot INS against the shoe-IMU simulator, on seeded runs with stated
+ * tolerances; every failure names its seed. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <math.h>
+#include <cmocka.h>
+
+#include "imu_sim.h"
+#include "ins.h"
+
+#define BUF 512
+#define MAX_STRIDES 512
+
+struct result {
+	unsigned matched, estimated, truths;
+	double bias_m, rms_m, dist_err, height_rms_m, speed_bias_mps;
+};
+
+/* Runs one foot for dur_s and matches each estimated stride to the true
+ * stride ending nearest to it (within a third of a stride). */
+static struct result run(struct imu_sim_config *c, double dur_s)
+{
+	struct imu_sim *sim = imu_sim_new(c);
+	struct ins_config ic;
+	ins_config_default(&ic);
+	ic.rate_hz = c->rate_hz;
+	struct ins *ins = ins_new(&ic, IMU_FOOT_LEFT);
+	assert_non_null(sim);
+	assert_non_null(ins);
+	static struct imu_sample s[BUF];
+	static struct imu_sim_stride tr[MAX_STRIDES];
+	static struct ins_stride es[MAX_STRIDES];
+	unsigned ntr = 0, nes = 0;
+	while (imu_sim_time_us(sim) < (int64_t)(dur_s * 1e6)) {
+		size_t n = imu_sim_generate(sim, s, BUF);
+		for (size_t i = 0; i < n; i++)
+			if (ins_push(ins, &s[i], &es[nes]) && nes < MAX_STRIDES - 1)
+				nes++;
+		while (ntr < MAX_STRIDES && imu_sim_pop_truth(sim, &tr[ntr]))
+			ntr++;
+	}
+	struct result r = { .estimated = nes, .truths = ntr };
+	double se = 0, se2 = 0, sh2 = 0, sl = 0, st = 0, sv = 0;
+	for (unsigned i = 0; i < nes; i++) {
+		unsigned best = 0;
+		int64_t bd = INT64_MAX;
+		for (unsigned j = 0; j < ntr; j++) {
+			int64_t d = llabs(tr[j].end_us - es[i].end_us);
+			if (d < bd) {
+				bd = d;
+				best = j;
+			}
+		}
+		if (ntr == 0 || bd > (tr[best].end_us - tr[best].start_us) / 3 ||
+		    tr[best].start_us == c->t0_us)
+			continue; /* the first stride starts from standing */
+		double e = es[i].length_m - tr[best].length_m;
+		double eh = es[i].height_change_m - tr[best].height_change_m;
+		se += e;
+		se2 += e * e;
+		sh2 += eh * eh;
+		sl += es[i].length_m;
+		st += tr[best].length_m;
+		sv += es[i].speed_mps - tr[best].speed_mps;
+		r.matched++;
+	}
+	if (r.matched) {
+		r.bias_m = se / r.matched;
+		r.rms_m = sqrt(se2 / r.matched);
+		r.height_rms_m = sqrt(sh2 / r.matched);
+		r.dist_err = (sl - st) / st;
+		r.speed_bias_mps = sv / r.matched;
+	}
+	ins_free(ins);
+	imu_sim_free(sim);
+	return r;
+}
+
+static void check(const struct imu_sim_config *c, const struct result *r, double bias_m,
+		  double rms_m, double dist, double height_m)
+{
+	bool ok = r->matched + 2 >= r->truths - 1 && fabs(r->bias_m) <= bias_m &&
+		  r->rms_m <= rms_m && fabs(r->dist_err) <= dist && r->height_rms_m <= height_m;
+	if (!ok)
+		fail_msg("seed %lu, %.1f m/s, grade %+.2f, %.0f Hz: matched %u/%u, bias %.4f m, "
+			 "rms %.4f m, distance %+.2f%%, height rms %.4f m",
+			 (unsigned long)c->seed, c->speed_mps, c->grade, c->rate_hz, r->matched,
+			 r->truths, r->bias_m, r->rms_m, 100 * r->dist_err, r->height_rms_m);
+}
+
+/* An error-free sensor (still quantised) integrates back to the truth. */
+static void test_ideal_sensor(void **state)
+{
+	(void)state;
+	struct imu_sim_config c;
+	imu_sim_config_default(&c);
+	c.feet = IMU_SIM_LEFT;
+	c.seed = 3;
+	c.acc_noise_ug_rthz = c.gyro_noise_mdps_rthz = c.acc_bias_mg = c.gyro_bias_dps = 0;
+	c.acc_bias_rw_ug_rts = c.gyro_bias_rw_mdps_rts = c.scale_sd = c.misalign_sd_rad = 0;
+	c.impact_scale = 0;
+	struct result r = run(&c, 40);
+	check(&c, &r, 0.002, 0.003, 0.001, 0.005);
+}
+
+/* Realistic calibrated MEMS at 400 Hz across speed and grade. */
+static void test_running_400hz(void **state)
+{
+	(void)state;
+	const double speeds[] = { 2.5, 3.5, 4.5 };
+	const double grades[] = { -0.08, 0.0, 0.08 };
+	for (int i = 0; i < 3; i++) {
+		struct imu_sim_config c;
+		imu_sim_config_default(&c);
+		c.feet = IMU_SIM_LEFT;
+		c.seed = 100 + (uint64_t)i;
+		c.speed_mps = speeds[i];
+		c.grade = grades[i];
+		struct result r = run(&c, 60);
+		check(&c, &r, 0.015, 0.03, 0.01, 0.06);
+	}
+}
+
+static void test_walking_200hz(void **state)
+{
+	(void)state;
+	struct imu_sim_config c;
+	imu_sim_config_default(&c);
+	c.feet = IMU_SIM_RIGHT;
+	c.seed = 77;
+	c.speed_mps = 1.4;
+	c.rate_hz = 200;
+	struct result r = run(&c, 60);
+	check(&c, &r, 0.01, 0.02, 0.01, 0.03);
+}
+
+/* Lost packets: strides go on; the navigation survives short gaps. */
+static void test_packet_loss(void **state)
+{
+	(void)state;
+	struct imu_sim_config c;
+	imu_sim_config_default(&c);
+	c.feet = IMU_SIM_LEFT;
+	c.seed = 5;
+	c.packet_loss = 0.01;
+	struct result r = run(&c, 60);
+	if (r.matched + 10 < r.truths)
+		fail_msg("seed %lu: only %u of %u strides with 1%% packet loss",
+			 (unsigned long)c.seed, r.matched, r.truths);
+	if (fabs(r.dist_err) > 0.03)
+		fail_msg("seed %lu: distance error %.2f%%", (unsigned long)c.seed,
+			 100 * r.dist_err);
+}
+
+static void test_merge(void **state)
+{
+	(void)state;
+	struct ins_merge m;
+	ins_merge_init(&m);
+	struct ins_stride s = { 0 }, out;
+	s.end_us = 100;
+	ins_merge_push(&m, 0, &s);
+	assert_false(ins_merge_pop(&m, false, &out)); /* right may still report earlier */
+	s.end_us = 50;
+	ins_merge_push(&m, 1, &s);
+	s.end_us = 150;
+	ins_merge_push(&m, 1, &s);
+	assert_true(ins_merge_pop(&m, false, &out));
+	assert_int_equal(out.end_us, 50);
+	assert_true(ins_merge_pop(&m, false, &out));
+	assert_int_equal(out.end_us, 100);
+	assert_false(ins_merge_pop(&m, false, &out));
+	assert_true(ins_merge_pop(&m, true, &out));
+	assert_int_equal(out.end_us, 150);
+	assert_false(ins_merge_pop(&m, true, &out));
+}
+
+static void test_rejects_bad_config(void **state)
+{
+	(void)state;
+	struct ins_config c;
+	ins_config_default(&c);
+	c.rate_hz = 0;
+	assert_null(ins_new(&c, 0));
+	ins_config_default(&c);
+	c.zupt_sd_mps = 0;
+	assert_null(ins_new(&c, 0));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_ideal_sensor),
+		cmocka_unit_test(test_running_400hz),
+		cmocka_unit_test(test_walking_200hz),
+		cmocka_unit_test(test_packet_loss),
+		cmocka_unit_test(test_merge),
+		cmocka_unit_test(test_rejects_bad_config),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
