@@ -19,9 +19,20 @@
 struct capture_reader;
 struct capture_writer;
 
+/* The reader's fixed tables (see capture.c for what happens beyond them):
+ * connections open at once, characteristics discovered per connection,
+ * and the longest value read or written (ATT never sends more than 512). */
+#define CAPTURE_MAX_CONNS 16
+#define CAPTURE_MAX_CHARS 64
+#define CAPTURE_VALUE_MAX 1017
+
 /* Negative errno on failure; *out is NULL then and why (if not NULL) holds
  * a sentence naming the file and the problem. */
 int capture_reader_open(const char *path, struct capture_reader **out, char *why, size_t why_len);
+/* The same on an open stream (a pipe, fmemopen), which the reader then owns
+ * and closes, also on failure; name is how messages call it. */
+int capture_reader_open_stream(FILE *f, const char *name, struct capture_reader **out, char *why,
+			       size_t why_len);
 
 /* Map a value handle to a UUID for every connection, overriding discovery;
  * for captures taken without the discovery (replay --map HANDLE=UUID). */
