@@ -1,9 +1,202 @@
-/* PLACEHOLDER */
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* What every hamstride command shares: messages, the store, times, numbers. */
 #include "cli.h"
-int cmd_sim(const struct cli_globals *g, int argc, char **argv) { (void)g; (void)argc; (void)argv; return 1; }
-int cmd_replay(const struct cli_globals *g, int argc, char **argv) { (void)g; (void)argc; (void)argv; return 1; }
-int cmd_runs(const struct cli_globals *g, int argc, char **argv) { (void)g; (void)argc; (void)argv; return 1; }
-int cmd_run(const struct cli_globals *g, int argc, char **argv) { (void)g; (void)argc; (void)argv; return 1; }
-int cmd_report(const struct cli_globals *g, int argc, char **argv) { (void)g; (void)argc; (void)argv; return 1; }
-int cmd_export(const struct cli_globals *g, int argc, char **argv) { (void)g; (void)argc; (void)argv; return 1; }
-void cli_error(const char *fmt, ...) { (void)fmt; }
+#include "cli_util.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+int cli_usage_error(const char *command, const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "hamstride %s: ", command);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, " (see 'hamstride %s --help')\n", command);
+	return EX_USAGE;
+}
+
+void cli_error(const char *fmt, ...)
+{
+	va_list ap;
+	fputs("hamstride: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int cli_open_store(const struct cli_globals *g, enum store_mode mode, struct store **out)
+{
+	char why[1024];
+	int err = store_open(g->db_path, mode, out, why, sizeof(why));
+	if (err == 0)
+		return 0;
+	cli_error("%s", why);
+	return err == -ENOENT ? EX_NOINPUT : 1;
+}
+
+/* Exactly n decimal digits at *p, advancing it. */
+static bool digits(const char **p, int n, int *value)
+{
+	*value = 0;
+	for (int i = 0; i < n; i++, (*p)++) {
+		if (**p < '0' || **p > '9')
+			return false;
+		*value = *value * 10 + (**p - '0');
+	}
+	return true;
+}
+
+/* ":" then two digits in [0, max], if the text goes on with ':'. */
+static bool optional_field(const char **p, int max, int *value)
+{
+	*value = 0;
+	if (**p != ':')
+		return true;
+	(*p)++;
+	return digits(p, 2, value) && *value <= max;
+}
+
+static bool leap(int year)
+{
+	return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+}
+
+static int days_in_month(int year, int month)
+{
+	static const int days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	return month == 2 && leap(year) ? 29 : days[month - 1];
+}
+
+bool cli_parse_time(const char *text, int64_t *us)
+{
+	const char *p = text;
+	int year, month, day, hour = 0, minute = 0, second = 0;
+	if (!digits(&p, 4, &year) || *p++ != '-' || !digits(&p, 2, &month) || *p++ != '-' ||
+	    !digits(&p, 2, &day))
+		return false;
+	if (year < 1970 || month < 1 || month > 12 || day < 1 || day > days_in_month(year, month))
+		return false;
+	if (*p == 'T' || *p == ' ') {
+		p++;
+		/* hh:mm is required after the T; :ss is optional. */
+		if (!digits(&p, 2, &hour) || hour > 23 || *p != ':' ||
+		    !optional_field(&p, 59, &minute) || !optional_field(&p, 59, &second))
+			return false;
+	}
+	if (*p == 'Z')
+		p++;
+	if (*p)
+		return false;
+	struct tm tm = { .tm_year = year - 1900, .tm_mon = month - 1, .tm_mday = day,
+			 .tm_hour = hour, .tm_min = minute, .tm_sec = second };
+	*us = (int64_t)timegm(&tm) * 1000000;
+	return true;
+}
+
+const char *cli_format_time(int64_t us, char *buf, size_t size)
+{
+	/* Floor, so times before 1970 do not round toward it. */
+	time_t seconds = (time_t)(us / 1000000 - (us % 1000000 < 0));
+	struct tm tm;
+	if (!gmtime_r(&seconds, &tm) || strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(buf, size, "-");
+	return buf;
+}
+
+const char *cli_format_duration(double seconds, char *buf, size_t size)
+{
+	if (!isfinite(seconds) || seconds < 0) {
+		snprintf(buf, size, "-");
+		return buf;
+	}
+	long long s = llround(seconds);
+	if (s >= 3600)
+		snprintf(buf, size, "%lld:%02lld:%02lld", s / 3600, s / 60 % 60, s % 60);
+	else
+		snprintf(buf, size, "%lld:%02lld", s / 60, s % 60);
+	return buf;
+}
+
+/* Slower than this is standing, not running: no meaningful pace. */
+#define CLI_MIN_SPEED_MPS 0.1
+
+const char *cli_format_pace(double speed_mps, char *buf, size_t size)
+{
+	if (!isfinite(speed_mps) || speed_mps < CLI_MIN_SPEED_MPS) {
+		snprintf(buf, size, "-");
+		return buf;
+	}
+	long long s = llround(1000.0 / speed_mps);
+	snprintf(buf, size, "%lld:%02lld", s / 60, s % 60);
+	return buf;
+}
+
+/* Whole numbers: digits only, 0 or more, no sign, no overflow. */
+bool cli_parse_int64(const char *text, int64_t *out)
+{
+	if (!text || *text < '0' || *text > '9')
+		return false;
+	char *end;
+	errno = 0;
+	long long v = strtoll(text, &end, 10);
+	if (errno || *end)
+		return false;
+	*out = v;
+	return true;
+}
+
+/* Any finite number (callers check their own range: some take negatives);
+ * no "nan", "inf" or trailing text. */
+bool cli_parse_double(const char *text, double *out)
+{
+	if (!text || !*text)
+		return false;
+	char *end;
+	errno = 0;
+	double v = strtod(text, &end);
+	if (errno == ERANGE || *end || !isfinite(v))
+		return false;
+	*out = v;
+	return true;
+}
+
+int cli_time_option(const char *command, const char *option, const char *text, int64_t *us)
+{
+	if (cli_parse_time(text, us))
+		return 0;
+	return cli_usage_error(command, "%s wants a UTC time like 2026-11-21 or 2026-11-21T07:30, "
+					"not '%s'",
+			       option, text);
+}
+
+int cli_bad_option(const char *command, int opt, char **argv)
+{
+	if (opt == ':')
+		return cli_usage_error(command, "%s needs a value", argv[optind - 1]);
+	return cli_usage_error(command, "unknown option '%s'", argv[optind - 1]);
+}
+
+const char *cli_format_number(double value, int decimals, char *buf, size_t size)
+{
+	if (isfinite(value))
+		snprintf(buf, size, "%.*f", decimals, value);
+	else
+		snprintf(buf, size, "-");
+	return buf;
+}
+
+/* Until tools/cmd_replay.c is written. */
+int cmd_replay(const struct cli_globals *g, int argc, char **argv)
+{
+	(void)g, (void)argc;
+	cli_error("%s: not written yet", argv[0]);
+	return 1;
+}

@@ -1,1 +1,236 @@
-/* PLACEHOLDER: not written yet */
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* hamstride export csv runs|samples: spreadsheet-safe CSV for a physiotherapist. */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "cli_util.h"
+#include "csv.h"
+
+static void usage(FILE *out)
+{
+	fprintf(out, "Usage: hamstride export csv runs|samples [--from TIME] [--to TIME] [--run ID]\n"
+		     "                                          [--output FILE]\n\n"
+		     "CSV (RFC 4180, UTF-8, UTC times) of the runs, or of their per-second samples.\n"
+		     "Unknown values are empty cells; text cells that a spreadsheet would run as a\n"
+		     "formula start with a single quote.\n\n"
+		     "  --from TIME     runs (or samples) from TIME on (UTC, 2026-11-21[T07:30[:15]])\n"
+		     "  --to TIME       before TIME\n"
+		     "  --run ID        only this run\n"
+		     "  --output FILE   write FILE instead of standard output\n"
+		     "  -h, --help      this help\n");
+}
+
+/* What a row writer returns when the output fails, to stop the store's
+ * scan; positive, so never mistaken for the store's negative errno. */
+#define OUTPUT_FAILED 1
+
+struct export_args {
+	bool samples; /* else runs */
+	int64_t from_us, to_us, run_id;
+	const char *output;
+};
+
+static double pace_s_per_km(double speed_mps)
+{
+	return isfinite(speed_mps) && speed_mps >= 0.1 ? 1000 / speed_mps : NAN;
+}
+
+static void csv_time(struct csv *c, int64_t us)
+{
+	char buf[32];
+	csv_text(c, us ? cli_format_time(us, buf, sizeof(buf)) : "");
+}
+
+static const char *const run_columns[] = {
+	"run_id", "start_utc", "end_utc", "duration_s", "distance_m", "elevation_gain_m",
+	"elevation_loss_m", "speed_mps", "pace_s_per_km", "cadence_spm", "stride_length_m",
+	"heart_rate_bpm", "heart_rate_max_bpm", "notifications", "gaps", "gap_s", "end_reason",
+	"source", "capture_path",
+};
+
+static int write_run(void *user, const struct store_run *r)
+{
+	struct csv *c = user;
+	csv_integer(c, r->id);
+	csv_time(c, r->start_us);
+	csv_time(c, r->end_us);
+	csv_number(c, r->duration_s, 1);
+	csv_number(c, r->distance_m, 1);
+	csv_number(c, r->elevation_gain_m, 1);
+	csv_number(c, r->elevation_loss_m, 1);
+	csv_number(c, r->speed_mps, 3);
+	csv_number(c, pace_s_per_km(r->speed_mps), 1);
+	csv_number(c, r->cadence_spm, 1);
+	csv_number(c, r->stride_length_m, 3);
+	csv_number(c, r->heart_rate_bpm, 0);
+	csv_number(c, r->heart_rate_max_bpm, 0);
+	csv_integer(c, r->notifications);
+	csv_integer(c, r->gaps);
+	csv_number(c, r->gap_s, 1);
+	csv_text(c, r->end_reason);
+	csv_text(c, r->source);
+	csv_text(c, r->capture_path);
+	csv_end_row(c);
+	return ferror(c->out) ? OUTPUT_FAILED : 0;
+}
+
+static const char *const sample_columns[] = {
+	"run_id", "time_utc", "speed_mps", "pace_s_per_km", "cadence_spm", "stride_length_m",
+	"distance_m", "elevation_m", "pressure_pa", "temperature_c", "heart_rate_bpm",
+};
+
+static int write_sample(void *user, int64_t run_id, const struct store_sample *x)
+{
+	struct csv *c = user;
+	csv_integer(c, run_id);
+	csv_time(c, x->t_us);
+	csv_number(c, x->speed_mps, 3);
+	csv_number(c, pace_s_per_km(x->speed_mps), 1);
+	csv_number(c, x->cadence_spm, 1);
+	csv_number(c, x->stride_length_m, 3);
+	csv_number(c, x->distance_m, 1);
+	csv_number(c, x->elevation_m, 2);
+	csv_number(c, x->pressure_pa, 1);
+	csv_number(c, x->temperature_c, 2);
+	csv_number(c, x->heart_rate_bpm, 0);
+	csv_end_row(c);
+	return ferror(c->out) ? OUTPUT_FAILED : 0;
+}
+
+/* Returns 0 to go on, -1 after --help, or an exit code. */
+static int parse_options(int argc, char **argv, struct export_args *a)
+{
+	static const struct option options[] = {
+		{ "from", required_argument, NULL, 'f' },
+		{ "to", required_argument, NULL, 't' },
+		{ "run", required_argument, NULL, 'r' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	int opt, rc;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":ho:", options, NULL)) != -1) {
+		if (opt == 'f' && (rc = cli_time_option("export", "--from", optarg, &a->from_us)))
+			return rc;
+		if (opt == 't' && (rc = cli_time_option("export", "--to", optarg, &a->to_us)))
+			return rc;
+		if (opt == 'r' && (!cli_parse_int64(optarg, &a->run_id) || a->run_id < 1))
+			return cli_usage_error("export", "--run wants a run ID (a whole number from "
+							 "'hamstride runs'), not '%s'",
+					       optarg);
+		if (opt == 'o')
+			a->output = optarg;
+		if (opt == 'h') {
+			usage(stdout);
+			return -1;
+		}
+		if (opt == '?' || opt == ':')
+			return cli_bad_option("export", opt, argv);
+	}
+	if (optind >= argc || strcmp(argv[optind], "csv") != 0)
+		return cli_usage_error("export", "expected the format 'csv'%s%s%s",
+				       optind < argc ? ", not '" : "", optind < argc ? argv[optind] : "",
+				       optind < argc ? "'" : "");
+	const char *what = optind + 1 < argc ? argv[optind + 1] : "";
+	if (strcmp(what, "runs") != 0 && strcmp(what, "samples") != 0)
+		return cli_usage_error("export", "csv wants 'runs' or 'samples', not '%s'", what);
+	a->samples = strcmp(what, "samples") == 0;
+	if (optind + 2 < argc)
+		return cli_usage_error("export", "unexpected argument '%s'", argv[optind + 2]);
+	return 0;
+}
+
+static int write_csv(struct store *s, const struct export_args *a, FILE *out)
+{
+	struct csv c;
+	csv_init(&c, out);
+	if (a->samples) {
+		csv_header(&c, sample_columns, sizeof(sample_columns) / sizeof(sample_columns[0]));
+		return store_foreach_sample(s, a->run_id, a->from_us, a->to_us, write_sample, &c);
+	}
+	csv_header(&c, run_columns, sizeof(run_columns) / sizeof(run_columns[0]));
+	if (a->run_id == 0)
+		return store_foreach_run(s, a->from_us, a->to_us, write_run, &c);
+	struct store_run run;
+	int err = store_get_run(s, a->run_id, &run);
+	if (err == 0 && run.start_us >= a->from_us && run.start_us < a->to_us)
+		err = write_run(&c, &run);
+	return err;
+}
+
+/* Writes into a temporary file beside FILE and renames it at the end, so a
+ * failed export never leaves half a file where a good one was. */
+static int export_to_file(struct store *s, const struct export_args *a)
+{
+	char tmp[4096];
+	if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", a->output) >= (int)sizeof(tmp)) {
+		cli_error("output file name %s is too long", a->output);
+		return EX_CANTCREAT;
+	}
+	int fd = mkstemp(tmp);
+	FILE *out = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (!out) {
+		cli_error("cannot create %s: %s", a->output, strerror(errno));
+		if (fd >= 0) {
+			close(fd);
+			unlink(tmp);
+		}
+		return EX_CANTCREAT;
+	}
+	fchmod(fd, 0644);
+	int err = write_csv(s, a, out);
+	int write_failed = ferror(out) | (fclose(out) != 0);
+	int rc = 0;
+	if (err == OUTPUT_FAILED || (err == 0 && write_failed)) {
+		cli_error("cannot write %s: %s", a->output, strerror(errno));
+		rc = EX_IOERR;
+	} else if (err < 0) {
+		rc = err == -ENOENT ? EX_NOINPUT : 1;
+		cli_error("%s", store_error(s));
+	} else if (rename(tmp, a->output) < 0) {
+		cli_error("cannot create %s: %s", a->output, strerror(errno));
+		rc = EX_CANTCREAT;
+	}
+	if (rc)
+		unlink(tmp);
+	return rc;
+}
+
+static int export_to_stdout(struct store *s, const struct export_args *a)
+{
+	int err = write_csv(s, a, stdout);
+	if (err == OUTPUT_FAILED || (err == 0 && fflush(stdout) != 0)) {
+		cli_error("cannot write the CSV: %s", strerror(errno));
+		return EX_IOERR;
+	}
+	if (err < 0)
+		cli_error("%s", store_error(s));
+	return err == -ENOENT ? EX_NOINPUT : err < 0 ? 1 : 0;
+}
+
+int cmd_export(const struct cli_globals *g, int argc, char **argv)
+{
+	struct export_args a = { .from_us = INT64_MIN, .to_us = INT64_MAX };
+	int rc = parse_options(argc, argv, &a);
+	if (rc)
+		return rc < 0 ? 0 : rc;
+	struct store *s;
+	if ((rc = cli_open_store(g, STORE_READ_ONLY, &s)))
+		return rc;
+	struct store_run run;
+	if (a.run_id && store_get_run(s, a.run_id, &run) == -ENOENT) {
+		cli_error("no run %lld in %s (see 'hamstride runs')", (long long)a.run_id, g->db_path);
+		store_close(s);
+		return EX_NOINPUT;
+	}
+	rc = a.output ? export_to_file(s, &a) : export_to_stdout(s, &a);
+	store_close(s);
+	return rc;
+}

@@ -1,1 +1,168 @@
-/* PLACEHOLDER: not written yet */
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* hamstride report: weekly training table and training-load warnings. */
+#include <getopt.h>
+#include <math.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "cli.h"
+#include "cli_util.h"
+#include "load.h"
+#include "report.h"
+
+#define REPORT_WEEKS_DEFAULT 8
+#define REPORT_WEEKS_MAX 520
+
+static void usage(FILE *out)
+{
+	fprintf(out, "Usage: hamstride report [--weeks N] [--to TIME]\n\n"
+		     "Weekly totals (ISO weeks, Monday to Sunday, UTC) and training-load\n"
+		     "warnings: runs longer than %d%% of the longest run of the previous 30 days.\n\n"
+		     "  --weeks N     how many weeks (default %d)\n"
+		     "  --to TIME     runs starting before TIME (UTC; default now); the last\n"
+		     "                week shown is the one holding TIME\n"
+		     "  -h, --help    this help\n",
+		LOAD_THRESHOLD_PCT, REPORT_WEEKS_DEFAULT);
+}
+
+struct run_array {
+	struct store_run *runs;
+	size_t count, capacity;
+};
+
+static int append_run(void *user, const struct store_run *run)
+{
+	struct run_array *a = user;
+	if (a->count == a->capacity) {
+		a->capacity = a->capacity ? a->capacity * 2 : 64;
+		a->runs = realloc(a->runs, a->capacity * sizeof(*a->runs));
+		if (!a->runs) {
+			cli_error("out of memory");
+			abort();
+		}
+	}
+	a->runs[a->count++] = *run;
+	return 0;
+}
+
+static void print_weeks(const struct report_week *weeks, size_t n)
+{
+	printf("%-8s  %4s  %8s  %8s  %7s  %7s  %6s\n", "week", "runs", "km", "time", "min/km",
+	       "cadence", "stride");
+	for (size_t i = 0; i < n; i++) {
+		const struct report_week *w = &weeks[i];
+		char label[16], km[16], time[16], pace[16], cadence[16], stride[16];
+		printf("%-8s  %4d  %8s  %8s  %7s  %7s  %6s\n",
+		       report_week_label(w->start_us, label, sizeof(label)), w->runs,
+		       cli_format_number(w->distance_m / 1000, 1, km, sizeof(km)),
+		       cli_format_duration(w->duration_s, time, sizeof(time)),
+		       cli_format_pace(w->speed_mps, pace, sizeof(pace)),
+		       cli_format_number(w->cadence_spm, 0, cadence, sizeof(cadence)),
+		       cli_format_number(w->stride_length_m, 2, stride, sizeof(stride)));
+	}
+}
+
+/* Warnings for the runs that start at or after from_us; the earlier runs
+ * in the array are there as the 30-day reference. */
+static void print_load_warnings(const struct run_array *a, int64_t from_us)
+{
+	struct load_run *runs = calloc(a->count ? a->count : 1, sizeof(*runs));
+	struct load_result *results = calloc(a->count ? a->count : 1, sizeof(*results));
+	if (!runs || !results) {
+		cli_error("out of memory");
+		abort();
+	}
+	for (size_t i = 0; i < a->count; i++)
+		runs[i] = (struct load_run){ a->runs[i].start_us, a->runs[i].distance_m };
+	load_assess(runs, a->count, results);
+	printf("\nLoad warnings:\n");
+	int shown = 0;
+	for (size_t i = 0; i < a->count; i++) {
+		if (!results[i].flagged || a->runs[i].start_us < from_us)
+			continue;
+		char date[32];
+		printf("  %.10s  run %lld  %.1f km, longest of the previous 30 days %.1f km: +%.0f%%\n",
+		       cli_format_time(a->runs[i].start_us, date, sizeof(date)),
+		       (long long)a->runs[i].id, a->runs[i].distance_m / 1000,
+		       results[i].reference_m / 1000, (results[i].ratio - 1) * 100);
+		shown++;
+	}
+	if (shown)
+		printf("  A sudden jump in long-run distance is associated with running injuries,\n"
+		       "  high hamstring tendinopathy among them: an association to discuss with a\n"
+		       "  physiotherapist, not a diagnosis.\n");
+	else
+		printf("  none\n");
+	free(runs);
+	free(results);
+}
+
+static int64_t now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static int parse_options(int argc, char **argv, int64_t *weeks, int64_t *to_us)
+{
+	static const struct option options[] = {
+		{ "weeks", required_argument, NULL, 'w' },
+		{ "to", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	int opt, rc;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
+		switch (opt) {
+		case 'w':
+			if (!cli_parse_int64(optarg, weeks) || *weeks < 1 || *weeks > REPORT_WEEKS_MAX)
+				return cli_usage_error("report", "--weeks wants a whole number from 1 to %d, "
+								 "not '%s'",
+						       REPORT_WEEKS_MAX, optarg);
+			break;
+		case 't':
+			if ((rc = cli_time_option("report", "--to", optarg, to_us)))
+				return rc;
+			break;
+		case 'h':
+			usage(stdout);
+			return -1;
+		default:
+			return cli_bad_option("report", opt, argv);
+		}
+	}
+	if (optind < argc)
+		return cli_usage_error("report", "unexpected argument '%s'", argv[optind]);
+	return 0;
+}
+
+int cmd_report(const struct cli_globals *g, int argc, char **argv)
+{
+	int64_t weeks = REPORT_WEEKS_DEFAULT, to_us = now_us();
+	int rc = parse_options(argc, argv, &weeks, &to_us);
+	if (rc)
+		return rc < 0 ? 0 : rc;
+	struct report_week table[REPORT_WEEKS_MAX];
+	report_weeks_init(table, (size_t)weeks, report_week_start(to_us - 1));
+	int64_t from_us = table[0].start_us;
+
+	struct store *s;
+	if ((rc = cli_open_store(g, STORE_READ_ONLY, &s)))
+		return rc;
+	struct run_array runs = { 0 };
+	int err = store_foreach_run(s, from_us - LOAD_WINDOW_US, to_us, append_run, &runs);
+	if (err < 0)
+		cli_error("%s", store_error(s));
+	store_close(s);
+	if (err == 0) {
+		for (size_t i = 0; i < runs.count; i++)
+			report_weeks_add(table, (size_t)weeks, &runs.runs[i]);
+		report_weeks_finish(table, (size_t)weeks);
+		print_weeks(table, (size_t)weeks);
+		print_load_warnings(&runs, from_us);
+	}
+	free(runs.runs);
+	return err < 0 ? 1 : 0;
+}

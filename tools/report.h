@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Weekly totals for 'hamstride report': ISO weeks, Monday 00:00 UTC. Pure. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store.h"
+
+#define REPORT_WEEK_US (7LL * 24 * 3600 * 1000000)
+
+struct report_week {
+	int64_t start_us; /* Monday 00:00 UTC */
+	int runs;
+	double distance_m;      /* sum over runs that measured it */
+	double duration_s;      /* sum over runs that measured it */
+	double speed_mps;       /* over runs with both distance and duration; NAN if none */
+	double cadence_spm;     /* duration-weighted mean; NAN if none measured */
+	double stride_length_m; /* duration-weighted mean; NAN if none measured */
+	/* Running sums behind the means, until report_weeks_finish(). */
+	double paced_m, paced_s, cadence_sum, cadence_s, stride_sum, stride_s;
+};
+
+/* Monday 00:00 UTC of the ISO week holding t_us. */
+int64_t report_week_start(int64_t t_us);
+/* "2026-W47" (ISO week-numbering year); buf needs 9 bytes. */
+const char *report_week_label(int64_t week_start_us, char *buf, size_t size);
+
+/* n weeks ending with the one that starts at last_start_us. */
+void report_weeks_init(struct report_week *weeks, size_t n, int64_t last_start_us);
+/* Counts the run in its week; false if it starts outside them. */
+bool report_weeks_add(struct report_week *weeks, size_t n, const struct store_run *run);
+void report_weeks_finish(struct report_week *weeks, size_t n);
