@@ -1,1 +1,580 @@
-/* PLACEHOLDER: not written yet */
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "ingest.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "baro.h"
+#include "capture.h"
+#include "ess.h"
+#include "hrm.h"
+#include "log.h"
+#include "paths.h"
+#include "rsc.h"
+
+#define US_PER_S INT64_C(1000000)
+/* Climb on a 10-s average with a 1-m threshold: below the noise of a
+ * consumer barometer, above what it adds up to on the flat. */
+#define CLIMB_WINDOW_S 10
+#define CLIMB_HYSTERESIS_M 1.0
+/* Beyond this a pod's distance counter was reset, not run. */
+#define MAX_DISTANCE_STEP_M 100.0
+/* Log the first few bad packets of a sensor, then one in this many. */
+#define LOG_EVERY 1000
+#define LOG_FIRST 3
+
+struct sensor_state {
+	bool used;
+	uint8_t addr[NOTIFICATION_ADDR_LEN];
+	char addr_str[18];
+	int64_t sensor_id;
+	struct rsc_cadence cadence;
+	enum rsc_convention convention_stored;
+	uint64_t malformed;
+	uint64_t unknown;
+};
+
+/* What one second of the run has received so far. */
+struct second_acc {
+	int64_t second;
+	bool open;
+	double speed_sum, cadence_sum, stride_sum, pressure_sum, temperature_sum, hr_sum;
+	unsigned speed_n, cadence_n, stride_n, pressure_n, temperature_n, hr_n;
+};
+
+struct run_acc {
+	int64_t id;
+	int64_t start_us;
+	int primary_pod; /* the sensor whose distance counts, -1 until one runs */
+	double distance_m;
+	bool have_total;
+	double last_total_m;
+	int64_t last_speed_us;
+	double last_speed_mps;
+	bool have_reference;
+	double reference_pa;
+	struct baro_climb climb;
+	double cadence_sum, stride_sum, hr_sum, hr_max;
+	unsigned cadence_n, stride_n, hr_n;
+	int64_t notifications;
+	int64_t gaps;
+	double gap_s;
+	struct capture_writer *capture;
+	char capture_path[256];
+	struct second_acc second;
+};
+
+struct ingest {
+	struct store *store;
+	struct ingest_config config;
+	char capture_dir[200];
+	char source[64];
+	struct session session;
+	struct sensor_state sensors[SESSION_MAX_SENSORS];
+	bool in_run;
+	struct run_acc run;
+	int64_t last_run_id;
+	struct ingest_stats stats;
+};
+
+void ingest_config_default(struct ingest_config *c)
+{
+	*c = (struct ingest_config){ .start_speed_mps = 1.8, .source = "unknown" };
+	session_config_default(&c->session);
+}
+
+/* Keeps private copies of the strings so a re-read config can be freed. */
+void ingest_set_config(struct ingest *in, const struct ingest_config *config)
+{
+	in->config = *config;
+	snprintf(in->capture_dir, sizeof(in->capture_dir), "%s",
+		 config->capture_dir ? config->capture_dir : "");
+	snprintf(in->source, sizeof(in->source), "%s", config->source ? config->source : "unknown");
+	in->config.capture_dir = in->capture_dir;
+	in->config.source = in->source;
+	session_set_config(&in->session, &config->session);
+}
+
+struct ingest *ingest_new(struct store *store, const struct ingest_config *config)
+{
+	struct ingest *in = calloc(1, sizeof(*in));
+	if (!in) {
+		fprintf(stderr, "hamstride: out of memory\n");
+		abort();
+	}
+	in->store = store;
+	session_init(&in->session, &config->session);
+	ingest_set_config(in, config);
+	return in;
+}
+
+void ingest_free(struct ingest *in)
+{
+	if (!in)
+		return;
+	if (in->in_run && in->run.capture)
+		capture_writer_close(in->run.capture);
+	free(in);
+}
+
+static bool worth_logging(uint64_t count)
+{
+	return count <= LOG_FIRST || count % LOG_EVERY == 0;
+}
+
+/* A full disk or a read-only database fails every write: say so, but not
+ * for each notification. */
+static int store_failed(struct ingest *in, int err, const char *what)
+{
+	if (worth_logging(++in->stats.store_errors))
+		log_error("cannot store %s: %s (%llu failed writes so far)", what,
+			  store_error(in->store), (unsigned long long)in->stats.store_errors);
+	return err;
+}
+
+/* The slot of the sensor with this address, registered on first sight. */
+static int sensor_index(struct ingest *in, const struct notification *n)
+{
+	int free_slot = -1;
+	for (int i = 0; i < SESSION_MAX_SENSORS; i++) {
+		if (!in->sensors[i].used) {
+			if (free_slot < 0)
+				free_slot = i;
+		} else if (memcmp(in->sensors[i].addr, n->addr, NOTIFICATION_ADDR_LEN) == 0) {
+			return i;
+		}
+	}
+	if (free_slot < 0)
+		return -1;
+	struct sensor_state *s = &in->sensors[free_slot];
+	*s = (struct sensor_state){ .used = true };
+	memcpy(s->addr, n->addr, NOTIFICATION_ADDR_LEN);
+	notification_addr_to_str(n->addr, s->addr_str, sizeof(s->addr_str));
+	rsc_cadence_init(&s->cadence);
+	if (store_sensor(in->store, s->addr_str, n->addr_type, n->host_time_us, &s->sensor_id) < 0)
+		store_failed(in, -EIO, "a new sensor");
+	log_info("sensor %s seen", s->addr_str);
+	return free_slot;
+}
+
+static void note_malformed(struct ingest *in, struct sensor_state *s, const struct notification *n)
+{
+	char uuid[40];
+	in->stats.malformed++;
+	if (worth_logging(++s->malformed))
+		log_warning("sensor %s sent a malformed %s notification (%u bytes on handle 0x%04x); "
+			    "ignored (%llu so far)",
+			    s->addr_str, gatt_uuid_to_str(&n->uuid, uuid, sizeof(uuid)), n->len,
+			    n->handle, (unsigned long long)s->malformed);
+}
+
+static void note_unknown(struct ingest *in, struct sensor_state *s, const struct notification *n)
+{
+	char uuid[40];
+	in->stats.unknown++;
+	if (worth_logging(++s->unknown))
+		log_info("sensor %s: characteristic %s on handle 0x%04x is not decoded; kept raw",
+			 s->addr_str, gatt_uuid_to_str(&n->uuid, uuid, sizeof(uuid)), n->handle);
+}
+
+/* ---- per-second samples and the run summary ---- */
+
+static double mean_or_nan(double sum, unsigned n)
+{
+	return n ? sum / n : NAN;
+}
+
+static double elevation_of_second(struct run_acc *run, const struct second_acc *sec)
+{
+	if (!sec->pressure_n)
+		return NAN;
+	double pressure_pa = sec->pressure_sum / sec->pressure_n;
+	if (!run->have_reference) {
+		run->have_reference = true;
+		run->reference_pa = pressure_pa;
+	}
+	return baro_climb_add(&run->climb, baro_altitude_m(pressure_pa, run->reference_pa));
+}
+
+static int flush_second(struct ingest *in)
+{
+	struct run_acc *run = &in->run;
+	struct second_acc *sec = &run->second;
+	if (!sec->open)
+		return 0;
+	struct store_sample sample = {
+		.t_us = sec->second * US_PER_S,
+		.speed_mps = mean_or_nan(sec->speed_sum, sec->speed_n),
+		.cadence_spm = mean_or_nan(sec->cadence_sum, sec->cadence_n),
+		.stride_length_m = mean_or_nan(sec->stride_sum, sec->stride_n),
+		.distance_m = run->distance_m,
+		.pressure_pa = mean_or_nan(sec->pressure_sum, sec->pressure_n),
+		.temperature_c = mean_or_nan(sec->temperature_sum, sec->temperature_n),
+		.heart_rate_bpm = mean_or_nan(sec->hr_sum, sec->hr_n),
+	};
+	sample.elevation_m = elevation_of_second(run, sec);
+	/* Means over the seconds that had them: a second with two packets
+	 * weighs no more than one with one. */
+	if (sec->cadence_n) {
+		run->cadence_sum += sample.cadence_spm;
+		run->cadence_n++;
+	}
+	if (sec->stride_n) {
+		run->stride_sum += sample.stride_length_m;
+		run->stride_n++;
+	}
+	if (sec->hr_n) {
+		run->hr_sum += sample.heart_rate_bpm;
+		run->hr_n++;
+		if (!(sample.heart_rate_bpm <= run->hr_max))
+			run->hr_max = sample.heart_rate_bpm;
+	}
+	*sec = (struct second_acc){ 0 };
+	if (store_sample(in->store, run->id, &sample) < 0)
+		return store_failed(in, -EIO, "a sample");
+	return 0;
+}
+
+/* The second this notification belongs to, flushing the one before. */
+static struct second_acc *second_of(struct ingest *in, int64_t t_us)
+{
+	struct second_acc *sec = &in->run.second;
+	int64_t second = t_us / US_PER_S;
+	if (sec->open && second > sec->second)
+		flush_second(in);
+	if (!sec->open) {
+		sec->open = true;
+		sec->second = second;
+	}
+	return sec;
+}
+
+/* Pods count distance themselves; when they do, their counter is the
+ * truth of what they measured, lost packets or not. Otherwise speed is
+ * integrated between packets. */
+static void add_distance(struct run_acc *run, const struct rsc_measurement *m, int64_t t_us,
+			 const struct sensor_state *s)
+{
+	if (m->has_total_distance) {
+		double step = m->total_distance_m - run->last_total_m;
+		if (run->have_total && step >= 0 && step <= MAX_DISTANCE_STEP_M)
+			run->distance_m += step;
+		else if (run->have_total)
+			log_info("sensor %s: distance counter jumped by %.1f m; counting from here",
+				 s->addr_str, step);
+		run->have_total = true;
+		run->last_total_m = m->total_distance_m;
+		return;
+	}
+	if (run->last_speed_us) {
+		double dt_s = (t_us - run->last_speed_us) / (double)US_PER_S;
+		if (dt_s > 0)
+			run->distance_m += 0.5 * (m->speed_mps + run->last_speed_mps) * dt_s;
+	}
+	run->last_speed_us = t_us;
+	run->last_speed_mps = m->speed_mps;
+}
+
+static void aggregate_rsc(struct ingest *in, int sensor, const struct rsc_measurement *m,
+			  int64_t t_us)
+{
+	struct run_acc *run = &in->run;
+	struct sensor_state *s = &in->sensors[sensor];
+	double cadence_spm, stride_m;
+
+	if (run->primary_pod < 0)
+		run->primary_pod = sensor;
+	if (run->primary_pod != sensor)
+		return; /* a second pod is stored raw but does not double the distance */
+	add_distance(run, m, t_us, s);
+	struct second_acc *sec = second_of(in, t_us);
+	sec->speed_sum += m->speed_mps;
+	sec->speed_n++;
+	if (m->speed_mps > 0.5 && rsc_cadence_normalise(&s->cadence, m, &cadence_spm, &stride_m)) {
+		sec->cadence_sum += cadence_spm;
+		sec->cadence_n++;
+		sec->stride_sum += stride_m;
+		sec->stride_n++;
+	}
+}
+
+/* ---- run start and end ---- */
+
+static void open_capture(struct ingest *in)
+{
+	struct run_acc *run = &in->run;
+	char stamp[32], why[512];
+	time_t start_s = (time_t)(run->start_us / US_PER_S);
+	struct tm tm;
+
+	if (!in->capture_dir[0])
+		return;
+	gmtime_r(&start_s, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
+	int len = snprintf(run->capture_path, sizeof(run->capture_path), "%s/run-%06lld-%s.btsnoop",
+			   in->capture_dir, (long long)run->id, stamp);
+	int err = len < (int)sizeof(run->capture_path) ? paths_make_parent(run->capture_path)
+						       : -ENAMETOOLONG;
+	if (err == 0)
+		err = capture_writer_open(run->capture_path, &run->capture, why, sizeof(why));
+	else
+		snprintf(why, sizeof(why), "cannot create a file in %s: %s", in->capture_dir,
+			 strerror(-err));
+	if (err < 0) {
+		log_warning("run %lld is not recorded to a capture: %s", (long long)run->id, why);
+		run->capture = NULL;
+		run->capture_path[0] = '\0';
+	}
+}
+
+static int begin_run(struct ingest *in, int64_t start_us)
+{
+	struct run_acc *run = &in->run;
+	*run = (struct run_acc){ .start_us = start_us, .primary_pod = -1, .hr_max = NAN };
+	baro_climb_init(&run->climb, CLIMB_WINDOW_S, CLIMB_HYSTERESIS_M);
+	if (store_run_begin(in->store, start_us, in->source, &run->id) < 0)
+		return store_failed(in, -EIO, "a new run");
+	in->in_run = true;
+	in->stats.runs++;
+	open_capture(in);
+	log_notice("run %lld started", (long long)run->id);
+	return 0;
+}
+
+static void close_capture(struct ingest *in)
+{
+	struct run_acc *run = &in->run;
+	if (!run->capture)
+		return;
+	if (capture_writer_close(run->capture) < 0)
+		log_warning("capture %s of run %lld is incomplete", run->capture_path, (long long)run->id);
+	else if (store_run_set_capture(in->store, run->id, run->capture_path) < 0)
+		store_failed(in, -EIO, "the capture's name");
+	run->capture = NULL;
+}
+
+static int end_run(struct ingest *in, const struct session_event *ev)
+{
+	struct run_acc *run = &in->run;
+	int err = flush_second(in);
+	close_capture(in);
+	struct store_run summary = {
+		.id = run->id,
+		.start_us = ev->start_us,
+		.end_us = ev->end_us,
+		.duration_s = (ev->end_us - ev->start_us) / (double)US_PER_S,
+		.distance_m = run->primary_pod >= 0 ? run->distance_m : NAN,
+		.elevation_gain_m = run->have_reference ? run->climb.gain_m : NAN,
+		.elevation_loss_m = run->have_reference ? run->climb.loss_m : NAN,
+		.cadence_spm = mean_or_nan(run->cadence_sum, run->cadence_n),
+		.stride_length_m = mean_or_nan(run->stride_sum, run->stride_n),
+		.heart_rate_bpm = mean_or_nan(run->hr_sum, run->hr_n),
+		.heart_rate_max_bpm = run->hr_max,
+		.notifications = run->notifications,
+		.gaps = run->gaps,
+		.gap_s = run->gap_s,
+	};
+	summary.speed_mps = summary.duration_s > 0 ? summary.distance_m / summary.duration_s : NAN;
+	snprintf(summary.end_reason, sizeof(summary.end_reason), "%s", ev->reason);
+	snprintf(summary.source, sizeof(summary.source), "%s", in->source);
+	snprintf(summary.capture_path, sizeof(summary.capture_path), "%s", run->capture_path);
+	in->in_run = false;
+	in->last_run_id = run->id;
+	if (store_run_end(in->store, &summary) < 0 || store_flush(in->store) < 0)
+		err = store_failed(in, -EIO, "the end of a run");
+	log_notice("run %lld ended (%s): %.0f s, %.0f m", (long long)run->id, ev->reason,
+		   summary.duration_s, summary.distance_m);
+	return err;
+}
+
+static int record_gap(struct ingest *in, const struct session_event *ev)
+{
+	const struct sensor_state *s = &in->sensors[ev->sensor];
+	in->stats.gaps++;
+	in->run.gaps++;
+	in->run.gap_s += (ev->end_us - ev->start_us) / (double)US_PER_S;
+	log_info("sensor %s silent for %.1f s during run %lld", s->addr_str,
+		 (ev->end_us - ev->start_us) / (double)US_PER_S, (long long)in->run.id);
+	if (store_gap(in->store, in->run.id, s->sensor_id, ev->start_us, ev->end_us) < 0)
+		return store_failed(in, -EIO, "a gap");
+	return 0;
+}
+
+static int handle_events(struct ingest *in, const struct session_event *ev, size_t n)
+{
+	int err = 0;
+	for (size_t i = 0; i < n; i++) {
+		int r = 0;
+		if (ev[i].type == SESSION_RUN_STARTED)
+			r = begin_run(in, ev[i].start_us);
+		else if (!in->in_run)
+			continue; /* the run could not be stored: nothing to end */
+		else if (ev[i].type == SESSION_GAP)
+			r = record_gap(in, &ev[i]);
+		else
+			r = end_run(in, &ev[i]);
+		if (r < 0)
+			err = r;
+	}
+	return err;
+}
+
+/* ---- decoding ---- */
+
+struct decoded {
+	bool ok;
+	bool active;
+	bool is_rsc;
+	struct rsc_measurement rsc;
+	bool has_hr, has_pressure, has_temperature;
+	double hr_bpm, pressure_pa, temperature_c;
+};
+
+static void remember_convention(struct ingest *in, struct sensor_state *s)
+{
+	enum rsc_convention conv = rsc_cadence_convention(&s->cadence);
+	if (conv == RSC_CONVENTION_UNKNOWN || conv == s->convention_stored)
+		return;
+	s->convention_stored = conv;
+	log_info("sensor %s counts cadence in %s per minute", s->addr_str, rsc_convention_name(conv));
+	if (store_sensor_set_convention(in->store, s->sensor_id, rsc_convention_name(conv)) < 0)
+		store_failed(in, -EIO, "a cadence convention");
+}
+
+static struct decoded decode(struct ingest *in, struct sensor_state *s, const struct notification *n)
+{
+	struct decoded d = { .ok = true };
+	struct hrm_measurement hrm;
+	uint16_t features;
+	uint8_t location;
+
+	switch (gatt_uuid_to16(&n->uuid)) {
+	case UUID_RSC_MEASUREMENT:
+		d.ok = d.is_rsc = rsc_parse_measurement(n->value, n->len, &d.rsc);
+		if (d.ok) {
+			d.active = d.rsc.running || d.rsc.speed_mps >= in->config.start_speed_mps;
+			rsc_cadence_observe(&s->cadence, &d.rsc);
+			remember_convention(in, s);
+		}
+		break;
+	case UUID_HEART_RATE_MEASUREMENT:
+		d.ok = d.has_hr = hrm_parse_measurement(n->value, n->len, &hrm);
+		d.hr_bpm = hrm.heart_rate_bpm;
+		/* A strap without skin contact reports nonsense. */
+		if (d.ok && ((hrm.contact_supported && !hrm.contact_detected) || hrm.heart_rate_bpm == 0))
+			d.has_hr = false;
+		break;
+	case UUID_PRESSURE:
+		d.ok = d.has_pressure = ess_parse_pressure(n->value, n->len, &d.pressure_pa);
+		break;
+	case UUID_TEMPERATURE:
+		/* "unknown" (0x8000) is well formed; only a short value is not. */
+		d.has_temperature = ess_parse_temperature(n->value, n->len, &d.temperature_c);
+		d.ok = n->len >= 2;
+		break;
+	case UUID_RSC_FEATURE:
+		d.ok = rsc_parse_feature(n->value, n->len, &features);
+		break;
+	case UUID_SENSOR_LOCATION:
+		d.ok = rsc_parse_sensor_location(n->value, n->len, &location);
+		break;
+	default:
+		note_unknown(in, s, n);
+		return d;
+	}
+	if (!d.ok)
+		note_malformed(in, s, n);
+	return d;
+}
+
+static void aggregate(struct ingest *in, int sensor, const struct decoded *d, int64_t t_us)
+{
+	if (d->is_rsc) {
+		aggregate_rsc(in, sensor, &d->rsc, t_us);
+		return;
+	}
+	if (!d->has_hr && !d->has_pressure && !d->has_temperature)
+		return;
+	struct second_acc *sec = second_of(in, t_us);
+	if (d->has_hr) {
+		sec->hr_sum += d->hr_bpm;
+		sec->hr_n++;
+	}
+	if (d->has_pressure) {
+		sec->pressure_sum += d->pressure_pa;
+		sec->pressure_n++;
+	}
+	if (d->has_temperature) {
+		sec->temperature_sum += d->temperature_c;
+		sec->temperature_n++;
+	}
+}
+
+static void record_to_capture(struct ingest *in, const struct notification *n)
+{
+	struct run_acc *run = &in->run;
+	if (run->capture && capture_writer_notification(run->capture, n) < 0) {
+		log_warning("cannot write capture %s; recording of run %lld stops here",
+			    run->capture_path, (long long)run->id);
+		capture_writer_close(run->capture);
+		run->capture = NULL;
+		run->capture_path[0] = '\0';
+	}
+}
+
+int ingest_notification(struct ingest *in, const struct notification *n)
+{
+	struct session_event ev[SESSION_MAX_EVENTS];
+	int sensor = sensor_index(in, n);
+	int err;
+
+	in->stats.notifications++;
+	if (sensor < 0) {
+		char addr[18];
+		log_warning("too many sensors (%d): ignoring %s", SESSION_MAX_SENSORS,
+			    notification_addr_to_str(n->addr, addr, sizeof(addr)));
+		return 0;
+	}
+	struct decoded d = decode(in, &in->sensors[sensor], n);
+	size_t n_ev = session_observe(&in->session, sensor, n->host_time_us, d.ok && d.active, ev);
+	err = handle_events(in, ev, n_ev);
+	if (in->in_run) {
+		in->run.notifications++;
+		record_to_capture(in, n);
+		if (d.ok)
+			aggregate(in, sensor, &d, n->host_time_us);
+	}
+	if (store_notification(in->store, in->in_run ? in->run.id : 0,
+			       in->sensors[sensor].sensor_id, n) < 0)
+		err = store_failed(in, -EIO, "a notification");
+	return err;
+}
+
+int ingest_tick(struct ingest *in, int64_t now_us)
+{
+	struct session_event ev[SESSION_MAX_EVENTS];
+	return handle_events(in, ev, session_tick(&in->session, now_us, ev));
+}
+
+int ingest_finish(struct ingest *in, const char *reason)
+{
+	struct session_event ev[SESSION_MAX_EVENTS];
+	int err = handle_events(in, ev, session_finish(&in->session, reason, ev));
+	if (store_flush(in->store) < 0)
+		err = store_failed(in, -EIO, "the last writes");
+	return err;
+}
+
+int64_t ingest_last_run(const struct ingest *in)
+{
+	return in->last_run_id;
+}
+
+void ingest_stats(const struct ingest *in, struct ingest_stats *out)
+{
+	*out = in->stats;
+}

@@ -1,2 +1,311 @@
-/* PLACEHOLDER: not written yet */
-int main(void) { return 0; }
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* hamstrided: receives running-sensor notifications and stores runs. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "daemon.h"
+#include "log.h"
+#include "paths.h"
+#include "rsc.h"
+
+#define MAX_MAPS 64
+
+struct options {
+	const char *db;
+	const char *capture_dir;
+	const char *replay;
+	bool simulate;
+	struct sim_options sim;
+	bool realtime;
+	const char *log_level;
+	size_t n_maps;
+	uint16_t map_handle[MAX_MAPS];
+	struct gatt_uuid map_uuid[MAX_MAPS];
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: hamstrided [OPTIONS] (--replay FILE | --simulate)\n\n"
+		"Receives running-sensor notifications, cuts them into runs and stores\n"
+		"them in the hamstride database.\n\n"
+		"Sources:\n"
+		"  --replay FILE        a btsnoop capture (btmon -w, Android snoop log, hamstride)\n"
+		"  --map HANDLE=UUID    characteristic of a handle the capture does not discover\n"
+		"  --realtime           replay at recorded speed (default: as fast as possible)\n"
+		"  --simulate           a built-in simulated training block\n"
+		"  --seed N             the simulation's seed (default 1)\n"
+		"  --weeks N            weeks of training to simulate (default 6; 0: one run)\n"
+		"  --runs-per-week N    (default 4)\n\n"
+		"Options:\n"
+		"  -c, --config FILE    config file (default " CONFIG_DEFAULT_PATH " if present)\n"
+		"  --db PATH            database (overrides the config)\n"
+		"  --capture-dir DIR    record each run to a capture in DIR\n"
+		"  --log-level LEVEL    error, warning, notice, info or debug\n"
+		"  -h, --help           this help\n"
+		"  --version            print the version\n\n"
+		"Signals: SIGTERM/SIGINT end the open run and exit; SIGHUP re-reads the config.\n"
+		"Exit codes: 0 done, 64 bad usage, 65 damaged capture, 66 missing input,\n"
+		"73 database cannot be opened, 78 bad config.\n");
+}
+
+static int bad_option(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int bad_option(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fprintf(stderr, "hamstrided: ");
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, " (see hamstrided --help)\n");
+	return EX_USAGE;
+}
+
+static bool parse_count(const char *text, unsigned max, unsigned *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long v = strtoul(text, &end, 10);
+	if (errno || end == text || *end || text[0] == '-' || v > max)
+		return false;
+	*out = (unsigned)v;
+	return true;
+}
+
+static int parse_options(int argc, char **argv, struct options *o, struct daemon *d)
+{
+	enum { OPT_DB = 256, OPT_CAPTURE_DIR, OPT_REPLAY, OPT_MAP, OPT_REALTIME, OPT_SIMULATE,
+	       OPT_SEED, OPT_WEEKS, OPT_RUNS, OPT_LOG_LEVEL, OPT_VERSION };
+	static const struct option long_options[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "db", required_argument, NULL, OPT_DB },
+		{ "capture-dir", required_argument, NULL, OPT_CAPTURE_DIR },
+		{ "replay", required_argument, NULL, OPT_REPLAY },
+		{ "map", required_argument, NULL, OPT_MAP },
+		{ "realtime", no_argument, NULL, OPT_REALTIME },
+		{ "simulate", no_argument, NULL, OPT_SIMULATE },
+		{ "seed", required_argument, NULL, OPT_SEED },
+		{ "weeks", required_argument, NULL, OPT_WEEKS },
+		{ "runs-per-week", required_argument, NULL, OPT_RUNS },
+		{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, OPT_VERSION },
+		{ 0 },
+	};
+	unsigned value;
+	int opt;
+
+	sim_options_default(&o->sim);
+	o->sim.weeks = 6;
+	o->sim.runs_per_week = 4;
+	while ((opt = getopt_long(argc, argv, "c:h", long_options, NULL)) != -1) {
+		switch (opt) {
+		case 'c':
+			d->config_path = optarg;
+			break;
+		case OPT_DB:
+			o->db = optarg;
+			break;
+		case OPT_CAPTURE_DIR:
+			o->capture_dir = optarg;
+			break;
+		case OPT_REPLAY:
+			o->replay = optarg;
+			break;
+		case OPT_MAP:
+			if (o->n_maps == MAX_MAPS)
+				return bad_option("at most %s --map options", "64");
+			if (!replay_parse_map(optarg, &o->map_handle[o->n_maps], &o->map_uuid[o->n_maps]))
+				return bad_option("--map %s: expected HANDLE=UUID, e.g. 0x000e=2A53", optarg);
+			o->n_maps++;
+			break;
+		case OPT_REALTIME:
+			o->realtime = true;
+			break;
+		case OPT_SIMULATE:
+			o->simulate = true;
+			break;
+		case OPT_SEED:
+			if (!parse_count(optarg, UINT32_MAX, &value))
+				return bad_option("--seed %s: expected a whole number", optarg);
+			o->sim.seed = value;
+			break;
+		case OPT_WEEKS:
+			if (!parse_count(optarg, 52, &value))
+				return bad_option("--weeks %s: expected 0 to 52", optarg);
+			o->sim.weeks = value;
+			break;
+		case OPT_RUNS:
+			if (!parse_count(optarg, 14, &value) || value == 0)
+				return bad_option("--runs-per-week %s: expected 1 to 14", optarg);
+			o->sim.runs_per_week = value;
+			break;
+		case OPT_LOG_LEVEL:
+			o->log_level = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		case OPT_VERSION:
+			printf("hamstrided %s\n", HAMSTRIDE_VERSION);
+			exit(0);
+		default:
+			usage(stderr);
+			return EX_USAGE;
+		}
+	}
+	if (optind < argc)
+		return bad_option("unexpected argument '%s'", argv[optind]);
+	if (!!o->replay + o->simulate != 1)
+		return bad_option("%s", "give one source: --replay FILE or --simulate "
+				       "(live Bluetooth is not in this version yet)");
+	return 0;
+}
+
+/* The config file, then the command line over it. */
+static int load_config(struct daemon *d, const struct options *o)
+{
+	char why[512];
+	config_default(&d->config);
+	const char *path = d->config_path ? d->config_path : CONFIG_DEFAULT_PATH;
+	int err = config_load(path, &d->config, why, sizeof(why));
+	if (err == -ENOENT && !d->config_path) {
+		err = 0; /* no config is a fine config */
+	} else if (err < 0) {
+		log_error("%s", why);
+		return EX_CONFIG;
+	} else {
+		d->config_path = path;
+	}
+	if (o->log_level && !log_level_parse(o->log_level, &d->config.log_level))
+		return bad_option("--log-level %s: expected error, warning, notice, info or debug",
+				  o->log_level);
+	if (o->db && snprintf(d->config.database, sizeof(d->config.database), "%s", o->db) >=
+			     (int)sizeof(d->config.database))
+		return bad_option("--db %s: path too long", o->db);
+	if (o->capture_dir && snprintf(d->config.capture_dir, sizeof(d->config.capture_dir), "%s",
+				       o->capture_dir) >= (int)sizeof(d->config.capture_dir))
+		return bad_option("--capture-dir %s: path too long (at most 199 bytes)", o->capture_dir);
+	d->realtime = o->realtime || d->config.realtime;
+	log_set_level(d->config.log_level);
+	return 0;
+}
+
+static int open_store(struct daemon *d)
+{
+	char why[512];
+	if (!d->config.database[0] &&
+	    !paths_default_database(d->config.database, sizeof(d->config.database))) {
+		log_error("no database path: set [daemon] database in the config or give --db");
+		return EX_USAGE;
+	}
+	if (store_open(d->config.database, STORE_READ_WRITE, &d->store, why, sizeof(why)) < 0) {
+		log_error("%s", why);
+		return EX_CANTCREAT;
+	}
+	log_info("database %s", d->config.database);
+	return 0;
+}
+
+/* The simulator writes a temporary capture, replayed like any other. */
+static int open_simulation(struct daemon *d, const struct options *o)
+{
+	char path[] = "/tmp/hamstrided-sim-XXXXXX";
+	char why[512];
+	int fd = mkstemp(path);
+	if (fd < 0) {
+		log_error("cannot create a temporary file for the simulation: %s", strerror(errno));
+		return EX_CANTCREAT;
+	}
+	close(fd);
+	int err = replay_simulate_to_file(&o->sim, path, NULL, NULL, why, sizeof(why));
+	if (err == 0)
+		err = replay_open(path, &d->replay, why, sizeof(why));
+	unlink(path);
+	if (err < 0) {
+		log_error("simulation failed: %s", why);
+		return 1;
+	}
+	log_notice("simulating %u weeks of %u runs a week (seed %llu)", o->sim.weeks,
+		   o->sim.runs_per_week, (unsigned long long)o->sim.seed);
+	return 0;
+}
+
+static int open_source(struct daemon *d, const struct options *o)
+{
+	char why[512];
+	if (o->simulate)
+		return open_simulation(d, o);
+	int err = replay_open(o->replay, &d->replay, why, sizeof(why));
+	if (err < 0) {
+		log_error("%s", why);
+		return err == -EBADMSG ? EX_DATAERR : EX_NOINPUT;
+	}
+	for (size_t i = 0; i < o->n_maps; i++)
+		replay_map(d->replay, o->map_handle[i], &o->map_uuid[i]);
+	return 0;
+}
+
+static void set_source_name(struct daemon *d, const struct options *o)
+{
+	static char source[64];
+	if (o->simulate) {
+		snprintf(source, sizeof(source), "simulator seed %llu", (unsigned long long)o->sim.seed);
+	} else {
+		const char *base = strrchr(o->replay, '/');
+		snprintf(source, sizeof(source), "replay %s", base ? base + 1 : o->replay);
+	}
+	d->config.ingest.source = source;
+}
+
+void daemon_reload(struct daemon *d)
+{
+	struct daemon_config next = d->config;
+	char why[512];
+	if (!d->config_path) {
+		log_notice("SIGHUP: no config file to re-read");
+		return;
+	}
+	if (config_load(d->config_path, &next, why, sizeof(why)) < 0) {
+		log_error("%s; keeping the running configuration", why);
+		return;
+	}
+	if (strcmp(next.database, d->config.database) != 0)
+		log_warning("config %s: a new database takes effect at restart", d->config_path);
+	snprintf(next.database, sizeof(next.database), "%s", d->config.database);
+	d->config = next;
+	d->config.ingest.capture_dir = d->config.capture_dir;
+	log_set_level(d->config.log_level);
+	ingest_set_config(d->ingest, &d->config.ingest);
+	log_notice("configuration re-read from %s", d->config_path);
+}
+
+int main(int argc, char **argv)
+{
+	struct options o = { 0 };
+	struct daemon d = { 0 };
+	int code;
+
+	log_set_program("hamstrided");
+	if ((code = parse_options(argc, argv, &o, &d)) || (code = load_config(&d, &o)) ||
+	    (code = open_store(&d)))
+		return code;
+	if ((code = open_source(&d, &o))) {
+		store_close(d.store);
+		return code;
+	}
+	set_source_name(&d, &o);
+	d.ingest = ingest_new(d.store, &d.config.ingest);
+	code = loop_run(&d);
+	ingest_free(d.ingest);
+	replay_free(d.replay);
+	store_close(d.store);
+	return code;
+}

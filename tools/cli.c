@@ -192,11 +192,3 @@ const char *cli_format_number(double value, int decimals, char *buf, size_t size
 		snprintf(buf, size, "-");
 	return buf;
 }
-
-/* Until tools/cmd_replay.c is written. */
-int cmd_replay(const struct cli_globals *g, int argc, char **argv)
-{
-	(void)g, (void)argc;
-	cli_error("%s: not written yet", argv[0]);
-	return 1;
-}

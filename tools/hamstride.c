@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "config.h"
+#include "build-config.h"
 #include "paths.h"
 
 static const struct cli_command commands[] = {

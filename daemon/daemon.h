@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* hamstrided's state, shared by main.c (options, set-up) and loop.c. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "ingest.h"
+#include "replay.h"
+#include "store.h"
+
+struct daemon {
+	struct daemon_config config;
+	const char *config_path; /* NULL: none */
+	struct store *store;
+	struct ingest *ingest;
+	struct replay *replay;   /* the source: a capture or the simulator's */
+	bool realtime;
+	int exit_code;
+};
+
+/* Reloads the config file (SIGHUP): log level, session and capture
+ * settings apply at once; a bad file keeps the running configuration. */
+void daemon_reload(struct daemon *d);
+
+/* Runs the epoll loop until the source ends or a signal stops it; returns
+ * the process exit code. */
+int loop_run(struct daemon *d);

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The pipeline behind every source: decode each notification, cut runs
+ * (session.h), aggregate per-second samples and the run summary, and store
+ * everything, raw notifications included. Optionally records each run to
+ * its own capture. Bad sensor data is counted and logged, never fatal.
+ * Memory is constant per run: nothing here grows with its length.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "notification.h"
+#include "session.h"
+#include "store.h"
+
+struct ingest_config {
+	struct session_config session;
+	/* A pod that never sets the running bit (some do not) counts as
+	 * running from this speed on. */
+	double start_speed_mps;
+	/* Folder for one capture per run; NULL or "" for none. */
+	const char *capture_dir;
+	/* Recorded in each run: "replay FILE", "simulator", "ble". */
+	const char *source;
+};
+
+void ingest_config_default(struct ingest_config *c);
+
+struct ingest_stats {
+	uint64_t notifications;
+	uint64_t malformed;  /* failed to decode */
+	uint64_t unknown;    /* characteristic hamstride does not decode */
+	uint64_t runs;
+	uint64_t gaps;
+	uint64_t store_errors;
+};
+
+struct ingest;
+
+struct ingest *ingest_new(struct store *store, const struct ingest_config *config);
+void ingest_free(struct ingest *in); /* does not finish the open run */
+/* Applies a re-read configuration; the capture folder from the next run. */
+void ingest_set_config(struct ingest *in, const struct ingest_config *config);
+
+/* 0, or a negative errno if the store failed (the data are then lost but
+ * nothing already stored is; the caller decides whether to go on). */
+int ingest_notification(struct ingest *in, const struct notification *n);
+/* Time passes without data: ends timed-out runs. */
+int ingest_tick(struct ingest *in, int64_t now_us);
+/* Ends the open run, if any, with this reason. */
+int ingest_finish(struct ingest *in, const char *reason);
+/* The last run stored (0 if none yet). */
+int64_t ingest_last_run(const struct ingest *in);
+void ingest_stats(const struct ingest *in, struct ingest_stats *out);

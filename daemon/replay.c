@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "replay.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "capture.h"
+
+struct replay {
+	struct capture_reader *reader;
+	bool have_pending;
+	bool at_end;
+	int error;
+	struct notification pending;
+	uint8_t pending_value[CAPTURE_VALUE_MAX];
+	char why[512];
+};
+
+bool replay_parse_map(const char *text, uint16_t *handle, struct gatt_uuid *uuid)
+{
+	char *end;
+	const char *eq = strchr(text, '=');
+	if (!eq || eq == text)
+		return false;
+	errno = 0;
+	unsigned long h = strtoul(text, &end, 0);
+	if (errno || end != eq || h == 0 || h > 0xffff)
+		return false;
+	if (!gatt_uuid_parse(eq + 1, uuid))
+		return false;
+	*handle = (uint16_t)h;
+	return true;
+}
+
+int replay_open(const char *path, struct replay **out, char *why, size_t why_len)
+{
+	struct replay *r = calloc(1, sizeof(*r));
+	if (!r) {
+		fprintf(stderr, "hamstride: out of memory\n");
+		abort();
+	}
+	int err = capture_reader_open(path, &r->reader, why, why_len);
+	if (err < 0) {
+		free(r);
+		return err;
+	}
+	*out = r;
+	return 0;
+}
+
+void replay_map(struct replay *r, uint16_t handle, const struct gatt_uuid *uuid)
+{
+	capture_reader_map(r->reader, handle, uuid);
+}
+
+void replay_free(struct replay *r)
+{
+	if (!r)
+		return;
+	capture_reader_free(r->reader);
+	free(r);
+}
+
+/* Reads ahead one notification, copying its value out of the reader. */
+static bool fill_pending(struct replay *r)
+{
+	struct notification n;
+	if (r->have_pending)
+		return true;
+	if (r->at_end || r->error)
+		return false;
+	int ret = capture_reader_next(r->reader, &n);
+	if (ret <= 0) {
+		r->at_end = true;
+		if (ret < 0) {
+			r->error = ret;
+			snprintf(r->why, sizeof(r->why), "%s", capture_reader_error(r->reader));
+		}
+		return false;
+	}
+	memcpy(r->pending_value, n.value, n.len);
+	r->pending = n;
+	r->pending.value = r->pending_value;
+	r->have_pending = true;
+	return true;
+}
+
+bool replay_peek_time(struct replay *r, int64_t *t_us)
+{
+	if (!fill_pending(r))
+		return false;
+	*t_us = r->pending.host_time_us;
+	return true;
+}
+
+int replay_feed(struct replay *r, struct ingest *in, size_t max)
+{
+	size_t fed = 0;
+	while (fed < max && fill_pending(r)) {
+		r->have_pending = false;
+		fed++;
+		int err = ingest_notification(in, &r->pending);
+		if (err < 0)
+			return err;
+	}
+	if (fed == 0 && r->error)
+		return r->error;
+	return (int)fed;
+}
+
+const char *replay_error(const struct replay *r)
+{
+	return r->why;
+}
+
+bool replay_damaged(const struct replay *r)
+{
+	return r->error != 0;
+}
+
+struct sim_to_file {
+	struct capture_writer *writer;
+	sim_truth_fn truth;
+	void *user;
+};
+
+static int emit_to_capture(void *user, const struct notification *n)
+{
+	struct sim_to_file *ctx = user;
+	return capture_writer_notification(ctx->writer, n);
+}
+
+static int pass_truth(void *user, const struct sim_run_truth *truth)
+{
+	struct sim_to_file *ctx = user;
+	return ctx->truth ? ctx->truth(ctx->user, truth) : 0;
+}
+
+int replay_simulate_to_file(const struct sim_options *options, const char *path,
+			    sim_truth_fn truth, void *user, char *why, size_t why_len)
+{
+	struct sim_to_file ctx = { .truth = truth, .user = user };
+	int err = capture_writer_open(path, &ctx.writer, why, why_len);
+	if (err < 0)
+		return err;
+	err = sim_run_block(options, emit_to_capture, pass_truth, &ctx);
+	int close_err = capture_writer_close(ctx.writer);
+	if (err == -EINVAL)
+		snprintf(why, why_len, "simulator options out of range");
+	else if (err < 0)
+		snprintf(why, why_len, "cannot write %s: %s", path, strerror(-err));
+	else if (close_err < 0)
+		snprintf(why, why_len, "cannot write %s: %s", path, strerror(-close_err));
+	return err < 0 ? err : close_err;
+}

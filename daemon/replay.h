@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Replaying a capture through the pipeline, for hamstrided --replay and
+ * --simulate and for hamstride replay: one source, fed in batches so an
+ * event loop stays responsive, with the next notification held back so a
+ * loop can pace it at recorded speed.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ingest.h"
+#include "notification.h"
+#include "sim.h"
+
+struct replay;
+
+/* A --map HANDLE=UUID option: "0x000e=2A53". false if it is not one. */
+bool replay_parse_map(const char *text, uint16_t *handle, struct gatt_uuid *uuid);
+
+int replay_open(const char *path, struct replay **out, char *why, size_t why_len);
+void replay_map(struct replay *r, uint16_t handle, const struct gatt_uuid *uuid);
+void replay_free(struct replay *r);
+
+/* Host time of the next notification; false at the end or after an error. */
+bool replay_peek_time(struct replay *r, int64_t *t_us);
+
+/*
+ * Feeds up to max notifications to the pipeline. Returns how many, 0 at the
+ * end of the capture, or a negative errno: -EBADMSG for a damaged capture
+ * (replay_error() says where; what came before it is stored), or the
+ * store's error.
+ */
+int replay_feed(struct replay *r, struct ingest *in, size_t max);
+const char *replay_error(const struct replay *r);
+/* Whether reading the capture failed (rather than storing what it held). */
+bool replay_damaged(const struct replay *r);
+
+/* Simulates into a capture file (the simulator's seam to the outside). */
+int replay_simulate_to_file(const struct sim_options *options, const char *path,
+			    sim_truth_fn truth, void *user, char *why, size_t why_len);

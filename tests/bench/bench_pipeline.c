@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Benchmark: decode+store throughput and the daemon's peak memory.
+ *
+ *   meson test -C build --suite bench -v      (or run build/tests/bench/bench_pipeline)
+ *
+ * Simulates a training block to a capture, then replays it through the
+ * whole pipeline (capture reader, decoders, run sessions, SQLite store)
+ * several times and reports the median notifications per second on one
+ * core; then runs hamstrided on a 60-minute run and reports its peak RSS.
+ * Targets: >= 200,000 notifications/s, peak RSS <= 8 MB. Figures, not a
+ * verdict: a machine under load is slower, so this never fails on speed.
+ *
+ * Instruction counts, which do not depend on load:
+ *   valgrind --tool=callgrind build/tests/bench/bench_pipeline --repeat 1
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ingest.h"
+#include "replay.h"
+#include "store.h"
+
+#define TARGET_NOTIFICATIONS_PER_S 200000.0
+#define TARGET_RSS_KB 8192L
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static int compare_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+static void simulate(const char *path, unsigned weeks, double minutes)
+{
+	struct sim_options o;
+	char why[512];
+	sim_options_default(&o);
+	o.seed = 42;
+	o.weeks = weeks;
+	o.runs_per_week = 4;
+	o.run_minutes = minutes;
+	if (replay_simulate_to_file(&o, path, NULL, NULL, why, sizeof(why)) < 0) {
+		fprintf(stderr, "bench: %s\n", why);
+		exit(1);
+	}
+}
+
+/* One pass of the capture through the pipeline into a fresh database;
+ * returns notifications per second. */
+static double replay_once(const char *capture, const char *db, uint64_t *count)
+{
+	struct store *store;
+	struct replay *replay;
+	struct ingest_config config;
+	char why[512];
+	int n;
+
+	unlink(db);
+	if (store_open(db, STORE_READ_WRITE, &store, why, sizeof(why)) < 0 ||
+	    replay_open(capture, &replay, why, sizeof(why)) < 0) {
+		fprintf(stderr, "bench: %s\n", why);
+		exit(1);
+	}
+	ingest_config_default(&config);
+	config.source = "bench";
+	struct ingest *in = ingest_new(store, &config);
+	double start = now_s();
+	while ((n = replay_feed(replay, in, 4096)) > 0)
+		;
+	ingest_finish(in, "end of replay");
+	store_close(store);
+	double elapsed = now_s() - start;
+	struct ingest_stats st;
+	ingest_stats(in, &st);
+	ingest_free(in);
+	replay_free(replay);
+	if (n < 0) {
+		fprintf(stderr, "bench: replay failed: %s\n", strerror(-n));
+		exit(1);
+	}
+	*count = st.notifications;
+	return st.notifications / elapsed;
+}
+
+/* Peak resident memory of hamstrided replaying the capture, in KiB. */
+static long daemon_peak_rss_kb(const char *daemon, const char *capture, const char *db)
+{
+	unlink(db);
+	pid_t pid = fork();
+	if (pid == 0) {
+		execl(daemon, daemon, "--replay", capture, "--db", db, "--log-level", "error",
+		      (char *)NULL);
+		_exit(127);
+	}
+	int status;
+	struct rusage ru;
+	if (pid < 0 || wait4(pid, &status, 0, &ru) < 0 || !WIFEXITED(status) ||
+	    WEXITSTATUS(status) != 0) {
+		fprintf(stderr, "bench: %s did not run cleanly\n", daemon);
+		return -1;
+	}
+	return ru.ru_maxrss;
+}
+
+int main(int argc, char **argv)
+{
+	int repeat = argc > 2 && !strcmp(argv[1], "--repeat") ? atoi(argv[2]) : 5;
+	const char *daemon = getenv("HAMSTRIDED");
+	char dir[] = "/tmp/hamstride-bench-XXXXXX";
+	char block[4096], hour[4096], db[4096];
+	double rates[32];
+	uint64_t count = 0;
+
+	if (repeat < 1 || repeat > 32 || !mkdtemp(dir)) {
+		fprintf(stderr, "usage: bench_pipeline [--repeat 1..32]\n");
+		return 2;
+	}
+	snprintf(block, sizeof(block), "%s/block.btsnoop", dir);
+	snprintf(hour, sizeof(hour), "%s/hour.btsnoop", dir);
+	snprintf(db, sizeof(db), "%s/bench.db", dir);
+	simulate(block, 8, 0);
+	simulate(hour, 0, 60);
+
+	for (int i = 0; i < repeat; i++)
+		rates[i] = replay_once(block, db, &count);
+	qsort(rates, (size_t)repeat, sizeof(rates[0]), compare_double);
+	double median = rates[repeat / 2];
+	printf("decode+store: %" PRIu64 " notifications, median %.0f notifications/s over %d runs "
+	       "(min %.0f, max %.0f); target %.0f: %s\n",
+	       count, median, repeat, rates[0], rates[repeat - 1], TARGET_NOTIFICATIONS_PER_S,
+	       median >= TARGET_NOTIFICATIONS_PER_S ? "met" : "NOT met");
+
+	if (daemon) {
+		long rss = daemon_peak_rss_kb(daemon, hour, db);
+		printf("hamstrided peak RSS replaying a 60-minute run: %ld KiB; target %ld KiB: %s\n",
+		       rss, TARGET_RSS_KB, rss > 0 && rss <= TARGET_RSS_KB ? "met" : "NOT met");
+	}
+	unlink(db);
+	unlink(block);
+	unlink(hour);
+	char wal[4200];
+	snprintf(wal, sizeof(wal), "%s-wal", db);
+	unlink(wal);
+	snprintf(wal, sizeof(wal), "%s-shm", db);
+	unlink(wal);
+	rmdir(dir);
+	return 0;
+}

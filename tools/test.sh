@@ -1,0 +1,37 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# The whole test suite: unit, replay, end-to-end, fuzz-corpus and
+# benchmark smoke runs in a normal build; unit, replay and fuzz again under
+# AddressSanitizer+UBSan and under valgrind. The accuracy suite runs too
+# (it skips itself when the real recordings are absent).
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+
+tools/deps.sh
+
+run_suites() {
+	dir=$1
+	shift
+	for suite in "$@"; do
+		meson test -C "$dir" --suite "$suite" --print-errorlogs --num-processes 2
+	done
+}
+
+echo "== build"
+[ -f build-test/build.ninja ] || meson setup build-test >/dev/null
+ninja -C build-test
+run_suites build-test unit replay e2e fuzz accuracy
+
+echo "== AddressSanitizer + UndefinedBehaviorSanitizer"
+[ -f build-asan/build.ninja ] ||
+	meson setup build-asan -Db_sanitize=address,undefined -Db_lundef=false >/dev/null
+ninja -C build-asan
+UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
+	run_suites build-asan unit replay e2e fuzz
+
+echo "== valgrind"
+meson test -C build-test --setup valgrind --suite unit --print-errorlogs --num-processes 2
+
+echo "== benchmarks (figures, not pass/fail)"
+run_suites build-test bench
