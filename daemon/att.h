@@ -9,6 +9,8 @@
  * reads a clock and never closes the descriptor: the owner's event loop
  * calls att_process_readable() when the descriptor is readable and
  * att_process_timeout() at att_next_deadline_us(), passing the time in.
+ * Every now_us must come from one clock; gatt_client stamps notifications
+ * with it, so the daemon passes UTC microseconds.
  *
  * Failure model. A transaction timeout, a read or write error, or the peer
  * closing the link makes the bearer unusable (the ATT specification forbids
@@ -18,19 +20,22 @@
  * unexpected PDUs only fail the request they answer (or are dropped and
  * logged), so a glitchy sensor keeps streaming.
  *
- * What the daemon must do on the real socket (see ble_link.h):
- * - Larger MTU: the kernel sets the L2CAP receive MTU of an LE ATT socket
- *   to its own default; set BT_RCVMTU (SOL_BLUETOOTH) or L2CAP_OPTIONS.imtu
- *   to at least the MTU given to att_new() before connect(), or the kernel
- *   drops bigger PDUs. The ATT MTU itself is negotiated here with Exchange
- *   MTU; an LE Data Length Extension is the controller's business.
+ * What the daemon must do on the real socket (ble_link.h has the calls):
+ * - Connect: socket(AF_BLUETOOTH, SOCK_SEQPACKET, BTPROTO_L2CAP), bind to
+ *   the adapter's address with l2_cid 4 and BDADDR_LE_PUBLIC, then a
+ *   non-blocking connect to the sensor with its own address type.
+ * - Larger MTU: read the socket's receive MTU (L2CAP_OPTIONS.imtu, 672 by
+ *   default on the ATT channel) and give att_new() no more than that, so
+ *   the peer is never invited to send PDUs the kernel would refuse. The
+ *   ATT MTU itself is then negotiated here with Exchange MTU; the LE Data
+ *   Length Extension that makes big PDUs efficient is the controller's.
  * - Short connection interval (<= 15 ms, which shoe IMUs need to stream
- *   without buffering): after the link is up, look up its HCI handle
- *   (L2CAP_CONNINFO.hci_handle on the socket) and send HCI LE Connection
- *   Update through libbluetooth's hci_le_conn_update() on the adapter
- *   (needs CAP_NET_RAW), with the interval in 1.25 ms units, latency 0 and a
- *   supervision timeout above (1 + latency) * interval * 2. The peripheral
- *   may also ask for its own parameters; the kernel answers that itself.
+ *   without buffering): once connected, take the HCI handle from
+ *   L2CAP_CONNINFO and send HCI LE Connection Update with libbluetooth's
+ *   hci_le_conn_update() on the adapter (needs CAP_NET_RAW): interval in
+ *   1.25 ms units, latency 0, supervision timeout above
+ *   (1 + latency) * interval * 2. The sensor may refuse or later ask for
+ *   its own parameters, which the kernel answers.
  * - Security: if a sensor answers Insufficient Authentication or
  *   Encryption, raise BT_SECURITY to BT_SECURITY_MEDIUM on the socket and
  *   retry the request; this module only reports the error.
