@@ -34,6 +34,9 @@ struct sensor_state {
 	int64_t sensor_id;
 	struct rsc_cadence cadence;
 	enum rsc_convention convention_stored;
+	/* Pods that report running status are believed; for the others a
+	 * speed threshold stands in (the MilestonePod never sets the bit). */
+	bool reports_running;
 	uint64_t malformed;
 	uint64_t unknown;
 };
@@ -46,11 +49,22 @@ struct second_acc {
 	unsigned speed_n, cadence_n, stride_n, pressure_n, temperature_n, hr_n;
 };
 
+/* What the run summary adds up. A run ends at its last running report, so
+ * the summary is taken from a copy made then, not from the walk or the
+ * standing about until the idle timeout. */
+struct run_totals {
+	double distance_m;
+	double gain_m, loss_m;
+	double cadence_sum, stride_sum, hr_sum, hr_max;
+	unsigned cadence_n, stride_n, hr_n;
+};
+
 struct run_acc {
 	int64_t id;
 	int64_t start_us;
 	int primary_pod; /* the sensor whose distance counts, -1 until one runs */
-	double distance_m;
+	struct run_totals totals;
+	struct run_totals at_last_active;
 	bool have_total;
 	double last_total_m;
 	int64_t last_speed_us;
@@ -58,8 +72,6 @@ struct run_acc {
 	bool have_reference;
 	double reference_pa;
 	struct baro_climb climb;
-	double cadence_sum, stride_sum, hr_sum, hr_max;
-	unsigned cadence_n, stride_n, hr_n;
 	int64_t notifications;
 	int64_t gaps;
 	double gap_s;
@@ -200,6 +212,27 @@ static double elevation_of_second(struct run_acc *run, const struct second_acc *
 	return baro_climb_add(&run->climb, baro_altitude_m(pressure_pa, run->reference_pa));
 }
 
+/* Means over the seconds that had them: a second with two packets weighs
+ * no more than one with one. */
+static void add_to_totals(struct run_totals *t, const struct store_sample *sample,
+			  const struct second_acc *sec)
+{
+	if (sec->cadence_n) {
+		t->cadence_sum += sample->cadence_spm;
+		t->cadence_n++;
+	}
+	if (sec->stride_n) {
+		t->stride_sum += sample->stride_length_m;
+		t->stride_n++;
+	}
+	if (sec->hr_n) {
+		t->hr_sum += sample->heart_rate_bpm;
+		t->hr_n++;
+		if (!(sample->heart_rate_bpm <= t->hr_max))
+			t->hr_max = sample->heart_rate_bpm;
+	}
+}
+
 static int flush_second(struct ingest *in)
 {
 	struct run_acc *run = &in->run;
@@ -211,28 +244,15 @@ static int flush_second(struct ingest *in)
 		.speed_mps = mean_or_nan(sec->speed_sum, sec->speed_n),
 		.cadence_spm = mean_or_nan(sec->cadence_sum, sec->cadence_n),
 		.stride_length_m = mean_or_nan(sec->stride_sum, sec->stride_n),
-		.distance_m = run->distance_m,
+		.distance_m = run->totals.distance_m,
 		.pressure_pa = mean_or_nan(sec->pressure_sum, sec->pressure_n),
 		.temperature_c = mean_or_nan(sec->temperature_sum, sec->temperature_n),
 		.heart_rate_bpm = mean_or_nan(sec->hr_sum, sec->hr_n),
 	};
 	sample.elevation_m = elevation_of_second(run, sec);
-	/* Means over the seconds that had them: a second with two packets
-	 * weighs no more than one with one. */
-	if (sec->cadence_n) {
-		run->cadence_sum += sample.cadence_spm;
-		run->cadence_n++;
-	}
-	if (sec->stride_n) {
-		run->stride_sum += sample.stride_length_m;
-		run->stride_n++;
-	}
-	if (sec->hr_n) {
-		run->hr_sum += sample.heart_rate_bpm;
-		run->hr_n++;
-		if (!(sample.heart_rate_bpm <= run->hr_max))
-			run->hr_max = sample.heart_rate_bpm;
-	}
+	add_to_totals(&run->totals, &sample, sec);
+	run->totals.gain_m = run->climb.gain_m;
+	run->totals.loss_m = run->climb.loss_m;
 	*sec = (struct second_acc){ 0 };
 	if (store_sample(in->store, run->id, &sample) < 0)
 		return store_failed(in, -EIO, "a sample");
@@ -262,7 +282,7 @@ static void add_distance(struct run_acc *run, const struct rsc_measurement *m, i
 	if (m->has_total_distance) {
 		double step = m->total_distance_m - run->last_total_m;
 		if (run->have_total && step >= 0 && step <= MAX_DISTANCE_STEP_M)
-			run->distance_m += step;
+			run->totals.distance_m += step;
 		else if (run->have_total)
 			log_info("sensor %s: distance counter jumped by %.1f m; counting from here",
 				 s->addr_str, step);
@@ -273,7 +293,7 @@ static void add_distance(struct run_acc *run, const struct rsc_measurement *m, i
 	if (run->last_speed_us) {
 		double dt_s = (t_us - run->last_speed_us) / (double)US_PER_S;
 		if (dt_s > 0)
-			run->distance_m += 0.5 * (m->speed_mps + run->last_speed_mps) * dt_s;
+			run->totals.distance_m += 0.5 * (m->speed_mps + run->last_speed_mps) * dt_s;
 	}
 	run->last_speed_us = t_us;
 	run->last_speed_mps = m->speed_mps;
@@ -334,7 +354,9 @@ static void open_capture(struct ingest *in)
 static int begin_run(struct ingest *in, int64_t start_us)
 {
 	struct run_acc *run = &in->run;
-	*run = (struct run_acc){ .start_us = start_us, .primary_pod = -1, .hr_max = NAN };
+	*run = (struct run_acc){ .start_us = start_us, .primary_pod = -1 };
+	run->totals.hr_max = NAN;
+	run->at_last_active = run->totals;
 	baro_climb_init(&run->climb, CLIMB_WINDOW_S, CLIMB_HYSTERESIS_M);
 	if (store_run_begin(in->store, start_us, in->source, &run->id) < 0)
 		return store_failed(in, -EIO, "a new run");
@@ -361,19 +383,20 @@ static int end_run(struct ingest *in, const struct session_event *ev)
 {
 	struct run_acc *run = &in->run;
 	int err = flush_second(in);
+	const struct run_totals *t = &run->at_last_active;
 	close_capture(in);
 	struct store_run summary = {
 		.id = run->id,
 		.start_us = ev->start_us,
 		.end_us = ev->end_us,
 		.duration_s = (ev->end_us - ev->start_us) / (double)US_PER_S,
-		.distance_m = run->primary_pod >= 0 ? run->distance_m : NAN,
-		.elevation_gain_m = run->have_reference ? run->climb.gain_m : NAN,
-		.elevation_loss_m = run->have_reference ? run->climb.loss_m : NAN,
-		.cadence_spm = mean_or_nan(run->cadence_sum, run->cadence_n),
-		.stride_length_m = mean_or_nan(run->stride_sum, run->stride_n),
-		.heart_rate_bpm = mean_or_nan(run->hr_sum, run->hr_n),
-		.heart_rate_max_bpm = run->hr_max,
+		.distance_m = run->primary_pod >= 0 ? t->distance_m : NAN,
+		.elevation_gain_m = run->have_reference ? t->gain_m : NAN,
+		.elevation_loss_m = run->have_reference ? t->loss_m : NAN,
+		.cadence_spm = mean_or_nan(t->cadence_sum, t->cadence_n),
+		.stride_length_m = mean_or_nan(t->stride_sum, t->stride_n),
+		.heart_rate_bpm = mean_or_nan(t->hr_sum, t->hr_n),
+		.heart_rate_max_bpm = t->hr_max,
 		.notifications = run->notifications,
 		.gaps = run->gaps,
 		.gap_s = run->gap_s,
@@ -456,7 +479,9 @@ static struct decoded decode(struct ingest *in, struct sensor_state *s, const st
 	case UUID_RSC_MEASUREMENT:
 		d.ok = d.is_rsc = rsc_parse_measurement(n->value, n->len, &d.rsc);
 		if (d.ok) {
-			d.active = d.rsc.running || d.rsc.speed_mps >= in->config.start_speed_mps;
+			s->reports_running |= d.rsc.running;
+			d.active = s->reports_running ? d.rsc.running
+						      : d.rsc.speed_mps >= in->config.start_speed_mps;
 			rsc_cadence_observe(&s->cadence, &d.rsc);
 			remember_convention(in, s);
 		}
@@ -478,6 +503,7 @@ static struct decoded decode(struct ingest *in, struct sensor_state *s, const st
 		break;
 	case UUID_RSC_FEATURE:
 		d.ok = rsc_parse_feature(n->value, n->len, &features);
+		s->reports_running |= d.ok && (features & RSC_FEATURE_RUNNING_STATUS);
 		break;
 	case UUID_SENSOR_LOCATION:
 		d.ok = rsc_parse_sensor_location(n->value, n->len, &location);
@@ -547,6 +573,8 @@ int ingest_notification(struct ingest *in, const struct notification *n)
 		record_to_capture(in, n);
 		if (d.ok)
 			aggregate(in, sensor, &d, n->host_time_us);
+		if (d.ok && d.active)
+			in->run.at_last_active = in->run.totals;
 	}
 	if (store_notification(in->store, in->in_run ? in->run.id : 0,
 			       in->sensors[sensor].sensor_id, n) < 0)
