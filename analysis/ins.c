@@ -21,6 +21,20 @@
 #define QUIET_INTERVAL_S 1.0  /* longer than any stride */
 #define QUIET_FACTOR 3.0
 #define CLIP_ACC_SD_MPS2 30.0 /* what a clipped impact sample may hide */
+#define COV_FLUSH_S 0.02      /* noise is added per flush; keep it short */
+#define ZUPT_RATE_HZ 250.0
+
+/* Accumulated error-state transition since the last covariance update:
+ * identity plus these blocks (p: position, v: velocity, t: attitude). */
+struct phi {
+	double pv;                         /* times I */
+	double pt[9], pba[9], pbg[9];
+	double vt[9], vba[9], vbg[9];
+	double tbg[9];
+	double dt_s;
+	double extra_v;                    /* velocity variance from clipping */
+	unsigned steps;
+};
 
 struct ins {
 	struct ins_config cfg;
@@ -35,6 +49,7 @@ struct ins {
 	double R[9];                       /* body to navigation */
 	double v[3], p[3], ba[3], bg[3];
 	double P[NS][NS];
+	struct phi phi;
 	double f_prev_n[3];
 	double w_prev[3];                  /* previous raw angular rate */
 	bool have_prev;
@@ -64,6 +79,8 @@ struct ins {
 
 	struct ins_stats stats;
 };
+
+static void phi_reset(struct ins *ins);
 
 void ins_config_default(struct ins_config *cfg)
 {
@@ -282,6 +299,7 @@ static void align(struct ins *ins)
 	memset(ins->v, 0, sizeof(ins->v));
 	memset(ins->ba, 0, sizeof(ins->ba));
 	filter_init_covariance(ins);
+	phi_reset(ins);
 	if (ins->bg_known)
 		for (int i = 0; i < 3; i++)
 			ins->P[IBG + i][IBG + i] *= 0.01;
@@ -316,58 +334,114 @@ static void mechanise(struct ins *ins, const struct imu_sample *s, double dt, do
 }
 
 /*
- * P ← F P Fᵀ + Q with F = I + dt·A, exploiting A's four non-zero blocks:
- * δṗ = δv, δv̇ = -[f]×δθ - R δba, δθ̇ = -R δbg.
+ * Covariance propagation is the filter's main cost, and nothing needs P
+ * between zero-velocity updates. So the transition matrix is accumulated
+ * (it keeps the structure of F = I + dt·A below, eight 3x3 blocks) and
+ * P ← Φ P Φᵀ + Q is applied every COV_FLUSH_S and before each update.
+ * Error dynamics: δṗ = δv, δv̇ = -[f]×δθ - R δba, δθ̇ = -R δbg.
  */
+static void phi_reset(struct ins *ins)
+{
+	memset(&ins->phi, 0, sizeof(ins->phi));
+}
+
+static void mat_add_scaled(double *dst, const double *src, double k)
+{
+	for (int i = 0; i < 9; i++)
+		dst[i] += k * src[i];
+}
+
+static void mat_mul_add(double *dst, const double *a, const double *b)
+{
+	double t[9];
+	mat_mul(a, b, t);
+	for (int i = 0; i < 9; i++)
+		dst[i] += t[i];
+}
+
 static void propagate(struct ins *ins, const double f_n[3], double dt)
 {
+	struct phi *f = &ins->phi;
 	double A[9] = { 0, dt * f_n[2], -dt * f_n[1], -dt * f_n[2], 0, dt * f_n[0],
 			dt * f_n[1], -dt * f_n[0], 0 }; /* -dt [f]× */
 	double B[9];
 	for (int i = 0; i < 9; i++)
 		B[i] = -dt * ins->R[i];
+	/* Φ ← F Φ, rows in dependency order */
+	mat_add_scaled(f->pt, f->vt, dt);
+	mat_add_scaled(f->pba, f->vba, dt);
+	mat_add_scaled(f->pbg, f->vbg, dt);
+	f->pv += dt;
+	mat_mul_add(f->vbg, A, f->tbg);
+	mat_add_scaled(f->vt, A, 1);
+	mat_add_scaled(f->vba, B, 1);
+	mat_add_scaled(f->tbg, B, 1);
+	f->dt_s += dt;
+	f->steps++;
+}
+
+/* out[i][j] += Σk blk[i][k] src[k][j] for the three rows of a block. */
+static void rows_add(double (*out)[NS], const double blk[9], double (*src)[NS])
+{
+	for (int i = 0; i < 3; i++)
+		for (int j = 0; j < NS; j++)
+			out[i][j] += blk[3 * i] * src[0][j] + blk[3 * i + 1] * src[1][j] +
+				     blk[3 * i + 2] * src[2][j];
+}
+
+/* row[c+i] += Σk row[s+k] blk[i][k]: one row times a block transposed. */
+static void cols_add(double *dst, const double *row, const double blk[9])
+{
+	for (int i = 0; i < 3; i++)
+		dst[i] += row[0] * blk[3 * i] + row[1] * blk[3 * i + 1] + row[2] * blk[3 * i + 2];
+}
+
+static void cov_flush(struct ins *ins)
+{
+	struct phi *f = &ins->phi;
+	if (f->steps == 0)
+		return;
 	double (*P)[NS] = ins->P;
 	double M[9][NS];
-	for (int j = 0; j < NS; j++)
-		for (int i = 0; i < 3; i++) {
-			M[IP + i][j] = P[IP + i][j] + dt * P[IV + i][j];
-			double mv = P[IV + i][j], mt = P[IT + i][j];
-			for (int k = 0; k < 3; k++) {
-				mv += A[3 * i + k] * P[IT + k][j] + B[3 * i + k] * P[IBA + k][j];
-				mt += B[3 * i + k] * P[IBG + k][j];
-			}
-			M[IV + i][j] = mv;
-			M[IT + i][j] = mt;
-		}
+	memcpy(M, P, sizeof(M));
+	for (int i = 0; i < 3; i++)
+		for (int j = 0; j < NS; j++)
+			M[IP + i][j] += f->pv * P[IV + i][j];
+	rows_add(M + IP, f->pt, P + IT);
+	rows_add(M + IP, f->pba, P + IBA);
+	rows_add(M + IP, f->pbg, P + IBG);
+	rows_add(M + IV, f->vt, P + IT);
+	rows_add(M + IV, f->vba, P + IBA);
+	rows_add(M + IV, f->vbg, P + IBG);
+	rows_add(M + IT, f->tbg, P + IBG);
 	for (int r = 0; r < NS; r++) {
-		const double *m = r < 9 ? M[r] : P[r];
 		double row[NS];
-		memcpy(row, m, sizeof(row));
-		for (int i = 0; i < 3; i++) {
-			double cp = row[IP + i] + dt * row[IV + i];
-			double cv = row[IV + i], ct = row[IT + i];
-			for (int k = 0; k < 3; k++) {
-				cv += row[IT + k] * A[3 * i + k] + row[IBA + k] * B[3 * i + k];
-				ct += row[IBG + k] * B[3 * i + k];
-			}
-			P[r][IP + i] = cp;
-			P[r][IV + i] = cv;
-			P[r][IT + i] = ct;
-		}
-		for (int j = 9; j < NS; j++)
-			P[r][j] = row[j];
+		memcpy(row, r < 9 ? M[r] : P[r], sizeof(row));
+		double *out = P[r];
+		memcpy(out, row, sizeof(row));
+		for (int i = 0; i < 3; i++)
+			out[IP + i] += f->pv * row[IV + i];
+		cols_add(&out[IP], &row[IT], f->pt);
+		cols_add(&out[IP], &row[IBA], f->pba);
+		cols_add(&out[IP], &row[IBG], f->pbg);
+		cols_add(&out[IV], &row[IT], f->vt);
+		cols_add(&out[IV], &row[IBA], f->vba);
+		cols_add(&out[IV], &row[IBG], f->vbg);
+		cols_add(&out[IT], &row[IBG], f->tbg);
 	}
 	const struct ins_config *c = &ins->cfg;
+	double dt = f->dt_s;
 	double qv = c->acc_noise_mps2_rthz * c->acc_noise_mps2_rthz * dt;
 	double qt = c->gyro_noise_radps_rthz * c->gyro_noise_radps_rthz * dt;
 	double qa = c->acc_bias_rw_mps2_rts * c->acc_bias_rw_mps2_rts * dt;
 	double qg = c->gyro_bias_rw_radps_rts * c->gyro_bias_rw_radps_rts * dt;
 	for (int i = 0; i < 3; i++) {
-		P[IV + i][IV + i] += qv;
+		P[IV + i][IV + i] += qv + f->extra_v;
 		P[IT + i][IT + i] += qt;
 		P[IBA + i][IBA + i] += qa;
 		P[IBG + i][IBG + i] += qg;
 	}
+	phi_reset(ins);
 }
 
 /*
@@ -379,8 +453,7 @@ static void propagate(struct ins *ins, const double f_n[3], double dt)
 static void inflate_clipped(struct ins *ins, double dt)
 {
 	double q = CLIP_ACC_SD_MPS2 * dt;
-	for (int i = 0; i < 3; i++)
-		ins->P[IV + i][IV + i] += q * q;
+	ins->phi.extra_v += q * q;
 }
 
 static bool inv3_sym(const double s[9], double out[9])
@@ -407,6 +480,7 @@ static bool inv3_sym(const double s[9], double out[9])
 /* Zero-velocity pseudo-measurement, then feeds the error back. */
 static void zupt(struct ins *ins)
 {
+	cov_flush(ins);
 	double (*P)[NS] = ins->P;
 	double r = ins->cfg.zupt_sd_mps * ins->cfg.zupt_sd_mps, S[9], Si[9];
 	for (int i = 0; i < 3; i++)
@@ -565,8 +639,13 @@ static void navigate(struct ins *ins, const struct imu_sample *s, bool stance)
 	ins->have_prev = true;
 	ins->t_prev_us = s->t_us;
 	memcpy(ins->w_prev, s->gyro_radps, sizeof(ins->w_prev));
-	if (stance && !s->clipped)
+	/* Zero-velocity updates at up to ZUPT_RATE_HZ: neighbouring samples
+	 * of one stance carry nearly the same information, and each update
+	 * costs a covariance flush. */
+	if (stance && !s->clipped && ins->phi.dt_s >= 0.999 / ZUPT_RATE_HZ)
 		zupt(ins);
+	else if (ins->phi.dt_s >= COV_FLUSH_S)
+		cov_flush(ins);
 }
 
 static bool process(struct ins *ins, const struct imu_sample *s, bool stance, struct ins_stride *out)

@@ -1,0 +1,430 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Accuracy of the foot INS, in one seeded command:
+ *  1. simulated runs at 200 and 400 Hz across 2.5-5.5 m/s and -10..+10 %
+ *     grade: stride length bias and RMS, distance error, height change RMS;
+ *  2. the real recordings under $HAMSTRIDE_REAL_DATA (exit 77 if absent):
+ *     gait_driven (footprints), gaitmap (motion capture), openshoe (closed
+ *     loops).
+ * Exit 1 when a 400 Hz simulation target or the gait_driven aim is missed.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "imu_sim.h"
+#include "ins.h"
+
+#define BUF 1024
+#define MAX_STRIDES 4096
+#define SIM_SECONDS 150.0
+#define SEED 20240601u
+
+/* ---- simulation ---- */
+
+struct acc_stats {
+	unsigned n;
+	double se, se2, sh2, sum_est, sum_true;
+};
+
+static void add_pair(struct acc_stats *a, const struct ins_stride *e, double len_true,
+		     double dh_true)
+{
+	double d = e->length_m - len_true, dh = e->height_change_m - dh_true;
+	a->n++;
+	a->se += d;
+	a->se2 += d * d;
+	a->sh2 += dh * dh;
+	a->sum_est += e->length_m;
+	a->sum_true += len_true;
+}
+
+static void sim_run(double rate, double speed, double grade, uint64_t seed, struct acc_stats *a)
+{
+	struct imu_sim_config c;
+	imu_sim_config_default(&c);
+	c.rate_hz = rate;
+	c.speed_mps = speed;
+	c.grade = grade;
+	c.seed = seed;
+	struct imu_sim *sim = imu_sim_new(&c);
+	struct ins_config ic;
+	ins_config_default(&ic);
+	ic.rate_hz = rate;
+	struct ins *ins[2] = { ins_new(&ic, IMU_FOOT_LEFT), ins_new(&ic, IMU_FOOT_RIGHT) };
+	static struct imu_sample s[BUF];
+	static struct imu_sim_stride tr[2][MAX_STRIDES];
+	static struct ins_stride es[2][MAX_STRIDES];
+	unsigned ntr[2] = { 0 }, nes[2] = { 0 };
+	struct imu_sim_stride t;
+	while (imu_sim_time_us(sim) < (int64_t)(SIM_SECONDS * 1e6)) {
+		size_t n = imu_sim_generate(sim, s, BUF);
+		for (size_t i = 0; i < n; i++) {
+			int f = s[i].foot == IMU_FOOT_RIGHT;
+			if (ins_push(ins[f], &s[i], &es[f][nes[f]]) && nes[f] < MAX_STRIDES - 1)
+				nes[f]++;
+		}
+		while (imu_sim_pop_truth(sim, &t)) {
+			int f = t.foot == IMU_FOOT_RIGHT;
+			if (ntr[f] < MAX_STRIDES)
+				tr[f][ntr[f]++] = t;
+		}
+	}
+	for (int f = 0; f < 2; f++) {
+		unsigned j = 0;
+		for (unsigned i = 0; i < nes[f]; i++) {
+			/* truth strides are in order: advance to the nearest end */
+			while (j + 1 < ntr[f] && llabs(tr[f][j + 1].end_us - es[f][i].end_us) <
+							 llabs(tr[f][j].end_us - es[f][i].end_us))
+				j++;
+			if (ntr[f] == 0 || tr[f][j].start_us == 0 || !es[f][i].valid)
+				continue;
+			if (llabs(tr[f][j].end_us - es[f][i].end_us) >
+			    (tr[f][j].end_us - tr[f][j].start_us) / 3)
+				continue;
+			add_pair(a, &es[f][i], tr[f][j].length_m, tr[f][j].height_change_m);
+		}
+		ins_free(ins[f]);
+	}
+	imu_sim_free(sim);
+}
+
+static bool simulation_table(void)
+{
+	const double rates[] = { 200, 400 };
+	const double speeds[] = { 2.5, 3.5, 4.5, 5.5 };
+	const double grades[] = { -0.10, -0.05, 0.0, 0.05, 0.10 };
+	bool ok = true;
+	printf("Simulated runs (%.0f s each, both feet, seed %u + index)\n", SIM_SECONDS, SEED);
+	printf("%5s %6s %6s %7s %9s %8s %8s %8s\n", "Hz", "m/s", "grade", "strides", "bias cm",
+	       "rms cm", "dist %", "dh cm");
+	uint64_t idx = 0;
+	for (int r = 0; r < 2; r++) {
+		struct acc_stats all = { 0 };
+		for (int v = 0; v < 4; v++)
+			for (int g = 0; g < 5; g++) {
+				struct acc_stats a = { 0 };
+				sim_run(rates[r], speeds[v], grades[g], SEED + idx++, &a);
+				if (a.n == 0) {
+					printf("%5.0f %6.1f %+6.2f no strides\n", rates[r], speeds[v],
+					       grades[g]);
+					ok = false;
+					continue;
+				}
+				double bias = a.se / a.n, rms = sqrt(a.se2 / a.n);
+				double dist = 100 * (a.sum_est - a.sum_true) / a.sum_true;
+				double dh = sqrt(a.sh2 / a.n);
+				printf("%5.0f %6.1f %+6.2f %7u %+9.2f %8.2f %+8.2f %8.2f\n", rates[r],
+				       speeds[v], grades[g], a.n, 100 * bias, 100 * rms, dist,
+				       100 * dh);
+				if (rates[r] == 400 &&
+				    (fabs(bias) > 0.01 || rms > 0.04 || fabs(dist) > 1 || dh > 0.02))
+					ok = false;
+				all.n += a.n;
+				all.se += a.se;
+				all.se2 += a.se2;
+				all.sh2 += a.sh2;
+				all.sum_est += a.sum_est;
+				all.sum_true += a.sum_true;
+			}
+		printf("%5.0f    all           %7u %+9.2f %8.2f %+8.2f %8.2f\n", rates[r], all.n,
+		       100 * all.se / all.n, 100 * sqrt(all.se2 / all.n),
+		       100 * (all.sum_est - all.sum_true) / all.sum_true, 100 * sqrt(all.sh2 / all.n));
+	}
+	printf("400 Hz targets (bias <= 1 cm, RMS <= 4 cm, distance within 1 %%, dh RMS <= 2 cm) "
+	       "in every cell: %s\n\n",
+	       ok ? "met" : "MISSED");
+	return ok;
+}
+
+/* ---- real recordings ---- */
+
+static FILE *open_in(const char *dir, const char *name)
+{
+	char path[8192];
+	int n = snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return NULL;
+	return fopen(path, "r");
+}
+
+/* Feeds samples one at a time into an INS and keeps its strides. */
+struct runner {
+	struct ins *ins;
+	struct ins_stride st[MAX_STRIDES];
+	unsigned n;
+};
+
+static void runner_init(struct runner *r, double rate, uint8_t foot)
+{
+	struct ins_config ic;
+	ins_config_default(&ic);
+	ic.rate_hz = rate;
+	r->ins = ins_new(&ic, foot);
+	r->n = 0;
+}
+
+static void runner_push(struct runner *r, double t_s, const double acc[3], const double gyro[3])
+{
+	struct imu_sample s = { .t_us = llround(t_s * 1e6) };
+	memcpy(s.acc_mps2, acc, sizeof(s.acc_mps2));
+	memcpy(s.gyro_radps, gyro, sizeof(s.gyro_radps));
+	if (ins_push(r->ins, &s, &r->st[r->n]) && r->n < MAX_STRIDES - 1)
+		r->n++;
+}
+
+/* Our stride ending nearest to t_us, or NULL if none within tol_us. */
+static const struct ins_stride *nearest(const struct runner *r, int64_t t_us, int64_t tol_us)
+{
+	const struct ins_stride *best = NULL;
+	for (unsigned i = 0; i < r->n; i++)
+		if (llabs(r->st[i].end_us - t_us) <= tol_us &&
+		    (!best || llabs(r->st[i].end_us - t_us) < llabs(best->end_us - t_us)))
+			best = &r->st[i];
+	return best;
+}
+
+static double gait_driven_one(const char *dir, int exp, double *abs_err_sum, unsigned *count)
+{
+	char name[128];
+	snprintf(name, sizeof(name), "imu/gait_driven/SensorConnectData_%d.csv", exp);
+	FILE *f = open_in(dir, name);
+	if (!f)
+		return NAN;
+	static struct runner r;
+	runner_init(&r, 200, IMU_FOOT_UNKNOWN);
+	char line[2048];
+	const double g = 9.8029;
+	if (!fgets(line, sizeof(line), f)) {
+		fclose(f);
+		return NAN;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		double v[7];
+		if (sscanf(line, "%lf,%lf,%lf,%lf,%lf,%lf,%lf", &v[0], &v[1], &v[2], &v[3], &v[4],
+			   &v[5], &v[6]) != 7)
+			continue;
+		double acc[3] = { v[1] * g, v[2] * g, v[3] * g };
+		runner_push(&r, v[0], acc, &v[4]);
+	}
+	fclose(f);
+	snprintf(name, sizeof(name), "imu/gait_driven/SensorConnectData_%d_strideIndex_timestamp_gcpX_gcpY.csv",
+		 exp);
+	f = open_in(dir, name);
+	if (!f) {
+		ins_free(r.ins);
+		return NAN;
+	}
+	double prev_x = 0, prev_y = 0, prev_t = 0, sum_abs_pct = 0;
+	unsigned n = 0, row = 0;
+	bool header = fgets(line, sizeof(line), f) != NULL;
+	while (header && fgets(line, sizeof(line), f)) {
+		double idx, t, x, y;
+		if (sscanf(line, "%lf,%lf,%lf,%lf", &idx, &t, &x, &y) != 4)
+			continue;
+		/* Row 0 is the start and the first stride a partial step. */
+		if (row++ >= 2) {
+			double len = hypot(x - prev_x, y - prev_y);
+			/* Their stride ends at the end of stance, ours at its
+			 * start: look a little before their time. */
+			const struct ins_stride *e = nearest(&r, llround((t - 0.15) * 1e6),
+							     llround(0.4 * (t - prev_t) * 1e6));
+			if (e) {
+				sum_abs_pct += 100 * fabs(e->length_m - len) / len;
+				n++;
+			}
+		}
+		prev_x = x;
+		prev_y = y;
+		prev_t = t;
+	}
+	fclose(f);
+	ins_free(r.ins);
+	*abs_err_sum += sum_abs_pct;
+	*count += n;
+	return n ? sum_abs_pct / n : NAN;
+}
+
+static bool gait_driven_table(const char *dir, bool *have)
+{
+	printf("gait_driven (200 Hz, footprints on a tile grid): mean absolute stride length error\n");
+	double sum = 0;
+	unsigned count = 0;
+	for (int exp = 31; exp <= 36; exp++) {
+		unsigned before = count;
+		double m = gait_driven_one(dir, exp, &sum, &count);
+		if (isnan(m))
+			continue;
+		*have = true;
+		printf("  exp %d: %6.2f %% over %u strides\n", exp, m, count - before);
+	}
+	if (count == 0)
+		return true;
+	double mean = sum / count;
+	printf("  all   : %6.2f %% over %u strides (aim <= 2 %%): %s\n\n", mean, count,
+	       mean <= 2 ? "met" : "MISSED");
+	return mean <= 2;
+}
+
+/* gaitmap: columns index, then (left, right) pairs of acc x, y, z [m/s²]
+ * and gyro x, y, z [°/s] at 204.8 Hz. */
+static void gaitmap_table(const char *dir, bool *have)
+{
+	FILE *f = open_in(dir, "imu/gaitmap/imu_sample.csv");
+	if (!f)
+		return;
+	*have = true;
+	const double rate = 204.8, d2r = M_PI / 180;
+	static struct runner feet[2];
+	runner_init(&feet[0], rate, IMU_FOOT_LEFT);
+	runner_init(&feet[1], rate, IMU_FOOT_RIGHT);
+	char line[4096];
+	for (int h = 0; h < 2; h++)
+		if (!fgets(line, sizeof(line), f))
+			break;
+	while (fgets(line, sizeof(line), f)) {
+		double v[13];
+		char *p = line;
+		int k;
+		for (k = 0; k < 13; k++) {
+			char *end;
+			v[k] = strtod(p, &end);
+			if (end == p)
+				break;
+			p = *end == ',' ? end + 1 : end;
+		}
+		if (k != 13)
+			continue;
+		double t = v[0] / rate;
+		for (int s = 0; s < 2; s++) {
+			double acc[3] = { v[1 + s], v[3 + s], v[5 + s] };
+			double gyro[3] = { v[7 + s] * d2r, v[9 + s] * d2r, v[11 + s] * d2r };
+			runner_push(&feet[s], t, acc, gyro);
+		}
+	}
+	fclose(f);
+	f = open_in(dir, "imu/gaitmap/GT_stride_lengths_from_mocap.csv");
+	double se = 0, se2 = 0, sh2 = 0, sabs = 0;
+	unsigned n = 0, total = 0;
+	if (f && fgets(line, sizeof(line), f)) {
+		while (fgets(line, sizeof(line), f)) {
+			char sensor[32], foot[16];
+			int sid;
+			double start, end, time_s, len, dz;
+			if (sscanf(line, "%31[^,],%d,%15[^,],%lf,%lf,%lf,%lf,%lf", sensor, &sid, foot,
+				   &start, &end, &time_s, &len, &dz) != 8)
+				continue;
+			total++;
+			int side = strcmp(foot, "right") == 0;
+			/* Their borders are at mid-stance, ours at stance start. */
+			const struct ins_stride *e =
+				nearest(&feet[side], llround((end / rate - 0.1) * 1e6),
+					llround(0.4 * time_s * 1e6));
+			if (!e)
+				continue;
+			double d = e->length_m - len, dh = e->height_change_m - dz;
+			se += d;
+			se2 += d * d;
+			sabs += fabs(d) / len;
+			sh2 += dh * dh;
+			n++;
+		}
+	}
+	if (f)
+		fclose(f);
+	printf("gaitmap (204.8 Hz, both feet, vs motion capture): %u of %u strides matched\n", n,
+	       total);
+	if (n)
+		printf("  stride length bias %+.2f cm, RMS %.2f cm, mean abs %.2f %%; height change "
+		       "RMS %.2f cm\n\n",
+		       100 * se / n, 100 * sqrt(se2 / n), 100 * sabs / n, 100 * sqrt(sh2 / n));
+	ins_free(feet[0].ins);
+	ins_free(feet[1].ins);
+}
+
+/* openshoe: rows whose first token starts with 0x: id, acc [g], gyro
+ * [rad/s], counter, checksum, nr, filtered time [s], ... */
+static void openshoe_one(const char *dir, const char *name)
+{
+	FILE *f = open_in(dir, name);
+	if (!f)
+		return;
+	static struct runner r;
+	runner_init(&r, 250, IMU_FOOT_RIGHT);
+	char line[4096];
+	const double g = 9.80665;
+	double t0 = NAN;
+	while (fgets(line, sizeof(line), f)) {
+		const char *p = line;
+		while (*p == ' ')
+			p++;
+		if (strncmp(p, "0x", 2) != 0)
+			continue;
+		unsigned id, counter, sum;
+		double a[3], w[3], nr, t;
+		if (sscanf(p, "%x %lf %lf %lf %lf %lf %lf %u %x %lf %lf", &id, &a[0], &a[1], &a[2],
+			   &w[0], &w[1], &w[2], &counter, &sum, &nr, &t) != 11)
+			continue;
+		if (isnan(t0))
+			t0 = t;
+		for (int k = 0; k < 3; k++)
+			a[k] *= g;
+		runner_push(&r, t - t0, a, w);
+	}
+	fclose(f);
+	double path = 0, end[3] = { 0, 0, 0 };
+	for (unsigned i = 0; i < r.n; i++) {
+		path += r.st[i].length_m;
+		memcpy(end, r.st[i].pos_m, sizeof(end));
+	}
+	/* The walk starts and ends at the same point; the first stance is
+	 * the origin of the navigation frame. */
+	double horiz = hypot(end[0], end[1]);
+	printf("  %-38s %4u strides, path %6.1f m, end-point error %5.2f m horizontal "
+	       "(%.2f %% of path), %+.2f m vertical\n",
+	       name + strlen("imu/openshoe/"), r.n, path, horiz, path > 0 ? 100 * horiz / path : 0,
+	       end[2]);
+	ins_free(r.ins);
+}
+
+static void openshoe_table(const char *dir, bool *have)
+{
+	const char *files[] = { "Measurement_100521_2.data_inert.txt",
+				"Measurement_100521_3.data_inert.txt",
+				"Measurement_100521_30.data_inert.txt",
+				"Measurement_100521_31.data_inert.txt" };
+	printf("openshoe (250 Hz, closed loops, truth: end = start within 1 cm)\n");
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		char name[256];
+		snprintf(name, sizeof(name), "imu/openshoe/%s", files[i]);
+		FILE *f = open_in(dir, name);
+		if (!f)
+			continue;
+		fclose(f);
+		*have = true;
+		openshoe_one(dir, name);
+	}
+	printf("\n");
+}
+
+int main(void)
+{
+	bool ok = simulation_table();
+	const char *dir = getenv("HAMSTRIDE_REAL_DATA");
+	char fallback[4096];
+	if (!dir || !*dir) {
+		const char *root = getenv("HAMSTRIDE_SOURCE_ROOT");
+		snprintf(fallback, sizeof(fallback), "%s/../shared/data/real", root ? root : ".");
+		dir = fallback;
+	}
+	bool have = false;
+	ok = gait_driven_table(dir, &have) && ok;
+	gaitmap_table(dir, &have);
+	openshoe_table(dir, &have);
+	if (!have) {
+		printf("real recordings not found under %s: skipped\n", dir);
+		return 77;
+	}
+	return ok ? 0 : 1;
+}
