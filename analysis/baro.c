@@ -21,6 +21,33 @@ void baro_climb_init(struct baro_climb *c, size_t window, double hysteresis_m)
 		window = BARO_SMOOTH_MAX;
 	c->window_len = window;
 	c->hysteresis_m = hysteresis_m;
+	c->threshold_m = hysteresis_m;
+}
+
+/* For white noise of deviation s, a second difference has deviation
+ * s·sqrt(6) and mean absolute value s·sqrt(6)·sqrt(2/π). */
+#define ABS_D2_PER_SIGMA 1.954410048
+#define NOISE_EWMA_WEIGHT 0.02
+
+static void track_noise(struct baro_climb *c, double altitude_m)
+{
+	if (c->n_raw >= 1) {
+		double step = fabs(altitude_m - c->raw_prev_m[1]);
+		if (step > 1e-6 && (c->quantum_m == 0 || step < c->quantum_m))
+			c->quantum_m = step;
+	}
+	if (c->n_raw >= 2) {
+		double d2 = altitude_m - 2 * c->raw_prev_m[1] + c->raw_prev_m[0];
+		double w = c->n_raw == 2 ? 1.0 : NOISE_EWMA_WEIGHT;
+		c->abs_d2_mean_m += w * (fabs(d2) - c->abs_d2_mean_m);
+		double sigma_smoothed_m =
+			c->abs_d2_mean_m / ABS_D2_PER_SIGMA / sqrt((double)c->window_len);
+		c->threshold_m = fmax(fmax(c->hysteresis_m, BARO_QUANTA * c->quantum_m),
+				      BARO_NOISE_SIGMAS * sigma_smoothed_m);
+	}
+	c->raw_prev_m[0] = c->raw_prev_m[1];
+	c->raw_prev_m[1] = altitude_m;
+	c->n_raw++;
 }
 
 static double smooth(struct baro_climb *c, double altitude_m)
@@ -42,18 +69,18 @@ static void track_climb(struct baro_climb *c, double h)
 	double delta = h - c->anchor_m;
 
 	if (c->direction >= 0 && delta > 0) {
-		if (c->direction > 0 || delta >= c->hysteresis_m) {
+		if (c->direction > 0 || delta >= c->threshold_m) {
 			c->gain_m += delta;
 			c->anchor_m = h;
 			c->direction = 1;
 		}
 	} else if (c->direction <= 0 && delta < 0) {
-		if (c->direction < 0 || -delta >= c->hysteresis_m) {
+		if (c->direction < 0 || -delta >= c->threshold_m) {
 			c->loss_m += -delta;
 			c->anchor_m = h;
 			c->direction = -1;
 		}
-	} else if (fabs(delta) >= c->hysteresis_m) {
+	} else if (fabs(delta) >= c->threshold_m) {
 		/* A reversal beyond the threshold: count it and turn. */
 		if (delta > 0)
 			c->gain_m += delta;
@@ -66,6 +93,7 @@ static void track_climb(struct baro_climb *c, double h)
 
 double baro_climb_add(struct baro_climb *c, double altitude_m)
 {
+	track_noise(c, altitude_m);
 	double h = smooth(c, altitude_m);
 	if (c->count == 1)
 		c->anchor_m = h;

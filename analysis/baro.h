@@ -23,7 +23,15 @@ struct baro_climb {
 	size_t next;
 	double sum;
 	/* hysteresis: the last turning point and the direction since it */
-	double hysteresis_m;
+	double hysteresis_m;     /* the floor of the threshold */
+	double threshold_m;      /* what is in force: the floor or the noise */
+	/* noise: mean |second difference| of the raw altitude, which a smooth
+	 * profile hardly moves but white noise does */
+	double raw_prev_m[2];
+	size_t n_raw;
+	/* resolution: the smallest change the sensor has reported */
+	double quantum_m;
+	double abs_d2_mean_m;
 	double anchor_m;
 	int direction; /* +1 climbing, -1 descending, 0 not yet known */
 	double gain_m;
@@ -31,8 +39,15 @@ struct baro_climb {
 	double last_smoothed_m;
 };
 
-/* window: samples in the moving average (1..BARO_SMOOTH_MAX); a typical
- * choice at 1 Hz is 10 s and 1 m. */
+/* window: samples in the moving average (1..BARO_SMOOTH_MAX). The
+ * threshold is hysteresis_m or BARO_NOISE_SIGMAS times the noise left
+ * after smoothing, whichever is larger, so a quiet sensor resolves small
+ * undulations and a noisy one does not count its noise as climb. */
+#define BARO_NOISE_SIGMAS 5.0
+/* ...and never below this many steps of the sensor's resolution: a watch
+ * that logs whole 10 Pa (0.8 m) sits on one value, then the next, for
+ * minutes, which is neither noise nor climb. */
+#define BARO_QUANTA 2.0
 void baro_climb_init(struct baro_climb *c, size_t window, double hysteresis_m);
 /* Adds one evenly spaced altitude sample; returns the smoothed altitude. */
 double baro_climb_add(struct baro_climb *c, double altitude_m);

@@ -163,14 +163,17 @@ def test_bad_config(tmp, good):
     open(conf, 'w').write('[sesion]\nidle_timeout_s = 60\n')
     p = run([DAEMON, '-c', conf, '--replay', good, '--db', os.path.join(tmp, 'c.db')],
             expect=EX_CONFIG)
-    check('line 1' in p.stderr and 'unknown section' in p.stderr,
+    # inih reports the first key of an unknown section.
+    check('line 2' in p.stderr and 'unknown section' in p.stderr and 'sesion' in p.stderr,
           'unknown section named: ' + p.stderr)
     open(conf, 'w').write('# comment\n[session]\nidle_timeout_s = 60\n[daemon]\nlog_level = warning\n')
     run([DAEMON, '-c', conf, '--replay', good, '--db', os.path.join(tmp, 'c.db')])
 
 
-def test_bad_arguments(tmp):
+def test_bad_arguments(tmp, good):
     db = os.path.join(tmp, 'args.db')
+    p = run([CLI, '--db', db, 'runs'], expect=EX_NOINPUT)
+    check(db in p.stderr, 'a missing database is named: ' + p.stderr)
     cases = [
         ([DAEMON], EX_USAGE, 'source'),
         ([DAEMON, '--simulate', '--weeks', '99'], EX_USAGE, '--weeks'),
@@ -188,7 +191,7 @@ def test_bad_arguments(tmp):
         p = run(argv, expect=code)
         check(word in p.stderr, '%s: message names %r: %s' % (' '.join(argv[1:]), word, p.stderr))
     # A run that is not there, in a database that is.
-    run([CLI, '--db', db, 'runs'])
+    run([CLI, '--db', db, 'replay', good])
     p = run([CLI, '--db', db, 'run', 'show', '999'], expect=EX_NOINPUT)
     check('999' in p.stderr, 'missing run named: ' + p.stderr)
     for cmd in (['runs'], ['run', 'show'], ['report'], ['export', 'csv'], ['replay'], ['sim']):
@@ -205,7 +208,7 @@ def main():
         test_corrupt_database(tmp, good)
         test_read_only_database(tmp, good)
         test_bad_config(tmp, good)
-        test_bad_arguments(tmp)
+        test_bad_arguments(tmp, good)
     finish('e2e_bad_input')
 
 

@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include <cmocka.h>
 #include <gsl/gsl_randist.h>
@@ -51,6 +53,59 @@ static void test_climb_of_noisy_hills(void **state)
 	gsl_rng_free(rng);
 }
 
+/* Reads the Suunto Ambit3's flat 7.1-km run (shared/data/real/baro): each
+ * <Sample> with <Time> [s] and <AbsPressure> [Pa]; the last pressure of
+ * each whole second, carried over seconds without one. */
+static size_t read_suunto_flat_run(double *pressure_pa, size_t max)
+{
+	const char *dir = getenv("HAMSTRIDE_REAL_DATA");
+	char path[4096], line[512];
+	if (!dir)
+		return 0;
+	snprintf(path, sizeof(path),
+		 "%s/baro/gc_suunto_ambit3_flatrun_abspressure_C6CF0C5100001000-2015-09-19T09_09_20-0.sml",
+		 dir);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return 0;
+	size_t n = 0;
+	double p = NAN, t;
+	while (fgets(line, sizeof(line), f)) {
+		const char *tag;
+		if ((tag = strstr(line, "<AbsPressure>")))
+			p = strtod(tag + strlen("<AbsPressure>"), NULL);
+		else if ((tag = strstr(line, "<Time>")) && !isnan(p)) {
+			t = strtod(tag + strlen("<Time>"), NULL);
+			while (n < max && n <= (size_t)t)
+				pressure_pa[n++] = p;
+		}
+	}
+	fclose(f);
+	return n;
+}
+
+/* A real barometer on a flat run (the watch's own altitude stays within
+ * 75–78 m; its pressure is quantised to 10 Pa, ~0.8 m): the climb counted
+ * must stay near zero. */
+static void test_real_flat_run(void **state)
+{
+	(void)state;
+	static double pressure_pa[4000];
+	size_t n = read_suunto_flat_run(pressure_pa, 4000);
+	if (n == 0) {
+		print_message("real barometer data not found: skipped\n");
+		skip();
+	}
+	struct baro_climb c;
+	baro_climb_init(&c, 12, 0.3);
+	for (size_t i = 0; i < n; i++)
+		baro_climb_add(&c, baro_altitude_m(pressure_pa[i], pressure_pa[0]));
+	print_message("flat run: %zu s, climb counted %.2f m up, %.2f m down\n", n, c.gain_m, c.loss_m);
+	assert_true(n > 2000);
+	assert_true(c.gain_m < 6.0);
+	assert_true(c.loss_m < 6.0);
+}
+
 static void test_window_clamped(void **state)
 {
 	(void)state;
@@ -73,6 +128,7 @@ int main(void)
 		cmocka_unit_test(test_altitude_standard_atmosphere),
 		cmocka_unit_test(test_climb_of_noisy_hills),
 		cmocka_unit_test(test_window_clamped),
+		cmocka_unit_test(test_real_flat_run),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
