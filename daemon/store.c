@@ -68,7 +68,8 @@ static const char *const stmt_sql[STMT_COUNT] = {
 			 "speed_mps = ?8, cadence_spm = ?9, stride_length_m = ?10, "
 			 "heart_rate_bpm = ?11, heart_rate_max_bpm = ?12, notifications = ?13, "
 			 "gaps = ?14, gap_s = ?15, end_reason = ?16, source = ?17, "
-			 "capture_path = ?18 WHERE id = ?1",
+			 "capture_path = ?18, first_notification_id = ?19, "
+			 "last_notification_id = ?20 WHERE id = ?1",
 	[STMT_GAP] = "INSERT INTO gaps (run_id, sensor_id, start_us, end_us) VALUES (?, ?, ?, ?)",
 	[STMT_GET_RUN] = "SELECT " RUN_COLUMNS " FROM runs WHERE id = ?",
 };
@@ -80,6 +81,8 @@ struct store {
 	bool in_batch; /* a transaction is open, waiting for store_flush() */
 	sqlite3_stmt *stmt[STMT_COUNT];
 	char error[512];
+	/* The rowid range of the open run's notifications (see the schema). */
+	int64_t range_run_id, range_first_id, range_last_id;
 };
 
 /* ---- errors ---------------------------------------------------------- */
@@ -360,7 +363,16 @@ int store_notification(struct store *s, int64_t run_id, int64_t sensor_id, const
 	}
 	/* STATIC: the bytes are only read by the step below. */
 	sqlite3_bind_blob(st, 6, n->len ? (const void *)n->value : "", n->len, SQLITE_STATIC);
-	return step_write(s, st, "storing a notification");
+	err = step_write(s, st, "storing a notification");
+	if (err == 0 && run_id > 0) {
+		int64_t id = sqlite3_last_insert_rowid(s->db);
+		if (run_id != s->range_run_id) {
+			s->range_run_id = run_id;
+			s->range_first_id = id;
+		}
+		s->range_last_id = id;
+	}
+	return err;
 }
 
 int store_sample(struct store *s, int64_t run_id, const struct store_sample *sample)
@@ -415,6 +427,13 @@ int store_run_end(struct store *s, const struct store_run *run)
 	bind_text_or_null(st, 16, run->end_reason);
 	sqlite3_bind_text(st, 17, run->source, -1, SQLITE_TRANSIENT);
 	bind_text_or_null(st, 18, run->capture_path);
+	if (s->range_run_id == run->id) {
+		sqlite3_bind_int64(st, 19, s->range_first_id);
+		sqlite3_bind_int64(st, 20, s->range_last_id);
+	} else {
+		sqlite3_bind_null(st, 19);
+		sqlite3_bind_null(st, 20);
+	}
 	err = step_write(s, st, "finishing a run");
 	if (err == 0 && sqlite3_changes(s->db) == 0)
 		return set_error(s, -ENOENT, "database %s: no run %lld to finish", s->path,

@@ -36,7 +36,9 @@ CREATE TABLE runs (
 	gap_s REAL NOT NULL DEFAULT 0,
 	end_reason TEXT,
 	source TEXT NOT NULL,
-	capture_path TEXT
+	capture_path TEXT,
+	first_notification_id INTEGER,         -- notifications.id range of the run
+	last_notification_id INTEGER
 );
 CREATE INDEX runs_start ON runs (start_us);
 
@@ -58,19 +60,21 @@ CREATE TABLE samples (
 -- Exports across all runs ask for a time range.
 CREATE INDEX samples_time ON samples (t_us);
 
--- Every notification as received, so any run can be decoded again.
--- The rowid keeps arrival order; one index serves both "this run" and
--- "this time range outside runs" (run_id IS NULL).
+-- Every notification as received, so any run can be decoded again. This
+-- is the hot path (hundreds of thousands of rows a second on a replay), so
+-- it carries no index and no foreign-key checks: the rowid keeps arrival
+-- order, a run's notifications are one contiguous rowid range recorded in
+-- runs.first/last_notification_id, and the one writer only uses ids it
+-- has just created.
 CREATE TABLE notifications (
 	id INTEGER PRIMARY KEY,
-	run_id INTEGER REFERENCES runs (id) ON DELETE CASCADE,   -- NULL outside runs
-	sensor_id INTEGER NOT NULL REFERENCES sensors (id),
+	run_id INTEGER,                        -- runs.id; NULL outside runs
+	sensor_id INTEGER NOT NULL,            -- sensors.id
 	t_us INTEGER NOT NULL,
 	handle INTEGER NOT NULL,
 	uuid TEXT,                             -- "2A53" or 128-bit form; NULL if unknown
 	value BLOB NOT NULL
 );
-CREATE INDEX notifications_run_time ON notifications (run_id, t_us);
 
 CREATE TABLE gaps (
 	id INTEGER PRIMARY KEY,

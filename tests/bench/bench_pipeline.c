@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "ingest.h"
+#include "log.h"
 #include "replay.h"
 #include "store.h"
 
@@ -125,6 +126,7 @@ int main(int argc, char **argv)
 	double rates[32];
 	uint64_t count = 0;
 
+	log_set_level(LOG_LEVEL_WARNING);
 	if (repeat < 1 || repeat > 32 || !mkdtemp(dir)) {
 		fprintf(stderr, "usage: bench_pipeline [--repeat 1..32]\n");
 		return 2;

@@ -49,6 +49,13 @@ def replay_and_check(seed, tmp):
 
     with sqlite3.connect(db) as con:
         stored = con.execute('SELECT count(*) FROM notifications').fetchone()[0]
+        first, last, in_run = con.execute(
+            'SELECT first_notification_id, last_notification_id, notifications FROM runs').fetchone()
+        tagged = con.execute('SELECT count(*), min(id), max(id) FROM notifications WHERE run_id = 1'
+                             ).fetchone()
+    check(tagged == (in_run, first, last) and last - first + 1 == in_run,
+          'seed %d: the run\'s notifications are rows %s..%s (%s), tagged %r'
+          % (seed, first, last, in_run, tagged))
     emitted = int(t['notifications'])
     check(stored == emitted, 'seed %d: %d notifications stored, %d in the capture'
           % (seed, stored, emitted))
