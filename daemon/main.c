@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "daemon.h"
@@ -214,8 +215,20 @@ static int open_store(struct daemon *d)
 	return 0;
 }
 
+/* A simulated block ends last week, as if just trained: it starts on the
+ * Monday `weeks` weeks back (a single run: yesterday), so the weekly
+ * report, which ends today, shows all of it. */
+static int64_t simulation_start_us(unsigned weeks)
+{
+	const int64_t day_s = 86400, morning_s = 7 * 3600;
+	int64_t today = (int64_t)time(NULL) / day_s;
+	int64_t monday = today - (today + 3) % 7; /* 1970-01-01 was a Thursday */
+	int64_t first_day = weeks ? monday - 7 * (int64_t)weeks : today - 1;
+	return (first_day * day_s + morning_s) * INT64_C(1000000);
+}
+
 /* The simulator writes a temporary capture, replayed like any other. */
-static int open_simulation(struct daemon *d, const struct options *o)
+static int open_simulation(struct daemon *d, struct options *o)
 {
 	char path[] = "/tmp/hamstrided-sim-XXXXXX";
 	char why[512];
@@ -225,6 +238,7 @@ static int open_simulation(struct daemon *d, const struct options *o)
 		return EX_CANTCREAT;
 	}
 	close(fd);
+	o->sim.start_us = simulation_start_us(o->sim.weeks);
 	int err = replay_simulate_to_file(&o->sim, path, NULL, NULL, why, sizeof(why));
 	if (err == 0)
 		err = replay_open(path, &d->replay, why, sizeof(why));
@@ -238,7 +252,7 @@ static int open_simulation(struct daemon *d, const struct options *o)
 	return 0;
 }
 
-static int open_source(struct daemon *d, const struct options *o)
+static int open_source(struct daemon *d, struct options *o)
 {
 	char why[512];
 	if (o->simulate)

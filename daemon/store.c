@@ -38,6 +38,7 @@ enum store_stmt {
 	STMT_RUN_END,
 	STMT_GAP,
 	STMT_GET_RUN,
+	STMT_LAST_RUN,
 	STMT_COUNT,
 };
 
@@ -72,6 +73,7 @@ static const char *const stmt_sql[STMT_COUNT] = {
 			 "last_notification_id = ?20 WHERE id = ?1",
 	[STMT_GAP] = "INSERT INTO gaps (run_id, sensor_id, start_us, end_us) VALUES (?, ?, ?, ?)",
 	[STMT_GET_RUN] = "SELECT " RUN_COLUMNS " FROM runs WHERE id = ?",
+	[STMT_LAST_RUN] = "SELECT " RUN_COLUMNS " FROM runs ORDER BY start_us DESC, id DESC LIMIT 1",
 };
 
 struct store {
@@ -475,20 +477,34 @@ static void read_sample(sqlite3_stmt *st, struct store_sample *x)
 	x->heart_rate_bpm = column_real(st, 9);
 }
 
-int store_get_run(struct store *s, int64_t run_id, struct store_run *out)
+/* One run from a cached query; run_id is bound when it is not 0. */
+static int get_one_run(struct store *s, int which, int64_t run_id, struct store_run *out)
 {
 	int rc;
-	sqlite3_stmt *st = cached(s, STMT_GET_RUN, &rc);
+	sqlite3_stmt *st = cached(s, which, &rc);
 	if (rc != SQLITE_OK)
 		return sqlite_failure(s, rc, "preparing a statement");
-	sqlite3_bind_int64(st, 1, run_id);
+	if (run_id)
+		sqlite3_bind_int64(st, 1, run_id);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		read_run(st, out);
 	sqlite3_reset(st);
-	if (rc == SQLITE_DONE)
+	if (rc == SQLITE_DONE && run_id)
 		return set_error(s, -ENOENT, "database %s: no run %lld", s->path, (long long)run_id);
+	if (rc == SQLITE_DONE)
+		return set_error(s, -ENOENT, "database %s holds no runs yet", s->path);
 	return rc == SQLITE_ROW ? 0 : sqlite_failure(s, rc, "reading a run");
+}
+
+int store_get_run(struct store *s, int64_t run_id, struct store_run *out)
+{
+	return get_one_run(s, STMT_GET_RUN, run_id, out);
+}
+
+int store_get_last_run(struct store *s, struct store_run *out)
+{
+	return get_one_run(s, STMT_LAST_RUN, 0, out);
 }
 
 /*

@@ -81,6 +81,8 @@ int store_run_end(struct store *s, const struct store_run *run);
 typedef int (*store_run_fn)(void *user, const struct store_run *run);
 typedef int (*store_sample_fn)(void *user, int64_t run_id, const struct store_sample *sample);
 int store_get_run(struct store *s, int64_t run_id, struct store_run *out); /* -ENOENT if none */
+/* The run that started last; -ENOENT if there is none. */
+int store_get_last_run(struct store *s, struct store_run *out);
 int store_foreach_run(struct store *s, int64_t from_us, int64_t to_us, store_run_fn fn, void *user);
 int store_foreach_sample(struct store *s, int64_t run_id /* 0: all runs */, int64_t from_us, int64_t to_us,
 			 store_sample_fn fn, void *user);

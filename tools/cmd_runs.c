@@ -120,8 +120,9 @@ int cmd_runs(const struct cli_globals *g, int argc, char **argv)
 
 static void run_usage(FILE *out)
 {
-	fprintf(out, "Usage: hamstride run show ID\n\n"
-		     "Shows one run's summary (IDs from 'hamstride runs').\n\n"
+	fprintf(out, "Usage: hamstride run show ID|last\n\n"
+		     "Shows one run's summary (IDs from 'hamstride runs'; 'last' for the\n"
+		     "run that started last).\n\n"
 		     "  -h, --help    this help\n");
 }
 
@@ -183,14 +184,15 @@ int cmd_run(const struct cli_globals *g, int argc, char **argv)
 		return 0;
 	}
 	if (optind >= argc || strcmp(argv[optind], "show") != 0)
-		return cli_usage_error("run", "expected 'show ID'%s%s%s",
+		return cli_usage_error("run", "expected 'show ID' or 'show last'%s%s%s",
 				       optind < argc ? ", not '" : "", optind < argc ? argv[optind] : "",
 				       optind < argc ? "'" : "");
-	int64_t id;
-	if (optind + 1 >= argc || !cli_parse_int64(argv[optind + 1], &id) || id < 1)
+	int64_t id = 0;
+	const char *which = optind + 1 < argc ? argv[optind + 1] : "";
+	if (strcmp(which, "last") != 0 && (!cli_parse_int64(which, &id) || id < 1))
 		return cli_usage_error("run", "show wants a run ID (a whole number from "
-					      "'hamstride runs'), not '%s'",
-				       optind + 1 < argc ? argv[optind + 1] : "");
+					      "'hamstride runs') or 'last', not '%s'",
+				       which);
 	if (optind + 2 < argc)
 		return cli_usage_error("run", "unexpected argument '%s'", argv[optind + 2]);
 
@@ -199,9 +201,11 @@ int cmd_run(const struct cli_globals *g, int argc, char **argv)
 	if (rc)
 		return rc;
 	struct store_run run;
-	int err = store_get_run(s, id, &run);
-	if (err == -ENOENT)
+	int err = id ? store_get_run(s, id, &run) : store_get_last_run(s, &run);
+	if (err == -ENOENT && id)
 		cli_error("no run %lld in %s (see 'hamstride runs')", (long long)id, g->db_path);
+	else if (err == -ENOENT)
+		cli_error("no runs in %s yet", g->db_path);
 	else if (err < 0)
 		cli_error("%s", store_error(s));
 	else

@@ -23,4 +23,4 @@ echo "== hamstride run show last"
 build/tools/hamstride --db "$db" run show last
 echo
 echo "== hamstride report"
-build/tools/hamstride --db "$db" report --weeks 6
+build/tools/hamstride --db "$db" report

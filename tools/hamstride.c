@@ -11,7 +11,7 @@
 
 static const struct cli_command commands[] = {
 	{ "runs", "list the stored runs", cmd_runs },
-	{ "run", "run show ID: one run's summary", cmd_run },
+	{ "run", "run show ID|last: one run's summary", cmd_run },
 	{ "report", "weekly training report with load warnings", cmd_report },
 	{ "export", "export csv runs|samples: CSV for a physiotherapist", cmd_export },
 	{ "replay", "decode a capture file into the database", cmd_replay },
