@@ -545,7 +545,14 @@ static void aggregate(struct ingest *in, int sensor, const struct decoded *d, in
 static void record_to_capture(struct ingest *in, const struct notification *n)
 {
 	struct run_acc *run = &in->run;
-	if (run->capture && capture_writer_notification(run->capture, n) < 0) {
+	int err = run->capture ? capture_writer_notification(run->capture, n) : 0;
+	if (err == -EMSGSIZE) {
+		/* One value too long for a capture record: skip it, keep recording. */
+		log_warning("run %lld: a %u-byte notification is too long for the capture; "
+			    "it is stored but not recorded", (long long)run->id, n->len);
+		return;
+	}
+	if (err < 0) {
 		log_warning("cannot write capture %s; recording of run %lld stops here",
 			    run->capture_path, (long long)run->id);
 		capture_writer_close(run->capture);

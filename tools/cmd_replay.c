@@ -118,8 +118,8 @@ int cmd_replay(const struct cli_globals *g, int argc, char **argv)
 	err = replay_all(r, in);
 	ingest_finish(in, replay_damaged(r) ? "damaged capture" : "end of replay");
 	ingest_stats(in, &st);
-	printf("%s: %llu notifications, %llu runs stored (last run %lld), %llu gaps, "
-	       "%llu malformed, %llu not decoded\n",
+	printf("%s: %llu notifications; runs stored: %llu (last run %lld); gaps: %llu; "
+	       "malformed: %llu; not decoded: %llu\n",
 	       a.path, (unsigned long long)st.notifications, (unsigned long long)st.runs,
 	       (long long)ingest_last_run(in), (unsigned long long)st.gaps,
 	       (unsigned long long)st.malformed, (unsigned long long)st.unknown);
