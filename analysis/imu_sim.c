@@ -7,6 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "mat3.h"
+#include "xalloc.h"
+
 #define GRAVITY_MPS2 9.80665
 #define DEG_TO_RAD (M_PI / 180.0)
 #define SCHEDULE_LEN 16u
@@ -100,36 +103,6 @@ void imu_sim_config_default(struct imu_sim_config *cfg)
 		.packet_loss = 0,
 		.samples_per_packet = 8,
 	};
-}
-
-/* ---- small rotation helpers (row-major 3x3) ---- */
-
-static void mat_rpy(double roll, double pitch, double yaw, double r[9])
-{
-	double cr = cos(roll), sr = sin(roll), cp = cos(pitch), sp = sin(pitch);
-	double cy = cos(yaw), sy = sin(yaw);
-	/* Rz(yaw) * Ry(pitch) * Rx(roll) */
-	r[0] = cy * cp;
-	r[1] = cy * sp * sr - sy * cr;
-	r[2] = cy * sp * cr + sy * sr;
-	r[3] = sy * cp;
-	r[4] = sy * sp * sr + cy * cr;
-	r[5] = sy * sp * cr - cy * sr;
-	r[6] = -sp;
-	r[7] = cp * sr;
-	r[8] = cp * cr;
-}
-
-static void mat_vec(const double m[9], const double v[3], double out[3])
-{
-	for (int i = 0; i < 3; i++)
-		out[i] = m[3 * i] * v[0] + m[3 * i + 1] * v[1] + m[3 * i + 2] * v[2];
-}
-
-static void mat_t_vec(const double m[9], const double v[3], double out[3])
-{
-	for (int i = 0; i < 3; i++)
-		out[i] = m[i] * v[0] + m[3 + i] * v[1] + m[6 + i] * v[2];
 }
 
 /* ---- gait model ---- */
@@ -342,12 +315,12 @@ static void kinematics(const struct imu_sim *sim, const struct foot_plan *p, dou
 static void foot_imu(const struct imu_sim *sim, const struct kin *k, double f[3], double w[3])
 {
 	double yaw = sim->cfg.heading_rad, r[9];
-	mat_rpy(k->roll, k->pitch, yaw, r);
+	mat3_from_rpy(k->roll, k->pitch, yaw, r);
 	/* Path frame to world is a rotation by the heading about z. */
 	double cy = cos(yaw), sy = sin(yaw);
 	double a_w[3] = { cy * k->a[0] - sy * k->a[1], sy * k->a[0] + cy * k->a[1],
 			  k->a[2] + GRAVITY_MPS2 };
-	mat_t_vec(r, a_w, f);
+	mat3_tmul_vec(r, a_w, f);
 	w[0] = k->roll_rate;
 	w[1] = k->pitch_rate * cos(k->roll);
 	w[2] = -k->pitch_rate * sin(k->roll);
@@ -396,10 +369,10 @@ static void measure(struct imu_sim *sim, struct sensor_errors *e, const double f
 		    const double w_foot[3], struct imu_sample *s)
 {
 	double f[3], w[3], fm[3], wm[3];
-	mat_t_vec(sim->mount, f_foot, f);
-	mat_t_vec(sim->mount, w_foot, w);
-	mat_vec(e->acc_m, f, fm);
-	mat_vec(e->gyro_m, w, wm);
+	mat3_tmul_vec(sim->mount, f_foot, f);
+	mat3_tmul_vec(sim->mount, w_foot, w);
+	mat3_mul_vec(e->acc_m, f, fm);
+	mat3_mul_vec(e->gyro_m, w, wm);
 	s->clipped = 0;
 	for (int i = 0; i < 3; i++) {
 		e->acc_bias[i] += gauss(sim, e->acc_rw_sd);
@@ -461,15 +434,11 @@ struct imu_sim *imu_sim_new(const struct imu_sim_config *cfg)
 {
 	if (!config_valid(cfg))
 		return NULL;
-	struct imu_sim *sim = calloc(1, sizeof(*sim));
-	if (!sim) {
-		fprintf(stderr, "imu_sim: out of memory\n");
-		abort();
-	}
+	struct imu_sim *sim = xcalloc(1, sizeof(*sim));
 	sim->cfg = *cfg;
 	sim->rng = gsl_rng_alloc(gsl_rng_mt19937);
 	gsl_rng_set(sim->rng, (unsigned long)cfg->seed);
-	mat_rpy(cfg->mount_rpy_rad[0], cfg->mount_rpy_rad[1], cfg->mount_rpy_rad[2], sim->mount);
+	mat3_from_rpy(cfg->mount_rpy_rad[0], cfg->mount_rpy_rad[1], cfg->mount_rpy_rad[2], sim->mount);
 	sim->acc_lsb = cfg->acc_range_g * GRAVITY_MPS2 / 32768.0;
 	sim->gyro_lsb = cfg->gyro_range_dps * DEG_TO_RAD / 32768.0;
 	if (cfg->feet & IMU_SIM_LEFT)

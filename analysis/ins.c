@@ -6,6 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mat3.h"
+#include "xalloc.h"
+
 #define GRAVITY_MPS2 9.80665
 #define NS 15          /* error states: δp, δv, δθ, δba, δbg */
 #define IP 0
@@ -104,20 +107,6 @@ void ins_config_default(struct ins_config *cfg)
 
 /* ---- 3x3 helpers, row-major ---- */
 
-static void mat_vec(const double m[9], const double v[3], double out[3])
-{
-	for (int i = 0; i < 3; i++)
-		out[i] = m[3 * i] * v[0] + m[3 * i + 1] * v[1] + m[3 * i + 2] * v[2];
-}
-
-static void mat_mul(const double a[9], const double b[9], double out[9])
-{
-	for (int i = 0; i < 3; i++)
-		for (int j = 0; j < 3; j++)
-			out[3 * i + j] = a[3 * i] * b[j] + a[3 * i + 1] * b[3 + j] +
-					 a[3 * i + 2] * b[6 + j];
-}
-
 /* Rotation matrix of the rotation vector w (Rodrigues). */
 static void so3_exp(const double w[3], double r[9])
 {
@@ -142,21 +131,6 @@ static void so3_exp(const double w[3], double r[9])
 	r[8] = 1 - b * (x * x + y * y);
 }
 
-static void rot_rpy(double roll, double pitch, double yaw, double r[9])
-{
-	double cr = cos(roll), sr = sin(roll), cp = cos(pitch), sp = sin(pitch);
-	double cy = cos(yaw), sy = sin(yaw);
-	r[0] = cy * cp;
-	r[1] = cy * sp * sr - sy * cr;
-	r[2] = cy * sp * cr + sy * sr;
-	r[3] = sy * cp;
-	r[4] = sy * sp * sr + cy * cr;
-	r[5] = sy * sp * cr - cy * sr;
-	r[6] = -sp;
-	r[7] = cp * sr;
-	r[8] = cp * cr;
-}
-
 /* ---- life cycle ---- */
 
 static bool config_valid(const struct ins_config *c)
@@ -170,11 +144,7 @@ struct ins *ins_new(const struct ins_config *cfg, uint8_t foot)
 {
 	if (!config_valid(cfg))
 		return NULL;
-	struct ins *ins = calloc(1, sizeof(*ins));
-	if (!ins) {
-		fprintf(stderr, "ins: out of memory\n");
-		abort();
-	}
+	struct ins *ins = xcalloc(1, sizeof(*ins));
 	ins->cfg = *cfg;
 	ins->foot = foot;
 	unsigned half = (unsigned)lround(0.5 * cfg->det_window_s * cfg->rate_hz);
@@ -290,7 +260,7 @@ static void align(struct ins *ins)
 	}
 	double roll = atan2(a[1], a[2]);
 	double pitch = atan2(-a[0], hypot(a[1], a[2]));
-	rot_rpy(roll, pitch, ins->yaw_keep, ins->R);
+	mat3_from_rpy(roll, pitch, ins->yaw_keep, ins->R);
 	double still_s = (double)ins->init_n / ins->cfg.rate_hz;
 	if (!ins->bg_known && still_s >= GYRO_BIAS_STILL_S) {
 		memcpy(ins->bg, g, sizeof(g));
@@ -318,9 +288,9 @@ static void mechanise(struct ins *ins, const struct imu_sample *s, double dt, do
 		a[k] = s->acc_mps2[k] - ins->ba[k];
 	}
 	so3_exp(w, dr);
-	mat_mul(ins->R, dr, rn);
+	mat3_mul(ins->R, dr, rn);
 	memcpy(ins->R, rn, sizeof(rn));
-	mat_vec(ins->R, a, f_n);
+	mat3_mul_vec(ins->R, a, f_n);
 	double fa[3];
 	for (int k = 0; k < 3; k++)
 		fa[k] = ins->have_prev ? 0.5 * (f_n[k] + ins->f_prev_n[k]) : f_n[k];
@@ -354,7 +324,7 @@ static void mat_add_scaled(double *dst, const double *src, double k)
 static void mat_mul_add(double *dst, const double *a, const double *b)
 {
 	double t[9];
-	mat_mul(a, b, t);
+	mat3_mul(a, b, t);
 	for (int i = 0; i < 9; i++)
 		dst[i] += t[i];
 }
@@ -504,7 +474,7 @@ static void zupt(struct ins *ins)
 		}
 	double dr[9], rn[9];
 	so3_exp(&dx[IT], dr);
-	mat_mul(dr, ins->R, rn);
+	mat3_mul(dr, ins->R, rn);
 	memcpy(ins->R, rn, sizeof(rn));
 	for (int k = 0; k < 3; k++) {
 		ins->p[k] += dx[IP + k];
@@ -634,7 +604,7 @@ static void navigate(struct ins *ins, const struct imu_sample *s, bool stance)
 		double a[3];
 		for (int k = 0; k < 3; k++)
 			a[k] = s->acc_mps2[k] - ins->ba[k];
-		mat_vec(ins->R, a, ins->f_prev_n);
+		mat3_mul_vec(ins->R, a, ins->f_prev_n);
 	}
 	ins->have_prev = true;
 	ins->t_prev_us = s->t_us;

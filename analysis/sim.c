@@ -15,15 +15,15 @@
 #include "sim.h"
 
 #include <errno.h>
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <gsl/gsl_randist.h>
-#include <gsl/gsl_rng.h>
-
 #include "rsc.h"
+#include "xalloc.h"
 
 #define US_PER_S 1000000.0
 #define DAY_US (INT64_C(86400) * INT64_C(1000000))
@@ -50,26 +50,12 @@ enum stream {
 	STREAM_SENSOR = 16, /* + enum sensor_id */
 };
 
-static void out_of_memory(void)
-{
-	fprintf(stderr, "hamstride: out of memory in the simulator\n");
-	abort();
-}
-
 static gsl_rng *rng_new(void)
 {
 	gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
 	if (!r)
-		out_of_memory();
+		xalloc_die();
 	return r;
-}
-
-static void *xcalloc(size_t n, size_t size)
-{
-	void *p = calloc(n, size);
-	if (!p)
-		out_of_memory();
-	return p;
 }
 
 static uint64_t splitmix64(uint64_t x)

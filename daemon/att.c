@@ -1,15 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "att.h"
 
-#include "cursor.h"
-#include "log.h"
-
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+
+#include "cursor.h"
+#include "log.h"
+#include "xalloc.h"
 
 struct att_req {
 	struct att_req *next;
@@ -49,16 +50,6 @@ struct att {
 	/* One byte more than any valid PDU, so an oversized one is seen. */
 	uint8_t rx[ATT_MTU_MAX + 1];
 };
-
-static void *xcalloc(size_t n, size_t size)
-{
-	void *p = calloc(n, size);
-	if (!p) {
-		fprintf(stderr, "hamstride: out of memory\n");
-		abort();
-	}
-	return p;
-}
 
 static uint16_t clamp_mtu(uint16_t mtu)
 {

@@ -28,6 +28,7 @@
 #include <string.h>
 
 #include "cursor.h"
+#include "xalloc.h"
 
 /*
  * btsnoop timestamps count microseconds "since year 0"; this is 1970-01-01
@@ -183,35 +184,6 @@ static void put_le16(uint8_t *p, uint16_t v)
 	p[1] = (uint8_t)(v >> 8);
 }
 
-static void *xcalloc(size_t n, size_t size)
-{
-	void *p = calloc(n, size);
-	if (!p) {
-		fprintf(stderr, "hamstride: out of memory\n");
-		abort();
-	}
-	return p;
-}
-
-static void *xreallocarray(void *p, size_t n, size_t size)
-{
-	p = reallocarray(p, n, size);
-	if (!p) {
-		fprintf(stderr, "hamstride: out of memory\n");
-		abort();
-	}
-	return p;
-}
-
-static char *xstrdup(const char *s)
-{
-	char *d = strdup(s);
-	if (!d) {
-		fprintf(stderr, "hamstride: out of memory\n");
-		abort();
-	}
-	return d;
-}
 
 /* ---- reader: errors ---------------------------------------------------- */
 

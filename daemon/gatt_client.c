@@ -1,14 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "gatt_client.h"
 
-#include "cursor.h"
-#include "log.h"
-
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "cursor.h"
+#include "log.h"
+#include "xalloc.h"
 
 enum phase {
 	PHASE_IDLE,
@@ -63,15 +64,6 @@ struct gatt_client {
 	char why[256];
 };
 
-static void *xrealloc(void *p, size_t n, size_t size)
-{
-	p = reallocarray(p, n, size);
-	if (!p) {
-		fprintf(stderr, "hamstride: out of memory\n");
-		abort();
-	}
-	return p;
-}
 
 /* Makes room for one more element below max; false when full. */
 static bool grow(void **array, size_t n, size_t *cap, size_t max, size_t size)
@@ -82,7 +74,7 @@ static bool grow(void **array, size_t n, size_t *cap, size_t max, size_t size)
 		*cap = *cap ? *cap * 2 : 8;
 		if (*cap > max)
 			*cap = max;
-		*array = xrealloc(*array, *cap, size);
+		*array = xreallocarray(*array, *cap, size);
 	}
 	return true;
 }
@@ -134,11 +126,7 @@ static void on_notify(uint16_t handle, const uint8_t *value, size_t len, bool in
 struct gatt_client *gatt_client_new(struct att *att, const uint8_t addr[NOTIFICATION_ADDR_LEN],
 				    uint8_t addr_type)
 {
-	struct gatt_client *client = calloc(1, sizeof(*client));
-	if (!client) {
-		fprintf(stderr, "hamstride: out of memory\n");
-		abort();
-	}
+	struct gatt_client *client = xcalloc(1, sizeof(*client));
 	client->att = att;
 	memcpy(client->addr, addr, NOTIFICATION_ADDR_LEN);
 	client->addr_type = addr_type;
@@ -761,7 +749,7 @@ static void take_value(struct gatt_client *client, const struct att_response *rs
 	size_t room = GATT_CLIENT_MAX_VALUE - ch->value_len;
 	size_t n = rsp->len < room ? rsp->len : room;
 	if (n > 0) {
-		ch->value = xrealloc(ch->value, ch->value_len + n, 1);
+		ch->value = xreallocarray(ch->value, ch->value_len + n, 1);
 		memcpy(ch->value + ch->value_len, rsp->params, n);
 		ch->value_len = (uint16_t)(ch->value_len + n);
 	}

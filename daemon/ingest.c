@@ -15,6 +15,7 @@
 #include "log.h"
 #include "paths.h"
 #include "rsc.h"
+#include "xalloc.h"
 
 #define US_PER_S INT64_C(1000000)
 /* Climb on a 12-s average, counted once it exceeds 0.3 m or what the
@@ -115,11 +116,7 @@ void ingest_set_config(struct ingest *in, const struct ingest_config *config)
 
 struct ingest *ingest_new(struct store *store, const struct ingest_config *config)
 {
-	struct ingest *in = calloc(1, sizeof(*in));
-	if (!in) {
-		fprintf(stderr, "hamstride: out of memory\n");
-		abort();
-	}
+	struct ingest *in = xcalloc(1, sizeof(*in));
 	in->store = store;
 	session_init(&in->session, &config->session);
 	ingest_set_config(in, config);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "capture.h"
+#include "xalloc.h"
 
 struct replay {
 	struct capture_reader *reader;
@@ -36,11 +37,7 @@ bool replay_parse_map(const char *text, uint16_t *handle, struct gatt_uuid *uuid
 
 int replay_open(const char *path, struct replay **out, char *why, size_t why_len)
 {
-	struct replay *r = calloc(1, sizeof(*r));
-	if (!r) {
-		fprintf(stderr, "hamstride: out of memory\n");
-		abort();
-	}
+	struct replay *r = xcalloc(1, sizeof(*r));
 	int err = capture_reader_open(path, &r->reader, why, why_len);
 	if (err < 0) {
 		free(r);

@@ -20,6 +20,7 @@
 #include "log.h"
 #include "paths.h"
 #include "schema.h"
+#include "xalloc.h"
 
 /* Marks the file as hamstride's, so another program's SQLite file is never
  * migrated by mistake. "HMST"; set by 001_initial.sql. */
@@ -165,15 +166,6 @@ const char *store_error(const struct store *s)
 
 /* ---- small helpers ----------------------------------------------------- */
 
-static void *xcalloc(size_t n, size_t size)
-{
-	void *p = calloc(n, size);
-	if (!p) {
-		fputs("hamstride: out of memory\n", stderr);
-		abort();
-	}
-	return p;
-}
 
 static int exec(struct store *s, const char *sql, const char *doing)
 {
@@ -787,11 +779,7 @@ static bool reader_needs_immutable(const char *path)
 static char *immutable_uri(const char *path)
 {
 	size_t len = strlen(path);
-	char *uri = malloc(len * 3 + 32);
-	if (!uri) {
-		fputs("hamstride: out of memory\n", stderr);
-		abort();
-	}
+	char *uri = xmalloc(len * 3 + 32);
 	char *p = uri + sprintf(uri, "file:");
 	for (const char *c = path; *c; c++)
 		p += strchr("?#%", *c) ? sprintf(p, "%%%02X", (unsigned char)*c) : sprintf(p, "%c", *c);
@@ -826,11 +814,7 @@ int store_open(const char *path, enum store_mode mode, struct store **out, char 
 	if (err)
 		return err;
 	struct store *s = xcalloc(1, sizeof(*s));
-	s->path = strdup(path);
-	if (!s->path) {
-		fputs("hamstride: out of memory\n", stderr);
-		abort();
-	}
+	s->path = xstrdup(path);
 	s->read_only = mode == STORE_READ_ONLY;
 	err = open_connection(s);
 	if (!err)

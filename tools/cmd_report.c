@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* hamstride report: weekly training table and training-load warnings. */
 #include <getopt.h>
+
 #include <math.h>
 #include <stdlib.h>
 #include <time.h>
@@ -9,6 +10,7 @@
 #include "cli_util.h"
 #include "load.h"
 #include "report.h"
+#include "xalloc.h"
 
 #define REPORT_WEEKS_DEFAULT 8
 #define REPORT_WEEKS_MAX 520
@@ -35,11 +37,7 @@ static int append_run(void *user, const struct store_run *run)
 	struct run_array *a = user;
 	if (a->count == a->capacity) {
 		a->capacity = a->capacity ? a->capacity * 2 : 64;
-		a->runs = realloc(a->runs, a->capacity * sizeof(*a->runs));
-		if (!a->runs) {
-			cli_error("out of memory");
-			abort();
-		}
+		a->runs = xreallocarray(a->runs, a->capacity, sizeof(*a->runs));
 	}
 	a->runs[a->count++] = *run;
 	return 0;
@@ -66,12 +64,8 @@ static void print_weeks(const struct report_week *weeks, size_t n)
  * in the array are there as the 30-day reference. */
 static void print_load_warnings(const struct run_array *a, int64_t from_us)
 {
-	struct load_run *runs = calloc(a->count ? a->count : 1, sizeof(*runs));
-	struct load_result *results = calloc(a->count ? a->count : 1, sizeof(*results));
-	if (!runs || !results) {
-		cli_error("out of memory");
-		abort();
-	}
+	struct load_run *runs = xcalloc(a->count, sizeof(*runs));
+	struct load_result *results = xcalloc(a->count, sizeof(*results));
 	for (size_t i = 0; i < a->count; i++)
 		runs[i] = (struct load_run){ a->runs[i].start_us, a->runs[i].distance_m };
 	load_assess(runs, a->count, results);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* hamstride runs: the stored runs as a table; hamstride run show ID: one run. */
 #include <errno.h>
+
 #include <getopt.h>
 #include <math.h>
 #include <stdlib.h>
@@ -8,6 +9,7 @@
 
 #include "cli.h"
 #include "cli_util.h"
+#include "xalloc.h"
 
 static void runs_usage(FILE *out)
 {
@@ -31,11 +33,7 @@ static int keep_run(void *user, const struct store_run *run)
 	if (l->count < l->limit && l->count == l->capacity) {
 		size_t grown = l->capacity ? l->capacity * 2 : 64;
 		l->capacity = grown < l->limit ? grown : l->limit;
-		l->runs = realloc(l->runs, l->capacity * sizeof(*l->runs));
-		if (!l->runs) {
-			cli_error("out of memory");
-			abort();
-		}
+		l->runs = xreallocarray(l->runs, l->capacity, sizeof(*l->runs));
 	}
 	l->runs[l->count % l->limit] = *run;
 	l->count++;
