@@ -5,60 +5,27 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "bytes.h"
+#include "cursor.h"
+
 #define STANDARD_GRAVITY_MPS2 9.80665
 #define DEG_TO_RAD (M_PI / 180.0)
 
-/* Little-endian readers on a bounds-checked cursor. */
-struct cursor {
-	const uint8_t *p;
-	size_t left;
-};
-
-static bool take(struct cursor *c, size_t n, const uint8_t **out)
-{
-	if (c->left < n)
-		return false;
-	*out = c->p;
-	c->p += n;
-	c->left -= n;
-	return true;
-}
-
-static uint16_t le16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] | (unsigned)p[1] << 8);
-}
-
-static uint32_t le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
 
 static int16_t le16s(const uint8_t *p)
 {
-	uint16_t u = le16(p);
+	uint16_t u = bytes_le16(p);
 	return u < 0x8000u ? (int16_t)u : (int16_t)(-(int32_t)(0x10000u - u));
 }
 
 static float lef32(const uint8_t *p)
 {
-	uint32_t u = le32(p);
+	uint32_t u = bytes_le32(p);
 	float f;
 	memcpy(&f, &u, sizeof(f));
 	return f;
 }
 
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	put16(p, (uint16_t)v);
-	put16(p + 2, (uint16_t)(v >> 16));
-}
 
 /* ---- hamstride profile code tables ---- */
 
@@ -145,15 +112,15 @@ static void decode_hs_sample(const uint8_t *p, double acc_lsb, double gyro_lsb,
 bool imu_hs_parse_data(const uint8_t *buf, size_t len, uint8_t foot, struct imu_packet *pkt,
 		       struct imu_sample *out, size_t cap)
 {
-	struct cursor c = { buf, buf ? len : 0 };
+	struct cursor c = cursor_init(buf, buf ? len : 0);
 	const uint8_t *h, *body;
-	if (!take(&c, IMU_HS_HEADER_LEN, &h))
+	if (!cursor_bytes(&c, IMU_HS_HEADER_LEN, &h))
 		return false;
 	uint8_t rate_code = h[6], acc_code = h[7] & 0x0f, gyro_code = h[7] >> 4;
 	size_t count = h[8];
 	if (!codes_defined(rate_code, acc_code, gyro_code) || count == 0 || count > cap)
 		return false;
-	if (!take(&c, count * IMU_HS_SAMPLE_LEN, &body))
+	if (!cursor_bytes(&c, count * IMU_HS_SAMPLE_LEN, &body))
 		return false;
 
 	double rate_hz = imu_hs_rate_hz(rate_code);
@@ -166,8 +133,8 @@ bool imu_hs_parse_data(const uint8_t *buf, size_t len, uint8_t foot, struct imu_
 	}
 	*pkt = (struct imu_packet){
 		.has_seq = true,
-		.seq = le16(h),
-		.t_first_raw = le32(h + 2),
+		.seq = bytes_le16(h),
+		.t_first_raw = bytes_le32(h + 2),
 		.t_unit_us = 1,
 		.rate_hz = rate_hz,
 		.count = count,
@@ -183,14 +150,14 @@ size_t imu_hs_encode_data(uint16_t seq, uint32_t t_first_us, uint8_t rate_code,
 	if (count == 0 || count > 255 || len > out_cap || acc_range_code > 0x0f ||
 	    gyro_range_code > 0x0f)
 		return 0;
-	put16(out, seq);
-	put32(out + 2, t_first_us);
+	bytes_put_le16(out, seq);
+	bytes_put_le32(out + 2, t_first_us);
 	out[6] = rate_code;
 	out[7] = (uint8_t)(acc_range_code | gyro_range_code << 4);
 	out[8] = (uint8_t)count;
 	for (size_t i = 0; i < count; i++)
 		for (int k = 0; k < 6; k++)
-			put16(out + IMU_HS_HEADER_LEN + i * IMU_HS_SAMPLE_LEN + 2 * k,
+			bytes_put_le16(out + IMU_HS_HEADER_LEN + i * IMU_HS_SAMPLE_LEN + 2 * k,
 			      (uint16_t)raw[i][k]);
 	return len;
 }
@@ -265,7 +232,7 @@ bool imu_ms_parse_imu6(const uint8_t *buf, size_t len, uint8_t reference, double
 	}
 	*pkt = (struct imu_packet){
 		.has_seq = false,
-		.t_first_raw = le32(buf + 2),
+		.t_first_raw = bytes_le32(buf + 2),
 		.t_unit_us = 1000,
 		.rate_hz = rate_hz,
 		.count = count,

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bytes.h"
 #include "rsc.h"
 #include "xalloc.h"
 
@@ -458,17 +459,6 @@ struct sensor_kind {
 	bool (*sample)(struct sim_sensor *s, struct sim_run *run);
 };
 
-static void put_le16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
-
-static void put_le32(uint8_t *p, uint32_t v)
-{
-	put_le16(p, (uint16_t)v);
-	put_le16(p + 2, (uint16_t)(v >> 16));
-}
 
 static uint16_t to_u16(double v)
 {
@@ -535,16 +525,16 @@ static size_t pod_encode(struct sim_sensor *s, double speed_mps, long cadence, d
 	size_t len = 4;
 
 	v[0] = s->running_sample ? RSC_FLAG_RUNNING : 0;
-	put_le16(v + 1, to_u16(speed_mps * 256));
+	bytes_put_le16(v + 1, to_u16(speed_mps * 256));
 	v[3] = (uint8_t)clamp((double)cadence, 0, UINT8_MAX);
 	if (p->send_stride_length) {
 		v[0] |= RSC_FLAG_STRIDE_PRESENT;
-		put_le16(v + len, to_u16(length_m * 100));
+		bytes_put_le16(v + len, to_u16(length_m * 100));
 		len += 2;
 	}
 	if (p->send_total_distance) {
 		v[0] |= RSC_FLAG_DISTANCE_PRESENT;
-		put_le32(v + len, total_dm);
+		bytes_put_le32(v + len, total_dm);
 		len += 4;
 	}
 	for (unsigned i = 0; i < p->trailing_bytes; i++)
@@ -632,7 +622,7 @@ static bool baro_sample(struct sim_sensor *s, struct sim_run *run)
 			     gsl_ran_gaussian_ziggurat(s->rng, 0.05);
 		s->handle = SIM_HANDLE_TEMPERATURE;
 		s->uuid16 = UUID_TEMPERATURE;
-		put_le16(s->value, (uint16_t)(int16_t)clamp(lround(t_c * 100), INT16_MIN + 1, INT16_MAX));
+		bytes_put_le16(s->value, (uint16_t)(int16_t)clamp(lround(t_c * 100), INT16_MIN + 1, INT16_MAX));
 		s->len = 2;
 		b->temp_due = false;
 		return true;
@@ -647,7 +637,7 @@ static bool baro_sample(struct sim_sensor *s, struct sim_run *run)
 		      gsl_ran_gaussian_ziggurat(s->rng, b->noise_pa);
 	s->handle = SIM_HANDLE_PRESSURE;
 	s->uuid16 = UUID_PRESSURE;
-	put_le32(s->value, (uint32_t)lround(p_pa * 10));
+	bytes_put_le32(s->value, (uint32_t)lround(p_pa * 10));
 	s->len = 4;
 	b->temp_due = (s->tick - 1) % b->temp_every == 0;
 	return true;
@@ -696,7 +686,7 @@ static bool hrm_sample(struct sim_sensor *s, struct sim_run *run)
 	/* RR intervals of the beats since the last notification. */
 	while (h->next_beat_s <= s->sample_s) {
 		if (len < 2 + 2 * HRM_RR_PER_NOTIFICATION) {
-			put_le16(v + len, to_u16((h->next_beat_s - h->last_beat_s) * 1024));
+			bytes_put_le16(v + len, to_u16((h->next_beat_s - h->last_beat_s) * 1024));
 			len += 2;
 		}
 		h->last_beat_s = h->next_beat_s;

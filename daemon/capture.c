@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bytes.h"
 #include "cursor.h"
 #include "xalloc.h"
 
@@ -153,36 +154,6 @@ struct capture_reader {
 	uint8_t rec[RECORD_MAX];
 };
 
-/* Big-endian fields of the btsnoop headers, always read whole. */
-static uint32_t get_be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static uint64_t get_be64(const uint8_t *p)
-{
-	return (uint64_t)get_be32(p) << 32 | get_be32(p + 4);
-}
-
-static void put_be32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-static void put_be64(uint8_t *p, uint64_t v)
-{
-	put_be32(p, (uint32_t)(v >> 32));
-	put_be32(p + 4, (uint32_t)v);
-}
-
-static void put_le16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
 
 
 /* ---- reader: errors ---------------------------------------------------- */
@@ -261,8 +232,8 @@ static int read_file_header(struct capture_reader *r)
 	if (got < sizeof(hdr))
 		return fail_short_read(r, got, "file header");
 	r->offset = sizeof(hdr);
-	version = get_be32(hdr + 8);
-	r->datalink = get_be32(hdr + 12);
+	version = bytes_be32(hdr + 8);
+	r->datalink = bytes_be32(hdr + 12);
 	if (version != BTSNOOP_VERSION)
 		return fail(r, -EBADMSG, "capture file %s is btsnoop version %u; only version 1 exists",
 			    r->name, version);
@@ -775,10 +746,10 @@ static int read_record(struct capture_reader *r, uint32_t *flags)
 	if (got < sizeof(hdr))
 		return fail_short_read(r, got, where);
 	r->offset += got;
-	incl_len = get_be32(hdr + 4);
-	*flags = get_be32(hdr + 8);
+	incl_len = bytes_be32(hdr + 4);
+	*flags = bytes_be32(hdr + 8);
 	/* Before 1970 or past 2262 is garbage; wrapping keeps it defined. */
-	r->rec_time_us = (int64_t)(get_be64(hdr + 16) - (uint64_t)BTSNOOP_UNIX_EPOCH_US);
+	r->rec_time_us = (int64_t)(bytes_be64(hdr + 16) - (uint64_t)BTSNOOP_UNIX_EPOCH_US);
 	if (incl_len > sizeof(r->rec)) {
 		ret = discard(r, incl_len);
 		if (ret < 0)
@@ -922,11 +893,11 @@ static int write_record(struct capture_writer *w, uint16_t index, uint16_t opcod
 
 	if (w->error)
 		return w->error;
-	put_be32(hdr, (uint32_t)len);
-	put_be32(hdr + 4, (uint32_t)len);
-	put_be32(hdr + 8, (uint32_t)index << 16 | opcode);
-	put_be32(hdr + 12, 0);
-	put_be64(hdr + 16, (uint64_t)time_us + (uint64_t)BTSNOOP_UNIX_EPOCH_US);
+	bytes_put_be32(hdr, (uint32_t)len);
+	bytes_put_be32(hdr + 4, (uint32_t)len);
+	bytes_put_be32(hdr + 8, (uint32_t)index << 16 | opcode);
+	bytes_put_be32(hdr + 12, 0);
+	bytes_put_be64(hdr + 16, (uint64_t)time_us + (uint64_t)BTSNOOP_UNIX_EPOCH_US);
 	errno = 0;
 	if (fwrite(hdr, 1, sizeof(hdr), w->f) != sizeof(hdr) ||
 	    (len && fwrite(data, 1, len, w->f) != len))
@@ -945,8 +916,8 @@ int capture_writer_open(const char *path, struct capture_writer **out, char *why
 	if (!f)
 		goto failed;
 	memcpy(hdr, btsnoop_magic, sizeof(btsnoop_magic));
-	put_be32(hdr + 8, BTSNOOP_VERSION);
-	put_be32(hdr + 12, DATALINK_MONITOR);
+	bytes_put_be32(hdr + 8, BTSNOOP_VERSION);
+	bytes_put_be32(hdr + 12, DATALINK_MONITOR);
 	if (fwrite(hdr, 1, sizeof(hdr), f) != sizeof(hdr)) {
 		fclose(f);
 		goto failed;
@@ -983,13 +954,13 @@ static int write_le_conn_complete(struct capture_writer *w, const struct writer_
 {
 	uint8_t ev[2 + 19] = { EVT_LE_META, 19, LE_CONN_COMPLETE, 0x00 };
 
-	put_le16(ev + 4, s->conn_handle);
+	bytes_put_le16(ev + 4, s->conn_handle);
 	ev[6] = 0x00; /* role: central */
 	ev[7] = s->addr_type;
 	memcpy(ev + 8, s->addr, NOTIFICATION_ADDR_LEN);
-	put_le16(ev + 14, 0x0018); /* interval 30 ms */
-	put_le16(ev + 16, 0);      /* latency */
-	put_le16(ev + 18, 0x01f4); /* supervision timeout 5 s */
+	bytes_put_le16(ev + 14, 0x0018); /* interval 30 ms */
+	bytes_put_le16(ev + 16, 0);      /* latency */
+	bytes_put_le16(ev + 18, 0x01f4); /* supervision timeout 5 s */
 	ev[20] = 0;                /* central clock accuracy */
 	return write_record(w, 0, MON_EVENT, time_us, ev, sizeof(ev));
 }
@@ -1038,16 +1009,16 @@ static int write_att(struct capture_writer *w, uint16_t opcode, uint16_t conn_ha
 	uint8_t start = opcode == MON_ACL_TX ? ACL_PB_START_NO_FLUSH : ACL_PB_START;
 	int ret = 0;
 
-	put_le16(pdu, (uint16_t)att_len);
-	put_le16(pdu + 2, L2CAP_CID_ATT);
+	bytes_put_le16(pdu, (uint16_t)att_len);
+	bytes_put_le16(pdu + 2, L2CAP_CID_ATT);
 	if (att != pdu + L2CAP_HDR_LEN)
 		memmove(pdu + L2CAP_HDR_LEN, att, att_len);
 	while (ret == 0 && done < len) {
 		size_t n = len - done < WRITER_ACL_MTU ? len - done : WRITER_ACL_MTU;
 		uint8_t pb = done == 0 ? start : ACL_PB_CONTINUATION;
 
-		put_le16(pkt, (uint16_t)(conn_handle | pb << 12));
-		put_le16(pkt + 2, (uint16_t)n);
+		bytes_put_le16(pkt, (uint16_t)(conn_handle | pb << 12));
+		bytes_put_le16(pkt + 2, (uint16_t)n);
 		memcpy(pkt + 4, pdu + done, n);
 		ret = write_record(w, 0, opcode, time_us, pkt, 4 + n);
 		done += n;
@@ -1065,12 +1036,12 @@ static int write_discovery(struct capture_writer *w, uint16_t conn_handle,
 	uint16_t decl = (uint16_t)(n->handle - 1);
 	int ret;
 
-	put_le16(req + 1, decl);
-	put_le16(req + 3, decl);
-	put_le16(req + 5, GATT_CHARACTERISTIC_UUID);
-	put_le16(rsp + 2, decl);
+	bytes_put_le16(req + 1, decl);
+	bytes_put_le16(req + 3, decl);
+	bytes_put_le16(req + 5, GATT_CHARACTERISTIC_UUID);
+	bytes_put_le16(rsp + 2, decl);
 	rsp[4] = GATT_CHAR_PROP_NOTIFY;
-	put_le16(rsp + 5, n->handle);
+	bytes_put_le16(rsp + 5, n->handle);
 	memcpy(rsp + 7, n->uuid.bytes, n->uuid.len);
 	ret = write_att(w, MON_ACL_TX, conn_handle, n->host_time_us, req, sizeof(req));
 	if (ret == 0)
@@ -1150,7 +1121,7 @@ int capture_writer_notification(struct capture_writer *w, const struct notificat
 	if (ret < 0)
 		return ret;
 	w->buf[L2CAP_HDR_LEN] = ATT_HANDLE_VALUE_NTF;
-	put_le16(w->buf + L2CAP_HDR_LEN + 1, n->handle);
+	bytes_put_le16(w->buf + L2CAP_HDR_LEN + 1, n->handle);
 	if (n->len)
 		memcpy(w->buf + L2CAP_HDR_LEN + 3, n->value, n->len);
 	return write_att(w, MON_ACL_RX, conn_handle, n->host_time_us, w->buf + L2CAP_HDR_LEN,
