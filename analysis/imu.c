@@ -11,7 +11,6 @@
 #define STANDARD_GRAVITY_MPS2 9.80665
 #define DEG_TO_RAD (M_PI / 180.0)
 
-
 static int16_t le16s(const uint8_t *p)
 {
 	uint16_t u = bytes_le16(p);
@@ -25,7 +24,6 @@ static float lef32(const uint8_t *p)
 	memcpy(&f, &u, sizeof(f));
 	return f;
 }
-
 
 /* ---- hamstride profile code tables ---- */
 

@@ -459,7 +459,6 @@ struct sensor_kind {
 	bool (*sample)(struct sim_sensor *s, struct sim_run *run);
 };
 
-
 static uint16_t to_u16(double v)
 {
 	return (uint16_t)clamp(lround(v), 0, UINT16_MAX);

@@ -154,8 +154,6 @@ struct capture_reader {
 	uint8_t rec[RECORD_MAX];
 };
 
-
-
 /* ---- reader: errors ---------------------------------------------------- */
 
 static __attribute__((format(printf, 3, 4))) int fail(struct capture_reader *r, int err,
