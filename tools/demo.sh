@@ -11,7 +11,7 @@ cd "$top"
 
 tools/deps.sh
 [ -f build/build.ninja ] || meson setup build --buildtype=release >/dev/null
-ninja -C build >/dev/null
+ninja -C build tools/hamstride daemon/hamstrided
 
 db=${1:-build/demo.db}
 rm -f "$db" "$db-wal" "$db-shm"

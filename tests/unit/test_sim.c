@@ -212,8 +212,10 @@ static double course_gain_m(const struct sim_options *o, unsigned index, double 
 			    double *loss_m)
 {
 	size_t n = (size_t)((to_m - from_m) / 0.25) + 2;
-	double *x = malloc(n * sizeof(*x)), *h = malloc(n * sizeof(*h)), gain = 0;
+	double *x = calloc(n, sizeof(*x)), *h = calloc(n, sizeof(*h)), gain = 0;
 
+	assert_non_null(x);
+	assert_non_null(h);
 	for (size_t i = 0; i < n; i++)
 		x[i] = i + 1 == n ? to_m : from_m + 0.25 * (double)i;
 	assert_int_equal(sim_course_elevation(o, index, x, h, n), 0);
