@@ -41,7 +41,8 @@ const char *cli_format_time(int64_t us, char *buf, size_t size);
 const char *cli_format_duration(double seconds, char *buf, size_t size);
 /* Pace as min:ss per km; "-" for a speed that is NAN or ~0. */
 const char *cli_format_pace(double speed_mps, char *buf, size_t size);
-/* Whole number or strictly positive, for option values. */
+/* Option values: cli_parse_int64 takes a whole number of 0 or more,
+ * cli_parse_double any finite number; callers check their own ranges. */
 bool cli_parse_int64(const char *text, int64_t *out);
 bool cli_parse_double(const char *text, double *out);
 
