@@ -273,8 +273,7 @@ static void set_source_name(struct daemon *d, const struct options *o)
 	if (o->simulate) {
 		snprintf(source, sizeof(source), "simulator seed %llu", (unsigned long long)o->sim.seed);
 	} else {
-		const char *base = strrchr(o->replay, '/');
-		snprintf(source, sizeof(source), "replay %s", base ? base + 1 : o->replay);
+		replay_source_name(o->replay, source, sizeof(source));
 	}
 	d->config.ingest.source = source;
 }

@@ -107,6 +107,21 @@ int replay_feed(struct replay *r, struct ingest *in, size_t max)
 	return (int)fed;
 }
 
+int replay_feed_all(struct replay *r, struct ingest *in)
+{
+	int n;
+	while ((n = replay_feed(r, in, 4096)) > 0)
+		;
+	return n;
+}
+
+const char *replay_source_name(const char *path, char *buf, size_t size)
+{
+	const char *base = strrchr(path, '/');
+	snprintf(buf, size, "replay %s", base ? base + 1 : path);
+	return buf;
+}
+
 const char *replay_error(const struct replay *r)
 {
 	return r->why;

@@ -34,7 +34,11 @@ bool replay_peek_time(struct replay *r, int64_t *t_us);
  * store's error.
  */
 int replay_feed(struct replay *r, struct ingest *in, size_t max);
+/* Feeds the whole capture; 0 at its end, or replay_feed()'s error. */
+int replay_feed_all(struct replay *r, struct ingest *in);
 const char *replay_error(const struct replay *r);
+/* How a replayed run names its source: "replay FILE" (the base name). */
+const char *replay_source_name(const char *path, char *buf, size_t size);
 /* Whether reading the capture failed (rather than storing what it held). */
 bool replay_damaged(const struct replay *r);
 

@@ -76,14 +76,6 @@ static int parse_args(int argc, char **argv, struct replay_args *a)
 	return 0;
 }
 
-static int replay_all(struct replay *r, struct ingest *in)
-{
-	int n;
-	while ((n = replay_feed(r, in, 4096)) > 0)
-		;
-	return n;
-}
-
 int cmd_replay(const struct cli_globals *g, int argc, char **argv)
 {
 	struct replay_args a = { 0 };
@@ -108,14 +100,13 @@ int cmd_replay(const struct cli_globals *g, int argc, char **argv)
 		replay_free(r);
 		return code;
 	}
-	const char *base = strrchr(a.path, '/');
-	snprintf(source, sizeof(source), "replay %s", base ? base + 1 : a.path);
+	replay_source_name(a.path, source, sizeof(source));
 	ingest_config_default(&config);
 	config.source = source;
 	config.capture_dir = a.capture_dir;
 	struct ingest *in = ingest_new(store, &config);
 
-	err = replay_all(r, in);
+	err = replay_feed_all(r, in);
 	ingest_finish(in, replay_damaged(r) ? "damaged capture" : "end of replay");
 	ingest_stats(in, &st);
 	printf("%s: %llu notifications; runs stored: %llu (last run %lld); gaps: %llu; "

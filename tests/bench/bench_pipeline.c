@@ -80,8 +80,7 @@ static double replay_once(const char *capture, const char *db, uint64_t *count)
 	config.source = "bench";
 	struct ingest *in = ingest_new(store, &config);
 	double start = now_s();
-	while ((n = replay_feed(replay, in, 4096)) > 0)
-		;
+	n = replay_feed_all(replay, in);
 	ingest_finish(in, "end of replay");
 	store_close(store);
 	double elapsed = now_s() - start;
