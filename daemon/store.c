@@ -38,6 +38,7 @@ enum store_stmt {
 	STMT_RUN_CAPTURE,
 	STMT_RUN_END,
 	STMT_GAP,
+	STMT_STRIDE,
 	STMT_GET_RUN,
 	STMT_LAST_RUN,
 	STMT_COUNT,
@@ -47,6 +48,10 @@ enum store_stmt {
 	"id, start_us, end_us, duration_s, distance_m, elevation_gain_m, elevation_loss_m, "      \
 	"speed_mps, cadence_spm, stride_length_m, heart_rate_bpm, heart_rate_max_bpm, "          \
 	"notifications, gaps, gap_s, end_reason, source, capture_path"
+
+#define STRIDE_COLUMNS                                                                             \
+	"run_id, sensor_id, foot, start_us, end_us, length_m, duration_s, speed_mps, "             \
+	"height_change_m, stance_s, clearance_m, flags"
 
 #define SAMPLE_COLUMNS                                                                             \
 	"run_id, t_us, speed_mps, cadence_spm, stride_length_m, distance_m, pressure_pa, "       \
@@ -73,6 +78,8 @@ static const char *const stmt_sql[STMT_COUNT] = {
 			 "capture_path = ?18, first_notification_id = ?19, "
 			 "last_notification_id = ?20 WHERE id = ?1",
 	[STMT_GAP] = "INSERT INTO gaps (run_id, sensor_id, start_us, end_us) VALUES (?, ?, ?, ?)",
+	[STMT_STRIDE] = "INSERT OR REPLACE INTO strides (" STRIDE_COLUMNS ") "
+			"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 	[STMT_GET_RUN] = "SELECT " RUN_COLUMNS " FROM runs WHERE id = ?",
 	[STMT_LAST_RUN] = "SELECT " RUN_COLUMNS " FROM runs ORDER BY start_us DESC, id DESC LIMIT 1",
 };
@@ -401,6 +408,28 @@ int store_gap(struct store *s, int64_t run_id, int64_t sensor_id, int64_t start_
 	return step_write(s, st, "storing a gap");
 }
 
+int store_stride(struct store *s, int64_t run_id, const struct store_stride *x)
+{
+	int err;
+	sqlite3_stmt *st = write_stmt(s, STMT_STRIDE, &err);
+	if (!st)
+		return err;
+	sqlite3_bind_int64(st, 1, run_id);
+	if (x->sensor_id)
+		sqlite3_bind_int64(st, 2, x->sensor_id);
+	else
+		sqlite3_bind_null(st, 2);
+	sqlite3_bind_text(st, 3, x->foot, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 4, x->start_us);
+	sqlite3_bind_int64(st, 5, x->end_us);
+	const double reals[] = { x->length_m, x->duration_s, x->speed_mps, x->height_change_m,
+				 x->stance_s, x->clearance_m };
+	for (int i = 0; i < (int)(sizeof(reals) / sizeof(reals[0])); i++)
+		bind_real(st, 6 + i, reals[i]);
+	bind_text_or_null(st, 12, x->flags);
+	return step_write(s, st, "storing a stride");
+}
+
 int store_run_end(struct store *s, const struct store_run *run)
 {
 	int err;
@@ -559,6 +588,42 @@ int store_foreach_sample(struct store *s, int64_t run_id, int64_t from_us, int64
 	}
 	if (!err && rc != SQLITE_DONE)
 		err = sqlite_failure(s, rc, "reading samples");
+	sqlite3_finalize(st);
+	return err;
+}
+
+static void read_stride(sqlite3_stmt *st, struct store_stride *x)
+{
+	memset(x, 0, sizeof(*x));
+	x->sensor_id = sqlite3_column_int64(st, 1); /* NULL reads as 0 */
+	column_text(st, 2, x->foot, sizeof(x->foot));
+	x->start_us = sqlite3_column_int64(st, 3);
+	x->end_us = sqlite3_column_int64(st, 4);
+	double *reals[] = { &x->length_m, &x->duration_s, &x->speed_mps, &x->height_change_m,
+			    &x->stance_s, &x->clearance_m };
+	for (int i = 0; i < (int)(sizeof(reals) / sizeof(reals[0])); i++)
+		*reals[i] = column_real(st, 5 + i);
+	column_text(st, 11, x->flags, sizeof(x->flags));
+}
+
+int store_foreach_stride(struct store *s, int64_t run_id, store_stride_fn fn, void *user)
+{
+	sqlite3_stmt *st;
+	int err = prepare_fresh(s, "SELECT " STRIDE_COLUMNS " FROM strides WHERE run_id = ? "
+				   "ORDER BY end_us, foot", &st);
+	if (err)
+		return err;
+	sqlite3_bind_int64(st, 1, run_id);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_stride stride;
+		read_stride(st, &stride);
+		err = fn(user, run_id, &stride);
+		if (err)
+			break;
+	}
+	if (!err && rc != SQLITE_DONE)
+		err = sqlite_failure(s, rc, "reading strides");
 	sqlite3_finalize(st);
 	return err;
 }

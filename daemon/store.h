@@ -52,6 +52,23 @@ int store_sample(struct store *s, int64_t run_id, const struct store_sample *sam
 
 int store_gap(struct store *s, int64_t run_id, int64_t sensor_id, int64_t start_us, int64_t end_us);
 
+/* One stride of one foot from the shoe-IMU estimator; NAN where not known. */
+struct store_stride {
+	int64_t sensor_id;       /* 0: none (an imported recording) */
+	char foot[8];            /* "left", "right", "unknown" */
+	int64_t start_us;        /* landing */
+	int64_t end_us;          /* next landing of the same foot */
+	double length_m;
+	double duration_s;
+	double speed_mps;
+	double height_change_m;  /* up is positive */
+	double stance_s;
+	double clearance_m;
+	char flags[32];          /* "" or comma-separated: "gap", "restart", "clipped" */
+};
+/* A stride already stored (same run, foot and start) is replaced. */
+int store_stride(struct store *s, int64_t run_id, const struct store_stride *stride);
+
 /* A finished run; NAN where nothing measured it. */
 struct store_run {
 	int64_t id;
@@ -86,3 +103,6 @@ int store_get_last_run(struct store *s, struct store_run *out);
 int store_foreach_run(struct store *s, int64_t from_us, int64_t to_us, store_run_fn fn, void *user);
 int store_foreach_sample(struct store *s, int64_t run_id /* 0: all runs */, int64_t from_us, int64_t to_us,
 			 store_sample_fn fn, void *user);
+/* A run's strides, both feet in one timeline ordered by end time. */
+typedef int (*store_stride_fn)(void *user, int64_t run_id, const struct store_stride *stride);
+int store_foreach_stride(struct store *s, int64_t run_id, store_stride_fn fn, void *user);

@@ -542,6 +542,52 @@ static void test_run_round_trip(void **state)
 	store_close(s);
 }
 
+static int collect_stride(void *user, int64_t run_id, const struct store_stride *x)
+{
+	(void)run_id;
+	struct store_stride *out = user;
+	while (out->end_us != 0)
+		out++;
+	*out = *x;
+	return 0;
+}
+
+/* Both feet come back as one timeline by end time; NAN and empty flags
+ * survive the round trip; a stride stored twice is replaced, not doubled. */
+static void test_stride_round_trip(void **state)
+{
+	struct fixture *f = *state;
+	struct store *s = open_rw(f->db);
+	int64_t id = add_run(s, T0, 5000, 10);
+	struct store_stride left = { .foot = "left", .start_us = T0, .end_us = T0 + 700000,
+				     .length_m = 2.41, .duration_s = 0.7, .speed_mps = 3.44,
+				     .height_change_m = -0.05, .stance_s = 0.21, .clearance_m = NAN };
+	struct store_stride right = left;
+	snprintf(right.foot, sizeof(right.foot), "right");
+	right.start_us = T0 + 350000;
+	right.end_us = T0 + 650000; /* ends first */
+	snprintf(right.flags, sizeof(right.flags), "gap");
+	assert_int_equal(store_stride(s, id, &left), 0);
+	assert_int_equal(store_stride(s, id, &right), 0);
+	left.length_m = 2.40;
+	assert_int_equal(store_stride(s, id, &left), 0);
+	store_close(s);
+
+	assert_int_equal(store_open(f->db, STORE_READ_ONLY, &s, NULL, 0), 0);
+	struct store_stride got[4] = { 0 };
+	assert_int_equal(store_foreach_stride(s, id, collect_stride, got), 0);
+	assert_string_equal(got[0].foot, "right");
+	assert_string_equal(got[0].flags, "gap");
+	assert_string_equal(got[1].foot, "left");
+	assert_string_equal(got[1].flags, "");
+	assert_float_equal(got[1].length_m, 2.40, 1e-12);
+	assert_float_equal(got[1].height_change_m, -0.05, 1e-12);
+	assert_true(isnan(got[1].clearance_m));
+	assert_int_equal(got[1].sensor_id, 0);
+	assert_int_equal(got[2].end_us, 0);
+	store_close(s);
+}
+
 static void test_bad_reference_keeps_batch(void **state)
 {
 	struct fixture *f = *state;
@@ -573,6 +619,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_failed_write_keeps_flushed_rows, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_foreach_bounds, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_run_round_trip, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stride_round_trip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_reference_keeps_batch, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
