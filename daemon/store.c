@@ -34,6 +34,8 @@ enum store_stmt {
 	STMT_SAMPLE,
 	STMT_SENSOR,
 	STMT_SENSOR_CONVENTION,
+	STMT_SENSOR_ADD,
+	STMT_SENSOR_REMOVE,
 	STMT_RUN_BEGIN,
 	STMT_RUN_CAPTURE,
 	STMT_RUN_END,
@@ -68,6 +70,13 @@ static const char *const stmt_sql[STMT_COUNT] = {
 			"first_seen_us = min(first_seen_us, excluded.first_seen_us), "
 			"last_seen_us = max(last_seen_us, excluded.last_seen_us) RETURNING id",
 	[STMT_SENSOR_CONVENTION] = "UPDATE sensors SET cadence_convention = ? WHERE id = ?",
+	[STMT_SENSOR_ADD] = "INSERT INTO sensors (address, address_type, role, name, first_seen_us, "
+			    "last_seen_us, added_us) VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?5) "
+			    "ON CONFLICT (address) DO UPDATE SET address_type = excluded.address_type, "
+			    "role = excluded.role, name = coalesce(excluded.name, name), "
+			    "added_us = coalesce(added_us, excluded.added_us) RETURNING id",
+	[STMT_SENSOR_REMOVE] = "UPDATE sensors SET added_us = NULL, role = NULL "
+			       "WHERE address = ? AND added_us IS NOT NULL",
 	[STMT_RUN_BEGIN] = "INSERT INTO runs (start_us, source) VALUES (?, ?)",
 	[STMT_RUN_CAPTURE] = "UPDATE runs SET capture_path = ? WHERE id = ?",
 	[STMT_RUN_END] = "UPDATE runs SET start_us = ?2, end_us = ?3, duration_s = ?4, "
@@ -311,6 +320,38 @@ int store_sensor_set_convention(struct store *s, int64_t sensor_id, const char *
 	err = step_write(s, st, "setting a sensor's cadence convention");
 	if (err == 0 && sqlite3_changes(s->db) == 0)
 		return set_error(s, -ENOENT, "database %s: no sensor %lld", s->path, (long long)sensor_id);
+	return err;
+}
+
+int store_sensor_add(struct store *s, const char *addr, uint8_t addr_type, const char *role,
+		     const char *name, int64_t now_us, int64_t *sensor_id)
+{
+	int err;
+	sqlite3_stmt *st = write_stmt(s, STMT_SENSOR_ADD, &err);
+	if (!st)
+		return err;
+	sqlite3_bind_text(st, 1, addr, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, addr_type);
+	bind_text_or_null(st, 3, role);
+	bind_text_or_null(st, 4, name);
+	sqlite3_bind_int64(st, 5, now_us);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && sensor_id)
+		*sensor_id = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? 0 : write_failure(s, rc, "adding a sensor");
+}
+
+int store_sensor_remove(struct store *s, const char *addr)
+{
+	int err;
+	sqlite3_stmt *st = write_stmt(s, STMT_SENSOR_REMOVE, &err);
+	if (!st)
+		return err;
+	sqlite3_bind_text(st, 1, addr, -1, SQLITE_STATIC);
+	err = step_write(s, st, "removing a sensor");
+	if (err == 0 && sqlite3_changes(s->db) == 0)
+		return set_error(s, -ENOENT, "no sensor %s was added", addr);
 	return err;
 }
 
@@ -588,6 +629,67 @@ int store_foreach_sample(struct store *s, int64_t run_id, int64_t from_us, int64
 	}
 	if (!err && rc != SQLITE_DONE)
 		err = sqlite_failure(s, rc, "reading samples");
+	sqlite3_finalize(st);
+	return err;
+}
+
+#define SENSOR_COLUMNS                                                                             \
+	"id, address, address_type, role, name, cadence_convention, first_seen_us, "              \
+	"last_seen_us, added_us"
+
+static void read_sensor(sqlite3_stmt *st, struct store_sensor_info *x)
+{
+	memset(x, 0, sizeof(*x));
+	x->id = sqlite3_column_int64(st, 0);
+	column_text(st, 1, x->address, sizeof(x->address));
+	x->address_type = (uint8_t)sqlite3_column_int(st, 2);
+	column_text(st, 3, x->role, sizeof(x->role));
+	column_text(st, 4, x->name, sizeof(x->name));
+	column_text(st, 5, x->cadence_convention, sizeof(x->cadence_convention));
+	x->first_seen_us = sqlite3_column_int64(st, 6);
+	x->last_seen_us = sqlite3_column_int64(st, 7);
+	x->added_us = sqlite3_column_int64(st, 8); /* NULL reads as 0 */
+}
+
+int store_get_sensor(struct store *s, const char *addr, struct store_sensor_info *out)
+{
+	sqlite3_stmt *st;
+	int err = prepare_fresh(s, "SELECT " SENSOR_COLUMNS " FROM sensors WHERE address = ?", &st);
+	if (err)
+		return err;
+	sqlite3_bind_text(st, 1, addr, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		read_sensor(st, out);
+	else if (rc == SQLITE_DONE)
+		err = set_error(s, -ENOENT, "no sensor %s", addr);
+	else
+		err = sqlite_failure(s, rc, "reading a sensor");
+	sqlite3_finalize(st);
+	return err;
+}
+
+int store_foreach_sensor(struct store *s, bool added_only, store_sensor_fn fn, void *user)
+{
+	static const char *const sql[2] = {
+		"SELECT " SENSOR_COLUMNS " FROM sensors ORDER BY role IS NULL, role, address",
+		"SELECT " SENSOR_COLUMNS " FROM sensors WHERE added_us IS NOT NULL "
+		"ORDER BY role, address",
+	};
+	sqlite3_stmt *st;
+	int err = prepare_fresh(s, sql[added_only], &st);
+	if (err)
+		return err;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_sensor_info sensor;
+		read_sensor(st, &sensor);
+		err = fn(user, &sensor);
+		if (err)
+			break;
+	}
+	if (!err && rc != SQLITE_DONE)
+		err = sqlite_failure(s, rc, "reading sensors");
 	sqlite3_finalize(st);
 	return err;
 }

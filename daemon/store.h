@@ -30,6 +30,32 @@ int store_flush(struct store *s);
 int store_sensor(struct store *s, const char *addr, uint8_t addr_type, int64_t seen_us, int64_t *sensor_id);
 int store_sensor_set_convention(struct store *s, int64_t sensor_id, const char *convention);
 
+/* The runner's sensors, which the daemon connects to (schema 003). */
+struct store_sensor_info {
+	int64_t id;
+	char address[18];            /* "C4:7C:8D:6A:1B:2E" */
+	uint8_t address_type;        /* 0 public, 1 random */
+	char role[16];               /* "footpod", "imu-left", ...; "" if not added */
+	char name[64];               /* "" if unknown */
+	char cadence_convention[16]; /* "steps", "strides" or "" */
+	int64_t first_seen_us;
+	int64_t last_seen_us;
+	int64_t added_us;            /* 0: only seen in data, never added */
+};
+/* Adds the sensor (or updates its role, name and address type); name may
+ * be NULL or "" to keep the one known. The store accepts any role text:
+ * callers check it. First and last seen start at now_us for a new one. */
+int store_sensor_add(struct store *s, const char *addr, uint8_t addr_type, const char *role,
+		     const char *name, int64_t now_us, int64_t *sensor_id);
+/* The daemon stops connecting to it; its data stay. -ENOENT if it was
+ * not added. */
+int store_sensor_remove(struct store *s, const char *addr);
+/* -ENOENT if the address is unknown. */
+int store_get_sensor(struct store *s, const char *addr, struct store_sensor_info *out);
+typedef int (*store_sensor_fn)(void *user, const struct store_sensor_info *sensor);
+/* Ordered by role, then address; added_only skips sensors only seen. */
+int store_foreach_sensor(struct store *s, bool added_only, store_sensor_fn fn, void *user);
+
 int store_run_begin(struct store *s, int64_t start_us, const char *source, int64_t *run_id);
 int store_run_set_capture(struct store *s, int64_t run_id, const char *capture_path);
 

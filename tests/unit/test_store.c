@@ -588,6 +588,66 @@ static void test_stride_round_trip(void **state)
 	store_close(s);
 }
 
+static int collect_sensor(void *user, const struct store_sensor_info *x)
+{
+	struct store_sensor_info *out = user;
+	while (out->id != 0)
+		out++;
+	*out = *x;
+	return 0;
+}
+
+/* Adding keeps a sensor already seen in data (its id, so its data stay
+ * linked); removing clears the role but keeps the row. */
+static void test_sensor_registry(void **state)
+{
+	struct fixture *f = *state;
+	struct store *s = open_rw(f->db);
+	int64_t seen_id, pod_id, hrm_id;
+	assert_int_equal(store_sensor(s, "C4:7C:8D:6A:1B:2E", 1, T0, &seen_id), 0);
+	assert_int_equal(store_sensor_add(s, "C4:7C:8D:6A:1B:2E", 1, "footpod", "MilestonePod",
+					  T0 + S_US, &pod_id), 0);
+	assert_int_equal(pod_id, seen_id);
+	assert_int_equal(store_sensor_add(s, "00:22:D0:11:22:33", 0, "hrm", NULL, T0 + 2 * S_US,
+					  &hrm_id), 0);
+	assert_int_equal(store_sensor(s, "AA:BB:CC:DD:EE:FF", 0, T0, &seen_id), 0);
+	assert_int_equal(store_flush(s), 0);
+
+	struct store_sensor_info got[4] = { 0 };
+	assert_int_equal(store_foreach_sensor(s, true, collect_sensor, got), 0);
+	assert_string_equal(got[0].role, "footpod");
+	assert_string_equal(got[0].name, "MilestonePod");
+	assert_int_equal(got[0].first_seen_us, T0);
+	assert_int_equal(got[0].added_us, T0 + S_US);
+	assert_string_equal(got[1].role, "hrm");
+	assert_string_equal(got[1].name, "");
+	assert_int_equal(got[2].id, 0);
+
+	/* A second add keeps the name and the first added time. */
+	assert_int_equal(store_sensor_add(s, "C4:7C:8D:6A:1B:2E", 1, "imu-left", "", T0 + 9 * S_US,
+					  NULL), 0);
+	struct store_sensor_info one;
+	assert_int_equal(store_get_sensor(s, "C4:7C:8D:6A:1B:2E", &one), 0);
+	assert_string_equal(one.role, "imu-left");
+	assert_string_equal(one.name, "MilestonePod");
+	assert_int_equal(one.added_us, T0 + S_US);
+
+	assert_int_equal(store_sensor_remove(s, "00:22:D0:11:22:33"), 0);
+	assert_int_equal(store_sensor_remove(s, "00:22:D0:11:22:33"), -ENOENT);
+	assert_non_null(strstr(store_error(s), "00:22:D0:11:22:33"));
+	assert_int_equal(store_get_sensor(s, "00:22:D0:11:22:33", &one), 0);
+	assert_int_equal(one.added_us, 0);
+	assert_string_equal(one.role, "");
+	assert_int_equal(store_get_sensor(s, "01:02:03:04:05:06", &one), -ENOENT);
+
+	memset(got, 0, sizeof(got));
+	assert_int_equal(store_foreach_sensor(s, false, collect_sensor, got), 0);
+	assert_string_equal(got[0].role, "imu-left");
+	assert_true(got[2].id != 0); /* three sensors in all */
+	assert_int_equal(got[3].id, 0);
+	store_close(s);
+}
+
 static void test_bad_reference_keeps_batch(void **state)
 {
 	struct fixture *f = *state;
@@ -620,6 +680,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_foreach_bounds, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_run_round_trip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stride_round_trip, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sensor_registry, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_reference_keeps_batch, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
