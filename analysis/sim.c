@@ -23,6 +23,8 @@
 #include <string.h>
 
 #include "bytes.h"
+#include "imu.h"
+#include "imu_sim.h"
 #include "rsc.h"
 #include "xalloc.h"
 
@@ -40,7 +42,7 @@
 #define COURSE_MAX_FEATURES 96
 #define COURSE_LEVEL_MAX_M 100.0
 #define PLAN_MAX_SEGMENTS 64
-#define SIM_VALUE_MAX 24
+#define SIM_VALUE_MAX (IMU_HS_HEADER_LEN + IMU_HS_SAMPLE_LEN * SIM_IMU_SAMPLES_PER_PACKET)
 #define HRM_RR_PER_NOTIFICATION 4
 
 /* Random streams: each concern draws from its own generator. */
@@ -48,6 +50,7 @@ enum stream {
 	STREAM_BLOCK = 1,
 	STREAM_COURSE = 2,
 	STREAM_RUN = 3,
+	STREAM_IMU_GAIT = 4,
 	STREAM_SENSOR = 16, /* + enum sensor_id */
 };
 
@@ -336,6 +339,7 @@ struct sim_run {
 	bool pod_running_seen;
 	double pod_first_s, pod_last_s;
 	uint32_t pod_first_dm, pod_last_dm;
+	struct imu_pair *imu; /* NULL when no IMU is worn on this run */
 };
 
 static void traj_build(struct sim_run *run, const struct course *c, const struct plan *p,
@@ -398,7 +402,10 @@ static struct traj_point traj_at(const struct sim_run *run, double t_s)
 
 /* ---- sensors ---- */
 
-enum sensor_id { SENSOR_FOOTPOD, SENSOR_BAROMETER, SENSOR_HEART_RATE, SENSOR_COUNT };
+enum sensor_id {
+	SENSOR_FOOTPOD, SENSOR_BAROMETER, SENSOR_HEART_RATE, SENSOR_IMU_LEFT, SENSOR_IMU_RIGHT,
+	SENSOR_COUNT
+};
 
 struct pod_state {
 	double scale_error;
@@ -420,6 +427,36 @@ struct hrm_state {
 	double last_beat_s, next_beat_s;
 };
 
+struct imu_state {
+	int side;                /* 0 left, 1 right */
+	uint32_t clock_start_us; /* the sensor clock when the run's IMU time is 0 */
+	uint16_t seq;
+	bool config_sent;
+};
+
+/* One foot's samples, generated for both feet at once and waiting for
+ * that foot's sensor to send them. */
+#define IMU_FIFO_LEN 2048u
+struct imu_fifo {
+	struct imu_sample s[IMU_FIFO_LEN];
+	unsigned head, len;
+};
+
+/* The runner's two shoe IMUs during one run: one imu_sim for both feet, so
+ * that the feet alternate as they do, fed with the run's speed and grade
+ * second by second. IMU time 0 is IMU_STILL_S before the run's start. */
+struct imu_pair {
+	struct imu_sim *sim;
+	bool streaming;
+	int64_t motion_second;   /* the run's second whose speed and grade are set */
+	struct imu_fifo fifo[2];
+	sim_stride_fn stride;
+	void *user;
+	int stride_rc;
+	unsigned strides[2];
+	double length_sum_m[2];
+};
+
 struct sim_sensor {
 	const struct sensor_kind *kind;
 	gsl_rng *rng;
@@ -433,7 +470,9 @@ struct sim_sensor {
 	/* the sample being made */
 	double sample_s;
 	bool running_sample;
-	uint16_t handle, uuid16, len;
+	bool reliable; /* not subject to the link's losses */
+	uint16_t handle, len;
+	struct gatt_uuid uuid;
 	uint8_t value[SIM_VALUE_MAX];
 	/* the notification waiting to be merged */
 	bool pending;
@@ -442,6 +481,7 @@ struct sim_sensor {
 		struct pod_state pod;
 		struct baro_state baro;
 		struct hrm_state hrm;
+		struct imu_state imu;
 	} u;
 };
 
@@ -449,7 +489,7 @@ struct sim_sensor {
  * One entry per kind of sensor. A kind draws its device's fixed traits
  * once per block (setup), its per-run state (start), and then makes one
  * sample at a time (sample: false once the sensor has gone away). The
- * shoe IMU streams, one sensor per foot, plug in here as further kinds.
+ * shoe IMUs are two kinds, one per foot, sharing one gait (struct imu_pair).
  */
 struct sensor_kind {
 	enum sensor_id id;
@@ -499,7 +539,7 @@ static void pod_setup(struct sim_sensor *s, const struct sim_options *o)
 static void pod_start(struct sim_sensor *s, struct sim_run *run)
 {
 	s->handle = SIM_HANDLE_RSC_MEASUREMENT;
-	s->uuid16 = UUID_RSC_MEASUREMENT;
+	s->uuid = gatt_uuid_from16(UUID_RSC_MEASUREMENT);
 	run->truth.cadence_convention = s->u.pod.convention;
 	run->truth.footpod_scale_error = s->u.pod.scale_error;
 	memcpy(run->truth.footpod_addr, s->addr, NOTIFICATION_ADDR_LEN);
@@ -620,7 +660,7 @@ static bool baro_sample(struct sim_sensor *s, struct sim_run *run)
 		double t_c = baro_temperature_c(b, run, s->sample_s) +
 			     gsl_ran_gaussian_ziggurat(s->rng, 0.05);
 		s->handle = SIM_HANDLE_TEMPERATURE;
-		s->uuid16 = UUID_TEMPERATURE;
+		s->uuid = gatt_uuid_from16(UUID_TEMPERATURE);
 		bytes_put_le16(s->value, (uint16_t)(int16_t)clamp(lround(t_c * 100), INT16_MIN + 1, INT16_MAX));
 		s->len = 2;
 		b->temp_due = false;
@@ -635,7 +675,7 @@ static bool baro_sample(struct sim_sensor *s, struct sim_run *run)
 		      b->temp_coeff_pa_per_k * (baro_temperature_c(b, run, t_s) - run->ambient_c) +
 		      gsl_ran_gaussian_ziggurat(s->rng, b->noise_pa);
 	s->handle = SIM_HANDLE_PRESSURE;
-	s->uuid16 = UUID_PRESSURE;
+	s->uuid = gatt_uuid_from16(UUID_PRESSURE);
 	bytes_put_le32(s->value, (uint32_t)lround(p_pa * 10));
 	s->len = 4;
 	b->temp_due = (s->tick - 1) % b->temp_every == 0;
@@ -665,7 +705,7 @@ static void hrm_start(struct sim_sensor *s, struct sim_run *run)
 {
 	struct hrm_state *h = &s->u.hrm;
 	s->handle = SIM_HANDLE_HEART_RATE_MEASUREMENT;
-	s->uuid16 = UUID_HEART_RATE_MEASUREMENT;
+	s->uuid = gatt_uuid_from16(UUID_HEART_RATE_MEASUREMENT);
 	h->last_beat_s = -uniform(s->rng, 0, 0.6);
 	h->next_beat_s = h->last_beat_s + hrm_beat_s(s, run, 0);
 }
@@ -697,10 +737,220 @@ static bool hrm_sample(struct sim_sensor *s, struct sim_run *run)
 	return true;
 }
 
+/* Shoe IMUs: the hamstride profile's configuration once (as a live source
+ * passes on the value it read), then data notifications of 16 samples. */
+
+#define IMU_STILL_S 2.0 /* standing before the first step, to level the INS */
+#define IMU_RATE_CODE 3 /* 400 Hz */
+#define IMU_ACC_RANGE_CODE 3 /* ±16 g */
+#define IMU_GYRO_RANGE_CODE 4 /* ±2000 °/s */
+
+static bool imu_enabled(const struct sim_options *o)
+{
+	return o->imu;
+}
+
+static void imu_setup(struct sim_sensor *s, const struct sim_options *o)
+{
+	(void)o;
+	s->u.imu.side = s->kind->id == SENSOR_IMU_RIGHT;
+	s->ci_us = SIM_IMU_CONNECTION_INTERVAL_US;
+}
+
+static void imu_start(struct sim_sensor *s, struct sim_run *run)
+{
+	struct imu_state *st = &s->u.imu;
+	/* A free-running clock and counter: anywhere, wrapping. */
+	st->clock_start_us = (uint32_t)gsl_rng_get(s->rng);
+	st->seq = (uint16_t)gsl_rng_uniform_int(s->rng, 65536);
+	st->config_sent = false;
+	/* The link is up before the runner stands still to start. */
+	s->anchor_us -= s->ci_us * (int64_t)ceil((IMU_STILL_S + 1) * US_PER_S / (double)s->ci_us);
+	if (run->imu)
+		memcpy(run->truth.imu_addr[st->side], s->addr, NOTIFICATION_ADDR_LEN);
+}
+
+static int64_t imu_utc_us(const struct sim_run *run, int64_t imu_us)
+{
+	return run->start_us + imu_us - (int64_t)(IMU_STILL_S * US_PER_S);
+}
+
+/* Speed and grade of the runner during second k of the run. */
+static void traj_motion(const struct sim_run *run, int64_t k, double *speed_mps, double *grade)
+{
+	size_t a = (size_t)clamp((double)k, 0, (double)run->n_traj - 2);
+	const struct traj_point *p = &run->traj[a], *q = &run->traj[a + 1];
+	double dx_m = q->x_m - p->x_m;
+	*speed_mps = p->speed_mps;
+	*grade = dx_m > 0.1 ? (q->elevation_m - p->elevation_m) / dx_m : 0;
+}
+
+static void imu_fifo_push(struct imu_fifo *f, const struct imu_sample *s)
+{
+	if (f->len == IMU_FIFO_LEN) { /* cannot happen: both feet send in step */
+		f->head = (f->head + 1) % IMU_FIFO_LEN;
+		f->len--;
+	}
+	f->s[(f->head + f->len++) % IMU_FIFO_LEN] = *s;
+}
+
+static void imu_pair_truth(struct imu_pair *pair, const struct sim_run *run)
+{
+	struct imu_sim_stride t;
+	while (imu_sim_pop_truth(pair->sim, &t)) {
+		int side = t.foot == IMU_FOOT_RIGHT;
+		pair->strides[side]++;
+		pair->length_sum_m[side] += t.length_m;
+		if (!pair->stride || pair->stride_rc)
+			continue;
+		struct sim_stride_truth st = {
+			.run_index = run->index,
+			.foot = t.foot,
+			.start_us = imu_utc_us(run, t.start_us),
+			.end_us = imu_utc_us(run, t.end_us),
+			.length_m = t.length_m,
+			.height_change_m = t.height_change_m,
+			.speed_mps = t.speed_mps,
+			.grade = t.grade,
+		};
+		pair->stride_rc = pair->stride(pair->user, &st);
+	}
+}
+
+/* Generates both feet until this one has n samples waiting, or until the
+ * runner stands still at the end (the sensors then stop streaming). */
+static void imu_pair_fill(struct imu_pair *pair, struct sim_run *run, int side, unsigned n)
+{
+	struct imu_sample buf[32];
+	while (pair->streaming && pair->fifo[side].len < n) {
+		double t_run_s = (double)imu_sim_time_us(pair->sim) / US_PER_S - IMU_STILL_S;
+		int64_t second = (int64_t)floor(t_run_s);
+		if (second != pair->motion_second && second >= 0) {
+			double speed_mps, grade;
+			pair->motion_second = second;
+			traj_motion(run, second, &speed_mps, &grade);
+			if (t_run_s > run->running_s && speed_mps < 0.5) {
+				pair->streaming = false;
+				break;
+			}
+			imu_sim_set_motion(pair->sim, speed_mps, grade);
+		}
+		size_t got = imu_sim_generate(pair->sim, buf, 32);
+		for (size_t i = 0; i < got; i++)
+			imu_fifo_push(&pair->fifo[buf[i].foot == IMU_FOOT_RIGHT], &buf[i]);
+		imu_pair_truth(pair, run);
+	}
+}
+
+static int16_t imu_raw(double v, double lsb)
+{
+	return (int16_t)clamp(nearbyint(v / lsb), INT16_MIN, INT16_MAX);
+}
+
+static bool imu_send_config(struct sim_sensor *s)
+{
+	struct imu_hs_config cfg = {
+		.version = IMU_HS_VERSION,
+		.rate_code = IMU_RATE_CODE,
+		.acc_range_code = IMU_ACC_RANGE_CODE,
+		.gyro_range_code = IMU_GYRO_RANGE_CODE,
+		.foot = s->u.imu.side ? IMU_FOOT_RIGHT : IMU_FOOT_LEFT,
+		.flags = 1,
+	};
+	imu_hs_encode_config(&cfg, s->value);
+	s->len = IMU_HS_CONFIG_LEN;
+	s->handle = SIM_HANDLE_IMU_CONFIG;
+	gatt_uuid_parse(IMU_HS_CONFIG_UUID, &s->uuid);
+	s->sample_s = -IMU_STILL_S - 0.5;
+	s->u.imu.config_sent = true;
+	s->reliable = true; /* read with a response, retried: never lost */
+	return true;
+}
+
+static bool imu_sample(struct sim_sensor *s, struct sim_run *run)
+{
+	struct imu_state *st = &s->u.imu;
+	struct imu_pair *pair = run->imu;
+	int16_t raw[SIM_IMU_SAMPLES_PER_PACKET][6];
+	const double acc_lsb = imu_hs_acc_range_mps2(IMU_ACC_RANGE_CODE) / 32768.0;
+	const double gyro_lsb = imu_hs_gyro_range_radps(IMU_GYRO_RANGE_CODE) / 32768.0;
+
+	s->running_sample = false;
+	s->reliable = false;
+	if (!pair)
+		return false;
+	if (!st->config_sent)
+		return imu_send_config(s);
+	imu_pair_fill(pair, run, st->side, SIM_IMU_SAMPLES_PER_PACKET);
+	struct imu_fifo *f = &pair->fifo[st->side];
+	unsigned n = f->len < SIM_IMU_SAMPLES_PER_PACKET ? f->len : SIM_IMU_SAMPLES_PER_PACKET;
+	if (n == 0)
+		return false;
+	int64_t first_us = f->s[f->head].t_us;
+	for (unsigned i = 0; i < n; i++) {
+		const struct imu_sample *x = &f->s[f->head];
+		for (int k = 0; k < 3; k++) {
+			raw[i][k] = imu_raw(x->acc_mps2[k], acc_lsb);
+			raw[i][3 + k] = imu_raw(x->gyro_radps[k], gyro_lsb);
+		}
+		/* The packet is ready once its last sample is taken. */
+		s->sample_s = (double)x->t_us / US_PER_S - IMU_STILL_S;
+		f->head = (f->head + 1) % IMU_FIFO_LEN;
+		f->len--;
+	}
+	s->len = (uint16_t)imu_hs_encode_data(st->seq++, st->clock_start_us + (uint32_t)first_us,
+					      IMU_RATE_CODE, IMU_ACC_RANGE_CODE, IMU_GYRO_RANGE_CODE,
+					      (const int16_t(*)[6])raw, n, s->value, sizeof(s->value));
+	s->handle = SIM_HANDLE_IMU_DATA;
+	gatt_uuid_parse(IMU_HS_DATA_UUID, &s->uuid);
+	return true;
+}
+
+static bool imu_worn(const struct sim_options *o, unsigned n_runs, unsigned index)
+{
+	return o->imu && (o->imu_last_runs == 0 || index + o->imu_last_runs > n_runs);
+}
+
+/* Puts the IMUs on for this run: a fresh gait, from the run's first speed. */
+static void imu_pair_begin(struct imu_pair *pair, struct sim_run *run, uint64_t seed)
+{
+	struct imu_sim_config c;
+	double speed_mps, grade;
+
+	imu_sim_config_default(&c);
+	traj_motion(run, 0, &speed_mps, &grade);
+	c.seed = derive_seed(seed, run->index, STREAM_IMU_GAIT);
+	c.rate_hz = SIM_IMU_RATE_HZ;
+	c.speed_mps = speed_mps;
+	c.grade = grade;
+	c.still_s = IMU_STILL_S;
+	c.samples_per_packet = SIM_IMU_SAMPLES_PER_PACKET;
+	pair->sim = imu_sim_new(&c);
+	pair->streaming = pair->sim != NULL;
+	pair->motion_second = INT64_MIN;
+	pair->fifo[0].len = pair->fifo[1].len = 0;
+	pair->stride_rc = 0;
+	pair->strides[0] = pair->strides[1] = 0;
+	pair->length_sum_m[0] = pair->length_sum_m[1] = 0;
+	run->imu = pair;
+	run->truth.imu = true;
+}
+
+static void imu_pair_end(struct imu_pair *pair, struct sim_run *run)
+{
+	run->truth.imu_strides = pair->strides[0] + pair->strides[1];
+	run->truth.imu_distance_m = (pair->length_sum_m[0] + pair->length_sum_m[1]) / 2;
+	imu_sim_free(pair->sim);
+	pair->sim = NULL;
+	run->imu = NULL;
+}
+
 static const struct sensor_kind sensor_kinds[SENSOR_COUNT] = {
 	{ SENSOR_FOOTPOD, pod_enabled, pod_setup, pod_start, pod_sample },
 	{ SENSOR_BAROMETER, baro_enabled, baro_setup, baro_start, baro_sample },
 	{ SENSOR_HEART_RATE, hrm_enabled, hrm_setup, hrm_start, hrm_sample },
+	{ SENSOR_IMU_LEFT, imu_enabled, imu_setup, imu_start, imu_sample },
+	{ SENSOR_IMU_RIGHT, imu_enabled, imu_setup, imu_start, imu_sample },
 };
 
 /* ---- BLE links: losses, connection events, interference ---- */
@@ -761,6 +1011,7 @@ struct sim {
 	unsigned n_sensors;
 	struct traj_point *traj;
 	size_t traj_cap;
+	struct imu_pair *imu; /* NULL without shoe IMUs */
 };
 
 static bool options_valid(const struct sim_options *o)
@@ -921,6 +1172,8 @@ static void sim_setup(struct sim *sim, const struct sim_options *o)
 	for (unsigned k = 0; k < SENSOR_COUNT; k++)
 		if (sensor_kinds[k].enabled(o))
 			sensor_setup(&sim->sensors[sim->n_sensors++], &sensor_kinds[k], o);
+	if (o->imu)
+		sim->imu = xcalloc(1, sizeof(*sim->imu));
 }
 
 static void sim_teardown(struct sim *sim)
@@ -930,6 +1183,7 @@ static void sim_teardown(struct sim *sim)
 	gsl_rng_free(sim->rng);
 	free(sim->runs);
 	free(sim->traj);
+	free(sim->imu);
 }
 
 static void course_for_run(struct course *c, gsl_rng *r, uint64_t seed, unsigned index)
@@ -985,7 +1239,7 @@ static void sensor_refill(struct sim_sensor *s, struct sim_run *run, double drop
 {
 	s->pending = false;
 	while (s->kind->sample(s, run)) {
-		if (link_drops(s, dropout_rate)) {
+		if (!s->reliable && link_drops(s, dropout_rate)) {
 			run->truth.dropped++;
 			continue;
 		}
@@ -994,7 +1248,7 @@ static void sensor_refill(struct sim_sensor *s, struct sim_run *run, double drop
 			.host_time_us = link_deliver(s, sample_us),
 			.addr_type = NOTIFICATION_ADDR_RANDOM,
 			.handle = s->handle,
-			.uuid = gatt_uuid_from16(s->uuid16),
+			.uuid = s->uuid,
 			.len = s->len,
 			.value = s->value,
 		};
@@ -1097,12 +1351,22 @@ static void truth_finish(struct sim_run *run, bool heart_rate)
 }
 
 static int sim_one_run(struct sim *sim, unsigned index, sim_emit_fn emit, sim_truth_fn truth,
-		       void *user)
+		       sim_stride_fn stride, void *user)
 {
 	struct sim_run run;
 
 	run_prepare(sim, index, &run);
+	if (sim->imu && imu_worn(sim->o, sim->n_runs, index)) {
+		imu_pair_begin(sim->imu, &run, sim->o->seed);
+		sim->imu->stride = stride;
+		sim->imu->user = user;
+	}
 	int rc = run_emit(sim, &run, emit, user);
+	if (run.imu) {
+		if (rc == 0)
+			rc = run.imu->stride_rc;
+		imu_pair_end(sim->imu, &run);
+	}
 	if (rc)
 		return rc;
 	pod_finish(&sim->sensors[0], &run); /* the pod is always the first sensor */
@@ -1110,7 +1374,8 @@ static int sim_one_run(struct sim *sim, unsigned index, sim_emit_fn emit, sim_tr
 	return truth ? truth(user, &run.truth) : 0;
 }
 
-int sim_run_block(const struct sim_options *o, sim_emit_fn emit, sim_truth_fn truth, void *user)
+int sim_run_block_strides(const struct sim_options *o, sim_emit_fn emit, sim_truth_fn truth,
+			  sim_stride_fn stride, void *user)
 {
 	struct sim sim;
 	int rc = 0;
@@ -1119,9 +1384,14 @@ int sim_run_block(const struct sim_options *o, sim_emit_fn emit, sim_truth_fn tr
 		return -EINVAL;
 	sim_setup(&sim, o);
 	for (unsigned i = 1; i <= sim.n_runs && rc == 0; i++)
-		rc = sim_one_run(&sim, i, emit, truth, user);
+		rc = sim_one_run(&sim, i, emit, truth, stride, user);
 	sim_teardown(&sim);
 	return rc;
+}
+
+int sim_run_block(const struct sim_options *o, sim_emit_fn emit, sim_truth_fn truth, void *user)
+{
+	return sim_run_block_strides(o, emit, truth, NULL, user);
 }
 
 int sim_course_elevation(const struct sim_options *o, unsigned run_index, const double *distance_m,

@@ -12,6 +12,8 @@
 #include "capture.h"
 #include "ess.h"
 #include "hrm.h"
+#include "imu.h"
+#include "ins.h"
 #include "log.h"
 #include "paths.h"
 #include "rsc.h"
@@ -26,9 +28,55 @@
 #define CLIMB_HYSTERESIS_M 0.3
 /* Beyond this a pod's distance counter was reset, not run. */
 #define MAX_DISTANCE_STEP_M 100.0
+/* The most samples one IMU notification carries (the hamstride profile's
+ * count is a byte; a Movesense packet within ATT's 512 bytes holds 21). */
+#define IMU_MAX_SAMPLES 255
+/* Strides one notification can complete (255 samples at 100 Hz is 2.5 s). */
+#define IMU_MAX_PENDING 8
+/* Clipped stretches remembered per IMU to flag the strides they fall in;
+ * clipped samples closer than this are one stretch. */
+#define IMU_CLIP_RING 64
+#define IMU_CLIP_JOIN_US INT64_C(50000)
+/* A sensor clock and the host's drift apart by less than this (crystals
+ * are specified to ±50 ppm); see imu_update_offset(). */
+#define IMU_CLOCK_DRIFT 100e-6
+/* A host-minus-sensor offset this far above the current one means the
+ * sensor restarted its clock: start the estimate again. */
+#define IMU_OFFSET_RESET_US INT64_C(1000000)
+/* Movesense IMU6 rates; a packet's rate is inferred from the timestamps. */
+static const double movesense_rates_hz[] = { 13, 26, 52, 104, 208, 416, 833, 1666 };
 /* Log the first few bad packets of a sensor, then one in this many. */
 #define LOG_EVERY 1000
 #define LOG_FIRST 3
+
+/*
+ * A shoe IMU: its clock against the host's, its sample stream and the foot
+ * INS that turns it into strides. Which foot: the role the runner gave the
+ * sensor ("imu-left"/"imu-right" in the registry), else the foot byte of
+ * the hamstride profile's configuration if the sensor sent it, else
+ * unknown.
+ */
+struct imu_state {
+	uint8_t foot;              /* enum imu_foot, resolved as above */
+	bool foot_from_role;
+	uint8_t config_foot;       /* from the configuration characteristic */
+	int ordinal;               /* how many IMUs were seen before this one */
+	int side;                  /* merge side (0/1), fixed when its INS is made */
+	double rate_hz;            /* the INS's; a new rate makes a new INS */
+	struct imu_stream stream;
+	struct ins *ins;
+	double last_speed_mps;     /* of the last valid stride, for strides across a restart */
+	bool have_offset;
+	int64_t offset_us;         /* host time - sensor time, lower envelope */
+	int64_t offset_at_us;      /* host time of the offset's last update */
+	int64_t clip_from_us[IMU_CLIP_RING], clip_to_us[IMU_CLIP_RING]; /* sensor time */
+	unsigned clip_next, clip_n;
+	/* Movesense: the rate is not in the packets but in their spacing */
+	bool ms_have_prev;
+	uint32_t ms_prev_raw;
+	size_t ms_prev_count;
+	double ms_rate_hz;
+};
 
 struct sensor_state {
 	bool used;
@@ -42,6 +90,7 @@ struct sensor_state {
 	bool reports_running;
 	uint64_t malformed;
 	uint64_t unknown;
+	struct imu_state *imu; /* NULL unless the sensor is a shoe IMU */
 };
 
 /* What one second of the run has received so far. */
@@ -60,6 +109,12 @@ struct run_totals {
 	double gain_m, loss_m;
 	double cadence_sum, stride_sum, hr_sum, hr_max;
 	unsigned cadence_n, stride_n, hr_n;
+	/* Shoe-IMU strides: distance per merge side, and the valid strides'
+	 * lengths and durations for the run's stride length and cadence. */
+	double imu_side_m[2];
+	unsigned imu_side_strides[2];
+	double imu_length_sum_m, imu_duration_sum_s;
+	unsigned imu_valid_strides;
 };
 
 struct run_acc {
@@ -81,6 +136,19 @@ struct run_acc {
 	struct capture_writer *capture;
 	char capture_path[256];
 	struct second_acc second;
+	/* Both feet's strides in one timeline, and which sensor each side is. */
+	struct ins_merge merge;
+	int merge_sensor[2];
+};
+
+/* What the IMU notification being handled produced; stored once the
+ * session has said which run it belongs to. */
+struct imu_pending {
+	int sensor;
+	unsigned n_strides;
+	struct ins_stride strides[IMU_MAX_PENDING];
+	bool has_gap;
+	struct imu_gap gap;
 };
 
 struct ingest {
@@ -94,6 +162,10 @@ struct ingest {
 	struct run_acc run;
 	int64_t last_run_id;
 	struct ingest_stats stats;
+	struct gatt_uuid uuid_imu_data, uuid_imu_config, uuid_movesense;
+	int imus_seen;
+	struct imu_pending imu_pending;
+	struct imu_sample imu_samples[IMU_MAX_SAMPLES];
 };
 
 void ingest_config_default(struct ingest_config *c)
@@ -118,6 +190,9 @@ struct ingest *ingest_new(struct store *store, const struct ingest_config *confi
 {
 	struct ingest *in = xcalloc(1, sizeof(*in));
 	in->store = store;
+	gatt_uuid_parse(IMU_HS_DATA_UUID, &in->uuid_imu_data);
+	gatt_uuid_parse(IMU_HS_CONFIG_UUID, &in->uuid_imu_config);
+	gatt_uuid_parse(IMU_MS_NOTIFY_UUID, &in->uuid_movesense);
 	session_init(&in->session, &config->session);
 	ingest_set_config(in, config);
 	return in;
@@ -129,6 +204,11 @@ void ingest_free(struct ingest *in)
 		return;
 	if (in->in_run && in->run.capture)
 		capture_writer_close(in->run.capture);
+	for (int i = 0; i < SESSION_MAX_SENSORS; i++)
+		if (in->sensors[i].imu) {
+			ins_free(in->sensors[i].imu->ins);
+			free(in->sensors[i].imu);
+		}
 	free(in);
 }
 
@@ -321,6 +401,321 @@ static void aggregate_rsc(struct ingest *in, int sensor, const struct rsc_measur
 	}
 }
 
+/* ---- shoe IMUs: clock, samples, INS, strides ---- */
+
+static const char *foot_name(uint8_t foot)
+{
+	return foot == IMU_FOOT_LEFT ? "left" : foot == IMU_FOOT_RIGHT ? "right" : "unknown";
+}
+
+/* The registry's role wins over the sensor's own configuration. */
+static void imu_resolve_foot(struct ingest *in, struct sensor_state *s)
+{
+	struct imu_state *st = s->imu;
+	struct store_sensor_info info;
+	uint8_t foot = st->config_foot;
+	bool from_role = false;
+
+	if (store_get_sensor(in->store, s->addr_str, &info) == 0) {
+		if (strcmp(info.role, "imu-left") == 0)
+			foot = IMU_FOOT_LEFT, from_role = true;
+		else if (strcmp(info.role, "imu-right") == 0)
+			foot = IMU_FOOT_RIGHT, from_role = true;
+	}
+	if (foot != st->foot)
+		log_info("sensor %s is on the %s shoe (from its %s)", s->addr_str, foot_name(foot),
+			 from_role ? "role" : "configuration");
+	st->foot = foot;
+	st->foot_from_role = from_role;
+}
+
+static struct imu_state *imu_state_of(struct ingest *in, struct sensor_state *s)
+{
+	if (!s->imu) {
+		s->imu = xcalloc(1, sizeof(*s->imu));
+		s->imu->ordinal = in->imus_seen++;
+		imu_stream_init(&s->imu->stream);
+		imu_resolve_foot(in, s);
+	}
+	return s->imu;
+}
+
+/* One INS per IMU, made at its first data and again if its rate changes
+ * (never per sample). Its foot is the merge side: left 0, right 1, and an
+ * IMU of unknown foot takes a side by the order the IMUs were seen. */
+static bool imu_ensure_ins(struct imu_state *st, double rate_hz, const struct sensor_state *s)
+{
+	struct ins_config config;
+	if (st->ins && st->rate_hz == rate_hz)
+		return true;
+	ins_free(st->ins);
+	st->side = st->foot == IMU_FOOT_RIGHT ? 1 : st->foot == IMU_FOOT_LEFT ? 0 : st->ordinal % 2;
+	ins_config_default(&config);
+	config.rate_hz = rate_hz;
+	st->ins = ins_new(&config, st->side ? IMU_FOOT_RIGHT : IMU_FOOT_LEFT);
+	st->rate_hz = rate_hz;
+	if (!st->ins)
+		log_warning("sensor %s streams at %.0f Hz, which the stride estimator cannot use",
+			    s->addr_str, rate_hz);
+	return st->ins != NULL;
+}
+
+/*
+ * Host time = sensor time + offset. A notification arrives after its last
+ * sample was taken, so each one bounds the offset from above and the
+ * least bound seen is the estimate; it may rise by the clocks' greatest
+ * drift since, so a slow sensor clock is followed. Far above means the
+ * sensor restarted its clock.
+ */
+static void imu_update_offset(struct imu_state *st, int64_t host_us, int64_t sensor_us)
+{
+	int64_t bound_us = host_us - sensor_us;
+	if (st->have_offset) {
+		int64_t allowed_us = st->offset_us +
+			(int64_t)((double)(host_us - st->offset_at_us) * IMU_CLOCK_DRIFT);
+		if (bound_us <= allowed_us + IMU_OFFSET_RESET_US) {
+			st->offset_us = bound_us < allowed_us ? bound_us : allowed_us;
+			st->offset_at_us = host_us;
+			return;
+		}
+	}
+	st->have_offset = true;
+	st->offset_us = bound_us;
+	st->offset_at_us = host_us;
+}
+
+static void imu_note_clip(struct imu_state *st, int64_t t_us)
+{
+	unsigned last = (st->clip_next + IMU_CLIP_RING - 1) % IMU_CLIP_RING;
+	if (st->clip_n && t_us >= st->clip_to_us[last] && t_us - st->clip_to_us[last] <= IMU_CLIP_JOIN_US) {
+		st->clip_to_us[last] = t_us;
+		return;
+	}
+	st->clip_from_us[st->clip_next] = st->clip_to_us[st->clip_next] = t_us;
+	st->clip_next = (st->clip_next + 1) % IMU_CLIP_RING;
+	if (st->clip_n < IMU_CLIP_RING)
+		st->clip_n++;
+}
+
+static bool imu_clipped_between(const struct imu_state *st, int64_t from_us, int64_t to_us)
+{
+	for (unsigned i = 0; i < st->clip_n; i++)
+		if (st->clip_from_us[i] <= to_us && st->clip_to_us[i] >= from_us)
+			return true;
+	return false;
+}
+
+/* Stamps one parsed packet's samples and runs them through the sensor's
+ * INS; strides and a gap wait in in->imu_pending for the session's
+ * verdict. True if a running stride was completed: that is the IMU's
+ * "running" report. */
+static bool imu_feed(struct ingest *in, struct sensor_state *s, const struct imu_packet *pkt,
+		     int64_t host_us)
+{
+	struct imu_state *st = s->imu;
+	struct imu_pending *p = &in->imu_pending;
+	struct imu_sample *samples = in->imu_samples;
+	struct ins_stride stride;
+	bool active = false;
+
+	if (!imu_ensure_ins(st, pkt->rate_hz, s))
+		return false;
+	p->sensor = (int)(s - in->sensors);
+	p->has_gap = imu_stream_stamp(&st->stream, pkt, samples, &p->gap);
+	imu_update_offset(st, host_us, samples[pkt->count - 1].t_us);
+	for (size_t i = 0; i < pkt->count; i++) {
+		if (samples[i].clipped)
+			imu_note_clip(st, samples[i].t_us);
+		if (!ins_push(st->ins, &samples[i], &stride))
+			continue;
+		if (stride.valid && stride.speed_mps < 10)
+			st->last_speed_mps = stride.speed_mps;
+		if (p->n_strides < IMU_MAX_PENDING)
+			p->strides[p->n_strides++] = stride;
+		active |= stride.valid && stride.speed_mps >= in->config.start_speed_mps;
+	}
+	return active;
+}
+
+static bool imu_decode_data(struct ingest *in, struct sensor_state *s, const struct notification *n,
+			    bool *active)
+{
+	struct imu_state *st = imu_state_of(in, s);
+	struct imu_packet pkt;
+	if (!imu_hs_parse_data(n->value, n->len, st->foot, &pkt, in->imu_samples, IMU_MAX_SAMPLES))
+		return false;
+	*active = imu_feed(in, s, &pkt, n->host_time_us);
+	return true;
+}
+
+static bool imu_decode_config(struct ingest *in, struct sensor_state *s, const struct notification *n)
+{
+	struct imu_state *st = imu_state_of(in, s);
+	struct imu_hs_config config;
+	if (!imu_hs_parse_config(n->value, n->len, &config))
+		return false;
+	st->config_foot = config.foot;
+	if (!st->foot_from_role)
+		imu_resolve_foot(in, s);
+	return true;
+}
+
+/* Movesense packets do not say their rate: it is the subscribed one,
+ * which a replay does not know, so it is taken from two packets' spacing
+ * and snapped to the rates IMU6 offers. Until then samples wait unused. */
+static void movesense_learn_rate(struct imu_state *st, const struct imu_packet *pkt)
+{
+	if (st->ms_have_prev) {
+		uint32_t dt_ms = pkt->t_first_raw - st->ms_prev_raw;
+		double rate_hz = dt_ms ? (double)st->ms_prev_count * 1000.0 / dt_ms : 0;
+		for (size_t i = 0; i < sizeof(movesense_rates_hz) / sizeof(movesense_rates_hz[0]); i++)
+			if (fabs(rate_hz - movesense_rates_hz[i]) < 0.15 * movesense_rates_hz[i])
+				st->ms_rate_hz = movesense_rates_hz[i];
+	}
+	st->ms_have_prev = true;
+	st->ms_prev_raw = pkt->t_first_raw;
+	st->ms_prev_count = pkt->count;
+}
+
+static bool imu_decode_movesense(struct ingest *in, struct sensor_state *s,
+				 const struct notification *n, bool *active)
+{
+	struct imu_state *st = imu_state_of(in, s);
+	struct imu_packet pkt;
+
+	if (n->len >= 1 && n->value[0] == IMU_MS_RESP_COMMAND)
+		return true; /* the answer to a subscription: nothing to decode */
+	/* Any subscription's reference is accepted; the rate only spaces the
+	 * samples, so a provisional one serves until it is known. */
+	double rate_hz = st->ms_rate_hz > 0 ? st->ms_rate_hz : movesense_rates_hz[3];
+	if (n->len < 2 || !imu_ms_parse_imu6(n->value, n->len, n->value[1], rate_hz, 0, 0, st->foot,
+					     &pkt, in->imu_samples, IMU_MAX_SAMPLES))
+		return false;
+	if (!(st->ms_rate_hz > 0)) {
+		movesense_learn_rate(st, &pkt);
+		return true;
+	}
+	*active = imu_feed(in, s, &pkt, n->host_time_us);
+	return true;
+}
+
+/* ---- shoe-IMU strides in the run ---- */
+
+static double imu_distance_m(const struct run_totals *t)
+{
+	double sum_m = 0;
+	int sides = 0;
+	for (int i = 0; i < 2; i++)
+		if (t->imu_side_strides[i]) {
+			sum_m += t->imu_side_m[i];
+			sides++;
+		}
+	return sides ? sum_m / sides : NAN;
+}
+
+/* A stride across a restart has no trustworthy length: its distance is
+ * taken at the foot's last good speed, so a lost stretch is not lost
+ * distance. */
+static void imu_add_to_totals(struct run_totals *t, const struct imu_state *st, int side,
+			      const struct ins_stride *x)
+{
+	t->imu_side_m[side] += x->valid ? x->length_m : st->last_speed_mps * x->duration_us * 1e-6;
+	t->imu_side_strides[side]++;
+	if (x->valid) {
+		t->imu_length_sum_m += x->length_m;
+		t->imu_duration_sum_s += x->duration_us * 1e-6;
+		t->imu_valid_strides++;
+	}
+}
+
+static void imu_store_stride(struct ingest *in, const struct ins_stride *x)
+{
+	int sensor = in->run.merge_sensor[x->foot == IMU_FOOT_RIGHT];
+	if (sensor < 0)
+		return;
+	const struct sensor_state *s = &in->sensors[sensor];
+	const struct imu_state *st = s->imu;
+	struct store_stride row = {
+		.sensor_id = s->sensor_id,
+		.start_us = x->start_us + st->offset_us,
+		.end_us = x->end_us + st->offset_us,
+		.length_m = x->length_m,
+		.duration_s = x->duration_us * 1e-6,
+		.speed_mps = x->speed_mps,
+		.height_change_m = x->height_change_m,
+		.stance_s = x->stance_us * 1e-6,
+		.clearance_m = x->clearance_m,
+	};
+	snprintf(row.foot, sizeof(row.foot), "%s", foot_name(st->foot));
+	snprintf(row.flags, sizeof(row.flags), "%s%s%s", x->gap ? "gap," : "",
+		 x->valid ? "" : "restart,", imu_clipped_between(st, x->start_us, x->end_us) ? "clipped," : "");
+	size_t len = strlen(row.flags);
+	if (len)
+		row.flags[len - 1] = '\0';
+	in->stats.strides++;
+	if (store_stride(in->store, in->run.id, &row) < 0)
+		store_failed(in, -EIO, "a stride");
+}
+
+/* Stores the strides both feet have reported past; everything with flush.
+ * A foot far behind (its IMU gone) does not hold the other one back. */
+static void imu_drain(struct ingest *in, bool flush)
+{
+	struct ins_merge *m = &in->run.merge;
+	struct ins_stride x;
+	for (;;) {
+		bool lagging = m->len[0] >= INS_MERGE_QUEUE / 2 || m->len[1] >= INS_MERGE_QUEUE / 2;
+		if (!ins_merge_pop(m, flush || lagging, &x))
+			return;
+		imu_store_stride(in, &x);
+	}
+}
+
+static void imu_add_stride(struct ingest *in, int sensor, const struct ins_stride *x)
+{
+	struct run_acc *run = &in->run;
+	const struct imu_state *st = in->sensors[sensor].imu;
+	int side = x->foot == IMU_FOOT_RIGHT;
+
+	if (run->merge_sensor[side] != sensor) {
+		if (run->merge_sensor[side] >= 0)
+			imu_drain(in, true); /* another IMU on this side: store the first one's */
+		run->merge_sensor[side] = sensor;
+	}
+	imu_add_to_totals(&run->totals, st, side, x);
+	if (run->primary_pod < 0)
+		run->totals.distance_m = imu_distance_m(&run->totals);
+	ins_merge_push(&run->merge, side, x);
+}
+
+static int imu_record_gap(struct ingest *in, const struct sensor_state *s, const struct imu_gap *g)
+{
+	int64_t from_us = g->from_us + s->imu->offset_us, to_us = g->to_us + s->imu->offset_us;
+	in->stats.gaps++;
+	in->run.gaps++;
+	in->run.gap_s += (to_us - from_us) / (double)US_PER_S;
+	log_debug("sensor %s lost %u packets (%u samples, %.3f s) during run %lld", s->addr_str,
+		  g->lost_packets, g->lost_samples, (to_us - from_us) / (double)US_PER_S,
+		  (long long)in->run.id);
+	if (store_gap(in->store, in->run.id, s->sensor_id, from_us, to_us) < 0)
+		return store_failed(in, -EIO, "a gap");
+	return 0;
+}
+
+/* What the notification just decoded produced, now that it has a run. */
+static void imu_aggregate(struct ingest *in)
+{
+	struct imu_pending *p = &in->imu_pending;
+	if (p->sensor < 0)
+		return;
+	const struct sensor_state *s = &in->sensors[p->sensor];
+	if (p->has_gap)
+		imu_record_gap(in, s, &p->gap);
+	for (unsigned i = 0; i < p->n_strides; i++)
+		imu_add_stride(in, p->sensor, &p->strides[i]);
+	imu_drain(in, false);
+}
+
 /* ---- run start and end ---- */
 
 static void open_capture(struct ingest *in)
@@ -353,8 +748,13 @@ static void open_capture(struct ingest *in)
 static int begin_run(struct ingest *in, int64_t start_us)
 {
 	struct run_acc *run = &in->run;
-	*run = (struct run_acc){ .start_us = start_us, .primary_pod = -1 };
+	*run = (struct run_acc){ .start_us = start_us, .primary_pod = -1, .merge_sensor = { -1, -1 } };
 	run->totals.hr_max = NAN;
+	ins_merge_init(&run->merge);
+	/* Roles may have been given since the IMUs were first seen. */
+	for (int i = 0; i < SESSION_MAX_SENSORS; i++)
+		if (in->sensors[i].imu && !in->sensors[i].imu->foot_from_role)
+			imu_resolve_foot(in, &in->sensors[i]);
 	run->at_last_active = run->totals;
 	baro_climb_init(&run->climb, CLIMB_WINDOW_S, CLIMB_HYSTERESIS_M);
 	if (store_run_begin(in->store, start_us, in->source, &run->id) < 0)
@@ -378,9 +778,30 @@ static void close_capture(struct ingest *in)
 	run->capture = NULL;
 }
 
+/* A foot pod's cadence is its own count; without a pod, two steps per
+ * IMU stride. */
+static double run_cadence_spm(const struct run_totals *t)
+{
+	if (t->cadence_n)
+		return t->cadence_sum / t->cadence_n;
+	return t->imu_valid_strides ? 120.0 / (t->imu_duration_sum_s / t->imu_valid_strides) : NAN;
+}
+
+/* The shoe IMUs measure each stride; a pod's stride length is its speed
+ * over its cadence and carries its calibration error (up to 4%). So the
+ * IMUs' mean stride length is the run's whenever they have one, while a
+ * pod keeps the distance (its counter survives lost packets). */
+static double run_stride_length_m(const struct run_totals *t)
+{
+	if (t->imu_valid_strides)
+		return t->imu_length_sum_m / t->imu_valid_strides;
+	return mean_or_nan(t->stride_sum, t->stride_n);
+}
+
 static int end_run(struct ingest *in, const struct session_event *ev)
 {
 	struct run_acc *run = &in->run;
+	imu_drain(in, true);
 	int err = flush_second(in);
 	const struct run_totals *t = &run->at_last_active;
 	close_capture(in);
@@ -389,11 +810,11 @@ static int end_run(struct ingest *in, const struct session_event *ev)
 		.start_us = ev->start_us,
 		.end_us = ev->end_us,
 		.duration_s = (ev->end_us - ev->start_us) / (double)US_PER_S,
-		.distance_m = run->primary_pod >= 0 ? t->distance_m : NAN,
+		.distance_m = run->primary_pod >= 0 ? t->distance_m : imu_distance_m(t),
 		.elevation_gain_m = run->have_reference ? t->gain_m : NAN,
 		.elevation_loss_m = run->have_reference ? t->loss_m : NAN,
-		.cadence_spm = mean_or_nan(t->cadence_sum, t->cadence_n),
-		.stride_length_m = mean_or_nan(t->stride_sum, t->stride_n),
+		.cadence_spm = run_cadence_spm(t),
+		.stride_length_m = run_stride_length_m(t),
 		.heart_rate_bpm = mean_or_nan(t->hr_sum, t->hr_n),
 		.heart_rate_max_bpm = t->hr_max,
 		.notifications = run->notifications,
@@ -451,6 +872,7 @@ struct decoded {
 	bool ok;
 	bool active;
 	bool is_rsc;
+	bool is_imu;
 	struct rsc_measurement rsc;
 	bool has_hr, has_pressure, has_temperature;
 	double hr_bpm, pressure_pa, temperature_c;
@@ -508,8 +930,17 @@ static struct decoded decode(struct ingest *in, struct sensor_state *s, const st
 		d.ok = rsc_parse_sensor_location(n->value, n->len, &location);
 		break;
 	default:
-		note_unknown(in, s, n);
-		return d;
+		if (gatt_uuid_equal(&n->uuid, &in->uuid_imu_data))
+			d.ok = d.is_imu = imu_decode_data(in, s, n, &d.active);
+		else if (gatt_uuid_equal(&n->uuid, &in->uuid_imu_config))
+			d.ok = imu_decode_config(in, s, n);
+		else if (gatt_uuid_equal(&n->uuid, &in->uuid_movesense))
+			d.ok = d.is_imu = imu_decode_movesense(in, s, n, &d.active);
+		else {
+			note_unknown(in, s, n);
+			return d;
+		}
+		break;
 	}
 	if (!d.ok)
 		note_malformed(in, s, n);
@@ -520,6 +951,10 @@ static void aggregate(struct ingest *in, int sensor, const struct decoded *d, in
 {
 	if (d->is_rsc) {
 		aggregate_rsc(in, sensor, &d->rsc, t_us);
+		return;
+	}
+	if (d->is_imu) {
+		imu_aggregate(in);
 		return;
 	}
 	if (!d->has_hr && !d->has_pressure && !d->has_temperature)
@@ -565,6 +1000,9 @@ int ingest_notification(struct ingest *in, const struct notification *n)
 	int err;
 
 	in->stats.notifications++;
+	in->imu_pending.sensor = -1;
+	in->imu_pending.n_strides = 0;
+	in->imu_pending.has_gap = false;
 	if (sensor < 0) {
 		char addr[18];
 		log_warning("too many sensors (%d): ignoring %s", SESSION_MAX_SENSORS,

@@ -34,6 +34,7 @@ struct ingest_stats {
 	uint64_t unknown;    /* characteristic hamstride does not decode */
 	uint64_t runs;
 	uint64_t gaps;
+	uint64_t strides;    /* shoe-IMU strides stored */
 	uint64_t store_errors;
 };
 

@@ -43,7 +43,9 @@ static void usage(FILE *out)
 		"  --simulate           a built-in simulated training block\n"
 		"  --seed N             the simulation's seed (default 1)\n"
 		"  --weeks N            weeks of training to simulate (default 6; 0: one run)\n"
-		"  --runs-per-week N    (default 4)\n\n"
+		"  --runs-per-week N    (default 4)\n"
+		"  --imu                a 400 Hz IMU on each shoe, every run\n"
+		"  --imu-last-runs N    the IMUs only on the last N runs\n\n"
 		"Options:\n"
 		"  -c, --config FILE    config file (default " CONFIG_DEFAULT_PATH " if present)\n"
 		"  --db PATH            database (overrides the config)\n"
@@ -83,7 +85,7 @@ static bool parse_count(const char *text, unsigned max, unsigned *out)
 static int parse_options(int argc, char **argv, struct options *o, struct daemon *d)
 {
 	enum { OPT_DB = 256, OPT_CAPTURE_DIR, OPT_REPLAY, OPT_MAP, OPT_REALTIME, OPT_SIMULATE,
-	       OPT_SEED, OPT_WEEKS, OPT_RUNS, OPT_LOG_LEVEL, OPT_VERSION };
+	       OPT_SEED, OPT_WEEKS, OPT_RUNS, OPT_LOG_LEVEL, OPT_VERSION, OPT_IMU, OPT_IMU_LAST };
 	static const struct option long_options[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "db", required_argument, NULL, OPT_DB },
@@ -95,6 +97,8 @@ static int parse_options(int argc, char **argv, struct options *o, struct daemon
 		{ "seed", required_argument, NULL, OPT_SEED },
 		{ "weeks", required_argument, NULL, OPT_WEEKS },
 		{ "runs-per-week", required_argument, NULL, OPT_RUNS },
+		{ "imu", no_argument, NULL, OPT_IMU },
+		{ "imu-last-runs", required_argument, NULL, OPT_IMU_LAST },
 		{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, OPT_VERSION },
@@ -147,6 +151,15 @@ static int parse_options(int argc, char **argv, struct options *o, struct daemon
 			if (!parse_count(optarg, 14, &value) || value == 0)
 				return bad_option("--runs-per-week %s: expected 1 to 14", optarg);
 			o->sim.runs_per_week = value;
+			break;
+		case OPT_IMU:
+			o->sim.imu = true;
+			break;
+		case OPT_IMU_LAST:
+			if (!parse_count(optarg, 52 * 14, &value) || value == 0)
+				return bad_option("--imu-last-runs %s: expected 1 to 728", optarg);
+			o->sim.imu = true;
+			o->sim.imu_last_runs = value;
 			break;
 		case OPT_LOG_LEVEL:
 			o->log_level = optarg;

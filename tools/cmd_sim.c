@@ -10,6 +10,8 @@
 
 #include "capture.h"
 #include "cli.h"
+#include "csv.h"
+#include "imu.h"
 #include "rsc.h"
 #include "sim.h"
 
@@ -21,9 +23,11 @@ static void usage(FILE *out)
 		"Usage: hamstride sim [--seed N] [--minutes M | --weeks W [--runs-per-week N]]\n"
 		"                     [--start 2026-11-02T07:00Z] [--no-baro] [--no-hr]\n"
 		"                     [--convention steps|strides] [--pod-error PCT] [--dropout P]\n"
+		"                     [--imu [--imu-last-runs N]] [--stride-truth FILE.csv]\n"
 		"                     --output FILE.btsnoop [--truth FILE.ini]\n\n"
-		"Writes the notifications a foot pod, a barometer and a heart-rate strap would\n"
-		"send during a simulated run (or a block of weeks of runs) as a btsnoop capture.\n"
+		"Writes the notifications a foot pod, a barometer, a heart-rate strap and,\n"
+		"with --imu, two shoe IMUs would send during a simulated run (or a block of\n"
+		"weeks of runs) as a btsnoop capture.\n"
 		"The same options give the same file, byte for byte.\n\n"
 		"  --seed N             random seed (default 1)\n"
 		"  --minutes M          length of a single run, %g-%g (default 60)\n"
@@ -36,8 +40,11 @@ static void usage(FILE *out)
 		"  --pod-error PCT      the pod's scale error in percent, e.g. 3 or -2.5\n"
 		"                       (default: by seed, within +-4)\n"
 		"  --dropout P          probability a notification is lost, 0-%g (default 0.002)\n"
+		"  --imu                a 400 Hz IMU on each shoe (hamstride IMU profile)\n"
+		"  --imu-last-runs N    the IMUs only on the block's last N runs\n"
 		"  --output FILE        the capture to write\n"
 		"  --truth FILE         also write each run's truth as an INI file\n"
+		"  --stride-truth FILE  with --imu: every true stride of either foot as CSV\n"
 		"  -h, --help           this help\n",
 		SIM_RUN_MINUTES_MIN, SIM_RUN_MINUTES_MAX, SIM_WEEKS_MAX, SIM_RUNS_PER_WEEK_MAX,
 		SIM_DROPOUT_MAX);
@@ -45,8 +52,8 @@ static void usage(FILE *out)
 
 struct sim_args {
 	struct sim_options o;
-	const char *output, *truth;
-	bool minutes_given, runs_per_week_given;
+	const char *output, *truth, *stride_truth;
+	bool minutes_given, runs_per_week_given, imu_last_given;
 };
 
 static int parse_unsigned(const char *opt, const char *text, int64_t lo, int64_t hi, int64_t *out)
@@ -79,6 +86,7 @@ static int parse_convention(const char *text, int *out)
 enum {
 	OPT_SEED = 256, OPT_MINUTES, OPT_WEEKS, OPT_RUNS_PER_WEEK, OPT_START, OPT_NO_BARO,
 	OPT_NO_HR, OPT_CONVENTION, OPT_POD_ERROR, OPT_DROPOUT, OPT_OUTPUT, OPT_TRUTH,
+	OPT_IMU, OPT_IMU_LAST_RUNS, OPT_STRIDE_TRUTH,
 };
 
 /* One option; 0, or an exit code. */
@@ -132,6 +140,18 @@ static int parse_option(struct sim_args *a, int opt, const char *arg)
 	case OPT_TRUTH:
 		a->truth = arg;
 		return 0;
+	case OPT_IMU:
+		a->o.imu = true;
+		return 0;
+	case OPT_IMU_LAST_RUNS:
+		a->imu_last_given = true;
+		if (!(rc = parse_unsigned("--imu-last-runs", arg, 1, SIM_WEEKS_MAX * SIM_RUNS_PER_WEEK_MAX,
+					  &n)))
+			a->o.imu_last_runs = (unsigned)n;
+		return rc;
+	case OPT_STRIDE_TRUTH:
+		a->stride_truth = arg;
+		return 0;
 	default:
 		usage(stderr);
 		return EX_USAGE;
@@ -154,6 +174,9 @@ static int parse_args(struct sim_args *a, int argc, char **argv)
 		{ "dropout", required_argument, NULL, OPT_DROPOUT },
 		{ "output", required_argument, NULL, OPT_OUTPUT },
 		{ "truth", required_argument, NULL, OPT_TRUTH },
+		{ "imu", no_argument, NULL, OPT_IMU },
+		{ "imu-last-runs", required_argument, NULL, OPT_IMU_LAST_RUNS },
+		{ "stride-truth", required_argument, NULL, OPT_STRIDE_TRUTH },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -178,6 +201,9 @@ static int parse_args(struct sim_args *a, int argc, char **argv)
 					      "chooses its own lengths");
 	if (a->runs_per_week_given && !a->o.weeks)
 		return cli_usage_error("sim", "--runs-per-week needs --weeks");
+	if ((a->imu_last_given || a->stride_truth) && !a->o.imu)
+		return cli_usage_error("sim", "%s needs --imu",
+				       a->stride_truth ? "--stride-truth" : "--imu-last-runs");
 	return 0;
 }
 
@@ -185,6 +211,8 @@ struct sim_output {
 	struct capture_writer *capture;
 	FILE *truth;
 	const char *truth_path;
+	FILE *strides;
+	struct csv strides_csv;
 	uint8_t seen[MAX_SENSORS][NOTIFICATION_ADDR_LEN];
 	unsigned n_seen;
 	uint64_t notifications;
@@ -201,7 +229,7 @@ static const char *sensor_name(const struct notification *n)
 	case UUID_TEMPERATURE:
 		return "simulated barometer";
 	default:
-		return "simulated sensor";
+		return n->uuid.len == 16 ? "simulated shoe IMU" : "simulated sensor";
 	}
 }
 
@@ -254,6 +282,35 @@ static void write_truth_section(FILE *f, const struct sim_run_truth *t)
 	fprintf(f, "footpod_scale_error = %.6f\n", t->footpod_scale_error);
 	fprintf(f, "footpod_address = %s\n", notification_addr_to_str(t->footpod_addr, addr, sizeof(addr)));
 	fprintf(f, "notifications = %" PRIu64 "\ndropped = %" PRIu64 "\n", t->notifications, t->dropped);
+	if (!t->imu)
+		return;
+	fprintf(f, "imu_left_address = %s\n", notification_addr_to_str(t->imu_addr[0], addr, sizeof(addr)));
+	fprintf(f, "imu_right_address = %s\n", notification_addr_to_str(t->imu_addr[1], addr, sizeof(addr)));
+	fprintf(f, "imu_strides = %u\n", t->imu_strides);
+	fprintf(f, "imu_distance_m = %.3f\n", t->imu_distance_m);
+}
+
+static const char *const stride_columns[] = {
+	"run", "foot", "start_us", "end_us", "length_m", "height_change_m", "speed_mps", "grade",
+};
+
+static int write_stride(void *user, const struct sim_stride_truth *t)
+{
+	struct sim_output *out = user;
+	struct csv *c = &out->strides_csv;
+
+	if (!out->strides)
+		return 0;
+	csv_integer(c, t->run_index);
+	csv_text(c, t->foot == IMU_FOOT_LEFT ? "left" : t->foot == IMU_FOOT_RIGHT ? "right" : "unknown");
+	csv_integer(c, t->start_us);
+	csv_integer(c, t->end_us);
+	csv_number(c, t->length_m, 4);
+	csv_number(c, t->height_change_m, 4);
+	csv_number(c, t->speed_mps, 4);
+	csv_number(c, t->grade, 4);
+	csv_end_row(c);
+	return ferror(out->strides) ? -EIO : 0;
 }
 
 static int write_truth(void *user, const struct sim_run_truth *t)
@@ -268,6 +325,8 @@ static int write_truth(void *user, const struct sim_run_truth *t)
 	       t->course_distance_m / 1000, cli_format_pace(t->mean_speed_mps, pace, sizeof(pace)),
 	       t->elevation_gain_m, t->elevation_loss_m, 100 * t->footpod_scale_error,
 	       rsc_convention_name(t->cadence_convention), t->notifications, t->dropped);
+	if (t->imu)
+		printf("      shoe IMUs: %u strides, %.2f km\n", t->imu_strides, t->imu_distance_m / 1000);
 	if (out->truth) {
 		write_truth_section(out->truth, t);
 		if (ferror(out->truth))
@@ -285,11 +344,9 @@ static void write_truth_header(FILE *f, const struct sim_args *a)
 		cli_format_time(a->o.start_us, when, sizeof(when)));
 }
 
-static int open_outputs(const struct sim_args *a, struct sim_output *out)
+/* The truth files; an exit code if one cannot be created. */
+static int open_truth_files(const struct sim_args *a, struct sim_output *out)
 {
-	char why[512];
-
-	memset(out, 0, sizeof(*out));
 	if (a->truth) {
 		out->truth = fopen(a->truth, "w");
 		if (!out->truth) {
@@ -299,16 +356,56 @@ static int open_outputs(const struct sim_args *a, struct sim_output *out)
 		out->truth_path = a->truth;
 		write_truth_header(out->truth, a);
 	}
+	if (a->stride_truth) {
+		out->strides = fopen(a->stride_truth, "w");
+		if (!out->strides) {
+			cli_error("cannot write the stride truth file %s: %s", a->stride_truth,
+				  strerror(errno));
+			return EX_CANTCREAT;
+		}
+		csv_init(&out->strides_csv, out->strides);
+		csv_header(&out->strides_csv, stride_columns,
+			   (int)(sizeof(stride_columns) / sizeof(stride_columns[0])));
+	}
+	return 0;
+}
+
+/* Closes the truth files; false if one could not be written. */
+static bool close_truth_files(struct sim_output *out, const struct sim_args *a)
+{
+	bool ok = true;
+	if (out->truth && fclose(out->truth) != 0) {
+		cli_error("could not write the truth file %s: %s", a->truth, strerror(errno));
+		ok = false;
+	}
+	if (out->strides && fclose(out->strides) != 0) {
+		cli_error("could not write the stride truth file %s: %s", a->stride_truth,
+			  strerror(errno));
+		ok = false;
+	}
+	out->truth = out->strides = NULL;
+	return ok;
+}
+
+static int open_outputs(const struct sim_args *a, struct sim_output *out)
+{
+	char why[512];
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = open_truth_files(a, out))) {
+		close_truth_files(out, a);
+		return rc;
+	}
 	if (capture_writer_open(a->output, &out->capture, why, sizeof(why)) < 0) {
 		cli_error("%s", why);
-		if (out->truth)
-			fclose(out->truth);
+		close_truth_files(out, a);
 		return EX_CANTCREAT;
 	}
 	return 0;
 }
 
-/* Closes both files; an exit code if either could not be written. */
+/* Closes every file; an exit code if any could not be written. */
 static int close_outputs(struct sim_output *out, const struct sim_args *a, int sim_rc)
 {
 	int rc = sim_rc, close_rc = capture_writer_close(out->capture);
@@ -317,10 +414,8 @@ static int close_outputs(struct sim_output *out, const struct sim_args *a, int s
 		rc = close_rc;
 	if (rc < 0)
 		cli_error("could not write %s: %s", a->output, strerror(-rc));
-	if (out->truth && (fclose(out->truth) != 0) && rc == 0) {
-		cli_error("could not write the truth file %s: %s", a->truth, strerror(errno));
+	if (!close_truth_files(out, a) && rc == 0)
 		return EX_IOERR;
-	}
 	return rc < 0 ? EX_IOERR : 0;
 }
 
@@ -336,12 +431,11 @@ int cmd_sim(const struct cli_globals *g, int argc, char **argv)
 		return rc < 0 ? 0 : rc;
 	if ((rc = open_outputs(&a, &out)))
 		return rc;
-	rc = sim_run_block(&a.o, write_notification, write_truth, &out);
+	rc = sim_run_block_strides(&a.o, write_notification, write_truth, write_stride, &out);
 	if (rc == -EINVAL && out.notifications == 0) { /* options were checked above: a bug */
 		cli_error("the simulator refused its options");
 		capture_writer_close(out.capture);
-		if (out.truth)
-			fclose(out.truth);
+		close_truth_files(&out, &a);
 		return 1;
 	}
 	return close_outputs(&out, &a, rc);
