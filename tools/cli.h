@@ -53,3 +53,4 @@ int cmd_runs(const struct cli_globals *g, int argc, char **argv);
 int cmd_run(const struct cli_globals *g, int argc, char **argv); /* run show ID */
 int cmd_report(const struct cli_globals *g, int argc, char **argv);
 int cmd_export(const struct cli_globals *g, int argc, char **argv);
+int cmd_sensors(const struct cli_globals *g, int argc, char **argv); /* scan|add|list|remove */

@@ -14,6 +14,7 @@ static const struct cli_command commands[] = {
 	{ "run", "run show ID|last: one run's summary", cmd_run },
 	{ "report", "weekly training report with load warnings", cmd_report },
 	{ "export", "export csv runs|samples: CSV for a physiotherapist", cmd_export },
+	{ "sensors", "sensors scan|add|list|remove: the runner's sensors", cmd_sensors },
 	{ "replay", "decode a capture file into the database", cmd_replay },
 	{ "sim", "write a simulated run or training block as a capture", cmd_sim },
 };
