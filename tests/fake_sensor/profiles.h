@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * What the fake sensor is: the profiles it serves (foot pod, heart-rate
+ * strap, barometer, hamstride IMU on the left or right shoe), its GATT
+ * database and its advertising data. No I/O.
+ */
+#pragma once
+
+#include "gatt_server.h"
+#include "imu.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum fake_profile {
+	FAKE_FOOTPOD = 1 << 0,
+	FAKE_HRM = 1 << 1,
+	FAKE_BARO = 1 << 2,
+	FAKE_IMU_LEFT = 1 << 3,
+	FAKE_IMU_RIGHT = 1 << 4,
+};
+#define FAKE_IMU (FAKE_IMU_LEFT | FAKE_IMU_RIGHT)
+
+/* "footpod,hrm,baro", "imu-left" ...: false with why set for an unknown or
+ * repeated name, or both IMU feet (one device wears one shoe). */
+bool fake_profiles_parse(const char *text, unsigned *profiles, char *why, size_t why_len);
+
+/* The value handles of what the profiles serve (0 when not served) and the
+ * IMU configuration in force, which the client may rewrite. */
+struct fake_db {
+	unsigned profiles;
+	uint16_t device_name;
+	uint16_t rsc_measurement, rsc_feature, sensor_location;
+	uint16_t heart_rate_measurement, body_sensor_location;
+	uint16_t pressure, temperature;
+	uint16_t imu_config, imu_data;
+	struct imu_hs_config imu;
+	unsigned imu_config_writes; /* accepted since the start */
+};
+
+/* Builds GAP (device name, appearance) then one service per profile, in the
+ * order foot pod, heart rate, environmental sensing, IMU. The IMU starts at
+ * 400 Hz, ±16 g, ±2000 °/s, streaming on, foot from the profile. db must
+ * stay where it is while s serves (it receives the IMU configuration). */
+void fake_db_build(struct gatt_server *s, unsigned profiles, const char *name, struct fake_db *db);
+
+/* The value handle that carries notifications of this characteristic. */
+uint16_t fake_db_handle_for(const struct fake_db *db, const struct gatt_uuid *uuid);
+
+/* The characteristic UUIDs whose notifications a profile set streams from a
+ * recording (foot pod, heart rate, pressure, temperature); returns how many. */
+size_t fake_profiles_recorded_uuids(unsigned profiles, struct gatt_uuid out[4]);
+
+/* Legacy advertising data (at most 31 bytes): flags (LE General
+ * Discoverable, no BR/EDR), the complete lists of 16-bit and 128-bit service
+ * UUIDs, and the name, shortened if it does not fit. Returns the length. */
+size_t fake_adv_data(unsigned profiles, const char *name, uint8_t out[31]);
+/* Scan response: the complete name (shortened past 29 bytes). */
+size_t fake_scan_rsp_data(const char *name, uint8_t out[31]);
