@@ -16,6 +16,7 @@
 #define LATERAL_OFFSET_M 0.09
 #define IMPACT_FREQ_HZ 60.0
 #define IMPACT_DECAY_S 0.010
+#define START_RAMP_STRIDES 3.0
 
 /*
  * The gait is planned as a schedule of the left foot's landings (time,
@@ -135,10 +136,13 @@ static double gauss(struct imu_sim *sim, double sd)
 	return sd > 0 ? gsl_ran_gaussian(sim->rng, sd) : 0.0;
 }
 
-static void plan_landing(struct imu_sim *sim, struct landing *l, const struct landing *prev)
+static void plan_landing(struct imu_sim *sim, struct landing *l, const struct landing *prev,
+			 uint64_t k)
 {
 	const struct imu_sim_config *c = &sim->cfg;
-	double v = c->speed_mps * (1 + gauss(sim, 0.5 * c->variability));
+	/* From standing, the runner takes a few strides to reach the pace. */
+	double ramp = fmin(1.0, (double)k / START_RAMP_STRIDES);
+	double v = fmax(0.5, ramp * c->speed_mps) * (1 + gauss(sim, 0.5 * c->variability));
 	bool run = running(c, c->speed_mps);
 	double stride_s = (1 + gauss(sim, c->variability)) / stride_freq_hz(run, v);
 	double length_m = v * stride_s;
@@ -165,7 +169,7 @@ static const struct landing *landing_at(struct imu_sim *sim, uint64_t k)
 		if (j == 0) {
 			*l = (struct landing){ .grade = sim->cfg.grade };
 		} else {
-			plan_landing(sim, l, &sim->sched[(j - 1) % SCHEDULE_LEN]);
+			plan_landing(sim, l, &sim->sched[(j - 1) % SCHEDULE_LEN], j);
 			/* The first stride starts from standing. */
 			if (j == 1)
 				l->t_s += sim->cfg.still_s;

@@ -17,15 +17,20 @@
 #define IBA 9
 #define IBG 12
 #define MAX_WINDOW 33
+#define RING 256              /* samples and detector statistics, power of two */
+#define LOOKAHEAD_S 0.08      /* how far the detector looks around a sample */
+#define VALLEY_FACTOR 3.0     /* within this factor of the local minimum */
+#define VALLEY_CEILING 10.0   /* times the threshold: what may count as a valley */
+#define STANCE_DUE 0.85       /* of the last stride: a valley may be the stance */
 #define INIT_STILL_S 1.0      /* a stance this long initialises at once */
 #define INIT_MIN_S 0.02
 #define GYRO_BIAS_STILL_S 0.5 /* standing this long gives a gyro bias estimate */
 #define STANCE_MERGE_S 0.06   /* detector flicker shorter than this is one stance */
 #define QUIET_INTERVAL_S 1.0  /* longer than any stride */
 #define QUIET_FACTOR 3.0
-#define CLIP_ACC_SD_MPS2 30.0 /* what a clipped impact sample may hide */
 #define COV_FLUSH_S 0.02      /* noise is added per flush; keep it short */
 #define ZUPT_RATE_HZ 250.0
+#define MIN_STANCE_N 2        /* samples; fewer is detector flicker */
 
 /* Accumulated error-state transition since the last covariance update:
  * identity plus these blocks (p: position, v: velocity, t: attitude). */
@@ -35,7 +40,6 @@ struct phi {
 	double vt[9], vba[9], vbg[9];
 	double tbg[9];
 	double dt_s;
-	double extra_v;                    /* velocity variance from clipping */
 	unsigned steps;
 };
 
@@ -44,8 +48,12 @@ struct ins {
 	uint8_t foot;
 	unsigned half;                     /* detector window half-width, samples */
 	unsigned window;
-	struct imu_sample win[MAX_WINDOW]; /* delay line, ring */
-	unsigned win_next, win_len;
+	unsigned lookahead;                /* samples */
+	unsigned min_stance_n;             /* samples */
+	struct imu_sample ring[RING];      /* delay line: sample i at i % RING */
+	double stat[RING];                 /* detector statistic, same indexing */
+	double gamma[RING];                /* its threshold */
+	uint64_t pushed;
 
 	/* navigation state */
 	bool initialized;
@@ -67,6 +75,8 @@ struct ins {
 
 	/* stance tracking */
 	bool in_stance;
+	bool prev_stance_sample;           /* the detector's last decision */
+	int64_t last_stride_us;            /* duration of the last valid stride */
 	unsigned stance_n;
 	int64_t stance_start_us, stance_last_us;
 	double stance_pos[3];
@@ -150,6 +160,10 @@ struct ins *ins_new(const struct ins_config *cfg, uint8_t foot)
 	unsigned half = (unsigned)lround(0.5 * cfg->det_window_s * cfg->rate_hz);
 	ins->half = half < 1 ? 1 : half > (MAX_WINDOW - 1) / 2 ? (MAX_WINDOW - 1) / 2 : half;
 	ins->window = 2 * ins->half + 1;
+	unsigned look = (unsigned)lround(LOOKAHEAD_S * cfg->rate_hz);
+	unsigned look_max = (RING - ins->window) / 2 - 1;
+	ins->lookahead = look > look_max ? look_max : look;
+	ins->min_stance_n = MIN_STANCE_N;
 	ins->stride_valid = true;
 	ins->swing_max_z = -INFINITY;
 	ins->tmin_cur = INFINITY;
@@ -179,10 +193,9 @@ bool ins_in_stance(const struct ins *ins)
 
 /* ---- detector ---- */
 
-static const struct imu_sample *win_at(const struct ins *ins, unsigned i)
+static const struct imu_sample *sample_at(const struct ins *ins, uint64_t i)
 {
-	/* i = 0 is the oldest sample in the full window */
-	return &ins->win[(ins->win_next + MAX_WINDOW - ins->window + i) % MAX_WINDOW];
+	return &ins->ring[i % RING];
 }
 
 /* Tracks the quietest moment of the last one to two intervals: at a
@@ -200,39 +213,81 @@ static double quietest_recent(struct ins *ins, int64_t t_us, double stat)
 	return fmin(ins->tmin_cur, ins->tmin_prev);
 }
 
-/* SHOE/GLRT statistic over the window; clipped samples veto a stance. */
-static bool detect_stance(struct ins *ins)
+/* SHOE/GLRT statistic of the window centred on sample c; a clipped
+ * sample in the window makes it infinite (no stance). */
+static double glrt(const struct ins *ins, uint64_t c)
 {
+	uint64_t first = c - ins->half;
 	double mean[3] = { 0, 0, 0 };
 	for (unsigned i = 0; i < ins->window; i++) {
-		const struct imu_sample *s = win_at(ins, i);
+		const struct imu_sample *s = sample_at(ins, first + i);
 		if (s->clipped)
-			return false;
+			return INFINITY;
 		for (int k = 0; k < 3; k++)
 			mean[k] += s->acc_mps2[k];
 	}
 	double norm = sqrt(mean[0] * mean[0] + mean[1] * mean[1] + mean[2] * mean[2]);
 	if (norm <= 0)
-		return false;
+		return INFINITY;
+	double g[3];
+	for (int k = 0; k < 3; k++)
+		g[k] = GRAVITY_MPS2 * mean[k] / norm;
 	double inv_sa2 = 1 / (ins->cfg.det_acc_sd_mps2 * ins->cfg.det_acc_sd_mps2);
 	double inv_sg2 = 1 / (ins->cfg.det_gyro_sd_radps * ins->cfg.det_gyro_sd_radps);
-	double t = 0;
+	double ta = 0, tg = 0;
 	for (unsigned i = 0; i < ins->window; i++) {
-		const struct imu_sample *s = win_at(ins, i);
+		const struct imu_sample *s = sample_at(ins, first + i);
 		for (int k = 0; k < 3; k++) {
-			double da = s->acc_mps2[k] - GRAVITY_MPS2 * mean[k] / norm;
+			double da = s->acc_mps2[k] - g[k];
 			double w = s->gyro_radps[k] - ins->bg[k];
-			t += da * da * inv_sa2 + w * w * inv_sg2;
+			ta += da * da;
+			tg += w * w;
 		}
 	}
-	t /= ins->window;
-	/* Running stance is shorter and never quite still: the threshold
-	 * grows with the speed of the recent strides, and never stays below
-	 * a multiple of the recent quietest moment. */
+	return (ta * inv_sa2 + tg * inv_sg2) / ins->window;
+}
+
+/* Running stance is shorter and never quite still: the threshold grows
+ * with the speed of the recent strides, and never stays below a multiple
+ * of the recent quietest moment. */
+static double threshold(struct ins *ins, int64_t t_us, double stat)
+{
 	double r = ins->speed_recent_mps / ins->cfg.det_speed_ref_mps;
-	double quiet = quietest_recent(ins, win_at(ins, ins->half)->t_us, t);
-	double gamma = fmax(ins->cfg.det_threshold * (1 + r * r), QUIET_FACTOR * quiet);
-	return t < gamma;
+	double quiet = quietest_recent(ins, t_us, stat);
+	return fmax(ins->cfg.det_threshold * (1 + r * r), QUIET_FACTOR * quiet);
+}
+
+/* Only late in a running stride may a valley stand in for a stance:
+ * earlier, or when walking, a quiet moment is more likely the swing
+ * slowing down than a missed landing. */
+static bool stance_due(const struct ins *ins, int64_t t_us)
+{
+	if (ins->last_stride_us <= 0 || !ins->have_prev_stance ||
+	    ins->speed_recent_mps < ins->cfg.det_speed_ref_mps)
+		return false;
+	return (double)(t_us - ins->prev_start_us) > STANCE_DUE * (double)ins->last_stride_us;
+}
+
+/*
+ * Stance decision for sample d, whose neighbours up to the look-ahead on
+ * both sides have their statistic. Below the threshold is stance; so is
+ * the bottom of a valley that stays well under the swing's level even
+ * when it misses the threshold: at 5-6.5 m/s the heel-strike ringing may
+ * not die out before toe-off, and a stride without a stance would double
+ * the next one.
+ */
+static bool decide_stance(const struct ins *ins, uint64_t d, double gamma)
+{
+	double t = ins->stat[d % RING];
+	if (t < gamma)
+		return true;
+	if (!(t < VALLEY_CEILING * gamma) || !stance_due(ins, sample_at(ins, d)->t_us))
+		return false;
+	uint64_t lo = d >= ins->lookahead ? d - ins->lookahead : 0;
+	double lowest = t;
+	for (uint64_t i = lo; i <= d + ins->lookahead; i++)
+		lowest = fmin(lowest, ins->stat[i % RING]);
+	return t <= VALLEY_FACTOR * lowest;
 }
 
 /* ---- filter ---- */
@@ -406,7 +461,7 @@ static void cov_flush(struct ins *ins)
 	double qa = c->acc_bias_rw_mps2_rts * c->acc_bias_rw_mps2_rts * dt;
 	double qg = c->gyro_bias_rw_radps_rts * c->gyro_bias_rw_radps_rts * dt;
 	for (int i = 0; i < 3; i++) {
-		P[IV + i][IV + i] += qv + f->extra_v;
+		P[IV + i][IV + i] += qv;
 		P[IT + i][IT + i] += qt;
 		P[IBA + i][IBA + i] += qa;
 		P[IBG + i][IBG + i] += qg;
@@ -416,14 +471,22 @@ static void cov_flush(struct ins *ins)
 
 /*
  * A clipped sample hides an unknown part of the impact, so the velocity
- * picks up an error the model did not see coming. Saying so keeps the next
- * zero-velocity update from blaming the whole swing for it and bending the
- * stance position.
+ * picks up an error the model did not see coming: of the order of the
+ * full-scale reading itself per clipped sample. Saying so, at the moment
+ * it happens, lets the next zero-velocity update put that error where it
+ * arose (velocity, and position since the clip) instead of bending the
+ * whole swing and the height of the stance.
  */
-static void inflate_clipped(struct ins *ins, double dt)
+static void inflate_clipped(struct ins *ins, const struct imu_sample *s, double dt)
 {
-	double q = CLIP_ACC_SD_MPS2 * dt;
-	ins->phi.extra_v += q * q;
+	double hidden = 0;
+	for (int k = 0; k < 3; k++)
+		if (s->clipped & (IMU_CLIP_ACC_X << k))
+			hidden = fmax(hidden, fabs(s->acc_mps2[k]));
+	cov_flush(ins);
+	double q = hidden * dt;
+	for (int i = 0; i < 3; i++)
+		ins->P[IV + i][IV + i] += q * q;
 }
 
 static bool inv3_sym(const double s[9], double out[9])
@@ -491,7 +554,7 @@ static void close_stance(struct ins *ins, struct ins_stride *out, bool *emitted)
 {
 	int64_t stance_us = ins->stance_last_us - ins->stance_start_us +
 			    llround(1e6 / ins->cfg.rate_hz);
-	if (ins->stance_n < 2 || !ins->initialized)
+	if (ins->stance_n < ins->min_stance_n || !ins->initialized)
 		return; /* a flicker, not a foot flat */
 	if (ins->have_prev_stance) {
 		struct ins_stride s = {
@@ -512,8 +575,10 @@ static void close_stance(struct ins *ins, struct ins_stride *out, bool *emitted)
 		*out = s;
 		*emitted = true;
 		ins->stats.strides++;
-		if (s.valid && s.speed_mps < 10)
+		if (s.valid && s.speed_mps < 10) {
 			ins->speed_recent_mps = s.speed_mps;
+			ins->last_stride_us = s.duration_us;
+		}
 	}
 	ins->have_prev_stance = true;
 	memcpy(ins->prev_pos, ins->stance_pos, sizeof(ins->prev_pos));
@@ -599,7 +664,7 @@ static void navigate(struct ins *ins, const struct imu_sample *s, bool stance)
 		mechanise(ins, s, dt, f_n);
 		propagate(ins, f_n, dt);
 		if (s->clipped & (IMU_CLIP_ACC_X | IMU_CLIP_ACC_Y | IMU_CLIP_ACC_Z))
-			inflate_clipped(ins, dt);
+			inflate_clipped(ins, s, dt);
 	} else {
 		double a[3];
 		for (int k = 0; k < 3; k++)
@@ -611,8 +676,11 @@ static void navigate(struct ins *ins, const struct imu_sample *s, bool stance)
 	memcpy(ins->w_prev, s->gyro_radps, sizeof(ins->w_prev));
 	/* Zero-velocity updates at up to ZUPT_RATE_HZ: neighbouring samples
 	 * of one stance carry nearly the same information, and each update
-	 * costs a covariance flush. */
-	if (stance && !s->clipped && ins->phi.dt_s >= 0.999 / ZUPT_RATE_HZ)
+	 * costs a covariance flush. The first sample of a stance always
+	 * updates: a sprint's stance may be only that long. */
+	bool first = stance && !ins->prev_stance_sample;
+	ins->prev_stance_sample = stance;
+	if (stance && !s->clipped && (first || ins->phi.dt_s >= 0.999 / ZUPT_RATE_HZ))
 		zupt(ins);
 	else if (ins->phi.dt_s >= COV_FLUSH_S)
 		cov_flush(ins);
@@ -644,16 +712,21 @@ static bool process(struct ins *ins, const struct imu_sample *s, bool stance, st
 bool ins_push(struct ins *ins, const struct imu_sample *s, struct ins_stride *out)
 {
 	ins->stats.samples++;
-	ins->win[ins->win_next] = *s;
-	ins->win_next = (ins->win_next + 1) % MAX_WINDOW;
-	if (ins->win_len < ins->window) {
-		ins->win_len++;
-		if (ins->win_len < ins->window)
-			return false;
-	}
-	/* The decision belongs to the window's centre, half a window late. */
-	bool stance = detect_stance(ins);
-	return process(ins, win_at(ins, ins->half), stance, out);
+	uint64_t n = ins->pushed++;
+	ins->ring[n % RING] = *s;
+	if (n + 1 < ins->window)
+		return false;
+	/* The statistic belongs to the window's centre, and the decision to
+	 * the sample a look-ahead before it. */
+	uint64_t c = n - ins->half;
+	double t = glrt(ins, c);
+	ins->stat[c % RING] = t;
+	ins->gamma[c % RING] = threshold(ins, sample_at(ins, c)->t_us, t);
+	if (c < ins->half + ins->lookahead)
+		return false;
+	uint64_t d = c - ins->lookahead;
+	bool stance = decide_stance(ins, d, ins->gamma[d % RING]);
+	return process(ins, sample_at(ins, d), stance, out);
 }
 
 /* ---- merging both feet ---- */
