@@ -9,11 +9,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "adv.h"
 #include "cli.h"
 #include "cli_util.h"
-#include "hci_scan.h"
 #include "notification.h"
+#include "sensor_table.h"
 #include "xalloc.h"
 
 #define DEFAULT_SCAN_S 10
@@ -38,48 +37,12 @@ static void sensors_usage(FILE *out)
 
 /* ---- Shared ---- */
 
-/* The name as it can be shown on a terminal: control characters become
- * '?'. Returns the number of characters (UTF-8 code points) for padding. */
-static size_t display_name(const char *raw, char *out, size_t size)
-{
-	size_t n = 0, chars = 0;
-	for (; *raw && n + 1 < size; raw++) {
-		unsigned char c = (unsigned char)*raw;
-		out[n++] = c < 0x20 || c == 0x7F ? '?' : (char)c;
-		chars += (c & 0xC0) != 0x80;
-	}
-	out[n] = '\0';
-	if (n == 0) {
-		snprintf(out, size, "-");
-		chars = 1;
-	}
-	return chars;
-}
-
-struct shown_name {
-	char text[ADV_NAME_MAX + 1];
-	size_t chars;
-};
-
-/* Prints text left-aligned in a column `width` characters wide. */
-static void print_padded(const char *text, size_t chars, size_t width)
-{
-	fputs(text, stdout);
-	for (size_t i = chars; i < width; i++)
-		putchar(' ');
-}
-
 static bool valid_role(const char *role)
 {
 	for (size_t i = 0; i < sizeof(roles) / sizeof(roles[0]); i++)
 		if (strcmp(role, roles[i]) == 0)
 			return true;
 	return false;
-}
-
-static const char *addr_type_name(uint8_t type)
-{
-	return type == NOTIFICATION_ADDR_RANDOM ? "random" : "public";
 }
 
 /* The address in its one stored spelling (upper case), or a usage error. */
@@ -112,117 +75,9 @@ static void scan_usage(FILE *out)
 		DEFAULT_SCAN_S);
 }
 
-struct seen {
-	uint8_t addr[6];
-	uint8_t addr_type;
-	bool rssi_known;
-	int8_t rssi_dbm;
-	struct adv_data adv;
-	const char *malformed; /* why the last bad advertisement was refused */
-};
-
-struct seen_list {
-	struct seen *v;
-	size_t count, capacity;
-};
-
-static struct seen *find_or_add(struct seen_list *l, const struct hci_scan_report *r)
+static void on_report(void *user, const struct hci_scan_report *report)
 {
-	for (size_t i = 0; i < l->count; i++)
-		if (memcmp(l->v[i].addr, r->addr, 6) == 0 && l->v[i].addr_type == r->addr_type)
-			return &l->v[i];
-	if (l->count == l->capacity) {
-		l->capacity = l->capacity ? l->capacity * 2 : 16;
-		l->v = xreallocarray(l->v, l->capacity, sizeof(*l->v));
-	}
-	struct seen *s = &l->v[l->count++];
-	memset(s, 0, sizeof(*s));
-	memcpy(s->addr, r->addr, 6);
-	s->addr_type = r->addr_type;
-	adv_data_init(&s->adv);
-	return s;
-}
-
-static void on_report(void *user, const struct hci_scan_report *r)
-{
-	struct seen *s = find_or_add(user, r);
-	if (r->rssi_known) {
-		s->rssi_known = true;
-		s->rssi_dbm = r->rssi_dbm;
-	}
-	struct adv_data adv;
-	const char *why;
-	if (adv_parse(r->data, r->data_len, &adv, &why))
-		adv_merge(&s->adv, &adv);
-	else if (!r->data_incomplete) /* a fragment may end mid-structure */
-		s->malformed = why;
-}
-
-/* Strongest signal first: the sensor in your hand is at the top. */
-static int by_signal(const void *a, const void *b)
-{
-	const struct seen *x = a, *y = b;
-	if (x->rssi_known != y->rssi_known)
-		return x->rssi_known ? -1 : 1;
-	if (x->rssi_known && x->rssi_dbm != y->rssi_dbm)
-		return y->rssi_dbm - x->rssi_dbm;
-	for (int i = 5; i >= 0; i--)
-		if (x->addr[i] != y->addr[i])
-			return x->addr[i] - y->addr[i];
-	return x->addr_type - y->addr_type;
-}
-
-static void format_services(const struct seen *s, char *buf, size_t size)
-{
-	size_t n = 0;
-	buf[0] = '\0';
-	for (size_t i = 0; i < s->adv.service_count && n < size; i++) {
-		char uuid[40];
-		const struct gatt_uuid *u = &s->adv.services[i];
-		const char *name = adv_service_name(u);
-		gatt_uuid_to_str(u, uuid, sizeof(uuid));
-		n += (size_t)snprintf(buf + n, size - n, "%s%s%s%s%s", n ? ", " : "", name ? name : "",
-				      name ? " (" : "", uuid, name ? ")" : "");
-	}
-	if (s->adv.services_dropped && n < size)
-		n += (size_t)snprintf(buf + n, size - n, ", %zu more", s->adv.services_dropped);
-	if (s->adv.services_incomplete && n < size)
-		n += (size_t)snprintf(buf + n, size - n, "%s...", n ? ", " : "");
-	if (s->malformed && n < size)
-		n += (size_t)snprintf(buf + n, size - n, "%s(malformed advertisement: %s)", n ? " " : "",
-				      s->malformed);
-	if (n == 0)
-		snprintf(buf, size, "-");
-}
-
-static void print_scan(struct seen_list *l)
-{
-	struct shown_name *names = xcalloc(l->count ? l->count : 1, sizeof(*names));
-	size_t width = 4;
-	qsort(l->v, l->count, sizeof(*l->v), by_signal);
-	for (size_t i = 0; i < l->count; i++) {
-		names[i].chars = display_name(l->v[i].adv.name, names[i].text, sizeof(names[i].text));
-		if (names[i].chars > width)
-			width = names[i].chars;
-	}
-	printf("%-17s  %-6s  %4s  %-18s  ", "address", "type", "rssi", "role");
-	print_padded("name", 4, width);
-	printf("  services\n");
-	for (size_t i = 0; i < l->count; i++) {
-		const struct seen *s = &l->v[i];
-		char addr[18], rssi[8], services[1024];
-		const char *role = adv_suggest_role(&s->adv);
-		if (s->rssi_known)
-			snprintf(rssi, sizeof(rssi), "%d", s->rssi_dbm);
-		else
-			snprintf(rssi, sizeof(rssi), "-");
-		format_services(s, services, sizeof(services));
-		printf("%-17s  %-6s  %4s  %-18s  ", notification_addr_to_str(s->addr, addr, sizeof(addr)),
-		       addr_type_name(s->addr_type), rssi, role ? role : "-");
-		print_padded(names[i].text, names[i].chars, width);
-		printf("  %s\n", services);
-	}
-	free(names);
+	sensor_scan_table_add(user, report);
 }
 
 static volatile sig_atomic_t scan_stop;
@@ -271,7 +126,7 @@ static int run_scan(const char *adapter_opt, unsigned seconds)
 	sigaction(SIGINT, &stop, &old_int);
 	sigaction(SIGTERM, &stop, &old_term);
 	fprintf(stderr, "Scanning on %s for %u s (Ctrl-C ends it early)...\n", adapter, seconds);
-	struct seen_list seen = { 0 };
+	struct sensor_scan_table seen = { 0 };
 	struct hci_scan_failure failure;
 	int err = hci_scan_run(id, seconds, on_report, &seen, &scan_stop, &failure);
 	sigaction(SIGINT, &old_int, NULL);
@@ -280,14 +135,14 @@ static int run_scan(const char *adapter_opt, unsigned seconds)
 	if (err < 0) {
 		cli_error("%s", hci_scan_strerror(err, adapter, &failure, why, sizeof(why)));
 	} else {
-		print_scan(&seen);
+		sensor_scan_table_print(&seen, stdout);
 		if (seen.count == 0)
 			fprintf(stderr, "No advertisements heard: wake the sensor (most start "
 					"advertising when moved) and scan again.\n");
 		else
 			fprintf(stderr, "Add yours with: hamstride sensors add ADDRESS --role ROLE\n");
 	}
-	free(seen.v);
+	sensor_scan_table_free(&seen);
 	return err < 0 ? scan_exit_code(err) : 0;
 }
 
@@ -434,7 +289,7 @@ static int add_sensor(const struct cli_globals *g, const char *address, const ui
 		printf("%s is already added as %s", address, role);
 	else
 		printf("Added %s as %s", address, role);
-	printf(" (%s address%s%s).\n", addr_type_name((uint8_t)addr_type), name && *name ? ", " : "",
+	printf(" (%s address%s%s).\n", sensor_addr_type_name((uint8_t)addr_type), name && *name ? ", " : "",
 	       name && *name ? name : "");
 	printf("hamstrided connects to it: " RELOAD_HINT ".\n");
 	return 0;
@@ -537,22 +392,22 @@ static int keep_sensor(void *user, const struct store_sensor_info *sensor)
 
 static void print_sensors(const struct sensor_rows *r)
 {
-	struct shown_name *names = xcalloc(r->count ? r->count : 1, sizeof(*names));
+	struct sensor_name_cell *names = xcalloc(r->count ? r->count : 1, sizeof(*names));
 	size_t width = 4;
 	for (size_t i = 0; i < r->count; i++) {
-		names[i].chars = display_name(r->v[i].name, names[i].text, sizeof(names[i].text));
+		sensor_name_cell(r->v[i].name, &names[i]);
 		if (names[i].chars > width)
 			width = names[i].chars;
 	}
 	printf("%-17s  %-6s  %-9s  ", "address", "type", "role");
-	print_padded("name", 4, width);
+	sensor_print_padded(stdout, "name", 4, width);
 	printf("  %-20s  %-20s  %s\n", "added (UTC)", "last seen (UTC)", "cadence");
 	for (size_t i = 0; i < r->count; i++) {
 		const struct store_sensor_info *x = &r->v[i];
 		char added[32], seen[32];
-		printf("%-17s  %-6s  %-9s  ", x->address, addr_type_name(x->address_type),
+		printf("%-17s  %-6s  %-9s  ", x->address, sensor_addr_type_name(x->address_type),
 		       x->role[0] ? x->role : "-");
-		print_padded(names[i].text, names[i].chars, width);
+		sensor_print_padded(stdout, names[i].text, names[i].chars, width);
 		printf("  %-20s  %-20s  %s\n",
 		       x->added_us ? cli_format_time(x->added_us, added, sizeof(added)) : "-",
 		       x->last_seen_us ? cli_format_time(x->last_seen_us, seen, sizeof(seen)) : "-",

@@ -3,6 +3,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -10,8 +12,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "../../tools/sensor_table.h"
 #include "hci_scan.h"
 #include "notification.h"
+#include "imu.h"
 
 /* Three legacy reports in one LE Meta event, as read from an HCI socket:
  * a foot pod's ADV_IND (static random address C4:7C:8D:6A:1B:2E, RSSI -61),
@@ -221,6 +225,71 @@ static void test_adapter_names(void **state)
 	}
 }
 
+/* Feeds whole events through the parser into the scan table. */
+static void feed(struct sensor_scan_table *t, const uint8_t *event, size_t len)
+{
+	struct hci_scan_report r[HCI_SCAN_MAX_REPORTS];
+	int n = hci_scan_parse_event(event, len, r);
+	assert_true(n >= 0);
+	for (int i = 0; i < n; i++)
+		sensor_scan_table_add(t, &r[i]);
+}
+
+/* One legacy report in an event; data at most 31 bytes. */
+static size_t put_event(uint8_t *ev, uint8_t type, uint8_t addr_type, const uint8_t addr_be[6],
+			const uint8_t *data, uint8_t len, int8_t rssi)
+{
+	uint8_t head[] = { 0x04, 0x3E, (uint8_t)(12 + len), 0x02, 0x01, type, addr_type };
+	memcpy(ev, head, sizeof(head));
+	for (int i = 0; i < 6; i++)
+		ev[7 + i] = addr_be[5 - i];
+	ev[13] = len;
+	memcpy(ev + 14, data, len);
+	ev[14 + len] = (uint8_t)rssi;
+	return 15u + len;
+}
+
+/* What 'hamstride sensors scan' prints, from the bytes a controller sends:
+ * reports merged per advertiser (scan response name, repeated
+ * advertisements), strongest first, roles suggested, names made safe,
+ * a malformed advertisement said so. */
+static void test_scan_table(void **state)
+{
+	(void)state;
+	struct sensor_scan_table t = { 0 };
+	uint8_t ev[64];
+	feed(&t, three_reports, sizeof(three_reports));
+	feed(&t, three_reports, sizeof(three_reports)); /* scanning re-enabled: no new rows */
+
+	static const uint8_t imu_addr[6] = { 0xE8, 0x11, 0x2A, 0x40, 0x0C, 0x51 };
+	uint8_t imu[2 + 16 + 7] = { 0x11, 0x07 };
+	struct gatt_uuid u;
+	assert_true(gatt_uuid_parse(IMU_HS_SERVICE_UUID, &u));
+	memcpy(imu + 2, u.bytes, 16);
+	memcpy(imu + 18, "\x06\x09L\x1b" "eft", 7); /* an escape character in the name */
+	feed(&t, ev, put_event(ev, 0x00, 0x01, imu_addr, imu, sizeof(imu), -40));
+
+	static const uint8_t bad_addr[6] = { 0x00, 0x1A, 0x7D, 0xDA, 0x71, 0x13 };
+	const uint8_t bad[] = { 0x02, 0x01, 0x06, 0x04, 0x03, 0x0D, 0x18, 0x0F };
+	feed(&t, ev, put_event(ev, 0x00, 0x00, bad_addr, bad, sizeof(bad), -75));
+
+	char *text = NULL;
+	size_t size = 0;
+	FILE *out = open_memstream(&text, &size);
+	sensor_scan_table_print(&t, out);
+	fclose(out);
+	const char *want =
+		"address            type    rssi  role                name   services\n"
+		"E8:11:2A:40:0C:51  random   -40  imu-left|imu-right  L?eft  hamstride imu (494d5500-6861-6d73-7472-696465000000)\n"
+		"C4:7C:8D:6A:1B:2E  random   -60  footpod             Pod1   running speed and cadence (1814)\n"
+		"00:1A:7D:DA:71:13  public   -75  -                   -      (malformed advertisement: a 16-bit service UUID list is cut off)\n"
+		"11:22:33:44:55:66  public     -  -                   -      -\n";
+	if (strcmp(text, want) != 0)
+		fail_msg("table differs:\n%s\nwanted:\n%s", text, want);
+	free(text);
+	sensor_scan_table_free(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -230,6 +299,7 @@ int main(void)
 		cmocka_unit_test(test_extended_reports),
 		cmocka_unit_test(test_messages),
 		cmocka_unit_test(test_adapter_names),
+		cmocka_unit_test(test_scan_table),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
