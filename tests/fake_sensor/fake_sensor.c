@@ -13,8 +13,8 @@
  * enable, so a central scanning again needs a fresh enable). The adapter
  * only has to be powered: do not also turn on the kernel's advertising.
  *
- * Run time starts when the central first subscribes to a streamed
- * characteristic and runs at --speed times real time. A notification due
+ * Run time starts half a second after the central first subscribes and
+ * runs at --speed times real time; --drop-at and --down are in run time. A notification due
  * while the link is down or the characteristic is not subscribed is not
  * sent, as with a real sensor out of range; --sent-log lists those sent.
  */
@@ -40,6 +40,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
@@ -50,6 +51,10 @@
 #define BURST 64
 #define MAX_WAIT_MS 200
 #define ADV_INTERVAL_UNITS 0x00A0 /* 100 ms in 0.625 ms units */
+/* Run time starts this long after the first subscription, so that the
+ * client's other subscriptions, which follow within milliseconds, are in
+ * place for the first notifications of every characteristic. */
+#define START_LEAD_US 500000
 
 struct options {
 	const char *adapter;
@@ -61,6 +66,7 @@ struct options {
 	const char *sent_log;
 	uint64_t seed;
 	const char *name;
+	const char *test_socket; /* AF_UNIX instead of Bluetooth, for tests */
 };
 
 struct counts {
@@ -116,7 +122,9 @@ static void usage(FILE *out)
 		"                      advertising for D seconds of run time\n"
 		"  --sent-log FILE     one line per notification sent\n"
 		"  --seed N            simulation seed (default 1)\n"
-		"  --name NAME         device name (default \"hamstride fake\")\n");
+		"  --name NAME         device name (default \"hamstride fake\")\n"
+		"  --test-socket PATH  listen on an AF_UNIX SOCK_SEQPACKET socket instead of the\n"
+		"                      adapter and do not advertise (tests without a radio)\n");
 }
 
 static bool parse_double(const char *text, double lo, double hi, double *out)
@@ -174,6 +182,9 @@ static int parse_option(struct options *o, int opt, const char *arg)
 		o->seed = strtoull(arg, &end, 10);
 		return errno || end == arg || *end || arg[0] == '-'
 			       ? bad_value("--seed", arg, "expected a non-negative integer") : 0;
+	case 't':
+		o->test_socket = arg;
+		return 0;
 	case 'n':
 		if (!*arg || strlen(arg) > 248)
 			return bad_value("--name", arg, "expected 1 to 248 bytes");
@@ -192,6 +203,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ "minutes", required_argument, NULL, 'm' }, { "drop-at", required_argument, NULL, 'd' },
 		{ "down", required_argument, NULL, 'D' },   { "sent-log", required_argument, NULL, 'l' },
 		{ "seed", required_argument, NULL, 'S' },    { "name", required_argument, NULL, 'n' },
+		{ "test-socket", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },          { NULL, 0, NULL, 0 },
 	};
 	*o = (struct options){ .speed = 1, .seed = 1, .name = "hamstride fake", .drop_at_s = -1 };
@@ -211,7 +223,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 		if (rc)
 			return rc;
 	}
-	const char *missing = optind < argc ? NULL : !o->adapter ? "--adapter" : !o->profiles
+	const char *missing = optind < argc ? NULL : !o->adapter && !o->test_socket ? "--adapter"
+						   : !o->profiles
 								       ? "--profile" : NULL;
 	if (optind < argc) {
 		fprintf(stderr, "fake-sensor: unexpected argument %s\n", argv[optind]);
@@ -250,8 +263,9 @@ static int hci_cmd(int dd, uint16_t ocf, void *param, uint8_t len, const char *w
 static int set_advertising(struct app *a, bool on)
 {
 	le_set_advertise_enable_cp cp = { .enable = on };
-	int rc = hci_cmd(a->hci_dd, OCF_LE_SET_ADVERTISE_ENABLE, &cp, sizeof(cp),
-			 on ? "advertising enable" : "advertising disable");
+	int rc = a->o.test_socket ? 0 /* nothing to advertise on */
+		 : hci_cmd(a->hci_dd, OCF_LE_SET_ADVERTISE_ENABLE, &cp, sizeof(cp),
+			   on ? "advertising enable" : "advertising disable");
 	if (rc == 0) {
 		a->advertising = on;
 		log_info("[%8.3f s] advertising %s", (double)run_now_us(a) / 1e6, on ? "on" : "off");
@@ -343,6 +357,27 @@ static int listen_att(struct app *a, const bdaddr_t *addr)
 	return 0;
 }
 
+/* The same program on an AF_UNIX socket, which keeps PDU boundaries as
+ * L2CAP does, so its logic is tested on machines without Bluetooth. */
+static int listen_test_socket(struct app *a)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	if (strlen(a->o.test_socket) >= sizeof(sa.sun_path)) {
+		log_error("--test-socket %s: the path is too long", a->o.test_socket);
+		return EX_USAGE;
+	}
+	strcpy(sa.sun_path, a->o.test_socket);
+	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 1) < 0) {
+		log_error("cannot listen on %s: %s", a->o.test_socket, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return EX_OSERR;
+	}
+	a->listen_fd = fd;
+	return 0;
+}
+
 /* ---- the link ---- */
 
 static void close_link(struct app *a, const char *why)
@@ -363,8 +398,9 @@ static void accept_link(struct app *a, bool allowed)
 	int fd = accept4(a->listen_fd, (struct sockaddr *)&peer, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (fd < 0)
 		return;
-	char addr[18];
-	ba2str(&peer.l2_bdaddr, addr);
+	char addr[18] = "(test socket)";
+	if (!a->o.test_socket)
+		ba2str(&peer.l2_bdaddr, addr);
 	if (a->conn_fd >= 0 || !allowed) {
 		log_warning("refusing a second or out-of-range connection from %s", addr);
 		close(fd);
@@ -384,7 +420,7 @@ static void on_subscribe(uint16_t handle, uint16_t cccd, void *user_data)
 		 cccd ? "on" : "off");
 	if (cccd && !a->started) {
 		a->started = true;
-		a->start_mono_us = clock_us(CLOCK_MONOTONIC);
+		a->start_mono_us = clock_us(CLOCK_MONOTONIC) + START_LEAD_US;
 		log_notice("run time starts: %.1f minutes at %gx", (double)feed_end_us(a->feed) / 60e6,
 			   a->o.speed);
 	}
@@ -517,6 +553,8 @@ static int open_outputs(struct app *a)
 			log_error("cannot create the sent log %s: %s", a->o.sent_log, strerror(errno));
 			return EX_CANTCREAT;
 		}
+		/* Whole lines reach the file even if the test has to kill us. */
+		setvbuf(a->sent_log, NULL, _IOLBF, 0);
 		fprintf(a->sent_log, "# run_s utc_us handle uuid len value\n");
 	}
 	return 0;
@@ -527,20 +565,24 @@ static int setup(struct app *a)
 	int rc = open_outputs(a);
 	if (rc)
 		return rc;
-	bdaddr_t addr;
-	if ((rc = open_adapter(a, &addr)) || (rc = listen_att(a, &addr)))
+	bdaddr_t addr = { { 0 } };
+	if (a->o.test_socket)
+		rc = listen_test_socket(a);
+	else if ((rc = open_adapter(a, &addr)) == 0)
+		rc = listen_att(a, &addr);
+	if (rc)
 		return rc;
 	int mtu = ble_link_rx_mtu(a->listen_fd);
 	a->server = gatt_server_new(mtu > 0 && mtu < GATT_SERVER_MTU_MAX ? (uint16_t)mtu
 									 : GATT_SERVER_MTU_MAX);
 	fake_db_build(a->server, a->o.profiles, a->o.name, &a->db);
 	gatt_server_set_subscribe_handler(a->server, on_subscribe, a);
-	if (setup_advertising(a) < 0)
+	if (!a->o.test_socket && setup_advertising(a) < 0)
 		return EX_UNAVAILABLE;
 	char text[18];
 	ba2str(&addr, text);
-	log_notice("%s (%s) serves \"%s\": %zu recorded notifications%s, %u handles", a->o.adapter,
-		   text, a->o.name, feed_recorded_count(a->feed),
+	log_notice("%s (%s) serves \"%s\": %zu recorded notifications%s, %u handles",
+		   a->o.test_socket ? a->o.test_socket : a->o.adapter, text, a->o.name, feed_recorded_count(a->feed),
 		   a->o.profiles & FAKE_IMU ? " and IMU data at 400 Hz" : "",
 		   gatt_server_last_handle(a->server));
 	return 0;
