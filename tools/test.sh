@@ -1,14 +1,16 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
-# The whole test suite: unit, replay, end-to-end, fuzz-corpus and
-# benchmark smoke runs in a normal build; unit, replay and fuzz again under
-# AddressSanitizer+UBSan and under valgrind. The accuracy suite runs too
-# (it skips itself when the real recordings are absent).
+# The whole test suite: unit, replay, end-to-end, fuzz-corpus, the
+# Bluetooth VM (tests/vm/) and benchmark smoke runs in a normal build; unit,
+# replay and fuzz again under AddressSanitizer+UBSan and under valgrind.
+# The accuracy suite runs too (it skips itself when the real recordings are
+# absent).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 
 tools/deps.sh
+tools/deps.sh --vm
 
 run_suites() {
 	dir=$1
@@ -22,6 +24,10 @@ echo "== build"
 [ -f build-test/build.ninja ] || meson setup build-test >/dev/null
 ninja -C build-test
 run_suites build-test unit replay e2e fuzz
+
+# Boots a VM with Debian's kernel: one at a time, they use both cores.
+echo "== the real Bluetooth stack in a VM"
+meson test -C build-test --suite vm --print-errorlogs --num-processes 1
 
 echo "== AddressSanitizer + UndefinedBehaviorSanitizer"
 [ -f build-asan/build.ninja ] ||
