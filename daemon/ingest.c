@@ -523,6 +523,7 @@ static bool imu_feed(struct ingest *in, struct sensor_state *s, const struct imu
 	p->sensor = (int)(s - in->sensors);
 	p->has_gap = imu_stream_stamp(&st->stream, pkt, samples, &p->gap);
 	imu_update_offset(st, host_us, samples[pkt->count - 1].t_us);
+	in->stats.imu_samples += pkt->count;
 	for (size_t i = 0; i < pkt->count; i++) {
 		if (samples[i].clipped)
 			imu_note_clip(st, samples[i].t_us);

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The pipeline behind every source: decode each notification, cut runs
- * (session.h), aggregate per-second samples and the run summary, and store
- * everything, raw notifications included. Optionally records each run to
+ * (session.h), aggregate per-second samples and the run summary, run shoe
+ * IMUs through one foot INS each (ins.h) and store their strides, and
+ * store everything, raw notifications included. Optionally records each run to
  * its own capture. Bad sensor data is counted and logged, never fatal.
  * Memory is constant per run: nothing here grows with its length.
  */
@@ -34,6 +35,7 @@ struct ingest_stats {
 	uint64_t unknown;    /* characteristic hamstride does not decode */
 	uint64_t runs;
 	uint64_t gaps;
+	uint64_t imu_samples; /* shoe-IMU samples through the stride estimator */
 	uint64_t strides;    /* shoe-IMU strides stored */
 	uint64_t store_errors;
 };
