@@ -23,6 +23,12 @@
  * rates in °/s pass it at every swing. */
 #define GYRO_UNIT_SPLIT 40.0
 #define GAP_PERIODS 2.5
+/* Histograms of |acc|: all samples, then quiet ones by either gyro unit. */
+#define MAG_ALL 0
+#define QUIET_RADPS 0
+#define QUIET_DPS 1
+#define QUIET_RADPS_MAX 0.6 /* rad/s: a foot in stance turns slower */
+#define QUIET_DPS_MAX 35.0
 #define CLIP_TOLERANCE 1e-4
 
 static const char *const channel_names[6] = { "acc x", "acc y", "acc z", "gyro x", "gyro y", "gyro z" };
@@ -33,6 +39,7 @@ struct imu_csv {
 	unsigned long line;
 	unsigned long skipped;
 	unsigned header_rows;
+	char *header_text[MAX_HEADER_ROWS]; /* kept until the data fix the delimiter */
 	size_t ncols;
 	char **names;               /* ncols joined header names, or NULL */
 	bool ready;                 /* columns resolved */
@@ -394,6 +401,8 @@ void imu_csv_free(struct imu_csv *r)
 	for (size_t i = 0; i < r->ncols; i++)
 		free(r->names[i]);
 	free(r->names);
+	for (unsigned i = 0; i < r->header_rows; i++)
+		free(r->header_text[i]);
 	free(r);
 }
 
@@ -430,15 +439,15 @@ static char guess_delimiter(const char *line)
 	return ' ';
 }
 
-/* A header row has more text cells than numbers. */
-static bool is_header(const struct imu_csv *r, const char *line)
+/* A header row has at least as many text cells as numbers. */
+static bool is_header(char delim, const char *line)
 {
 	const char *p = line, *cell;
 	size_t len;
 	bool first = true;
 	unsigned text = 0, numbers = 0;
 	double v;
-	while (next_cell(&p, r->delim, &cell, &len, &first)) {
+	while (next_cell(&p, delim, &cell, &len, &first)) {
 		if (len == 0)
 			continue;
 		if (parse_number(cell, len, &v))
@@ -446,7 +455,7 @@ static bool is_header(const struct imu_csv *r, const char *line)
 		else
 			text++;
 	}
-	return text > numbers;
+	return text >= numbers && text > 0;
 }
 
 static void add_header_row(struct imu_csv *r, const char *line)
@@ -472,7 +481,6 @@ static void add_header_row(struct imu_csv *r, const char *line)
 		}
 		i++;
 	}
-	r->header_rows++;
 }
 
 /* The line without its CR/LF, in buf (or the line itself if it has none). */
@@ -550,17 +558,21 @@ static enum imu_csv_status feed_line(struct imu_csv *r, const char *line, struct
 	}
 	if (blank(line))
 		return IMU_CSV_SKIPPED;
-	if (!r->delim)
-		r->delim = guess_delimiter(line);
 	if (!r->ready) {
-		if (is_header(r, line)) {
+		/* Until the first row of numbers, each line may be prose with
+		 * its own separators; the numbers' delimiter splits the header. */
+		char delim = r->delim ? r->delim : guess_delimiter(line);
+		if (is_header(delim, line)) {
 			if (r->header_rows == MAX_HEADER_ROWS)
 				return fail(r, "%lu: more than %d lines of text before the numbers; "
 					       "skip a preamble with --skip-rows",
 					    r->line, MAX_HEADER_ROWS);
-			add_header_row(r, line);
+			r->header_text[r->header_rows++] = xstrdup(line);
 			return IMU_CSV_SKIPPED;
 		}
+		r->delim = delim;
+		for (unsigned i = 0; i < r->header_rows; i++)
+			add_header_row(r, r->header_text[i]);
 		if (choose_columns(r) == IMU_CSV_ERROR)
 			return IMU_CSV_ERROR;
 	}
@@ -633,7 +645,15 @@ void imu_csv_survey_add(struct imu_csv_survey *s, const struct imu_csv_row *row)
 		const double *v = row->v[f];
 		double mag = sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2]);
 		double rate = sqrt(v[3] * v[3] + v[4] * v[4] + v[5] * v[5]);
-		s->foot[f].mag_hist[mag_bin(mag)]++;
+		int bin = mag_bin(mag);
+		for (int h = 0; h < 3; h++) {
+			if (h == 1 + QUIET_RADPS && rate >= QUIET_RADPS_MAX)
+				continue;
+			if (h == 1 + QUIET_DPS && rate >= QUIET_DPS_MAX)
+				continue;
+			s->foot[f].mag_hist[h][bin]++;
+			s->foot[f].mag_sum[h][bin] += mag;
+		}
 		if (mag < s->foot[f].mag_min)
 			s->foot[f].mag_min = mag;
 		if (mag > s->foot[f].mag_max)
@@ -680,26 +700,31 @@ static double median_interval(const struct imu_csv_survey *s)
 	return v[s->n_intervals / 2];
 }
 
-/* The most common magnitude (three-bin window, the centre of the best):
- * the foot stands still for a good part of every stride, so this is
- * gravity, where a median would drift up with running's swing and impacts. */
-static double typical_magnitude(const uint64_t *hist)
+/* The median magnitude, to within the mean of its bin. */
+static double median_magnitude(const uint64_t *hist, const double *sum)
 {
-	int best = -1;
-	uint64_t best_n = 0;
-	for (int b = 1; b + 1 < IMU_CSV_MAG_BINS; b++) {
-		uint64_t n = hist[b - 1] + hist[b] + hist[b + 1];
-		if (n > best_n) {
-			best_n = n;
-			best = b;
-		}
+	uint64_t total = 0, seen = 0;
+	for (int b = 0; b < IMU_CSV_MAG_BINS; b++)
+		total += hist[b];
+	for (int b = 0; b < IMU_CSV_MAG_BINS && total; b++) {
+		seen += hist[b];
+		if (seen * 2 >= total)
+			return sum[b] / (double)hist[b];
 	}
-	if (best < 0)
-		return NAN;
-	/* Interpolate within the window by its counts. */
-	double w = (double)hist[best - 1] * -1 + (double)hist[best + 1];
-	double centre = best + 0.5 + w / (double)best_n;
-	return pow(10, MAG_LOG_MIN + centre / MAG_BINS_PER_DECADE);
+	return NAN;
+}
+
+/* Gravity as the accelerometer sees it: the median magnitude while the
+ * foot hardly turns (stance), else over every sample. */
+static double gravity_magnitude(const struct imu_csv_survey *s, unsigned f, enum imu_csv_gyro_unit gu)
+{
+	int h = 1 + (gu == IMU_CSV_GYRO_DPS ? QUIET_DPS : QUIET_RADPS);
+	uint64_t quiet = 0;
+	for (int b = 0; b < IMU_CSV_MAG_BINS; b++)
+		quiet += s->foot[f].mag_hist[h][b];
+	if (quiet * 20 < s->rows)
+		h = MAG_ALL;
+	return median_magnitude(s->foot[f].mag_hist[h], s->foot[f].mag_sum[h]);
 }
 
 static double time_scale_s(enum imu_csv_time_unit u, double rate_hz)
@@ -783,7 +808,7 @@ static bool resolve_acc(const struct imu_csv_survey *s, const struct imu_csv_opt
 	res->acc_unit = o->acc_unit;
 	res->acc_unit_detected = o->acc_unit == IMU_CSV_ACC_AUTO;
 	for (unsigned f = 0; f < s->feet; f++) {
-		double med = typical_magnitude(s->foot[f].mag_hist);
+		double med = gravity_magnitude(s, f, res->gyro_unit);
 		enum imu_csv_acc_unit looks = med >= 0.5 && med <= 2 ? IMU_CSV_ACC_G
 					      : med >= 5 && med <= 20 ? IMU_CSV_ACC_MPS2
 								      : IMU_CSV_ACC_AUTO;
@@ -830,10 +855,12 @@ static bool resolve_gyro(const struct imu_csv_survey *s, const struct imu_csv_op
 	double peak = 0;
 	for (unsigned f = 0; f < s->feet; f++) {
 		fast = fast || s->foot[f].gyro_over_40 >= 3;
-		double spread = (s->foot[f].mag_max - s->foot[f].mag_min) * acc_scale(res->acc_unit);
+		/* Steps swing |acc| by more than half of gravity, whatever the unit. */
+		double g = median_magnitude(s->foot[f].mag_hist[MAG_ALL], s->foot[f].mag_sum[MAG_ALL]);
+		double spread = (s->foot[f].mag_max - s->foot[f].mag_min) / g;
 		if (s->foot[f].gyro_peak > peak)
 			peak = s->foot[f].gyro_peak;
-		if (spread > 5 && s->foot[f].gyro_peak < GYRO_UNIT_SPLIT)
+		if (spread > 0.5 && s->foot[f].gyro_peak < GYRO_UNIT_SPLIT)
 			moving_slowly = true;
 	}
 	res->gyro_unit = o->gyro_unit;
@@ -841,10 +868,10 @@ static bool resolve_gyro(const struct imu_csv_survey *s, const struct imu_csv_op
 	if (res->gyro_unit_detected)
 		res->gyro_unit = fast ? IMU_CSV_GYRO_DPS : IMU_CSV_GYRO_RADPS;
 	else if (o->gyro_unit == IMU_CSV_GYRO_RADPS && fast)
-		return reject(why, len, "with --gyro-unit radps the gyroscope peaks at %.0f rad/s, "
-				       "beyond any foot (%.0f °/s would be usual): the data look like "
+		return reject(why, len, "with --gyro-unit radps the gyroscope peaks at %.0f rad/s "
+				       "(%.0f turns a second), beyond any foot: the data look like "
 				       "°/s; use --gyro-unit dps",
-			      peak, peak);
+			      peak, peak / (2 * M_PI));
 	else if (o->gyro_unit == IMU_CSV_GYRO_DPS && moving_slowly)
 		return reject(why, len, "with --gyro-unit dps the gyroscope never passes %.1f °/s "
 				       "while the accelerometer shows steps: the data look like rad/s; "
@@ -923,8 +950,8 @@ bool imu_csv_resolve(const struct imu_csv_survey *s, const struct imu_csv_option
 {
 	struct imu_csv_resolved res;
 	memset(&res, 0, sizeof(res));
-	if (!resolve_time(s, opt, &res, why, why_len) || !resolve_acc(s, opt, &res, why, why_len) ||
-	    !resolve_gyro(s, opt, &res, why, why_len) || !check_moving(s, &res, why, why_len))
+	if (!resolve_time(s, opt, &res, why, why_len) || !resolve_gyro(s, opt, &res, why, why_len) ||
+	    !resolve_acc(s, opt, &res, why, why_len) || !check_moving(s, &res, why, why_len))
 		return false;
 	resolve_mounting(s, &res);
 	resolve_clipping(s, opt, &res);

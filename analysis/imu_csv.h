@@ -112,7 +112,11 @@ struct imu_csv_survey {
 	bool integer_times;         /* every time so far a whole number */
 	unsigned feet;
 	struct {
-		uint64_t mag_hist[IMU_CSV_MAG_BINS]; /* |acc|, log bins */
+		/* |acc| in log bins (count, sum) over all samples and over those
+		 * with the foot hardly turning, read as rad/s [0] or °/s [1]:
+		 * the foot is still then, and the accelerometer reads gravity. */
+		uint64_t mag_hist[3][IMU_CSV_MAG_BINS];
+		double mag_sum[3][IMU_CSV_MAG_BINS];
 		double mag_min, mag_max;
 		double acc_sum[3];
 		double gyro_peak;       /* largest |gyro| */

@@ -608,7 +608,7 @@ static void print_columns(const struct source *src, unsigned nsrc, const struct 
 		for (unsigned f = 0; f < imu_csv_feet(src[i].csv); f++) {
 			unsigned slot = src[i].first_slot + f;
 			char acc[160], gyro[160];
-			printf("  %-9s acc %s in %s%s, |a| mostly %.2f m/s²\n",
+			printf("  %-9s acc %s in %s%s, reads %.2f m/s² at rest\n",
 			       foot_name(im->feet[slot].foot), three_names(src[i].csv, f, 0, acc, sizeof(acc)),
 			       imu_csv_acc_unit_name(res->acc_unit),
 			       res->acc_unit_detected ? " (detected)" : "", res->acc_gravity_mps2[slot]);
@@ -650,9 +650,9 @@ static void print_clipping(const struct importer *im, const struct imu_csv_resol
 					 ch < 3 ? "m/s²" : "°/s");
 		if (im->clipped_samples[i] == 0 && !levels[0])
 			continue;
-		printf("  clipping  %s: %llu samples saturated%s%s; %u strides flagged \"clipped\"\n",
+		printf("  clipping  %s: %llu samples saturated%s%s%s; %u strides flagged \"clipped\"\n",
 		       foot_name(fs->foot), (unsigned long long)im->clipped_samples[i],
-		       levels[0] ? " (" : "", levels[0] ? levels : "", fs->clipped_strides);
+		       levels[0] ? " (" : "", levels, levels[0] ? ")" : "", fs->clipped_strides);
 		if (levels[0])
 			printf("            (saturation found in the data as repeated extreme values)\n");
 	}

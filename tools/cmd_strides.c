@@ -87,14 +87,14 @@ static void write_csv_row(struct printer *p, const struct store_stride *x)
 
 static void print_header(void)
 {
-	printf("%-24s  %-5s  %8s  %6s  %6s  %7s  %6s  %9s  %s\n", "start (UTC)", "foot", "length m",
+	printf("%-24s  %-7s  %8s  %6s  %6s  %7s  %6s  %9s  %s\n", "start (UTC)", "foot", "length m",
 	       "time s", "m/s", "height m", "stance", "clearance", "flags");
 }
 
 static void print_row(const struct store_stride *x)
 {
 	char t[40], len[16], dur[16], v[16], st[16], cl[16];
-	printf("%-24s  %-5s  %8s  %6s  %6s  %+7.3f  %6s  %9s  %s\n",
+	printf("%-24s  %-7s  %8s  %6s  %6s  %+7.3f  %6s  %9s  %s\n",
 	       format_time_ms(x->start_us, t, sizeof(t)), x->foot,
 	       cli_format_number(x->length_m, 2, len, sizeof(len)),
 	       cli_format_number(x->duration_s, 2, dur, sizeof(dur)),
