@@ -94,14 +94,14 @@ static void print_header(void)
 static void print_row(const struct store_stride *x)
 {
 	char t[40], len[16], dur[16], v[16], st[16], cl[16];
-	printf("%-24s  %-7s  %8s  %6s  %6s  %+7.3f  %6s  %9s  %s\n",
+	printf("%-24s  %-7s  %8s  %6s  %6s  %+7.3f  %6s  %9s%s%s\n",
 	       format_time_ms(x->start_us, t, sizeof(t)), x->foot,
 	       cli_format_number(x->length_m, 2, len, sizeof(len)),
 	       cli_format_number(x->duration_s, 2, dur, sizeof(dur)),
 	       cli_format_number(x->speed_mps, 2, v, sizeof(v)),
 	       isfinite(x->height_change_m) ? x->height_change_m : 0,
 	       cli_format_number(x->stance_s, 2, st, sizeof(st)),
-	       cli_format_number(x->clearance_m, 2, cl, sizeof(cl)), x->flags);
+	       cli_format_number(x->clearance_m, 2, cl, sizeof(cl)), x->flags[0] ? "  " : "", x->flags);
 }
 
 static int each_stride(void *user, int64_t run_id, const struct store_stride *x)
