@@ -28,7 +28,7 @@
 #define STANCE_MERGE_S 0.06   /* detector flicker shorter than this is one stance */
 #define QUIET_INTERVAL_S 1.0  /* longer than any stride */
 #define QUIET_FACTOR 3.0
-#define COV_FLUSH_S 0.02      /* noise is added per flush; keep it short */
+#define COV_FLUSH_S 0.1       /* at least this often; updates flush too */
 #define ZUPT_RATE_HZ 250.0
 #define MIN_STANCE_N 2        /* samples; fewer is detector flicker */
 
@@ -405,6 +405,31 @@ static void propagate(struct ins *ins, const double f_n[3], double dt)
 	f->steps++;
 }
 
+/*
+ * Process noise over an interval T, added at its end. White acceleration
+ * noise of variance q per second leaves q·T in velocity, q·T³/3 in
+ * position and q·T²/2 between them; keeping the cross term lets the
+ * interval be long without losing the position-velocity correlation.
+ */
+static void add_process_noise(struct ins *ins, double T)
+{
+	const struct ins_config *c = &ins->cfg;
+	double (*P)[NS] = ins->P;
+	double qv = c->acc_noise_mps2_rthz * c->acc_noise_mps2_rthz * T;
+	double qt = c->gyro_noise_radps_rthz * c->gyro_noise_radps_rthz * T;
+	double qa = c->acc_bias_rw_mps2_rts * c->acc_bias_rw_mps2_rts * T;
+	double qg = c->gyro_bias_rw_radps_rts * c->gyro_bias_rw_radps_rts * T;
+	for (int i = 0; i < 3; i++) {
+		P[IP + i][IP + i] += qv * T * T / 3;
+		P[IP + i][IV + i] += qv * T / 2;
+		P[IV + i][IP + i] += qv * T / 2;
+		P[IV + i][IV + i] += qv;
+		P[IT + i][IT + i] += qt;
+		P[IBA + i][IBA + i] += qa;
+		P[IBG + i][IBG + i] += qg;
+	}
+}
+
 /* out[i][j] += Σk blk[i][k] src[k][j] for the three rows of a block. */
 static void rows_add(double (*out)[NS], const double blk[9], double (*src)[NS])
 {
@@ -414,13 +439,20 @@ static void rows_add(double (*out)[NS], const double blk[9], double (*src)[NS])
 				     blk[3 * i + 2] * src[2][j];
 }
 
-/* row[c+i] += Σk row[s+k] blk[i][k]: one row times a block transposed. */
+/* dst[i] += Σk row[k] blk[i][k]: one row times a block transposed. */
 static void cols_add(double *dst, const double *row, const double blk[9])
 {
 	for (int i = 0; i < 3; i++)
 		dst[i] += row[0] * blk[3 * i] + row[1] * blk[3 * i + 1] + row[2] * blk[3 * i + 2];
 }
 
+/*
+ * P ← Φ P Φᵀ + Q. The bias rows of Φ are identity, so only the position,
+ * velocity and attitude rows of Φ P are computed (M), the bias columns
+ * of the result are M's own, and the bias-bias block does not change.
+ * The result is symmetric: each navigation row is computed from its own
+ * block rightwards and mirrored.
+ */
 static void cov_flush(struct ins *ins)
 {
 	struct phi *f = &ins->phi;
@@ -439,33 +471,33 @@ static void cov_flush(struct ins *ins)
 	rows_add(M + IV, f->vba, P + IBA);
 	rows_add(M + IV, f->vbg, P + IBG);
 	rows_add(M + IT, f->tbg, P + IBG);
-	for (int r = 0; r < NS; r++) {
-		double row[NS];
-		memcpy(row, r < 9 ? M[r] : P[r], sizeof(row));
-		double *out = P[r];
-		memcpy(out, row, sizeof(row));
-		for (int i = 0; i < 3; i++)
-			out[IP + i] += f->pv * row[IV + i];
-		cols_add(&out[IP], &row[IT], f->pt);
-		cols_add(&out[IP], &row[IBA], f->pba);
-		cols_add(&out[IP], &row[IBG], f->pbg);
-		cols_add(&out[IV], &row[IT], f->vt);
-		cols_add(&out[IV], &row[IBA], f->vba);
-		cols_add(&out[IV], &row[IBG], f->vbg);
+	for (int r = 0; r < 9; r++) {
+		const double *row = M[r];
+		double out[9];
+		memcpy(out, row, sizeof(out));
+		if (r < IV) {
+			for (int i = 0; i < 3; i++)
+				out[IP + i] += f->pv * row[IV + i];
+			cols_add(&out[IP], &row[IT], f->pt);
+			cols_add(&out[IP], &row[IBA], f->pba);
+			cols_add(&out[IP], &row[IBG], f->pbg);
+		}
+		if (r < IT) {
+			cols_add(&out[IV], &row[IT], f->vt);
+			cols_add(&out[IV], &row[IBA], f->vba);
+			cols_add(&out[IV], &row[IBG], f->vbg);
+		}
 		cols_add(&out[IT], &row[IBG], f->tbg);
+		for (int c = r; c < 9; c++) {
+			P[r][c] = out[c];
+			P[c][r] = out[c];
+		}
+		for (int c = 9; c < NS; c++) {
+			P[r][c] = row[c];
+			P[c][r] = row[c];
+		}
 	}
-	const struct ins_config *c = &ins->cfg;
-	double dt = f->dt_s;
-	double qv = c->acc_noise_mps2_rthz * c->acc_noise_mps2_rthz * dt;
-	double qt = c->gyro_noise_radps_rthz * c->gyro_noise_radps_rthz * dt;
-	double qa = c->acc_bias_rw_mps2_rts * c->acc_bias_rw_mps2_rts * dt;
-	double qg = c->gyro_bias_rw_radps_rts * c->gyro_bias_rw_radps_rts * dt;
-	for (int i = 0; i < 3; i++) {
-		P[IV + i][IV + i] += qv;
-		P[IT + i][IT + i] += qt;
-		P[IBA + i][IBA + i] += qa;
-		P[IBG + i][IBG + i] += qg;
-	}
+	add_process_noise(ins, f->dt_s);
 	phi_reset(ins);
 }
 
@@ -510,28 +542,31 @@ static bool inv3_sym(const double s[9], double out[9])
 	return true;
 }
 
-/* Zero-velocity pseudo-measurement, then feeds the error back. */
-static void zupt(struct ins *ins)
+/*
+ * Kalman update with a direct observation of the three error states at
+ * index at: innovation y = z - h(x), measurement noise r on each axis.
+ * Feeds the error back into the navigation state.
+ */
+static void update3(struct ins *ins, int at, const double y[3], double r)
 {
-	cov_flush(ins);
 	double (*P)[NS] = ins->P;
-	double r = ins->cfg.zupt_sd_mps * ins->cfg.zupt_sd_mps, S[9], Si[9];
+	double S[9], Si[9];
 	for (int i = 0; i < 3; i++)
 		for (int j = 0; j < 3; j++)
-			S[3 * i + j] = P[IV + i][IV + j] + (i == j ? r : 0);
+			S[3 * i + j] = P[at + i][at + j] + (i == j ? r : 0);
 	if (!inv3_sym(S, Si))
 		return;
-	double K[NS][3], dx[NS], Pv[3][NS];
+	double K[NS][3], dx[NS], Pa[3][NS];
 	for (int i = 0; i < NS; i++) {
 		for (int j = 0; j < 3; j++)
-			K[i][j] = P[i][IV] * Si[j] + P[i][IV + 1] * Si[3 + j] + P[i][IV + 2] * Si[6 + j];
-		dx[i] = -(K[i][0] * ins->v[0] + K[i][1] * ins->v[1] + K[i][2] * ins->v[2]);
+			K[i][j] = P[i][at] * Si[j] + P[i][at + 1] * Si[3 + j] + P[i][at + 2] * Si[6 + j];
+		dx[i] = K[i][0] * y[0] + K[i][1] * y[1] + K[i][2] * y[2];
 	}
-	memcpy(Pv, &P[IV][0], sizeof(Pv));
+	memcpy(Pa, &P[at][0], sizeof(Pa));
 	for (int i = 0; i < NS; i++)
 		for (int j = i; j < NS; j++) {
-			double v = P[i][j] - (K[i][0] * Pv[0][j] + K[i][1] * Pv[1][j] +
-					      K[i][2] * Pv[2][j]);
+			double v = P[i][j] - (K[i][0] * Pa[0][j] + K[i][1] * Pa[1][j] +
+					      K[i][2] * Pa[2][j]);
 			P[i][j] = v;
 			P[j][i] = v;
 		}
@@ -545,6 +580,18 @@ static void zupt(struct ins *ins)
 		ins->ba[k] += dx[IBA + k];
 		ins->bg[k] += dx[IBG + k];
 	}
+}
+
+/*
+ * Zero-velocity pseudo-measurement. (A zero angular rate update in every
+ * stance was tried and left out: feet roll over during a detected stance,
+ * and on the OpenShoe loops it tripled the end-point error.)
+ */
+static void zupt(struct ins *ins)
+{
+	cov_flush(ins);
+	double y[3] = { -ins->v[0], -ins->v[1], -ins->v[2] };
+	update3(ins, IV, y, ins->cfg.zupt_sd_mps * ins->cfg.zupt_sd_mps);
 	ins->stats.zupts++;
 }
 
