@@ -1,8 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
 # The main job: build hamstride, run the daemon on a built-in simulated
-# training block (replayed as fast as the machine allows) and print the
-# last run's summary and the weekly report.
+# training block (replayed as fast as the machine allows, with shoe IMUs on
+# the last run only: they are most of the time) and print the last run's
+# summary, the end of its strides and the weekly report.
 #
 #   tools/demo.sh [DATABASE]    (default: build/demo.db, made afresh)
 set -eu
@@ -15,12 +16,16 @@ ninja -C build tools/hamstride daemon/hamstrided
 
 db=${1:-build/demo.db}
 rm -f "$db" "$db-wal" "$db-shm"
-echo "== hamstrided --simulate: six weeks of training, four runs a week"
-build/daemon/hamstrided --simulate --weeks 6 --runs-per-week 4 --seed 2026 \
+echo "== hamstrided --simulate: six weeks of training, four runs a week, shoe IMUs on the last"
+build/daemon/hamstrided --simulate --weeks 6 --runs-per-week 4 --seed 2026 --imu-last-runs 1 \
 	--db "$db" --capture-dir build/demo-captures --log-level notice
 echo
 echo "== hamstride run show last"
 build/tools/hamstride --db "$db" run show last
+echo
+echo "== hamstride strides last (the last strides and the summary)"
+build/tools/hamstride --db "$db" strides last | sed -n '1p'
+build/tools/hamstride --db "$db" strides last | tail -n 4
 echo
 echo "== hamstride report"
 build/tools/hamstride --db "$db" report
