@@ -281,6 +281,14 @@ static sqlite3_stmt *write_stmt(struct store *s, enum store_stmt id, int *err)
 	return st;
 }
 
+void store_discard(struct store *s)
+{
+	if (s->in_batch && !sqlite3_get_autocommit(s->db))
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	s->in_batch = false;
+	s->range_run_id = 0;
+}
+
 int store_flush(struct store *s)
 {
 	if (!s->in_batch)

@@ -25,6 +25,9 @@ int store_open(const char *path, enum store_mode mode, struct store **out, char 
 void store_close(struct store *s); /* flushes */
 const char *store_error(const struct store *s);
 int store_flush(struct store *s);
+/* Drops every write since the last flush (an all-or-nothing import that
+ * failed half-way); what was flushed stays. */
+void store_discard(struct store *s);
 
 /* The sensor with this address, created if new; *sensor_id set. */
 int store_sensor(struct store *s, const char *addr, uint8_t addr_type, int64_t seen_us, int64_t *sensor_id);

@@ -565,6 +565,7 @@ static int store_import(const struct cli_globals *g, const struct importer *im, 
 		err = store_flush(s);
 	if (err < 0) {
 		cli_error("%s; nothing was imported", store_error(s));
+		store_discard(s); /* a constraint error leaves the batch open */
 		rc = 1;
 	}
 	store_close(s);

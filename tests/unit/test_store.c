@@ -648,6 +648,27 @@ static void test_sensor_registry(void **state)
 	store_close(s);
 }
 
+/* An import that fails half-way leaves the database as it was. */
+static void test_discard_drops_unflushed_rows(void **state)
+{
+	struct fixture *f = *state;
+	struct store *s = open_rw(f->db);
+	int64_t kept = add_run(s, T0, 5000, 10);
+	assert_int_equal(store_flush(s), 0);
+	int64_t dropped;
+	assert_int_equal(store_run_begin(s, T0 + 3600 * S_US, "import x.csv", &dropped), 0);
+	struct store_stride x = { .foot = "left", .start_us = T0, .end_us = T0 + 1 };
+	assert_int_equal(store_stride(s, dropped, &x), 0);
+	store_discard(s);
+	store_close(s);
+	assert_int_equal(store_open(f->db, STORE_READ_ONLY, &s, NULL, 0), 0);
+	struct store_run r;
+	assert_int_equal(store_get_last_run(s, &r), 0);
+	assert_int_equal(r.id, kept);
+	assert_int_equal(store_get_run(s, dropped, &r), -ENOENT);
+	store_close(s);
+}
+
 static void test_bad_reference_keeps_batch(void **state)
 {
 	struct fixture *f = *state;
@@ -681,6 +702,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_run_round_trip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stride_round_trip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sensor_registry, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_discard_drops_unflushed_rows, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_reference_keeps_batch, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
