@@ -1,0 +1,96 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# A run on the real kernel stack: fake sensors on two emulated controllers,
+# hamstride finds them with `sensors scan`, adds them, and hamstrided on a
+# third controller records the run while the sensors drop out and come back.
+# vm_live_run.py sets the parameters (/files/params.sh) and checks /out.
+#
+#   hci0  fake-sensor footpod,hrm,baro    hci1  fake-sensor imu-left (400 Hz)
+#   hci2  hamstride sensors scan, then hamstrided
+. /lib.sh
+. /files/params.sh
+
+step btvirt 15 start_btvirt 3 || fail "btvirt"
+# The sensors' adapters are powered but do not advertise: fake-sensor does
+# that itself, so it can stop and restart it around its dropout.
+power() {
+	for i in 0 1 2; do
+		mgmt "$i" power on >/dev/null || return 1
+	done
+}
+step power 30 power || fail "btmgmt could not power the controllers"
+for i in 0 1 2; do
+	mgmt "$i" info | sed -n "s/^[[:space:]]*addr \([0-9A-F:]*\).*/hci$i \1/p"
+done >/out/addresses.txt
+cat /out/addresses.txt
+
+# The sent logs stay in the VM's memory until the end: a line written
+# through to the 9p share for each notification would slow the sensors down.
+sensor() { # ADAPTER PROFILES
+	fake-sensor --adapter "$1" --profile "$2" --speed "$SPEED" \
+		--minutes "$MINUTES" --drop-at "$DROP_AT" --down "$DOWN" \
+		--seed "$SEED" --sent-log "/tmp/sent-$1.log" >"/out/fake-sensor-$1.log" 2>&1
+}
+sensor hci0 footpod,hrm,baro &
+pod=$!
+sensor hci1 imu-left &
+imu=$!
+
+advertising() { # wait until both sensors say they advertise
+	until grep -q "advertising on" /out/fake-sensor-hci0.log 2>/dev/null &&
+		grep -q "advertising on" /out/fake-sensor-hci1.log 2>/dev/null; do
+		sleep 0.2
+	done
+}
+step sensors-advertise 20 advertising || fail "the fake sensors did not start advertising"
+
+# Enabling a scan on an emulated controller reports every advertiser once.
+step scan 20 hamstride sensors scan --adapter hci2 --seconds 3 >/out/scan.txt 2>&1
+cat /out/scan.txt
+
+db=/out/hamstride.db
+pod_addr=$(sed -n 's/^hci0 //p' /out/addresses.txt)
+imu_addr=$(sed -n 's/^hci1 //p' /out/addresses.txt)
+step add-footpod 10 hamstride --db "$db" sensors add "$pod_addr" --role footpod --name "fake pod" ||
+	fail "sensors add (foot pod)"
+step add-imu 10 hamstride --db "$db" sensors add "$imu_addr" --role imu-left --name "fake imu" ||
+	fail "sensors add (imu-left)"
+hamstride --db "$db" sensors list
+
+if [ "$LIVE" != 1 ]; then
+	echo "live: hamstrided has no live source here, the run is not recorded"
+	exit 0
+fi
+
+cat >/tmp/hamstrided.conf <<EOF
+[daemon]
+log_level = info
+[session]
+gap_s = $GAP_S
+EOF
+hamstrided -c /tmp/hamstrided.conf --adapter hci2 --db "$db" >/out/hamstrided.log 2>&1 &
+daemon=$!
+
+# (step runs a function in a subshell, which can only poll, not wait.)
+gone() {
+	for pid; do
+		while kill -0 "$pid" 2>/dev/null; do
+			sleep 0.5
+		done
+	done
+}
+# The sensors end by themselves when their run is over.
+step run "$RUN_LIMIT_S" gone "$pod" "$imu" || echo "live: the sensors did not finish in time"
+kill "$pod" "$imu" 2>/dev/null
+wait "$pod"
+echo "fake-sensor hci0: status $?"
+wait "$imu"
+echo "fake-sensor hci1: status $?"
+cp /tmp/sent-hci0.log /tmp/sent-hci1.log /out/
+
+# SIGTERM closes the open run.
+kill -TERM "$daemon"
+step stop-daemon 20 gone "$daemon" || fail "hamstrided did not stop on SIGTERM"
+wait "$daemon"
+echo "hamstrided: status $?"
+tail -n 30 /out/hamstrided.log
+hamstride --db "$db" run show last
