@@ -22,6 +22,13 @@ struct att_req {
 	uint8_t pdu[];
 };
 
+/* A PDU the socket could not take yet (EAGAIN), sent when it is writable. */
+struct att_tx {
+	struct att_tx *next;
+	size_t len;
+	uint8_t pdu[];
+};
+
 struct att_slot {
 	void *cb;
 	void *user_data;
@@ -37,6 +44,9 @@ struct att {
 	int64_t deadline_us;
 	struct att_req *queue_head;
 	struct att_req *queue_tail;
+	struct att_tx *tx_head;
+	struct att_tx *tx_tail;
+	size_t tx_count;
 	int next_id;
 	bool failed;
 	/* Callbacks may free the bearer; the free waits until the outermost
@@ -94,8 +104,21 @@ static void req_free(struct att_req *req)
 	free(req);
 }
 
+static void tx_clear(struct att *att)
+{
+	struct att_tx *tx = att->tx_head;
+	while (tx) {
+		struct att_tx *next = tx->next;
+		free(tx);
+		tx = next;
+	}
+	att->tx_head = att->tx_tail = NULL;
+	att->tx_count = 0;
+}
+
 static void destroy_now(struct att *att)
 {
+	tx_clear(att);
 	struct att_req *req = att->queue_head;
 	while (req) {
 		struct att_req *next = req->next;
@@ -309,22 +332,86 @@ static bool is_command(uint8_t opcode)
 
 static void fail_bearer(struct att *att, enum att_status status, const char *why);
 
-static int transmit(struct att *att, const uint8_t *pdu, size_t len)
+static void fail_sending(struct att *att, uint8_t opcode, int err)
+{
+	char why[160];
+	snprintf(why, sizeof(why), "sending %s on the ATT socket failed: %s",
+		 att_opcode_name(opcode), strerror(err));
+	fail_bearer(att, ATT_STATUS_CLOSED, why);
+}
+
+/* 1 sent, 0 the socket is full (EAGAIN), or a negative errno. */
+static int send_now(struct att *att, const uint8_t *pdu, size_t len)
 {
 	ssize_t n;
 	do
 		n = send(att->fd, pdu, len, MSG_NOSIGNAL | MSG_DONTWAIT);
 	while (n < 0 && errno == EINTR);
 	if (n == (ssize_t)len)
+		return 1;
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 		return 0;
-	/* ATT keeps at most one request and a few small PDUs in flight, so a
-	 * full send buffer means the link has stalled: treat it as lost. */
-	int err = n < 0 ? errno : EMSGSIZE;
-	char why[160];
-	snprintf(why, sizeof(why), "sending %s on the ATT socket failed: %s",
-		 att_opcode_name(pdu[0]), strerror(err));
-	fail_bearer(att, ATT_STATUS_CLOSED, why);
-	return -err;
+	return n < 0 ? -errno : -EMSGSIZE;
+}
+
+/* A full send buffer is normal on a radio link (the controller has a few
+ * buffers and a connection event every few ms): PDUs wait in order until
+ * the socket is writable. Only a queue that keeps growing means the link
+ * has stalled for good. */
+static int transmit(struct att *att, const uint8_t *pdu, size_t len)
+{
+	if (att->failed)
+		return -ENOTCONN;
+	int sent = att->tx_head ? 0 : send_now(att, pdu, len);
+	if (sent > 0)
+		return 0;
+	if (sent < 0) {
+		fail_sending(att, pdu[0], -sent);
+		return sent;
+	}
+	if (att->tx_count >= ATT_TX_QUEUE_MAX) {
+		char why[160];
+		snprintf(why, sizeof(why), "the ATT link stalled: %zu PDUs could not be sent",
+			 att->tx_count);
+		fail_bearer(att, ATT_STATUS_CLOSED, why);
+		return -ENOBUFS;
+	}
+	struct att_tx *tx = xcalloc(1, sizeof(*tx) + len);
+	tx->len = len;
+	memcpy(tx->pdu, pdu, len);
+	if (att->tx_tail)
+		att->tx_tail->next = tx;
+	else
+		att->tx_head = tx;
+	att->tx_tail = tx;
+	att->tx_count++;
+	return 0;
+}
+
+bool att_wants_write(const struct att *att)
+{
+	return att->tx_head && !att->failed;
+}
+
+void att_process_writable(struct att *att)
+{
+	enter(att);
+	while (att->tx_head && !stopped(att)) {
+		struct att_tx *tx = att->tx_head;
+		int sent = send_now(att, tx->pdu, tx->len);
+		if (sent == 0)
+			break;
+		if (sent < 0) {
+			fail_sending(att, tx->pdu[0], -sent);
+			break;
+		}
+		att->tx_head = tx->next;
+		if (!att->tx_head)
+			att->tx_tail = NULL;
+		att->tx_count--;
+		free(tx);
+	}
+	leave(att);
 }
 
 /* Sends the next queued request if none is outstanding. */

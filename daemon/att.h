@@ -12,7 +12,12 @@
  * Every now_us must come from one clock; gatt_client stamps notifications
  * with it, so the daemon passes UTC microseconds.
  *
- * Failure model. A transaction timeout, a read or write error, or the peer
+ * Sending never blocks: a PDU the socket cannot take yet (EAGAIN, a busy
+ * radio) waits in order in a short queue; while att_wants_write() is true
+ * the owner polls for writability too and calls att_process_writable().
+ *
+ * Failure model. A transaction timeout, a read or write error, a send queue
+ * that overflows (ATT_TX_QUEUE_MAX PDUs: the link has stalled), or the peer
  * closing the link makes the bearer unusable (the ATT specification forbids
  * further requests after a timeout): every pending request completes with
  * ATT_STATUS_CLOSED or ATT_STATUS_TIMEOUT, the failure callback runs once
@@ -24,8 +29,9 @@
  * - Connect: socket(AF_BLUETOOTH, SOCK_SEQPACKET, BTPROTO_L2CAP), bind to
  *   the adapter's address with l2_cid 4 and BDADDR_LE_PUBLIC, then a
  *   non-blocking connect to the sensor with its own address type.
- * - Larger MTU: read the socket's receive MTU (L2CAP_OPTIONS.imtu, 672 by
- *   default on the ATT channel) and give att_new() no more than that, so
+ * - Larger MTU: read the socket's receive MTU (L2CAP_OPTIONS.imtu; the
+ *   kernel's L2CAP default is 672, not verified for the LE ATT channel, so
+ *   read it, never assume it) and give att_new() no more than that, so
  *   the peer is never invited to send PDUs the kernel would refuse. The
  *   ATT MTU itself is then negotiated here with Exchange MTU; the LE Data
  *   Length Extension that makes big PDUs efficient is the controller's.
@@ -55,6 +61,9 @@
  * 30 seconds has failed and the bearer must not be used again. */
 #define ATT_TIMEOUT_DEFAULT_US (30 * 1000000LL)
 #define ATT_PDUS_PER_CALL 32
+/* PDUs waiting for a full socket: a request, confirmations and answers to
+ * the peer's own requests are a handful; more means the link is stuck. */
+#define ATT_TX_QUEUE_MAX 32
 
 enum att_opcode {
 	ATT_OP_ERROR_RSP = 0x01,
@@ -182,6 +191,9 @@ bool att_cancel(struct att *att, int id);
  * of the event loop: poll the descriptor level-triggered. */
 void att_process_readable(struct att *att, int64_t now_us);
 void att_process_timeout(struct att *att, int64_t now_us);
+/* True while PDUs wait for the socket to become writable. */
+bool att_wants_write(const struct att *att);
+void att_process_writable(struct att *att);
 /* INT64_MAX when no request is outstanding. */
 int64_t att_next_deadline_us(const struct att *att);
 

@@ -527,6 +527,81 @@ static void flooding_peer_is_handled_in_bounded_batches(void **state)
 	script_close(&s);
 }
 
+/* Fills the socket from the client's side until the kernel says EAGAIN, as
+ * a busy radio link does; returns how many filler PDUs went in. */
+static int fill_socket(struct script *s)
+{
+	const uint8_t filler[] = { 0x52, LE16(0x0001), 0xEE };
+	int n = 0;
+	while (send(s->fds[0], filler, sizeof(filler), MSG_DONTWAIT) == (ssize_t)sizeof(filler))
+		n++;
+	assert_true(errno == EAGAIN || errno == EWOULDBLOCK);
+	return n;
+}
+
+static void drain_filler(struct script *s, int n)
+{
+	uint8_t buf[64];
+	for (int i = 0; i < n; i++) {
+		assert_int_equal(recv(s->fds[1], buf, sizeof(buf), MSG_DONTWAIT), 4);
+		assert_int_equal(buf[3], 0xEE);
+	}
+}
+
+static void full_socket_queues_pdus_in_order_until_writable(void **state)
+{
+	(void)state;
+	struct script s;
+	struct outcome o = { 0 };
+	script_open(&s, 23);
+	int filler = fill_socket(&s);
+	assert_false(att_wants_write(s.att));
+	assert_true(SEND_REQ(&s, &o, 0x0A, LE16(3)) > 0);
+	assert_int_equal(att_send_write_cmd(s.att, 0x0030, (const uint8_t[]){ 0x01 }, 1), 0);
+	assert_true(att_wants_write(s.att));
+	assert_false(att_has_failed(s.att));
+	drain_filler(&s, filler);
+	att_process_writable(s.att);
+	assert_false(att_wants_write(s.att));
+	SCRIPT_PLAY(&s, EXPECT(0x0A, LE16(3)), EXPECT(0x52, LE16(0x0030), 0x01), SEND(0x0B, 0x07));
+	assert_int_equal(o.calls, 1);
+	assert_int_equal(o.status, ATT_STATUS_OK);
+	script_close(&s);
+}
+
+static void indication_confirmation_waits_for_a_full_socket(void **state)
+{
+	(void)state;
+	struct script s;
+	script_open(&s, 23);
+	int filler = fill_socket(&s);
+	SCRIPT_PLAY(&s, SEND(0x1D, LE16(0x000E), 0x01));
+	assert_true(att_wants_write(s.att));
+	drain_filler(&s, filler);
+	att_process_writable(s.att);
+	SCRIPT_PLAY(&s, EXPECT(0x1E));
+	script_close(&s);
+}
+
+static void link_that_never_drains_fails_the_bearer(void **state)
+{
+	(void)state;
+	struct script s;
+	struct failure f = { 0 };
+	script_open(&s, 23);
+	att_set_failure_handler(s.att, on_failure, &f, NULL);
+	fill_socket(&s);
+	for (int i = 0; i < ATT_TX_QUEUE_MAX; i++)
+		assert_int_equal(att_send_write_cmd(s.att, 3, (const uint8_t[]){ 0x01 }, 1), 0);
+	assert_int_equal(f.count, 0);
+	assert_int_equal(att_send_write_cmd(s.att, 3, (const uint8_t[]){ 0x01 }, 1), -ENOBUFS);
+	assert_true(att_has_failed(s.att));
+	assert_int_equal(f.count, 1);
+	assert_non_null(strstr(f.why, "stalled"));
+	assert_false(att_wants_write(s.att));
+	script_close(&s);
+}
+
 static void requested_mtu_is_clamped_to_the_valid_range(void **state)
 {
 	(void)state;
@@ -566,6 +641,9 @@ int main(void)
 		cmocka_unit_test(cancelled_requests_never_call_back),
 		cmocka_unit_test(freeing_from_inside_a_callback_is_safe),
 		cmocka_unit_test(flooding_peer_is_handled_in_bounded_batches),
+		cmocka_unit_test(full_socket_queues_pdus_in_order_until_writable),
+		cmocka_unit_test(indication_confirmation_waits_for_a_full_socket),
+		cmocka_unit_test(link_that_never_drains_fails_the_bearer),
 		cmocka_unit_test(requested_mtu_is_clamped_to_the_valid_range),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
