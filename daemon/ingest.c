@@ -1027,6 +1027,13 @@ int ingest_notification(struct ingest *in, const struct notification *n)
 	return err;
 }
 
+void ingest_link_lost(struct ingest *in, const uint8_t addr[NOTIFICATION_ADDR_LEN])
+{
+	for (int i = 0; i < SESSION_MAX_SENSORS; i++)
+		if (in->sensors[i].used && memcmp(in->sensors[i].addr, addr, NOTIFICATION_ADDR_LEN) == 0)
+			session_sensor_lost(&in->session, i);
+}
+
 int ingest_tick(struct ingest *in, int64_t now_us)
 {
 	struct session_event ev[SESSION_MAX_EVENTS];

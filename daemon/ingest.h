@@ -50,6 +50,9 @@ void ingest_set_config(struct ingest *in, const struct ingest_config *config);
 /* 0, or a negative errno if the store failed (the data are then lost but
  * nothing already stored is; the caller decides whether to go on). */
 int ingest_notification(struct ingest *in, const struct notification *n);
+/* A live sensor's link dropped: its outage is recorded as a gap of the
+ * open run, however short (session_sensor_lost). */
+void ingest_link_lost(struct ingest *in, const uint8_t addr[NOTIFICATION_ADDR_LEN]);
 /* Time passes without data: ends timed-out runs. */
 int ingest_tick(struct ingest *in, int64_t now_us);
 /* Ends the open run, if any, with this reason. */

@@ -27,7 +27,8 @@ static size_t close_run(struct session *s, const char *reason, struct session_ev
 		const struct session_sensor *sensor = &s->sensors[i];
 		if (!sensor->seen || sensor->last_seen_us < s->run_start_us)
 			continue;
-		if (s->last_active_us - sensor->last_seen_us > s->config.gap_us)
+		int64_t silent_us = s->last_active_us - sensor->last_seen_us;
+		if (silent_us > s->config.gap_us || (sensor->lost && silent_us > 0))
 			ev[n++] = (struct session_event){ .type = SESSION_GAP,
 							  .sensor = i,
 							  .start_us = sensor->last_seen_us,
@@ -38,6 +39,8 @@ static size_t close_run(struct session *s, const char *reason, struct session_ev
 					  .end_us = s->last_active_us,
 					  .reason = reason };
 	s->in_run = false;
+	for (int i = 0; i < SESSION_MAX_SENSORS; i++)
+		s->sensors[i].lost = false;
 	return n;
 }
 
@@ -70,7 +73,8 @@ size_t session_observe(struct session *s, int sensor, int64_t t_us, bool active,
 		return n;
 	state = &s->sensors[sensor];
 	if (s->in_run && state->seen && state->last_seen_us >= s->run_start_us &&
-	    t_us - state->last_seen_us > s->config.gap_us)
+	    (t_us - state->last_seen_us > s->config.gap_us ||
+	     (state->lost && t_us > state->last_seen_us)))
 		ev[n++] = (struct session_event){ .type = SESSION_GAP,
 						  .sensor = sensor,
 						  .start_us = state->last_seen_us,
@@ -79,6 +83,7 @@ size_t session_observe(struct session *s, int sensor, int64_t t_us, bool active,
 	if (!state->seen || t_us > state->last_seen_us)
 		state->last_seen_us = t_us;
 	state->seen = true;
+	state->lost = false;
 	if (!active)
 		return n;
 	if (!s->in_run) {
@@ -90,6 +95,12 @@ size_t session_observe(struct session *s, int sensor, int64_t t_us, bool active,
 		s->last_active_us = t_us;
 	}
 	return n;
+}
+
+void session_sensor_lost(struct session *s, int sensor)
+{
+	if (sensor >= 0 && sensor < SESSION_MAX_SENSORS && s->sensors[sensor].seen)
+		s->sensors[sensor].lost = true;
 }
 
 size_t session_finish(struct session *s, const char *reason, struct session_event ev[SESSION_MAX_EVENTS])

@@ -41,6 +41,7 @@ struct session_event {
 
 struct session_sensor {
 	bool seen;
+	bool lost; /* its link dropped: the next gap is recorded however short */
 	int64_t last_seen_us;
 };
 
@@ -63,6 +64,11 @@ void session_set_config(struct session *s, const struct session_config *config);
  * Returns the number of events written to ev. */
 size_t session_observe(struct session *s, int sensor, int64_t t_us, bool active,
 		       struct session_event ev[SESSION_MAX_EVENTS]);
+
+/* The sensor's link dropped (live Bluetooth): the outage is a gap even if
+ * it is shorter than gap_us, from its last notification before the loss to
+ * its first after, or to the end of the run if it never comes back. */
+void session_sensor_lost(struct session *s, int sensor);
 
 /* Time passes without data: ends a run that has timed out. */
 size_t session_tick(struct session *s, int64_t now_us, struct session_event ev[SESSION_MAX_EVENTS]);

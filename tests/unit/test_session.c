@@ -117,6 +117,38 @@ static void test_sensor_lost_until_end_leaves_gap(void **state)
 	assert_int_equal(session_finish(&s, "shutdown", ev), 0);
 }
 
+/* A dropped link is a gap however short: 2 s is below the 5-s threshold. */
+static void test_link_loss_is_a_gap_however_short(void **state)
+{
+	(void)state;
+	struct session s = make_session();
+	struct session_event all[64];
+	size_t n = feed(&s, 0, 0, 50, true, all, 0);
+	session_sensor_lost(&s, 0);
+	n = feed(&s, 0, 52, 60, true, all, n);
+	assert_int_equal(n, 2);
+	assert_int_equal(all[1].type, SESSION_GAP);
+	assert_int_equal(all[1].start_us, S(49));
+	assert_int_equal(all[1].end_us, S(52));
+	/* Back to normal: the next short silence is no gap. */
+	n = feed(&s, 0, 62, 64, true, all, n);
+	assert_int_equal(n, 2);
+	/* Lost and never back: a gap to the end of the run, once. */
+	n = feed(&s, 1, 10, 63, false, all, n);
+	session_sensor_lost(&s, 1);
+	n = feed(&s, 0, 64, 66, true, all, n);
+	struct session_event ev[SESSION_MAX_EVENTS];
+	size_t k = session_finish(&s, "shutdown", ev);
+	assert_int_equal(k, 2);
+	assert_int_equal(ev[0].type, SESSION_GAP);
+	assert_int_equal(ev[0].sensor, 1);
+	assert_int_equal(ev[0].start_us, S(62));
+	assert_int_equal(ev[0].end_us, S(65));
+	/* A sensor never seen cannot be lost. */
+	session_sensor_lost(&s, 7);
+	assert_false(s.sensors[7].lost);
+}
+
 /* Running again after the idle timeout is a new run, in one call. */
 static void test_next_run(void **state)
 {
@@ -150,6 +182,7 @@ int main(void)
 		cmocka_unit_test(test_sensors_gone),
 		cmocka_unit_test(test_gap_recorded_and_run_goes_on),
 		cmocka_unit_test(test_sensor_lost_until_end_leaves_gap),
+		cmocka_unit_test(test_link_loss_is_a_gap_however_short),
 		cmocka_unit_test(test_next_run),
 		cmocka_unit_test(test_out_of_range_sensor_ignored),
 	};
