@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "ble_link.h"
 
+#include "cursor.h"
 #include "notification.h"
 
 #include <bluetooth/bluetooth.h>
@@ -8,7 +9,9 @@
 #include <bluetooth/hci_lib.h>
 #include <bluetooth/l2cap.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -120,19 +123,113 @@ bool ble_link_conn_params_from_us(uint32_t interval_min_us, uint32_t interval_ma
 	return true;
 }
 
-int ble_link_request_conn_update(int dev_id, uint16_t handle,
-				 const struct ble_link_conn_params *p, int timeout_ms)
+int ble_link_adapter_parse(const char *name)
+{
+	char *end;
+	if (strncmp(name, "hci", 3) != 0 || name[3] < '0' || name[3] > '9')
+		return -EINVAL;
+	errno = 0;
+	long id = strtol(name + 3, &end, 10);
+	if (errno || *end || id > 1023)
+		return -EINVAL;
+	return (int)id;
+}
+
+int ble_link_adapter_address(int dev_id, uint8_t out[BLE_LINK_ADDR_LEN])
+{
+	int fd = socket(AF_BLUETOOTH, SOCK_RAW | SOCK_CLOEXEC, BTPROTO_HCI);
+	if (fd < 0)
+		return -errno;
+	struct hci_dev_info info = { .dev_id = (uint16_t)dev_id };
+	int err = ioctl(fd, HCIGETDEVINFO, &info) < 0 ? -errno : 0;
+	close(fd);
+	if (err == 0)
+		memcpy(out, &info.bdaddr, BLE_LINK_ADDR_LEN);
+	return err;
+}
+
+#define LE_CONN_UPDATE_OPCODE ((uint16_t)(0x08 << 10 | 0x0013))
+#define EVENT_CMD_STATUS 0x0F
+#define EVENT_LE_META 0x3E
+#define LE_CONN_UPDATE_COMPLETE 0x03
+
+int ble_link_hci_open(int dev_id)
+{
+	int fd = socket(AF_BLUETOOTH, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, BTPROTO_HCI);
+	if (fd < 0)
+		return -errno;
+	struct sockaddr_hci addr = { .hci_family = AF_BLUETOOTH, .hci_dev = (uint16_t)dev_id,
+				     .hci_channel = HCI_CHANNEL_RAW };
+	struct hci_filter filter;
+	hci_filter_clear(&filter);
+	hci_filter_set_ptype(HCI_EVENT_PKT, &filter);
+	hci_filter_set_event(EVENT_CMD_STATUS, &filter);
+	hci_filter_set_event(EVENT_LE_META, &filter);
+	hci_filter_set_opcode(htobs(LE_CONN_UPDATE_OPCODE), &filter);
+	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 ||
+	    setsockopt(fd, SOL_HCI, HCI_FILTER, &filter, sizeof(filter)) < 0) {
+		int err = errno;
+		close(fd);
+		return -err;
+	}
+	return fd;
+}
+
+static void put_le16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+}
+
+int ble_link_hci_send_conn_update(int hci_fd, uint16_t handle, const struct ble_link_conn_params *p)
 {
 	const char *why;
-	if (dev_id < 0 || handle > 0x0EFF || timeout_ms <= 0 || !ble_link_conn_params_valid(p, &why))
+	if (handle > 0x0EFF || !ble_link_conn_params_valid(p, &why))
 		return -EINVAL;
-	int dd = hci_open_dev(dev_id);
-	if (dd < 0)
-		return -errno;
-	int ret = 0;
-	if (hci_le_conn_update(dd, handle, p->interval_min, p->interval_max, p->latency,
-			       p->supervision_timeout, timeout_ms) < 0)
-		ret = errno ? -errno : -EIO;
-	hci_close_dev(dd);
-	return ret;
+	/* Packet type, opcode, length, then Core Vol 4 Part E 7.8.18; the
+	 * connection event length is left to the controller (0). */
+	uint8_t pkt[4 + 14] = { HCI_COMMAND_PKT, 0, 0, 14 };
+	put_le16(pkt + 1, LE_CONN_UPDATE_OPCODE);
+	put_le16(pkt + 4, handle);
+	put_le16(pkt + 6, p->interval_min);
+	put_le16(pkt + 8, p->interval_max);
+	put_le16(pkt + 10, p->latency);
+	put_le16(pkt + 12, p->supervision_timeout);
+	ssize_t n = write(hci_fd, pkt, sizeof(pkt));
+	if (n == (ssize_t)sizeof(pkt))
+		return 0;
+	return n < 0 ? -errno : -EIO;
+}
+
+bool ble_link_hci_parse_event(const uint8_t *buf, size_t len, struct ble_link_hci_event *out)
+{
+	struct cursor c = cursor_init(buf, len);
+	uint8_t type, code, plen, status;
+	if (!cursor_u8(&c, &type) || type != HCI_EVENT_PKT || !cursor_u8(&c, &code) ||
+	    !cursor_u8(&c, &plen) || cursor_remaining(&c) < plen)
+		return false;
+	struct ble_link_hci_event ev = { 0 };
+	if (code == EVENT_CMD_STATUS) {
+		uint8_t ncmd;
+		uint16_t opcode;
+		if (plen < 4 || !cursor_u8(&c, &status) || !cursor_u8(&c, &ncmd) ||
+		    !cursor_le16(&c, &opcode) || opcode != LE_CONN_UPDATE_OPCODE)
+			return false;
+		ev.type = BLE_LINK_HCI_CONN_UPDATE_STATUS;
+		ev.status = status;
+	} else if (code == EVENT_LE_META) {
+		uint8_t sub;
+		if (plen < 10 || !cursor_u8(&c, &sub) || sub != LE_CONN_UPDATE_COMPLETE ||
+		    !cursor_u8(&c, &status) || !cursor_le16(&c, &ev.handle) ||
+		    !cursor_le16(&c, &ev.interval) || !cursor_le16(&c, &ev.latency) ||
+		    !cursor_le16(&c, &ev.supervision_timeout))
+			return false;
+		ev.type = BLE_LINK_HCI_CONN_UPDATE_COMPLETE;
+		ev.status = status;
+		ev.handle &= 0x0FFF;
+	} else {
+		return false;
+	}
+	*out = ev;
+	return true;
 }

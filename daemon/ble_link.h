@@ -10,6 +10,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define BLE_LINK_ADDR_LEN 6
@@ -32,8 +33,8 @@ int ble_link_open(const uint8_t adapter[BLE_LINK_ADDR_LEN], const uint8_t peer[B
 		  uint8_t addr_type);
 /* 0 once connected, else the connect error as a negative errno. */
 int ble_link_connect_result(int fd);
-/* The largest PDU the socket accepts (672 by default on the ATT channel):
- * ask for no more than this in att_new(). A negative errno on failure. */
+/* The largest PDU the socket accepts (L2CAP_OPTIONS imtu): ask for no
+ * more than this in att_new(). A negative errno on failure. */
 int ble_link_rx_mtu(int fd);
 /* The HCI connection handle, for ble_link_request_conn_update. */
 int ble_link_hci_handle(int fd, uint16_t *handle);
@@ -47,10 +48,38 @@ bool ble_link_conn_params_from_us(uint32_t interval_min_us, uint32_t interval_ma
 				  struct ble_link_conn_params *out, const char **why);
 bool ble_link_conn_params_valid(const struct ble_link_conn_params *p, const char **why);
 
-/* Sends HCI LE Connection Update on adapter dev_id (hci0 is 0) through
- * libbluetooth and waits up to timeout_ms for the controller to report it
- * done, blocking the caller meanwhile: keep timeout_ms short, or call it
- * from a worker. Needs CAP_NET_RAW. 0 or a negative errno; -EINVAL for bad
- * parameters. The peripheral may refuse or later ask for other values. */
-int ble_link_request_conn_update(int dev_id, uint16_t handle,
-				 const struct ble_link_conn_params *p, int timeout_ms);
+/* "hci0" -> 0; -EINVAL unless "hci" and a number 0..1023. */
+int ble_link_adapter_parse(const char *name);
+/* The adapter's own address (little-endian, as bdaddr_t): 0, -ENODEV if
+ * there is no such adapter, or another negative errno. */
+int ble_link_adapter_address(int dev_id, uint8_t out[BLE_LINK_ADDR_LEN]);
+
+/*
+ * Connection parameters without blocking the event loop: libbluetooth's
+ * hci_le_conn_update() waits for the controller's answer, so instead a
+ * non-blocking raw HCI socket on the adapter sends the command and the loop
+ * reads the answer when it comes (Command Status, then LE Connection Update
+ * Complete). Sending the command needs CAP_NET_RAW (-EPERM without); the
+ * adapter itself is neither powered nor reconfigured.
+ */
+/* The socket, filtered to the events below; a negative errno. */
+int ble_link_hci_open(int dev_id);
+/* Queues HCI LE Connection Update for the connection; does not wait.
+ * 0, -EINVAL for bad parameters or handle, or the write's errno. */
+int ble_link_hci_send_conn_update(int hci_fd, uint16_t handle, const struct ble_link_conn_params *p);
+
+enum ble_link_hci_event_type {
+	BLE_LINK_HCI_CONN_UPDATE_STATUS,   /* Command Status for the request */
+	BLE_LINK_HCI_CONN_UPDATE_COMPLETE, /* LE Connection Update Complete */
+};
+struct ble_link_hci_event {
+	enum ble_link_hci_event_type type;
+	uint8_t status;         /* 0 success, else an HCI error code */
+	uint16_t handle;        /* COMPLETE only */
+	uint16_t interval;      /* COMPLETE only, 1.25 ms units */
+	uint16_t latency;
+	uint16_t supervision_timeout; /* 10 ms units */
+};
+/* One packet as read from the HCI socket (packet type byte first); false
+ * if it is not one of these events or is malformed. */
+bool ble_link_hci_parse_event(const uint8_t *buf, size_t len, struct ble_link_hci_event *out);

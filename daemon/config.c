@@ -9,11 +9,13 @@
 #include <string.h>
 #include <strings.h>
 
+#include "ble_link.h"
+
 #define US_PER_S 1e6
 
 void config_default(struct daemon_config *c)
 {
-	*c = (struct daemon_config){ .log_level = LOG_LEVEL_INFO };
+	*c = (struct daemon_config){ .log_level = LOG_LEVEL_INFO, .adapter = "hci0" };
 	ingest_config_default(&c->ingest);
 	c->ingest.capture_dir = c->capture_dir;
 }
@@ -67,6 +69,12 @@ static const char *set_daemon_key(struct daemon_config *c, const char *name, con
 			return NULL;
 		}
 		return "capture_dir must be empty or an absolute path of at most 199 bytes";
+	}
+	if (!strcmp(name, "adapter")) {
+		if (ble_link_adapter_parse(value) < 0)
+			return "adapter must be a Bluetooth adapter's name, such as hci0";
+		snprintf(c->adapter, sizeof(c->adapter), "%s", value);
+		return NULL;
 	}
 	if (!strcmp(name, "log_level"))
 		return log_level_parse(value, &c->log_level)

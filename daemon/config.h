@@ -6,6 +6,7 @@
  *   database = /var/lib/hamstride/hamstride.db
  *   capture_dir = /var/lib/hamstride/captures   ; empty: no captures
  *   log_level = info          ; error, warning, notice, info, debug
+ *   adapter = hci0            ; the Bluetooth adapter for live sensors
  *   [session]
  *   idle_timeout_s = 120      ; a run ends this long after the last running report
  *   sensor_timeout_s = 60     ; ...or when every sensor has been silent this long
@@ -29,6 +30,7 @@ struct daemon_config {
 	char database[4096];  /* empty: paths_default_database() */
 	char capture_dir[200];
 	enum log_level log_level;
+	char adapter[16];     /* "hci0" */
 	struct ingest_config ingest; /* capture_dir points into this struct */
 	bool realtime;
 };

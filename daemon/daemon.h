@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "ble_source.h"
 #include "config.h"
 #include "ingest.h"
 #include "replay.h"
@@ -16,6 +17,8 @@ struct daemon {
 	struct store *store;
 	struct ingest *ingest;
 	struct replay *replay;   /* the source: a capture or the simulator's */
+	struct ble_source *ble;  /* or live sensors (replay NULL), set up by loop_run */
+	int adapter_id;          /* live: hciN */
 	bool realtime;
 	int exit_code;
 };
@@ -23,6 +26,9 @@ struct daemon {
 /* Reloads the config file (SIGHUP): log level, session and capture
  * settings apply at once; a bad file keeps the running configuration. */
 void daemon_reload(struct daemon *d);
+
+/* Live: (re)reads the runner's sensors from the store into d->ble. */
+void daemon_load_sensors(struct daemon *d);
 
 /* Runs the epoll loop until the source ends or a signal stops it; returns
  * the process exit code. */

@@ -3,7 +3,10 @@
  * The one event loop: signals through signalfd, a 1-s timerfd that commits
  * the store and lets runs time out, and the source. A capture replayed as
  * fast as possible is fed in batches between polls, so signals are still
- * seen; one replayed at recorded speed is paced by a second timerfd.
+ * seen; one replayed at recorded speed is paced by a second timerfd. Live
+ * sensors (ble_source.h) add their sockets, a raw HCI socket for the
+ * controller's answers to connection-parameter requests, and a timerfd at
+ * the source's next deadline; nothing here waits on a socket.
  */
 #include <errno.h>
 #include <signal.h>
@@ -16,17 +19,20 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ble_link.h"
 #include "daemon.h"
 #include "log.h"
 
 #define BATCH 4096
 #define US_PER_S INT64_C(1000000)
 
-enum { SOURCE_SIGNAL, SOURCE_TICK, SOURCE_PACE };
+enum { SOURCE_SIGNAL, SOURCE_TICK, SOURCE_PACE, SOURCE_BLE_TIMER, SOURCE_BLE, SOURCE_HCI };
 
 struct loop {
 	struct daemon *d;
-	int epfd, sigfd, tickfd, pacefd;
+	int epfd, sigfd, tickfd, pacefd, bletimerfd, hcifd;
+	bool adapter_missing; /* said so once */
+	bool ble_due;
 	bool done;
 	bool source_ended;
 	bool pacing_started;
@@ -41,9 +47,22 @@ static int64_t monotonic_us(void)
 	return ts.tv_sec * US_PER_S + ts.tv_nsec / 1000;
 }
 
+static int64_t utc_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ts.tv_sec * US_PER_S + ts.tv_nsec / 1000;
+}
+
+/* The tag in the low half, the descriptor in the high half. */
+static uint64_t event_data(int fd, uint32_t tag)
+{
+	return (uint64_t)(uint32_t)fd << 32 | tag;
+}
+
 static int watch(struct loop *l, int fd, uint32_t tag)
 {
-	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = tag };
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = event_data(fd, tag) };
 	return epoll_ctl(l->epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
 }
 
@@ -61,7 +80,8 @@ static int setup(struct loop *l)
 	l->sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	l->tickfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	l->pacefd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-	if (l->epfd < 0 || l->sigfd < 0 || l->tickfd < 0 || l->pacefd < 0 ||
+	l->bletimerfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (l->epfd < 0 || l->sigfd < 0 || l->tickfd < 0 || l->pacefd < 0 || l->bletimerfd < 0 ||
 	    timerfd_settime(l->tickfd, 0, &every_second, NULL) < 0)
 		return -errno;
 	int err = watch(l, l->sigfd, SOURCE_SIGNAL);
@@ -69,12 +89,14 @@ static int setup(struct loop *l)
 		err = watch(l, l->tickfd, SOURCE_TICK);
 	if (!err)
 		err = watch(l, l->pacefd, SOURCE_PACE);
+	if (!err)
+		err = watch(l, l->bletimerfd, SOURCE_BLE_TIMER);
 	return err;
 }
 
 static void teardown(struct loop *l)
 {
-	int fds[] = { l->pacefd, l->tickfd, l->sigfd, l->epfd };
+	int fds[] = { l->hcifd, l->bletimerfd, l->pacefd, l->tickfd, l->sigfd, l->epfd };
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
 		if (fds[i] >= 0)
 			close(fds[i]);
@@ -138,6 +160,8 @@ static void on_signal(struct loop *l)
 	while (read(l->sigfd, &si, sizeof(si)) == sizeof(si)) {
 		if (si.ssi_signo == SIGHUP) {
 			daemon_reload(l->d);
+			if (l->d->ble)
+				daemon_load_sensors(l->d);
 			continue;
 		}
 		log_notice("%s: closing the open run", strsignal((int)si.ssi_signo));
@@ -153,13 +177,160 @@ static void on_tick(struct loop *l)
 	/* At recorded speed, time also passes between notifications. */
 	if (l->d->realtime && l->pacing_started)
 		ingest_tick(l->d->ingest, monotonic_us() - l->pace_offset_us);
+	else if (l->d->ble)
+		ingest_tick(l->d->ingest, utc_us());
 	store_flush(l->d->store);
 }
 
-static void dispatch(struct loop *l, uint32_t tag)
+/* --- live sensors: the kernel side of struct ble_io -------------------- */
+
+static int live_open(void *ctx, const struct ble_sensor *sensor)
+{
+	struct loop *l = ctx;
+	uint8_t adapter[BLE_LINK_ADDR_LEN];
+	int err = ble_link_adapter_address(l->d->adapter_id, adapter);
+	if (err < 0) {
+		if (!l->adapter_missing)
+			log_error("Bluetooth adapter %s: %s; waiting for it (is Bluetooth on, "
+				  "and is this kernel built with it?)", l->d->config.adapter,
+				  err == -ENODEV ? "not found" : strerror(-err));
+		l->adapter_missing = true;
+		return err;
+	}
+	if (l->adapter_missing)
+		log_notice("Bluetooth adapter %s is back", l->d->config.adapter);
+	l->adapter_missing = false;
+	return ble_link_open(adapter, sensor->addr, sensor->addr_type);
+}
+
+static int live_connect_result(void *ctx, int fd)
+{
+	(void)ctx;
+	return ble_link_connect_result(fd);
+}
+
+static int live_rx_mtu(void *ctx, int fd)
+{
+	(void)ctx;
+	return ble_link_rx_mtu(fd);
+}
+
+/* The HCI socket opens on first use and stays: it only carries the
+ * answers to our own requests (and LE events we skip). */
+static int live_request_conn_params(void *ctx, int fd, const struct ble_link_conn_params *p,
+				    uint16_t *hci_handle)
+{
+	struct loop *l = ctx;
+	int err = ble_link_hci_handle(fd, hci_handle);
+	if (err < 0)
+		return err;
+	if (l->hcifd < 0) {
+		int hcifd = ble_link_hci_open(l->d->adapter_id);
+		if (hcifd < 0)
+			return hcifd;
+		err = watch(l, hcifd, SOURCE_HCI);
+		if (err < 0) {
+			close(hcifd);
+			return err;
+		}
+		l->hcifd = hcifd;
+	}
+	return ble_link_hci_send_conn_update(l->hcifd, *hci_handle, p);
+}
+
+static void live_close(void *ctx, int fd)
+{
+	(void)ctx;
+	close(fd);
+}
+
+static int live_watch(void *ctx, int fd, unsigned events)
+{
+	struct loop *l = ctx;
+	if (!events)
+		return epoll_ctl(l->epfd, EPOLL_CTL_DEL, fd, NULL) < 0 ? -errno : 0;
+	struct epoll_event ev = {
+		.events = (events & BLE_EV_READ ? EPOLLIN : 0) | (events & BLE_EV_WRITE ? EPOLLOUT : 0),
+		.data.u64 = event_data(fd, SOURCE_BLE),
+	};
+	if (epoll_ctl(l->epfd, EPOLL_CTL_MOD, fd, &ev) == 0)
+		return 0;
+	return errno == ENOENT && epoll_ctl(l->epfd, EPOLL_CTL_ADD, fd, &ev) == 0 ? 0 : -errno;
+}
+
+static int64_t live_monotonic_us(void *ctx)
+{
+	(void)ctx;
+	return monotonic_us();
+}
+
+static int64_t live_utc_us(void *ctx)
+{
+	(void)ctx;
+	return utc_us();
+}
+
+static void on_hci(struct loop *l)
+{
+	uint8_t buf[260];
+	ssize_t n;
+	while ((n = read(l->hcifd, buf, sizeof(buf))) > 0) {
+		struct ble_link_hci_event ev;
+		if (!ble_link_hci_parse_event(buf, (size_t)n, &ev))
+			continue;
+		if (ev.type == BLE_LINK_HCI_CONN_UPDATE_COMPLETE)
+			ble_source_conn_update_done(l->d->ble, ev.handle, ev.status, ev.interval);
+		else if (ev.status)
+			log_warning("adapter %s refused a connection update (HCI status 0x%02x)",
+				    l->d->config.adapter, ev.status);
+	}
+}
+
+static void on_ble(struct loop *l, int fd, uint32_t events)
+{
+	unsigned ev = (events & EPOLLIN ? BLE_EV_READ : 0) | (events & EPOLLOUT ? BLE_EV_WRITE : 0) |
+		      (events & (EPOLLERR | EPOLLHUP) ? BLE_EV_ERROR : 0);
+	ble_source_handle(l->d->ble, fd, ev);
+}
+
+/* Arms the timer at the source's next deadline (a time in the past fires
+ * at once; zero would disarm it). */
+static void arm_ble_timer(struct loop *l)
+{
+	int64_t due = ble_source_next_deadline_us(l->d->ble);
+	struct itimerspec at = { 0 };
+	if (due != INT64_MAX) {
+		if (due < 1)
+			due = 1;
+		at.it_value = (struct timespec){ due / US_PER_S, (due % US_PER_S) * 1000 };
+	}
+	timerfd_settime(l->bletimerfd, TFD_TIMER_ABSTIME, &at, NULL);
+}
+
+static void start_live(struct loop *l)
+{
+	const struct ble_io io = {
+		.open = live_open,
+		.connect_result = live_connect_result,
+		.rx_mtu = live_rx_mtu,
+		.request_conn_params = live_request_conn_params,
+		.close = live_close,
+		.watch = live_watch,
+		.monotonic_us = live_monotonic_us,
+		.utc_us = live_utc_us,
+		.ctx = l,
+	};
+	l->d->ble = ble_source_new(l->d->ingest, &io);
+	log_notice("listening for sensors on %s", l->d->config.adapter);
+	daemon_load_sensors(l->d);
+	ble_source_process_timeouts(l->d->ble);
+}
+
+static void dispatch(struct loop *l, uint64_t data, uint32_t events)
 {
 	uint64_t expirations;
-	switch (tag) {
+	int fd = (int)(data >> 32);
+	switch ((uint32_t)data) {
 	case SOURCE_SIGNAL:
 		on_signal(l);
 		break;
@@ -170,33 +341,56 @@ static void dispatch(struct loop *l, uint32_t tag)
 		if (read(l->pacefd, &expirations, sizeof(expirations)) >= 0)
 			pace(l);
 		break;
+	case SOURCE_BLE_TIMER:
+		/* After the batch's other events: a connect opened now could reuse
+		 * the number of a descriptor with an event still in the batch. */
+		l->ble_due = read(l->bletimerfd, &expirations, sizeof(expirations)) >= 0;
+		break;
+	case SOURCE_BLE:
+		if (l->d->ble)
+			on_ble(l, fd, events);
+		break;
+	case SOURCE_HCI:
+		on_hci(l);
+		break;
 	}
 }
 
 int loop_run(struct daemon *d)
 {
-	struct loop l = { .d = d, .epfd = -1, .sigfd = -1, .tickfd = -1, .pacefd = -1 };
-	struct epoll_event events[8];
+	struct loop l = { .d = d, .epfd = -1, .sigfd = -1, .tickfd = -1, .pacefd = -1,
+			  .bletimerfd = -1, .hcifd = -1 };
+	struct epoll_event events[16];
 	int err = setup(&l);
 	if (err < 0) {
 		log_error("cannot set up the event loop: %s", strerror(-err));
 		teardown(&l);
 		return 1;
 	}
-	if (d->realtime)
+	if (!d->replay)
+		start_live(&l);
+	else if (d->realtime)
 		pace(&l);
 	while (!l.done) {
-		bool busy = !d->realtime && !l.source_ended;
-		int n = epoll_wait(l.epfd, events, 8, busy ? 0 : -1);
+		bool busy = d->replay && !d->realtime && !l.source_ended;
+		if (d->ble)
+			arm_ble_timer(&l);
+		int n = epoll_wait(l.epfd, events, 16, busy ? 0 : -1);
 		if (n < 0 && errno != EINTR) {
 			log_error("epoll_wait: %s", strerror(errno));
 			break;
 		}
 		for (int i = 0; i < n && !l.done; i++)
-			dispatch(&l, events[i].data.u32);
+			dispatch(&l, events[i].data.u64, events[i].events);
+		if (l.ble_due && d->ble && !l.done)
+			ble_source_process_timeouts(d->ble);
+		l.ble_due = false;
 		if (busy && !l.done)
 			feed(&l, BATCH);
 	}
+	/* Closes the links while the loop's descriptors are still open. */
+	ble_source_free(d->ble);
+	d->ble = NULL;
 	teardown(&l);
 	return d->exit_code;
 }

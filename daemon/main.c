@@ -12,6 +12,7 @@
 
 #include "daemon.h"
 #include "log.h"
+#include "ble_link.h"
 #include "paths.h"
 #include "rsc.h"
 
@@ -22,6 +23,7 @@ struct options {
 	const char *capture_dir;
 	const char *replay;
 	bool simulate;
+	const char *adapter;
 	struct sim_options sim;
 	bool realtime;
 	const char *log_level;
@@ -33,10 +35,11 @@ struct options {
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: hamstrided [OPTIONS] (--replay FILE | --simulate)\n\n"
+"Usage: hamstrided [OPTIONS] [--replay FILE | --simulate]\n\n"
 		"Receives running-sensor notifications, cuts them into runs and stores\n"
 		"them in the hamstride database.\n\n"
-		"Sources:\n"
+		"Sources (default: the sensors added with 'hamstride sensors add', live):\n"
+		"  --adapter hciN       the Bluetooth adapter for live sensors (default hci0)\n"
 		"  --replay FILE        a btsnoop capture (btmon -w, Android snoop log, hamstride)\n"
 		"  --map HANDLE=UUID    characteristic of a handle the capture does not discover\n"
 		"  --realtime           replay at recorded speed (default: as fast as possible)\n"
@@ -53,7 +56,8 @@ static void usage(FILE *out)
 		"  --log-level LEVEL    error, warning, notice, info or debug\n"
 		"  -h, --help           this help\n"
 		"  --version            print the version\n\n"
-		"Signals: SIGTERM/SIGINT end the open run and exit; SIGHUP re-reads the config.\n"
+		"Signals: SIGTERM/SIGINT end the open run and exit; SIGHUP re-reads the config\n"
+		"and the sensor list.\n"
 		"Exit codes: 0 done, 64 bad usage, 65 damaged capture, 66 missing input,\n"
 		"73 database cannot be opened, 78 bad config.\n");
 }
@@ -85,7 +89,8 @@ static bool parse_count(const char *text, unsigned max, unsigned *out)
 static int parse_options(int argc, char **argv, struct options *o, struct daemon *d)
 {
 	enum { OPT_DB = 256, OPT_CAPTURE_DIR, OPT_REPLAY, OPT_MAP, OPT_REALTIME, OPT_SIMULATE,
-	       OPT_SEED, OPT_WEEKS, OPT_RUNS, OPT_LOG_LEVEL, OPT_VERSION, OPT_IMU, OPT_IMU_LAST };
+	       OPT_SEED, OPT_WEEKS, OPT_RUNS, OPT_LOG_LEVEL, OPT_VERSION, OPT_IMU, OPT_IMU_LAST,
+	       OPT_ADAPTER };
 	static const struct option long_options[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "db", required_argument, NULL, OPT_DB },
@@ -94,6 +99,7 @@ static int parse_options(int argc, char **argv, struct options *o, struct daemon
 		{ "map", required_argument, NULL, OPT_MAP },
 		{ "realtime", no_argument, NULL, OPT_REALTIME },
 		{ "simulate", no_argument, NULL, OPT_SIMULATE },
+		{ "adapter", required_argument, NULL, OPT_ADAPTER },
 		{ "seed", required_argument, NULL, OPT_SEED },
 		{ "weeks", required_argument, NULL, OPT_WEEKS },
 		{ "runs-per-week", required_argument, NULL, OPT_RUNS },
@@ -137,6 +143,12 @@ static int parse_options(int argc, char **argv, struct options *o, struct daemon
 		case OPT_SIMULATE:
 			o->simulate = true;
 			break;
+		case OPT_ADAPTER:
+			if (ble_link_adapter_parse(optarg) < 0)
+				return bad_option("--adapter %s: expected an adapter name such as hci0",
+						  optarg);
+			o->adapter = optarg;
+			break;
 		case OPT_SEED:
 			if (!parse_count(optarg, UINT32_MAX, &value))
 				return bad_option("--seed %s: expected a whole number", optarg);
@@ -177,9 +189,13 @@ static int parse_options(int argc, char **argv, struct options *o, struct daemon
 	}
 	if (optind < argc)
 		return bad_option("unexpected argument '%s'", argv[optind]);
-	if (!!o->replay + o->simulate != 1)
-		return bad_option("%s", "give one source: --replay FILE or --simulate "
-				       "(live Bluetooth is not in this version yet)");
+	if (o->replay && o->simulate)
+		return bad_option("%s", "give one source: --replay FILE, --simulate, or neither "
+				       "for live sensors");
+	if (o->adapter && (o->replay || o->simulate))
+		return bad_option("%s", "--adapter is for live sensors, not with --replay or --simulate");
+	if (!o->replay && (o->realtime || o->n_maps))
+		return bad_option("%s", "--realtime and --map go with --replay");
 	return 0;
 }
 
@@ -207,7 +223,10 @@ static int load_config(struct daemon *d, const struct options *o)
 	if (o->capture_dir && snprintf(d->config.capture_dir, sizeof(d->config.capture_dir), "%s",
 				       o->capture_dir) >= (int)sizeof(d->config.capture_dir))
 		return bad_option("--capture-dir %s: path too long (at most 199 bytes)", o->capture_dir);
-	d->realtime = o->realtime || d->config.realtime;
+	if (o->adapter)
+		snprintf(d->config.adapter, sizeof(d->config.adapter), "%s", o->adapter);
+	d->adapter_id = ble_link_adapter_parse(d->config.adapter);
+	d->realtime = (o->realtime || d->config.realtime) && o->replay;
 	log_set_level(d->config.log_level);
 	return 0;
 }
@@ -268,6 +287,8 @@ static int open_simulation(struct daemon *d, struct options *o)
 static int open_source(struct daemon *d, struct options *o)
 {
 	char why[512];
+	if (!o->simulate && !o->replay)
+		return 0; /* live: loop_run connects */
 	if (o->simulate)
 		return open_simulation(d, o);
 	int err = replay_open(o->replay, &d->replay, why, sizeof(why));
@@ -285,6 +306,8 @@ static void set_source_name(struct daemon *d, const struct options *o)
 	static char source[64];
 	if (o->simulate) {
 		snprintf(source, sizeof(source), "simulator seed %llu", (unsigned long long)o->sim.seed);
+	} else if (!o->replay) {
+		snprintf(source, sizeof(source), "ble %s", d->config.adapter);
 	} else {
 		replay_source_name(o->replay, source, sizeof(source));
 	}
@@ -305,12 +328,64 @@ void daemon_reload(struct daemon *d)
 	}
 	if (strcmp(next.database, d->config.database) != 0)
 		log_warning("config %s: a new database takes effect at restart", d->config_path);
+	if (d->ble && strcmp(next.adapter, d->config.adapter) != 0)
+		log_warning("config %s: a new adapter takes effect at restart", d->config_path);
 	snprintf(next.database, sizeof(next.database), "%s", d->config.database);
+	snprintf(next.adapter, sizeof(next.adapter), "%s", d->config.adapter);
+	next.ingest.source = d->config.ingest.source;
 	d->config = next;
 	d->config.ingest.capture_dir = d->config.capture_dir;
 	log_set_level(d->config.log_level);
 	ingest_set_config(d->ingest, &d->config.ingest);
 	log_notice("configuration re-read from %s", d->config_path);
+}
+
+struct sensor_list {
+	struct ble_sensor sensors[BLE_MAX_SENSORS];
+	size_t n;
+};
+
+static int add_sensor(void *user, const struct store_sensor_info *info)
+{
+	struct sensor_list *list = user;
+	struct ble_sensor s = { .addr_type = info->address_type };
+	if (!ble_role_parse(info->role, &s.role)) {
+		log_warning("sensor %s has the role '%s', which hamstrided does not know; skipped",
+			    info->address, info->role);
+		return 0;
+	}
+	if (!notification_addr_parse(info->address, s.addr) ||
+	    (s.addr_type != NOTIFICATION_ADDR_PUBLIC && s.addr_type != NOTIFICATION_ADDR_RANDOM)) {
+		log_warning("sensor '%s' (address type %u) in the database is not a Bluetooth LE "
+			    "address; skipped", info->address, s.addr_type);
+		return 0;
+	}
+	if (list->n == BLE_MAX_SENSORS) {
+		log_warning("more than %d sensors added; %s is skipped", BLE_MAX_SENSORS, info->address);
+		return 0;
+	}
+	snprintf(s.name, sizeof(s.name), "%s", info->name);
+	list->sensors[list->n++] = s;
+	return 0;
+}
+
+void daemon_load_sensors(struct daemon *d)
+{
+	struct sensor_list list = { .n = 0 };
+	/* A new read transaction sees what the CLI has added meanwhile. */
+	store_flush(d->store);
+	if (store_foreach_sensor(d->store, true, add_sensor, &list) < 0) {
+		log_error("cannot read the sensors from the database: %s; keeping the ones there were",
+			  store_error(d->store));
+		return;
+	}
+	store_flush(d->store);
+	if (list.n == 0)
+		log_notice("no sensors added yet: find yours with 'hamstride sensors scan', add them "
+			   "with 'hamstride sensors add', then reload hamstrided (SIGHUP)");
+	else
+		log_info("%zu sensor%s to connect to", list.n, list.n == 1 ? "" : "s");
+	ble_source_set_sensors(d->ble, list.sensors, list.n);
 }
 
 int main(int argc, char **argv)

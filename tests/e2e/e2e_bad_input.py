@@ -175,7 +175,9 @@ def test_bad_arguments(tmp, good):
     p = run([CLI, '--db', db, 'runs'], expect=EX_NOINPUT)
     check(db in p.stderr, 'a missing database is named: ' + p.stderr)
     cases = [
-        ([DAEMON], EX_USAGE, 'source'),
+        ([DAEMON, '--replay', 'x', '--simulate'], EX_USAGE, 'source'),
+        ([DAEMON, '--adapter', 'bt0'], EX_USAGE, '--adapter'),
+        ([DAEMON, '--simulate', '--adapter', 'hci0'], EX_USAGE, '--adapter'),
         ([DAEMON, '--simulate', '--weeks', '99'], EX_USAGE, '--weeks'),
         ([DAEMON, '--replay', 'x', '--map', '14=zz'], EX_USAGE, '--map'),
         ([DAEMON, '--bogus'], EX_USAGE, 'bogus'),

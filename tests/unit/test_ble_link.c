@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* Argument checks of the live-link helpers; the rest needs a radio. */
+/* The live-link helpers that need no radio: argument checks, parameter
+ * conversion, and the HCI command and events as bytes. */
 #include "ble_link.h"
 
 #include <errno.h>
@@ -8,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 static void imu_interval_of_15_ms_converts_to_hci_units(void **state)
@@ -67,10 +70,65 @@ static void bad_arguments_fail_before_touching_the_system(void **state)
 	const uint8_t addr[BLE_LINK_ADDR_LEN] = { 0 };
 	assert_int_equal(ble_link_open(addr, addr, 7), -EINVAL);
 	struct ble_link_conn_params good = { 6, 12, 0, 200 }, bad = { 2, 12, 0, 200 };
-	assert_int_equal(ble_link_request_conn_update(0, 0x0040, &bad, 1000), -EINVAL);
-	assert_int_equal(ble_link_request_conn_update(-1, 0x0040, &good, 1000), -EINVAL);
-	assert_int_equal(ble_link_request_conn_update(0, 0x0F00, &good, 1000), -EINVAL);
-	assert_int_equal(ble_link_request_conn_update(0, 0x0040, &good, 0), -EINVAL);
+	assert_int_equal(ble_link_hci_send_conn_update(-1, 0x0040, &bad), -EINVAL);
+	assert_int_equal(ble_link_hci_send_conn_update(-1, 0x0F00, &good), -EINVAL);
+}
+
+static void adapter_names_parse(void **state)
+{
+	(void)state;
+	assert_int_equal(ble_link_adapter_parse("hci0"), 0);
+	assert_int_equal(ble_link_adapter_parse("hci12"), 12);
+	assert_int_equal(ble_link_adapter_parse("hci"), -EINVAL);
+	assert_int_equal(ble_link_adapter_parse("hci-1"), -EINVAL);
+	assert_int_equal(ble_link_adapter_parse("hci0x"), -EINVAL);
+	assert_int_equal(ble_link_adapter_parse("hci99999999999999999999"), -EINVAL);
+	assert_int_equal(ble_link_adapter_parse("00:11:22:33:44:55"), -EINVAL);
+}
+
+/* The command goes out as the HCI packet Core Vol 4 Part E 7.8.18 defines,
+ * here into a socketpair standing in for the raw HCI socket. */
+static void conn_update_command_bytes(void **state)
+{
+	(void)state;
+	int fds[2];
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, fds), 0);
+	struct ble_link_conn_params p = { 6, 12, 0, 100 };
+	assert_int_equal(ble_link_hci_send_conn_update(fds[0], 0x0040, &p), 0);
+	uint8_t buf[64];
+	const uint8_t want[] = { 0x01, 0x13, 0x20, 14, 0x40, 0x00, 6, 0, 12, 0, 0, 0, 100, 0,
+				 0, 0, 0, 0 };
+	assert_int_equal(recv(fds[1], buf, sizeof(buf), 0), sizeof(want));
+	assert_memory_equal(buf, want, sizeof(want));
+	close(fds[1]);
+	assert_true(ble_link_hci_send_conn_update(fds[0], 0x0040, &p) < 0);
+	close(fds[0]);
+}
+
+static void conn_update_events_parse(void **state)
+{
+	(void)state;
+	struct ble_link_hci_event ev;
+	const uint8_t complete[] = { 0x04, 0x3E, 10, 0x03, 0x00, 0x40, 0x00, 12, 0, 0, 0, 100, 0 };
+	assert_true(ble_link_hci_parse_event(complete, sizeof(complete), &ev));
+	assert_int_equal(ev.type, BLE_LINK_HCI_CONN_UPDATE_COMPLETE);
+	assert_int_equal(ev.status, 0);
+	assert_int_equal(ev.handle, 0x0040);
+	assert_int_equal(ev.interval, 12);
+	assert_int_equal(ev.supervision_timeout, 100);
+	const uint8_t refused[] = { 0x04, 0x0F, 4, 0x0C, 0x01, 0x13, 0x20 };
+	assert_true(ble_link_hci_parse_event(refused, sizeof(refused), &ev));
+	assert_int_equal(ev.type, BLE_LINK_HCI_CONN_UPDATE_STATUS);
+	assert_int_equal(ev.status, 0x0C);
+	/* Another command's status, an advertising report, short packets. */
+	const uint8_t other_status[] = { 0x04, 0x0F, 4, 0x00, 0x01, 0x0D, 0x20 };
+	const uint8_t adv_report[] = { 0x04, 0x3E, 3, 0x02, 0x01, 0x00 };
+	assert_false(ble_link_hci_parse_event(other_status, sizeof(other_status), &ev));
+	assert_false(ble_link_hci_parse_event(adv_report, sizeof(adv_report), &ev));
+	for (size_t len = 0; len < sizeof(complete); len++)
+		assert_false(ble_link_hci_parse_event(complete, len, &ev));
+	const uint8_t acl[] = { 0x02, 0x40, 0x00, 0x00, 0x00 };
+	assert_false(ble_link_hci_parse_event(acl, sizeof(acl), &ev));
 }
 
 int main(void)
@@ -81,6 +139,9 @@ int main(void)
 		cmocka_unit_test(out_of_range_parameters_are_refused_with_a_reason),
 		cmocka_unit_test(supervision_timeout_must_cover_latency_gaps),
 		cmocka_unit_test(bad_arguments_fail_before_touching_the_system),
+		cmocka_unit_test(adapter_names_parse),
+		cmocka_unit_test(conn_update_command_bytes),
+		cmocka_unit_test(conn_update_events_parse),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
