@@ -259,7 +259,7 @@ static bool configure_imu(struct link *l, int64_t now_us)
 	return true;
 }
 
-/* The characteristics a role streams from. */
+/* The characteristics a sensor must stream from to serve in its role. */
 static size_t role_streams(enum ble_role role, struct gatt_uuid out[2])
 {
 	switch (role) {
@@ -281,23 +281,11 @@ static size_t role_streams(enum ble_role role, struct gatt_uuid out[2])
 	return 0;
 }
 
-static struct gatt_uuid role_service(enum ble_role role)
-{
-	struct gatt_uuid uuid = { 0 };
-	switch (role) {
-	case BLE_ROLE_FOOTPOD:
-		return gatt_uuid_from16(0x1814);
-	case BLE_ROLE_HRM:
-		return gatt_uuid_from16(0x180D);
-	case BLE_ROLE_BARO:
-		return gatt_uuid_from16(0x181A);
-	case BLE_ROLE_IMU_LEFT:
-	case BLE_ROLE_IMU_RIGHT:
-		gatt_uuid_parse(IMU_HS_SERVICE_UUID, &uuid);
-		break;
-	}
-	return uuid;
-}
+/* What hamstride decodes: a sensor is asked for all of it, so a device that
+ * is a foot pod and a heart-rate strap at once has both recorded. */
+static const uint16_t known_services16[] = { 0x1814, 0x180D, 0x181A };
+static const uint16_t known_streams16[] = { UUID_RSC_MEASUREMENT, UUID_HEART_RATE_MEASUREMENT,
+					    UUID_PRESSURE, UUID_TEMPERATURE };
 
 /* Streaming needs at least one of the role's characteristics subscribed. */
 static bool subscribed_any(const struct link *l)
@@ -381,12 +369,19 @@ static void ask_for_short_interval(struct link *l)
 
 static void setup_gatt(struct link *l)
 {
-	struct gatt_uuid streams[2];
-	size_t n = role_streams(l->sensor.role, streams);
-	struct gatt_uuid service = role_service(l->sensor.role);
-	gatt_client_limit_to_service(l->gatt, &service);
-	for (size_t i = 0; i < n; i++)
-		gatt_client_subscribe(l->gatt, &streams[i]);
+	struct gatt_uuid uuid;
+	for (size_t i = 0; i < sizeof(known_services16) / sizeof(known_services16[0]); i++) {
+		uuid = gatt_uuid_from16(known_services16[i]);
+		gatt_client_limit_to_service(l->gatt, &uuid);
+	}
+	gatt_uuid_parse(IMU_HS_SERVICE_UUID, &uuid);
+	gatt_client_limit_to_service(l->gatt, &uuid);
+	for (size_t i = 0; i < sizeof(known_streams16) / sizeof(known_streams16[0]); i++) {
+		uuid = gatt_uuid_from16(known_streams16[i]);
+		gatt_client_subscribe(l->gatt, &uuid);
+	}
+	gatt_uuid_parse(IMU_HS_DATA_UUID, &uuid);
+	gatt_client_subscribe(l->gatt, &uuid);
 	gatt_client_set_ready_handler(l->gatt, on_ready, l, NULL);
 	gatt_client_set_notify_handler(l->gatt, on_notification, l, NULL);
 }

@@ -10,13 +10,17 @@
  *   discovering --(subscribed)--> [configuring: IMU only] --> streaming
  *   any failure or link loss --> waiting, with backoff
  *
- * Discovery is limited to the role's service and subscribes by role:
- * footpod RSC Measurement 0x2A53 (RSC Feature 0x2A54 and Sensor Location
- * 0x2A5D read and ingested too), hrm 0x2A37, baro Pressure 0x2A6D and
- * Temperature 0x2A6E, imu-left/imu-right the hamstride IMU data
- * characteristic after its configuration is written (400 Hz, ±16 g,
- * ±2000 °/s, the foot, streaming on) and a short connection interval asked
- * for. A link that drops while streaming is recorded as a gap of the run.
+ * Discovery is limited to the services hamstride decodes (RSC 0x1814,
+ * Heart Rate 0x180D, Environmental Sensing 0x181A, the hamstride IMU), and
+ * every data characteristic found among them is subscribed to, so a device
+ * that is a foot pod and a heart-rate strap at once has both recorded. The
+ * role says what the sensor must offer: footpod RSC Measurement 0x2A53
+ * (RSC Feature 0x2A54 and Sensor Location 0x2A5D are read and ingested
+ * too), hrm 0x2A37, baro Pressure 0x2A6D or Temperature 0x2A6E,
+ * imu-left/imu-right the hamstride IMU data characteristic, whose
+ * configuration is written first (400 Hz, ±16 g, ±2000 °/s, the foot,
+ * streaming on), with a short connection interval asked for. A link that
+ * drops while streaming is recorded as a gap of the run.
  *
  * Reconnection: the first retry after a loss comes after
  * BLE_RETRY_FIRST_US, then the delay doubles up to BLE_RETRY_MAX_US, so a
