@@ -26,6 +26,8 @@
 #define INIT_MIN_S 0.02
 #define GYRO_BIAS_STILL_S 0.5 /* standing this long gives a gyro bias estimate */
 #define STANCE_MERGE_S 0.06   /* detector flicker shorter than this is one stance */
+#define SWING_MIN_MOVE_M 0.08 /* a swing moves the foot at least this far... */
+#define SWING_MIN_S 0.5       /* ...or lasts this long; else it was a stance's flicker */
 #define QUIET_INTERVAL_S 1.0  /* longer than any stride */
 #define QUIET_FACTOR 3.0
 #define COV_FLUSH_S 0.1       /* at least this often; updates flush too */
@@ -54,6 +56,8 @@ struct ins {
 	double stat[RING];                 /* detector statistic, same indexing */
 	double gamma[RING];                /* its threshold */
 	uint64_t pushed;
+	uint64_t next_decision;            /* first sample not yet processed */
+	bool ended;                        /* ins_flush has run */
 
 	/* navigation state */
 	bool initialized;
@@ -85,6 +89,7 @@ struct ins {
 	int64_t prev_start_us, prev_stance_us;
 	double swing_max_z, stride_max_z;
 	bool stride_valid, stride_gap;
+	int64_t last_gap_us;               /* first sample after the latest gap */
 	double speed_recent_mps;
 	/* quietest detector statistic in the current and previous interval */
 	double tmin_cur, tmin_prev;
@@ -165,6 +170,7 @@ struct ins *ins_new(const struct ins_config *cfg, uint8_t foot)
 	ins->lookahead = look > look_max ? look_max : look;
 	ins->min_stance_n = MIN_STANCE_N;
 	ins->stride_valid = true;
+	ins->last_gap_us = INT64_MIN;
 	ins->swing_max_z = -INFINITY;
 	ins->tmin_cur = INFINITY;
 	ins->tmin_prev = INFINITY;
@@ -632,7 +638,24 @@ static void close_stance(struct ins *ins, struct ins_stride *out, bool *emitted)
 	ins->prev_start_us = ins->stance_start_us;
 	ins->prev_stance_us = stance_us;
 	ins->stride_valid = true;
-	ins->stride_gap = false;
+	/* the stance is closed a little into the swing: a gap there is the
+	 * next stride's */
+	ins->stride_gap = ins->last_gap_us > ins->stance_last_us;
+}
+
+/*
+ * A walking foot rolls over its stance, and the detector may let go of it
+ * for a tenth of a second in the middle: a stride of a few millimetres
+ * would follow, and the real one would be cut in two. The stance is over
+ * only once the foot has moved away from where it stood.
+ */
+static bool swing_started(const struct ins *ins, int64_t t_us)
+{
+	double d[3];
+	for (int k = 0; k < 3; k++)
+		d[k] = ins->p[k] - ins->stance_pos[k];
+	return !ins->initialized || (t_us - ins->stance_last_us) * 1e-6 > SWING_MIN_S ||
+	       d[0] * d[0] + d[1] * d[1] + d[2] * d[2] > SWING_MIN_MOVE_M * SWING_MIN_MOVE_M;
 }
 
 static void track_stance(struct ins *ins, int64_t t_us, bool stance, struct ins_stride *out,
@@ -653,7 +676,8 @@ static void track_stance(struct ins *ins, int64_t t_us, bool stance, struct ins_
 	}
 	if (ins->initialized && ins->p[2] > ins->swing_max_z)
 		ins->swing_max_z = ins->p[2];
-	if (ins->in_stance && (t_us - ins->stance_last_us) * 1e-6 > STANCE_MERGE_S) {
+	if (ins->in_stance && (t_us - ins->stance_last_us) * 1e-6 > STANCE_MERGE_S &&
+	    swing_started(ins, t_us)) {
 		ins->in_stance = false;
 		close_stance(ins, out, emitted);
 	}
@@ -703,8 +727,10 @@ static void navigate(struct ins *ins, const struct imu_sample *s, bool stance)
 			restart(ins);
 			return;
 		}
-		if (dt > 1.5 / ins->cfg.rate_hz)
+		if (dt > 1.5 / ins->cfg.rate_hz) {
 			ins->stride_gap = true;
+			ins->last_gap_us = s->t_us;
+		}
 	}
 	double f_n[3];
 	if (dt > 0) {
@@ -756,8 +782,67 @@ static bool process(struct ins *ins, const struct imu_sample *s, bool stance, st
 	return emitted;
 }
 
+/* ---- saturated gyroscope ---- */
+
+static bool gyro_clipped(const struct imu_sample *s, int k)
+{
+	return s->clipped & (IMU_CLIP_GYRO_X << k);
+}
+
+/*
+ * A saturated gyroscope hides part of the swing's rotation: at 500 °/s,
+ * a jog's toe-off sits at full scale for 20-40 ms, and the pitch lost
+ * there tilts gravity into the rest of the stride. The rate is smooth
+ * across the clipped run, so a cubic through the readings and slopes on
+ * either side of it (both inside the delay line) brings back most of the
+ * rotation; never less than the reading itself.
+ */
+static double repaired_rate(const struct ins *ins, uint64_t d, int k)
+{
+	const struct imu_sample *s = sample_at(ins, d);
+	uint64_t a = d, b = d, last = ins->pushed - 1;
+	uint64_t back = ins->pushed > RING - 1 ? ins->pushed - (RING - 1) : 0;
+	while (a > back && gyro_clipped(sample_at(ins, a), k))
+		a--;
+	while (b < last && gyro_clipped(sample_at(ins, b), k))
+		b++;
+	if (a <= back || b >= last || gyro_clipped(sample_at(ins, a), k) ||
+	    gyro_clipped(sample_at(ins, b), k) || gyro_clipped(sample_at(ins, a - 1), k) ||
+	    gyro_clipped(sample_at(ins, b + 1), k))
+		return s->gyro_radps[k];
+	const struct imu_sample *sa = sample_at(ins, a), *sb = sample_at(ins, b);
+	const struct imu_sample *sa0 = sample_at(ins, a - 1), *sb1 = sample_at(ins, b + 1);
+	double len = (double)(sb->t_us - sa->t_us) * 1e-6;
+	double ha = (double)(sa->t_us - sa0->t_us) * 1e-6, hb = (double)(sb1->t_us - sb->t_us) * 1e-6;
+	if (!(len > 0 && ha > 0 && hb > 0))
+		return s->gyro_radps[k];
+	double ma = (sa->gyro_radps[k] - sa0->gyro_radps[k]) / ha * len;
+	double mb = (sb1->gyro_radps[k] - sb->gyro_radps[k]) / hb * len;
+	double u = (double)(s->t_us - sa->t_us) * 1e-6 / len, u2 = u * u, u3 = u2 * u;
+	double h = (2 * u3 - 3 * u2 + 1) * sa->gyro_radps[k] + (u3 - 2 * u2 + u) * ma +
+		   (-2 * u3 + 3 * u2) * sb->gyro_radps[k] + (u3 - u2) * mb;
+	double r = s->gyro_radps[k];
+	return fabs(h) > fabs(r) && h * r > 0 ? h : r;
+}
+
+/* The sample d as it goes to the navigation: saturated rates repaired. */
+static const struct imu_sample *repaired(const struct ins *ins, uint64_t d,
+					 struct imu_sample *tmp)
+{
+	const struct imu_sample *s = sample_at(ins, d);
+	if (!(s->clipped & (IMU_CLIP_GYRO_X | IMU_CLIP_GYRO_Y | IMU_CLIP_GYRO_Z)))
+		return s;
+	*tmp = *s;
+	for (int k = 0; k < 3; k++)
+		if (gyro_clipped(s, k))
+			tmp->gyro_radps[k] = repaired_rate(ins, d, k);
+	return tmp;
+}
+
 bool ins_push(struct ins *ins, const struct imu_sample *s, struct ins_stride *out)
 {
+	if (ins->ended)
+		return false;
 	ins->stats.samples++;
 	uint64_t n = ins->pushed++;
 	ins->ring[n % RING] = *s;
@@ -773,7 +858,40 @@ bool ins_push(struct ins *ins, const struct imu_sample *s, struct ins_stride *ou
 		return false;
 	uint64_t d = c - ins->lookahead;
 	bool stance = decide_stance(ins, d, ins->gamma[d % RING]);
-	return process(ins, sample_at(ins, d), stance, out);
+	ins->next_decision = d + 1;
+	struct imu_sample tmp;
+	return process(ins, repaired(ins, d, &tmp), stance, out);
+}
+
+/*
+ * The last samples still wait in the delay line, and a recording that
+ * ends with the foot at rest ends in a stance nothing will close. Both
+ * would lose the last stride. The delay line's samples are decided on
+ * the threshold alone (their look-ahead is not there), those without a
+ * statistic as the one before them.
+ */
+bool ins_flush(struct ins *ins, struct ins_stride *out)
+{
+	if (ins->ended)
+		return false;
+	uint64_t have_stat = ins->pushed >= ins->window ? ins->pushed - ins->half : 0;
+	while (ins->next_decision < ins->pushed && ins->pushed >= ins->window) {
+		uint64_t d = ins->next_decision++;
+		if (d < ins->half)
+			continue;
+		bool stance = d < have_stat ? ins->stat[d % RING] < ins->gamma[d % RING]
+					    : ins->prev_stance_sample;
+		struct imu_sample tmp;
+		if (process(ins, repaired(ins, d, &tmp), stance, out))
+			return true;
+	}
+	ins->ended = true;
+	bool emitted = false;
+	if (ins->in_stance) {
+		ins->in_stance = false;
+		close_stance(ins, out, &emitted);
+	}
+	return emitted;
 }
 
 /* ---- merging both feet ---- */

@@ -66,6 +66,11 @@ void ins_free(struct ins *ins);
  * a stride has completed. */
 bool ins_push(struct ins *ins, const struct imu_sample *s, struct ins_stride *out);
 
+/* At the end of a recording: processes the samples still in the detector's
+ * delay line and closes a final stance, so the last stride is not lost.
+ * Call until it returns false; the instance takes no samples afterwards. */
+bool ins_flush(struct ins *ins, struct ins_stride *out);
+
 /* Counters for reports and tests. */
 struct ins_stats {
 	uint64_t samples;

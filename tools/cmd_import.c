@@ -446,6 +446,21 @@ static void drain(struct importer *im, bool flush)
 		keep_stride(im, slot_of_foot(im, s.foot), &s);
 }
 
+static void take_stride(struct importer *im, unsigned slot, const struct ins_stride *s)
+{
+	if (im->slots == 1) {
+		keep_stride(im, 0, s);
+		return;
+	}
+	/* A foot far ahead of the other (its sensor stopped finding stances)
+	 * releases its oldest stride rather than dropping it. */
+	int side = slot ? 1 : 0;
+	if (im->merge.len[side] == INS_MERGE_QUEUE)
+		drain(im, true);
+	ins_merge_push(&im->merge, side, s);
+	drain(im, false);
+}
+
 static void push_sample(struct importer *im, unsigned slot, const struct imu_sample *sample,
 			int64_t period_us)
 {
@@ -455,19 +470,8 @@ static void push_sample(struct importer *im, unsigned slot, const struct imu_sam
 		note_clipped(fs, sample->t_us, period_us);
 		im->clipped_samples[slot]++;
 	}
-	if (!ins_push(fs->ins, sample, &s))
-		return;
-	if (im->slots == 1) {
-		keep_stride(im, 0, &s);
-		return;
-	}
-	/* A foot far ahead of the other (its sensor stopped finding stances)
-	 * releases its oldest stride rather than dropping it. */
-	int side = slot ? 1 : 0;
-	if (im->merge.len[side] == INS_MERGE_QUEUE)
-		drain(im, true);
-	ins_merge_push(&im->merge, side, &s);
-	drain(im, false);
+	if (ins_push(fs->ins, sample, &s))
+		take_stride(im, slot, &s);
 }
 
 /* ---- pass 2 ---- */
@@ -505,6 +509,12 @@ static int run_estimator(struct importer *im, struct source *src, unsigned nsrc,
 		feed_row(im, &src[pick], period_us);
 		if ((rc = source_next(&src[pick])))
 			return rc;
+	}
+	/* the strides ending in each foot's final stance */
+	for (unsigned i = 0; i < im->slots; i++) {
+		struct ins_stride s;
+		while (ins_flush(im->feet[i].ins, &s))
+			take_stride(im, i, &s);
 	}
 	drain(im, true);
 	return 0;

@@ -165,13 +165,26 @@ static void runner_init(struct runner *r, double rate, uint8_t foot)
 	r->n = 0;
 }
 
-static void runner_push(struct runner *r, double t_s, const double acc[3], const double gyro[3])
+/* gyro_range: the sensor's full scale [rad/s], readings within 1.5 % of
+ * it flagged as clipped (calibrated outputs do not sit exactly on it). */
+static void runner_push(struct runner *r, double t_s, const double acc[3], const double gyro[3],
+			double gyro_range)
 {
 	struct imu_sample s = { .t_us = llround(t_s * 1e6) };
 	memcpy(s.acc_mps2, acc, sizeof(s.acc_mps2));
 	memcpy(s.gyro_radps, gyro, sizeof(s.gyro_radps));
+	for (int k = 0; k < 3; k++)
+		if (fabs(gyro[k]) >= 0.985 * gyro_range)
+			s.clipped |= (uint8_t)(IMU_CLIP_GYRO_X << k);
 	if (ins_push(r->ins, &s, &r->st[r->n]) && r->n < MAX_STRIDES - 1)
 		r->n++;
+}
+
+static void runner_finish(struct runner *r)
+{
+	while (ins_flush(r->ins, &r->st[r->n]))
+		if (r->n < MAX_STRIDES - 1)
+			r->n++;
 }
 
 /* Our stride ending nearest to t_us, or NULL if none within tol_us. */
@@ -196,6 +209,7 @@ static double gait_driven_one(const char *dir, int exp, double *abs_err_sum, uns
 	runner_init(&r, 200, IMU_FOOT_UNKNOWN);
 	char line[2048];
 	const double g = 9.8029;
+	const double gyro_range = 500 * M_PI / 180; /* 3DM-GX5-25 as recorded */
 	if (!fgets(line, sizeof(line), f)) {
 		fclose(f);
 		return NAN;
@@ -206,9 +220,10 @@ static double gait_driven_one(const char *dir, int exp, double *abs_err_sum, uns
 			   &v[5], &v[6]) != 7)
 			continue;
 		double acc[3] = { v[1] * g, v[2] * g, v[3] * g };
-		runner_push(&r, v[0], acc, &v[4]);
+		runner_push(&r, v[0], acc, &v[4], gyro_range);
 	}
 	fclose(f);
+	runner_finish(&r);
 	snprintf(name, sizeof(name), "imu/gait_driven/SensorConnectData_%d_strideIndex_timestamp_gcpX_gcpY.csv",
 		 exp);
 	f = open_in(dir, name);
@@ -300,10 +315,12 @@ static void gaitmap_table(const char *dir, bool *have)
 		for (int s = 0; s < 2; s++) {
 			double acc[3] = { v[1 + s], v[3 + s], v[5 + s] };
 			double gyro[3] = { v[7 + s] * d2r, v[9 + s] * d2r, v[11 + s] * d2r };
-			runner_push(&feet[s], t, acc, gyro);
+			runner_push(&feet[s], t, acc, gyro, INFINITY);
 		}
 	}
 	fclose(f);
+	runner_finish(&feet[0]);
+	runner_finish(&feet[1]);
 	f = open_in(dir, "imu/gaitmap/GT_stride_lengths_from_mocap.csv");
 	double se = 0, se2 = 0, sh2 = 0, sabs = 0;
 	unsigned n = 0, total = 0;
@@ -370,9 +387,10 @@ static void openshoe_one(const char *dir, const char *name)
 			t0 = t;
 		for (int k = 0; k < 3; k++)
 			a[k] *= g;
-		runner_push(&r, t - t0, a, w);
+		runner_push(&r, t - t0, a, w, INFINITY);
 	}
 	fclose(f);
+	runner_finish(&r);
 	double path = 0, end[3] = { 0, 0, 0 };
 	for (unsigned i = 0; i < r.n; i++) {
 		path += r.st[i].length_m;

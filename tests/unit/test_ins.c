@@ -139,6 +139,79 @@ static void test_walking_200hz(void **state)
 	check(&c, &r, 0.01, 0.02, 0.01, 0.03);
 }
 
+/*
+ * A recording that stops with the foot at rest, in the middle of a
+ * stance: the stride ending in that stance comes only from ins_flush,
+ * with the length of the true one.
+ */
+static void test_flush_keeps_last_stride(void **state)
+{
+	(void)state;
+	struct imu_sim_config c;
+	imu_sim_config_default(&c);
+	c.feet = IMU_SIM_RIGHT;
+	c.seed = 41;
+	c.speed_mps = 1.4;
+	c.rate_hz = 200;
+	struct imu_sim *sim = imu_sim_new(&c);
+	struct ins_config ic;
+	ins_config_default(&ic);
+	ic.rate_hz = c.rate_hz;
+	struct ins *ins = ins_new(&ic, IMU_FOOT_RIGHT);
+	assert_non_null(sim);
+	assert_non_null(ins);
+	/* samples of 20 s, kept; truth strides of the same span */
+	enum { N = 200 * 21 };
+	static struct imu_sample s[N];
+	size_t n = 0;
+	struct imu_sim_stride tr, last = { 0 }, before = { 0 };
+	while (n < N - BUF && imu_sim_time_us(sim) < 20000000) {
+		n += imu_sim_generate(sim, s + n, BUF);
+		while (imu_sim_pop_truth(sim, &tr)) {
+			before = last;
+			last = tr;
+		}
+	}
+	/* cut in the middle of the stance that ends the stride before the
+	 * last one: the foot is at rest there */
+	int64_t cut_us = before.end_us + last.stance_us / 2;
+	struct ins_stride st, final = { 0 };
+	unsigned pushed = 0, flushed = 0;
+	for (size_t i = 0; i < n && s[i].t_us <= cut_us; i++)
+		if (ins_push(ins, &s[i], &st))
+			pushed++;
+	while (ins_flush(ins, &st)) {
+		final = st;
+		flushed++;
+	}
+	assert_false(ins_flush(ins, &st));
+	assert_false(ins_push(ins, &s[n - 1], &st)); /* ended */
+	if (flushed != 1 || llabs(final.end_us - before.end_us) > 100000 ||
+	    fabs(final.length_m - before.length_m) > 0.05)
+		fail_msg("seed %lu: %u strides from the flush (want 1, after %u), ending %.3f s "
+			 "from the truth, %.3f m for %.3f m",
+			 (unsigned long)c.seed, flushed, pushed, (final.end_us - before.end_us) * 1e-6,
+			 final.length_m, before.length_m);
+	ins_free(ins);
+	imu_sim_free(sim);
+}
+
+/* A 300 °/s gyroscope saturates at every running toe-off: with the clipped
+ * samples flagged, the estimator repairs the rate and the strides keep
+ * their length (unrepaired, this run's bias was +13 cm, RMS 24 cm). */
+static void test_saturated_gyro(void **state)
+{
+	(void)state;
+	struct imu_sim_config c;
+	imu_sim_config_default(&c);
+	c.feet = IMU_SIM_LEFT;
+	c.seed = 9;
+	c.speed_mps = 3.5;
+	c.gyro_range_dps = 300;
+	struct result r = run(&c, 40);
+	check(&c, &r, 0.035, 0.04, 0.015, 0.06);
+}
+
 /* Lost packets: strides go on; the navigation survives short gaps. */
 static void test_packet_loss(void **state)
 {
@@ -199,6 +272,8 @@ int main(void)
 		cmocka_unit_test(test_running_400hz),
 		cmocka_unit_test(test_walking_200hz),
 		cmocka_unit_test(test_packet_loss),
+		cmocka_unit_test(test_flush_keeps_last_stride),
+		cmocka_unit_test(test_saturated_gyro),
 		cmocka_unit_test(test_merge),
 		cmocka_unit_test(test_rejects_bad_config),
 	};
