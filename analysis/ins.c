@@ -32,6 +32,7 @@
 #define QUIET_FACTOR 3.0
 #define COV_FLUSH_S 0.1       /* at least this often; updates flush too */
 #define ZUPT_RATE_HZ 250.0
+#define ZUPT_CORE 0.5         /* of the threshold: the stance's still core */
 #define MIN_STANCE_N 2        /* samples; fewer is detector flicker */
 
 /* Accumulated error-state transition since the last covariance update:
@@ -58,6 +59,7 @@ struct ins {
 	uint64_t pushed;
 	uint64_t next_decision;            /* first sample not yet processed */
 	bool ended;                        /* ins_flush has run */
+	bool still;                        /* the decided sample is still enough to update */
 
 	/* navigation state */
 	bool initialized;
@@ -753,7 +755,7 @@ static void navigate(struct ins *ins, const struct imu_sample *s, bool stance)
 	 * updates: a sprint's stance may be only that long. */
 	bool first = stance && !ins->prev_stance_sample;
 	ins->prev_stance_sample = stance;
-	if (stance && !s->clipped && (first || ins->phi.dt_s >= 0.999 / ZUPT_RATE_HZ))
+	if (stance && ins->still && !s->clipped && (first || ins->phi.dt_s >= 0.999 / ZUPT_RATE_HZ))
 		zupt(ins);
 	else if (ins->phi.dt_s >= COV_FLUSH_S)
 		cov_flush(ins);
@@ -780,6 +782,21 @@ static bool process(struct ins *ins, const struct imu_sample *s, bool stance, st
 		ins->stats.stance_samples++;
 	track_stance(ins, s->t_us, stance, out, &emitted);
 	return emitted;
+}
+
+/*
+ * Zero-velocity updates only in the stance's quiet core. The detector's
+ * stance begins while the heel is still settling and goes on while the
+ * foot rolls towards the toes; the sensor moves a little in both, and an
+ * update there takes that motion out of the stride: walks measured 2-3 %
+ * short on the gait_driven footprints, 1-1.3 % with updates below half
+ * the threshold. A stance found as a valley above the threshold (a
+ * sprint's) keeps its updates: it has nothing quieter.
+ */
+static void mark_still(struct ins *ins, uint64_t d, bool stance)
+{
+	double t = ins->stat[d % RING], gamma = ins->gamma[d % RING];
+	ins->still = stance && (t < ZUPT_CORE * gamma || t >= gamma);
 }
 
 /* ---- saturated gyroscope ---- */
@@ -859,6 +876,7 @@ bool ins_push(struct ins *ins, const struct imu_sample *s, struct ins_stride *ou
 	uint64_t d = c - ins->lookahead;
 	bool stance = decide_stance(ins, d, ins->gamma[d % RING]);
 	ins->next_decision = d + 1;
+	mark_still(ins, d, stance);
 	struct imu_sample tmp;
 	return process(ins, repaired(ins, d, &tmp), stance, out);
 }
@@ -881,6 +899,7 @@ bool ins_flush(struct ins *ins, struct ins_stride *out)
 			continue;
 		bool stance = d < have_stat ? ins->stat[d % RING] < ins->gamma[d % RING]
 					    : ins->prev_stance_sample;
+		ins->still = stance;
 		struct imu_sample tmp;
 		if (process(ins, repaired(ins, d, &tmp), stance, out))
 			return true;
