@@ -39,7 +39,6 @@ struct ble_source {
 	struct ble_io io;
 	struct link *links[BLE_MAX_SENSORS];
 	size_t n_links;
-	bool serial;                /* the adapter refused parallel connects */
 };
 
 static const char *const role_names[] = {
@@ -419,15 +418,13 @@ static bool connecting_elsewhere(const struct ble_source *src)
 	return false;
 }
 
+/* Another program's connection attempt is under way: not this sensor's
+ * failure, so no backoff and no warning. */
 static void adapter_busy(struct link *l)
 {
-	struct ble_source *src = l->src;
-	if (!src->serial)
-		log_info("the adapter takes one connection attempt at a time; connecting to the "
-			 "sensors in turn");
-	src->serial = true;
 	close_link(l);
-	l->next_attempt_us = now_mono(src) + BLE_BUSY_RETRY_US;
+	l->next_attempt_us = now_mono(l->src) + BLE_BUSY_RETRY_US;
+	log_debug("%s: the adapter is busy connecting elsewhere; trying again shortly", l->label);
 }
 
 static void try_connect(struct link *l)
@@ -447,7 +444,7 @@ static void try_connect(struct link *l)
 	}
 	l->fd = fd;
 	l->state = BLE_SENSOR_CONNECTING;
-	l->deadline_us = now + (src->serial ? BLE_CONNECT_TIMEOUT_SERIAL_US : BLE_CONNECT_TIMEOUT_US);
+	l->deadline_us = now + BLE_CONNECT_TIMEOUT_US;
 	log_debug("%s: connecting", l->label);
 	update_watch(l);
 }
@@ -515,32 +512,35 @@ void ble_source_process_timeouts(struct ble_source *src)
 		if (l->state == BLE_SENSOR_CONNECTING && now >= l->deadline_us) {
 			char why[80];
 			snprintf(why, sizeof(why), "no connection within %.0f s (out of range or off?)",
-				 (src->serial ? BLE_CONNECT_TIMEOUT_SERIAL_US : BLE_CONNECT_TIMEOUT_US) / 1e6);
+				 BLE_CONNECT_TIMEOUT_US / 1e6);
 			attempt_failed(l, why);
 		} else if (l->att && now >= att_next_deadline_us(l->att)) {
 			att_process_timeout(l->att, now);
 			update_watch(l);
 		}
 	}
-	/* Due sensors, earliest first; in turn if the adapter wants that. */
-	for (;;) {
-		struct link *next = NULL;
-		for (size_t i = 0; i < src->n_links; i++) {
-			struct link *l = src->links[i];
-			if (l->state == BLE_SENSOR_WAITING && l->next_attempt_us <= now &&
-			    (!next || l->next_attempt_us < next->next_attempt_us))
-				next = l;
-		}
-		if (!next || (src->serial && connecting_elsewhere(src)))
-			return;
-		try_connect(next);
+	/* One attempt at a time; of the sensors due, the one that failed least
+	 * (a link just lost before one long away), then the longest waiting. */
+	if (connecting_elsewhere(src))
+		return;
+	struct link *next = NULL;
+	for (size_t i = 0; i < src->n_links; i++) {
+		struct link *l = src->links[i];
+		if (l->state != BLE_SENSOR_WAITING || l->next_attempt_us > now)
+			continue;
+		if (!next || l->status.failures < next->status.failures ||
+		    (l->status.failures == next->status.failures &&
+		     l->next_attempt_us < next->next_attempt_us))
+			next = l;
 	}
+	if (next)
+		try_connect(next);
 }
 
 int64_t ble_source_next_deadline_us(const struct ble_source *src)
 {
 	int64_t next = INT64_MAX;
-	bool busy = src->serial && connecting_elsewhere(src);
+	bool busy = connecting_elsewhere(src);
 	for (size_t i = 0; i < src->n_links; i++) {
 		const struct link *l = src->links[i];
 		int64_t t = INT64_MAX;
@@ -660,6 +660,5 @@ bool ble_source_sensor_status(const struct ble_source *src, const uint8_t addr[N
 	out->state = l->state;
 	out->fd = l->fd;
 	out->next_attempt_us = l->next_attempt_us;
-	out->serial = src->serial;
 	return true;
 }

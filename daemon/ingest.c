@@ -91,6 +91,7 @@ struct sensor_state {
 	uint64_t malformed;
 	uint64_t unknown;
 	struct imu_state *imu; /* NULL unless the sensor is a shoe IMU */
+	bool relinked; /* its link dropped since its last measurement */
 };
 
 /* What one second of the run has received so far. */
@@ -360,7 +361,8 @@ static void add_distance(struct run_acc *run, const struct rsc_measurement *m, i
 {
 	if (m->has_total_distance) {
 		double step = m->total_distance_m - run->last_total_m;
-		if (run->have_total && step >= 0 && step <= MAX_DISTANCE_STEP_M)
+		/* Across a dropped link the pod counted on without us. */
+		if (run->have_total && step >= 0 && (step <= MAX_DISTANCE_STEP_M || s->relinked))
 			run->totals.distance_m += step;
 		else if (run->have_total)
 			log_info("sensor %s: distance counter jumped by %.1f m; counting from here",
@@ -390,6 +392,7 @@ static void aggregate_rsc(struct ingest *in, int sensor, const struct rsc_measur
 	if (run->primary_pod != sensor)
 		return; /* a second pod is stored raw but does not double the distance */
 	add_distance(run, m, t_us, s);
+	s->relinked = false;
 	struct second_acc *sec = second_of(in, t_us);
 	sec->speed_sum += m->speed_mps;
 	sec->speed_n++;
@@ -1030,8 +1033,10 @@ int ingest_notification(struct ingest *in, const struct notification *n)
 void ingest_link_lost(struct ingest *in, const uint8_t addr[NOTIFICATION_ADDR_LEN])
 {
 	for (int i = 0; i < SESSION_MAX_SENSORS; i++)
-		if (in->sensors[i].used && memcmp(in->sensors[i].addr, addr, NOTIFICATION_ADDR_LEN) == 0)
+		if (in->sensors[i].used && memcmp(in->sensors[i].addr, addr, NOTIFICATION_ADDR_LEN) == 0) {
 			session_sensor_lost(&in->session, i);
+			in->sensors[i].relinked = true;
+		}
 }
 
 int ingest_tick(struct ingest *in, int64_t now_us)
