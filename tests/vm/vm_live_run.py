@@ -110,9 +110,10 @@ def stored(db, address):
 
 def check_all_arrived(db, address, sent, name):
     got, _ = stored(db, address)
-    want = {}
-    for _, _, uuid, value in sent:
+    want, when = {}, {}
+    for run_s, _, uuid, value in sent:
         want.setdefault(uuid, []).append(value)
+        when.setdefault(uuid, []).append(run_s)
     check(want, f"{name} sent no notification at all (its log: "
                 f"fake-sensor-{name}.log)")
     for uuid, values in sorted(want.items()):
@@ -122,10 +123,13 @@ def check_all_arrived(db, address, sent, name):
             continue
         first = next((i for i, (a, b) in enumerate(zip(have, values)) if a != b),
                      min(len(have), len(values)))
+        sent_at = (f" at {when[uuid][first]:.3f} s of run time"
+                   if first < len(values) else "")
         fail(f"{name} characteristic {uuid}: sent {len(values)} notifications, "
              f"stored {len(have)}; they differ from number {first}: sent "
-             f"{values[first].hex() if first < len(values) else '-'}, stored "
-             f"{have[first].hex() if first < len(have) else '-'}")
+             f"{values[first].hex() if first < len(values) else '-'}{sent_at}, "
+             f"stored {have[first].hex() if first < len(have) else '-'} "
+             f"(dropout from {PARAMS['DROP_AT']} s)")
 
 
 def drop_window_utc(sent):
