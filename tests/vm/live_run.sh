@@ -4,8 +4,9 @@
 # third controller records the run while the sensors drop out and come back.
 # vm_live_run.py sets the parameters (/files/params.sh) and checks /out.
 #
-#   hci0  fake-sensor footpod,hrm,baro    hci1  fake-sensor imu-left (400 Hz)
-#   hci2  hamstride sensors scan, then hamstrided
+#   hci0  fake-sensor footpod,hrm,baro    hci1  fake-sensor imu-left (400 Hz),
+#   hci2  hamstride sensors scan,               added when IMU=1
+#         then hamstrided
 . /lib.sh
 . /files/params.sh
 
@@ -52,8 +53,12 @@ pod_addr=$(sed -n 's/^hci0 //p' /out/addresses.txt)
 imu_addr=$(sed -n 's/^hci1 //p' /out/addresses.txt)
 step add-footpod 10 hamstride --db "$db" sensors add "$pod_addr" --role footpod --name "fake pod" ||
 	fail "sensors add (foot pod)"
-step add-imu 10 hamstride --db "$db" sensors add "$imu_addr" --role imu-left --name "fake imu" ||
-	fail "sensors add (imu-left)"
+if [ "$IMU" = 1 ]; then
+	step add-imu 10 hamstride --db "$db" sensors add "$imu_addr" --role imu-left --name "fake imu" ||
+		fail "sensors add (imu-left)"
+else
+	kill "$imu"
+fi
 hamstride --db "$db" sensors list
 
 if [ "$LIVE" != 1 ]; then
@@ -78,14 +83,16 @@ gone() {
 		done
 	done
 }
-# The sensors end by themselves when their run is over.
-step run "$RUN_LIMIT_S" gone "$pod" "$imu" || echo "live: the sensors did not finish in time"
+# The sensors end by themselves when their run is over (the IMU's run time
+# starts when the daemon subscribes, so it may lag the pod's a little).
+step run "$RUN_LIMIT_S" gone "$pod" || echo "live: the foot pod did not finish in time"
+[ "$IMU" != 1 ] || step run-imu 15 gone "$imu" || echo "live: the IMU did not finish in time"
 kill "$pod" "$imu" 2>/dev/null
 wait "$pod"
 echo "fake-sensor hci0: status $?"
 wait "$imu"
 echo "fake-sensor hci1: status $?"
-cp /tmp/sent-hci0.log /tmp/sent-hci1.log /out/
+cp /tmp/sent-hci0.log /tmp/sent-hci1.log /out/ 2>/dev/null
 
 # SIGTERM closes the open run.
 kill -TERM "$daemon"
