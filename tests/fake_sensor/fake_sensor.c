@@ -516,6 +516,17 @@ static void poll_once(struct app *a, int timeout_ms, bool allowed)
 	}
 }
 
+/* Whether the run is over: its time is up and nothing due in it is left,
+ * so a loaded machine that wakes late still sends the end of the run. */
+static bool run_over(struct app *a, int64_t t_us)
+{
+	if (!a->started || t_us < feed_end_us(a->feed))
+		return false;
+	const struct feed_item *it = feed_peek(a->feed, gatt_server_mtu(a->server) - 3u,
+					       &a->db.imu);
+	return !it || it->t_us >= feed_end_us(a->feed);
+}
+
 static int serve(struct app *a)
 {
 	for (;;) {
@@ -524,7 +535,7 @@ static int serve(struct app *a)
 			return 0;
 		}
 		int64_t t = run_now_us(a);
-		if (a->started && t >= feed_end_us(a->feed))
+		if (run_over(a, t))
 			return 0;
 		int rc = follow_drop_window(a, t);
 		if (rc)
