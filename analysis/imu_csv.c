@@ -29,7 +29,12 @@
 #define QUIET_DPS 1
 #define QUIET_RADPS_MAX 0.6 /* rad/s: a foot in stance turns slower */
 #define QUIET_DPS_MAX 35.0
-#define CLIP_TOLERANCE 1e-4
+/* A clipped channel found in the data sits exactly at its largest value;
+ * against a range the user gives, calibrated outputs saturate a little
+ * below or above the nominal full scale (a 3DM-GX5 at ±500 °/s sits at
+ * 8.70-8.72 rad/s of 8.727), so readings within 1.5 % of it count. */
+#define CLIP_TOLERANCE_FOUND 1e-4
+#define CLIP_TOLERANCE_GIVEN 0.015
 
 static const char *const channel_names[6] = { "acc x", "acc y", "acc z", "gyro x", "gyro y", "gyro z" };
 
@@ -937,9 +942,9 @@ static void resolve_clipping(const struct imu_csv_survey *s, const struct imu_cs
 			double max = s->foot[f].ch[ch].max_abs * scale;
 			double plausible = acc ? 2 * GRAVITY_MPS2 : 300 * DEG_TO_RAD;
 			if (given > 0) {
-				res->clip_level[f][ch] = given * (1 - CLIP_TOLERANCE);
+				res->clip_level[f][ch] = given * (1 - CLIP_TOLERANCE_GIVEN);
 			} else if (s->foot[f].ch[ch].at_max >= 3 && max >= plausible) {
-				res->clip_level[f][ch] = max * (1 - CLIP_TOLERANCE);
+				res->clip_level[f][ch] = max * (1 - CLIP_TOLERANCE_FOUND);
 				res->clip_detected[f][ch] = true;
 			}
 		}

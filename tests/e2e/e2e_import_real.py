@@ -44,7 +44,8 @@ def gait_driven(tmp, exp):
     partial step. Ours end at the next stance's start: look 0.15 s early."""
     base = os.path.join(REAL, 'imu', 'gait_driven', 'SensorConnectData_%d' % exp)
     db = os.path.join(tmp, 'gd%d.db' % exp)
-    ours = import_strides(db, base + '.csv')
+    # The 3DM-GX5-25 recorded at ±500 °/s and saturates on the jog.
+    ours = import_strides(db, base + '.csv', '--gyro-range', '500')
     rows = list(csv.DictReader(open(base + '_strideIndex_timestamp_gcpX_gcpY.csv')))
     pct = []
     for i in range(2, len(rows)):
@@ -96,14 +97,14 @@ def main():
             print('gait_driven %d: %2d strides, bias %+6.1f %%, RMS %5.1f %%, mean abs %5.1f %%' %
                   (exp, len(pct), bias, rms, mae))
             if exp == 35:  # the jog
-                check_close('gait_driven 35 (jog) mean abs error [%]', mae, 0, 35)
+                check_close('gait_driven 35 (jog) mean abs error [%]', mae, 0, 30)
             else:
                 walks += pct
         bias, rms, mae = stats(walks)
         print('gait_driven walks: %d strides, bias %+.1f %%, RMS %.1f %%, mean abs %.1f %%' %
               (len(walks), bias, rms, mae))
-        check_close('gait_driven walks stride bias [%]', bias, 0, 8)
-        check_close('gait_driven walks mean abs error [%]', mae, 0, 10)
+        check_close('gait_driven walks stride bias [%]', bias, 0, 3)
+        check_close('gait_driven walks mean abs error [%]', mae, 0, 4)
 
         err, total = gaitmap(tmp)
         check(len(err) >= 0.9 * total, 'gaitmap: %d of %d strides matched' % (len(err), total))
@@ -111,7 +112,7 @@ def main():
         print('gaitmap: %d strides, bias %+.1f cm, RMS %.1f cm, mean abs %.1f cm' %
               (len(err), 100 * bias, 100 * rms, 100 * mae))
         check_close('gaitmap stride bias [m]', bias, 0, 0.03)
-        check_close('gaitmap stride RMS [m]', rms, 0, 0.07)
+        check_close('gaitmap stride RMS [m]', rms, 0, 0.06)
     finish('e2e_import_real')
 
 
