@@ -603,14 +603,40 @@ static void zupt(struct ins *ins)
 	ins->stats.zupts++;
 }
 
+/*
+ * Position is never observed, only carried along, and through the
+ * heading and tilt its error correlates with everything the foot has
+ * done since the start. A heading or tilt correction at a later update
+ * then turns the whole path so far about its starting point: 600 m out,
+ * a 3 mrad heading correction moved the foot 2 m, and that went into
+ * the stride being measured. When a stance is over its position is made
+ * independent of the rest, so the next updates correct only what the
+ * coming stride adds (as if the stance position were a cloned state
+ * that stride lengths are measured from).
+ */
+static void decorrelate_position(struct ins *ins)
+{
+	cov_flush(ins);
+	for (int i = IP; i < IP + 3; i++)
+		for (int j = IV; j < NS; j++) {
+			ins->P[i][j] = 0;
+			ins->P[j][i] = 0;
+		}
+}
+
 /* ---- strides ---- */
 
 static void close_stance(struct ins *ins, struct ins_stride *out, bool *emitted)
 {
 	int64_t stance_us = ins->stance_last_us - ins->stance_start_us +
 			    llround(1e6 / ins->cfg.rate_hz);
-	if (ins->stance_n < ins->min_stance_n || !ins->initialized)
-		return; /* a flicker, not a foot flat */
+	/* Fewer samples are detector flicker, except where a running
+	 * stance is due: a sprint's quiet moment may be one sample at
+	 * 200 Hz, and without it the stride would double. */
+	if (!ins->initialized || (ins->stance_n < ins->min_stance_n &&
+				  !stance_due(ins, ins->stance_start_us)))
+		return;
+	decorrelate_position(ins);
 	if (ins->have_prev_stance) {
 		struct ins_stride s = {
 			.foot = ins->foot,

@@ -140,6 +140,26 @@ static void test_walking_200hz(void **state)
 }
 
 /*
+ * A sprint at 200 Hz: the stance may be quiet for one sample only, and
+ * after hundreds of metres a heading correction must not swing the
+ * stride being measured. Long runs, as both showed late.
+ */
+static void test_sprint_200hz(void **state)
+{
+	(void)state;
+	for (uint64_t seed = 1; seed <= 2; seed++) {
+		struct imu_sim_config c;
+		imu_sim_config_default(&c);
+		c.feet = IMU_SIM_LEFT;
+		c.seed = seed;
+		c.speed_mps = 5.5;
+		c.rate_hz = 200;
+		struct result r = run(&c, 150);
+		check(&c, &r, 0.01, 0.03, 0.01, 0.06);
+	}
+}
+
+/*
  * A recording that stops with the foot at rest, in the middle of a
  * stance: the stride ending in that stance comes only from ins_flush,
  * with the length of the true one.
@@ -271,6 +291,7 @@ int main(void)
 		cmocka_unit_test(test_ideal_sensor),
 		cmocka_unit_test(test_running_400hz),
 		cmocka_unit_test(test_walking_200hz),
+		cmocka_unit_test(test_sprint_200hz),
 		cmocka_unit_test(test_packet_loss),
 		cmocka_unit_test(test_flush_keeps_last_stride),
 		cmocka_unit_test(test_saturated_gyro),
