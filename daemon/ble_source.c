@@ -188,8 +188,14 @@ static void on_notification(const struct notification *n, void *user_data)
 	to_ingest(user_data, n);
 }
 
+static void ask_for_short_interval(struct link *l);
+
 static void start_streaming(struct link *l)
 {
+	/* Once set up: a parameter change in the middle of discovery is one
+	 * more thing for a small sensor's stack to get wrong. */
+	if (is_imu(l->sensor.role))
+		ask_for_short_interval(l);
 	l->state = BLE_SENSOR_STREAMING;
 	l->status.connects++;
 	l->status.failures = 0;
@@ -400,8 +406,6 @@ static void connected(struct link *l)
 	l->gatt = gatt_client_new(l->att, l->sensor.addr, l->sensor.addr_type);
 	setup_gatt(l);
 	l->state = BLE_SENSOR_DISCOVERING;
-	if (is_imu(l->sensor.role))
-		ask_for_short_interval(l);
 	int err = gatt_client_start(l->gatt, now_mono(src));
 	if (err < 0 && l->state == BLE_SENSOR_DISCOVERING) {
 		char why[100];
