@@ -42,6 +42,24 @@ int cli_open_store(const struct cli_globals *g, enum store_mode mode, struct sto
 	return err == -ENOENT ? EX_NOINPUT : 1;
 }
 
+bool cli_parse_run_ref(const char *text, int64_t *id)
+{
+	*id = 0;
+	return strcmp(text, "last") == 0 || (cli_parse_int64(text, id) && *id >= 1);
+}
+
+int cli_get_run(const struct cli_globals *g, struct store *s, int64_t id, struct store_run *out)
+{
+	int err = id ? store_get_run(s, id, out) : store_get_last_run(s, out);
+	if (err == -ENOENT && id)
+		cli_error("no run %lld in %s (see 'hamstride runs')", (long long)id, g->db_path);
+	else if (err == -ENOENT)
+		cli_error("no runs in %s yet", g->db_path);
+	else if (err < 0)
+		cli_error("%s", store_error(s));
+	return err == -ENOENT ? EX_NOINPUT : err < 0 ? 1 : 0;
+}
+
 /* Exactly n decimal digits at *p, advancing it. */
 static bool digits(const char **p, int n, int *value)
 {

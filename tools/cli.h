@@ -44,6 +44,11 @@ const char *cli_format_pace(double speed_mps, char *buf, size_t size);
 /* Option values: cli_parse_int64 takes a whole number of 0 or more,
  * cli_parse_double any finite number; callers check their own ranges. */
 bool cli_parse_int64(const char *text, int64_t *out);
+/* A run as the user names it: a run ID, or "last" (*id = 0). */
+bool cli_parse_run_ref(const char *text, int64_t *id);
+/* Reads run id (0: the last one); otherwise says why on stderr and
+ * returns the exit code (EX_NOINPUT when there is no such run). */
+int cli_get_run(const struct cli_globals *g, struct store *s, int64_t id, struct store_run *out);
 bool cli_parse_double(const char *text, double *out);
 
 /* The commands, each in tools/cmd_NAME.c. */

@@ -187,7 +187,7 @@ int cmd_run(const struct cli_globals *g, int argc, char **argv)
 				       optind < argc ? "'" : "");
 	int64_t id = 0;
 	const char *which = optind + 1 < argc ? argv[optind + 1] : "";
-	if (strcmp(which, "last") != 0 && (!cli_parse_int64(which, &id) || id < 1))
+	if (!cli_parse_run_ref(which, &id))
 		return cli_usage_error("run", "show wants a run ID (a whole number from "
 					      "'hamstride runs') or 'last', not '%s'",
 				       which);
@@ -199,15 +199,9 @@ int cmd_run(const struct cli_globals *g, int argc, char **argv)
 	if (rc)
 		return rc;
 	struct store_run run;
-	int err = id ? store_get_run(s, id, &run) : store_get_last_run(s, &run);
-	if (err == -ENOENT && id)
-		cli_error("no run %lld in %s (see 'hamstride runs')", (long long)id, g->db_path);
-	else if (err == -ENOENT)
-		cli_error("no runs in %s yet", g->db_path);
-	else if (err < 0)
-		cli_error("%s", store_error(s));
-	else
+	rc = cli_get_run(g, s, id, &run);
+	if (rc == 0)
 		print_run(&run);
 	store_close(s);
-	return err == -ENOENT ? EX_NOINPUT : err < 0 ? 1 : 0;
+	return rc;
 }

@@ -27,8 +27,7 @@ static void usage(FILE *out)
 struct strides_args {
 	bool csv;
 	const char *foot;            /* NULL: both */
-	bool last;
-	int64_t run_id;
+	int64_t run_id;              /* 0: the last run */
 };
 
 /* Per-foot totals for the summary: left, right, unknown. */
@@ -175,8 +174,7 @@ static int parse_args(int argc, char **argv, struct strides_args *a)
 							   : "expected one run, not '%s' too",
 				       optind < argc ? argv[optind + 1] : "");
 	const char *run = argv[optind];
-	a->last = strcmp(run, "last") == 0;
-	if (!a->last && (!cli_parse_int64(run, &a->run_id) || a->run_id < 1))
+	if (!cli_parse_run_ref(run, &a->run_id))
 		return cli_usage_error(CMD, "expected a run ID (from 'hamstride runs') or 'last', "
 					    "not '%s'",
 				       run);
@@ -193,18 +191,11 @@ int cmd_strides(const struct cli_globals *g, int argc, char **argv)
 	if ((rc = cli_open_store(g, STORE_READ_ONLY, &s)))
 		return rc;
 	struct store_run run;
-	int err = a.last ? store_get_last_run(s, &run) : store_get_run(s, a.run_id, &run);
-	if (err < 0) {
-		if (err == -ENOENT && a.last)
-			cli_error("no runs in %s yet", g->db_path);
-		else if (err == -ENOENT)
-			cli_error("no run %lld in %s (see 'hamstride runs')", (long long)a.run_id,
-				  g->db_path);
-		else
-			cli_error("%s", store_error(s));
+	if ((rc = cli_get_run(g, s, a.run_id, &run))) {
 		store_close(s);
-		return err == -ENOENT ? EX_NOINPUT : 1;
+		return rc;
 	}
+	int err;
 	struct printer p = { .a = &a };
 	csv_init(&p.csv, stdout);
 	if (a.csv)
