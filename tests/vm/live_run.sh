@@ -6,34 +6,57 @@
 #
 #   hci0  fake-sensor footpod,hrm,baro    hci1  fake-sensor imu-left (400 Hz),
 #   hci2  hamstride sensors scan,               added when IMU=1
-#         then hamstrided
+#         then hamstrided                 hci3  holds a placeholder link to hci1
 . /lib.sh
 . /files/params.sh
 
-step btvirt 15 start_btvirt 3 || fail "btvirt"
+step btvirt 15 start_btvirt 4 || fail "btvirt"
 # The sensors' adapters are powered but do not advertise: fake-sensor does
 # that itself, so it can stop and restart it around its dropout.
 power() {
-	for i in 0 1 2; do
+	for i in 0 1 2 3; do
 		mgmt "$i" power on >/dev/null || return 1
 	done
 }
 step power 30 power || fail "btmgmt could not power the controllers"
+
+# btvirt numbers each controller's links on its own (lowest free handle from
+# 42) but tells both ends the central's number, so a link only works when
+# both ends pick the same one (btvirt_two_links.sh shows it). hamstrided's
+# second link gets 43 on hci2: hci1 must hold 42 already, or its host drops
+# the link at once and the daemon waits for an MTU answer that never comes.
+# hci3 holds 42 on hci1 with an L2CAP channel of its own (not ATT, so
+# fake-sensor never sees it). This works while the daemon connects the pod
+# first and reconnects the IMU only while the pod is linked: the pod is
+# added first, and the sensors drop out at different times.
+placeholder() {
+	l2test -r -V le_public -P 128 -i hci1 >/tmp/placeholder-hci1.log 2>&1 &
+	mgmt 1 connectable on >/dev/null && mgmt 1 advertising on >/dev/null || return 1
+	l2test -n -V le_public -P 128 -i hci3 "$(sed -n 's/^hci1 //p' /out/addresses.txt)" \
+		>/tmp/placeholder-hci3.log 2>&1 &
+	until grep -q "Connected to" /tmp/placeholder-hci1.log; do
+		sleep 0.2
+	done
+	mgmt 1 advertising off >/dev/null
+}
 for i in 0 1 2; do
 	mgmt "$i" info | sed -n "s/^[[:space:]]*addr \([0-9A-F:]*\).*/hci$i \1/p"
 done >/out/addresses.txt
 cat /out/addresses.txt
+if [ "$IMU" = 1 ]; then
+	step placeholder 15 placeholder || fail "no placeholder link from hci3 to hci1"
+fi
 
 # The sent logs stay in the VM's memory until the end: a line written
 # through to the 9p share for each notification would slow the sensors down.
-sensor() { # ADAPTER PROFILES
+sensor() { # ADAPTER PROFILES DROP_AT
 	fake-sensor --adapter "$1" --profile "$2" --speed "$SPEED" \
-		--minutes "$MINUTES" --drop-at "$DROP_AT" --down "$DOWN" \
+		--minutes "$MINUTES" --drop-at "$3" --down "$DOWN" \
 		--seed "$SEED" --sent-log "/tmp/sent-$1.log" >"/out/fake-sensor-$1.log" 2>&1
 }
-sensor hci0 footpod,hrm,baro &
+sensor hci0 footpod,hrm,baro "$DROP_AT" &
 pod=$!
-sensor hci1 imu-left &
+sensor hci1 imu-left "$IMU_DROP_AT" &
 imu=$!
 
 advertising() { # wait until both sensors say they advertise
