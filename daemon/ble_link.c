@@ -16,6 +16,21 @@
 #include <unistd.h>
 
 #define ATT_CID 4
+/* The kernel drops an LE notification silently when the socket's receive
+ * queue is full (basic L2CAP mode has no flow control). The default
+ * (net.core.rmem_default, ~208 KiB of socket buffers) holds about 200
+ * notifications, a few seconds of two 400 Hz IMUs: a slow disk commit on
+ * an SD card could outlast it. */
+#define RECEIVE_BUFFER_BYTES (2 * 1024 * 1024)
+
+/* SO_RCVBUFFORCE passes net.core.rmem_max with CAP_NET_ADMIN, which the
+ * service has; without it, SO_RCVBUF gets as much as the limit allows. */
+static void enlarge_receive_buffer(int fd)
+{
+	int bytes = RECEIVE_BUFFER_BYTES;
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &bytes, sizeof(bytes)) < 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof(bytes));
+}
 
 int ble_link_open(const uint8_t adapter[BLE_LINK_ADDR_LEN], const uint8_t peer[BLE_LINK_ADDR_LEN],
 		  uint8_t addr_type)
@@ -26,6 +41,7 @@ int ble_link_open(const uint8_t adapter[BLE_LINK_ADDR_LEN], const uint8_t peer[B
 			BTPROTO_L2CAP);
 	if (fd < 0)
 		return -errno;
+	enlarge_receive_buffer(fd);
 	struct sockaddr_l2 local = {
 		.l2_family = AF_BLUETOOTH,
 		.l2_cid = htobs(ATT_CID),
