@@ -45,6 +45,9 @@
 #define IMU_OFFSET_RESET_US INT64_C(1000000)
 /* Movesense IMU6 rates; a packet's rate is inferred from the timestamps. */
 static const double movesense_rates_hz[] = { 13, 26, 52, 104, 208, 416, 833, 1666 };
+/* A sensor's last-seen time in the store is brought up to date this
+ * often while it is heard, and at the end of each run: not per packet. */
+#define SEEN_EVERY_US (60 * US_PER_S)
 /* Log the first few bad packets of a sensor, then one in this many. */
 #define LOG_EVERY 1000
 #define LOG_FIRST 3
@@ -81,6 +84,7 @@ struct imu_state {
 struct sensor_state {
 	bool used;
 	uint8_t addr[NOTIFICATION_ADDR_LEN];
+	uint8_t addr_type;
 	char addr_str[18];
 	int64_t sensor_id;
 	struct rsc_cadence cadence;
@@ -92,6 +96,10 @@ struct sensor_state {
 	uint64_t unknown;
 	struct imu_state *imu; /* NULL unless the sensor is a shoe IMU */
 	bool relinked; /* its link dropped since its last measurement */
+	int64_t heard_us, seen_stored_us; /* last notification; last one stored as seen */
+	/* Its last gap in the run: one silence seen two ways (the session's
+	 * silence, the IMU's lost packets) is one gap. */
+	int64_t gap_run_id, gap_id, gap_from_us, gap_to_us;
 };
 
 /* What one second of the run has received so far. */
@@ -249,6 +257,8 @@ static int sensor_index(struct ingest *in, const struct notification *n)
 	rsc_cadence_init(&s->cadence);
 	if (store_sensor(in->store, s->addr_str, n->addr_type, n->host_time_us, &s->sensor_id) < 0)
 		store_failed(in, -EIO, "a new sensor");
+	s->heard_us = s->seen_stored_us = n->host_time_us;
+	s->addr_type = n->addr_type;
 	log_info("sensor %s seen", s->addr_str);
 	return free_slot;
 }
@@ -508,6 +518,19 @@ static bool imu_clipped_between(const struct imu_state *st, int64_t from_us, int
 	return false;
 }
 
+/* A completed stride at running speed is the IMU's "running" report. */
+static bool imu_stride_running(const struct ingest *in, const struct ins_stride *x)
+{
+	return x->valid && x->speed_mps >= in->config.start_speed_mps;
+}
+
+/* The foot's last good speed, for the length of a stride across a restart. */
+static void imu_note_stride(struct imu_state *st, struct ins_stride *x)
+{
+	if (x->valid && x->speed_mps < 10)
+		st->last_speed_mps = x->speed_mps;
+}
+
 /* Stamps one parsed packet's samples and runs them through the sensor's
  * INS; strides and a gap wait in in->imu_pending for the session's
  * verdict. True if a running stride was completed: that is the IMU's
@@ -532,11 +555,10 @@ static bool imu_feed(struct ingest *in, struct sensor_state *s, const struct imu
 			imu_note_clip(st, samples[i].t_us);
 		if (!ins_push(st->ins, &samples[i], &stride))
 			continue;
-		if (stride.valid && stride.speed_mps < 10)
-			st->last_speed_mps = stride.speed_mps;
+		imu_note_stride(st, &stride);
 		if (p->n_strides < IMU_MAX_PENDING)
 			p->strides[p->n_strides++] = stride;
-		active |= stride.valid && stride.speed_mps >= in->config.start_speed_mps;
+		active |= imu_stride_running(in, &stride);
 	}
 	return active;
 }
@@ -692,18 +714,47 @@ static void imu_add_stride(struct ingest *in, int sensor, const struct ins_strid
 	ins_merge_push(&run->merge, side, x);
 }
 
-static int imu_record_gap(struct ingest *in, const struct sensor_state *s, const struct imu_gap *g)
+/*
+ * Records a gap of a sensor in the run. One silence is often seen twice:
+ * the session finds the sensor silent by arrival times, and an IMU's
+ * sequence numbers find the packets lost in sensor time. Gaps of one
+ * sensor that overlap are one gap, widened to cover both.
+ */
+static int record_sensor_gap(struct ingest *in, struct sensor_state *s, int64_t from_us, int64_t to_us)
+{
+	struct run_acc *run = &in->run;
+	if (s->gap_run_id == run->id && from_us <= s->gap_to_us && to_us >= s->gap_from_us) {
+		int64_t was_us = s->gap_to_us - s->gap_from_us;
+		if (from_us < s->gap_from_us)
+			s->gap_from_us = from_us;
+		if (to_us > s->gap_to_us)
+			s->gap_to_us = to_us;
+		if (s->gap_to_us - s->gap_from_us == was_us)
+			return 0;
+		run->gap_s += (s->gap_to_us - s->gap_from_us - was_us) / (double)US_PER_S;
+		if (s->gap_id && store_gap_widen(in->store, s->gap_id, s->gap_from_us, s->gap_to_us) < 0)
+			return store_failed(in, -EIO, "a gap");
+		return 0;
+	}
+	in->stats.gaps++;
+	run->gaps++;
+	run->gap_s += (to_us - from_us) / (double)US_PER_S;
+	s->gap_run_id = run->id;
+	s->gap_from_us = from_us;
+	s->gap_to_us = to_us;
+	s->gap_id = 0;
+	if (store_gap(in->store, run->id, s->sensor_id, from_us, to_us, &s->gap_id) < 0)
+		return store_failed(in, -EIO, "a gap");
+	return 0;
+}
+
+static int imu_record_gap(struct ingest *in, struct sensor_state *s, const struct imu_gap *g)
 {
 	int64_t from_us = g->from_us + s->imu->offset_us, to_us = g->to_us + s->imu->offset_us;
-	in->stats.gaps++;
-	in->run.gaps++;
-	in->run.gap_s += (to_us - from_us) / (double)US_PER_S;
 	log_debug("sensor %s lost %u packets (%u samples, %.3f s) during run %lld", s->addr_str,
 		  g->lost_packets, g->lost_samples, (to_us - from_us) / (double)US_PER_S,
 		  (long long)in->run.id);
-	if (store_gap(in->store, in->run.id, s->sensor_id, from_us, to_us) < 0)
-		return store_failed(in, -EIO, "a gap");
-	return 0;
+	return record_sensor_gap(in, s, from_us, to_us);
 }
 
 /* What the notification just decoded produced, now that it has a run. */
@@ -712,7 +763,7 @@ static void imu_aggregate(struct ingest *in)
 	struct imu_pending *p = &in->imu_pending;
 	if (p->sensor < 0)
 		return;
-	const struct sensor_state *s = &in->sensors[p->sensor];
+	struct sensor_state *s = &in->sensors[p->sensor];
 	if (p->has_gap)
 		imu_record_gap(in, s, &p->gap);
 	for (unsigned i = 0; i < p->n_strides; i++)
@@ -802,10 +853,56 @@ static double run_stride_length_m(const struct run_totals *t)
 	return mean_or_nan(t->stride_sum, t->stride_n);
 }
 
+/*
+ * Each INS holds its foot's last stride until the stance after it is
+ * over, and at the end of a run that stance is never closed: flush them so
+ * the run keeps its last strides. A flushed INS takes no more samples; the
+ * IMU's next data make a new one (it levels itself at the first stance).
+ * A final stride at running speed counts in the summary as the running
+ * report it would have been.
+ */
+static void imu_flush_run(struct ingest *in)
+{
+	struct run_acc *run = &in->run;
+	struct ins_stride x;
+	for (int i = 0; i < SESSION_MAX_SENSORS; i++) {
+		struct imu_state *st = in->sensors[i].imu;
+		if (!st || !st->ins)
+			continue;
+		while (ins_flush(st->ins, &x)) {
+			imu_note_stride(st, &x);
+			imu_add_stride(in, i, &x);
+			if (imu_stride_running(in, &x))
+				imu_add_to_totals(&run->at_last_active, st, x.foot == IMU_FOOT_RIGHT, &x);
+		}
+		ins_free(st->ins);
+		st->ins = NULL;
+	}
+}
+
+/* Brings the sensors' last-seen times in the store up to date. */
+static void store_seen(struct ingest *in, struct sensor_state *s)
+{
+	if (s->heard_us <= s->seen_stored_us)
+		return;
+	s->seen_stored_us = s->heard_us;
+	if (store_sensor(in->store, s->addr_str, s->addr_type, s->heard_us, &s->sensor_id) < 0)
+		store_failed(in, -EIO, "when a sensor was last seen");
+}
+
+static void store_seen_all(struct ingest *in)
+{
+	for (int i = 0; i < SESSION_MAX_SENSORS; i++)
+		if (in->sensors[i].used)
+			store_seen(in, &in->sensors[i]);
+}
+
 static int end_run(struct ingest *in, const struct session_event *ev)
 {
 	struct run_acc *run = &in->run;
+	imu_flush_run(in);
 	imu_drain(in, true);
+	store_seen_all(in);
 	int err = flush_second(in);
 	const struct run_totals *t = &run->at_last_active;
 	close_capture(in);
@@ -840,15 +937,10 @@ static int end_run(struct ingest *in, const struct session_event *ev)
 
 static int record_gap(struct ingest *in, const struct session_event *ev)
 {
-	const struct sensor_state *s = &in->sensors[ev->sensor];
-	in->stats.gaps++;
-	in->run.gaps++;
-	in->run.gap_s += (ev->end_us - ev->start_us) / (double)US_PER_S;
+	struct sensor_state *s = &in->sensors[ev->sensor];
 	log_info("sensor %s silent for %.1f s during run %lld", s->addr_str,
 		 (ev->end_us - ev->start_us) / (double)US_PER_S, (long long)in->run.id);
-	if (store_gap(in->store, in->run.id, s->sensor_id, ev->start_us, ev->end_us) < 0)
-		return store_failed(in, -EIO, "a gap");
-	return 0;
+	return record_sensor_gap(in, s, ev->start_us, ev->end_us);
 }
 
 static int handle_events(struct ingest *in, const struct session_event *ev, size_t n)
@@ -1013,9 +1105,19 @@ int ingest_notification(struct ingest *in, const struct notification *n)
 			    notification_addr_to_str(n->addr, addr, sizeof(addr)));
 		return 0;
 	}
-	struct decoded d = decode(in, &in->sensors[sensor], n);
+	/* Time passing may end the open run: before this notification's
+	 * samples reach the INS that the run's end flushes. */
+	err = ingest_tick(in, n->host_time_us);
+	struct sensor_state *s = &in->sensors[sensor];
+	if (n->host_time_us > s->heard_us)
+		s->heard_us = n->host_time_us;
+	if (s->heard_us - s->seen_stored_us >= SEEN_EVERY_US)
+		store_seen(in, s);
+	struct decoded d = decode(in, s, n);
 	size_t n_ev = session_observe(&in->session, sensor, n->host_time_us, d.ok && d.active, ev);
-	err = handle_events(in, ev, n_ev);
+	int r = handle_events(in, ev, n_ev);
+	if (r < 0)
+		err = r;
 	if (in->in_run) {
 		in->run.notifications++;
 		record_to_capture(in, n);
@@ -1049,6 +1151,7 @@ int ingest_finish(struct ingest *in, const char *reason)
 {
 	struct session_event ev[SESSION_MAX_EVENTS];
 	int err = handle_events(in, ev, session_finish(&in->session, reason, ev));
+	store_seen_all(in);
 	if (store_flush(in->store) < 0)
 		err = store_failed(in, -EIO, "the last writes");
 	return err;

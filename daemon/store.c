@@ -40,6 +40,7 @@ enum store_stmt {
 	STMT_RUN_CAPTURE,
 	STMT_RUN_END,
 	STMT_GAP,
+	STMT_GAP_WIDEN,
 	STMT_STRIDE,
 	STMT_GET_RUN,
 	STMT_LAST_RUN,
@@ -59,6 +60,10 @@ enum store_stmt {
 	"run_id, t_us, speed_mps, cadence_spm, stride_length_m, distance_m, pressure_pa, "       \
 	"temperature_c, elevation_m, heart_rate_bpm"
 
+/* A sensor added (first and last seen set to the time it was added) and
+ * not heard since: its first data set both. */
+#define NEVER_HEARD "(first_seen_us = added_us AND last_seen_us = added_us)"
+
 static const char *const stmt_sql[STMT_COUNT] = {
 	[STMT_NOTIFICATION] = "INSERT INTO notifications (run_id, sensor_id, t_us, handle, uuid, value) "
 			      "VALUES (?, ?, ?, ?, ?, ?)",
@@ -67,8 +72,10 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	[STMT_SENSOR] = "INSERT INTO sensors (address, address_type, first_seen_us, last_seen_us) "
 			"VALUES (?1, ?2, ?3, ?3) ON CONFLICT (address) DO UPDATE SET "
 			"address_type = excluded.address_type, "
-			"first_seen_us = min(first_seen_us, excluded.first_seen_us), "
-			"last_seen_us = max(last_seen_us, excluded.last_seen_us) RETURNING id",
+			"first_seen_us = CASE WHEN " NEVER_HEARD " THEN excluded.first_seen_us "
+			"ELSE min(first_seen_us, excluded.first_seen_us) END, "
+			"last_seen_us = CASE WHEN " NEVER_HEARD " THEN excluded.last_seen_us "
+			"ELSE max(last_seen_us, excluded.last_seen_us) END RETURNING id",
 	[STMT_SENSOR_CONVENTION] = "UPDATE sensors SET cadence_convention = ? WHERE id = ?",
 	[STMT_SENSOR_ADD] = "INSERT INTO sensors (address, address_type, role, name, first_seen_us, "
 			    "last_seen_us, added_us) VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?5) "
@@ -87,6 +94,7 @@ static const char *const stmt_sql[STMT_COUNT] = {
 			 "capture_path = ?18, first_notification_id = ?19, "
 			 "last_notification_id = ?20 WHERE id = ?1",
 	[STMT_GAP] = "INSERT INTO gaps (run_id, sensor_id, start_us, end_us) VALUES (?, ?, ?, ?)",
+	[STMT_GAP_WIDEN] = "UPDATE gaps SET start_us = ?2, end_us = ?3 WHERE id = ?1",
 	[STMT_STRIDE] = "INSERT OR REPLACE INTO strides (" STRIDE_COLUMNS ") "
 			"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 	[STMT_GET_RUN] = "SELECT " RUN_COLUMNS " FROM runs WHERE id = ?",
@@ -444,7 +452,8 @@ int store_sample(struct store *s, int64_t run_id, const struct store_sample *sam
 	return step_write(s, st, "storing a sample");
 }
 
-int store_gap(struct store *s, int64_t run_id, int64_t sensor_id, int64_t start_us, int64_t end_us)
+int store_gap(struct store *s, int64_t run_id, int64_t sensor_id, int64_t start_us, int64_t end_us,
+	      int64_t *gap_id)
 {
 	int err;
 	sqlite3_stmt *st = write_stmt(s, STMT_GAP, &err);
@@ -454,7 +463,25 @@ int store_gap(struct store *s, int64_t run_id, int64_t sensor_id, int64_t start_
 	sqlite3_bind_int64(st, 2, sensor_id);
 	sqlite3_bind_int64(st, 3, start_us);
 	sqlite3_bind_int64(st, 4, end_us);
-	return step_write(s, st, "storing a gap");
+	err = step_write(s, st, "storing a gap");
+	if (err == 0 && gap_id)
+		*gap_id = sqlite3_last_insert_rowid(s->db);
+	return err;
+}
+
+int store_gap_widen(struct store *s, int64_t gap_id, int64_t start_us, int64_t end_us)
+{
+	int err;
+	sqlite3_stmt *st = write_stmt(s, STMT_GAP_WIDEN, &err);
+	if (!st)
+		return err;
+	sqlite3_bind_int64(st, 1, gap_id);
+	sqlite3_bind_int64(st, 2, start_us);
+	sqlite3_bind_int64(st, 3, end_us);
+	err = step_write(s, st, "widening a gap");
+	if (err == 0 && sqlite3_changes(s->db) == 0)
+		return set_error(s, -ENOENT, "database %s: no gap %lld", s->path, (long long)gap_id);
+	return err;
 }
 
 int store_stride(struct store *s, int64_t run_id, const struct store_stride *x)
@@ -657,6 +684,8 @@ static void read_sensor(sqlite3_stmt *st, struct store_sensor_info *x)
 	x->first_seen_us = sqlite3_column_int64(st, 6);
 	x->last_seen_us = sqlite3_column_int64(st, 7);
 	x->added_us = sqlite3_column_int64(st, 8); /* NULL reads as 0 */
+	if (x->added_us && x->first_seen_us == x->added_us && x->last_seen_us == x->added_us)
+		x->first_seen_us = x->last_seen_us = 0; /* never heard: see NEVER_HEARD */
 }
 
 int store_get_sensor(struct store *s, const char *addr, struct store_sensor_info *out)

@@ -29,7 +29,10 @@ int store_flush(struct store *s);
  * failed half-way); what was flushed stays. */
 void store_discard(struct store *s);
 
-/* The sensor with this address, created if new; *sensor_id set. */
+/* The sensor with this address, created if new; *sensor_id set. Also
+ * records that it was heard at seen_us (first and last seen widen to
+ * it), so calling it again is how the daemon says a sensor is still
+ * heard. */
 int store_sensor(struct store *s, const char *addr, uint8_t addr_type, int64_t seen_us, int64_t *sensor_id);
 int store_sensor_set_convention(struct store *s, int64_t sensor_id, const char *convention);
 
@@ -41,13 +44,14 @@ struct store_sensor_info {
 	char role[16];               /* "footpod", "imu-left", ...; "" if not added */
 	char name[64];               /* "" if unknown */
 	char cadence_convention[16]; /* "steps", "strides" or "" */
-	int64_t first_seen_us;
-	int64_t last_seen_us;
+	int64_t first_seen_us;       /* when its data were first and last */
+	int64_t last_seen_us;        /* received; 0 if added and never heard */
 	int64_t added_us;            /* 0: only seen in data, never added */
 };
 /* Adds the sensor (or updates its role, name and address type); name may
  * be NULL or "" to keep the one known. The store accepts any role text:
- * callers check it. First and last seen start at now_us for a new one. */
+ * callers check it. A new one reads as never heard until store_sensor()
+ * says it was. */
 int store_sensor_add(struct store *s, const char *addr, uint8_t addr_type, const char *role,
 		     const char *name, int64_t now_us, int64_t *sensor_id);
 /* The daemon stops connecting to it; its data stay. -ENOENT if it was
@@ -79,7 +83,11 @@ struct store_sample {
 };
 int store_sample(struct store *s, int64_t run_id, const struct store_sample *sample);
 
-int store_gap(struct store *s, int64_t run_id, int64_t sensor_id, int64_t start_us, int64_t end_us);
+/* *gap_id (if not NULL) is set to the new gap's id, for store_gap_widen. */
+int store_gap(struct store *s, int64_t run_id, int64_t sensor_id, int64_t start_us, int64_t end_us,
+	      int64_t *gap_id);
+/* The gap now covers start_us to end_us (one silence found twice). */
+int store_gap_widen(struct store *s, int64_t gap_id, int64_t start_us, int64_t end_us);
 
 /* One stride of one foot from the shoe-IMU estimator; NAN where not known. */
 struct store_stride {

@@ -676,7 +676,7 @@ static void test_bad_reference_keeps_batch(void **state)
 	int64_t run = add_run(s, T0, 5000, 5);
 	struct store_sample x = sample_at(T0, 0);
 	assert_int_equal(store_sample(s, 12345, &x), -EINVAL); /* no such run */
-	assert_int_equal(store_gap(s, run, 777, T0, T0 + S_US), -EINVAL); /* no such sensor */
+	assert_int_equal(store_gap(s, run, 777, T0, T0 + S_US, NULL), -EINVAL); /* no such sensor */
 	struct store_run missing = { .id = 999, .source = "x" };
 	assert_int_equal(store_run_end(s, &missing), -ENOENT);
 	assert_int_equal(store_flush(s), 0);
