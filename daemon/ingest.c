@@ -14,6 +14,7 @@
 #include "hrm.h"
 #include "imu.h"
 #include "ins.h"
+#include "landing.h"
 #include "log.h"
 #include "paths.h"
 #include "rsc.h"
@@ -68,6 +69,7 @@ struct imu_state {
 	double rate_hz;            /* the INS's; a new rate makes a new INS */
 	struct imu_stream stream;
 	struct ins *ins;
+	struct landing landing;    /* moves the INS's strides to the landings */
 	double last_speed_mps;     /* of the last valid stride, for strides across a restart */
 	bool have_offset;
 	int64_t offset_us;         /* host time - sensor time, lower envelope */
@@ -448,6 +450,7 @@ static struct imu_state *imu_state_of(struct ingest *in, struct sensor_state *s)
 		s->imu = xcalloc(1, sizeof(*s->imu));
 		s->imu->ordinal = in->imus_seen++;
 		imu_stream_init(&s->imu->stream);
+		landing_init(&s->imu->landing);
 		imu_resolve_foot(in, s);
 	}
 	return s->imu;
@@ -524,9 +527,12 @@ static bool imu_stride_running(const struct ingest *in, const struct ins_stride 
 	return x->valid && x->speed_mps >= in->config.start_speed_mps;
 }
 
-/* The foot's last good speed, for the length of a stride across a restart. */
+/* A stride the INS reported: from landing to landing, not from stance to
+ * stance; and the foot's last good speed, for the length of a stride
+ * across a restart. */
 static void imu_note_stride(struct imu_state *st, struct ins_stride *x)
 {
+	landing_apply(&st->landing, x);
 	if (x->valid && x->speed_mps < 10)
 		st->last_speed_mps = x->speed_mps;
 }
@@ -553,6 +559,7 @@ static bool imu_feed(struct ingest *in, struct sensor_state *s, const struct imu
 	for (size_t i = 0; i < pkt->count; i++) {
 		if (samples[i].clipped)
 			imu_note_clip(st, samples[i].t_us);
+		landing_push(&st->landing, &samples[i]);
 		if (!ins_push(st->ins, &samples[i], &stride))
 			continue;
 		imu_note_stride(st, &stride);
