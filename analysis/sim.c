@@ -1317,8 +1317,9 @@ static struct run_sums run_sums(const struct sim_run *run, double ta_s, double t
 	struct traj_point prev = traj_at(run, ta_s), next;
 	double t_prev = ta_s;
 
-	for (double t = floor(ta_s) + 1; t < tb_s; t += 1) {
-		next = run->traj[(size_t)t];
+	for (size_t i = (size_t)floor(ta_s) + 1; (double)i < tb_s; i++) {
+		double t = (double)i;
+		next = run->traj[i];
 		sums_add(&sum, &prev, &next, t - t_prev);
 		prev = next;
 		t_prev = t;

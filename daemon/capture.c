@@ -224,7 +224,7 @@ static int read_file_header(struct capture_reader *r)
 		return fail_short_read(r, got, "file header");
 	if (got == 0)
 		return fail(r, -EBADMSG, "%s is empty, not a btsnoop capture", r->name);
-	if (memcmp(hdr, btsnoop_magic, magic_len))
+	if (memcmp(hdr, btsnoop_magic, magic_len) != 0)
 		return fail(r, -EBADMSG, "%s is not a btsnoop capture (%s)", r->name,
 			    not_btsnoop_hint(hdr, got));
 	if (got < sizeof(hdr))

@@ -207,7 +207,7 @@ static int load_config(struct daemon *d, const struct options *o)
 	const char *path = d->config_path ? d->config_path : CONFIG_DEFAULT_PATH;
 	int err = config_load(path, &d->config, why, sizeof(why));
 	if (err == -ENOENT && !d->config_path) {
-		err = 0; /* no config is a fine config */
+		/* no config file is a fine config */
 	} else if (err < 0) {
 		log_error("%s", why);
 		return EX_CONFIG;

@@ -134,7 +134,6 @@ static int errno_from_sqlite(int rc)
 	case SQLITE_CANTOPEN:
 		return -ENOENT;
 	case SQLITE_NOTADB:
-		return -EINVAL;
 	case SQLITE_CONSTRAINT:
 	case SQLITE_MISMATCH:
 	case SQLITE_RANGE:
@@ -987,7 +986,7 @@ static char *immutable_uri(const char *path)
 	char *p = uri + sprintf(uri, "file:");
 	for (const char *c = path; *c; c++)
 		p += strchr("?#%", *c) ? sprintf(p, "%%%02X", (unsigned char)*c) : sprintf(p, "%c", *c);
-	strcpy(p, "?immutable=1");
+	memcpy(p, "?immutable=1", sizeof("?immutable=1"));
 	return uri;
 }
 

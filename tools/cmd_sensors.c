@@ -332,7 +332,7 @@ static int sensors_add(const struct cli_globals *g, int argc, char **argv)
 			name = optarg;
 			break;
 		case 't':
-			if (strcmp(optarg, "public") && strcmp(optarg, "random"))
+			if (strcmp(optarg, "public") != 0 && strcmp(optarg, "random") != 0)
 				return cli_usage_error("sensors add", "--address-type is public or "
 								      "random, not '%s'",
 						       optarg);
