@@ -162,16 +162,54 @@ size_t imu_hs_encode_data(uint16_t seq, uint32_t t_first_us, uint8_t rate_code,
 
 /* ---- Movesense ---- */
 
+static const unsigned ms_rates_hz[] = { 13, 26, 52, 104, 208, 416, 833, 1666 };
+
+bool imu_ms_rate_valid(unsigned rate_hz)
+{
+	for (size_t i = 0; i < TABLE_LEN(ms_rates_hz); i++)
+		if (ms_rates_hz[i] == rate_hz)
+			return true;
+	return false;
+}
+
 size_t imu_ms_subscribe_imu6(uint8_t reference, unsigned rate_hz, uint8_t *out, size_t out_cap)
 {
 	char path[32];
 	int n = snprintf(path, sizeof(path), "/Meas/IMU6/%u", rate_hz);
-	if (n <= 0 || (size_t)n >= sizeof(path) || (size_t)n + 2 > out_cap)
+	if (reference == 0 || n <= 0 || (size_t)n >= sizeof(path) || (size_t)n + 3 > out_cap)
 		return 0;
 	out[0] = IMU_MS_CMD_SUBSCRIBE;
 	out[1] = reference;
-	memcpy(out + 2, path, (size_t)n);
-	return (size_t)n + 2;
+	memcpy(out + 2, path, (size_t)n + 1);
+	return (size_t)n + 3;
+}
+
+size_t imu_ms_unsubscribe(uint8_t reference, uint8_t *out, size_t out_cap)
+{
+	if (reference == 0 || out_cap < 2)
+		return 0;
+	out[0] = IMU_MS_CMD_UNSUBSCRIBE;
+	out[1] = reference;
+	return 2;
+}
+
+static bool http_status(unsigned code)
+{
+	return code >= 100 && code <= 599;
+}
+
+bool imu_ms_parse_result(const uint8_t *buf, size_t len, struct imu_ms_result *out)
+{
+	if (!buf || len < 2 || buf[0] != IMU_MS_RESP_COMMAND)
+		return false;
+	struct imu_ms_result r = { .reference = buf[1] };
+	if (len == 4) {
+		unsigned little = bytes_le16(buf + 2), big = (unsigned)buf[2] << 8 | buf[3];
+		r.has_status = http_status(little) || http_status(big);
+		r.status = (uint16_t)(http_status(little) ? little : big);
+	}
+	*out = r;
+	return true;
 }
 
 #define MS_HEADER_LEN 6u
@@ -236,6 +274,32 @@ bool imu_ms_parse_imu6(const uint8_t *buf, size_t len, uint8_t reference, double
 		.count = count,
 	};
 	return true;
+}
+
+static void put_lef32(uint8_t *p, double v)
+{
+	float f = (float)v;
+	uint32_t u;
+	memcpy(&u, &f, sizeof(u));
+	bytes_put_le32(p, u);
+}
+
+size_t imu_ms_encode_imu6(uint8_t reference, uint32_t t_first_ms, const struct imu_sample *samples,
+			  size_t count, uint8_t *out, size_t out_cap)
+{
+	size_t len = MS_HEADER_LEN + count * MS_BYTES_PER_SAMPLE;
+	if (count == 0 || len > out_cap)
+		return 0;
+	out[0] = IMU_MS_RESP_DATA;
+	out[1] = reference;
+	bytes_put_le32(out + 2, t_first_ms);
+	uint8_t *acc = out + MS_HEADER_LEN, *gyro = acc + count * 12;
+	for (size_t i = 0; i < count; i++)
+		for (int axis = 0; axis < 3; axis++) {
+			put_lef32(acc + 12 * i + 4 * axis, samples[i].acc_mps2[axis]);
+			put_lef32(gyro + 12 * i + 4 * axis, samples[i].gyro_radps[axis] / DEG_TO_RAD);
+		}
+	return len;
 }
 
 /* ---- stream ---- */

@@ -108,6 +108,28 @@ size_t imu_hs_encode_data(uint16_t seq, uint32_t t_first_us, uint8_t rate_code,
 
 /* ---- Movesense GATT SensorData protocol ---- */
 
+/*
+ * Movesense's GATT SensorData Protocol ("GSP"), as its public sources give
+ * it: the protocol specification on movesense.com (docs/esw/
+ * gatt_sensordata_protocol), the gatt_sensordata_app sample of the
+ * Movesense device library (GATTSensorDataClient.cpp) with its Python
+ * client, and the device library's API definitions (movesense-api/meas/
+ * imu.yaml, acc.yaml, gyro.yaml).
+ *
+ * One service with two characteristics: the client writes commands (a
+ * Write Request: the sample declares the characteristic WRITE only) and
+ * the sensor answers, and streams, in notifications of the other. A
+ * command is [command, client reference (not 0), data]; a notification is
+ * [response code, the command's reference, data]: a command result carries
+ * an HTTP status (HELLO's carries a greeting instead), a DATA notification
+ * the subscribed resource serialised as the firmware does (for IMU6 a
+ * uint32 timestamp in ms of the first sample, N x 3 float32 acceleration
+ * in m/s², then N x 3 float32 angular rate in °/s; N fills the packet).
+ * IMU6 rates are 13, 26, 52, 104, 208, 416, 833 and 1666 Hz. The ranges
+ * (/Meas/Acc/Config, /Meas/Gyro/Config) can only be PUT through the
+ * Whiteboard API, not through this protocol, and the sources give no
+ * default, so hamstride assumes none and flags no clipping.
+ */
 #define IMU_MS_SERVICE_UUID "34802252-7185-4d5d-b431-630e7050e8f0"
 #define IMU_MS_WRITE_UUID "34800001-7185-4d5d-b431-630e7050e8f0"
 #define IMU_MS_NOTIFY_UUID "34800002-7185-4d5d-b431-630e7050e8f0"
@@ -118,11 +140,38 @@ enum {
 	IMU_MS_CMD_UNSUBSCRIBE = 2,
 	IMU_MS_RESP_COMMAND = 1,
 	IMU_MS_RESP_DATA = 2,
+	/* Newer firmware's continuation of a DATA notification too long for
+	 * one packet (the sample's DATA_PART2). */
+	IMU_MS_RESP_DATA_PART2 = 3,
 };
 
+/* The IMU6 rates the sensor offers; false for any other. */
+bool imu_ms_rate_valid(unsigned rate_hz);
+
 /* The subscribe command for /Meas/IMU6/<rate_hz> with the client's
- * reference byte; returns its length, 0 if it does not fit. */
+ * reference byte; returns its length, 0 if it does not fit or the
+ * reference is 0. The path ends with a NUL: the sample firmware copies
+ * the bytes after the reference as the path, newer firmware documents a
+ * NUL-terminated one, and the NUL suits both. */
 size_t imu_ms_subscribe_imu6(uint8_t reference, unsigned rate_hz, uint8_t *out, size_t out_cap);
+/* The unsubscribe command: 2 bytes, 0 if out_cap is short or reference 0. */
+size_t imu_ms_unsubscribe(uint8_t reference, uint8_t *out, size_t out_cap);
+
+/* A command result notification. */
+struct imu_ms_result {
+	uint8_t reference;
+	bool has_status;         /* false: HELLO's greeting, or no status sent */
+	uint16_t status;         /* HTTP status: 200 OK, 404, 501 rate not supported, 507 no slot */
+};
+
+/*
+ * Parses a command result: false (out untouched) if it is not one. The
+ * status is a 16-bit HTTP code; the sample firmware writes its one error
+ * (507) most significant byte first, the newer protocol description
+ * little-endian, so whichever order gives a code from 100 to 599 is taken
+ * (little-endian when both do). Anything else is has_status false.
+ */
+bool imu_ms_parse_result(const uint8_t *buf, size_t len, struct imu_ms_result *out);
 
 /*
  * A DATA notification of an IMU6 subscription: response code, the
@@ -135,6 +184,12 @@ size_t imu_ms_subscribe_imu6(uint8_t reference, unsigned rate_hz, uint8_t *out, 
 bool imu_ms_parse_imu6(const uint8_t *buf, size_t len, uint8_t reference, double rate_hz,
 		       double acc_range_mps2, double gyro_range_radps, uint8_t foot,
 		       struct imu_packet *pkt, struct imu_sample *out, size_t cap);
+
+/* Builds a DATA notification of IMU6 (what the sensor sends): samples'
+ * acceleration and rate (converted to °/s) as float32; returns its
+ * length, 0 if it does not fit in out_cap or count is 0. */
+size_t imu_ms_encode_imu6(uint8_t reference, uint32_t t_first_ms, const struct imu_sample *samples,
+			  size_t count, uint8_t *out, size_t out_cap);
 
 /* ---- per-sensor clock unwrapping and loss detection ---- */
 

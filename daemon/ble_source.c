@@ -30,6 +30,9 @@ struct link {
 	uint16_t hci_handle;
 	bool has_hci_handle;
 	bool complained;            /* a failure was logged since the last success */
+	bool movesense;             /* an IMU streaming through Movesense's protocol */
+	unsigned ms_rate_hz;        /* the IMU6 rate it was asked for */
+	uint16_t ms_command_handle; /* its command characteristic */
 	unsigned warnings;          /* protocol warnings logged on this link */
 	struct ble_sensor_status status;
 };
@@ -37,6 +40,7 @@ struct link {
 struct ble_source {
 	struct ingest *ingest;
 	struct ble_io io;
+	struct gatt_uuid ms_notify; /* Movesense's response characteristic */
 	struct link *links[BLE_MAX_SENSORS];
 	size_t n_links;
 };
@@ -123,6 +127,7 @@ static void close_link(struct link *l)
 	l->watching = 0;
 	l->has_hci_handle = false;
 	l->warnings = 0;
+	l->movesense = false;
 	l->state = BLE_SENSOR_WAITING;
 	l->status.mtu = 0;
 }
@@ -183,12 +188,18 @@ static void to_ingest(struct link *l, const struct notification *n)
 	ingest_notification(l->src->ingest, &copy);
 }
 
+static void ask_for_short_interval(struct link *l);
+static void movesense_response(struct link *l, const struct notification *n);
+
+/* Everything is stored as it came, Movesense's command results too. */
 static void on_notification(const struct notification *n, void *user_data)
 {
-	to_ingest(user_data, n);
+	struct link *l = user_data;
+	if (l->movesense && gatt_uuid_equal(&n->uuid, &l->src->ms_notify))
+		movesense_response(l, n);
+	if (l->att) /* the response may have failed the link */
+		to_ingest(l, n);
 }
-
-static void ask_for_short_interval(struct link *l);
 
 static void start_streaming(struct link *l)
 {
@@ -264,6 +275,128 @@ static bool configure_imu(struct link *l, int64_t now_us)
 	return true;
 }
 
+/* --- Movesense (analysis/imu.h has the protocol and its sources) ------ */
+
+static const char *http_status_name(uint16_t status)
+{
+	switch (status) {
+	case 400:
+		return " Bad Request";
+	case 404:
+		return " Not Found";
+	case 501:
+		return " Not Implemented: rate not supported";
+	case 503:
+		return " Service Unavailable";
+	case 507:
+		return " Insufficient Storage: no free subscription";
+	default:
+		return "";
+	}
+}
+
+static void on_movesense_command_written(const struct att_response *rsp, void *user_data)
+{
+	struct link *l = user_data;
+	if (rsp->status != ATT_STATUS_ERROR_RSP)
+		return; /* written: the sensor answers in a notification, or streams */
+	char why[160];
+	snprintf(why, sizeof(why), "it refused the command to stream /Meas/IMU6/%u (%s)",
+		 l->ms_rate_hz, att_error_name(rsp->error_code));
+	link_failed(l, why);
+}
+
+/* Writes the subscribe command (Write Request, as the sample firmware's
+ * characteristic is WRITE only). The link stays configuring until the
+ * first data or an OK: the sample firmware answers only failures, and a
+ * path it cannot subscribe to is met with silence, hence the deadline. */
+static void movesense_subscribe(struct link *l, unsigned rate_hz, int64_t now_us)
+{
+	uint8_t pdu[3 + 32] = { ATT_OP_WRITE_REQ, (uint8_t)l->ms_command_handle,
+				(uint8_t)(l->ms_command_handle >> 8) };
+	size_t n = imu_ms_subscribe_imu6(BLE_MS_REFERENCE, rate_hz, pdu + 3, sizeof(pdu) - 3);
+	l->ms_rate_hz = rate_hz;
+	l->state = BLE_SENSOR_CONFIGURING;
+	l->deadline_us = now_us + BLE_MS_START_TIMEOUT_US;
+	if (att_send_request(l->att, pdu, 3 + n, on_movesense_command_written, l, NULL, now_us) < 0)
+		attempt_failed(l, "cannot send the Movesense subscribe command");
+	else
+		log_debug("%s: asking for /Meas/IMU6/%u", l->label, rate_hz);
+}
+
+/* Configuring from here on, or failed and said so. */
+static void start_movesense(struct link *l, int64_t now_us)
+{
+	struct gatt_uuid uuid;
+	gatt_uuid_parse(IMU_MS_WRITE_UUID, &uuid);
+	const struct gatt_characteristic *ch = gatt_client_find_by_uuid(l->gatt, &uuid);
+	if (!ch) {
+		attempt_failed(l, "its Movesense service has no command characteristic "
+				  IMU_MS_WRITE_UUID);
+		return;
+	}
+	l->movesense = true;
+	l->ms_command_handle = ch->value_handle;
+	movesense_subscribe(l, BLE_MS_RATE_HZ, now_us);
+}
+
+/* Refused at the preferred rate: the lower one, which the link carries more
+ * easily; refused at that too: the sensor cannot serve. */
+static void movesense_refused(struct link *l, uint16_t status)
+{
+	char why[200];
+	snprintf(why, sizeof(why), "the sensor refused /Meas/IMU6/%u (status %u%s)", l->ms_rate_hz,
+		 status, http_status_name(status));
+	if (l->state == BLE_SENSOR_CONFIGURING && l->ms_rate_hz != BLE_MS_FALLBACK_RATE_HZ) {
+		log_warning("%s: %s; asking for %u Hz", l->label, why, BLE_MS_FALLBACK_RATE_HZ);
+		movesense_subscribe(l, BLE_MS_FALLBACK_RATE_HZ, now_mono(l->src));
+		return;
+	}
+	link_failed(l, why);
+}
+
+static void movesense_response(struct link *l, const struct notification *n)
+{
+	struct imu_ms_result r;
+	if (n->len < 2 || n->value[1] != BLE_MS_REFERENCE)
+		return; /* another client's subscription, or noise: ingest judges */
+	if (imu_ms_parse_result(n->value, n->len, &r)) {
+		if (r.has_status && r.status >= 300) {
+			movesense_refused(l, r.status);
+			return;
+		}
+		if (!r.has_status)
+			return;
+	} else if (n->value[0] != IMU_MS_RESP_DATA) {
+		return;
+	}
+	if (l->state == BLE_SENSOR_CONFIGURING) {
+		log_info("%s: Movesense streams /Meas/IMU6/%u", l->label, l->ms_rate_hz);
+		start_streaming(l);
+	}
+}
+
+/* Politely, when hamstride lets go of a streaming sensor: the request is
+ * sent as the link closes, so it is not waited for (the sample firmware
+ * also ends its subscriptions when the link drops). */
+static void ignore_response(const struct att_response *rsp, void *user_data)
+{
+	(void)rsp;
+	(void)user_data;
+}
+
+static void movesense_unsubscribe(struct link *l)
+{
+	if (!l->movesense || !l->att || att_has_failed(l->att) || l->state != BLE_SENSOR_STREAMING)
+		return;
+	uint8_t pdu[3 + 2] = { ATT_OP_WRITE_REQ, (uint8_t)l->ms_command_handle,
+			       (uint8_t)(l->ms_command_handle >> 8) };
+	imu_ms_unsubscribe(BLE_MS_REFERENCE, pdu + 3, 2);
+	if (att_send_request(l->att, pdu, sizeof(pdu), ignore_response, NULL, NULL,
+			     now_mono(l->src)) > 0)
+		log_debug("%s: unsubscribed from /Meas/IMU6/%u", l->label, l->ms_rate_hz);
+}
+
 /* The characteristics a sensor must stream from to serve in its role. */
 static size_t role_streams(enum ble_role role, struct gatt_uuid out[2])
 {
@@ -281,7 +414,8 @@ static size_t role_streams(enum ble_role role, struct gatt_uuid out[2])
 	case BLE_ROLE_IMU_LEFT:
 	case BLE_ROLE_IMU_RIGHT:
 		gatt_uuid_parse(IMU_HS_DATA_UUID, &out[0]);
-		return 1;
+		gatt_uuid_parse(IMU_MS_NOTIFY_UUID, &out[1]);
+		return 2;
 	}
 	return 0;
 }
@@ -318,16 +452,26 @@ static void on_ready(bool ok, const char *why, const struct gatt_db *db, void *u
 		char uuid[40];
 		struct gatt_uuid wanted[2];
 		role_streams(l->sensor.role, wanted);
-		snprintf(reason, sizeof(reason), "it offers no %s to subscribe to (is it a %s?)",
+		snprintf(reason, sizeof(reason), "it offers no %s%s to subscribe to (is it a %s?)",
 			 gatt_uuid_to_str(&wanted[0], uuid, sizeof(uuid)),
+			 is_imu(l->sensor.role) ? " (hamstride IMU) nor Movesense's sensor data" : "",
 			 ble_role_name(l->sensor.role));
 		attempt_failed(l, reason);
 		return;
 	}
 	l->status.mtu = att_get_mtu(l->att);
 	ingest_read_values(l, db);
-	if (is_imu(l->sensor.role) && configure_imu(l, now_mono(l->src)))
-		return;
+	if (is_imu(l->sensor.role)) {
+		struct gatt_uuid hs_data;
+		gatt_uuid_parse(IMU_HS_DATA_UUID, &hs_data);
+		const struct gatt_characteristic *ch = gatt_client_find_by_uuid(l->gatt, &hs_data);
+		if (!ch || !ch->subscribed) {
+			start_movesense(l, now_mono(l->src));
+			return;
+		}
+		if (configure_imu(l, now_mono(l->src)))
+			return;
+	}
 	start_streaming(l);
 }
 
@@ -381,12 +525,15 @@ static void setup_gatt(struct link *l)
 	}
 	gatt_uuid_parse(IMU_HS_SERVICE_UUID, &uuid);
 	gatt_client_limit_to_service(l->gatt, &uuid);
+	gatt_uuid_parse(IMU_MS_SERVICE_UUID, &uuid);
+	gatt_client_limit_to_service(l->gatt, &uuid);
 	for (size_t i = 0; i < sizeof(known_streams16) / sizeof(known_streams16[0]); i++) {
 		uuid = gatt_uuid_from16(known_streams16[i]);
 		gatt_client_subscribe(l->gatt, &uuid);
 	}
 	gatt_uuid_parse(IMU_HS_DATA_UUID, &uuid);
 	gatt_client_subscribe(l->gatt, &uuid);
+	gatt_client_subscribe(l->gatt, &l->src->ms_notify);
 	gatt_client_set_ready_handler(l->gatt, on_ready, l, NULL);
 	gatt_client_set_notify_handler(l->gatt, on_notification, l, NULL);
 }
@@ -518,6 +665,12 @@ void ble_source_process_timeouts(struct ble_source *src)
 			snprintf(why, sizeof(why), "no connection within %.0f s (out of range or off?)",
 				 BLE_CONNECT_TIMEOUT_US / 1e6);
 			attempt_failed(l, why);
+		} else if (l->state == BLE_SENSOR_CONFIGURING && l->movesense &&
+			   now >= l->deadline_us) {
+			char why[120];
+			snprintf(why, sizeof(why), "no data within %.0f s of subscribing to /Meas/IMU6/%u",
+				 BLE_MS_START_TIMEOUT_US / 1e6, l->ms_rate_hz);
+			attempt_failed(l, why);
 		} else if (l->att && now >= att_next_deadline_us(l->att)) {
 			att_process_timeout(l->att, now);
 			update_watch(l);
@@ -554,6 +707,8 @@ int64_t ble_source_next_deadline_us(const struct ble_source *src)
 			t = l->deadline_us;
 		else if (l->att)
 			t = att_next_deadline_us(l->att);
+		if (l->state == BLE_SENSOR_CONFIGURING && l->movesense && l->deadline_us < t)
+			t = l->deadline_us;
 		if (t < next)
 			next = t;
 	}
@@ -593,6 +748,7 @@ static struct link *link_new(struct ble_source *src, const struct ble_sensor *se
 
 static void link_free(struct link *l)
 {
+	movesense_unsubscribe(l);
 	close_link(l);
 	free(l);
 }
@@ -642,6 +798,7 @@ struct ble_source *ble_source_new(struct ingest *in, const struct ble_io *io)
 	struct ble_source *src = xcalloc(1, sizeof(*src));
 	src->ingest = in;
 	src->io = *io;
+	gatt_uuid_parse(IMU_MS_NOTIFY_UUID, &src->ms_notify);
 	return src;
 }
 

@@ -19,8 +19,12 @@
  * too), hrm 0x2A37, baro Pressure 0x2A6D or Temperature 0x2A6E,
  * imu-left/imu-right the hamstride IMU data characteristic, whose
  * configuration is written first (400 Hz, ±16 g, ±2000 °/s, the foot,
- * streaming on), with a short connection interval asked for. A link that
- * drops while streaming is recorded as a gap of the run.
+ * streaming on), or Movesense's sensor data service, which is asked for
+ * /Meas/IMU6/416 (208 Hz if it refuses) and is streaming from its first
+ * data; both with a short connection interval asked for. A Movesense
+ * subscription is ended when the sensor is removed or the source freed,
+ * and made anew on every connection. A link that drops while streaming is
+ * recorded as a gap of the run.
  *
  * Connection attempts go one at a time, each given BLE_CONNECT_TIMEOUT_US:
  * some kernels refuse a second pending LE connection (EBUSY), and on
@@ -66,6 +70,13 @@
 #define BLE_IMU_INTERVAL_MIN_US 7500
 #define BLE_IMU_INTERVAL_MAX_US 15000
 #define BLE_IMU_SUPERVISION_MS 1000
+/* Movesense IMU6 (analysis/imu.h): the rate asked for, the one asked for
+ * instead if the sensor refuses it, the client reference of hamstride's
+ * subscription, and how long after subscribing the first data may take. */
+#define BLE_MS_RATE_HZ 416
+#define BLE_MS_FALLBACK_RATE_HZ 208
+#define BLE_MS_REFERENCE 0x68
+#define BLE_MS_START_TIMEOUT_US INT64_C(5000000)
 #define BLE_MAX_SENSORS 16
 
 enum ble_role {

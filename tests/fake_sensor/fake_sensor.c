@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * fake-sensor: a BLE peripheral on a Linux adapter that serves foot pod,
- * heart-rate, barometer or hamstride-IMU profiles and streams their
- * notifications, so the daemon can be tested on real sockets and the real
+ * heart-rate, barometer, hamstride-IMU or Movesense profiles and streams
+ * their notifications (a Movesense's IMU6 once a client subscribes to it
+ * through the command characteristic, at the rate it asked for), so the daemon can be tested on real sockets and the real
  * kernel stack (the VM harness in tests/vm/ runs it on an emulated
  * controller).
  *
@@ -113,7 +114,8 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: fake-sensor --adapter hciN --profile LIST [OPTIONS]\n"
 		"  --adapter hciN      the adapter to be the peripheral on (powered, not advertising)\n"
-		"  --profile LIST      footpod, hrm, baro, imu-left or imu-right, comma-separated\n"
+		"  --profile LIST      footpod, hrm, baro, imu-left, imu-right or movesense,\n"
+		"                      comma-separated\n"
 		"  --capture FILE      play foot pod, heart rate and barometer notifications from a\n"
 		"                      btsnoop capture (default: simulate them with --seed)\n"
 		"  --speed X           run time passes X times faster than real time (default 1)\n"
@@ -386,6 +388,7 @@ static void close_link(struct app *a, const char *why)
 		return;
 	log_notice("[%8.3f s] link closed: %s", (double)run_now_us(a) / 1e6, why);
 	gatt_server_detach(a->server);
+	fake_db_link_closed(&a->db);
 	close(a->conn_fd);
 	a->conn_fd = -1;
 	a->blocked = false;
@@ -435,18 +438,23 @@ static bool send_due(struct app *a, int64_t now_run_us)
 		if (!it || it->t_us > now_run_us)
 			return true;
 		uint16_t handle = fake_db_handle_for(&a->db, &it->uuid);
-		bool imu_off = handle == a->db.imu_data && !(a->db.imu.flags & 1);
+		bool imu_off = (handle == a->db.imu_data && !(a->db.imu.flags & 1)) ||
+			       (handle == a->db.ms_data && !fake_db_movesense_streaming(&a->db));
+		uint8_t value[FEED_VALUE_MAX];
+		memcpy(value, it->value, it->len);
+		if (handle == a->db.ms_data && it->len >= 2)
+			value[1] = a->db.ms_reference; /* the subscription's */
 		int rc = a->conn_fd < 0 ? -ENOTCONN
 			 : imu_off	? -EPERM
-					: gatt_server_notify(a->server, handle, it->value, it->len);
+					: gatt_server_notify(a->server, handle, value, it->len);
 		if (rc == -EAGAIN)
 			return false;
 		if (rc == 0) {
 			a->n.sent++;
-			gatt_server_set_value(a->server, handle, it->value, it->len);
+			gatt_server_set_value(a->server, handle, value, it->len);
 			if (a->sent_log)
 				feed_log_sent(a->sent_log, it->t_us, clock_us(CLOCK_REALTIME), handle,
-					      &it->uuid, it->value, it->len);
+					      &it->uuid, value, it->len);
 		} else if (rc == -ENOTCONN) {
 			a->n.not_linked++;
 		} else if (rc == -EPERM) {
@@ -594,7 +602,9 @@ static int setup(struct app *a)
 	ba2str(&addr, text);
 	log_notice("%s (%s) serves \"%s\": %zu recorded notifications%s, %u handles",
 		   a->o.test_socket ? a->o.test_socket : a->o.adapter, text, a->o.name, feed_recorded_count(a->feed),
-		   a->o.profiles & FAKE_IMU ? " and IMU data at 400 Hz" : "",
+		   a->o.profiles & FAKE_IMU	    ? " and IMU data at 400 Hz"
+		   : a->o.profiles & FAKE_MOVESENSE ? " and Movesense IMU6 once subscribed"
+						    : "",
 		   gatt_server_last_handle(a->server));
 	return 0;
 }

@@ -15,6 +15,11 @@
 
 #define DEFAULT_MINUTES 10.0
 #define IMU_MAX_SAMPLES 255u
+/* Samples in one Movesense IMU6 notification: 8, 198 bytes (fewer if the
+ * MTU is smaller), within the 247-byte ATT MTU hamstride asks for. */
+#define MS_SAMPLES_PER_PACKET 8u
+#define MS_HEADER_LEN 6u
+#define MS_SAMPLE_LEN 24u
 
 /* A recorded notification; the values live in one growing byte array. */
 struct recorded {
@@ -40,6 +45,7 @@ struct feed {
 	int64_t end_us;
 	uint64_t seed;
 	bool has_imu;
+	bool movesense;                /* IMU6 data of Movesense's protocol */
 	struct imu_feed imu;
 	struct feed_item imu_item;     /* the next IMU packet, once generated */
 	bool imu_ready;
@@ -210,8 +216,11 @@ static void imu_packet(struct feed *f, size_t value_cap, const struct imu_hs_con
 	    imu_build(imu, cfg, f->seed, imu_sim_time_us(imu->sim)) < 0)
 		cfg = &imu->cfg; /* the client wrote codes the generator cannot do */
 
-	size_t n = value_cap > IMU_HS_HEADER_LEN ? (value_cap - IMU_HS_HEADER_LEN) / IMU_HS_SAMPLE_LEN
-						 : 0;
+	size_t header = f->movesense ? MS_HEADER_LEN : IMU_HS_HEADER_LEN;
+	size_t per_sample = f->movesense ? MS_SAMPLE_LEN : IMU_HS_SAMPLE_LEN;
+	size_t n = value_cap > header ? (value_cap - header) / per_sample : 0;
+	if (f->movesense && n > MS_SAMPLES_PER_PACKET)
+		n = MS_SAMPLES_PER_PACKET;
 	if (n == 0)
 		n = 1; /* it will not fit; the sender says so */
 	if (n > IMU_MAX_SAMPLES)
@@ -219,6 +228,16 @@ static void imu_packet(struct feed *f, size_t value_cap, const struct imu_hs_con
 	struct imu_sample samples[IMU_MAX_SAMPLES];
 	int16_t raw[IMU_MAX_SAMPLES][6];
 	n = imu_sim_generate(imu->sim, samples, n);
+	struct feed_item *it = &f->imu_item;
+	/* Sent once its last sample has been taken. */
+	it->t_us = samples[n - 1].t_us - imu->t0_us;
+	if (f->movesense) {
+		gatt_uuid_parse(IMU_MS_NOTIFY_UUID, &it->uuid);
+		/* The reference is the subscriber's: the sender fills it in. */
+		it->len = (uint16_t)imu_ms_encode_imu6(0, (uint32_t)(samples[0].t_us / 1000), samples,
+						       n, it->value, sizeof(it->value));
+		return;
+	}
 	double acc = imu_hs_acc_range_mps2(imu->cfg.acc_range_code);
 	double gyro = imu_hs_gyro_range_radps(imu->cfg.gyro_range_code);
 	for (size_t i = 0; i < n; i++)
@@ -226,11 +245,7 @@ static void imu_packet(struct feed *f, size_t value_cap, const struct imu_hs_con
 			raw[i][k] = to_count(samples[i].acc_mps2[k], acc);
 			raw[i][3 + k] = to_count(samples[i].gyro_radps[k], gyro);
 		}
-	struct feed_item *it = &f->imu_item;
-	it->uuid = (struct gatt_uuid){ 0 };
 	gatt_uuid_parse(IMU_HS_DATA_UUID, &it->uuid);
-	/* Sent once its last sample has been taken. */
-	it->t_us = samples[n - 1].t_us - imu->t0_us;
 	it->len = (uint16_t)imu_hs_encode_data(imu->seq++, (uint32_t)samples[0].t_us,
 					       imu->cfg.rate_code, imu->cfg.acc_range_code,
 					       imu->cfg.gyro_range_code, raw, n, it->value,
@@ -245,12 +260,16 @@ int feed_new(const struct feed_options *o, struct feed **out, char *why, size_t 
 	f->seed = o->seed;
 	double minutes = o->minutes > 0 ? o->minutes : o->capture ? 0 : DEFAULT_MINUTES;
 	int rc = load_recording(f, o, minutes, why, why_len);
-	if (rc == 0 && (o->profiles & FAKE_IMU)) {
-		struct imu_hs_config cfg = { .version = IMU_HS_VERSION, .rate_code = 3,
+	if (rc == 0 && (o->profiles & (FAKE_IMU | FAKE_MOVESENSE))) {
+		/* Movesense's default here is 416 Hz (code 9); the subscription
+		 * sets the rate it streams at. */
+		struct imu_hs_config cfg = { .version = IMU_HS_VERSION,
+					     .rate_code = o->profiles & FAKE_MOVESENSE ? 9 : 3,
 					     .acc_range_code = 3, .gyro_range_code = 4,
 					     .foot = o->profiles & FAKE_IMU_LEFT ? IMU_FOOT_LEFT
 										: IMU_FOOT_RIGHT };
 		f->has_imu = true;
+		f->movesense = o->profiles & FAKE_MOVESENSE;
 		f->imu.t0_us = (INT64_C(1) << 32) - FEED_IMU_CLOCK_WRAP_AFTER_US;
 		rc = imu_build(&f->imu, &cfg, o->seed, f->imu.t0_us);
 		if (rc < 0)

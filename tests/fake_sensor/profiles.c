@@ -6,6 +6,7 @@
 #include "gatt_client.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Services, characteristics and values of the Bluetooth SIG's assigned
@@ -39,7 +40,7 @@ static const struct {
 } profile_names[] = {
 	{ "footpod", FAKE_FOOTPOD },   { "hrm", FAKE_HRM },
 	{ "baro", FAKE_BARO },         { "imu-left", FAKE_IMU_LEFT },
-	{ "imu-right", FAKE_IMU_RIGHT },
+	{ "imu-right", FAKE_IMU_RIGHT }, { "movesense", FAKE_MOVESENSE },
 };
 
 static unsigned profile_bit(const char *name, size_t len)
@@ -60,8 +61,8 @@ bool fake_profiles_parse(const char *text, unsigned *profiles, char *why, size_t
 		unsigned bit = profile_bit(p, len);
 		if (!bit) {
 			snprintf(why, why_len,
-				 "unknown profile \"%.*s\": use footpod, hrm, baro, imu-left or "
-				 "imu-right, separated by commas", (int)len, p);
+				 "unknown profile \"%.*s\": use footpod, hrm, baro, imu-left, "
+				 "imu-right or movesense, separated by commas", (int)len, p);
 			return false;
 		}
 		if (set & bit) {
@@ -73,9 +74,11 @@ bool fake_profiles_parse(const char *text, unsigned *profiles, char *why, size_t
 			break;
 		p += len + 1;
 	}
-	if ((set & FAKE_IMU) == FAKE_IMU) {
+	unsigned imus = set & (FAKE_IMU | FAKE_MOVESENSE);
+	if (imus & (imus - 1)) {
 		snprintf(why, why_len,
-			 "imu-left and imu-right are two devices: run one fake-sensor per shoe");
+			 "imu-left, imu-right and movesense are one device each: run one "
+			 "fake-sensor per shoe");
 		return false;
 	}
 	*profiles = set;
@@ -137,10 +140,145 @@ static void build_imu(struct gatt_server *s, struct fake_db *db, uint8_t foot)
 	db->imu_data = gatt_server_add_characteristic(s, &data, GATT_PROP_NOTIFY, NULL, 0);
 }
 
+/* ---- Movesense's GATT SensorData protocol (analysis/imu.h) ---- */
+
+enum {
+	HTTP_OK = 200,
+	HTTP_BAD_REQUEST = 400,
+	HTTP_NOT_FOUND = 404,
+	HTTP_NOT_IMPLEMENTED = 501,       /* the API's answer to an unsupported rate */
+	HTTP_INSUFFICIENT_STORAGE = 507,  /* no free subscription */
+};
+
+bool fake_db_movesense_streaming(const struct fake_db *db)
+{
+	return db->ms_reference && db->server &&
+	       (gatt_server_cccd(db->server, db->ms_data) & GATT_CCCD_NOTIFY);
+}
+
+void fake_db_link_closed(struct fake_db *db)
+{
+	db->ms_reference = 0;
+}
+
+/* A command result: response code, reference, status little-endian (as the
+ * newer firmware; the sample's own error is the other way round). */
+static void ms_result(struct fake_db *db, uint8_t reference, uint16_t status)
+{
+	uint8_t msg[4] = { IMU_MS_RESP_COMMAND, reference };
+	bytes_put_le16(msg + 2, status);
+	db->ms_last_status = status;
+	if (status >= 300)
+		db->ms_refused++;
+	else if (db->ms_quiet)
+		return;
+	gatt_server_notify(db->server, db->ms_data, msg, sizeof(msg));
+}
+
+/* The rate of "/Meas/IMU6/<rate>" (a leading slash optional, a trailing
+ * NUL allowed); 0 for another resource. */
+static unsigned ms_imu6_rate(const uint8_t *path, size_t len)
+{
+	char text[64];
+	if (len && path[len - 1] == 0)
+		len--;
+	if (len == 0 || len >= sizeof(text) || memchr(path, 0, len))
+		return 0;
+	memcpy(text, path, len);
+	text[len] = '\0';
+	const char *p = text[0] == '/' ? text + 1 : text;
+	if (strncmp(p, "Meas/IMU6/", 10) != 0 || !p[10] || strspn(p + 10, "0123456789") != strlen(p + 10) ||
+	    strlen(p + 10) > 5)
+		return 0;
+	return (unsigned)atoi(p + 10);
+}
+
+/* The generator makes 100 to 1000 Hz, so the fake offers the IMU6 rates in
+ * that span and answers the others as unsupported. */
+static uint8_t ms_rate_code(unsigned rate_hz)
+{
+	for (uint8_t code = 0; imu_hs_rate_hz(code) > 0; code++)
+		if (imu_hs_rate_hz(code) == (double)rate_hz && imu_ms_rate_valid(rate_hz))
+			return code;
+	return 0xff;
+}
+
+static void ms_subscribe(struct fake_db *db, uint8_t reference, const uint8_t *path, size_t len)
+{
+	unsigned rate = ms_imu6_rate(path, len);
+	if (reference == 0) {
+		ms_result(db, reference, HTTP_BAD_REQUEST);
+	} else if (!rate) {
+		ms_result(db, reference, HTTP_NOT_FOUND);
+	} else if (ms_rate_code(rate) == 0xff || (db->ms_max_rate_hz && rate > db->ms_max_rate_hz)) {
+		ms_result(db, reference, HTTP_NOT_IMPLEMENTED);
+	} else if (db->ms_reference && db->ms_reference != reference) {
+		ms_result(db, reference, HTTP_INSUFFICIENT_STORAGE);
+	} else {
+		db->ms_reference = reference;
+		db->ms_rate_hz = rate;
+		db->imu.rate_code = ms_rate_code(rate);
+		ms_result(db, reference, HTTP_OK);
+	}
+}
+
+/* Commands are accepted at the ATT level and answered in a notification, as
+ * the sensor does (here before the Write Response, which a client must
+ * take too: the sensor answers asynchronously). A write too short to carry
+ * a reference has nothing to answer to and is refused instead. */
+static uint8_t ms_command_write(uint16_t handle, const uint8_t *value, size_t len, void *user_data)
+{
+	(void)handle;
+	struct fake_db *db = user_data;
+	if (len < 2)
+		return ATT_ERR_INVALID_VALUE_LENGTH;
+	db->ms_commands++;
+	uint8_t reference = value[1];
+	switch (value[0]) {
+	case IMU_MS_CMD_HELLO: {
+		const uint8_t hello[] = { IMU_MS_RESP_COMMAND, reference, 'H', 'e', 'l', 'l', 'o' };
+		gatt_server_notify(db->server, db->ms_data, hello, sizeof(hello));
+		break;
+	}
+	case IMU_MS_CMD_SUBSCRIBE:
+		ms_subscribe(db, reference, value + 2, len - 2);
+		break;
+	case IMU_MS_CMD_UNSUBSCRIBE:
+		if (reference && reference == db->ms_reference) {
+			db->ms_reference = 0;
+			ms_result(db, reference, HTTP_OK);
+		} else {
+			ms_result(db, reference, HTTP_NOT_FOUND);
+		}
+		break;
+	default:
+		ms_result(db, reference, HTTP_BAD_REQUEST);
+		break;
+	}
+	return 0;
+}
+
+/* A new link starts with no subscription: the sensor ends them when its
+ * link drops. */
+static void build_movesense(struct gatt_server *s, struct fake_db *db)
+{
+	struct gatt_uuid service = uuid128(IMU_MS_SERVICE_UUID);
+	struct gatt_uuid command = uuid128(IMU_MS_WRITE_UUID);
+	struct gatt_uuid data = uuid128(IMU_MS_NOTIFY_UUID);
+	db->imu = (struct imu_hs_config){ .version = IMU_HS_VERSION, .rate_code = 9,
+					  .acc_range_code = 3, .gyro_range_code = 4,
+					  .foot = IMU_FOOT_LEFT, .flags = 1 };
+	gatt_server_add_service(s, &service);
+	db->ms_command = gatt_server_add_characteristic(s, &command, GATT_PROP_WRITE, NULL, 0);
+	gatt_server_set_write_handler(s, db->ms_command, ms_command_write, db);
+	db->ms_data = gatt_server_add_characteristic(s, &data, GATT_PROP_NOTIFY, NULL, 0);
+}
+
 void fake_db_build(struct gatt_server *s, unsigned profiles, const char *name, struct fake_db *db)
 {
 	memset(db, 0, sizeof(*db));
 	db->profiles = profiles;
+	db->server = s;
 	uint8_t appearance[2];
 	bytes_put_le16(appearance, profiles & FAKE_FOOTPOD ? APPEARANCE_IN_SHOE_SENSOR
 				   : profiles & FAKE_HRM     ? APPEARANCE_HEART_RATE_BELT
@@ -175,6 +313,8 @@ void fake_db_build(struct gatt_server *s, unsigned profiles, const char *name, s
 	}
 	if (profiles & FAKE_IMU)
 		build_imu(s, db, profiles & FAKE_IMU_LEFT ? IMU_FOOT_LEFT : IMU_FOOT_RIGHT);
+	if (profiles & FAKE_MOVESENSE)
+		build_movesense(s, db);
 }
 
 uint16_t fake_db_handle_for(const struct fake_db *db, const struct gatt_uuid *uuid)
@@ -190,7 +330,10 @@ uint16_t fake_db_handle_for(const struct fake_db *db, const struct gatt_uuid *uu
 		return db->temperature;
 	case 0: {
 		struct gatt_uuid data = uuid128(IMU_HS_DATA_UUID);
-		return gatt_uuid_equal(uuid, &data) ? db->imu_data : 0;
+		struct gatt_uuid ms = uuid128(IMU_MS_NOTIFY_UUID);
+		return gatt_uuid_equal(uuid, &data) ? db->imu_data
+		       : gatt_uuid_equal(uuid, &ms) ? db->ms_data
+						    : 0;
 	}
 	default:
 		return 0;
@@ -252,8 +395,9 @@ size_t fake_adv_data(unsigned profiles, const char *name, uint8_t out[31])
 		out[head] = (uint8_t)(n - head - 1);
 		out[head + 1] = AD_UUID16_COMPLETE;
 	}
-	if (profiles & FAKE_IMU) {
-		struct gatt_uuid service = uuid128(IMU_HS_SERVICE_UUID);
+	if (profiles & (FAKE_IMU | FAKE_MOVESENSE)) {
+		struct gatt_uuid service = uuid128(profiles & FAKE_IMU ? IMU_HS_SERVICE_UUID
+								       : IMU_MS_SERVICE_UUID);
 		out[n++] = 17;
 		out[n++] = AD_UUID128_COMPLETE;
 		memcpy(out + n, service.bytes, 16);

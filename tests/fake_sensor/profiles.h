@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * What the fake sensor is: the profiles it serves (foot pod, heart-rate
- * strap, barometer, hamstride IMU on the left or right shoe), its GATT
- * database and its advertising data. No I/O.
+ * strap, barometer, hamstride IMU on the left or right shoe, a Movesense
+ * streaming IMU6 over its GATT SensorData protocol), its GATT database and
+ * its advertising data. No I/O besides the notifications that answer a
+ * Movesense command.
  */
 #pragma once
 
@@ -19,11 +21,12 @@ enum fake_profile {
 	FAKE_BARO = 1 << 2,
 	FAKE_IMU_LEFT = 1 << 3,
 	FAKE_IMU_RIGHT = 1 << 4,
+	FAKE_MOVESENSE = 1 << 5,
 };
 #define FAKE_IMU (FAKE_IMU_LEFT | FAKE_IMU_RIGHT)
 
-/* "footpod,hrm,baro", "imu-left" ...: false with why set for an unknown or
- * repeated name, or both IMU feet (one device wears one shoe). */
+/* "footpod,hrm,baro", "imu-left", "movesense" ...: false with why set for an
+ * unknown or repeated name, or two IMUs (one device wears one shoe). */
 bool fake_profiles_parse(const char *text, unsigned *profiles, char *why, size_t why_len);
 
 /* The value handles of what the profiles serve (0 when not served) and the
@@ -35,14 +38,34 @@ struct fake_db {
 	uint16_t heart_rate_measurement, body_sensor_location;
 	uint16_t pressure, temperature;
 	uint16_t imu_config, imu_data;
-	struct imu_hs_config imu;
+	struct imu_hs_config imu;   /* hamstride profile; for Movesense the rate it streams */
 	unsigned imu_config_writes; /* accepted since the start */
+	/* Movesense: its command and response characteristics, the one IMU6
+	 * subscription it keeps (the real sensor keeps up to four) and what
+	 * it was sent. For tests: ms_max_rate_hz, if set, makes it refuse
+	 * faster rates; ms_quiet makes it answer failures only, as the
+	 * device library's sample firmware does. */
+	struct gatt_server *server;
+	uint16_t ms_command, ms_data;
+	uint8_t ms_reference;       /* of the subscription, 0 if none */
+	unsigned ms_rate_hz;
+	unsigned ms_max_rate_hz;
+	bool ms_quiet;
+	unsigned ms_commands, ms_refused;
+	uint16_t ms_last_status;    /* of the last command result sent */
 };
+
+/* Whether the Movesense streams: subscribed by command and by CCCD. */
+bool fake_db_movesense_streaming(const struct fake_db *db);
+/* The link dropped: the Movesense ends its subscription, as the sensor
+ * does. */
+void fake_db_link_closed(struct fake_db *db);
 
 /* Builds GAP (device name, appearance) then one service per profile, in the
  * order foot pod, heart rate, environmental sensing, IMU. The IMU starts at
- * 400 Hz, ±16 g, ±2000 °/s, streaming on, foot from the profile. db must
- * stay where it is while s serves (it receives the IMU configuration). */
+ * 400 Hz, ±16 g, ±2000 °/s, streaming on, foot from the profile; the
+ * Movesense streams nothing until subscribed. db must stay where it is
+ * while s serves (it receives the IMU configuration and the commands). */
 void fake_db_build(struct gatt_server *s, unsigned profiles, const char *name, struct fake_db *db);
 
 /* The value handle that carries notifications of this characteristic. */

@@ -15,8 +15,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 #include <cmocka.h>
+
+#include "bytes.h"
 
 static void profile_lists_are_parsed_and_checked(void **state)
 {
@@ -27,6 +30,8 @@ static void profile_lists_are_parsed_and_checked(void **state)
 	assert_int_equal(p, FAKE_FOOTPOD | FAKE_HRM | FAKE_BARO);
 	assert_true(fake_profiles_parse("imu-right", &p, why, sizeof(why)));
 	assert_int_equal(p, FAKE_IMU_RIGHT);
+	assert_true(fake_profiles_parse("hrm,movesense", &p, why, sizeof(why)));
+	assert_int_equal(p, FAKE_HRM | FAKE_MOVESENSE);
 
 	const struct {
 		const char *text, *why;
@@ -36,6 +41,7 @@ static void profile_lists_are_parsed_and_checked(void **state)
 		{ "baro,", "unknown profile \"\"" },
 		{ "hrm,hrm", "\"hrm\" is given twice" },
 		{ "imu-left,imu-right", "run one fake-sensor per shoe" },
+		{ "movesense,imu-left", "run one fake-sensor per shoe" },
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		p = 77;
@@ -288,6 +294,165 @@ static void imu_packets_fill_the_mtu_without_gaps(void **state)
 	feed_free(f);
 }
 
+/* Movesense IMU6: 8 samples a notification when they fit, timestamps in
+ * whole ms that the client's stream follows without a gap. */
+static void movesense_packets_are_imu6_data(void **state)
+{
+	(void)state;
+	struct feed *f;
+	char why[256] = "";
+	struct feed_options o = { .profiles = FAKE_MOVESENSE, .seed = 3, .minutes = 0.5 };
+	assert_int_equal(feed_new(&o, &f, why, sizeof(why)), 0);
+	struct imu_hs_config cfg = { 1, 9, 3, 4, 1, 1 }; /* 416 Hz */
+	struct imu_stream stream;
+	imu_stream_init(&stream);
+	struct imu_sample s[16];
+	struct imu_packet pkt;
+	struct imu_gap gap;
+	const struct feed_item *it;
+	uint64_t samples = 0;
+	for (; samples < 4160 && (it = feed_peek(f, 244, &cfg)); feed_pop(f)) {
+		assert_int_equal(it->len, 6 + 8 * 24);
+		if (!imu_ms_parse_imu6(it->value, it->len, 0, 416, 0, 0, 0, &pkt, s, 16))
+			fail_msg("Movesense packet after %llu samples does not parse",
+				 (unsigned long long)samples);
+		assert_int_equal(pkt.count, 8);
+		assert_false(imu_stream_stamp(&stream, &pkt, s, &gap));
+		samples += pkt.count;
+	}
+	assert_true(samples == 4160);
+	/* 100 bytes hold 3 samples; 208 Hz from the next packet on. */
+	it = feed_peek(f, 100, &cfg);
+	assert_int_equal(it->len, 6 + 3 * 24);
+	feed_pop(f);
+	cfg.rate_code = 8;
+	it = feed_peek(f, 244, &cfg);
+	assert_true(imu_ms_parse_imu6(it->value, it->len, 0, 208, 0, 0, 0, &pkt, s, 16));
+	assert_int_equal(pkt.count, 8);
+	feed_free(f);
+}
+
+/* ---- the Movesense's command characteristic, raw over a socketpair ---- */
+
+struct ms_link {
+	int fds[2]; /* [0] the central's end, [1] the fake's */
+	struct gatt_server *server;
+	struct fake_db db;
+};
+
+/* Writes value with a Write Request, lets the fake answer, and returns the
+ * first notification on the response characteristic (its length; 0 if
+ * none) and the ATT error (0 if the write was accepted). */
+static size_t ms_write(struct ms_link *l, uint16_t handle, const uint8_t *value, size_t len,
+		       uint8_t *note, uint8_t *att_error)
+{
+	uint8_t pdu[64] = { 0x12, (uint8_t)handle, (uint8_t)(handle >> 8) };
+	memcpy(pdu + 3, value, len);
+	assert_int_equal(send(l->fds[0], pdu, 3 + len, 0), (ssize_t)(3 + len));
+	assert_int_equal(gatt_server_process_readable(l->server), 0);
+	size_t note_len = 0;
+	*att_error = 0xff;
+	uint8_t in[600];
+	ssize_t n;
+	while ((n = recv(l->fds[0], in, sizeof(in), MSG_DONTWAIT)) > 0) {
+		if (in[0] == 0x1B && !note_len && bytes_le16(in + 1) == l->db.ms_data) {
+			note_len = (size_t)n - 3;
+			memcpy(note, in + 3, note_len);
+		} else if (in[0] == 0x13) {
+			*att_error = 0;
+		} else if (in[0] == 0x01) {
+			*att_error = in[4];
+		}
+	}
+	assert_int_not_equal(*att_error, 0xff);
+	return note_len;
+}
+
+static uint16_t ms_command(struct ms_link *l, const uint8_t *cmd, size_t len)
+{
+	uint8_t note[600], err;
+	size_t n = ms_write(l, l->db.ms_command, cmd, len, note, &err);
+	assert_int_equal(err, 0);
+	struct imu_ms_result r;
+	if (n == 0 || !imu_ms_parse_result(note, n, &r) || r.reference != cmd[1] || !r.has_status)
+		fail_msg("command %u ref %u: no command result", cmd[0], cmd[1]);
+	return r.status;
+}
+
+static void movesense_answers_commands_as_the_sensor_does(void **state)
+{
+	(void)state;
+	struct ms_link l;
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, l.fds), 0);
+	l.server = gatt_server_new(247);
+	fake_db_build(l.server, FAKE_MOVESENSE, "Movesense 000000000001", &l.db);
+	gatt_server_attach(l.server, l.fds[1]);
+	uint8_t note[600], err;
+	const uint8_t cccd_on[] = { 1, 0 };
+	assert_int_equal(ms_write(&l, l.db.ms_data + 1, cccd_on, 2, note, &err), 0);
+	assert_int_equal(err, 0);
+	assert_false(fake_db_movesense_streaming(&l.db));
+
+	const uint8_t hello[] = { IMU_MS_CMD_HELLO, 5 };
+	size_t n = ms_write(&l, l.db.ms_command, hello, sizeof(hello), note, &err);
+	assert_int_equal(n, 7);
+	assert_memory_equal(note, ((const uint8_t[]){ 1, 5, 'H', 'e', 'l', 'l', 'o' }), 7);
+
+	uint8_t cmd[40];
+	const struct {
+		const char *path;
+		uint8_t reference;
+		uint16_t status;
+	} refused[] = {
+		{ "/Meas/IMU6/416", 0, 400 },      /* no reference */
+		{ "/Meas/Acc/416", 9, 404 },       /* not IMU6 */
+		{ "/Meas/IMU6/", 9, 404 },
+		{ "/Meas/IMU6/400", 9, 501 },      /* not a rate IMU6 has */
+		{ "/Meas/IMU6/1666", 9, 501 },     /* one the fake cannot simulate */
+	};
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		cmd[0] = IMU_MS_CMD_SUBSCRIBE;
+		cmd[1] = refused[i].reference;
+		size_t len = strlen(refused[i].path);
+		memcpy(cmd + 2, refused[i].path, len);
+		uint16_t status = ms_command(&l, cmd, 2 + len);
+		if (status != refused[i].status)
+			fail_msg("%s: status %u, want %u", refused[i].path, status, refused[i].status);
+	}
+	assert_false(fake_db_movesense_streaming(&l.db));
+
+	n = imu_ms_subscribe_imu6(0x68, 416, cmd, sizeof(cmd));
+	assert_int_equal(ms_command(&l, cmd, n), 200);
+	assert_true(fake_db_movesense_streaming(&l.db));
+	assert_int_equal(l.db.ms_rate_hz, 416);
+	assert_int_equal(l.db.imu.rate_code, 9);
+	/* Its one slot is taken; the same reference moves it to 208 Hz. */
+	n = imu_ms_subscribe_imu6(0x69, 416, cmd, sizeof(cmd));
+	assert_int_equal(ms_command(&l, cmd, n), 507);
+	n = imu_ms_subscribe_imu6(0x68, 208, cmd, sizeof(cmd));
+	assert_int_equal(ms_command(&l, cmd, n), 200);
+	assert_int_equal(l.db.imu.rate_code, 8);
+	/* Unsubscribing needs the subscription's reference. */
+	assert_int_equal(ms_command(&l, (const uint8_t[]){ IMU_MS_CMD_UNSUBSCRIBE, 9 }, 2), 404);
+	assert_true(fake_db_movesense_streaming(&l.db));
+	assert_int_equal(ms_command(&l, (const uint8_t[]){ IMU_MS_CMD_UNSUBSCRIBE, 0x68 }, 2), 200);
+	assert_false(fake_db_movesense_streaming(&l.db));
+	assert_int_equal(ms_command(&l, (const uint8_t[]){ 77, 3 }, 2), 400);
+	/* Too short to hold a reference: refused at the ATT level. */
+	assert_int_equal(ms_write(&l, l.db.ms_command, (const uint8_t[]){ 1 }, 1, note, &err), 0);
+	assert_int_equal(err, 0x0D);
+	/* A dropped link ends the subscription. */
+	n = imu_ms_subscribe_imu6(0x68, 416, cmd, sizeof(cmd));
+	assert_int_equal(ms_command(&l, cmd, n), 200);
+	fake_db_link_closed(&l.db);
+	assert_false(fake_db_movesense_streaming(&l.db));
+	assert_int_equal(l.db.ms_refused, 8);
+
+	gatt_server_free(l.server);
+	close(l.fds[0]);
+	close(l.fds[1]);
+}
+
 static void sent_log_lines(void **state)
 {
 	(void)state;
@@ -313,6 +478,8 @@ int main(void)
 		cmocka_unit_test(simulated_run_is_played_byte_for_byte),
 		cmocka_unit_test(capture_is_filtered_to_the_profiles),
 		cmocka_unit_test(imu_packets_fill_the_mtu_without_gaps),
+		cmocka_unit_test(movesense_packets_are_imu6_data),
+		cmocka_unit_test(movesense_answers_commands_as_the_sensor_does),
 		cmocka_unit_test(sent_log_lines),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

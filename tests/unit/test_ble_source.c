@@ -9,12 +9,16 @@
 #include "ble_source.h"
 #include "gatt_client.h"
 #include "log.h"
+#include "../fake_sensor/feed.h"
 #include "../fake_sensor/gatt_server.h"
 #include "../fake_sensor/profiles.h"
+#include "imu_sim.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <poll.h>
+#include <sqlite3.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 
@@ -215,6 +219,7 @@ static void peer_disconnect(struct peer *p)
 	if (p->fd < 0)
 		return;
 	gatt_server_detach(p->server);
+	fake_db_link_closed(&p->db);
 	close(p->fd);
 	p->fd = -1;
 }
@@ -802,6 +807,296 @@ static void indications_are_confirmed(void **state)
 	fixture_close(&f);
 }
 
+
+/* --- Movesense ---------------------------------------------------------- */
+
+static struct peer *add_movesense(struct fixture *f, uint8_t last_byte, enum ble_role role)
+{
+	return add_peer(f, last_byte, role, FAKE_MOVESENSE);
+}
+
+/* A notification of the Movesense's response characteristic. */
+static void ms_notify(struct fixture *f, struct peer *p, const uint8_t *value, size_t len)
+{
+	assert_int_equal(gatt_server_notify(p->server, p->db.ms_data, value, len), 0);
+	pump(f);
+}
+
+/* Every raw notification stored, in order (the database has one sensor). */
+struct stored {
+	size_t n;
+	uint8_t (*value)[FEED_VALUE_MAX];
+	size_t *len;
+};
+
+static void read_stored(struct fixture *f, struct stored *out)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	assert_int_equal(sqlite3_open_v2(f->db_path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT value FROM notifications ORDER BY id", -1, &st,
+					    NULL), SQLITE_OK);
+	size_t cap = 4096;
+	*out = (struct stored){ 0, calloc(cap, FEED_VALUE_MAX), calloc(cap, sizeof(size_t)) };
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		assert_true(out->n < cap);
+		size_t len = (size_t)sqlite3_column_bytes(st, 0);
+		assert_true(len <= FEED_VALUE_MAX);
+		memcpy(out->value[out->n], sqlite3_column_blob(st, 0), len);
+		out->len[out->n++] = len;
+	}
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+}
+
+struct stride_count {
+	unsigned n;
+	double speed_sum_mps;
+	bool wrong_foot;
+};
+
+static int count_stride(void *user, int64_t run_id, const struct store_stride *x)
+{
+	(void)run_id;
+	struct stride_count *c = user;
+	c->wrong_foot |= strcmp(x->foot, "left") != 0;
+	if (!x->flags[0]) {
+		c->n++;
+		c->speed_sum_mps += x->speed_mps;
+	}
+	return 0;
+}
+
+/* The whole way: discovery, the subscribe command with hamstride's
+ * reference, 30 s of simulated running at 416 Hz from the fake Movesense,
+ * every notification stored byte for byte and strides at the gait's
+ * speed. */
+static void movesense_streams_imu6_into_strides(void **state)
+{
+	(void)state;
+	struct fixture f;
+	fixture_open(&f);
+	struct peer *ms = add_movesense(&f, 0x10, BLE_ROLE_IMU_LEFT);
+	/* Registered as the daemon's sensors are, so ingest knows its foot. */
+	char addr[18];
+	notification_addr_to_str(ms->sensor.addr, addr, sizeof(addr));
+	assert_int_equal(store_sensor_add(f.store, addr, ms->sensor.addr_type, "imu-left", NULL,
+					  UTC_OFFSET_US + f.now_us, NULL), 0);
+	set_all_sensors(&f);
+	run_until(&f, f.now_us + 10 * MS);
+	assert_state(&f, ms, BLE_SENSOR_STREAMING);
+	assert_int_equal(ms->db.ms_commands, 1);
+	assert_int_equal(ms->db.ms_reference, BLE_MS_REFERENCE);
+	assert_int_equal(ms->db.ms_rate_hz, BLE_MS_RATE_HZ);
+	assert_true(fake_db_movesense_streaming(&ms->db));
+	assert_true(ms->asked_params);
+	assert_true(ms->params.interval_max * 1250 <= 15000);
+	assert_int_equal(status_of(&f, ms).mtu, 247);
+
+	struct feed *feed;
+	char why[256] = "";
+	const uint64_t seed = 21;
+	struct feed_options o = { .profiles = FAKE_MOVESENSE, .seed = seed, .minutes = 0.5 };
+	assert_int_equal(feed_new(&o, &feed, why, sizeof(why)), 0);
+	static uint8_t sent[2048][FEED_VALUE_MAX];
+	static size_t sent_len[2048];
+	size_t n_sent = 0;
+	int64_t t0 = f.now_us;
+	const struct feed_item *it;
+	while ((it = feed_peek(feed, status_of(&f, ms).mtu - 3u, &ms->db.imu))) {
+		run_until(&f, t0 + it->t_us);
+		assert_true(n_sent < 2048);
+		memcpy(sent[n_sent], it->value, it->len);
+		sent[n_sent][1] = ms->db.ms_reference;
+		sent_len[n_sent] = it->len;
+		ms_notify(&f, ms, sent[n_sent], it->len);
+		n_sent++;
+		feed_pop(feed);
+	}
+	feed_free(feed);
+	assert_true(n_sent > 1500); /* 52 packets a second */
+	struct store_run run = finish_run(&f);
+
+	/* The subscription's OK, then every packet as sent. */
+	struct stored st;
+	read_stored(&f, &st);
+	assert_int_equal(st.n, n_sent + 1);
+	assert_int_equal(st.len[0], 4);
+	assert_memory_equal(st.value[0], ((const uint8_t[]){ 1, BLE_MS_REFERENCE, 200, 0 }), 4);
+	for (size_t i = 0; i < n_sent; i++)
+		if (st.len[i + 1] != sent_len[i] || memcmp(st.value[i + 1], sent[i], sent_len[i]) != 0)
+			fail_msg("seed %llu: notification %zu stored differs from what was sent",
+				 (unsigned long long)seed, i);
+	free(st.value);
+	free(st.len);
+
+	struct stride_count c = { 0 };
+	assert_int_equal(store_foreach_stride(f.store, run.id, count_stride, &c), 0);
+	struct imu_sim_config gait;
+	imu_sim_config_default(&gait);
+	double speed = c.n ? c.speed_sum_mps / c.n : 0;
+	/* 28 s of running after 2 s standing, a stride every 0.7 s or so. */
+	if (c.n < 30 || c.wrong_foot || fabs(speed - gait.speed_mps) > 0.05 * gait.speed_mps)
+		fail_msg("seed %llu: %u unflagged strides at %.2f m/s (gait %.2f m/s, want >= 30 "
+			 "within 5%%)%s", (unsigned long long)seed, c.n, speed, gait.speed_mps,
+			 c.wrong_foot ? ", some not on the left foot" : "");
+	struct ingest_stats is;
+	ingest_stats(f.ingest, &is);
+	assert_int_equal(is.malformed, 0);
+	fixture_close(&f);
+}
+
+/* A sensor that refuses 416 Hz (status 501) is asked for 208 Hz, and says
+ * so once; one that refuses that too is retried with backoff. */
+static void movesense_refusing_the_rate_falls_back_then_fails_clearly(void **state)
+{
+	(void)state;
+	struct fixture f;
+	fixture_open(&f);
+	struct peer *ms = add_movesense(&f, 0x11, BLE_ROLE_IMU_RIGHT);
+	ms->db.ms_max_rate_hz = 208;
+	struct stderr_capture cap;
+	capture_stderr(&f, &cap);
+	set_all_sensors(&f);
+	run_until(&f, f.now_us + 10 * MS);
+	char log[8192];
+	unsigned n = captured_lines(&cap, "refused /Meas/IMU6/416 (status 501 Not Implemented: rate "
+				    "not supported); asking for 208 Hz", log, sizeof(log));
+	if (n != 1)
+		fail_msg("want one line saying 416 Hz was refused:\n%s", log);
+	assert_state(&f, ms, BLE_SENSOR_STREAMING);
+	assert_int_equal(ms->db.ms_rate_hz, 208);
+	assert_int_equal(ms->db.ms_commands, 2);
+	fixture_close(&f);
+
+	fixture_open(&f);
+	ms = add_movesense(&f, 0x12, BLE_ROLE_IMU_RIGHT);
+	ms->db.ms_max_rate_hz = 104;
+	capture_stderr(&f, &cap);
+	set_all_sensors(&f);
+	run_until(&f, f.now_us + 10 * MS);
+	n = captured_lines(&cap, "refused /Meas/IMU6/208 (status 501", log, sizeof(log));
+	if (n != 1)
+		fail_msg("want one line saying 208 Hz was refused too:\n%s", log);
+	assert_state(&f, ms, BLE_SENSOR_WAITING);
+	assert_int_equal(status_of(&f, ms).failures, 1);
+	assert_int_equal(status_of(&f, ms).connects, 0);
+	fixture_close(&f);
+}
+
+/* The device library's sample firmware answers only failures: streaming
+ * starts with the first data; a sensor that then sends none is dropped
+ * after BLE_MS_START_TIMEOUT_US with a line that says so. */
+static void quiet_movesense_streams_from_its_first_data_or_times_out(void **state)
+{
+	(void)state;
+	struct fixture f;
+	fixture_open(&f);
+	struct peer *ms = add_movesense(&f, 0x13, BLE_ROLE_IMU_LEFT);
+	ms->db.ms_quiet = true;
+	set_all_sensors(&f);
+	run_until(&f, f.now_us + 10 * MS);
+	assert_state(&f, ms, BLE_SENSOR_CONFIGURING);
+	assert_true(fake_db_movesense_streaming(&ms->db));
+	struct imu_sample samples[8] = { 0 };
+	uint8_t pkt[6 + 8 * 24];
+	size_t len = imu_ms_encode_imu6(BLE_MS_REFERENCE, 1000, samples, 8, pkt, sizeof(pkt));
+	ms_notify(&f, ms, pkt, len);
+	assert_state(&f, ms, BLE_SENSOR_STREAMING);
+	fixture_close(&f);
+
+	fixture_open(&f);
+	ms = add_movesense(&f, 0x14, BLE_ROLE_IMU_LEFT);
+	ms->db.ms_quiet = true;
+	struct stderr_capture cap;
+	capture_stderr(&f, &cap);
+	set_all_sensors(&f);
+	run_until(&f, f.now_us + BLE_MS_START_TIMEOUT_US - 10 * MS);
+	assert_state(&f, ms, BLE_SENSOR_CONFIGURING);
+	run_until(&f, f.now_us + 20 * MS);
+	char log[4096];
+	unsigned n = captured_lines(&cap, "no data within 5 s of subscribing to /Meas/IMU6/416", log,
+				    sizeof(log));
+	if (n != 1)
+		fail_msg("want one line about the missing data:\n%s", log);
+	assert_state(&f, ms, BLE_SENSOR_WAITING);
+	fixture_close(&f);
+}
+
+/* Garbage on the response characteristic is counted and kept, never fatal;
+ * a late error result ends the link, and every new link subscribes anew. */
+static void movesense_garbage_and_errors_keep_the_daemon_up(void **state)
+{
+	(void)state;
+	struct fixture f;
+	fixture_open(&f);
+	struct peer *ms = add_movesense(&f, 0x15, BLE_ROLE_IMU_LEFT);
+	set_all_sensors(&f);
+	run_until(&f, f.now_us + 10 * MS);
+	assert_state(&f, ms, BLE_SENSOR_STREAMING);
+	const uint8_t ragged[] = { 2, BLE_MS_REFERENCE, 1, 2, 3 };
+	const uint8_t unknown[] = { 9 };
+	const uint8_t no_status[] = { 1, BLE_MS_REFERENCE, 0xFF, 0xFF };
+	const uint8_t other_ref[] = { 1, 0x01, 0xF4, 0x01 };
+	ms_notify(&f, ms, ragged, sizeof(ragged));
+	ms_notify(&f, ms, unknown, sizeof(unknown));
+	ms_notify(&f, ms, no_status, sizeof(no_status));
+	ms_notify(&f, ms, other_ref, sizeof(other_ref));
+	ms_notify(&f, ms, NULL, 0);
+	assert_state(&f, ms, BLE_SENSOR_STREAMING);
+	struct ingest_stats is;
+	ingest_stats(f.ingest, &is);
+	assert_int_equal(is.notifications, 6);
+	if (is.malformed < 2)
+		fail_msg("%llu of the garbage notifications counted as malformed, want >= 2",
+			 (unsigned long long)is.malformed);
+
+	/* 500 for hamstride's subscription while streaming: the link is
+	 * given up, and the next one subscribes again. */
+	struct stderr_capture cap;
+	capture_stderr(&f, &cap);
+	const uint8_t error[] = { 1, BLE_MS_REFERENCE, 0xF4, 0x01 };
+	ms_notify(&f, ms, error, sizeof(error));
+	char log[4096];
+	unsigned n = captured_lines(&cap, "link lost (the sensor refused /Meas/IMU6/416 (status 500))",
+				    log, sizeof(log));
+	if (n != 1)
+		fail_msg("want one line about the refusal:\n%s", log);
+	run_until(&f, f.now_us + 1 * SEC);
+	assert_state(&f, ms, BLE_SENSOR_STREAMING);
+	assert_int_equal(status_of(&f, ms).connects, 2);
+	assert_int_equal(ms->db.ms_commands, 2);
+	assert_true(fake_db_movesense_streaming(&ms->db));
+
+	/* A dropped link: the sensor forgets the subscription, the new link
+	 * makes it again. */
+	peer_disconnect(ms);
+	run_until(&f, f.now_us + 1 * SEC);
+	assert_state(&f, ms, BLE_SENSOR_STREAMING);
+	assert_int_equal(ms->db.ms_commands, 3);
+	assert_int_equal(ms->db.ms_reference, BLE_MS_REFERENCE);
+	fixture_close(&f);
+}
+
+/* Removed from the sensor list, a streaming Movesense is unsubscribed
+ * before its link closes. */
+static void removed_movesense_is_unsubscribed(void **state)
+{
+	(void)state;
+	struct fixture f;
+	fixture_open(&f);
+	struct peer *ms = add_movesense(&f, 0x16, BLE_ROLE_IMU_RIGHT);
+	set_all_sensors(&f);
+	run_until(&f, f.now_us + 10 * MS);
+	assert_state(&f, ms, BLE_SENSOR_STREAMING);
+	assert_true(ble_source_set_sensors(f.src, NULL, 0));
+	pump(&f);
+	assert_int_equal(ms->db.ms_commands, 2);
+	assert_int_equal(ms->db.ms_reference, 0);
+	assert_int_equal(ms->db.ms_last_status, 200);
+	fixture_close(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -819,6 +1114,11 @@ int main(void)
 		cmocka_unit_test(removed_sensor_is_disconnected_and_added_one_connects),
 		cmocka_unit_test(hostile_peer_cannot_hurt_the_daemon),
 		cmocka_unit_test(indications_are_confirmed),
+		cmocka_unit_test(movesense_streams_imu6_into_strides),
+		cmocka_unit_test(movesense_refusing_the_rate_falls_back_then_fails_clearly),
+		cmocka_unit_test(quiet_movesense_streams_from_its_first_data_or_times_out),
+		cmocka_unit_test(movesense_garbage_and_errors_keep_the_daemon_up),
+		cmocka_unit_test(removed_movesense_is_unsubscribed),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

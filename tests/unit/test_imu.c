@@ -188,12 +188,83 @@ static void test_movesense(void **state)
 	assert_int_equal(s[0].clipped, IMU_CLIP_ACC_Z);
 	len = ms_packet(99, 0, 2, NAN, buf);
 	assert_false(imu_ms_parse_imu6(buf, len, 99, 208, 0, 0, 0, &pkt, s, 16));
+}
+
+/* Commands as the sample firmware reads them: command, reference, then the
+ * resource path (here NUL-terminated, which both firmware versions take). */
+static void test_movesense_commands(void **state)
+{
+	(void)state;
 	uint8_t cmd[32];
-	size_t n = imu_ms_subscribe_imu6(99, 208, cmd, sizeof(cmd));
-	assert_int_equal(n, 2 + strlen("/Meas/IMU6/208"));
-	assert_int_equal(cmd[0], IMU_MS_CMD_SUBSCRIBE);
-	assert_memory_equal(cmd + 2, "/Meas/IMU6/208", n - 2);
-	assert_int_equal(imu_ms_subscribe_imu6(99, 208, cmd, 8), 0);
+	const uint8_t subscribe[] = { 1, 99, '/', 'M', 'e', 'a', 's', '/', 'I', 'M', 'U', '6', '/',
+				      '4', '1', '6', 0 };
+	assert_int_equal(imu_ms_subscribe_imu6(99, 416, cmd, sizeof(cmd)), sizeof(subscribe));
+	assert_memory_equal(cmd, subscribe, sizeof(subscribe));
+	assert_int_equal(imu_ms_subscribe_imu6(99, 416, cmd, sizeof(subscribe) - 1), 0);
+	assert_int_equal(imu_ms_subscribe_imu6(0, 416, cmd, sizeof(cmd)), 0); /* 0 is no reference */
+	assert_int_equal(imu_ms_unsubscribe(99, cmd, sizeof(cmd)), 2);
+	assert_int_equal(cmd[0], IMU_MS_CMD_UNSUBSCRIBE);
+	assert_int_equal(cmd[1], 99);
+	assert_int_equal(imu_ms_unsubscribe(0, cmd, sizeof(cmd)), 0);
+	assert_true(imu_ms_rate_valid(13) && imu_ms_rate_valid(416) && imu_ms_rate_valid(1666));
+	assert_false(imu_ms_rate_valid(400) || imu_ms_rate_valid(0) || imu_ms_rate_valid(3332));
+}
+
+static void test_movesense_results(void **state)
+{
+	(void)state;
+	struct imu_ms_result r;
+	/* little-endian 200 (newer firmware) */
+	const uint8_t ok[] = { 1, 7, 0xC8, 0x00 };
+	assert_true(imu_ms_parse_result(ok, sizeof(ok), &r));
+	assert_int_equal(r.reference, 7);
+	assert_true(r.has_status);
+	assert_int_equal(r.status, 200);
+	/* the sample firmware's "no free subscription slot": 507 high byte first */
+	const uint8_t full[] = { 1, 7, 0x01, 0xFB };
+	assert_true(imu_ms_parse_result(full, sizeof(full), &r));
+	assert_int_equal(r.status, 507);
+	const uint8_t rate[] = { 1, 9, 0xF5, 0x01 }; /* 501 little-endian */
+	assert_true(imu_ms_parse_result(rate, sizeof(rate), &r));
+	assert_int_equal(r.status, 501);
+	/* HELLO's answer has no status; neither has nonsense */
+	const uint8_t hello[] = { 1, 7, 'H', 'e', 'l', 'l', 'o' };
+	assert_true(imu_ms_parse_result(hello, sizeof(hello), &r));
+	assert_false(r.has_status);
+	const uint8_t junk[] = { 1, 7, 0xFF, 0xFF };
+	assert_true(imu_ms_parse_result(junk, sizeof(junk), &r));
+	assert_false(r.has_status);
+	/* not a command result: untouched */
+	r.reference = 42;
+	const uint8_t data[] = { 2, 7, 0xC8, 0x00 };
+	assert_false(imu_ms_parse_result(data, sizeof(data), &r));
+	assert_false(imu_ms_parse_result(ok, 1, &r));
+	assert_false(imu_ms_parse_result(NULL, 4, &r));
+	assert_int_equal(r.reference, 42);
+}
+
+/* What the fake sensor sends is what the parser reads, to float precision. */
+static void test_movesense_encode(void **state)
+{
+	(void)state;
+	struct imu_sample in[8], out[8];
+	for (size_t i = 0; i < 8; i++)
+		in[i] = (struct imu_sample){ .acc_mps2 = { 0.1 * (double)i, -9.81, 30.5 },
+					     .gyro_radps = { 1.5, -0.25 * (double)i, 34.9 } };
+	uint8_t buf[6 + 8 * 24];
+	assert_int_equal(imu_ms_encode_imu6(0x68, 4000000000u, in, 8, buf, sizeof(buf)), sizeof(buf));
+	assert_int_equal(imu_ms_encode_imu6(0x68, 0, in, 8, buf, sizeof(buf) - 1), 0);
+	assert_int_equal(imu_ms_encode_imu6(0x68, 0, in, 0, buf, sizeof(buf)), 0);
+	assert_int_equal(imu_ms_encode_imu6(0x68, 4000000000u, in, 8, buf, sizeof(buf)), sizeof(buf));
+	struct imu_packet pkt;
+	assert_true(imu_ms_parse_imu6(buf, sizeof(buf), 0x68, 416, 0, 0, IMU_FOOT_LEFT, &pkt, out, 8));
+	assert_int_equal(pkt.t_first_raw, 4000000000u);
+	assert_int_equal(pkt.count, 8);
+	for (size_t i = 0; i < 8; i++)
+		for (int k = 0; k < 3; k++) {
+			assert_true(fabs(out[i].acc_mps2[k] - in[i].acc_mps2[k]) < 1e-5);
+			assert_true(fabs(out[i].gyro_radps[k] - in[i].gyro_radps[k]) < 1e-5);
+		}
 }
 
 static void test_movesense_loss(void **state)
@@ -229,6 +300,9 @@ int main(void)
 		cmocka_unit_test(test_stream_wrap_and_loss),
 		cmocka_unit_test(test_movesense),
 		cmocka_unit_test(test_movesense_loss),
+		cmocka_unit_test(test_movesense_commands),
+		cmocka_unit_test(test_movesense_results),
+		cmocka_unit_test(test_movesense_encode),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
