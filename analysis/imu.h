@@ -109,26 +109,37 @@ size_t imu_hs_encode_data(uint16_t seq, uint32_t t_first_us, uint8_t rate_code,
 /* ---- Movesense GATT SensorData protocol ---- */
 
 /*
- * Movesense's GATT SensorData Protocol ("GSP"), as its public sources give
- * it: the protocol specification on movesense.com (docs/esw/
- * gatt_sensordata_protocol), the gatt_sensordata_app sample of the
- * Movesense device library (GATTSensorDataClient.cpp) with its Python
- * client, and the device library's API definitions (movesense-api/meas/
- * imu.yaml, acc.yaml, gyro.yaml).
+ * Movesense's GATT SensorData Protocol ("GSP"). Where each fact comes from:
  *
- * One service with two characteristics: the client writes commands (a
- * Write Request: the sample declares the characteristic WRITE only) and
- * the sensor answers, and streams, in notifications of the other. A
- * command is [command, client reference (not 0), data]; a notification is
- * [response code, the command's reference, data]: a command result carries
- * an HTTP status (HELLO's carries a greeting instead), a DATA notification
- * the subscribed resource serialised as the firmware does (for IMU6 a
- * uint32 timestamp in ms of the first sample, N x 3 float32 acceleration
- * in m/s², then N x 3 float32 angular rate in °/s; N fills the packet).
- * IMU6 rates are 13, 26, 52, 104, 208, 416, 833 and 1666 Hz. The ranges
- * (/Meas/Acc/Config, /Meas/Gyro/Config) can only be PUT through the
- * Whiteboard API, not through this protocol, and the sources give no
- * default, so hamstride assumes none and flags no clipping.
+ * - Movesense's protocol specification (movesense.com, docs/esw/
+ *   gatt_sensordata_protocol): the service and its two characteristics,
+ *   the client writing commands to one and the sensor answering and
+ *   streaming in notifications of the other, a client-chosen 8-bit
+ *   reference tying answers to commands; firmware 2.3 and later carry it.
+ * - The device library's gatt_sensordata_app sample (GATTSensorDataClient
+ *   .cpp): the command characteristic is WRITE only (so a Write Request);
+ *   a command is [command, reference (not 0), data], HELLO 0, SUBSCRIBE 1
+ *   with the resource path, UNSUBSCRIBE 2 with the subscription's
+ *   reference; a notification is [response code, reference, data], 1 a
+ *   command result with a 2-byte HTTP status (its one error, 507 for no
+ *   free subscription of four, written high byte first; HELLO answered
+ *   "Hello"; no answer to a successful subscribe), 2 DATA; subscriptions
+ *   end when the link drops.
+ * - Its Python client: DATA_PART2 (3) continues a DATA notification too
+ *   long for one packet, and IMU data is the uint32 timestamp then the
+ *   acceleration block then the gyroscope block of float32 x, y, z.
+ * - A newer description of the protocol (a public client's reference
+ *   notes, made against hardware): the status little-endian, the path
+ *   NUL-terminated, a result for every command.
+ * - The library's API definitions (movesense-api/meas/imu.yaml, acc.yaml,
+ *   gyro.yaml): /Meas/IMU6/{SampleRate}, timestamp in ms of the first
+ *   sample, acceleration in m/s², angular rate in °/s, 501 for an
+ *   unsupported rate; ranges set by PUT /Meas/Acc/Config (GRange, g) and
+ *   /Meas/Gyro/Config (DPSRange), refused (503) while subscribed. GSP has
+ *   no PUT for them, and none of these sources gives a default range, so
+ *   hamstride assumes none and flags no clipping.
+ * - IMU6 rates 13, 26, 52, 104, 208, 416, 833, 1666 Hz: the device
+ *   library's /Meas/Acc/Info as clients report it.
  */
 #define IMU_MS_SERVICE_UUID "34802252-7185-4d5d-b431-630e7050e8f0"
 #define IMU_MS_WRITE_UUID "34800001-7185-4d5d-b431-630e7050e8f0"
