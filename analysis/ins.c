@@ -21,7 +21,11 @@
 #define LOOKAHEAD_S 0.08      /* how far the detector looks around a sample */
 #define VALLEY_FACTOR 3.0     /* within this factor of the local minimum */
 #define VALLEY_CEILING 10.0   /* times the threshold: what may count as a valley */
-#define STANCE_DUE 0.85       /* of the last stride: a valley may be the stance */
+#define STANCE_DUE 0.6        /* of the usual swing: a stance may begin */
+#define SWINGS 5              /* the usual swing: median of this many strides' */
+#define VALLEY_DEPTH 40.0     /* times below the swing's peak: what may count as a valley */
+#define RUN_STANCE_S 0.12     /* detected stances shorter than this: a running gait */
+#define FIRST_SWING_S 0.3     /* before the first stride: no valley sooner after standing */
 #define INIT_STILL_S 1.0      /* a stance this long initialises at once */
 #define INIT_MIN_S 0.02
 #define GYRO_BIAS_STILL_S 0.5 /* standing this long gives a gyro bias estimate */
@@ -60,6 +64,8 @@ struct ins {
 	uint64_t next_decision;            /* first sample not yet processed */
 	bool ended;                        /* ins_flush has run */
 	bool still;                        /* the decided sample is still enough to update */
+	bool valley;                       /* ...and is a stance found as a valley */
+	double swing_peak;                 /* highest statistic since the last stance sample */
 
 	/* navigation state */
 	bool initialized;
@@ -82,7 +88,11 @@ struct ins {
 	/* stance tracking */
 	bool in_stance;
 	bool prev_stance_sample;           /* the detector's last decision */
-	int64_t last_stride_us;            /* duration of the last valid stride */
+	bool stance_valley;                /* the current stance has a valley sample... */
+	bool stance_on_time;               /* ...or began where a running stance was due */
+	int64_t last_swing_us;             /* stance end to stance start, usually */
+	int64_t swings_us[SWINGS];         /* the latest strides' swings, a ring */
+	unsigned swings_n;
 	unsigned stance_n;
 	int64_t stance_start_us, stance_last_us;
 	double stance_pos[3];
@@ -256,40 +266,85 @@ static double glrt(const struct ins *ins, uint64_t c)
 }
 
 /* Running stance is shorter and never quite still: the threshold grows
- * with the speed of the recent strides, and never stays below a multiple
- * of the recent quietest moment. */
-static double threshold(struct ins *ins, int64_t t_us, double stat)
+ * with the speed of the recent strides... */
+static double speed_threshold(const struct ins *ins)
 {
 	double r = ins->speed_recent_mps / ins->cfg.det_speed_ref_mps;
-	double quiet = quietest_recent(ins, t_us, stat);
-	return fmax(ins->cfg.det_threshold * (1 + r * r), QUIET_FACTOR * quiet);
+	return ins->cfg.det_threshold * (1 + r * r);
 }
 
-/* Only late in a running stride may a valley stand in for a stance:
- * earlier, or when walking, a quiet moment is more likely the swing
- * slowing down than a missed landing. */
-static bool stance_due(const struct ins *ins, int64_t t_us)
+/* ...and never stays below a multiple of the recent quietest moment. */
+static double threshold(struct ins *ins, int64_t t_us, double stat)
 {
-	if (ins->last_stride_us <= 0 || !ins->have_prev_stance ||
-	    ins->speed_recent_mps < ins->cfg.det_speed_ref_mps)
+	double quiet = quietest_recent(ins, t_us, stat);
+	return fmax(speed_threshold(ins), QUIET_FACTOR * quiet);
+}
+
+/*
+ * Whether a stance may begin at t_us by the stride's timing: late in the
+ * swing, which is timed from the end of the latest stance and measured
+ * on the last stride (without its stance, which is the standing itself
+ * after a standing start). The swing has a quiet moment of its own a
+ * third of a stride after toe-off, and a stance found there would stop
+ * the foot in mid-air. Before the first stride there is no swing to go
+ * by: then at least a short one.
+ */
+static bool stance_expected(const struct ins *ins, int64_t t_us)
+{
+	if (!ins->have_prev_stance && !ins->in_stance)
+		return true;
+	double since = (double)(t_us - ins->stance_last_us);
+	if (ins->last_swing_us <= 0)
+		return since > FIRST_SWING_S * 1e6;
+	return since > STANCE_DUE * (double)ins->last_swing_us;
+}
+
+/* A running gait: stances short, as the latest was. */
+static bool running_gait(const struct ins *ins)
+{
+	int64_t latest_us = ins->in_stance ? ins->stance_last_us - ins->stance_start_us
+					   : ins->prev_stance_us;
+	return ins->last_swing_us > 0 && (double)latest_us < RUN_STANCE_S * 1e6;
+}
+
+/*
+ * Whether a valley above the threshold may stand in for a missed stance.
+ * Only in a running gait (or before the first stride, to catch a sprint
+ * from a standing start): there the heel-strike ringing may not die out
+ * before toe-off, while a walking foot stands flat long enough for the
+ * threshold, and its quiet moments above it are more likely the swing
+ * slowing down. Only where a stance is expected, and far below the peak
+ * of the swing before it: on the gait_driven walks and jog the swing's
+ * own quiet moment, and the heel strike's ringing between two spikes,
+ * stay within a factor of 25 of that peak; a sprint's stances lie 50 to
+ * 1000 times below it.
+ */
+static bool valley_may_be_stance(const struct ins *ins, int64_t t_us, double stat)
+{
+	if ((!ins->have_prev_stance && !ins->in_stance) || !(stat * VALLEY_DEPTH < ins->swing_peak) ||
+	    !stance_expected(ins, t_us))
 		return false;
-	return (double)(t_us - ins->prev_start_us) > STANCE_DUE * (double)ins->last_stride_us;
+	return ins->last_swing_us <= 0 || running_gait(ins);
 }
 
 /*
  * Stance decision for sample d, whose neighbours up to the look-ahead on
- * both sides have their statistic. Below the threshold is stance; so is
- * the bottom of a valley that stays well under the swing's level even
- * when it misses the threshold: at 5-6.5 m/s the heel-strike ringing may
- * not die out before toe-off, and a stride without a stance would double
- * the next one.
+ * both sides have their statistic. Below the threshold is stance, except
+ * where only the quietest-moment floor lets it through and no stance is
+ * expected yet: at a jog a swing's quiet moment comes within three times
+ * a stance's. The bottom of a valley that stays well under the swing's
+ * level is stance even when it misses the threshold: at 5-6.5 m/s the
+ * heel-strike ringing may not die out before toe-off, and a stride
+ * without a stance would double the next one.
  */
 static bool decide_stance(const struct ins *ins, uint64_t d, double gamma)
 {
 	double t = ins->stat[d % RING];
+	int64_t t_us = sample_at(ins, d)->t_us;
 	if (t < gamma)
-		return true;
-	if (!(t < VALLEY_CEILING * gamma) || !stance_due(ins, sample_at(ins, d)->t_us))
+		return t < speed_threshold(ins) || ins->in_stance ||
+		       (t * VALLEY_DEPTH < ins->swing_peak && stance_expected(ins, t_us));
+	if (!(t < VALLEY_CEILING * gamma) || !valley_may_be_stance(ins, t_us, t))
 		return false;
 	uint64_t lo = d >= ins->lookahead ? d - ins->lookahead : 0;
 	double lowest = t;
@@ -626,15 +681,37 @@ static void decorrelate_position(struct ins *ins)
 
 /* ---- strides ---- */
 
+/*
+ * The usual swing is the median of the latest few: one stride with a
+ * stance missed is twice as long, and taken as the reference it would
+ * have the next stance come too early to be believed and be missed too;
+ * a stride cut in two at a false stance would have the next swing's quiet
+ * moment believed.
+ */
+static int64_t usual_swing(struct ins *ins, int64_t swing_us)
+{
+	ins->swings_us[ins->swings_n++ % SWINGS] = swing_us;
+	unsigned n = ins->swings_n < SWINGS ? ins->swings_n : SWINGS;
+	int64_t v[SWINGS];
+	memcpy(v, ins->swings_us, n * sizeof(v[0]));
+	for (unsigned i = 1; i < n; i++)
+		for (unsigned j = i; j > 0 && v[j - 1] > v[j]; j--) {
+			int64_t x = v[j];
+			v[j] = v[j - 1];
+			v[j - 1] = x;
+		}
+	return v[n / 2];
+}
+
 static void close_stance(struct ins *ins, struct ins_stride *out, bool *emitted)
 {
 	int64_t stance_us = ins->stance_last_us - ins->stance_start_us +
 			    llround(1e6 / ins->cfg.rate_hz);
 	/* Fewer samples are detector flicker, except where a running
-	 * stance is due: a sprint's quiet moment may be one sample at
-	 * 200 Hz, and without it the stride would double. */
-	if (!ins->initialized || (ins->stance_n < ins->min_stance_n &&
-				  !stance_due(ins, ins->stance_start_us)))
+	 * stance was due: a sprint's quiet moment may be one sample at
+	 * 100-200 Hz, and without it the stride would double. */
+	if (!ins->initialized ||
+	    (ins->stance_n < ins->min_stance_n && !ins->stance_valley && !ins->stance_on_time))
 		return;
 	decorrelate_position(ins);
 	if (ins->have_prev_stance) {
@@ -658,7 +735,7 @@ static void close_stance(struct ins *ins, struct ins_stride *out, bool *emitted)
 		ins->stats.strides++;
 		if (s.valid && s.speed_mps < 10) {
 			ins->speed_recent_mps = s.speed_mps;
-			ins->last_stride_us = s.duration_us;
+			ins->last_swing_us = usual_swing(ins, s.duration_us - s.stance_us);
 		}
 	}
 	ins->have_prev_stance = true;
@@ -691,13 +768,16 @@ static void track_stance(struct ins *ins, int64_t t_us, bool stance, struct ins_
 {
 	if (stance) {
 		if (!ins->in_stance) {
+			ins->stance_on_time = running_gait(ins) && stance_expected(ins, t_us);
 			ins->in_stance = true;
+			ins->stance_valley = false;
 			ins->stance_n = 0;
 			ins->stance_start_us = t_us;
 			ins->stride_max_z = ins->swing_max_z;
 			ins->swing_max_z = -INFINITY;
 		}
 		ins->stance_n++;
+		ins->stance_valley = ins->stance_valley || ins->valley;
 		ins->stance_last_us = t_us;
 		memcpy(ins->stance_pos, ins->p, sizeof(ins->stance_pos));
 		return;
@@ -822,7 +902,12 @@ static bool process(struct ins *ins, const struct imu_sample *s, bool stance, st
 static void mark_still(struct ins *ins, uint64_t d, bool stance)
 {
 	double t = ins->stat[d % RING], gamma = ins->gamma[d % RING];
-	ins->still = stance && (t < ZUPT_CORE * gamma || t >= gamma);
+	ins->valley = stance && t >= gamma;
+	ins->still = stance && (t < ZUPT_CORE * gamma || ins->valley);
+	if (stance)
+		ins->swing_peak = 0;
+	else if (isfinite(t) && t > ins->swing_peak)
+		ins->swing_peak = t;
 }
 
 /* ---- saturated gyroscope ---- */
@@ -926,6 +1011,7 @@ bool ins_flush(struct ins *ins, struct ins_stride *out)
 		bool stance = d < have_stat ? ins->stat[d % RING] < ins->gamma[d % RING]
 					    : ins->prev_stance_sample;
 		ins->still = stance;
+		ins->valley = false;
 		struct imu_sample tmp;
 		if (process(ins, repaired(ins, d, &tmp), stance, out))
 			return true;

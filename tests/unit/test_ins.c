@@ -160,6 +160,27 @@ static void test_sprint_200hz(void **state)
 }
 
 /*
+ * Sprinting away from a standing start: the first strides have no stride
+ * before them to set the detector's threshold or timing by, and their
+ * stances are never quiet; each missed one doubles a stride.
+ */
+static void test_sprint_from_standing(void **state)
+{
+	(void)state;
+	const double rates[] = { 200, 400, 1000 };
+	for (int i = 0; i < 3; i++) {
+		struct imu_sim_config c;
+		imu_sim_config_default(&c);
+		c.feet = IMU_SIM_LEFT;
+		c.seed = 40 + (uint64_t)i;
+		c.speed_mps = 6.5;
+		c.rate_hz = rates[i];
+		struct result r = run(&c, 12);
+		check(&c, &r, 0.02, 0.05, 0.01, 0.1);
+	}
+}
+
+/*
  * A recording that stops with the foot at rest, in the middle of a
  * stance: the stride ending in that stance comes only from ins_flush,
  * with the length of the true one.
@@ -292,6 +313,7 @@ int main(void)
 		cmocka_unit_test(test_running_400hz),
 		cmocka_unit_test(test_walking_200hz),
 		cmocka_unit_test(test_sprint_200hz),
+		cmocka_unit_test(test_sprint_from_standing),
 		cmocka_unit_test(test_packet_loss),
 		cmocka_unit_test(test_flush_keeps_last_stride),
 		cmocka_unit_test(test_saturated_gyro),
