@@ -86,7 +86,6 @@ struct imu_state {
 struct sensor_state {
 	bool used;
 	uint8_t addr[NOTIFICATION_ADDR_LEN];
-	uint8_t addr_type;
 	char addr_str[18];
 	int64_t sensor_id;
 	struct rsc_cadence cadence;
@@ -260,7 +259,6 @@ static int sensor_index(struct ingest *in, const struct notification *n)
 	if (store_sensor(in->store, s->addr_str, n->addr_type, n->host_time_us, &s->sensor_id) < 0)
 		store_failed(in, -EIO, "a new sensor");
 	s->heard_us = s->seen_stored_us = n->host_time_us;
-	s->addr_type = n->addr_type;
 	log_info("sensor %s seen", s->addr_str);
 	return free_slot;
 }
@@ -893,7 +891,7 @@ static void store_seen(struct ingest *in, struct sensor_state *s)
 	if (s->heard_us <= s->seen_stored_us)
 		return;
 	s->seen_stored_us = s->heard_us;
-	if (store_sensor(in->store, s->addr_str, s->addr_type, s->heard_us, &s->sensor_id) < 0)
+	if (store_sensor_seen(in->store, s->sensor_id, s->heard_us) < 0)
 		store_failed(in, -EIO, "when a sensor was last seen");
 }
 
@@ -1112,10 +1110,11 @@ int ingest_notification(struct ingest *in, const struct notification *n)
 			    notification_addr_to_str(n->addr, addr, sizeof(addr)));
 		return 0;
 	}
-	/* Time passing may end the open run: before this notification's
-	 * samples reach the INS that the run's end flushes. */
-	err = ingest_tick(in, n->host_time_us);
+	/* Time passing may end the open run: for an IMU, before this
+	 * notification's samples reach the INS that the run's end flushes
+	 * (for the others, session_observe below does the same). */
 	struct sensor_state *s = &in->sensors[sensor];
+	err = s->imu ? ingest_tick(in, n->host_time_us) : 0;
 	if (n->host_time_us > s->heard_us)
 		s->heard_us = n->host_time_us;
 	if (s->heard_us - s->seen_stored_us >= SEEN_EVERY_US)

@@ -33,6 +33,7 @@ enum store_stmt {
 	STMT_NOTIFICATION,
 	STMT_SAMPLE,
 	STMT_SENSOR,
+	STMT_SENSOR_SEEN,
 	STMT_SENSOR_CONVENTION,
 	STMT_SENSOR_ADD,
 	STMT_SENSOR_REMOVE,
@@ -76,6 +77,9 @@ static const char *const stmt_sql[STMT_COUNT] = {
 			"ELSE min(first_seen_us, excluded.first_seen_us) END, "
 			"last_seen_us = CASE WHEN " NEVER_HEARD " THEN excluded.last_seen_us "
 			"ELSE max(last_seen_us, excluded.last_seen_us) END RETURNING id",
+	[STMT_SENSOR_SEEN] = "UPDATE sensors SET first_seen_us = CASE WHEN " NEVER_HEARD " THEN ?2 "
+			     "ELSE min(first_seen_us, ?2) END, last_seen_us = CASE WHEN " NEVER_HEARD
+			     " THEN ?2 ELSE max(last_seen_us, ?2) END WHERE id = ?1",
 	[STMT_SENSOR_CONVENTION] = "UPDATE sensors SET cadence_convention = ? WHERE id = ?",
 	[STMT_SENSOR_ADD] = "INSERT INTO sensors (address, address_type, role, name, first_seen_us, "
 			    "last_seen_us, added_us) VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?5) "
@@ -322,6 +326,20 @@ int store_sensor(struct store *s, const char *addr, uint8_t addr_type, int64_t s
 		*sensor_id = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
 	return rc == SQLITE_ROW ? 0 : write_failure(s, rc, "recording a sensor");
+}
+
+int store_sensor_seen(struct store *s, int64_t sensor_id, int64_t seen_us)
+{
+	int err;
+	sqlite3_stmt *st = write_stmt(s, STMT_SENSOR_SEEN, &err);
+	if (!st)
+		return err;
+	sqlite3_bind_int64(st, 1, sensor_id);
+	sqlite3_bind_int64(st, 2, seen_us);
+	err = step_write(s, st, "recording when a sensor was seen");
+	if (err == 0 && sqlite3_changes(s->db) == 0)
+		return set_error(s, -ENOENT, "database %s: no sensor %lld", s->path, (long long)sensor_id);
+	return err;
 }
 
 int store_sensor_set_convention(struct store *s, int64_t sensor_id, const char *convention)

@@ -29,11 +29,12 @@ int store_flush(struct store *s);
  * failed half-way); what was flushed stays. */
 void store_discard(struct store *s);
 
-/* The sensor with this address, created if new; *sensor_id set. Also
- * records that it was heard at seen_us (first and last seen widen to
- * it), so calling it again is how the daemon says a sensor is still
- * heard. */
+/* The sensor with this address, created if new; *sensor_id set. Its first
+ * and last seen times widen to seen_us, as with store_sensor_seen. */
 int store_sensor(struct store *s, const char *addr, uint8_t addr_type, int64_t seen_us, int64_t *sensor_id);
+/* Data from the sensor arrived at seen_us: its first and last seen times
+ * widen to it (a sensor added and never heard takes it as both). */
+int store_sensor_seen(struct store *s, int64_t sensor_id, int64_t seen_us);
 int store_sensor_set_convention(struct store *s, int64_t sensor_id, const char *convention);
 
 /* The runner's sensors, which the daemon connects to (schema 003). */

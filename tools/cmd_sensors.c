@@ -368,8 +368,10 @@ static void list_usage(FILE *out)
 {
 	fprintf(out, "Usage: hamstride sensors list [--all]\n\n"
 		     "Lists the runner's sensors: address, address type, role, name, when it\n"
-		     "was added and last seen (UTC), and whether its cadence counts steps or\n"
-		     "strides (once hamstride has seen it run).\n\n"
+		     "was added and when its data last came (UTC; \"never\" since it was added),\n"
+		     "and whether its cadence counts steps or strides (once hamstride has seen\n"
+		     "it run). The daemon updates the last-seen time once a minute while it\n"
+		     "hears a sensor and at the end of each run.\n\n"
 		     "  --all         also sensors only seen in replayed or simulated data\n"
 		     "  -h, --help    this help\n");
 }
@@ -410,7 +412,7 @@ static void print_sensors(const struct sensor_rows *r)
 		sensor_print_padded(stdout, names[i].text, names[i].chars, width);
 		printf("  %-20s  %-20s  %s\n",
 		       x->added_us ? cli_format_time(x->added_us, added, sizeof(added)) : "-",
-		       x->last_seen_us ? cli_format_time(x->last_seen_us, seen, sizeof(seen)) : "-",
+		       x->last_seen_us ? cli_format_time(x->last_seen_us, seen, sizeof(seen)) : "never",
 		       x->cadence_convention[0] ? x->cadence_convention : "-");
 	}
 	free(names);

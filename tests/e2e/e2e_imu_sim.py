@@ -4,7 +4,17 @@
 the simulator's per-stride truth (hamstride sim --imu --stride-truth).
 
 Stated tolerances (measured on seeds 11-13, 30-minute runs, see README):
-- strides stored per foot inside the run: within 1% (+2) of the true count;
+- strides stored per foot inside the run: within 1% (+2) of the true count,
+  and the last true stride of each foot is stored (the end of the run
+  flushes each foot's INS);
+- stored landings (stride starts) against the true ones: median |dt| of
+  each foot within 7 ms (before the landing finder: ~40 ms). The landing
+  finder is within 1 ms on exact sample times (tests/unit/test_landing.c);
+  the rest is the sensor clock's offset, the least delay from a packet's
+  last sample to its arrival: the simulator's sample clock and its link's
+  connection events never drift apart, so the least delay seen stays at
+  its phase, up to 5 ms (40 ms packets on a 15 ms interval) above the true
+  one (measured on seeds 1, 2, 5, 11-13: 2.1 to 6.0 ms);
 - mean length of the strides stored without a flag: within 3 cm of the mean
   of the true strides they match (measured: +0.3 to +1.5 cm);
 - distance (mean over the feet of the stored lengths inside the run):
@@ -14,6 +24,9 @@ Stated tolerances (measured on seeds 11-13, 30-minute runs, see README):
   drifts up to 2.5 cm a stride on fast, clipping runs; measured -22% to 0%);
 - every IMU packet loss in the run is a stored gap, and each overlaps a
   flagged stride of its foot;
+- an IMU silent for 10 s is one gap of the run (the session's silence and
+  the lost packets are one), covering the silence; the run's gap count is
+  the gaps stored;
 - a malformed IMU notification is counted, and the run goes on;
 - with the foot pod removed from the capture, the IMUs alone start and end
   the run, and its distance (within 2%), stride length (3 cm) and cadence
@@ -35,6 +48,7 @@ SEEDS = [int(s) for s in os.environ.get('HAMSTRIDE_E2E_IMU_SEEDS', '11').split()
 MINUTES = 30
 IMU_DATA_HANDLE = 0x001A
 CLIMB_WINDOW_US = 180 * 1000000
+LANDING_TOLERANCE_US = 7000
 
 
 def read_stride_truth(path):
@@ -90,6 +104,14 @@ def check_strides(label, db, truth_path, strides_path):
     for foot in ('left', 'right'):
         tr, st = inside(truth[foot], start_us, end_us), inside(stored[foot], start_us, end_us)
         check_close('%s %s strides' % (label, foot), len(st), len(tr), 0.01 * len(tr) + 2)
+        last = tr[-1]
+        check(any(abs(x[1] - last[1]) < 50000 for x in st),
+              '%s: the last %s stride (%d..%d) is stored' % (label, foot, last[0], last[1]))
+        starts = [x[0] for x in truth[foot]]
+        dt = sorted(abs(x[0] - truth[foot][nearest(starts, x[0])][0]) for x in st)
+        print('%s %s landings: median |dt| %.1f ms' % (label, foot, dt[len(dt) // 2] / 1000))
+        check(dt[len(dt) // 2] <= LANDING_TOLERANCE_US, '%s %s landings: median |dt| %.1f ms'
+              % (label, foot, dt[len(dt) // 2] / 1000))
         ends = [x[1] for x in truth[foot]]
         errors = [s[2] - truth[foot][nearest(ends, s[1])][2] for s in st if not s[4]]
         check_close('%s %s mean length error (m)' % (label, foot),
@@ -122,7 +144,6 @@ def check_gaps(label, db, t, stored):
         # a gap at the ends of the run may fall outside every stride
         if g_from < start_us + 10e6 or g_to > end_us - 10e6:
             continue
-        # stored landings come ~40 ms after the true ones (the detector's delay)
         if not any(s[0] - 200000 <= g_to and g_from <= s[1] + 200000 and s[4]
                    for s in stored[foot]):
             unexplained.append((foot, g_from, g_to))
@@ -171,6 +192,37 @@ def without_sensor(src, dst, address):
     write_records(dst, file_header, [r for r in records if acl_handle(*r) != handle])
 
 
+def record_time_us(header):
+    return struct.unpack('>q', header[16:24])[0] - EPOCH_DELTA_US
+
+
+def with_silence(src, dst, address, from_us, to_us):
+    """The sensor's link carries nothing from from_us to to_us."""
+    file_header, records = read_records(src)
+    handle = conn_handle_of(records, address)
+    write_records(dst, file_header, [r for r in records if acl_handle(*r) != handle
+                                     or not from_us <= record_time_us(r[0]) < to_us])
+
+
+def check_one_gap_per_silence(label, base, t):
+    """Ten seconds of silence from the left IMU, 15 minutes in."""
+    from_us = int(t['start_us']) + 900 * 1000000
+    to_us = from_us + 10 * 1000000
+    with_silence(base + '.btsnoop', base + '-silent.btsnoop', t['imu_left_address'], from_us, to_us)
+    replay(base + '-silent.btsnoop', base + '-silent.db')
+    with sqlite3.connect(base + '-silent.db') as con:
+        gaps = con.execute('SELECT g.start_us, g.end_us FROM gaps g JOIN sensors s ON '
+                           's.id = g.sensor_id WHERE s.address = ? AND g.end_us >= ? AND '
+                           'g.start_us <= ?', (t['imu_left_address'], from_us, to_us)).fetchall()
+        stored = con.execute('SELECT count(*) FROM gaps').fetchone()[0]
+        counted = con.execute('SELECT gaps FROM runs').fetchone()[0]
+    print('%s silence %d..%d: gaps %r' % (label, from_us, to_us, gaps))
+    check(len(gaps) == 1, '%s: one silence, one gap: %r' % (label, gaps))
+    check(all(g[0] <= from_us and g[1] >= to_us for g in gaps),
+          '%s: the gap covers the silence: %r' % (label, gaps))
+    check(stored == counted, '%s: the run counts %d gaps, %d stored' % (label, counted, stored))
+
+
 def with_malformed_imu(src, dst, address, at_us):
     """A data notification cut short (16 samples announced, 2 sent)."""
     file_header, records = read_records(src)
@@ -205,6 +257,7 @@ def run_seed(seed, tmp):
     replay(base + '.btsnoop', base + '.db')
     t, r, stored = check_strides(label, base + '.db', base + '.ini', base + '.csv')
     check_gaps(label, base + '.db', t, stored)
+    check_one_gap_per_silence(label, base, t)
 
     # A malformed IMU notification ten minutes in: counted, the run goes on.
     start_us = int(t['start_us'])

@@ -4,15 +4,16 @@
 address types as documented, bad arguments refused with a message naming
 them and nothing written, a corrupt database refused and left as it was;
 sensors scan's argument checks and, on a kernel without Bluetooth, its
-message."""
+message; a sensor's first and last seen times follow its data."""
 import errno
 import hashlib
 import os
 import socket
 import sqlite3
 import sys
+from datetime import datetime, timezone
 
-from hamstride_test import CLI, check, finish, run, tempdir
+from hamstride_test import CLI, DAEMON, check, finish, read_truth, run, tempdir
 
 EX_USAGE, EX_NOINPUT, EX_UNAVAILABLE = 64, 66, 69
 POD = 'C4:7C:8D:6A:1B:2E'       # static random (top bits 11)
@@ -59,6 +60,7 @@ def test_add_list_remove(tmp):
     check(rows[LEFT]['role'] == 'imu-left' and rows[LEFT]['name'] == 'Left shoe', 'left: %r' % rows[LEFT])
     check(rows[RIGHT]['type'] == 'public', '--address-type overrides the guess: %r' % rows[RIGHT])
     check(rows[POD]['added (UTC)'].endswith('Z'), 'added time shown: %r' % rows[POD])
+    check(rows[POD]['last seen (UTC)'] == 'never', 'not heard since added: %r' % rows[POD])
 
     # A second pod is a warning; a second left shoe is refused.
     p = sensors(db, 'add', 'F0:00:00:00:00:09', '--role', 'footpod')
@@ -84,6 +86,28 @@ def test_add_list_remove(tmp):
     check('AA:BB:CC:DD:EE:FF' in p.stderr, 'unknown address named: ' + p.stderr)
     p = sensors(os.path.join(tmp, 'none.db'), 'remove', POD, expect=EX_NOINPUT)
     check(not os.path.exists(os.path.join(tmp, 'none.db')), 'remove creates no database')
+
+
+def test_seen_follows_data(tmp):
+    """A pod added, then a simulated run from it replayed: its first and
+    last seen are its first and last notification (the list to the
+    second); a sensor added and not in the data stays never heard."""
+    db, capture, ini = (os.path.join(tmp, 'seen' + x) for x in ('.db', '.btsnoop', '.ini'))
+    run([CLI, 'sim', '--seed', '5', '--minutes', '3', '--output', capture, '--truth', ini])
+    pod = read_truth(ini)[0]['footpod_address']
+    sensors(db, 'add', pod, '--role', 'footpod')
+    sensors(db, 'add', STRAP, '--role', 'hrm')
+    run([DAEMON, '--replay', capture, '--db', db, '--log-level', 'error'])
+    with sqlite3.connect(db) as con:
+        first, last, t_min, t_max = con.execute(
+            'SELECT first_seen_us, last_seen_us, min(n.t_us), max(n.t_us) FROM sensors s '
+            'JOIN notifications n ON n.sensor_id = s.id WHERE s.address = ?', (pod,)).fetchone()
+    check((first, last) == (t_min, t_max), 'pod seen %r..%r, its data %r..%r'
+          % (first, last, t_min, t_max))
+    rows = listed(db)
+    want = datetime.fromtimestamp(t_max // 1000000, timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ')
+    check(rows[pod]['last seen (UTC)'] == want, 'list shows the last data %s: %r' % (want, rows[pod]))
+    check(rows[STRAP]['last seen (UTC)'] == 'never', 'strap never heard: %r' % rows[STRAP])
 
 
 def test_bad_arguments(tmp):
@@ -166,6 +190,7 @@ def test_scan_without_bluetooth(tmp):
 def main():
     with tempdir() as tmp:
         test_add_list_remove(tmp)
+        test_seen_follows_data(tmp)
         test_bad_arguments(tmp)
         test_corrupt_database(tmp)
         test_scan_without_bluetooth(tmp)

@@ -168,12 +168,29 @@ static void test_bad_packets_counted_not_fatal(void **state)
 	assert_string_equal(r.end_reason, "shutdown");
 }
 
+/* The store hears of a sensor once a minute while it sends, and when the
+ * run ends: not at every notification. */
+static void test_last_seen_once_a_minute(void **state)
+{
+	struct fixture *f = *state;
+	struct store_sensor_info x;
+	for (int s = 0; s < 150; s++)
+		send_rsc(f, T0 + S(s), 3.0, 170, 3.0 * s);
+	assert_int_equal(store_get_sensor(f->store, "C6:55:44:33:22:11", &x), 0);
+	assert_int_equal(x.first_seen_us, T0);
+	assert_int_equal(x.last_seen_us, T0 + S(120));
+	assert_int_equal(ingest_finish(f->in, "shutdown"), 0);
+	assert_int_equal(store_get_sensor(f->store, "C6:55:44:33:22:11", &x), 0);
+	assert_int_equal(x.last_seen_us, T0 + S(149));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_one_run_summary, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lost_packets_do_not_lose_distance, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_packets_counted_not_fatal, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_last_seen_once_a_minute, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -649,6 +649,57 @@ static void test_sensor_registry(void **state)
 }
 
 /* An import that fails half-way leaves the database as it was. */
+/* A sensor added reads as never heard; its first data set first and last
+ * seen, later data widen them. One seen only in data keeps its first
+ * sighting when added. */
+static void test_sensor_seen(void **state)
+{
+	struct fixture *f = *state;
+	struct store *s = open_rw(f->db);
+	struct store_sensor_info x;
+	int64_t id;
+	assert_int_equal(store_sensor_add(s, "00:22:D0:11:22:33", 0, "hrm", NULL, T0, &id), 0);
+	assert_int_equal(store_get_sensor(s, "00:22:D0:11:22:33", &x), 0);
+	assert_int_equal(x.first_seen_us, 0);
+	assert_int_equal(x.last_seen_us, 0);
+	assert_int_equal(store_sensor(s, "00:22:D0:11:22:33", 0, T0 + 100 * S_US, &id), 0);
+	assert_int_equal(store_get_sensor(s, "00:22:D0:11:22:33", &x), 0);
+	assert_int_equal(x.first_seen_us, T0 + 100 * S_US);
+	assert_int_equal(x.last_seen_us, T0 + 100 * S_US);
+	assert_int_equal(store_sensor_seen(s, id, T0 + 160 * S_US), 0);
+	assert_int_equal(store_sensor_seen(s, id, T0 + 50 * S_US), 0); /* a replay */
+	assert_int_equal(store_sensor_seen(s, id + 100, T0), -ENOENT);
+	assert_int_equal(store_get_sensor(s, "00:22:D0:11:22:33", &x), 0);
+	assert_int_equal(x.first_seen_us, T0 + 50 * S_US);
+	assert_int_equal(x.last_seen_us, T0 + 160 * S_US);
+	assert_int_equal(x.added_us, T0);
+
+	assert_int_equal(store_sensor(s, "C4:7C:8D:6A:1B:2E", 1, T0 - 9 * S_US, &id), 0);
+	assert_int_equal(store_sensor_add(s, "C4:7C:8D:6A:1B:2E", 1, "footpod", NULL, T0, &id), 0);
+	assert_int_equal(store_sensor_seen(s, id, T0 + 5 * S_US), 0);
+	assert_int_equal(store_get_sensor(s, "C4:7C:8D:6A:1B:2E", &x), 0);
+	assert_int_equal(x.first_seen_us, T0 - 9 * S_US);
+	assert_int_equal(x.last_seen_us, T0 + 5 * S_US);
+	store_close(s);
+}
+
+/* A gap widened in place: one row, the new bounds. */
+static void test_gap_widen(void **state)
+{
+	struct fixture *f = *state;
+	struct store *s = open_rw(f->db);
+	int64_t run = add_run(s, T0, 5000, 5), sensor, gap = 0;
+	assert_int_equal(store_sensor(s, "C4:7C:8D:6A:1B:2E", 1, T0, &sensor), 0);
+	assert_int_equal(store_gap(s, run, sensor, T0 + 10 * S_US, T0 + 20 * S_US, &gap), 0);
+	assert_true(gap > 0);
+	assert_int_equal(store_gap_widen(s, gap, T0 + 9 * S_US, T0 + 21 * S_US), 0);
+	assert_int_equal(store_gap_widen(s, gap + 1, T0, T0 + S_US), -ENOENT);
+	assert_int_equal(store_flush(s), 0);
+	store_close(s);
+	assert_int_equal(sql_int(f->db, "SELECT count(*) FROM gaps"), 1);
+	assert_int_equal(sql_int(f->db, "SELECT end_us - start_us FROM gaps"), 12 * S_US);
+}
+
 static void test_discard_drops_unflushed_rows(void **state)
 {
 	struct fixture *f = *state;
@@ -702,6 +753,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_run_round_trip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stride_round_trip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sensor_registry, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sensor_seen, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_gap_widen, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_discard_drops_unflushed_rows, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_reference_keeps_batch, setup, teardown),
 	};
