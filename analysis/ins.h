@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Foot-mounted inertial navigation aided by zero-velocity updates: a
- * strapdown mechanisation of one shoe IMU, corrected by a 15-state
+ * strapdown mechanisation of one shoe IMU, corrected by an 18-state
  * error-state Kalman filter (position, velocity, attitude, accelerometer
- * and gyroscope bias) whenever a SHOE/GLRT detector (Skog et al. 2010)
+ * and gyroscope bias, accelerometer scale factor) whenever a SHOE/GLRT detector (Skog et al. 2010)
  * finds the foot at rest. Streaming, constant memory, no allocation after
  * ins_new: one instance per foot per run.
  *
@@ -29,6 +29,10 @@ struct ins_config {
 	double gyro_bias_rw_radps_rts;
 	double acc_bias_init_mps2;   /* initial bias SD */
 	double gyro_bias_init_radps;
+	/* Accelerometer scale factor error per axis: initial SD and random
+	 * walk (relative, and relative per √s). */
+	double acc_scale_init;
+	double acc_scale_rw_rts;
 	double zupt_sd_mps;          /* pseudo-measurement noise */
 	/* Detector: GLRT statistic with these noise weights, stance when below
 	 * threshold · (1 + (recent speed / speed_ref)²). */

@@ -253,6 +253,37 @@ static void test_saturated_gyro(void **state)
 	check(&c, &r, 0.035, 0.04, 0.015, 0.06);
 }
 
+/*
+ * Height change per stride at a sprint, 400 Hz: the simulated sensor's
+ * scale and misalignment errors (0.2 %, 2 mrad) and the clipped heel
+ * strike at ±16 g leave each foot a height error of the same sign every
+ * stride. With the accelerometer's scale factor estimated, and a clipped
+ * impact kept from teaching the bias and scale states, six seeded runs
+ * measure 1.54 cm RMS; without either, 2.04 cm.
+ */
+static void test_sprint_height_400hz(void **state)
+{
+	(void)state;
+	double sum2 = 0;
+	unsigned n = 0;
+	for (uint64_t seed = 1; seed <= 6; seed++) {
+		struct imu_sim_config c;
+		imu_sim_config_default(&c);
+		c.feet = IMU_SIM_LEFT;
+		c.seed = seed;
+		c.speed_mps = 5.5;
+		struct result r = run(&c, 90);
+		check(&c, &r, 0.015, 0.03, 0.01, 0.04);
+		sum2 += r.height_rms_m * r.height_rms_m * r.matched;
+		n += r.matched;
+	}
+	double rms = sqrt(sum2 / n);
+	if (!(rms <= 0.0175))
+		fail_msg("seeds 1-6, 5.5 m/s, 400 Hz: height change RMS %.4f m over %u strides "
+			 "(limit 0.0175 m)",
+			 rms, n);
+}
+
 /* Lost packets: strides go on; the navigation survives short gaps. */
 static void test_packet_loss(void **state)
 {
@@ -314,6 +345,7 @@ int main(void)
 		cmocka_unit_test(test_walking_200hz),
 		cmocka_unit_test(test_sprint_200hz),
 		cmocka_unit_test(test_sprint_from_standing),
+		cmocka_unit_test(test_sprint_height_400hz),
 		cmocka_unit_test(test_packet_loss),
 		cmocka_unit_test(test_flush_keeps_last_stride),
 		cmocka_unit_test(test_saturated_gyro),
