@@ -26,7 +26,8 @@
 #define SWINGS 5              /* the usual swing: median of this many strides' */
 #define VALLEY_DEPTH 40.0     /* times below the swing's peak: what may count as a valley */
 #define RUN_STANCE_S 0.12     /* detected stances shorter than this: a running gait */
-#define FIRST_SWING_S 0.3     /* before the first stride: no valley sooner after standing */
+#define FIRST_SWING_S 0.3     /* before the first stride: no valley sooner after standing, */
+#define FIRST_VALLEY_DEPTH 80.0 /* nor less deep */
 #define INIT_STILL_S 1.0      /* a stance this long initialises at once */
 #define INIT_MIN_S 0.02
 #define GYRO_BIAS_STILL_S 0.5 /* standing this long gives a gyro bias estimate */
@@ -325,22 +326,25 @@ static bool running_gait(const struct ins *ins)
 
 /*
  * Whether a valley above the threshold may stand in for a missed stance.
- * Only in a running gait (or before the first stride, to catch a sprint
- * from a standing start): there the heel-strike ringing may not die out
+ * Only in a running gait: there the heel-strike ringing may not die out
  * before toe-off, while a walking foot stands flat long enough for the
  * threshold, and its quiet moments above it are more likely the swing
  * slowing down. Only where a stance is expected, and far below the peak
  * of the swing before it: on the gait_driven walks and jog the swing's
  * own quiet moment, and the heel strike's ringing between two spikes,
  * stay within a factor of 25 of that peak; a sprint's stances lie 50 to
- * 1000 times below it.
+ * 1000 times below it. Before the first stride, after a standing start,
+ * the gait is not known yet: then only a valley twice as deep, which the
+ * quiet moments of a walker's first step (20-60) do not reach and a
+ * sprinter's first stance (100 and more) does.
  */
 static bool valley_may_be_stance(const struct ins *ins, int64_t t_us, double stat)
 {
-	if ((!ins->have_prev_stance && !ins->in_stance) || !(stat * VALLEY_DEPTH < ins->swing_peak) ||
-	    !stance_expected(ins, t_us))
+	if ((!ins->have_prev_stance && !ins->in_stance) || !stance_expected(ins, t_us))
 		return false;
-	return ins->last_swing_us <= 0 || running_gait(ins);
+	if (ins->last_swing_us <= 0)
+		return stat * FIRST_VALLEY_DEPTH < ins->swing_peak;
+	return stat * VALLEY_DEPTH < ins->swing_peak && running_gait(ins);
 }
 
 /*
