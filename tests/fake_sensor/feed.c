@@ -48,6 +48,7 @@ struct feed {
 	bool movesense;                /* IMU6 data of Movesense's protocol */
 	struct imu_feed imu;
 	struct feed_item imu_item;     /* the next IMU packet, once generated */
+	struct imu_hs_config imu_item_asked; /* the configuration it was made for */
 	bool imu_ready;
 	struct feed_item rec_item;
 	const struct feed_item *current; /* what feed_peek returned */
@@ -297,11 +298,26 @@ void feed_free(struct feed *f)
 	free(f);
 }
 
+/* A Movesense streams at the rate of the subscription from its first
+ * notification on: a packet made before a (re)subscription changed the
+ * rate is not sent but made again. */
+static void drop_stale_movesense_packet(struct feed *f, const struct imu_hs_config *imu)
+{
+	if (!f->movesense || !f->imu_ready || same_stream_config(&f->imu_item_asked, imu))
+		return;
+	if (f->current == &f->imu_item)
+		f->current = NULL;
+	f->imu_ready = false;
+}
+
 const struct feed_item *feed_peek(struct feed *f, size_t value_cap, const struct imu_hs_config *imu)
 {
+	if (f->has_imu)
+		drop_stale_movesense_packet(f, imu);
 	if (!f->current) {
 		if (f->has_imu && !f->imu_ready) {
 			imu_packet(f, value_cap, imu);
+			f->imu_item_asked = *imu;
 			f->imu_ready = true;
 		}
 		const struct recorded *r = f->next_rec < f->n_rec ? &f->rec[f->next_rec] : NULL;
