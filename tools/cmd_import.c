@@ -20,6 +20,7 @@
 #include "cli_util.h"
 #include "imu_csv.h"
 #include "ins.h"
+#include "landing.h"
 #include "xalloc.h"
 
 #define CMD "import"
@@ -326,6 +327,7 @@ struct clip_burst {
 
 struct foot_state {
 	struct ins *ins;
+	struct landing landing; /* strides from landing to landing, as the daemon's */
 	uint8_t foot;
 	struct clip_burst clips[CLIP_RING];
 	unsigned clip_head, clip_len;
@@ -470,8 +472,11 @@ static void push_sample(struct importer *im, unsigned slot, const struct imu_sam
 		note_clipped(fs, sample->t_us, period_us);
 		im->clipped_samples[slot]++;
 	}
-	if (ins_push(fs->ins, sample, &s))
+	landing_push(&fs->landing, sample);
+	if (ins_push(fs->ins, sample, &s)) {
+		landing_apply(&fs->landing, &s);
 		take_stride(im, slot, &s);
+	}
 }
 
 /* ---- pass 2 ---- */
@@ -513,8 +518,10 @@ static int run_estimator(struct importer *im, struct source *src, unsigned nsrc,
 	/* the strides ending in each foot's final stance */
 	for (unsigned i = 0; i < im->slots; i++) {
 		struct ins_stride s;
-		while (ins_flush(im->feet[i].ins, &s))
+		while (ins_flush(im->feet[i].ins, &s)) {
+			landing_apply(&im->feet[i].landing, &s);
 			take_stride(im, i, &s);
+		}
 	}
 	drain(im, true);
 	return 0;
@@ -777,6 +784,7 @@ static struct importer *importer_new(const struct source *src, unsigned nsrc,
 			struct foot_state *fs = &im->feet[im->slots++];
 			fs->foot = imu_csv_foot(src[i].csv, f);
 			fs->ins = ins_new(&cfg, fs->foot);
+			landing_init(&fs->landing);
 		}
 	return im;
 }
