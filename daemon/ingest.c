@@ -46,6 +46,18 @@
 #define IMU_OFFSET_RESET_US INT64_C(1000000)
 /* Movesense IMU6 rates; a packet's rate is inferred from the timestamps. */
 static const double movesense_rates_hz[] = { 13, 26, 52, 104, 208, 416, 833, 1666 };
+/* Samples are decoded at this rate until the real one is known (their
+ * times within the packet are then made again). */
+#define MS_PROVISIONAL_RATE_HZ 104.0
+/* Movesense stamps packets in whole milliseconds, so two packets' spacing
+ * is off by up to 1 ms; a sensor's rate may differ from the nominal one
+ * by a few percent. A spacing within both of the expected is expected. */
+#define MS_SPACING_SLACK_MS 1.0
+#define MS_SPACING_SLACK 0.03
+/* The longest notification ATT carries (Bluetooth Core, Vol 3, Part F,
+ * 3.2.9): the one packet kept while its rate is learned is at most this. */
+#define MS_HELD_MAX_LEN 512
+#define MS_HELD_MAX_SAMPLES ((MS_HELD_MAX_LEN - 6) / 24)
 /* A sensor's last-seen time in the store is brought up to date this
  * often while it is heard, and at the end of each run: not per packet. */
 #define SEEN_EVERY_US (60 * US_PER_S)
@@ -76,11 +88,21 @@ struct imu_state {
 	int64_t offset_at_us;      /* host time of the offset's last update */
 	int64_t clip_from_us[IMU_CLIP_RING], clip_to_us[IMU_CLIP_RING]; /* sensor time */
 	unsigned clip_next, clip_n;
-	/* Movesense: the rate is not in the packets but in their spacing */
+	/* Movesense: the rate is not in the packets but in their spacing, and
+	 * changes when the sensor is subscribed again (ble_source.c falls back
+	 * from 416 to 208 Hz), so it is learned at the start, after each link
+	 * loss and when the spacing says it changed. */
+	double ms_rate_hz;         /* 0 while it is being learned */
+	double ms_logged_hz;       /* the rate last reported in the log */
 	bool ms_have_prev;
-	uint32_t ms_prev_raw;
+	uint32_t ms_prev_raw;      /* previous packet's first sample, ms */
 	size_t ms_prev_count;
-	double ms_rate_hz;
+	unsigned ms_prev_multiple; /* the previous spacing was this many packets: a loss */
+	/* The packet that arrived while the rate was unknown, fed once the
+	 * next one tells its rate (0 bytes: none). */
+	uint16_t ms_held_len;
+	int64_t ms_held_host_us;
+	uint8_t ms_held[MS_HELD_MAX_LEN];
 };
 
 struct sensor_state {
@@ -176,6 +198,7 @@ struct ingest {
 	int imus_seen;
 	struct imu_pending imu_pending;
 	struct imu_sample imu_samples[IMU_MAX_SAMPLES];
+	struct imu_sample ms_held_samples[MS_HELD_MAX_SAMPLES];
 };
 
 void ingest_config_default(struct ingest_config *c)
@@ -535,35 +558,61 @@ static void imu_note_stride(struct imu_state *st, struct ins_stride *x)
 		st->last_speed_mps = x->speed_mps;
 }
 
+/* A stride the INS completed waits in in->imu_pending for the session's
+ * verdict; true if it is a running one. */
+static bool imu_pend_stride(struct ingest *in, struct imu_state *st, struct ins_stride *x)
+{
+	struct imu_pending *p = &in->imu_pending;
+	imu_note_stride(st, x);
+	if (p->n_strides < IMU_MAX_PENDING)
+		p->strides[p->n_strides++] = *x;
+	return imu_stride_running(in, x);
+}
+
+/* One notification may stamp two packets (a Movesense's held one, then
+ * its own): their losses are one gap. */
+static void imu_pend_gap(struct imu_pending *p, const struct imu_gap *g)
+{
+	if (!p->has_gap) {
+		p->has_gap = true;
+		p->gap = *g;
+		return;
+	}
+	p->gap.to_us = g->to_us;
+	p->gap.lost_packets += g->lost_packets;
+	p->gap.lost_samples += g->lost_samples;
+}
+
 /* Stamps one parsed packet's samples and runs them through the sensor's
  * INS; strides and a gap wait in in->imu_pending for the session's
- * verdict. True if a running stride was completed: that is the IMU's
- * "running" report. */
+ * verdict. An INS made for another rate hands over its strides first,
+ * as at the end of a run. True if a running stride was completed: that
+ * is the IMU's "running" report. */
 static bool imu_feed(struct ingest *in, struct sensor_state *s, const struct imu_packet *pkt,
-		     int64_t host_us)
+		     struct imu_sample *samples, int64_t host_us)
 {
 	struct imu_state *st = s->imu;
 	struct imu_pending *p = &in->imu_pending;
-	struct imu_sample *samples = in->imu_samples;
 	struct ins_stride stride;
+	struct imu_gap gap;
 	bool active = false;
 
-	if (!imu_ensure_ins(st, pkt->rate_hz, s))
-		return false;
 	p->sensor = (int)(s - in->sensors);
-	p->has_gap = imu_stream_stamp(&st->stream, pkt, samples, &p->gap);
+	if (st->ins && st->rate_hz != pkt->rate_hz)
+		while (ins_flush(st->ins, &stride))
+			active |= imu_pend_stride(in, st, &stride);
+	if (!imu_ensure_ins(st, pkt->rate_hz, s))
+		return active;
+	if (imu_stream_stamp(&st->stream, pkt, samples, &gap))
+		imu_pend_gap(p, &gap);
 	imu_update_offset(st, host_us, samples[pkt->count - 1].t_us);
 	in->stats.imu_samples += pkt->count;
 	for (size_t i = 0; i < pkt->count; i++) {
 		if (samples[i].clipped)
 			imu_note_clip(st, samples[i].t_us);
 		landing_push(&st->landing, &samples[i]);
-		if (!ins_push(st->ins, &samples[i], &stride))
-			continue;
-		imu_note_stride(st, &stride);
-		if (p->n_strides < IMU_MAX_PENDING)
-			p->strides[p->n_strides++] = stride;
-		active |= imu_stride_running(in, &stride);
+		if (ins_push(st->ins, &samples[i], &stride))
+			active |= imu_pend_stride(in, st, &stride);
 	}
 	return active;
 }
@@ -575,7 +624,7 @@ static bool imu_decode_data(struct ingest *in, struct sensor_state *s, const str
 	struct imu_packet pkt;
 	if (!imu_hs_parse_data(n->value, n->len, st->foot, &pkt, in->imu_samples, IMU_MAX_SAMPLES))
 		return false;
-	*active = imu_feed(in, s, &pkt, n->host_time_us);
+	*active = imu_feed(in, s, &pkt, in->imu_samples, n->host_time_us);
 	return true;
 }
 
@@ -591,21 +640,118 @@ static bool imu_decode_config(struct ingest *in, struct sensor_state *s, const s
 	return true;
 }
 
-/* Movesense packets do not say their rate: it is the subscribed one,
- * which a replay does not know, so it is taken from two packets' spacing
- * and snapped to the rates IMU6 offers. Until then samples wait unused. */
-static void movesense_learn_rate(struct imu_state *st, const struct imu_packet *pkt)
+/*
+ * Movesense packets do not say their rate: it is the subscribed one, which
+ * a replay does not know and a new subscription may change, so it is taken
+ * from the spacing of consecutive packets' timestamps and snapped to the
+ * rates IMU6 offers.
+ */
+
+/* The IMU6 rate at which the previous packet lasts until this one; 0 if
+ * none fits. */
+static double movesense_rate_from_spacing(const struct imu_state *st, uint32_t t_first_raw)
+{
+	int32_t dt_ms = (int32_t)(t_first_raw - st->ms_prev_raw);
+	if (dt_ms <= 0)
+		return 0; /* a repeated time, or the sensor restarted its clock */
+	double rate_hz = (double)st->ms_prev_count * 1000.0 / dt_ms;
+	for (size_t i = 0; i < sizeof(movesense_rates_hz) / sizeof(movesense_rates_hz[0]); i++)
+		if (fabs(rate_hz - movesense_rates_hz[i]) < 0.15 * movesense_rates_hz[i])
+			return movesense_rates_hz[i];
+	return 0;
+}
+
+/*
+ * Whether this packet comes a whole number of the previous packet's
+ * durations after it at the current rate: one is the next packet, more
+ * is packets lost in between (*multiple says how many durations). Any
+ * other spacing no loss explains.
+ */
+static bool movesense_spacing_fits(const struct imu_state *st, uint32_t t_first_raw,
+				   unsigned *multiple)
+{
+	int32_t dt_ms = (int32_t)(t_first_raw - st->ms_prev_raw);
+	double packet_ms = (double)st->ms_prev_count * 1000.0 / st->ms_rate_hz;
+	double m = nearbyint(dt_ms / packet_ms);
+	if (dt_ms <= 0 || m < 1 || m > 65535)
+		return false;
+	*multiple = (unsigned)m;
+	return fabs(dt_ms - m * packet_ms) <= MS_SPACING_SLACK_MS + MS_SPACING_SLACK * m * packet_ms;
+}
+
+/*
+ * The rate of this packet, from its spacing after the previous one; 0
+ * while it is unknown. A spacing that is a whole number of packets is a
+ * loss, except when the same number comes twice running: the sensor
+ * then streams that many times slower (416 to 208 Hz with as many
+ * samples per packet spaces them twice as far, as one lost packet does).
+ * Any other spacing means the rate changed: the spacing gives the new
+ * one, or the next packet's does.
+ */
+static double movesense_track_rate(struct imu_state *st, const struct sensor_state *s,
+				   const struct imu_packet *pkt)
 {
 	if (st->ms_have_prev) {
-		uint32_t dt_ms = pkt->t_first_raw - st->ms_prev_raw;
-		double rate_hz = dt_ms ? (double)st->ms_prev_count * 1000.0 / dt_ms : 0;
-		for (size_t i = 0; i < sizeof(movesense_rates_hz) / sizeof(movesense_rates_hz[0]); i++)
-			if (fabs(rate_hz - movesense_rates_hz[i]) < 0.15 * movesense_rates_hz[i])
-				st->ms_rate_hz = movesense_rates_hz[i];
+		unsigned multiple = 0;
+		bool fits = st->ms_rate_hz > 0 && movesense_spacing_fits(st, pkt->t_first_raw, &multiple);
+		if (fits && multiple > 1 && multiple == st->ms_prev_multiple)
+			fits = false;
+		if (!fits) {
+			st->ms_rate_hz = movesense_rate_from_spacing(st, pkt->t_first_raw);
+			multiple = 0;
+		}
+		st->ms_prev_multiple = multiple;
 	}
 	st->ms_have_prev = true;
 	st->ms_prev_raw = pkt->t_first_raw;
 	st->ms_prev_count = pkt->count;
+	if (st->ms_rate_hz > 0 && st->ms_rate_hz != st->ms_logged_hz) {
+		log_info("sensor %s streams Movesense IMU6 at %.0f Hz", s->addr_str, st->ms_rate_hz);
+		st->ms_logged_hz = st->ms_rate_hz;
+	}
+	return st->ms_rate_hz;
+}
+
+/* The samples' times within the packet at the rate now known, as
+ * imu_ms_parse_imu6 makes them. */
+static void movesense_restamp(struct imu_packet *pkt, struct imu_sample *samples, double rate_hz)
+{
+	pkt->rate_hz = rate_hz;
+	for (size_t i = 0; i < pkt->count; i++)
+		samples[i].t_us = llround((double)i * 1e6 / rate_hz);
+}
+
+static void movesense_drop_held(struct imu_state *st, const struct sensor_state *s)
+{
+	if (st->ms_held_len)
+		log_debug("sensor %s: a Movesense packet of unknown rate is not used", s->addr_str);
+	st->ms_held_len = 0;
+}
+
+/* Keeps the packet until the next one tells its rate; one packet, the
+ * latest, is kept. */
+static void movesense_hold(struct imu_state *st, const struct sensor_state *s,
+			   const struct notification *n)
+{
+	movesense_drop_held(st, s);
+	if (n->len > sizeof(st->ms_held)) {
+		log_debug("sensor %s: a %u-byte Movesense packet is too long to keep", s->addr_str, n->len);
+		return;
+	}
+	memcpy(st->ms_held, n->value, n->len);
+	st->ms_held_len = n->len;
+	st->ms_held_host_us = n->host_time_us;
+}
+
+/* The held packet through the INS at the rate just learned. */
+static bool movesense_feed_held(struct ingest *in, struct sensor_state *s)
+{
+	struct imu_state *st = s->imu;
+	struct imu_packet pkt;
+	bool ok = imu_ms_parse_imu6(st->ms_held, st->ms_held_len, st->ms_held[1], st->ms_rate_hz, 0, 0,
+				    st->foot, &pkt, in->ms_held_samples, MS_HELD_MAX_SAMPLES);
+	st->ms_held_len = 0;
+	return ok && imu_feed(in, s, &pkt, in->ms_held_samples, st->ms_held_host_us);
 }
 
 static bool imu_decode_movesense(struct ingest *in, struct sensor_state *s,
@@ -616,18 +762,32 @@ static bool imu_decode_movesense(struct ingest *in, struct sensor_state *s,
 
 	if (n->len >= 1 && n->value[0] == IMU_MS_RESP_COMMAND)
 		return true; /* the answer to a subscription: nothing to decode */
-	/* Any subscription's reference is accepted; the rate only spaces the
-	 * samples, so a provisional one serves until it is known. */
-	double rate_hz = st->ms_rate_hz > 0 ? st->ms_rate_hz : movesense_rates_hz[3];
+	/* Any subscription's reference is accepted. */
+	double rate_hz = st->ms_rate_hz > 0 ? st->ms_rate_hz : MS_PROVISIONAL_RATE_HZ;
 	if (n->len < 2 || !imu_ms_parse_imu6(n->value, n->len, n->value[1], rate_hz, 0, 0, st->foot,
 					     &pkt, in->imu_samples, IMU_MAX_SAMPLES))
 		return false;
-	if (!(st->ms_rate_hz > 0)) {
-		movesense_learn_rate(st, &pkt);
+	rate_hz = movesense_track_rate(st, s, &pkt);
+	if (!(rate_hz > 0)) {
+		movesense_hold(st, s, n);
 		return true;
 	}
-	*active = imu_feed(in, s, &pkt, n->host_time_us);
+	if (pkt.rate_hz != rate_hz)
+		movesense_restamp(&pkt, in->imu_samples, rate_hz);
+	if (st->ms_held_len)
+		*active = movesense_feed_held(in, s);
+	*active |= imu_feed(in, s, &pkt, in->imu_samples, n->host_time_us);
 	return true;
+}
+
+/* After a link loss the sensor is subscribed again, perhaps at another
+ * rate: learn it again. A packet still waiting for its rate never will. */
+static void movesense_link_lost(struct imu_state *st, const struct sensor_state *s)
+{
+	movesense_drop_held(st, s);
+	st->ms_rate_hz = 0;
+	st->ms_have_prev = false;
+	st->ms_prev_multiple = 0;
 }
 
 /* ---- shoe-IMU strides in the run ---- */
@@ -1144,6 +1304,8 @@ void ingest_link_lost(struct ingest *in, const uint8_t addr[NOTIFICATION_ADDR_LE
 		if (in->sensors[i].used && memcmp(in->sensors[i].addr, addr, NOTIFICATION_ADDR_LEN) == 0) {
 			session_sensor_lost(&in->session, i);
 			in->sensors[i].relinked = true;
+			if (in->sensors[i].imu)
+				movesense_link_lost(in->sensors[i].imu, &in->sensors[i]);
 		}
 }
 

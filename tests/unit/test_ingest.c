@@ -14,6 +14,8 @@
 #include <cmocka.h>
 
 #include "baro.h"
+#include "imu.h"
+#include "imu_sim.h"
 #include "ingest.h"
 #include "store.h"
 
@@ -184,6 +186,193 @@ static void test_last_seen_once_a_minute(void **state)
 	assert_int_equal(x.last_seen_us, T0 + S(149));
 }
 
+/* ---- Movesense shoe IMUs: the rate learnt from the packets' spacing ---- */
+
+static const uint8_t movesense[6] = { 0x21, 0x22, 0x23, 0x24, 0x25, 0xc8 };
+#define MS_PER_PACKET 8
+/* A notification arrives this long after its last sample was taken. */
+#define MS_DELAY_US 3000
+#define MS_MAX_TRUTH 400
+
+/* What a Movesense stream was made of: every sample sent and the
+ * simulator's strides. */
+struct ms_stream {
+	uint64_t samples_sent;
+	unsigned packets_lost;
+	struct imu_sim_stride truth[MS_MAX_TRUTH];
+	unsigned n_truth;
+};
+
+/*
+ * Sends seconds of the left foot running at 3.5 m/s, simulated at rate_hz
+ * from sensor time t0_us, as Movesense IMU6 notifications of 8 samples
+ * (their timestamps in whole ms, as the sensor stamps them). Packets whose
+ * number is in lose[] are not sent. Returns the sensor time after the last
+ * sample.
+ */
+static int64_t send_movesense(struct fixture *f, struct ms_stream *st, uint64_t seed, double rate_hz,
+			      int64_t t0_us, double seconds, const unsigned *lose, size_t n_lose)
+{
+	struct imu_sim_config c;
+	struct imu_sample samples[MS_PER_PACKET];
+	uint8_t value[512];
+	imu_sim_config_default(&c);
+	c.seed = seed;
+	c.rate_hz = rate_hz;
+	c.t0_us = t0_us;
+	c.feet = IMU_SIM_LEFT;
+	c.still_s = 2.0;
+	struct imu_sim *sim = imu_sim_new(&c);
+	assert_non_null(sim);
+	unsigned packets = (unsigned)(seconds * rate_hz / MS_PER_PACKET);
+	int64_t end_us = t0_us;
+	for (unsigned k = 0; k < packets; k++) {
+		assert_int_equal(imu_sim_generate(sim, samples, MS_PER_PACKET), MS_PER_PACKET);
+		end_us = samples[MS_PER_PACKET - 1].t_us + (int64_t)llround(1e6 / rate_hz);
+		bool lost = false;
+		for (size_t i = 0; i < n_lose; i++)
+			lost |= lose[i] == k;
+		if (lost) {
+			st->packets_lost++;
+			continue;
+		}
+		size_t len = imu_ms_encode_imu6(7, (uint32_t)(samples[0].t_us / 1000), samples,
+						MS_PER_PACKET, value, sizeof(value));
+		assert_int_not_equal(len, 0);
+		struct notification n = {
+			.host_time_us = T0 + samples[MS_PER_PACKET - 1].t_us + MS_DELAY_US,
+			.addr_type = NOTIFICATION_ADDR_RANDOM,
+			.handle = 0x21,
+			.len = (uint16_t)len,
+			.value = value,
+		};
+		gatt_uuid_parse(IMU_MS_NOTIFY_UUID, &n.uuid);
+		memcpy(n.addr, movesense, 6);
+		assert_int_equal(ingest_notification(f->in, &n), 0);
+		st->samples_sent += MS_PER_PACKET;
+	}
+	while (st->n_truth < MS_MAX_TRUTH && imu_sim_pop_truth(sim, &st->truth[st->n_truth]))
+		st->n_truth++;
+	imu_sim_free(sim);
+	return end_us;
+}
+
+struct stride_list {
+	struct store_stride s[MS_MAX_TRUTH];
+	unsigned n;
+};
+
+static int collect_stride(void *user, int64_t run_id, const struct store_stride *x)
+{
+	struct stride_list *l = user;
+	(void)run_id;
+	if (l->n < MS_MAX_TRUTH)
+		l->s[l->n++] = *x;
+	return 0;
+}
+
+/*
+ * The simulator's strides from sensor time from_us to to_us, each matched
+ * to the stored stride that starts within 30 ms of it (host time = sensor
+ * time + T0 + the delay): at least 90 % are found and every one found lasts
+ * as long as the truth within 3 % (a stride's ends are whole samples,
+ * 4.8 ms apart at 208 Hz) and is as long within 2 %. Wrongly
+ * spaced samples make strides of another duration, or none.
+ */
+static void assert_strides_match(const struct ms_stream *st, const struct stride_list *l,
+				 int64_t from_us, int64_t to_us, const char *what)
+{
+	unsigned expected = 0, found = 0;
+	for (unsigned i = 0; i < st->n_truth; i++) {
+		const struct imu_sim_stride *t = &st->truth[i];
+		if (t->start_us < from_us || t->end_us > to_us)
+			continue;
+		expected++;
+		for (unsigned j = 0; j < l->n; j++) {
+			const struct store_stride *x = &l->s[j];
+			if (llabs(x->start_us - (T0 + t->start_us + MS_DELAY_US)) > 30000)
+				continue;
+			double truth_s = (t->end_us - t->start_us) * 1e-6;
+			if (fabs(x->duration_s - truth_s) > 0.03 * truth_s ||
+			    fabs(x->length_m - t->length_m) > 0.02 * t->length_m)
+				fail_msg("%s: stride at %.3f s lasts %.3f s (truth %.3f), %.2f m (truth %.2f)",
+					 what, t->start_us * 1e-6, x->duration_s, truth_s, x->length_m,
+					 t->length_m);
+			found++;
+			break;
+		}
+	}
+	if (expected < 10 || found < expected * 9 / 10)
+		fail_msg("%s: %u of %u strides found", what, found, expected);
+}
+
+/* The live daemon falls back to 208 Hz when a sensor refuses 416: after
+ * a reconnect the same sensor streams at the other rate. */
+static void test_movesense_rate_learnt_again_after_link_loss(void **state)
+{
+	struct fixture *f = *state;
+	static struct ms_stream st;
+	static struct stride_list l;
+	struct store_run r;
+	memset(&st, 0, sizeof(st));
+	memset(&l, 0, sizeof(l));
+
+	int64_t end1_us = send_movesense(f, &st, 11, 416, S(5), 30, NULL, 0);
+	ingest_link_lost(f->in, movesense);
+	int64_t start2_us = end1_us + S(2);
+	int64_t end2_us = send_movesense(f, &st, 12, 208, start2_us, 30, NULL, 0);
+	assert_int_equal(ingest_finish(f->in, "shutdown"), 0);
+
+	assert_int_equal(store_get_run(f->store, 1, &r), 0);
+	/* The outage is the one gap: no packet at 208 Hz looks like a loss. */
+	assert_int_equal(r.gaps, 1);
+	assert_int_equal(store_foreach_stride(f->store, 1, collect_stride, &l), 0);
+	assert_strides_match(&st, &l, S(5), end1_us, "416 Hz");
+	assert_strides_match(&st, &l, start2_us, end2_us, "208 Hz after the reconnect");
+}
+
+/* A lost packet at 416 Hz spaces two packets twice as far as usual, as
+ * 208 Hz would: it is a gap, and the rate stays. */
+static void test_movesense_lost_packet_keeps_rate(void **state)
+{
+	struct fixture *f = *state;
+	static struct ms_stream st;
+	static struct stride_list l;
+	struct ingest_stats stats;
+	struct store_run r;
+	const unsigned lose[] = { 600, 1000, 1001 };
+	memset(&st, 0, sizeof(st));
+	memset(&l, 0, sizeof(l));
+
+	int64_t end_us = send_movesense(f, &st, 13, 416, S(5), 40, lose, 3);
+	assert_int_equal(ingest_finish(f->in, "shutdown"), 0);
+
+	ingest_stats(f->in, &stats);
+	assert_int_equal(stats.imu_samples, st.samples_sent);
+	assert_int_equal(store_get_run(f->store, 1, &r), 0);
+	assert_int_equal(r.gaps, 2);
+	assert_int_equal(store_foreach_stride(f->store, 1, collect_stride, &l), 0);
+	assert_strides_match(&st, &l, S(5), end_us, "416 Hz with lost packets");
+}
+
+/* The first packet of a stream, and the first after a reconnect, wait for
+ * the next one to tell their rate: then they go through the INS too. */
+static void test_movesense_first_packet_used(void **state)
+{
+	struct fixture *f = *state;
+	static struct ms_stream st;
+	struct ingest_stats stats;
+	memset(&st, 0, sizeof(st));
+
+	int64_t end_us = send_movesense(f, &st, 14, 416, S(5), 3, NULL, 0);
+	ingest_stats(f->in, &stats);
+	assert_int_equal(stats.imu_samples, st.samples_sent);
+	ingest_link_lost(f->in, movesense);
+	send_movesense(f, &st, 15, 208, end_us + S(1), 3, NULL, 0);
+	ingest_stats(f->in, &stats);
+	assert_int_equal(stats.imu_samples, st.samples_sent);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -191,6 +380,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_lost_packets_do_not_lose_distance, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_packets_counted_not_fatal, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_last_seen_once_a_minute, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_movesense_rate_learnt_again_after_link_loss, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_movesense_lost_packet_keeps_rate, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_movesense_first_packet_used, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
