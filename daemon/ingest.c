@@ -54,6 +54,9 @@ static const double movesense_rates_hz[] = { 13, 26, 52, 104, 208, 416, 833, 166
  * by a few percent. A spacing within both of the expected is expected. */
 #define MS_SPACING_SLACK_MS 1.0
 #define MS_SPACING_SLACK 0.03
+/* A silence this long may have been a reconnect that a replay does not
+ * hear of (ingest_link_lost): the rate is learned again after it. */
+#define MS_RELEARN_SILENCE_MS 1000.0
 /* The longest notification ATT carries (Bluetooth Core, Vol 3, Part F,
  * 3.2.9): the one packet kept while its rate is learned is at most this. */
 #define MS_HELD_MAX_LEN 512
@@ -665,7 +668,8 @@ static double movesense_rate_from_spacing(const struct imu_state *st, uint32_t t
  * Whether this packet comes a whole number of the previous packet's
  * durations after it at the current rate: one is the next packet, more
  * is packets lost in between (*multiple says how many durations). Any
- * other spacing no loss explains.
+ * other spacing no loss explains, and a long silence may hide a new
+ * subscription.
  */
 static bool movesense_spacing_fits(const struct imu_state *st, uint32_t t_first_raw,
 				   unsigned *multiple)
@@ -673,7 +677,7 @@ static bool movesense_spacing_fits(const struct imu_state *st, uint32_t t_first_
 	int32_t dt_ms = (int32_t)(t_first_raw - st->ms_prev_raw);
 	double packet_ms = (double)st->ms_prev_count * 1000.0 / st->ms_rate_hz;
 	double m = nearbyint(dt_ms / packet_ms);
-	if (dt_ms <= 0 || m < 1 || m > 65535)
+	if (dt_ms <= 0 || m < 1 || dt_ms - packet_ms > MS_RELEARN_SILENCE_MS)
 		return false;
 	*multiple = (unsigned)m;
 	return fabs(dt_ms - m * packet_ms) <= MS_SPACING_SLACK_MS + MS_SPACING_SLACK * m * packet_ms;

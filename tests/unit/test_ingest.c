@@ -373,6 +373,32 @@ static void test_movesense_first_packet_used(void **state)
 	assert_int_equal(stats.imu_samples, st.samples_sent);
 }
 
+/* A capture does not say when the link dropped: a rate change after a
+ * silence, and one with none (the spacing says so; twice the usual
+ * spacing is first taken for a lost packet, so up to two packets are
+ * spaced at the old rate and seen as losses). */
+static void test_movesense_rate_changes_in_a_capture(void **state)
+{
+	struct fixture *f = *state;
+	static struct ms_stream st;
+	static struct stride_list l;
+	struct store_run r;
+	memset(&st, 0, sizeof(st));
+	memset(&l, 0, sizeof(l));
+
+	int64_t end1_us = send_movesense(f, &st, 16, 208, S(5), 30, NULL, 0);
+	int64_t start2_us = end1_us + S(2);
+	int64_t end2_us = send_movesense(f, &st, 17, 416, start2_us, 30, NULL, 0);
+	int64_t end3_us = send_movesense(f, &st, 18, 208, end2_us, 30, NULL, 0);
+	assert_int_equal(ingest_finish(f->in, "shutdown"), 0);
+
+	assert_int_equal(store_get_run(f->store, 1, &r), 0);
+	assert_in_range(r.gaps, 1, 3);
+	assert_int_equal(store_foreach_stride(f->store, 1, collect_stride, &l), 0);
+	assert_strides_match(&st, &l, start2_us, end2_us, "416 Hz after a silence at 208");
+	assert_strides_match(&st, &l, end2_us, end3_us, "208 Hz straight after 416");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -384,6 +410,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_movesense_lost_packet_keeps_rate, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_movesense_first_packet_used, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_movesense_rate_changes_in_a_capture, setup,
+						teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
