@@ -43,12 +43,17 @@
 #define SCALE_MIN_RATE_HZ 300 /* below this the scale factor states are left out */
 
 /* Accumulated error-state transition since the last covariance update:
- * identity plus these blocks (p: position, v: velocity, t: attitude). */
+ * identity plus these blocks (p: position, v: velocity, t: attitude).
+ * The attitude blocks of position and velocity are sums of -dt [f]×, so
+ * skew-symmetric: only their vector is kept. The velocity-accelerometer
+ * bias block accumulates the same -dt R as the attitude-gyro bias block,
+ * so tbg serves as both. */
 struct phi {
 	double pv;                         /* times I */
-	double pt[9], pba[9], pbg[9], pka[9];
-	double vt[9], vba[9], vbg[9], vka[9];
-	double tbg[9];
+	double pt[3], vt[3];               /* the blocks are [pt]×, [vt]× */
+	double pba[9], pbg[9], pka[9];
+	double vbg[9], vka[9];
+	double tbg[9];                     /* also the v-ba block */
 	double dt_s;
 	unsigned steps;
 };
@@ -460,39 +465,53 @@ static void phi_reset(struct ins *ins)
 	memset(&ins->phi, 0, sizeof(ins->phi));
 }
 
-static void mat_add_scaled(double *dst, const double *src, double k)
+/* dst += k · src for a 3x3 block */
+static void mat_add_scaled(double *restrict dst, const double *restrict src, double k)
 {
 	for (int i = 0; i < 9; i++)
 		dst[i] += k * src[i];
 }
 
-static void mat_mul_add(double *dst, const double *a, const double *b)
+/* out = x × v, that is [x]× v */
+static void cross(const double x[3], const double v[3], double out[3])
 {
-	double t[9];
-	mat3_mul(a, b, t);
-	for (int i = 0; i < 9; i++)
-		dst[i] += t[i];
+	out[0] = x[1] * v[2] - x[2] * v[1];
+	out[1] = x[2] * v[0] - x[0] * v[2];
+	out[2] = x[0] * v[1] - x[1] * v[0];
+}
+
+/* dst += [x]× b for a 3x3 block b: column by column, a cross product */
+static void skew_mul_add(double *restrict dst, const double x[3], const double *restrict b)
+{
+	for (int j = 0; j < 3; j++) {
+		double col[3] = { b[j], b[3 + j], b[6 + j] }, t[3];
+		cross(x, col, t);
+		for (int i = 0; i < 3; i++)
+			dst[3 * i + j] += t[i];
+	}
 }
 
 static void propagate(struct ins *ins, const double u[3], const double f_n[3], double dt)
 {
 	struct phi *f = &ins->phi;
-	double A[9] = { 0, dt * f_n[2], -dt * f_n[1], -dt * f_n[2], 0, dt * f_n[0],
-			dt * f_n[1], -dt * f_n[0], 0 }; /* -dt [f]× */
-	double B[9], BK[9];
-	for (int i = 0; i < 9; i++) {
-		B[i] = -dt * ins->R[i];
-		BK[i] = B[i] * u[i % 3];
-	}
+	double a[3], B[9], BK[9];
+	for (int k = 0; k < 3; k++)
+		a[k] = -dt * f_n[k]; /* A = -dt [f]× = [a]× */
+	for (int i = 0; i < 3; i++)
+		for (int j = 0; j < 3; j++) {
+			B[3 * i + j] = -dt * ins->R[3 * i + j];
+			BK[3 * i + j] = B[3 * i + j] * u[j];
+		}
 	/* Φ ← F Φ, rows in dependency order */
-	mat_add_scaled(f->pt, f->vt, dt);
-	mat_add_scaled(f->pba, f->vba, dt);
+	for (int k = 0; k < 3; k++)
+		f->pt[k] += dt * f->vt[k];
+	mat_add_scaled(f->pba, f->tbg, dt);
 	mat_add_scaled(f->pbg, f->vbg, dt);
 	mat_add_scaled(f->pka, f->vka, dt);
 	f->pv += dt;
-	mat_mul_add(f->vbg, A, f->tbg);
-	mat_add_scaled(f->vt, A, 1);
-	mat_add_scaled(f->vba, B, 1);
+	skew_mul_add(f->vbg, a, f->tbg);
+	for (int k = 0; k < 3; k++)
+		f->vt[k] += a[k];
 	mat_add_scaled(f->vka, BK, 1);
 	mat_add_scaled(f->tbg, B, 1);
 	f->dt_s += dt;
@@ -526,20 +545,63 @@ static void add_process_noise(struct ins *ins, double T)
 	}
 }
 
-/* out[i][j] += Σk blk[i][k] src[k][j] for the three rows of a block. */
-static void rows_add(double (*out)[NS], const double blk[9], double (*src)[NS])
+/* Σk blk[i][k] src[k][j]: one element of a block times three rows */
+static inline double blk_dot(const double blk[9], int i, const double (*src)[NS], int j)
+{
+	return blk[3 * i] * src[0][j] + blk[3 * i + 1] * src[1][j] + blk[3 * i + 2] * src[2][j];
+}
+
+/* ([x]× src)[i][j], the same for a skew-symmetric block */
+static inline double skew_dot(const double x[3], int i, const double (*src)[NS], int j)
+{
+	int i1 = (i + 1) % 3, i2 = (i + 2) % 3;
+	return x[i1] * src[i2][j] - x[i2] * src[i1][j];
+}
+
+/*
+ * M = Φ P for the navigation rows of Φ (the bias rows are identity).
+ * Each row is one pass over P's columns, the block products added in a
+ * fixed order; the columns are independent, so the loops vectorise.
+ */
+static void phi_times_cov(const struct phi *restrict f, const double (*restrict P)[NS],
+			  double (*restrict M)[NS])
 {
 	for (int i = 0; i < 3; i++)
+		for (int j = 0; j < NS; j++) {
+			double m = P[IP + i][j] + f->pv * P[IV + i][j];
+			m += skew_dot(f->pt, i, P + IT, j);
+			m += blk_dot(f->pba, i, P + IBA, j);
+			m += blk_dot(f->pbg, i, P + IBG, j);
+			m += blk_dot(f->pka, i, P + IKA, j);
+			M[IP + i][j] = m;
+		}
+	for (int i = 0; i < 3; i++)
+		for (int j = 0; j < NS; j++) {
+			double m = P[IV + i][j] + skew_dot(f->vt, i, P + IT, j);
+			m += blk_dot(f->tbg, i, P + IBA, j);
+			m += blk_dot(f->vbg, i, P + IBG, j);
+			m += blk_dot(f->vka, i, P + IKA, j);
+			M[IV + i][j] = m;
+		}
+	for (int i = 0; i < 3; i++)
 		for (int j = 0; j < NS; j++)
-			out[i][j] += blk[3 * i] * src[0][j] + blk[3 * i + 1] * src[1][j] +
-				     blk[3 * i + 2] * src[2][j];
+			M[IT + i][j] = P[IT + i][j] + blk_dot(f->tbg, i, P + IBG, j);
 }
 
 /* dst[i] += Σk row[k] blk[i][k]: one row times a block transposed. */
-static void cols_add(double *dst, const double *row, const double blk[9])
+static void cols_add(double *restrict dst, const double *restrict row, const double blk[9])
 {
 	for (int i = 0; i < 3; i++)
 		dst[i] += row[0] * blk[3 * i] + row[1] * blk[3 * i + 1] + row[2] * blk[3 * i + 2];
+}
+
+/* dst += [x]× row: the same for a skew-symmetric block */
+static void cols_add_skew(double *restrict dst, const double *restrict row, const double x[3])
+{
+	double t[3];
+	cross(x, row, t);
+	for (int i = 0; i < 3; i++)
+		dst[i] += t[i];
 }
 
 /*
@@ -556,19 +618,7 @@ static void cov_flush(struct ins *ins)
 		return;
 	double (*P)[NS] = ins->P;
 	double M[9][NS];
-	memcpy(M, P, sizeof(M));
-	for (int i = 0; i < 3; i++)
-		for (int j = 0; j < NS; j++)
-			M[IP + i][j] += f->pv * P[IV + i][j];
-	rows_add(M + IP, f->pt, P + IT);
-	rows_add(M + IP, f->pba, P + IBA);
-	rows_add(M + IP, f->pbg, P + IBG);
-	rows_add(M + IP, f->pka, P + IKA);
-	rows_add(M + IV, f->vt, P + IT);
-	rows_add(M + IV, f->vba, P + IBA);
-	rows_add(M + IV, f->vbg, P + IBG);
-	rows_add(M + IV, f->vka, P + IKA);
-	rows_add(M + IT, f->tbg, P + IBG);
+	phi_times_cov(f, (const double (*)[NS])P, M);
 	for (int r = 0; r < 9; r++) {
 		const double *row = M[r];
 		double out[9];
@@ -576,14 +626,14 @@ static void cov_flush(struct ins *ins)
 		if (r < IV) {
 			for (int i = 0; i < 3; i++)
 				out[IP + i] += f->pv * row[IV + i];
-			cols_add(&out[IP], &row[IT], f->pt);
+			cols_add_skew(&out[IP], &row[IT], f->pt);
 			cols_add(&out[IP], &row[IBA], f->pba);
 			cols_add(&out[IP], &row[IBG], f->pbg);
 			cols_add(&out[IP], &row[IKA], f->pka);
 		}
 		if (r < IT) {
-			cols_add(&out[IV], &row[IT], f->vt);
-			cols_add(&out[IV], &row[IBA], f->vba);
+			cols_add_skew(&out[IV], &row[IT], f->vt);
+			cols_add(&out[IV], &row[IBA], f->tbg);
 			cols_add(&out[IV], &row[IBG], f->vbg);
 			cols_add(&out[IV], &row[IKA], f->vka);
 		}
