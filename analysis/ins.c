@@ -468,6 +468,7 @@ static void phi_reset(struct ins *ins)
 /* dst += k · src for a 3x3 block */
 static void mat_add_scaled(double *restrict dst, const double *restrict src, double k)
 {
+#pragma GCC unroll 9
 	for (int i = 0; i < 9; i++)
 		dst[i] += k * src[i];
 }
