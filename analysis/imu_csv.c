@@ -260,10 +260,15 @@ struct found {
 	int time;
 };
 
-static enum imu_csv_status find_by_name(struct imu_csv *r, struct found *f)
+/* Nothing found yet: every column -1. */
+static void found_init(struct found *f)
 {
 	memset(f->col, -1, sizeof(f->col));
 	f->time = -1;
+}
+
+static enum imu_csv_status find_by_name(struct imu_csv *r, struct found *f)
+{
 	for (size_t i = 0; i < r->ncols; i++) {
 		char key[CELL_MAX];
 		name_key(r->names[i], key, sizeof(key));
@@ -343,6 +348,7 @@ static bool any_sensor_spec(const struct imu_csv *r)
 static enum imu_csv_status choose_columns(struct imu_csv *r)
 {
 	struct found f;
+	found_init(&f); /* stays so for a file without names */
 	memset(r->col, -1, sizeof(r->col));
 	if (r->names && find_by_name(r, &f) == IMU_CSV_ERROR)
 		return IMU_CSV_ERROR;
@@ -355,14 +361,14 @@ static enum imu_csv_status choose_columns(struct imu_csv *r)
 			for (int ch = 0; ch < 6; ch++)
 				r->col[1 + 6 * s + ch] = f.col[IMU_FOOT_LEFT + s][ch];
 		}
-	} else if (choose_one_foot(r, r->names ? &f : NULL) == IMU_CSV_ERROR) {
+	} else if (choose_one_foot(r, &f) == IMU_CSV_ERROR) {
 		return IMU_CSV_ERROR;
 	}
 	if (r->layout.time_col) {
 		if ((r->col[0] = find_column(r, r->layout.time_col, "time")) < 0)
 			return IMU_CSV_ERROR;
 	} else {
-		r->col[0] = r->names && f.time >= 0 ? f.time : 0;
+		r->col[0] = f.time >= 0 ? f.time : 0;
 	}
 	r->max_col = 0;
 	for (int s = 0; s < SLOTS; s++) {

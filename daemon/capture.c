@@ -173,7 +173,7 @@ static int fail_short_read(struct capture_reader *r, size_t got, const char *whe
 	if (ferror(r->f))
 		return fail(r, -EIO, "could not read capture file %s: %s", r->name, strerror(errno));
 	return fail(r, -EBADMSG, "capture file %s is truncated at byte %llu (%s)", r->name,
-		    (unsigned long long)(r->offset + got), where);
+		    (unsigned long long)r->offset + got, where);
 }
 
 static const char *datalink_name(uint32_t datalink)

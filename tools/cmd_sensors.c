@@ -279,8 +279,8 @@ static int add_sensor(const struct cli_globals *g, const char *address, const ui
 				"(remove the one you no longer use with 'hamstride sensors remove')\n",
 			known_as(&h.holder, other, sizeof(other)), role);
 
-	if ((err = store_sensor_add(s, address, (uint8_t)addr_type, role, name, now_us(), NULL)) < 0 ||
-	    (err = store_flush(s)) < 0)
+	if (store_sensor_add(s, address, (uint8_t)addr_type, role, name, now_us(), NULL) < 0 ||
+	    store_flush(s) < 0)
 		goto fail;
 	store_close(s);
 	if (known && before.added_us && strcmp(before.role, role) != 0)
@@ -347,7 +347,7 @@ static int sensors_add(const struct cli_globals *g, int argc, char **argv)
 		}
 	}
 	char address[18];
-	uint8_t addr[6];
+	uint8_t addr[6] = { 0 };
 	if ((rc = parse_address("sensors add", optind < argc ? argv[optind] : NULL, address, addr)))
 		return rc;
 	if (optind + 1 < argc)
@@ -484,7 +484,7 @@ static int sensors_remove(const struct cli_globals *g, int argc, char **argv)
 		return 0;
 	}
 	char address[18];
-	uint8_t addr[6];
+	uint8_t addr[6] = { 0 };
 	if ((rc = parse_address("sensors remove", optind < argc ? argv[optind] : NULL, address, addr)))
 		return rc;
 	if (optind + 1 < argc)

@@ -364,11 +364,12 @@ static int listen_att(struct app *a, const bdaddr_t *addr)
 static int listen_test_socket(struct app *a)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	if (strlen(a->o.test_socket) >= sizeof(sa.sun_path)) {
+	size_t len = strlen(a->o.test_socket);
+	if (len >= sizeof(sa.sun_path)) {
 		log_error("--test-socket %s: the path is too long", a->o.test_socket);
 		return EX_USAGE;
 	}
-	strcpy(sa.sun_path, a->o.test_socket);
+	memcpy(sa.sun_path, a->o.test_socket, len + 1);
 	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 1) < 0) {
 		log_error("cannot listen on %s: %s", a->o.test_socket, strerror(errno));

@@ -213,9 +213,9 @@ static int16_t to_count(double v, double range)
 static void imu_packet(struct feed *f, size_t value_cap, const struct imu_hs_config *cfg)
 {
 	struct imu_feed *imu = &f->imu;
-	if (!same_stream_config(&imu->cfg, cfg) &&
-	    imu_build(imu, cfg, f->seed, imu_sim_time_us(imu->sim)) < 0)
-		cfg = &imu->cfg; /* the client wrote codes the generator cannot do */
+	/* Codes the generator cannot do leave it as it was (imu->cfg). */
+	if (!same_stream_config(&imu->cfg, cfg))
+		(void)imu_build(imu, cfg, f->seed, imu_sim_time_us(imu->sim));
 
 	size_t header = f->movesense ? MS_HEADER_LEN : IMU_HS_HEADER_LEN;
 	size_t per_sample = f->movesense ? MS_SAMPLE_LEN : IMU_HS_SAMPLE_LEN;

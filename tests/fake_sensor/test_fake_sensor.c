@@ -288,7 +288,7 @@ static void imu_packets_fill_the_mtu_without_gaps(void **state)
 	it = feed_peek(f, 20, &cfg);
 	assert_int_equal(it->len, 21);
 	feed_pop(f);
-	while ((it = feed_peek(f, 244, &cfg)))
+	while (feed_peek(f, 244, &cfg))
 		feed_pop(f);
 	assert_true(c.last_t_us < feed_end_us(f));
 	feed_free(f);
@@ -373,7 +373,7 @@ static uint16_t ms_command(struct ms_link *l, const uint8_t *cmd, size_t len)
 	uint8_t note[600], err;
 	size_t n = ms_write(l, l->db.ms_command, cmd, len, note, &err);
 	assert_int_equal(err, 0);
-	struct imu_ms_result r;
+	struct imu_ms_result r = { 0 };
 	if (n == 0 || !imu_ms_parse_result(note, n, &r) || r.reference != cmd[1] || !r.has_status)
 		fail_msg("command %u ref %u: no command result", cmd[0], cmd[1]);
 	return r.status;

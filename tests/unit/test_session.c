@@ -136,7 +136,7 @@ static void test_link_loss_is_a_gap_however_short(void **state)
 	/* Lost and never back: a gap to the end of the run, once. */
 	n = feed(&s, 1, 10, 63, false, all, n);
 	session_sensor_lost(&s, 1);
-	n = feed(&s, 0, 64, 66, true, all, n);
+	feed(&s, 0, 64, 66, true, all, n);
 	struct session_event ev[SESSION_MAX_EVENTS];
 	size_t k = session_finish(&s, "shutdown", ev);
 	assert_int_equal(k, 2);

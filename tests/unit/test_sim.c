@@ -322,7 +322,7 @@ static void test_dropouts(void **state)
 		double rate = (double)t->dropped / (double)(t->dropped + t->notifications);
 		print_message("seed %llu: %llu of %llu lost (%.4f)\n", (unsigned long long)seed,
 			      (unsigned long long)t->dropped,
-			      (unsigned long long)(t->dropped + t->notifications), rate);
+			      (unsigned long long)t->dropped + t->notifications, rate);
 		assert_true(rate > 0.04 && rate < 0.06);
 	}
 	free(c);
