@@ -74,6 +74,11 @@ struct ins {
 	bool still;                        /* the decided sample is still enough to update */
 	bool valley;                       /* ...and is a stance found as a valley */
 	double swing_peak;                 /* highest statistic since the last stance sample */
+	/* Sums over the detector window, slid one sample at a time and
+	 * summed afresh every RING samples so rounding cannot build up. */
+	double win_acc[3], win_acc2;       /* Σ a, Σ |a|² */
+	double win_gyro[3], win_gyro2;     /* Σ ω, Σ |ω|² */
+	unsigned win_clipped;              /* clipped samples in the window */
 
 	/* navigation state */
 	bool initialized;
@@ -254,38 +259,62 @@ static double quietest_recent(struct ins *ins, int64_t t_us, double stat)
 	return fmin(ins->tmin_cur, ins->tmin_prev);
 }
 
-/* SHOE/GLRT statistic of the window centred on sample c; a clipped
- * sample in the window makes it infinite (no stance). */
-static double glrt(const struct ins *ins, uint64_t c)
+/* Adds (sign 1) or removes (sign -1) a sample to the window's sums. */
+static void window_add(struct ins *ins, const struct imu_sample *s, double sign)
 {
-	uint64_t first = c - ins->half;
-	double mean[3] = { 0, 0, 0 };
-	for (unsigned i = 0; i < ins->window; i++) {
-		const struct imu_sample *s = sample_at(ins, first + i);
-		if (s->clipped)
-			return INFINITY;
-		for (int k = 0; k < 3; k++)
-			mean[k] += s->acc_mps2[k];
+	const double *a = s->acc_mps2, *w = s->gyro_radps;
+	for (int k = 0; k < 3; k++) {
+		ins->win_acc[k] += sign * a[k];
+		ins->win_gyro[k] += sign * w[k];
 	}
-	double norm = sqrt(mean[0] * mean[0] + mean[1] * mean[1] + mean[2] * mean[2]);
-	if (norm <= 0)
+	ins->win_acc2 += sign * (a[0] * a[0] + a[1] * a[1] + a[2] * a[2]);
+	ins->win_gyro2 += sign * (w[0] * w[0] + w[1] * w[1] + w[2] * w[2]);
+	if (s->clipped && sign > 0)
+		ins->win_clipped++;
+	else if (s->clipped)
+		ins->win_clipped--;
+}
+
+/* The window now ends at sample n: slide it by one, or sum it afresh. */
+static void window_slide(struct ins *ins, uint64_t n)
+{
+	if (n >= ins->window && n % RING != 0) {
+		window_add(ins, sample_at(ins, n), 1);
+		window_add(ins, sample_at(ins, n - ins->window), -1);
+		return;
+	}
+	memset(ins->win_acc, 0, sizeof(ins->win_acc));
+	memset(ins->win_gyro, 0, sizeof(ins->win_gyro));
+	ins->win_acc2 = ins->win_gyro2 = 0;
+	ins->win_clipped = 0;
+	uint64_t first = n + 1 > ins->window ? n + 1 - ins->window : 0;
+	for (uint64_t i = first; i <= n; i++)
+		window_add(ins, sample_at(ins, i), 1);
+}
+
+/*
+ * SHOE/GLRT statistic of the full window (Skog et al. 2010): with g the
+ * window's mean specific force scaled to gravity, Σ |a - g|² / σa² +
+ * Σ |ω - bg|² / σω², over the window's length. From the window's sums:
+ * Σ |a - g|² = Σ |a|² - 2 g·Σ a + W |g|², and g·Σ a = G |Σ a|. A clipped
+ * sample in the window makes it infinite (no stance).
+ */
+static double glrt(const struct ins *ins)
+{
+	if (ins->win_clipped)
 		return INFINITY;
-	double g[3];
-	for (int k = 0; k < 3; k++)
-		g[k] = GRAVITY_MPS2 * mean[k] / norm;
+	const double *m = ins->win_acc, *sw = ins->win_gyro, *bg = ins->bg;
+	double norm = sqrt(m[0] * m[0] + m[1] * m[1] + m[2] * m[2]);
+	if (!(norm > 0))
+		return INFINITY;
+	double n = ins->window;
+	double ta = ins->win_acc2 - 2 * GRAVITY_MPS2 * norm + n * GRAVITY_MPS2 * GRAVITY_MPS2;
+	double tg = ins->win_gyro2 - 2 * (bg[0] * sw[0] + bg[1] * sw[1] + bg[2] * sw[2]) +
+		    n * (bg[0] * bg[0] + bg[1] * bg[1] + bg[2] * bg[2]);
 	double inv_sa2 = 1 / (ins->cfg.det_acc_sd_mps2 * ins->cfg.det_acc_sd_mps2);
 	double inv_sg2 = 1 / (ins->cfg.det_gyro_sd_radps * ins->cfg.det_gyro_sd_radps);
-	double ta = 0, tg = 0;
-	for (unsigned i = 0; i < ins->window; i++) {
-		const struct imu_sample *s = sample_at(ins, first + i);
-		for (int k = 0; k < 3; k++) {
-			double da = s->acc_mps2[k] - g[k];
-			double w = s->gyro_radps[k] - ins->bg[k];
-			ta += da * da;
-			tg += w * w;
-		}
-	}
-	return (ta * inv_sa2 + tg * inv_sg2) / ins->window;
+	/* the sums' rounding may take a still window's terms a hair below 0 */
+	return (fmax(ta, 0) * inv_sa2 + fmax(tg, 0) * inv_sg2) / n;
 }
 
 /* Running stance is shorter and never quite still: the threshold grows
@@ -1081,12 +1110,13 @@ bool ins_push(struct ins *ins, const struct imu_sample *s, struct ins_stride *ou
 	ins->stats.samples++;
 	uint64_t n = ins->pushed++;
 	ins->ring[n % RING] = *s;
+	window_slide(ins, n);
 	if (n + 1 < ins->window)
 		return false;
 	/* The statistic belongs to the window's centre, and the decision to
 	 * the sample a look-ahead before it. */
 	uint64_t c = n - ins->half;
-	double t = glrt(ins, c);
+	double t = glrt(ins);
 	ins->stat[c % RING] = t;
 	ins->gamma[c % RING] = threshold(ins, sample_at(ins, c)->t_us, t);
 	if (c < ins->half + ins->lookahead)
