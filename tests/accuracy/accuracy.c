@@ -10,6 +10,7 @@
  * Exit 1 when a 400 Hz simulation target (2.5-5.5 m/s, -10..+10 %) or the
  * gait_driven aim is missed; 2 on a bad option.
  */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,9 @@
 #define MAX_STRIDES 4096
 #define SIM_SECONDS 150.0
 #define SEED 20240601u
+
+/* --seed: another draw of every cell's sensor errors and noise. */
+static uint64_t base_seed = SEED;
 
 /* ---- simulation ---- */
 
@@ -111,7 +115,7 @@ static const double long_grades[] = { -0.15, -0.10, -0.05, 0.0, 0.05, 0.10, 0.15
  * sweep that has it. */
 static uint64_t cell_seed(double rate, double speed, double grade)
 {
-	return SEED + (uint64_t)lround(rate) * 10007u + (uint64_t)lround(speed * 10) * 101u +
+	return base_seed + (uint64_t)lround(rate) * 10007u + (uint64_t)lround(speed * 10) * 101u +
 	       (uint64_t)lround(grade * 100 + 50);
 }
 
@@ -150,8 +154,8 @@ static bool simulation_table(const struct sweep *sw)
 {
 	bool ok = true;
 	unsigned missed = 0;
-	printf("Simulated runs, %s sweep (%.0f s each, both feet, seed %u + cell)\n", sw->name,
-	       SIM_SECONDS, SEED);
+	printf("Simulated runs, %s sweep (%.0f s each, both feet, seed %llu + cell)\n", sw->name,
+	       SIM_SECONDS, (unsigned long long)base_seed);
 	printf("%5s %6s %6s %7s %9s %8s %8s %8s\n", "Hz", "m/s", "grade", "strides", "bias cm",
 	       "rms cm", "dist %", "dh cm");
 	for (unsigned r = 0; r < sw->nrates; r++) {
@@ -482,9 +486,11 @@ static void openshoe_table(const char *dir, bool *have)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: accuracy [--long]\n"
+	fprintf(f, "usage: accuracy [--long] [--seed N]\n"
 		   "  default: 100, 200, 400 and 1000 Hz at 2.5-6.5 m/s, -10..+10 %% grade\n"
-		   "  --long:  100-1000 Hz at 1-6.5 m/s, -15..+15 %% grade (several minutes)\n");
+		   "  --long:  100-1000 Hz at 1-6.5 m/s, -15..+15 %% grade (several minutes)\n"
+		   "  --seed N: the simulations' base seed (default %u)\n",
+		SEED);
 }
 
 int main(int argc, char **argv)
@@ -496,6 +502,14 @@ int main(int argc, char **argv)
 			sw = (struct sweep){ "long", long_rates, long_speeds, long_grades,
 					     COUNT(long_rates), COUNT(long_speeds),
 					     COUNT(long_grades) };
+		} else if (strcmp(argv[i], "--seed") == 0 && i + 1 < argc) {
+			char *end;
+			errno = 0;
+			base_seed = strtoull(argv[++i], &end, 10);
+			if (errno || end == argv[i] || *end) {
+				fprintf(stderr, "accuracy: --seed %s: not a whole number\n", argv[i]);
+				return 2;
+			}
 		} else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
 			usage(stdout);
 			return 0;
