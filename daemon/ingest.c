@@ -18,6 +18,7 @@
 #include "log.h"
 #include "paths.h"
 #include "rsc.h"
+#include "two_feet.h"
 #include "xalloc.h"
 
 #define US_PER_S INT64_C(1000000)
@@ -171,9 +172,11 @@ struct run_acc {
 	struct capture_writer *capture;
 	char capture_path[256];
 	struct second_acc second;
-	/* Both feet's strides in one timeline, and which sensor each side is. */
+	/* Both feet's strides in one timeline, and which sensor each side is;
+	 * their height drift against each other, taken out as they leave it. */
 	struct ins_merge merge;
 	int merge_sensor[2];
+	struct two_feet two_feet;
 };
 
 /* What the IMU notification being handled produced; stored once the
@@ -862,6 +865,7 @@ static void imu_drain(struct ingest *in, bool flush)
 		bool lagging = m->len[0] >= INS_MERGE_QUEUE / 2 || m->len[1] >= INS_MERGE_QUEUE / 2;
 		if (!ins_merge_pop(m, flush || lagging, &x))
 			return;
+		two_feet_correct(&in->run.two_feet, &x);
 		imu_store_stride(in, &x);
 	}
 }
@@ -873,8 +877,10 @@ static void imu_add_stride(struct ingest *in, int sensor, const struct ins_strid
 	int side = x->foot == IMU_FOOT_RIGHT;
 
 	if (run->merge_sensor[side] != sensor) {
-		if (run->merge_sensor[side] >= 0)
+		if (run->merge_sensor[side] >= 0) {
 			imu_drain(in, true); /* another IMU on this side: store the first one's */
+			two_feet_init(&run->two_feet); /* and its errors go with it */
+		}
 		run->merge_sensor[side] = sensor;
 	}
 	imu_add_to_totals(&run->totals, st, side, x);
@@ -975,6 +981,7 @@ static int begin_run(struct ingest *in, int64_t start_us)
 	*run = (struct run_acc){ .start_us = start_us, .primary_pod = -1, .merge_sensor = { -1, -1 } };
 	run->totals.hr_max = NAN;
 	ins_merge_init(&run->merge);
+	two_feet_init(&run->two_feet);
 	/* Roles may have been given since the IMUs were first seen. */
 	for (int i = 0; i < SESSION_MAX_SENSORS; i++)
 		if (in->sensors[i].imu && !in->sensors[i].imu->foot_from_role)

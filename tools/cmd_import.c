@@ -21,6 +21,7 @@
 #include "imu_csv.h"
 #include "ins.h"
 #include "landing.h"
+#include "two_feet.h"
 #include "xalloc.h"
 
 #define CMD "import"
@@ -340,6 +341,7 @@ struct importer {
 	unsigned slots;
 	struct foot_state feet[MAX_SLOTS];
 	struct ins_merge merge;
+	struct two_feet two_feet;   /* the feet's height drift against each other */
 	struct store_stride *strides;
 	size_t n_strides, cap_strides;
 	uint64_t clipped_samples[MAX_SLOTS];
@@ -444,8 +446,10 @@ static int slot_of_foot(const struct importer *im, uint8_t foot)
 static void drain(struct importer *im, bool flush)
 {
 	struct ins_stride s;
-	while (ins_merge_pop(&im->merge, flush, &s))
+	while (ins_merge_pop(&im->merge, flush, &s)) {
+		two_feet_correct(&im->two_feet, &s);
 		keep_stride(im, slot_of_foot(im, s.foot), &s);
+	}
 }
 
 static void take_stride(struct importer *im, unsigned slot, const struct ins_stride *s)
@@ -779,6 +783,7 @@ static struct importer *importer_new(const struct source *src, unsigned nsrc,
 	ins_config_default(&cfg);
 	cfg.rate_hz = res->rate_hz;
 	ins_merge_init(&im->merge);
+	two_feet_init(&im->two_feet);
 	for (unsigned i = 0; i < nsrc; i++)
 		for (unsigned f = 0; f < imu_csv_feet(src[i].csv) && im->slots < MAX_SLOTS; f++) {
 			struct foot_state *fs = &im->feet[im->slots++];
