@@ -9,7 +9,8 @@
  *   valgrind --tool=callgrind --callgrind-out-file=/tmp/cg.out \
  *       build/tests/accuracy/bench_ins 200000
  *   callgrind_annotate /tmp/cg.out | grep ins_push
- * and divide ins_push's inclusive Ir by the sample count printed.
+ * and divide ins_push's inclusive Ir by five times the sample count printed
+ * (every pass runs all the samples).
  */
 #include <stdio.h>
 #include <stdlib.h>
