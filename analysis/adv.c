@@ -49,7 +49,7 @@ static bool parse_uuid_list(struct adv_data *adv, const uint8_t *p, size_t len, 
 			    bool complete, const char **why)
 {
 	if (len % size) {
-		*why = size == 2 ? "a 16-bit service UUID list is cut off"
+		*why = size == 2   ? "a 16-bit service UUID list is cut off"
 		       : size == 4 ? "a 32-bit service UUID list is cut off"
 				   : "a 128-bit service UUID list is cut off";
 		return false;
@@ -63,8 +63,8 @@ static bool parse_uuid_list(struct adv_data *adv, const uint8_t *p, size_t len, 
 	return true;
 }
 
-static void set_service_data(struct adv_data *adv, const struct gatt_uuid *uuid,
-			     const uint8_t *p, size_t len)
+static void set_service_data(struct adv_data *adv, const struct gatt_uuid *uuid, const uint8_t *p,
+			     size_t len)
 {
 	struct adv_service_data *sd = NULL;
 	for (size_t i = 0; i < adv->service_data_count && !sd; i++)
@@ -74,7 +74,8 @@ static void set_service_data(struct adv_data *adv, const struct gatt_uuid *uuid,
 		sd = &adv->service_data[adv->service_data_count++];
 	if (sd) {
 		sd->uuid = *uuid;
-		sd->len = (uint8_t)(len < ADV_SERVICE_DATA_MAX_LEN ? len : ADV_SERVICE_DATA_MAX_LEN);
+		sd->len =
+			(uint8_t)(len < ADV_SERVICE_DATA_MAX_LEN ? len : ADV_SERVICE_DATA_MAX_LEN);
 		memcpy(sd->data, p, sd->len);
 	}
 	add_service(adv, uuid);
@@ -183,7 +184,8 @@ void adv_merge(struct adv_data *into, const struct adv_data *from)
 		into->appearance = from->appearance;
 	}
 	if (from->name[0])
-		set_name(into, (const uint8_t *)from->name, strlen(from->name), from->name_complete);
+		set_name(into, (const uint8_t *)from->name, strlen(from->name),
+			 from->name_complete);
 	for (size_t i = 0; i < from->service_count; i++)
 		add_service(into, &from->services[i]);
 	into->services_dropped += from->services_dropped;

@@ -52,7 +52,7 @@ enum {
 
 struct adv_service_data {
 	struct gatt_uuid uuid;
-	uint8_t len;                               /* bytes kept in data */
+	uint8_t len; /* bytes kept in data */
 	uint8_t data[ADV_SERVICE_DATA_MAX_LEN];
 };
 
@@ -63,11 +63,11 @@ struct adv_data {
 	uint16_t appearance;
 	/* As sent, NUL-terminated; "" if none. Not checked for UTF-8. */
 	char name[ADV_NAME_MAX + 1];
-	bool name_complete;                        /* false: a shortened name */
+	bool name_complete; /* false: a shortened name */
 	size_t service_count;
 	struct gatt_uuid services[ADV_MAX_SERVICES]; /* UUID lists and service data, no repeats */
-	size_t services_dropped;                   /* announced beyond ADV_MAX_SERVICES */
-	bool services_incomplete;                  /* an "incomplete list" was sent */
+	size_t services_dropped;                     /* announced beyond ADV_MAX_SERVICES */
+	bool services_incomplete;                    /* an "incomplete list" was sent */
 	size_t service_data_count;
 	struct adv_service_data service_data[ADV_MAX_SERVICE_DATA];
 };

@@ -23,8 +23,8 @@ struct baro_climb {
 	size_t next;
 	double sum;
 	/* hysteresis: the last turning point and the direction since it */
-	double hysteresis_m;     /* the floor of the threshold */
-	double threshold_m;      /* what is in force: the floor or the noise */
+	double hysteresis_m; /* the floor of the threshold */
+	double threshold_m;  /* what is in force: the floor or the noise */
 	/* noise: mean |second difference| of the raw altitude, which a smooth
 	 * profile hardly moves but white noise does */
 	double raw_prev_m[2];

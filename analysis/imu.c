@@ -141,8 +141,8 @@ bool imu_hs_parse_data(const uint8_t *buf, size_t len, uint8_t foot, struct imu_
 }
 
 size_t imu_hs_encode_data(uint16_t seq, uint32_t t_first_us, uint8_t rate_code,
-			  uint8_t acc_range_code, uint8_t gyro_range_code,
-			  const int16_t (*raw)[6], size_t count, uint8_t *out, size_t out_cap)
+			  uint8_t acc_range_code, uint8_t gyro_range_code, const int16_t (*raw)[6],
+			  size_t count, uint8_t *out, size_t out_cap)
 {
 	size_t len = IMU_HS_HEADER_LEN + count * IMU_HS_SAMPLE_LEN;
 	if (count == 0 || count > 255 || len > out_cap || acc_range_code > 0x0f ||
@@ -156,7 +156,7 @@ size_t imu_hs_encode_data(uint16_t seq, uint32_t t_first_us, uint8_t rate_code,
 	for (size_t i = 0; i < count; i++)
 		for (int k = 0; k < 6; k++)
 			bytes_put_le16(out + IMU_HS_HEADER_LEN + i * IMU_HS_SAMPLE_LEN + 2 * k,
-			      (uint16_t)raw[i][k]);
+				       (uint16_t)raw[i][k]);
 	return len;
 }
 
@@ -297,7 +297,8 @@ size_t imu_ms_encode_imu6(uint8_t reference, uint32_t t_first_ms, const struct i
 	for (size_t i = 0; i < count; i++)
 		for (int axis = 0; axis < 3; axis++) {
 			put_lef32(acc + 12 * i + 4 * axis, samples[i].acc_mps2[axis]);
-			put_lef32(gyro + 12 * i + 4 * axis, samples[i].gyro_radps[axis] / DEG_TO_RAD);
+			put_lef32(gyro + 12 * i + 4 * axis,
+				  samples[i].gyro_radps[axis] / DEG_TO_RAD);
 		}
 	return len;
 }
@@ -327,7 +328,8 @@ static bool detect_gap(struct imu_stream *s, const struct imu_packet *pkt, int64
 	/* Half a period of tolerance absorbs timestamp rounding (Movesense
 	 * stamps in whole milliseconds). */
 	double late_us = (double)(first_us - s->next_expected_us);
-	unsigned lost_samples = late_us > 0.5 * period_us ? (unsigned)lround(late_us / period_us) : 0;
+	unsigned lost_samples =
+		late_us > 0.5 * period_us ? (unsigned)lround(late_us / period_us) : 0;
 	if (lost_packets == 0 && lost_samples == 0)
 		return false;
 	s->lost_packets += lost_packets;
@@ -342,8 +344,8 @@ static bool detect_gap(struct imu_stream *s, const struct imu_packet *pkt, int64
 	return true;
 }
 
-bool imu_stream_stamp(struct imu_stream *s, const struct imu_packet *pkt, struct imu_sample *samples,
-		      struct imu_gap *gap)
+bool imu_stream_stamp(struct imu_stream *s, const struct imu_packet *pkt,
+		      struct imu_sample *samples, struct imu_gap *gap)
 {
 	int64_t first_us;
 	bool lost = false;

@@ -33,29 +33,29 @@ enum {
 };
 
 struct imu_sample {
-	int64_t t_us;            /* sensor clock, unwrapped, microseconds */
-	double acc_mps2[3];      /* specific force in the sensor frame */
-	double gyro_radps[3];    /* angular rate in the sensor frame */
-	uint8_t clipped;         /* IMU_CLIP_* bits */
-	uint8_t foot;            /* enum imu_foot */
+	int64_t t_us;         /* sensor clock, unwrapped, microseconds */
+	double acc_mps2[3];   /* specific force in the sensor frame */
+	double gyro_radps[3]; /* angular rate in the sensor frame */
+	uint8_t clipped;      /* IMU_CLIP_* bits */
+	uint8_t foot;         /* enum imu_foot */
 };
 
 /* What a parser learnt from one notification's header. */
 struct imu_packet {
 	bool has_seq;
-	uint16_t seq;            /* hamstride profile only */
-	uint32_t t_first_raw;    /* first sample's time in the sensor's units */
-	uint32_t t_unit_us;      /* µs per raw time unit: 1 (hamstride), 1000 (Movesense) */
-	double rate_hz;          /* nominal sample rate */
-	size_t count;            /* samples decoded */
+	uint16_t seq;         /* hamstride profile only */
+	uint32_t t_first_raw; /* first sample's time in the sensor's units */
+	uint32_t t_unit_us;   /* µs per raw time unit: 1 (hamstride), 1000 (Movesense) */
+	double rate_hz;       /* nominal sample rate */
+	size_t count;         /* samples decoded */
 };
 
 /* Samples lost between two packets, in sensor time. */
 struct imu_gap {
-	int64_t from_us;         /* expected time of the first missing sample */
-	int64_t to_us;           /* time of the first sample after the gap */
-	unsigned lost_packets;   /* from sequence numbers; 0 when the profile has none */
-	unsigned lost_samples;   /* from timestamps and the nominal rate */
+	int64_t from_us;       /* expected time of the first missing sample */
+	int64_t to_us;         /* time of the first sample after the gap */
+	unsigned lost_packets; /* from sequence numbers; 0 when the profile has none */
+	unsigned lost_samples; /* from timestamps and the nominal rate */
 };
 
 /* ---- hamstride IMU profile (docs/imu-profile.md) ---- */
@@ -71,12 +71,12 @@ struct imu_gap {
 #define IMU_HS_VERSION 1u
 
 struct imu_hs_config {
-	uint8_t version;         /* IMU_HS_VERSION */
+	uint8_t version; /* IMU_HS_VERSION */
 	uint8_t rate_code;
 	uint8_t acc_range_code;
 	uint8_t gyro_range_code;
-	uint8_t foot;            /* enum imu_foot as the wearer configured it */
-	uint8_t flags;           /* bit 0: streaming enabled */
+	uint8_t foot;  /* enum imu_foot as the wearer configured it */
+	uint8_t flags; /* bit 0: streaming enabled */
 };
 
 /* Code tables; 0 when a code is not defined. */
@@ -103,8 +103,8 @@ bool imu_hs_parse_data(const uint8_t *buf, size_t len, uint8_t foot, struct imu_
 /* Builds a data notification from raw counts (what firmware sends);
  * returns its length, 0 if it does not fit in out_cap. */
 size_t imu_hs_encode_data(uint16_t seq, uint32_t t_first_us, uint8_t rate_code,
-			  uint8_t acc_range_code, uint8_t gyro_range_code,
-			  const int16_t (*raw)[6], size_t count, uint8_t *out, size_t out_cap);
+			  uint8_t acc_range_code, uint8_t gyro_range_code, const int16_t (*raw)[6],
+			  size_t count, uint8_t *out, size_t out_cap);
 
 /* ---- Movesense GATT SensorData protocol ---- */
 
@@ -171,8 +171,8 @@ size_t imu_ms_unsubscribe(uint8_t reference, uint8_t *out, size_t out_cap);
 /* A command result notification. */
 struct imu_ms_result {
 	uint8_t reference;
-	bool has_status;         /* false: HELLO's greeting, or no status sent */
-	uint16_t status;         /* HTTP status: 200 OK, 404, 501 rate not supported, 507 no slot */
+	bool has_status; /* false: HELLO's greeting, or no status sent */
+	uint16_t status; /* HTTP status: 200 OK, 404, 501 rate not supported, 507 no slot */
 };
 
 /*
@@ -209,7 +209,7 @@ struct imu_stream {
 	bool has_seq;
 	uint16_t last_seq;
 	uint32_t last_raw;
-	int64_t last_first_us;   /* unwrapped time of the previous packet's first sample */
+	int64_t last_first_us; /* unwrapped time of the previous packet's first sample */
 	int64_t next_expected_us;
 	uint64_t packets;
 	uint64_t lost_packets;
@@ -224,5 +224,5 @@ void imu_stream_init(struct imu_stream *s);
  * whether packets were lost before it (gap filled in). A timestamp that
  * goes backwards starts a new epoch rather than producing negative gaps.
  */
-bool imu_stream_stamp(struct imu_stream *s, const struct imu_packet *pkt, struct imu_sample *samples,
-		      struct imu_gap *gap);
+bool imu_stream_stamp(struct imu_stream *s, const struct imu_packet *pkt,
+		      struct imu_sample *samples, struct imu_gap *gap);

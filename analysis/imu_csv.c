@@ -36,21 +36,22 @@
 #define CLIP_TOLERANCE_FOUND 1e-4
 #define CLIP_TOLERANCE_GIVEN 0.015
 
-static const char *const channel_names[6] = { "acc x", "acc y", "acc z", "gyro x", "gyro y", "gyro z" };
+static const char *const channel_names[6] = { "acc x",  "acc y",  "acc z",
+					      "gyro x", "gyro y", "gyro z" };
 
 struct imu_csv {
 	struct imu_csv_layout layout;
-	char delim;                 /* ' ' for whitespace */
+	char delim; /* ' ' for whitespace */
 	unsigned long line;
 	unsigned long skipped;
 	unsigned header_rows;
 	char *header_text[MAX_HEADER_ROWS]; /* kept until the data fix the delimiter */
 	size_t ncols;
-	char **names;               /* ncols joined header names, or NULL */
-	bool ready;                 /* columns resolved */
+	char **names; /* ncols joined header names, or NULL */
+	bool ready;   /* columns resolved */
 	unsigned feet;
 	uint8_t foot[IMU_CSV_MAX_FEET];
-	int col[SLOTS];             /* 0-based column of each slot, -1 unused */
+	int col[SLOTS]; /* 0-based column of each slot, -1 unused */
 	int max_col;
 	bool have_prev;
 	double prev_t;
@@ -234,8 +235,8 @@ static int find_column(struct imu_csv *r, const char *spec, const char *what)
 		return (int)v - 1;
 	}
 	if (!r->names) {
-		fail(r, "%s column '%s': the file has no header row, so give columns by number", what,
-		     spec);
+		fail(r, "%s column '%s': the file has no header row, so give columns by number",
+		     what, spec);
 		return -1;
 	}
 	char want[CELL_MAX];
@@ -280,11 +281,14 @@ static enum imu_csv_status find_by_name(struct imu_csv *r, struct found *f)
 		}
 		uint8_t foot = name_foot(key);
 		if (f->col[foot][ch] >= 0)
-			return fail(r, "columns '%s' and '%s' both look like %s%s%s; say which with "
-				       "--acc or --gyro",
+			return fail(r,
+				    "columns '%s' and '%s' both look like %s%s%s; say which with "
+				    "--acc or --gyro",
 				    r->names[f->col[foot][ch]], r->names[i], channel_names[ch],
 				    foot ? " of the " : "",
-				    foot == IMU_FOOT_LEFT ? "left foot" : foot ? "right foot" : "");
+				    foot == IMU_FOOT_LEFT ? "left foot"
+				    : foot                ? "right foot"
+							  : "");
 		f->col[foot][ch] = (int)i;
 	}
 	return IMU_CSV_ROW;
@@ -327,10 +331,12 @@ static enum imu_csv_status choose_one_foot(struct imu_csv *r, const struct found
 		} else if ((c = f->col[group][ch]) < 0) {
 			char list[512];
 			header_list(r, list, sizeof(list));
-			return fail(r, "no %s column found (looked for names like %s); the header "
-				       "has: %s; name the columns with %s",
-				    channel_names[ch], ch < 3 ? "acc_x, accelY, az" : "gyr_x, gyroY, gz",
-				    list, ch < 3 ? "--acc" : "--gyro");
+			return fail(r,
+				    "no %s column found (looked for names like %s); the header "
+				    "has: %s; name the columns with %s",
+				    channel_names[ch],
+				    ch < 3 ? "acc_x, accelY, az" : "gyr_x, gyroY, gz", list,
+				    ch < 3 ? "--acc" : "--gyro");
 		}
 		r->col[1 + ch] = c;
 	}
@@ -375,8 +381,8 @@ static enum imu_csv_status choose_columns(struct imu_csv *r)
 		if (r->col[s] > r->max_col)
 			r->max_col = r->col[s];
 		if (s > 0 && r->col[s] >= 0 && r->col[s] == r->col[0])
-			return fail(r, "column %d is used both as the time and as %s", r->col[0] + 1,
-				    channel_names[(s - 1) % 6]);
+			return fail(r, "column %d is used both as the time and as %s",
+				    r->col[0] + 1, channel_names[(s - 1) % 6]);
 	}
 	for (int s = 0; s < SLOTS; s++) {
 		if (r->col[s] < 0)
@@ -543,8 +549,9 @@ static enum imu_csv_status parse_row(struct imu_csv *r, const char *line, struct
 	}
 	for (int s = 0; s < SLOTS; s++)
 		if (r->col[s] >= 0 && !seen[s])
-			return fail(r, "%lu: the row has %d cells; %s (%s) is column %d", r->line, col,
-				    s ? channel_names[(s - 1) % 6] : "time", r->label[s], r->col[s] + 1);
+			return fail(r, "%lu: the row has %d cells; %s (%s) is column %d", r->line,
+				    col, s ? channel_names[(s - 1) % 6] : "time", r->label[s],
+				    r->col[s] + 1);
 	if (r->have_prev && !(v[0] > r->prev_t))
 		return fail(r, "%lu:%d: time %.9g %s line %lu's %.9g; times must increase", r->line,
 			    r->col[0] + 1, v[0], v[0] == r->prev_t ? "repeats" : "goes back from",
@@ -575,8 +582,9 @@ static enum imu_csv_status feed_line(struct imu_csv *r, const char *line, struct
 		char delim = r->delim ? r->delim : guess_delimiter(line);
 		if (is_header(delim, line)) {
 			if (r->header_rows == MAX_HEADER_ROWS)
-				return fail(r, "%lu: more than %d lines of text before the numbers; "
-					       "skip a preamble with --skip-rows",
+				return fail(r,
+					    "%lu: more than %d lines of text before the numbers; "
+					    "skip a preamble with --skip-rows",
 					    r->line, MAX_HEADER_ROWS);
 			r->header_text[r->header_rows++] = xstrdup(line);
 			return IMU_CSV_SKIPPED;
@@ -727,7 +735,8 @@ static double median_magnitude(const uint64_t *hist, const double *sum)
 
 /* Gravity as the accelerometer sees it: the median magnitude while the
  * foot hardly turns (stance), else over every sample. */
-static double gravity_magnitude(const struct imu_csv_survey *s, unsigned f, enum imu_csv_gyro_unit gu)
+static double gravity_magnitude(const struct imu_csv_survey *s, unsigned f,
+				enum imu_csv_gyro_unit gu)
 {
 	int h = 1 + (gu == IMU_CSV_GYRO_DPS ? QUIET_DPS : QUIET_RADPS);
 	uint64_t quiet = 0;
@@ -752,7 +761,8 @@ static double time_scale_s(enum imu_csv_time_unit u, double rate_hz)
 	}
 }
 
-static bool reject(char *why, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static bool reject(char *why, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 static bool reject(char *why, size_t len, const char *fmt, ...)
 {
@@ -789,26 +799,30 @@ static bool resolve_time(const struct imu_csv_survey *s, const struct imu_csv_op
 		else if (med >= 250 && med <= 20000)
 			res->time_unit = IMU_CSV_TIME_US;
 		else
-			return reject(why, len, "samples are %.6g apart in the time column: that is "
-					       "no IMU rate in s, ms or us; give --time-unit (and --rate)",
+			return reject(why, len,
+				      "samples are %.6g apart in the time column: that is "
+				      "no IMU rate in s, ms or us; give --time-unit (and --rate)",
 				      med);
 	}
 	if (res->time_unit == IMU_CSV_TIME_SAMPLES && !(o->rate_hz > 0))
-		return reject(why, len, "the time column counts samples (%.0f, %.0f, ...): give the "
-				       "sample rate with --rate HZ",
+		return reject(why, len,
+			      "the time column counts samples (%.0f, %.0f, ...): give the "
+			      "sample rate with --rate HZ",
 			      s->t_first, s->t_first + med);
 	res->rate_hz = o->rate_hz > 0 ? o->rate_hz : 1 / (med * time_scale_s(res->time_unit, 0));
 	res->rate_estimated = !(o->rate_hz > 0);
 	if (res->rate_hz < 50 || res->rate_hz > 4000)
-		return reject(why, len, "a sample rate of %.4g Hz (%s): the stride estimator needs "
-				       "50 to 4000 Hz; check --time-unit or give --rate",
+		return reject(why, len,
+			      "a sample rate of %.4g Hz (%s): the stride estimator needs "
+			      "50 to 4000 Hz; check --time-unit or give --rate",
 			      res->rate_hz, res->rate_estimated ? "from the time column" : "given");
 	res->t0 = s->t_first;
 	res->duration_s = (s->t_last - s->t_first) * time_scale_s(res->time_unit, res->rate_hz);
 	double min_s = o->min_duration_s > 0 ? o->min_duration_s : 2;
 	if (res->duration_s < min_s)
-		return reject(why, len, "only %.2f s of data (%llu samples): at least %.0f s are "
-				       "needed to find strides",
+		return reject(why, len,
+			      "only %.2f s of data (%llu samples): at least %.0f s are "
+			      "needed to find strides",
 			      res->duration_s, (unsigned long long)s->rows, min_s);
 	return true;
 }
@@ -820,31 +834,35 @@ static bool resolve_acc(const struct imu_csv_survey *s, const struct imu_csv_opt
 	res->acc_unit_detected = o->acc_unit == IMU_CSV_ACC_AUTO;
 	for (unsigned f = 0; f < s->feet; f++) {
 		double med = gravity_magnitude(s, f, res->gyro_unit);
-		enum imu_csv_acc_unit looks = med >= 0.5 && med <= 2 ? IMU_CSV_ACC_G
+		enum imu_csv_acc_unit looks = med >= 0.5 && med <= 2  ? IMU_CSV_ACC_G
 					      : med >= 5 && med <= 20 ? IMU_CSV_ACC_MPS2
 								      : IMU_CSV_ACC_AUTO;
 		if (o->acc_unit == IMU_CSV_ACC_AUTO) {
 			if (looks == IMU_CSV_ACC_AUTO)
-				return reject(why, len, "%s accelerometer's magnitude is mostly "
-						       "%.3g in the file's units, neither gravity in g (1) "
-						       "nor in m/s² (9.8): check the columns, or give "
-						       "--acc-unit",
+				return reject(why, len,
+					      "%s accelerometer's magnitude is mostly "
+					      "%.3g in the file's units, neither gravity in g (1) "
+					      "nor in m/s² (9.8): check the columns, or give "
+					      "--acc-unit",
 					      foot_word(s, f), med);
 			if (f > 0 && looks != res->acc_unit)
-				return reject(why, len, "the two feet's accelerometers are in different "
-						       "units; give --acc-unit");
+				return reject(why, len,
+					      "the two feet's accelerometers are in different "
+					      "units; give --acc-unit");
 			res->acc_unit = looks;
 		} else if (looks != o->acc_unit) {
 			bool said_g = o->acc_unit == IMU_CSV_ACC_G;
 			double si = said_g ? med * GRAVITY_MPS2 : med;
-			return reject(why, len, "with --acc-unit %s %s accelerometer mostly reads "
-					       "%.3g m/s², but at rest it reads gravity, 9.81 m/s²%s",
+			return reject(why, len,
+				      "with --acc-unit %s %s accelerometer mostly reads "
+				      "%.3g m/s², but at rest it reads gravity, 9.81 m/s²%s",
 				      said_g ? "g" : "mps2", foot_word(s, f), si,
 				      looks == IMU_CSV_ACC_AUTO ? "; check the columns"
 				      : said_g ? ": the data look like m/s²; use --acc-unit mps2"
 					       : ": the data look like g; use --acc-unit g");
 		}
-		res->acc_gravity_mps2[f] = med * (res->acc_unit == IMU_CSV_ACC_G ? GRAVITY_MPS2 : 1);
+		res->acc_gravity_mps2[f] =
+			med * (res->acc_unit == IMU_CSV_ACC_G ? GRAVITY_MPS2 : 1);
 	}
 	return true;
 }
@@ -867,7 +885,8 @@ static bool resolve_gyro(const struct imu_csv_survey *s, const struct imu_csv_op
 	for (unsigned f = 0; f < s->feet; f++) {
 		fast = fast || s->foot[f].gyro_over_40 >= 3;
 		/* Steps swing |acc| by more than half of gravity, whatever the unit. */
-		double g = median_magnitude(s->foot[f].mag_hist[MAG_ALL], s->foot[f].mag_sum[MAG_ALL]);
+		double g =
+			median_magnitude(s->foot[f].mag_hist[MAG_ALL], s->foot[f].mag_sum[MAG_ALL]);
 		double spread = (s->foot[f].mag_max - s->foot[f].mag_min) / g;
 		if (s->foot[f].gyro_peak > peak)
 			peak = s->foot[f].gyro_peak;
@@ -879,14 +898,16 @@ static bool resolve_gyro(const struct imu_csv_survey *s, const struct imu_csv_op
 	if (res->gyro_unit_detected)
 		res->gyro_unit = fast ? IMU_CSV_GYRO_DPS : IMU_CSV_GYRO_RADPS;
 	else if (o->gyro_unit == IMU_CSV_GYRO_RADPS && fast)
-		return reject(why, len, "with --gyro-unit radps the gyroscope peaks at %.0f rad/s "
-				       "(%.0f turns a second), beyond any foot: the data look like "
-				       "°/s; use --gyro-unit dps",
+		return reject(why, len,
+			      "with --gyro-unit radps the gyroscope peaks at %.0f rad/s "
+			      "(%.0f turns a second), beyond any foot: the data look like "
+			      "°/s; use --gyro-unit dps",
 			      peak, peak / (2 * M_PI));
 	else if (o->gyro_unit == IMU_CSV_GYRO_DPS && moving_slowly)
-		return reject(why, len, "with --gyro-unit dps the gyroscope never passes %.1f °/s "
-				       "while the accelerometer shows steps: the data look like rad/s; "
-				       "use --gyro-unit radps",
+		return reject(why, len,
+			      "with --gyro-unit dps the gyroscope never passes %.1f °/s "
+			      "while the accelerometer shows steps: the data look like rad/s; "
+			      "use --gyro-unit radps",
 			      peak);
 	for (unsigned f = 0; f < s->feet; f++)
 		res->gyro_peak_radps[f] = s->foot[f].gyro_peak * gyro_scale(res->gyro_unit);
@@ -904,11 +925,13 @@ static bool check_moving(const struct imu_csv_survey *s, const struct imu_csv_re
 	for (unsigned f = 0; f < s->feet; f++) {
 		double lo = s->foot[f].mag_min * acc_scale(res->acc_unit);
 		double hi = s->foot[f].mag_max * acc_scale(res->acc_unit);
-		double dev = fmax(fabs(hi - res->acc_gravity_mps2[f]), fabs(res->acc_gravity_mps2[f] - lo));
+		double dev = fmax(fabs(hi - res->acc_gravity_mps2[f]),
+				  fabs(res->acc_gravity_mps2[f] - lo));
 		if (res->gyro_peak_radps[f] < STILL_GYRO_RADPS && dev < STILL_ACC_MPS2)
-			return reject(why, len, "%s sensor did not move: its rotation never passed "
-					       "%.1f °/s and its acceleration stayed within %.2f m/s² "
-					       "of gravity, so there are no strides to import",
+			return reject(why, len,
+				      "%s sensor did not move: its rotation never passed "
+				      "%.1f °/s and its acceleration stayed within %.2f m/s² "
+				      "of gravity, so there are no strides to import",
 				      s->feet > 1 ? foot_word(s, f) : "the",
 				      res->gyro_peak_radps[f] / DEG_TO_RAD, dev);
 	}
@@ -923,11 +946,11 @@ static void resolve_mounting(const struct imu_csv_survey *s, struct imu_csv_reso
 		for (int i = 1; i < 3; i++)
 			if (fabs(a[i]) > fabs(a[k]))
 				k = i;
-		snprintf(res->mount_axis[f], sizeof(res->mount_axis[f]), "%c%c", a[k] < 0 ? '-' : '+',
-			 'x' + k);
-		res->mounting[f] = k != 2 ? IMU_CSV_MOUNT_SIDEWAYS
-			       : a[k] < 0 ? IMU_CSV_MOUNT_Z_DOWN
-					  : IMU_CSV_MOUNT_Z_UP;
+		snprintf(res->mount_axis[f], sizeof(res->mount_axis[f]), "%c%c",
+			 a[k] < 0 ? '-' : '+', 'x' + k);
+		res->mounting[f] = k != 2     ? IMU_CSV_MOUNT_SIDEWAYS
+				   : a[k] < 0 ? IMU_CSV_MOUNT_Z_DOWN
+					      : IMU_CSV_MOUNT_Z_UP;
 	}
 }
 
@@ -943,7 +966,8 @@ static void resolve_clipping(const struct imu_csv_survey *s, const struct imu_cs
 			if (f >= s->feet)
 				continue;
 			bool acc = ch < 3;
-			double given = acc ? o->acc_range_g * GRAVITY_MPS2 : o->gyro_range_dps * DEG_TO_RAD;
+			double given = acc ? o->acc_range_g * GRAVITY_MPS2
+					   : o->gyro_range_dps * DEG_TO_RAD;
 			double scale = acc ? acc_scale(res->acc_unit) : gyro_scale(res->gyro_unit);
 			double max = s->foot[f].ch[ch].max_abs * scale;
 			double plausible = acc ? 2 * GRAVITY_MPS2 : 300 * DEG_TO_RAD;
@@ -961,8 +985,9 @@ bool imu_csv_resolve(const struct imu_csv_survey *s, const struct imu_csv_option
 {
 	struct imu_csv_resolved res;
 	memset(&res, 0, sizeof(res));
-	if (!resolve_time(s, opt, &res, why, why_len) || !resolve_gyro(s, opt, &res, why, why_len) ||
-	    !resolve_acc(s, opt, &res, why, why_len) || !check_moving(s, &res, why, why_len))
+	if (!resolve_time(s, opt, &res, why, why_len) ||
+	    !resolve_gyro(s, opt, &res, why, why_len) || !resolve_acc(s, opt, &res, why, why_len) ||
+	    !check_moving(s, &res, why, why_len))
 		return false;
 	resolve_mounting(s, &res);
 	resolve_clipping(s, opt, &res);

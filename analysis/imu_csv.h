@@ -32,11 +32,11 @@ enum imu_csv_time_unit {
 	IMU_CSV_TIME_S,
 	IMU_CSV_TIME_MS,
 	IMU_CSV_TIME_US,
-	IMU_CSV_TIME_SAMPLES,  /* a sample counter: needs the rate */
+	IMU_CSV_TIME_SAMPLES, /* a sample counter: needs the rate */
 };
 
 enum imu_csv_acc_unit {
-	IMU_CSV_ACC_AUTO = 0,  /* from the commonest magnitude: gravity, 1 g or 9.8 m/s² */
+	IMU_CSV_ACC_AUTO = 0, /* from the commonest magnitude: gravity, 1 g or 9.8 m/s² */
 	IMU_CSV_ACC_G,
 	IMU_CSV_ACC_MPS2,
 };
@@ -52,26 +52,26 @@ enum imu_csv_gyro_unit {
  * name (time/timestamp, acc_x/accX/scaledAccelX/ax, gyr_x/gyroX/gx, ...),
  * else columns 1 (time), 2-4 (acc), 5-7 (gyro) in a file without header. */
 struct imu_csv_layout {
-	char delimiter;             /* 0: , ; or tab as the first row has it, else whitespace */
-	unsigned skip_rows;         /* lines dropped before the header */
+	char delimiter;     /* 0: , ; or tab as the first row has it, else whitespace */
+	unsigned skip_rows; /* lines dropped before the header */
 	const char *time_col;
 	const char *acc_cols[3];
 	const char *gyro_cols[3];
-	uint8_t foot;               /* enum imu_foot: which foot of a two-foot file; else a label */
+	uint8_t foot; /* enum imu_foot: which foot of a two-foot file; else a label */
 };
 
 /* One data row in the file's own units. */
 struct imu_csv_row {
 	unsigned long line;
-	double t;                   /* time column as written */
-	unsigned feet;              /* 1 or 2 */
+	double t;                      /* time column as written */
+	unsigned feet;                 /* 1 or 2 */
 	double v[IMU_CSV_MAX_FEET][6]; /* acc x y z, gyro x y z */
 };
 
 enum imu_csv_status {
-	IMU_CSV_SKIPPED,            /* blank, skipped or header line */
+	IMU_CSV_SKIPPED, /* blank, skipped or header line */
 	IMU_CSV_ROW,
-	IMU_CSV_ERROR,              /* imu_csv_error() says why; the file cannot be read */
+	IMU_CSV_ERROR, /* imu_csv_error() says why; the file cannot be read */
 };
 
 struct imu_csv;
@@ -99,17 +99,17 @@ const char *imu_csv_column_name(const struct imu_csv *r, unsigned foot_index, in
 #define IMU_CSV_MAG_BINS 240
 
 struct imu_csv_channel {
-	double max_abs;             /* largest |value| */
-	uint64_t at_max;            /* samples at that value: many means saturation */
+	double max_abs;  /* largest |value| */
+	uint64_t at_max; /* samples at that value: many means saturation */
 };
 
 struct imu_csv_survey {
 	uint64_t rows;
 	unsigned long first_line;
 	double t_first, t_last;
-	unsigned n_intervals;       /* the first intervals, for the nominal rate */
+	unsigned n_intervals; /* the first intervals, for the nominal rate */
 	double intervals[IMU_CSV_INTERVALS];
-	bool integer_times;         /* every time so far a whole number */
+	bool integer_times; /* every time so far a whole number */
 	unsigned feet;
 	struct {
 		/* |acc| in log bins (count, sum) over all samples and over those
@@ -119,8 +119,8 @@ struct imu_csv_survey {
 		double mag_sum[3][IMU_CSV_MAG_BINS];
 		double mag_min, mag_max;
 		double acc_sum[3];
-		double gyro_peak;       /* largest |gyro| */
-		uint64_t gyro_over_40;  /* samples with |gyro| > 40 in file units */
+		double gyro_peak;      /* largest |gyro| */
+		uint64_t gyro_over_40; /* samples with |gyro| > 40 in file units */
 		struct imu_csv_channel ch[6];
 	} foot[IMU_CSV_MAX_FEET];
 };
@@ -135,17 +135,17 @@ struct imu_csv_options {
 	enum imu_csv_time_unit time_unit;
 	enum imu_csv_acc_unit acc_unit;
 	enum imu_csv_gyro_unit gyro_unit;
-	double rate_hz;             /* 0: estimate from the time column */
-	double acc_range_g;         /* 0: find saturation in the data */
+	double rate_hz;     /* 0: estimate from the time column */
+	double acc_range_g; /* 0: find saturation in the data */
 	double gyro_range_dps;
-	double min_duration_s;      /* 0: 2 s */
+	double min_duration_s; /* 0: 2 s */
 };
 
 /* How the sensor was mounted, from the mean specific force. */
 enum imu_csv_mounting {
 	IMU_CSV_MOUNT_Z_UP,
-	IMU_CSV_MOUNT_Z_DOWN,       /* upside down, or a z-down (NED) sensor frame */
-	IMU_CSV_MOUNT_SIDEWAYS,     /* gravity mostly along x or y */
+	IMU_CSV_MOUNT_Z_DOWN,   /* upside down, or a z-down (NED) sensor frame */
+	IMU_CSV_MOUNT_SIDEWAYS, /* gravity mostly along x or y */
 };
 
 struct imu_csv_resolved {
@@ -157,12 +157,12 @@ struct imu_csv_resolved {
 	bool gyro_unit_detected;
 	double rate_hz;
 	bool rate_estimated;
-	double t0;                  /* the file's first time, its own units */
+	double t0; /* the file's first time, its own units */
 	double duration_s;
 	double acc_gravity_mps2[IMU_CSV_MAX_FEET]; /* commonest |acc|: gravity */
 	double gyro_peak_radps[IMU_CSV_MAX_FEET];
 	enum imu_csv_mounting mounting[IMU_CSV_MAX_FEET];
-	char mount_axis[IMU_CSV_MAX_FEET][3];  /* "+z", "-x", ... */
+	char mount_axis[IMU_CSV_MAX_FEET][3]; /* "+z", "-x", ... */
 	/* Saturation level per foot and channel in SI units; INFINITY: none. */
 	double clip_level[IMU_CSV_MAX_FEET][6];
 	bool clip_detected[IMU_CSV_MAX_FEET][6]; /* found in the data, not given */
@@ -182,14 +182,14 @@ double imu_csv_epoch_s(const struct imu_csv_resolved *res);
 
 /* Samples of one foot lost between two rows. */
 struct imu_csv_gap {
-	int64_t from_us;            /* where the next sample was due */
-	int64_t to_us;              /* the sample after the gap */
+	int64_t from_us; /* where the next sample was due */
+	int64_t to_us;   /* the sample after the gap */
 };
 
 struct imu_csv_converter {
 	struct imu_csv_resolved res;
-	int64_t start_us;           /* UTC of the time t0 */
-	unsigned foot_offset;       /* index of this file's first foot in res */
+	int64_t start_us;     /* UTC of the time t0 */
+	unsigned foot_offset; /* index of this file's first foot in res */
 	bool have_prev;
 	int64_t prev_us;
 	uint64_t clipped[IMU_CSV_MAX_FEET];

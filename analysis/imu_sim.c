@@ -29,12 +29,12 @@ struct landing {
 	double along_m;
 	double z_m;
 	double grade;
-	double swing_s;        /* swing of the stride ending here */
-	double clearance_m;    /* swing height bump */
-	double pushoff_rad;    /* toe-down rotation early in swing */
-	double dorsi_rad;      /* toe-up rotation before landing */
+	double swing_s;     /* swing of the stride ending here */
+	double clearance_m; /* swing height bump */
+	double pushoff_rad; /* toe-down rotation early in swing */
+	double dorsi_rad;   /* toe-up rotation before landing */
 	double roll_rad;
-	double impact_m;       /* heel-strike transient amplitude at this landing */
+	double impact_m; /* heel-strike transient amplitude at this landing */
 };
 
 /* One foot's current stride, in the path frame (x along, y left, z up). */
@@ -49,16 +49,16 @@ struct foot_plan {
 };
 
 struct sensor_errors {
-	double acc_m[9], gyro_m[9];      /* (I + scale + misalignment) */
+	double acc_m[9], gyro_m[9]; /* (I + scale + misalignment) */
 	double acc_bias[3], gyro_bias[3];
-	double acc_sd, gyro_sd;          /* per-sample white noise */
-	double acc_rw_sd, gyro_rw_sd;    /* per-sample bias random-walk step */
+	double acc_sd, gyro_sd;       /* per-sample white noise */
+	double acc_rw_sd, gyro_rw_sd; /* per-sample bias random-walk step */
 };
 
 struct foot {
-	uint8_t id;                      /* enum imu_foot */
+	uint8_t id; /* enum imu_foot */
 	double lateral_m;
-	uint64_t stride;                 /* index of the current plan */
+	uint64_t stride; /* index of the current plan */
 	struct foot_plan plan;
 	struct sensor_errors err;
 	bool packet_lost;
@@ -67,14 +67,14 @@ struct foot {
 struct imu_sim {
 	struct imu_sim_config cfg;
 	gsl_rng *rng;
-	double mount[9];                 /* sensor to foot rotation */
+	double mount[9]; /* sensor to foot rotation */
 	double acc_lsb, gyro_lsb;
 	struct landing sched[SCHEDULE_LEN];
-	uint64_t sched_count;            /* landings planned so far */
-	uint64_t sample;                 /* index of the next sample time */
+	uint64_t sched_count; /* landings planned so far */
+	uint64_t sample;      /* index of the next sample time */
 	struct foot feet[2];
 	unsigned nfeet;
-	unsigned next_foot;              /* within the current sample time */
+	unsigned next_foot; /* within the current sample time */
 	struct imu_sim_stride truth[IMU_SIM_TRUTH_QUEUE];
 	unsigned truth_head, truth_len;
 };
@@ -337,7 +337,8 @@ static void init_errors(struct imu_sim *sim, struct sensor_errors *e)
 	const struct imu_sim_config *c = &sim->cfg;
 	for (int i = 0; i < 3; i++)
 		for (int j = 0; j < 3; j++) {
-			double d = i == j ? 1 + gauss(sim, c->scale_sd) : gauss(sim, c->misalign_sd_rad);
+			double d = i == j ? 1 + gauss(sim, c->scale_sd)
+					  : gauss(sim, c->misalign_sd_rad);
 			e->acc_m[3 * i + j] = d;
 			d = i == j ? 1 + gauss(sim, c->scale_sd) : gauss(sim, c->misalign_sd_rad);
 			e->gyro_m[3 * i + j] = d;
@@ -428,10 +429,10 @@ bool imu_sim_pop_truth(struct imu_sim *sim, struct imu_sim_stride *out)
 
 static bool config_valid(const struct imu_sim_config *c)
 {
-	return c->rate_hz >= 50 && c->rate_hz <= 2000 && c->speed_mps >= 0.5 &&
-	       c->speed_mps <= 8 && fabs(c->grade) <= 0.3 && (c->feet & 3) != 0 &&
-	       c->acc_range_g > 0 && c->gyro_range_dps > 0 && c->still_s >= 0 &&
-	       c->packet_loss >= 0 && c->packet_loss < 1 && c->samples_per_packet > 0;
+	return c->rate_hz >= 50 && c->rate_hz <= 2000 && c->speed_mps >= 0.5 && c->speed_mps <= 8 &&
+	       fabs(c->grade) <= 0.3 && (c->feet & 3) != 0 && c->acc_range_g > 0 &&
+	       c->gyro_range_dps > 0 && c->still_s >= 0 && c->packet_loss >= 0 &&
+	       c->packet_loss < 1 && c->samples_per_packet > 0;
 }
 
 struct imu_sim *imu_sim_new(const struct imu_sim_config *cfg)
@@ -442,15 +443,16 @@ struct imu_sim *imu_sim_new(const struct imu_sim_config *cfg)
 	sim->cfg = *cfg;
 	sim->rng = gsl_rng_alloc(gsl_rng_mt19937);
 	gsl_rng_set(sim->rng, (unsigned long)cfg->seed);
-	mat3_from_rpy(cfg->mount_rpy_rad[0], cfg->mount_rpy_rad[1], cfg->mount_rpy_rad[2], sim->mount);
+	mat3_from_rpy(cfg->mount_rpy_rad[0], cfg->mount_rpy_rad[1], cfg->mount_rpy_rad[2],
+		      sim->mount);
 	sim->acc_lsb = cfg->acc_range_g * GRAVITY_MPS2 / 32768.0;
 	sim->gyro_lsb = cfg->gyro_range_dps * DEG_TO_RAD / 32768.0;
 	if (cfg->feet & IMU_SIM_LEFT)
-		sim->feet[sim->nfeet++] = (struct foot){ .id = IMU_FOOT_LEFT,
-							 .lateral_m = LATERAL_OFFSET_M };
+		sim->feet[sim->nfeet++] =
+			(struct foot){ .id = IMU_FOOT_LEFT, .lateral_m = LATERAL_OFFSET_M };
 	if (cfg->feet & IMU_SIM_RIGHT)
-		sim->feet[sim->nfeet++] = (struct foot){ .id = IMU_FOOT_RIGHT,
-							 .lateral_m = -LATERAL_OFFSET_M };
+		sim->feet[sim->nfeet++] =
+			(struct foot){ .id = IMU_FOOT_RIGHT, .lateral_m = -LATERAL_OFFSET_M };
 	for (unsigned i = 0; i < sim->nfeet; i++) {
 		init_errors(sim, &sim->feet[i].err);
 		start_stride(sim, &sim->feet[i], 0);

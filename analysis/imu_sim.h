@@ -35,43 +35,43 @@ enum {
 
 struct imu_sim_config {
 	uint64_t seed;
-	double rate_hz;             /* 100 .. 1000 */
-	int64_t t0_us;              /* sensor time of the first sample */
-	double speed_mps;           /* 1 .. 6.5 */
-	double grade;               /* rise over run, -0.15 .. 0.15 */
-	int gait;                   /* enum imu_sim_gait */
-	unsigned feet;              /* IMU_SIM_LEFT | IMU_SIM_RIGHT */
-	double heading_rad;         /* direction of travel, from the x axis */
-	double still_s;             /* standing before the first step */
-	double variability;         /* stride-to-stride relative SD of length and time */
-	double impact_scale;        /* 1: typical heel-strike transient, 0: none */
-	double mount_rpy_rad[3];    /* sensor frame relative to the foot frame */
+	double rate_hz;          /* 100 .. 1000 */
+	int64_t t0_us;           /* sensor time of the first sample */
+	double speed_mps;        /* 1 .. 6.5 */
+	double grade;            /* rise over run, -0.15 .. 0.15 */
+	int gait;                /* enum imu_sim_gait */
+	unsigned feet;           /* IMU_SIM_LEFT | IMU_SIM_RIGHT */
+	double heading_rad;      /* direction of travel, from the x axis */
+	double still_s;          /* standing before the first step */
+	double variability;      /* stride-to-stride relative SD of length and time */
+	double impact_scale;     /* 1: typical heel-strike transient, 0: none */
+	double mount_rpy_rad[3]; /* sensor frame relative to the foot frame */
 
 	/* MEMS errors; all zero gives an ideal (but still quantised) sensor. */
-	double acc_range_g;         /* clipping at ±range; 16 */
-	double gyro_range_dps;      /* 2000 */
-	double acc_noise_ug_rthz;   /* noise density, µg/√Hz */
+	double acc_range_g;          /* clipping at ±range; 16 */
+	double gyro_range_dps;       /* 2000 */
+	double acc_noise_ug_rthz;    /* noise density, µg/√Hz */
 	double gyro_noise_mdps_rthz; /* mdps/√Hz */
-	double acc_bias_mg;         /* turn-on bias SD per axis */
+	double acc_bias_mg;          /* turn-on bias SD per axis */
 	double gyro_bias_dps;
-	double acc_bias_rw_ug_rts;  /* bias instability as a random walk, µg/√s */
+	double acc_bias_rw_ug_rts; /* bias instability as a random walk, µg/√s */
 	double gyro_bias_rw_mdps_rts;
-	double scale_sd;            /* relative scale factor error SD per axis */
-	double misalign_sd_rad;     /* axis misalignment SD */
-	double packet_loss;         /* probability of losing a packet */
+	double scale_sd;        /* relative scale factor error SD per axis */
+	double misalign_sd_rad; /* axis misalignment SD */
+	double packet_loss;     /* probability of losing a packet */
 	unsigned samples_per_packet;
 };
 
 /* One completed stride of one foot: landing to next landing. */
 struct imu_sim_stride {
-	uint8_t foot;               /* enum imu_foot */
-	int64_t start_us;           /* landing (stance start) */
-	int64_t end_us;             /* next landing */
-	double length_m;            /* horizontal displacement */
+	uint8_t foot;     /* enum imu_foot */
+	int64_t start_us; /* landing (stance start) */
+	int64_t end_us;   /* next landing */
+	double length_m;  /* horizontal displacement */
 	double height_change_m;
-	double speed_mps;           /* length / duration */
-	int64_t stance_us;          /* landing to toe-off */
-	double clearance_m;         /* max height in swing above the start stance */
+	double speed_mps;   /* length / duration */
+	int64_t stance_us;  /* landing to toe-off */
+	double clearance_m; /* max height in swing above the start stance */
 	double grade;
 };
 

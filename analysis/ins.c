@@ -10,7 +10,7 @@
 #include "xalloc.h"
 
 #define GRAVITY_MPS2 9.80665
-#define NS 18          /* error states: δp, δv, δθ, δba, δbg, δka */
+#define NS 18 /* error states: δp, δv, δθ, δba, δbg, δka */
 #define IP 0
 #define IV 3
 #define IT 6
@@ -18,17 +18,17 @@
 #define IBG 12
 #define IKA 15
 #define MAX_WINDOW 33
-#define RING 256              /* samples and detector statistics, power of two */
-#define LOOKAHEAD_S 0.08      /* how far the detector looks around a sample */
-#define VALLEY_FACTOR 3.0     /* within this factor of the local minimum */
-#define VALLEY_CEILING 10.0   /* times the threshold: what may count as a valley */
-#define STANCE_DUE 0.6        /* of the usual swing: a stance may begin */
-#define SWINGS 5              /* the usual swing: median of this many strides' */
-#define VALLEY_DEPTH 40.0     /* times below the swing's peak: what may count as a valley */
-#define RUN_STANCE_S 0.12     /* detected stances shorter than this: a running gait */
-#define FIRST_SWING_S 0.3     /* before the first stride: no valley sooner after standing, */
+#define RING 256                /* samples and detector statistics, power of two */
+#define LOOKAHEAD_S 0.08        /* how far the detector looks around a sample */
+#define VALLEY_FACTOR 3.0       /* within this factor of the local minimum */
+#define VALLEY_CEILING 10.0     /* times the threshold: what may count as a valley */
+#define STANCE_DUE 0.6          /* of the usual swing: a stance may begin */
+#define SWINGS 5                /* the usual swing: median of this many strides' */
+#define VALLEY_DEPTH 40.0       /* times below the swing's peak: what may count as a valley */
+#define RUN_STANCE_S 0.12       /* detected stances shorter than this: a running gait */
+#define FIRST_SWING_S 0.3       /* before the first stride: no valley sooner after standing, */
 #define FIRST_VALLEY_DEPTH 80.0 /* nor less deep */
-#define INIT_STILL_S 1.0      /* a stance this long initialises at once */
+#define INIT_STILL_S 1.0        /* a stance this long initialises at once */
 #define INIT_MIN_S 0.02
 #define GYRO_BIAS_STILL_S 0.5 /* standing this long gives a gyro bias estimate */
 #define STANCE_MERGE_S 0.06   /* detector flicker shorter than this is one stance */
@@ -36,7 +36,7 @@
 #define SWING_MIN_S 0.5       /* ...or lasts this long; else it was a stance's flicker */
 #define QUIET_INTERVAL_S 1.0  /* longer than any stride */
 #define QUIET_FACTOR 3.0
-#define COV_FLUSH_S 0.1       /* at least this often; updates flush too */
+#define COV_FLUSH_S 0.1 /* at least this often; updates flush too */
 #define ZUPT_RATE_HZ 250.0
 #define ZUPT_CORE 0.5         /* of the threshold: the stance's still core */
 #define MIN_STANCE_N 2        /* samples; fewer is detector flicker */
@@ -49,11 +49,11 @@
  * bias block accumulates the same -dt R as the attitude-gyro bias block,
  * so tbg serves as both. */
 struct phi {
-	double pv;                         /* times I */
-	double pt[3], vt[3];               /* the blocks are [pt]×, [vt]× */
+	double pv;           /* times I */
+	double pt[3], vt[3]; /* the blocks are [pt]×, [vt]× */
 	double pba[9], pbg[9], pka[9];
 	double vbg[9], vka[9];
-	double tbg[9];                     /* also the v-ba block */
+	double tbg[9]; /* also the v-ba block */
 	double dt_s;
 	unsigned steps;
 };
@@ -61,37 +61,37 @@ struct phi {
 struct ins {
 	struct ins_config cfg;
 	uint8_t foot;
-	unsigned half;                     /* detector window half-width, samples */
+	unsigned half; /* detector window half-width, samples */
 	unsigned window;
-	unsigned lookahead;                /* samples */
-	unsigned min_stance_n;             /* samples */
-	struct imu_sample ring[RING];      /* delay line: sample i at i % RING */
-	double stat[RING];                 /* detector statistic, same indexing */
-	double gamma[RING];                /* its threshold */
+	unsigned lookahead;           /* samples */
+	unsigned min_stance_n;        /* samples */
+	struct imu_sample ring[RING]; /* delay line: sample i at i % RING */
+	double stat[RING];            /* detector statistic, same indexing */
+	double gamma[RING];           /* its threshold */
 	uint64_t pushed;
-	uint64_t next_decision;            /* first sample not yet processed */
-	bool ended;                        /* ins_flush has run */
-	bool still;                        /* the decided sample is still enough to update */
-	bool valley;                       /* ...and is a stance found as a valley */
-	double swing_peak;                 /* highest statistic since the last stance sample */
+	uint64_t next_decision; /* first sample not yet processed */
+	bool ended;             /* ins_flush has run */
+	bool still;             /* the decided sample is still enough to update */
+	bool valley;            /* ...and is a stance found as a valley */
+	double swing_peak;      /* highest statistic since the last stance sample */
 	/* Sums over the detector window, slid one sample at a time and
 	 * summed afresh every RING samples so rounding cannot build up. */
-	double win_acc[3], win_acc2;       /* Σ a, Σ |a|² */
-	double win_gyro[3], win_gyro2;     /* Σ ω, Σ |ω|² */
-	unsigned win_clipped;              /* clipped samples in the window */
+	double win_acc[3], win_acc2;   /* Σ a, Σ |a|² */
+	double win_gyro[3], win_gyro2; /* Σ ω, Σ |ω|² */
+	unsigned win_clipped;          /* clipped samples in the window */
 
 	/* navigation state */
 	bool initialized;
-	double R[9];                       /* body to navigation */
+	double R[9]; /* body to navigation */
 	double v[3], p[3], ba[3], bg[3];
-	double ka[3];                      /* accelerometer scale correction */
-	double ka_var[3];                  /* its variance, kept over restarts */
-	bool clip_unseen;                  /* acc clipped since the last update */
-	bool scale_states;                 /* the scale factor is estimated */
+	double ka[3];      /* accelerometer scale correction */
+	double ka_var[3];  /* its variance, kept over restarts */
+	bool clip_unseen;  /* acc clipped since the last update */
+	bool scale_states; /* the scale factor is estimated */
 	double P[NS][NS];
 	struct phi phi;
 	double f_prev_n[3];
-	double w_prev[3];                  /* previous raw angular rate */
+	double w_prev[3]; /* previous raw angular rate */
 	bool have_prev;
 	int64_t t_prev_us;
 	double yaw_keep;
@@ -104,11 +104,11 @@ struct ins {
 
 	/* stance tracking */
 	bool in_stance;
-	bool prev_stance_sample;           /* the detector's last decision */
-	bool stance_valley;                /* the current stance has a valley sample... */
-	bool stance_on_time;               /* ...or began where a running stance was due */
-	int64_t last_swing_us;             /* stance end to stance start, usually */
-	int64_t swings_us[SWINGS];         /* the latest strides' swings, a ring */
+	bool prev_stance_sample;   /* the detector's last decision */
+	bool stance_valley;        /* the current stance has a valley sample... */
+	bool stance_on_time;       /* ...or began where a running stance was due */
+	int64_t last_swing_us;     /* stance end to stance start, usually */
+	int64_t swings_us[SWINGS]; /* the latest strides' swings, a ring */
 	unsigned swings_n;
 	unsigned stance_n;
 	int64_t stance_start_us, stance_last_us;
@@ -118,7 +118,7 @@ struct ins {
 	int64_t prev_start_us, prev_stance_us;
 	double swing_max_z, stride_max_z;
 	bool stride_valid, stride_gap;
-	int64_t last_gap_us;               /* first sample after the latest gap */
+	int64_t last_gap_us; /* first sample after the latest gap */
 	double speed_recent_mps;
 	/* quietest detector statistic in the current and previous interval */
 	double tmin_cur, tmin_prev;
@@ -182,9 +182,9 @@ static void so3_exp(const double w[3], double r[9])
 static bool config_valid(const struct ins_config *c)
 {
 	return c->rate_hz >= 50 && c->rate_hz <= 4000 && c->zupt_sd_mps > 0 &&
-	       c->acc_scale_init >= 0 && c->acc_scale_rw_rts >= 0 &&
-	       c->det_acc_sd_mps2 > 0 && c->det_gyro_sd_radps > 0 && c->det_threshold > 0 &&
-	       c->det_speed_ref_mps > 0 && c->det_window_s >= 0 && c->max_gap_s > 0;
+	       c->acc_scale_init >= 0 && c->acc_scale_rw_rts >= 0 && c->det_acc_sd_mps2 > 0 &&
+	       c->det_gyro_sd_radps > 0 && c->det_threshold > 0 && c->det_speed_ref_mps > 0 &&
+	       c->det_window_s >= 0 && c->max_gap_s > 0;
 }
 
 struct ins *ins_new(const struct ins_config *cfg, uint8_t foot)
@@ -354,8 +354,8 @@ static bool stance_expected(const struct ins *ins, int64_t t_us)
 /* A running gait: stances short, as the latest was. */
 static bool running_gait(const struct ins *ins)
 {
-	int64_t latest_us = ins->in_stance ? ins->stance_last_us - ins->stance_start_us
-					   : ins->prev_stance_us;
+	int64_t latest_us =
+		ins->in_stance ? ins->stance_last_us - ins->stance_start_us : ins->prev_stance_us;
 	return ins->last_swing_us > 0 && (double)latest_us < RUN_STANCE_S * 1e6;
 }
 
@@ -418,8 +418,10 @@ static void filter_init_covariance(struct ins *ins)
 		ins->P[IP + i][IP + i] = 1e-8;
 		ins->P[IV + i][IV + i] = 1e-4;
 		ins->P[IT + i][IT + i] = att_sd * att_sd;
-		ins->P[IBA + i][IBA + i] = ins->cfg.acc_bias_init_mps2 * ins->cfg.acc_bias_init_mps2;
-		ins->P[IBG + i][IBG + i] = ins->cfg.gyro_bias_init_radps * ins->cfg.gyro_bias_init_radps;
+		ins->P[IBA + i][IBA + i] =
+			ins->cfg.acc_bias_init_mps2 * ins->cfg.acc_bias_init_mps2;
+		ins->P[IBG + i][IBG + i] =
+			ins->cfg.gyro_bias_init_radps * ins->cfg.gyro_bias_init_radps;
 		ins->P[IKA + i][IKA + i] = ins->ka_var[i];
 	}
 }
@@ -557,7 +559,7 @@ static void propagate(struct ins *ins, const double u[3], const double f_n[3], d
 static void add_process_noise(struct ins *ins, double T)
 {
 	const struct ins_config *c = &ins->cfg;
-	double (*P)[NS] = ins->P;
+	double(*P)[NS] = ins->P;
 	double qv = c->acc_noise_mps2_rthz * c->acc_noise_mps2_rthz * T;
 	double qt = c->gyro_noise_radps_rthz * c->gyro_noise_radps_rthz * T;
 	double qa = c->acc_bias_rw_mps2_rts * c->acc_bias_rw_mps2_rts * T;
@@ -646,9 +648,9 @@ static void cov_flush(struct ins *ins)
 	struct phi *f = &ins->phi;
 	if (f->steps == 0)
 		return;
-	double (*P)[NS] = ins->P;
+	double(*P)[NS] = ins->P;
 	double M[9][NS];
-	phi_times_cov(f, (const double (*)[NS])P, M);
+	phi_times_cov(f, (const double(*)[NS])P, M);
 	for (int r = 0; r < 9; r++) {
 		const double *row = M[r];
 		double out[9];
@@ -734,7 +736,7 @@ static bool inv3_sym(const double s[9], double out[9])
  */
 static void update3(struct ins *ins, int at, const double y[3], double r, int fixed)
 {
-	double (*P)[NS] = ins->P;
+	double(*P)[NS] = ins->P;
 	double S[9], Si[9];
 	for (int i = 0; i < 3; i++)
 		for (int j = 0; j < 3; j++)
@@ -752,8 +754,8 @@ static void update3(struct ins *ins, int at, const double y[3], double r, int fi
 	memcpy(Pa, &P[at][0], sizeof(Pa));
 	for (int i = 0; i < NS; i++)
 		for (int j = i; j < NS; j++) {
-			double v = P[i][j] - (K[i][0] * Pa[0][j] + K[i][1] * Pa[1][j] +
-					      K[i][2] * Pa[2][j]);
+			double v = P[i][j] -
+				   (K[i][0] * Pa[0][j] + K[i][1] * Pa[1][j] + K[i][2] * Pa[2][j]);
 			P[i][j] = v;
 			P[j][i] = v;
 		}
@@ -838,8 +840,8 @@ static int64_t usual_swing(struct ins *ins, int64_t swing_us)
 
 static void close_stance(struct ins *ins, struct ins_stride *out, bool *emitted)
 {
-	int64_t stance_us = ins->stance_last_us - ins->stance_start_us +
-			    llround(1e6 / ins->cfg.rate_hz);
+	int64_t stance_us =
+		ins->stance_last_us - ins->stance_start_us + llround(1e6 / ins->cfg.rate_hz);
 	/* Fewer samples are detector flicker, except where a running
 	 * stance was due: a sprint's quiet moment may be one sample at
 	 * 100-200 Hz, and without it the stride would double. */
@@ -1003,7 +1005,8 @@ static void navigate(struct ins *ins, const struct imu_sample *s, bool stance)
 		cov_flush(ins);
 }
 
-static bool process(struct ins *ins, const struct imu_sample *s, bool stance, struct ins_stride *out)
+static bool process(struct ins *ins, const struct imu_sample *s, bool stance,
+		    struct ins_stride *out)
 {
 	bool emitted = false;
 	if (ins->have_prev && s->t_us <= ins->t_prev_us)
@@ -1077,7 +1080,8 @@ static double repaired_rate(const struct ins *ins, uint64_t d, int k)
 	const struct imu_sample *sa = sample_at(ins, a), *sb = sample_at(ins, b);
 	const struct imu_sample *sa0 = sample_at(ins, a - 1), *sb1 = sample_at(ins, b + 1);
 	double len = (double)(sb->t_us - sa->t_us) * 1e-6;
-	double ha = (double)(sa->t_us - sa0->t_us) * 1e-6, hb = (double)(sb1->t_us - sb->t_us) * 1e-6;
+	double ha = (double)(sa->t_us - sa0->t_us) * 1e-6,
+	       hb = (double)(sb1->t_us - sb->t_us) * 1e-6;
 	if (!(len > 0 && ha > 0 && hb > 0))
 		return s->gyro_radps[k];
 	double ma = (sa->gyro_radps[k] - sa0->gyro_radps[k]) / ha * len;
@@ -1090,8 +1094,7 @@ static double repaired_rate(const struct ins *ins, uint64_t d, int k)
 }
 
 /* The sample d as it goes to the navigation: saturated rates repaired. */
-static const struct imu_sample *repaired(const struct ins *ins, uint64_t d,
-					 struct imu_sample *tmp)
+static const struct imu_sample *repaired(const struct ins *ins, uint64_t d, struct imu_sample *tmp)
 {
 	const struct imu_sample *s = sample_at(ins, d);
 	if (!(s->clipped & (IMU_CLIP_GYRO_X | IMU_CLIP_GYRO_Y | IMU_CLIP_GYRO_Z)))

@@ -20,20 +20,20 @@
 #include "imu.h"
 
 struct ins_config {
-	double rate_hz;              /* nominal; sets the detector window */
+	double rate_hz; /* nominal; sets the detector window */
 	/* Process noise (densities, inflated over the sensor's datasheet to
 	 * cover model errors such as vibration and sampling). */
 	double acc_noise_mps2_rthz;
 	double gyro_noise_radps_rthz;
 	double acc_bias_rw_mps2_rts;
 	double gyro_bias_rw_radps_rts;
-	double acc_bias_init_mps2;   /* initial bias SD */
+	double acc_bias_init_mps2; /* initial bias SD */
 	double gyro_bias_init_radps;
 	/* Accelerometer scale factor error per axis: initial SD and random
 	 * walk (relative, and relative per √s). */
 	double acc_scale_init;
 	double acc_scale_rw_rts;
-	double zupt_sd_mps;          /* pseudo-measurement noise */
+	double zupt_sd_mps; /* pseudo-measurement noise */
 	/* Detector: GLRT statistic with these noise weights, stance when below
 	 * threshold · (1 + (recent speed / speed_ref)²). */
 	double det_acc_sd_mps2;
@@ -41,24 +41,24 @@ struct ins_config {
 	double det_threshold;
 	double det_speed_ref_mps;
 	double det_window_s;
-	double max_gap_s;            /* longer gaps restart the navigation */
+	double max_gap_s; /* longer gaps restart the navigation */
 };
 
 void ins_config_default(struct ins_config *cfg);
 
 struct ins_stride {
-	uint8_t foot;                /* enum imu_foot */
-	bool valid;                  /* false if the stride spans a restart */
-	bool gap;                    /* samples were lost inside the stride */
-	int64_t start_us;            /* stance start (landing) */
-	int64_t end_us;              /* next stance start */
+	uint8_t foot;     /* enum imu_foot */
+	bool valid;       /* false if the stride spans a restart */
+	bool gap;         /* samples were lost inside the stride */
+	int64_t start_us; /* stance start (landing) */
+	int64_t end_us;   /* next stance start */
 	int64_t duration_us;
-	int64_t stance_us;           /* detected stance at the start */
-	double length_m;             /* horizontal distance between stances */
+	int64_t stance_us; /* detected stance at the start */
+	double length_m;   /* horizontal distance between stances */
 	double speed_mps;
 	double height_change_m;
-	double clearance_m;          /* max swing height above the start stance */
-	double pos_m[3];             /* stance position at the end, navigation frame */
+	double clearance_m; /* max swing height above the start stance */
+	double pos_m[3];    /* stance position at the end, navigation frame */
 };
 
 struct ins;
@@ -100,7 +100,7 @@ bool ins_in_stance(const struct ins *ins);
 struct ins_merge {
 	struct ins_stride q[2][INS_MERGE_QUEUE];
 	unsigned head[2], len[2];
-	int64_t latest_us[2];        /* end of the last stride seen per side */
+	int64_t latest_us[2]; /* end of the last stride seen per side */
 	uint64_t dropped;
 };
 void ins_merge_init(struct ins_merge *m);

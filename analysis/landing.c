@@ -53,7 +53,8 @@ static bool find_sample(const struct landing *l, uint64_t oldest, int64_t t_us, 
 	return true;
 }
 
-bool landing_before(const struct landing *l, int64_t from_us, int64_t stance_us, int64_t *landing_us)
+bool landing_before(const struct landing *l, int64_t from_us, int64_t stance_us,
+		    int64_t *landing_us)
 {
 	uint64_t oldest = l->n > LANDING_RING ? l->n - LANDING_RING : 0;
 	uint64_t from, stance;
@@ -71,7 +72,8 @@ bool landing_before(const struct landing *l, int64_t from_us, int64_t stance_us,
 	if (!(peak_mps3 > LANDING_IMPACT * rest_mps3) || peak == first)
 		return false;
 	uint64_t onset = peak;
-	while (onset > first && l->jerk_mps3[(onset - 1) % LANDING_RING] >= LANDING_ONSET * peak_mps3)
+	while (onset > first &&
+	       l->jerk_mps3[(onset - 1) % LANDING_RING] >= LANDING_ONSET * peak_mps3)
 		onset--;
 	if (onset == first)
 		return false;

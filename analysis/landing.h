@@ -33,7 +33,7 @@
 struct landing {
 	int64_t t_us[LANDING_RING];
 	float jerk_mps3[LANDING_RING];
-	uint64_t n;                  /* samples pushed */
+	uint64_t n; /* samples pushed */
 	double prev_acc_mps2[3];
 	int64_t prev_t_us;
 	/* The last stride's end: its stance start and the landing found. */
@@ -46,7 +46,8 @@ void landing_push(struct landing *l, const struct imu_sample *s);
 /* The landing before a stance starting at stance_us, in the stride from
  * the stance at from_us; false if those samples are no longer kept or
  * show no impact. */
-bool landing_before(const struct landing *l, int64_t from_us, int64_t stance_us, int64_t *landing_us);
+bool landing_before(const struct landing *l, int64_t from_us, int64_t stance_us,
+		    int64_t *landing_us);
 /* Moves a stride's start and end from its stance starts to the landings
  * before them (each one that is found), and its duration with them. */
 void landing_apply(struct landing *l, struct ins_stride *x);

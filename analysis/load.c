@@ -31,10 +31,11 @@ void load_assess(const struct load_run *runs, size_t n, struct load_result *out)
 		struct load_result *r = &out[i];
 		r->has_reference = !isnan(ref);
 		r->reference_m = ref;
-		r->ratio = r->has_reference && known(runs[i].distance_m) ? runs[i].distance_m / ref : NAN;
+		r->ratio = r->has_reference && known(runs[i].distance_m) ? runs[i].distance_m / ref
+									 : NAN;
 		/* Compared as d * 100 > ref * 110 so that exactly 110% (11 km after
 		 * 10 km) is not flagged by a rounding error in 1.1. */
-		r->flagged = !isnan(r->ratio) &&
-			     runs[i].distance_m * 100 > ref * LOAD_THRESHOLD_PCT;
+		r->flagged =
+			!isnan(r->ratio) && runs[i].distance_m * 100 > ref * LOAD_THRESHOLD_PCT;
 	}
 }

@@ -34,5 +34,6 @@ void mat3_mul(const double a[9], const double b[9], double out[9])
 {
 	for (int i = 0; i < 3; i++)
 		for (int j = 0; j < 3; j++)
-			out[3 * i + j] = a[3 * i] * b[j] + a[3 * i + 1] * b[3 + j] + a[3 * i + 2] * b[6 + j];
+			out[3 * i + j] =
+				a[3 * i] * b[j] + a[3 * i + 1] * b[3 + j] + a[3 * i + 2] * b[6 + j];
 }

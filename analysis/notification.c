@@ -49,8 +49,8 @@ const char *gatt_uuid_to_str(const struct gatt_uuid *uuid, char *buf, size_t siz
 	else if (uuid->len == 16)
 		snprintf(buf, size,
 			 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-			 b[15], b[14], b[13], b[12], b[11], b[10], b[9], b[8], b[7], b[6], b[5], b[4],
-			 b[3], b[2], b[1], b[0]);
+			 b[15], b[14], b[13], b[12], b[11], b[10], b[9], b[8], b[7], b[6], b[5],
+			 b[4], b[3], b[2], b[1], b[0]);
 	else
 		snprintf(buf, size, "unknown");
 	return buf;
@@ -110,7 +110,8 @@ bool gatt_uuid_parse(const char *text, struct gatt_uuid *out)
 	return true;
 }
 
-const char *notification_addr_to_str(const uint8_t addr[NOTIFICATION_ADDR_LEN], char *buf, size_t size)
+const char *notification_addr_to_str(const uint8_t addr[NOTIFICATION_ADDR_LEN], char *buf,
+				     size_t size)
 {
 	snprintf(buf, size, "%02X:%02X:%02X:%02X:%02X:%02X", addr[5], addr[4], addr[3], addr[2],
 		 addr[1], addr[0]);

@@ -25,13 +25,13 @@ enum notification_addr_type {
 };
 
 struct notification {
-	int64_t host_time_us;   /* UTC microseconds when the host received it */
+	int64_t host_time_us;                /* UTC microseconds when the host received it */
 	uint8_t addr[NOTIFICATION_ADDR_LEN]; /* little-endian, as bdaddr_t */
-	uint8_t addr_type;      /* enum notification_addr_type */
-	uint16_t handle;        /* ATT attribute value handle */
-	struct gatt_uuid uuid;  /* characteristic type, len 0 if unknown */
+	uint8_t addr_type;                   /* enum notification_addr_type */
+	uint16_t handle;                     /* ATT attribute value handle */
+	struct gatt_uuid uuid;               /* characteristic type, len 0 if unknown */
 	uint16_t len;
-	const uint8_t *value;   /* valid until the source produces the next one */
+	const uint8_t *value; /* valid until the source produces the next one */
 };
 
 /* The well-known characteristics hamstride decodes. */
@@ -55,5 +55,6 @@ const char *gatt_uuid_to_str(const struct gatt_uuid *uuid, char *buf, size_t siz
 bool gatt_uuid_parse(const char *text, struct gatt_uuid *out);
 
 /* "C4:7C:8D:6A:1B:2E" (most significant byte first); buf needs 18 bytes. */
-const char *notification_addr_to_str(const uint8_t addr[NOTIFICATION_ADDR_LEN], char *buf, size_t size);
+const char *notification_addr_to_str(const uint8_t addr[NOTIFICATION_ADDR_LEN], char *buf,
+				     size_t size);
 bool notification_addr_parse(const char *text, uint8_t addr[NOTIFICATION_ADDR_LEN]);

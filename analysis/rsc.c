@@ -50,9 +50,10 @@ bool rsc_parse_sensor_location(const uint8_t *buf, size_t len, uint8_t *location
 const char *rsc_sensor_location_name(uint8_t location)
 {
 	static const char *const names[] = {
-		"other", "top of shoe", "in shoe", "hip", "front wheel", "left crank",
-		"right crank", "left pedal", "right pedal", "front hub", "rear dropout",
-		"chainstay", "rear wheel", "rear hub", "chest", "spider", "chain ring",
+		"other",        "top of shoe", "in shoe",    "hip",         "front wheel",
+		"left crank",   "right crank", "left pedal", "right pedal", "front hub",
+		"rear dropout", "chainstay",   "rear wheel", "rear hub",    "chest",
+		"spider",       "chain ring",
 	};
 	return location < sizeof(names) / sizeof(names[0]) ? names[location] : "reserved";
 }

@@ -118,8 +118,11 @@ struct course {
 static void course_add(struct course *c, double *pos_m, double *level_m, enum feature_shape shape,
 		       double length_m, double rise_m)
 {
-	c->f[c->n++] = (struct course_feature){ .start_m = *pos_m, .length_m = length_m,
-						.rise_m = rise_m, .level_m = *level_m, .shape = shape };
+	c->f[c->n++] = (struct course_feature){ .start_m = *pos_m,
+						.length_m = length_m,
+						.rise_m = rise_m,
+						.level_m = *level_m,
+						.shape = shape };
 	*pos_m += length_m;
 	if (shape == FEATURE_STEP)
 		*level_m += rise_m;
@@ -135,7 +138,8 @@ static void course_feature_draw(struct course *c, gsl_rng *r, double grade_max, 
 	double sign = chance(r, 0.5) ? 1 : -1;
 
 	if (chance(r, 0.55)) {
-		course_add(c, pos_m, level_m, FEATURE_BUMP, length_m, sign * grade * length_m / M_PI);
+		course_add(c, pos_m, level_m, FEATURE_BUMP, length_m,
+			   sign * grade * length_m / M_PI);
 		return;
 	}
 	double rise_m = sign * 2 * grade * length_m / M_PI;
@@ -165,8 +169,8 @@ static void course_build(struct course *c, gsl_rng *r)
 	}
 	if (level_m != 0) {
 		double grade = uniform(r, 0.03, grade_max);
-		course_add(c, &pos_m, &level_m, FEATURE_STEP,
-			   fabs(level_m) * M_PI / (2 * grade), -level_m);
+		course_add(c, &pos_m, &level_m, FEATURE_STEP, fabs(level_m) * M_PI / (2 * grade),
+			   -level_m);
 		pos_m += uniform(r, 50, 400);
 	}
 	c->loop_m = pos_m;
@@ -358,7 +362,8 @@ static void traj_build(struct sim_run *run, const struct course *c, const struct
 			speed_wander = ou_step(r, speed_wander, 0.025, 45, 1);
 			cadence_wander = ou_step(r, cadence_wander, 1.5, 30, 1);
 			if (t_s <= run->running_s) {
-				target_mps = clamp(plan_speed(p, t_s, &cursor) * grade_speed_factor(grade) *
+				target_mps = clamp(plan_speed(p, t_s, &cursor) *
+							   grade_speed_factor(grade) *
 							   (1 + speed_wander),
 						   SPEED_MIN_MPS, SPEED_MAX_MPS);
 				tau_s = 4;
@@ -371,14 +376,17 @@ static void traj_build(struct sim_run *run, const struct course *c, const struct
 			v = v_new < 0.05 ? 0 : v_new;
 			course_at(c, x_m, &elevation_m, &grade);
 		}
-		double cadence_spm = t_s <= run->running_s ?
-					     running_cadence_spm(rn, v, grade, cadence_wander) :
-				     v > 0.3 ? 100 + 10 * v : 0;
+		double cadence_spm = t_s <= run->running_s
+					     ? running_cadence_spm(rn, v, grade, cadence_wander)
+				     : v > 0.3 ? 100 + 10 * v
+					       : 0;
 		double hr_target = rn->hr_rest_bpm + rn->hr_offset_bpm +
-				   28 * v * grade_cost_factor(grade) + (v > 0 ? 0.08 * t_s / 60 : 0);
+				   28 * v * grade_cost_factor(grade) +
+				   (v > 0 ? 0.08 * t_s / 60 : 0);
 		hr_target = clamp(hr_target, rn->hr_rest_bpm, HR_MAX_BPM);
 		/* The heart follows effort with a lag, faster up than down. */
-		hr_bpm = hr_target + (hr_bpm - hr_target) * exp(-1 / (hr_target > hr_bpm ? 25.0 : 40.0));
+		hr_bpm = hr_target +
+			 (hr_bpm - hr_target) * exp(-1 / (hr_target > hr_bpm ? 25.0 : 40.0));
 		run->traj[k] = (struct traj_point){ x_m, v, cadence_spm, hr_bpm, elevation_m };
 	}
 }
@@ -403,7 +411,11 @@ static struct traj_point traj_at(const struct sim_run *run, double t_s)
 /* ---- sensors ---- */
 
 enum sensor_id {
-	SENSOR_FOOTPOD, SENSOR_BAROMETER, SENSOR_HEART_RATE, SENSOR_IMU_LEFT, SENSOR_IMU_RIGHT,
+	SENSOR_FOOTPOD,
+	SENSOR_BAROMETER,
+	SENSOR_HEART_RATE,
+	SENSOR_IMU_LEFT,
+	SENSOR_IMU_RIGHT,
 	SENSOR_COUNT
 };
 
@@ -413,7 +425,7 @@ struct pod_state {
 	double speed_noise;
 	unsigned trailing_bytes; /* some pods append vendor bytes */
 	bool send_stride_length, send_total_distance;
-	double odometer_m;       /* at the start of the current run */
+	double odometer_m; /* at the start of the current run */
 };
 
 struct baro_state {
@@ -448,7 +460,7 @@ struct imu_fifo {
 struct imu_pair {
 	struct imu_sim *sim;
 	bool streaming;
-	int64_t motion_second;   /* the run's second whose speed and grade are set */
+	int64_t motion_second; /* the run's second whose speed and grade are set */
 	struct imu_fifo fifo[2];
 	sim_stride_fn stride;
 	void *user;
@@ -523,11 +535,11 @@ static bool pod_enabled(const struct sim_options *o)
 static void pod_setup(struct sim_sensor *s, const struct sim_options *o)
 {
 	struct pod_state *p = &s->u.pod;
-	p->scale_error = isnan(o->footpod_scale_error) ? uniform(s->rng, -0.04, 0.04) :
-							 o->footpod_scale_error;
-	p->convention = o->cadence_convention ? (enum rsc_convention)o->cadence_convention :
-				chance(s->rng, 0.5)   ? RSC_CONVENTION_STEPS :
-							RSC_CONVENTION_STRIDES;
+	p->scale_error = isnan(o->footpod_scale_error) ? uniform(s->rng, -0.04, 0.04)
+						       : o->footpod_scale_error;
+	p->convention = o->cadence_convention ? (enum rsc_convention)o->cadence_convention
+			: chance(s->rng, 0.5) ? RSC_CONVENTION_STEPS
+					      : RSC_CONVENTION_STRIDES;
 	p->speed_noise = uniform(s->rng, 0.01, 0.02);
 	p->send_stride_length = o->footpod_stride_length;
 	p->send_total_distance = o->footpod_total_distance;
@@ -588,18 +600,20 @@ static bool pod_sample(struct sim_sensor *s, struct sim_run *run)
 	if (!sensor_tick(s, run))
 		return false;
 	struct traj_point tp = traj_at(run, s->sample_s);
-	double units_per_min = p->convention == RSC_CONVENTION_STRIDES ? tp.cadence_spm / 2 :
-									   tp.cadence_spm;
+	double units_per_min =
+		p->convention == RSC_CONVENTION_STRIDES ? tp.cadence_spm / 2 : tp.cadence_spm;
 	/* A pod measures speed from steps: no steps, no speed. */
 	if (units_per_min < 30)
 		units_per_min = 0;
 	double speed_mps = units_per_min > 0 ? tp.speed_mps * (1 + p->scale_error) : 0;
 	/* The length field is one cadence unit: a step, or a whole stride. */
 	double length_m = units_per_min > 0 ? speed_mps * 60 / units_per_min : 0;
-	double measured_mps = speed_mps > 0 ?
-		speed_mps * (1 + gsl_ran_gaussian_ziggurat(s->rng, p->speed_noise)) : 0;
-	long cadence = units_per_min > 0 ?
-		lround(units_per_min) + (long)gsl_rng_uniform_int(s->rng, 3) - 1 : 0;
+	double measured_mps =
+		speed_mps > 0 ? speed_mps * (1 + gsl_ran_gaussian_ziggurat(s->rng, p->speed_noise))
+			      : 0;
+	long cadence = units_per_min > 0
+			       ? lround(units_per_min) + (long)gsl_rng_uniform_int(s->rng, 3) - 1
+			       : 0;
 	/* Truncating to uint32 wraps at 2^32 dm as the field does. */
 	uint32_t total_dm =
 		(uint32_t)(uint64_t)floor((p->odometer_m + (1 + p->scale_error) * tp.x_m) * 10);
@@ -615,8 +629,8 @@ static bool pod_sample(struct sim_sensor *s, struct sim_run *run)
 static void pod_finish(struct sim_sensor *s, const struct sim_run *run)
 {
 	struct pod_state *p = &s->u.pod;
-	p->odometer_m += (1 + p->scale_error) * (run->traj[run->n_traj - 1].x_m +
-						 uniform(s->rng, 200, 1500));
+	p->odometer_m += (1 + p->scale_error) *
+			 (run->traj[run->n_traj - 1].x_m + uniform(s->rng, 200, 1500));
 }
 
 /* Barometer: ESS pressure every second, temperature every 1 or 10 s. */
@@ -661,7 +675,8 @@ static bool baro_sample(struct sim_sensor *s, struct sim_run *run)
 			     gsl_ran_gaussian_ziggurat(s->rng, 0.05);
 		s->handle = SIM_HANDLE_TEMPERATURE;
 		s->uuid = gatt_uuid_from16(UUID_TEMPERATURE);
-		bytes_put_le16(s->value, (uint16_t)(int16_t)clamp(lround(t_c * 100), INT16_MIN + 1, INT16_MAX));
+		bytes_put_le16(s->value, (uint16_t)(int16_t)clamp(lround(t_c * 100), INT16_MIN + 1,
+								  INT16_MAX));
 		s->len = 2;
 		b->temp_due = false;
 		return true;
@@ -740,9 +755,9 @@ static bool hrm_sample(struct sim_sensor *s, struct sim_run *run)
 /* Shoe IMUs: the hamstride profile's configuration once (as a live source
  * passes on the value it read), then data notifications of 16 samples. */
 
-#define IMU_STILL_S 2.0 /* standing before the first step, to level the INS */
-#define IMU_RATE_CODE 3 /* 400 Hz */
-#define IMU_ACC_RANGE_CODE 3 /* ±16 g */
+#define IMU_STILL_S 2.0       /* standing before the first step, to level the INS */
+#define IMU_RATE_CODE 3       /* 400 Hz */
+#define IMU_ACC_RANGE_CODE 3  /* ±16 g */
 #define IMU_GYRO_RANGE_CODE 4 /* ±2000 °/s */
 
 static bool imu_enabled(const struct sim_options *o)
@@ -899,8 +914,9 @@ static bool imu_sample(struct sim_sensor *s, struct sim_run *run)
 		f->len--;
 	}
 	s->len = (uint16_t)imu_hs_encode_data(st->seq++, st->clock_start_us + (uint32_t)first_us,
-					      IMU_RATE_CODE, IMU_ACC_RANGE_CODE, IMU_GYRO_RANGE_CODE,
-					      (const int16_t(*)[6])raw, n, s->value, sizeof(s->value));
+					      IMU_RATE_CODE, IMU_ACC_RANGE_CODE,
+					      IMU_GYRO_RANGE_CODE, (const int16_t(*)[6])raw, n,
+					      s->value, sizeof(s->value));
 	s->handle = SIM_HANDLE_IMU_DATA;
 	gatt_uuid_parse(IMU_HS_DATA_UUID, &s->uuid);
 	return true;
@@ -982,7 +998,8 @@ static int64_t link_deliver(struct sim_sensor *s, int64_t sample_us)
 	int64_t ready_us = sample_us + 1500;
 
 	if (chance(s->rng, 0.03))
-		s->stall_until_us = ready_us + (int64_t)uniform(s->rng, 20000, 100000 - (double)s->ci_us);
+		s->stall_until_us =
+			ready_us + (int64_t)uniform(s->rng, 20000, 100000 - (double)s->ci_us);
 	if (ready_us < s->stall_until_us)
 		ready_us = s->stall_until_us;
 	int64_t events = (ready_us - s->anchor_us + s->ci_us - 1) / s->ci_us;
@@ -1026,7 +1043,8 @@ static bool options_valid(const struct sim_options *o)
 	if (o->cadence_convention < RSC_CONVENTION_UNKNOWN ||
 	    o->cadence_convention > RSC_CONVENTION_STRIDES)
 		return false;
-	if (!isnan(o->footpod_scale_error) && !(fabs(o->footpod_scale_error) <= SIM_SCALE_ERROR_MAX))
+	if (!isnan(o->footpod_scale_error) &&
+	    !(fabs(o->footpod_scale_error) <= SIM_SCALE_ERROR_MAX))
 		return false;
 	return o->dropout_rate >= 0 && o->dropout_rate <= SIM_DROPOUT_MAX;
 }
@@ -1120,9 +1138,12 @@ static void schedule_build(struct sim *sim)
 	sim->n_runs = block_run_count(o);
 	sim->runs = xcalloc(sim->n_runs, sizeof(*sim->runs));
 	if (o->weeks == 0) {
-		static const enum plan_kind kinds[] = { PLAN_EASY, PLAN_EASY, PLAN_TEMPO, PLAN_INTERVALS };
+		static const enum plan_kind kinds[] = { PLAN_EASY, PLAN_EASY, PLAN_TEMPO,
+							PLAN_INTERVALS };
 		sim->runs[0] = (struct run_spec){ o->start_us, o->run_minutes,
-			o->run_minutes >= 30 ? kinds[gsl_rng_uniform_int(sim->rng, 4)] : PLAN_EASY };
+						  o->run_minutes >= 30
+							  ? kinds[gsl_rng_uniform_int(sim->rng, 4)]
+							  : PLAN_EASY };
 		return;
 	}
 	double *long_min = xcalloc(o->weeks, sizeof(*long_min));
@@ -1144,7 +1165,7 @@ static void sensor_setup(struct sim_sensor *s, const struct sensor_kind *kind,
 	gsl_rng_set(s->rng, derive_seed(o->seed, 0, STREAM_SENSOR + kind->id));
 	for (unsigned i = 0; i < NOTIFICATION_ADDR_LEN; i++)
 		s->addr[i] = (uint8_t)gsl_rng_uniform_int(s->rng, 256);
-	s->addr[NOTIFICATION_ADDR_LEN - 1] |= 0xC0; /* random static address */
+	s->addr[NOTIFICATION_ADDR_LEN - 1] |= 0xC0;       /* random static address */
 	s->period_s = 1 + uniform(s->rng, -40e-6, 40e-6); /* its crystal's error */
 	s->ci_us = connection_intervals_us[gsl_rng_uniform_int(s->rng, 4)];
 	kind->setup(s, o);
@@ -1347,8 +1368,9 @@ static void truth_finish(struct sim_run *run, bool heart_rate)
 	t->mean_speed_mps = t->duration_s > 0 ? t->course_distance_m / t->duration_s : 0;
 	t->mean_cadence_spm = t->duration_s > 0 ? sum.steps / (t->duration_s / 60) : 0;
 	t->mean_stride_length_m = sum.steps > 0 ? t->course_distance_m / (sum.steps / 2) : 0;
-	t->mean_heart_rate_bpm = !heart_rate ? NAN :
-				 t->duration_s > 0 ? sum.heartbeats / (t->duration_s / 60) : a.heart_rate_bpm;
+	t->mean_heart_rate_bpm = !heart_rate         ? NAN
+				 : t->duration_s > 0 ? sum.heartbeats / (t->duration_s / 60)
+						     : a.heart_rate_bpm;
 }
 
 static int sim_one_run(struct sim *sim, unsigned index, sim_emit_fn emit, sim_truth_fn truth,

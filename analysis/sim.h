@@ -18,10 +18,10 @@
 
 struct sim_options {
 	uint64_t seed;
-	int64_t start_us;        /* UTC µs of the first run's start */
-	unsigned weeks;          /* 0: a single run */
+	int64_t start_us; /* UTC µs of the first run's start */
+	unsigned weeks;   /* 0: a single run */
 	unsigned runs_per_week;
-	double run_minutes;      /* the single run's length; a block varies it */
+	double run_minutes; /* the single run's length; a block varies it */
 	bool heart_rate;
 	bool barometer;
 	bool footpod_stride_length;  /* the pod sends stride length */
@@ -40,7 +40,7 @@ struct sim_options {
 #define SIM_RUN_MINUTES_MAX 240.0
 #define SIM_WEEKS_MAX 52u
 #define SIM_RUNS_PER_WEEK_MAX 7u
-#define SIM_SCALE_ERROR_MAX 0.2  /* |footpod_scale_error| */
+#define SIM_SCALE_ERROR_MAX 0.2 /* |footpod_scale_error| */
 #define SIM_DROPOUT_MAX 0.5
 #define SIM_START_US_MAX INT64_C(4102444800000000) /* 2100-01-01 */
 
@@ -78,30 +78,30 @@ void sim_options_default(struct sim_options *o);
  * seconds at most.
  */
 struct sim_run_truth {
-	unsigned index;          /* 1-based within the block */
-	int64_t start_us;        /* first running notification emitted */
-	int64_t end_us;          /* last running notification emitted */
-	double duration_s;       /* last running sample - first, as generated */
-	double course_start_m;      /* distance along the course at the first sample */
-	double course_distance_m;   /* what the runner covered */
-	double footpod_distance_m;  /* the pod's total distance field, last - first */
-	double elevation_gain_m;    /* of the course over the covered stretch */
+	unsigned index;            /* 1-based within the block */
+	int64_t start_us;          /* first running notification emitted */
+	int64_t end_us;            /* last running notification emitted */
+	double duration_s;         /* last running sample - first, as generated */
+	double course_start_m;     /* distance along the course at the first sample */
+	double course_distance_m;  /* what the runner covered */
+	double footpod_distance_m; /* the pod's total distance field, last - first */
+	double elevation_gain_m;   /* of the course over the covered stretch */
 	double elevation_loss_m;
-	double mean_speed_mps;      /* course_distance_m / duration_s */
-	double mean_cadence_spm;    /* steps / minutes */
+	double mean_speed_mps;       /* course_distance_m / duration_s */
+	double mean_cadence_spm;     /* steps / minutes */
 	double mean_stride_length_m; /* full stride: course_distance_m / strides */
 	double mean_heart_rate_bpm;  /* time average; NAN without a strap */
 	int cadence_convention;      /* what the pod sends */
 	double footpod_scale_error;
-	const char *plan;            /* "easy", "long", "tempo" or "intervals" */
-	uint64_t notifications;      /* emitted (after dropouts), all sensors */
-	uint64_t dropped;            /* lost, all sensors */
+	const char *plan;       /* "easy", "long", "tempo" or "intervals" */
+	uint64_t notifications; /* emitted (after dropouts), all sensors */
+	uint64_t dropped;       /* lost, all sensors */
 	uint8_t footpod_addr[NOTIFICATION_ADDR_LEN];
 	/* Shoe IMUs, when worn on this run: every stride either foot made
 	 * while its IMU streamed, as generated (before packet loss). */
 	bool imu;
-	unsigned imu_strides;        /* both feet */
-	double imu_distance_m;       /* sum of stride lengths / number of feet */
+	unsigned imu_strides;                       /* both feet */
+	double imu_distance_m;                      /* sum of stride lengths / number of feet */
 	uint8_t imu_addr[2][NOTIFICATION_ADDR_LEN]; /* left, right */
 };
 
@@ -109,7 +109,7 @@ struct sim_run_truth {
  * foot really landed, not when a notification arrived). */
 struct sim_stride_truth {
 	unsigned run_index;
-	uint8_t foot;                /* enum imu_foot */
+	uint8_t foot; /* enum imu_foot */
 	int64_t start_us, end_us;
 	double length_m;
 	double height_change_m;

@@ -101,7 +101,8 @@ static void add_landing(struct two_feet *tf, int side, const struct two_feet_poi
 		return;
 	}
 	if (me->n_pending == TWO_FEET_PENDING) {
-		memmove(me->pending, me->pending + 1, sizeof(me->pending[0]) * (TWO_FEET_PENDING - 1));
+		memmove(me->pending, me->pending + 1,
+			sizeof(me->pending[0]) * (TWO_FEET_PENDING - 1));
 		me->n_pending--;
 	}
 	me->pending[me->n_pending++] = *p;

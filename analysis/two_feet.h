@@ -39,8 +39,8 @@
 
 struct two_feet_point {
 	int64_t t_us;
-	double s_m;                  /* distance along the foot's own track */
-	double h_m;                  /* height along it, as the INS measured */
+	double s_m; /* distance along the foot's own track */
+	double h_m; /* height along it, as the INS measured */
 };
 
 struct two_feet_track {

@@ -528,8 +528,8 @@ static bool apply_mtu_rsp(struct att *att, struct att_response *rsp)
 	}
 	if (server_mtu < ATT_MTU_MIN)
 		att_log(att, LOG_LEVEL_WARNING,
-			"peer offered ATT MTU %u, below the minimum of %u; using %u",
-			server_mtu, ATT_MTU_MIN, ATT_MTU_MIN);
+			"peer offered ATT MTU %u, below the minimum of %u; using %u", server_mtu,
+			ATT_MTU_MIN, ATT_MTU_MIN);
 	uint16_t mtu = server_mtu < att->requested_mtu ? server_mtu : att->requested_mtu;
 	att->mtu = clamp_mtu(mtu);
 	return true;
@@ -559,7 +559,9 @@ static void complete(struct att *att, struct att_response *rsp, int64_t now_us)
 static void complete_bad(struct att *att, uint8_t opcode, int64_t now_us)
 {
 	struct att_response rsp = {
-		.status = ATT_STATUS_BAD_RSP, .opcode = opcode, .why = att->why,
+		.status = ATT_STATUS_BAD_RSP,
+		.opcode = opcode,
+		.why = att->why,
 	};
 	complete(att, &rsp, now_us);
 }
@@ -596,7 +598,9 @@ static void fail_bearer(struct att *att, enum att_status status, const char *why
 	struct att_req *req;
 	while ((req = take_pending(att))) {
 		struct att_response rsp = {
-			.status = req_status, .request_opcode = req->pdu[0], .why = reason,
+			.status = req_status,
+			.request_opcode = req->pdu[0],
+			.why = reason,
 		};
 		req_status = ATT_STATUS_CLOSED;
 		if (req->cb && !att->free_pending)
@@ -624,7 +628,10 @@ static void handle_response(struct att *att, const uint8_t *pdu, size_t len, int
 		return;
 	}
 	struct att_response rsp = {
-		.status = ATT_STATUS_OK, .opcode = pdu[0], .params = pdu + 1, .len = len - 1,
+		.status = ATT_STATUS_OK,
+		.opcode = pdu[0],
+		.params = pdu + 1,
+		.len = len - 1,
 	};
 	complete(att, &rsp, now_us);
 }
@@ -633,7 +640,8 @@ static void handle_error_rsp(struct att *att, const uint8_t *pdu, size_t len, in
 {
 	struct att_req *req = att->inflight;
 	if (!req) {
-		att_log(att, LOG_LEVEL_WARNING, "peer sent Error Response without a request; dropped");
+		att_log(att, LOG_LEVEL_WARNING,
+			"peer sent Error Response without a request; dropped");
 		return;
 	}
 	struct cursor c = cursor_init(pdu + 1, len - 1);
@@ -657,8 +665,11 @@ static void handle_error_rsp(struct att *att, const uint8_t *pdu, size_t len, in
 	snprintf(att->why, sizeof(att->why), "peer answered %s for handle 0x%04x with 0x%02x %s",
 		 att_opcode_name(req_opcode), handle, code, att_error_name(code));
 	struct att_response rsp = {
-		.status = ATT_STATUS_ERROR_RSP, .opcode = pdu[0], .error_code = code,
-		.error_handle = handle, .why = att->why,
+		.status = ATT_STATUS_ERROR_RSP,
+		.opcode = pdu[0],
+		.error_code = code,
+		.error_handle = handle,
+		.why = att->why,
 	};
 	complete(att, &rsp, now_us);
 }
@@ -670,8 +681,8 @@ static void handle_value(struct att *att, const uint8_t *pdu, size_t len, int64_
 	uint16_t handle = 0;
 	if (!cursor_le16(&c, &handle) || handle == 0)
 		att_log(att, LOG_LEVEL_WARNING, "peer sent %s %s; dropped", att_opcode_name(pdu[0]),
-			handle == 0 && len >= 3 ? "for invalid handle 0x0000" :
-						  "shorter than its 3-byte header");
+			handle == 0 && len >= 3 ? "for invalid handle 0x0000"
+						: "shorter than its 3-byte header");
 	else if (att->notify.cb)
 		((att_notify_func)att->notify.cb)(handle, c.data + c.pos, cursor_remaining(&c),
 						  indication, now_us, att->notify.user_data);
@@ -696,15 +707,17 @@ static void handle_mtu_req(struct att *att, const uint8_t *pdu, size_t len)
 	struct cursor c = cursor_init(pdu + 1, len - 1);
 	uint16_t client_mtu;
 	if (!cursor_le16(&c, &client_mtu) || cursor_remaining(&c) != 0) {
-		att_log(att, LOG_LEVEL_WARNING, "peer sent a %zu-byte Exchange MTU Request; "
-			"it must be 3 bytes", len);
+		att_log(att, LOG_LEVEL_WARNING,
+			"peer sent a %zu-byte Exchange MTU Request; "
+			"it must be 3 bytes",
+			len);
 		send_error_rsp(att, ATT_OP_MTU_REQ, 0, ATT_ERR_INVALID_PDU);
 		return;
 	}
 	if (client_mtu < ATT_MTU_MIN)
 		att_log(att, LOG_LEVEL_WARNING,
-			"peer asked for ATT MTU %u, below the minimum of %u; using %u",
-			client_mtu, ATT_MTU_MIN, ATT_MTU_MIN);
+			"peer asked for ATT MTU %u, below the minimum of %u; using %u", client_mtu,
+			ATT_MTU_MIN, ATT_MTU_MIN);
 	const uint8_t rsp[] = { ATT_OP_MTU_RSP, (uint8_t)att->requested_mtu,
 				(uint8_t)(att->requested_mtu >> 8) };
 	if (transmit(att, rsp, sizeof(rsp)) < 0)
@@ -733,13 +746,15 @@ static void handle_peer_request(struct att *att, const uint8_t *pdu, size_t len)
 static void handle_too_long(struct att *att, const uint8_t *pdu, size_t len, int64_t now_us)
 {
 	if (len > ATT_MTU_MAX)
-		snprintf(att->why, sizeof(att->why), "peer sent %s (0x%02x) longer than %u bytes, "
-			 "the largest ATT MTU; dropped", att_opcode_name(pdu[0]), pdu[0],
-			 ATT_MTU_MAX);
+		snprintf(att->why, sizeof(att->why),
+			 "peer sent %s (0x%02x) longer than %u bytes, "
+			 "the largest ATT MTU; dropped",
+			 att_opcode_name(pdu[0]), pdu[0], ATT_MTU_MAX);
 	else
-		snprintf(att->why, sizeof(att->why), "peer sent a %zu-byte %s (0x%02x), longer "
-			 "than the ATT MTU of %u; dropped", len, att_opcode_name(pdu[0]), pdu[0],
-			 att->mtu);
+		snprintf(att->why, sizeof(att->why),
+			 "peer sent a %zu-byte %s (0x%02x), longer "
+			 "than the ATT MTU of %u; dropped",
+			 len, att_opcode_name(pdu[0]), pdu[0], att->mtu);
 	bool answers = pdu[0] == ATT_OP_ERROR_RSP || is_response(pdu[0]);
 	if (answers && att->inflight) {
 		complete_bad(att, pdu[0], now_us);
@@ -765,7 +780,8 @@ static void handle_pdu(struct att *att, const uint8_t *pdu, size_t len, int64_t 
 	else if (opcode == ATT_OP_NOTIFY || opcode == ATT_OP_INDICATE)
 		handle_value(att, pdu, len, now_us);
 	else if (opcode == ATT_OP_CONFIRM)
-		att_log(att, LOG_LEVEL_WARNING, "peer sent Handle Value Confirmation but we sent "
+		att_log(att, LOG_LEVEL_WARNING,
+			"peer sent Handle Value Confirmation but we sent "
 			"no indication; ignored");
 	else if (is_response(opcode))
 		handle_response(att, pdu, len, now_us);

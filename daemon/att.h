@@ -128,13 +128,13 @@ enum att_status {
 struct att_response {
 	enum att_status status;
 	uint8_t request_opcode;
-	uint8_t opcode;            /* of the response, 0 if none arrived */
-	const uint8_t *params;     /* the response after its opcode byte */
+	uint8_t opcode;        /* of the response, 0 if none arrived */
+	const uint8_t *params; /* the response after its opcode byte */
 	size_t len;
-	uint8_t error_code;        /* ATT_STATUS_ERROR_RSP only */
-	uint16_t error_handle;     /* ATT_STATUS_ERROR_RSP only */
-	const char *why;           /* every status but OK: for messages */
-	int64_t now_us;            /* pass on to requests sent from the callback */
+	uint8_t error_code;    /* ATT_STATUS_ERROR_RSP only */
+	uint16_t error_handle; /* ATT_STATUS_ERROR_RSP only */
+	const char *why;       /* every status but OK: for messages */
+	int64_t now_us;        /* pass on to requests sent from the callback */
 };
 
 struct att;
@@ -143,8 +143,8 @@ typedef void (*att_destroy_func)(void *user_data);
 typedef void (*att_response_func)(const struct att_response *rsp, void *user_data);
 /* A Handle Value Notification or Indication; indications are confirmed
  * after the callback returns. */
-typedef void (*att_notify_func)(uint16_t handle, const uint8_t *value, size_t len,
-				bool indication, int64_t now_us, void *user_data);
+typedef void (*att_notify_func)(uint16_t handle, const uint8_t *value, size_t len, bool indication,
+				int64_t now_us, void *user_data);
 /* The bearer is unusable; why names the cause. Runs at most once. */
 typedef void (*att_failure_func)(const char *why, void *user_data);
 /* level is a syslog priority (enum log_level in log.h). */

@@ -37,8 +37,7 @@ int ble_link_open(const uint8_t adapter[BLE_LINK_ADDR_LEN], const uint8_t peer[B
 {
 	if (addr_type != NOTIFICATION_ADDR_PUBLIC && addr_type != NOTIFICATION_ADDR_RANDOM)
 		return -EINVAL;
-	int fd = socket(AF_BLUETOOTH, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC,
-			BTPROTO_L2CAP);
+	int fd = socket(AF_BLUETOOTH, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, BTPROTO_L2CAP);
 	if (fd < 0)
 		return -errno;
 	enlarge_receive_buffer(fd);
@@ -53,8 +52,8 @@ int ble_link_open(const uint8_t adapter[BLE_LINK_ADDR_LEN], const uint8_t peer[B
 	struct sockaddr_l2 remote = {
 		.l2_family = AF_BLUETOOTH,
 		.l2_cid = htobs(ATT_CID),
-		.l2_bdaddr_type = addr_type == NOTIFICATION_ADDR_RANDOM ? BDADDR_LE_RANDOM
-									: BDADDR_LE_PUBLIC,
+		.l2_bdaddr_type =
+			addr_type == NOTIFICATION_ADDR_RANDOM ? BDADDR_LE_RANDOM : BDADDR_LE_PUBLIC,
 	};
 	memcpy(&remote.l2_bdaddr, peer, BLE_LINK_ADDR_LEN);
 	if (connect(fd, (struct sockaddr *)&remote, sizeof(remote)) < 0 && errno != EINPROGRESS)
@@ -174,7 +173,8 @@ int ble_link_hci_open(int dev_id)
 	int fd = socket(AF_BLUETOOTH, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, BTPROTO_HCI);
 	if (fd < 0)
 		return -errno;
-	struct sockaddr_hci addr = { .hci_family = AF_BLUETOOTH, .hci_dev = (uint16_t)dev_id,
+	struct sockaddr_hci addr = { .hci_family = AF_BLUETOOTH,
+				     .hci_dev = (uint16_t)dev_id,
 				     .hci_channel = HCI_CHANNEL_RAW };
 	struct hci_filter filter;
 	hci_filter_clear(&filter);

@@ -66,7 +66,8 @@ int ble_link_adapter_address(int dev_id, uint8_t out[BLE_LINK_ADDR_LEN]);
 int ble_link_hci_open(int dev_id);
 /* Queues HCI LE Connection Update for the connection; does not wait.
  * 0, -EINVAL for bad parameters or handle, or the write's errno. */
-int ble_link_hci_send_conn_update(int hci_fd, uint16_t handle, const struct ble_link_conn_params *p);
+int ble_link_hci_send_conn_update(int hci_fd, uint16_t handle,
+				  const struct ble_link_conn_params *p);
 
 enum ble_link_hci_event_type {
 	BLE_LINK_HCI_CONN_UPDATE_STATUS,   /* Command Status for the request */
@@ -74,9 +75,9 @@ enum ble_link_hci_event_type {
 };
 struct ble_link_hci_event {
 	enum ble_link_hci_event_type type;
-	uint8_t status;         /* 0 success, else an HCI error code */
-	uint16_t handle;        /* COMPLETE only */
-	uint16_t interval;      /* COMPLETE only, 1.25 ms units */
+	uint8_t status;    /* 0 success, else an HCI error code */
+	uint16_t handle;   /* COMPLETE only */
+	uint16_t interval; /* COMPLETE only, 1.25 ms units */
 	uint16_t latency;
 	uint16_t supervision_timeout; /* 10 ms units */
 };

@@ -17,16 +17,16 @@
 struct link {
 	struct ble_source *src;
 	struct ble_sensor sensor;
-	char label[100];            /* "sensor C4:..:2E (footpod)" for messages */
+	char label[100]; /* "sensor C4:..:2E (footpod)" for messages */
 	enum ble_sensor_state state;
 	int fd;
-	unsigned watching;          /* BLE_EV_* asked of the loop */
+	unsigned watching; /* BLE_EV_* asked of the loop */
 	struct att *att;
 	struct gatt_client *gatt;
-	int64_t deadline_us;        /* connecting: give up then */
-	int64_t next_attempt_us;    /* waiting: try then */
-	int64_t lost_us;            /* monotonic time of the last loss, 0 if none */
-	int64_t rx_utc_us;          /* UTC of the read being handled */
+	int64_t deadline_us;     /* connecting: give up then */
+	int64_t next_attempt_us; /* waiting: try then */
+	int64_t lost_us;         /* monotonic time of the last loss, 0 if none */
+	int64_t rx_utc_us;       /* UTC of the read being handled */
 	uint16_t hci_handle;
 	bool has_hci_handle;
 	bool complained;            /* a failure was logged since the last success */
@@ -46,10 +46,8 @@ struct ble_source {
 };
 
 static const char *const role_names[] = {
-	[BLE_ROLE_FOOTPOD] = "footpod",
-	[BLE_ROLE_IMU_LEFT] = "imu-left",
-	[BLE_ROLE_IMU_RIGHT] = "imu-right",
-	[BLE_ROLE_HRM] = "hrm",
+	[BLE_ROLE_FOOTPOD] = "footpod",     [BLE_ROLE_IMU_LEFT] = "imu-left",
+	[BLE_ROLE_IMU_RIGHT] = "imu-right", [BLE_ROLE_HRM] = "hrm",
 	[BLE_ROLE_BARO] = "baro",
 };
 
@@ -72,10 +70,8 @@ const char *ble_role_name(enum ble_role role)
 const char *ble_sensor_state_name(enum ble_sensor_state state)
 {
 	static const char *const names[] = {
-		[BLE_SENSOR_WAITING] = "waiting",
-		[BLE_SENSOR_CONNECTING] = "connecting",
-		[BLE_SENSOR_DISCOVERING] = "discovering",
-		[BLE_SENSOR_CONFIGURING] = "configuring",
+		[BLE_SENSOR_WAITING] = "waiting",         [BLE_SENSOR_CONNECTING] = "connecting",
+		[BLE_SENSOR_DISCOVERING] = "discovering", [BLE_SENSOR_CONFIGURING] = "configuring",
 		[BLE_SENSOR_STREAMING] = "streaming",
 	};
 	return (size_t)state < sizeof(names) / sizeof(names[0]) ? names[state] : "?";
@@ -258,11 +254,15 @@ static bool configure_imu(struct link *l, int64_t now_us)
 	const struct gatt_characteristic *ch = gatt_client_find_by_uuid(l->gatt, &uuid);
 	if (!ch) {
 		log_warning("%s has no IMU configuration characteristic; it streams with its "
-			    "own settings", l->label);
+			    "own settings",
+			    l->label);
 		return false;
 	}
 	struct imu_hs_config cfg = {
-		.version = IMU_HS_VERSION, .rate_code = 3, .acc_range_code = 3, .gyro_range_code = 4,
+		.version = IMU_HS_VERSION,
+		.rate_code = 3,
+		.acc_range_code = 3,
+		.gyro_range_code = 4,
 		.foot = l->sensor.role == BLE_ROLE_IMU_LEFT ? IMU_FOOT_LEFT : IMU_FOOT_RIGHT,
 		.flags = 0x01,
 	};
@@ -331,8 +331,9 @@ static void start_movesense(struct link *l, int64_t now_us)
 	gatt_uuid_parse(IMU_MS_WRITE_UUID, &uuid);
 	const struct gatt_characteristic *ch = gatt_client_find_by_uuid(l->gatt, &uuid);
 	if (!ch) {
-		attempt_failed(l, "its Movesense service has no command characteristic "
-				  IMU_MS_WRITE_UUID);
+		attempt_failed(
+			l,
+			"its Movesense service has no command characteristic " IMU_MS_WRITE_UUID);
 		return;
 	}
 	l->movesense = true;
@@ -432,7 +433,8 @@ static bool subscribed_any(const struct link *l)
 	struct gatt_uuid wanted[2];
 	size_t n = role_streams(l->sensor.role, wanted);
 	for (size_t i = 0; i < n; i++) {
-		const struct gatt_characteristic *ch = gatt_client_find_by_uuid(l->gatt, &wanted[i]);
+		const struct gatt_characteristic *ch =
+			gatt_client_find_by_uuid(l->gatt, &wanted[i]);
 		if (ch && ch->subscribed)
 			return true;
 	}
@@ -454,7 +456,8 @@ static void on_ready(bool ok, const char *why, const struct gatt_db *db, void *u
 		role_streams(l->sensor.role, wanted);
 		snprintf(reason, sizeof(reason), "it offers no %s%s to subscribe to (is it a %s?)",
 			 gatt_uuid_to_str(&wanted[0], uuid, sizeof(uuid)),
-			 is_imu(l->sensor.role) ? " (hamstride IMU) nor Movesense's sensor data" : "",
+			 is_imu(l->sensor.role) ? " (hamstride IMU) nor Movesense's sensor data"
+						: "",
 			 ble_role_name(l->sensor.role));
 		attempt_failed(l, reason);
 		return;
@@ -508,8 +511,8 @@ static void ask_for_short_interval(struct link *l)
 		return;
 	int err = src->io.request_conn_params(src->io.ctx, l->fd, &p, &l->hci_handle);
 	if (err < 0) {
-		log_warning("%s: cannot ask for a %.1f-%.1f ms connection interval: %s%s",
-			    l->label, BLE_IMU_INTERVAL_MIN_US / 1e3, BLE_IMU_INTERVAL_MAX_US / 1e3,
+		log_warning("%s: cannot ask for a %.1f-%.1f ms connection interval: %s%s", l->label,
+			    BLE_IMU_INTERVAL_MIN_US / 1e3, BLE_IMU_INTERVAL_MAX_US / 1e3,
 			    strerror(-err), err == -EPERM ? " (needs CAP_NET_RAW)" : "");
 		return;
 	}
@@ -626,7 +629,8 @@ static struct link *find_fd(const struct ble_source *src, int fd)
 	return NULL;
 }
 
-static struct link *find_addr(const struct ble_source *src, const uint8_t addr[NOTIFICATION_ADDR_LEN])
+static struct link *find_addr(const struct ble_source *src,
+			      const uint8_t addr[NOTIFICATION_ADDR_LEN])
 {
 	for (size_t i = 0; i < src->n_links; i++)
 		if (memcmp(src->links[i]->sensor.addr, addr, NOTIFICATION_ADDR_LEN) == 0)
@@ -662,13 +666,15 @@ void ble_source_process_timeouts(struct ble_source *src)
 		struct link *l = src->links[i];
 		if (l->state == BLE_SENSOR_CONNECTING && now >= l->deadline_us) {
 			char why[80];
-			snprintf(why, sizeof(why), "no connection within %.0f s (out of range or off?)",
+			snprintf(why, sizeof(why),
+				 "no connection within %.0f s (out of range or off?)",
 				 BLE_CONNECT_TIMEOUT_US / 1e6);
 			attempt_failed(l, why);
 		} else if (l->state == BLE_SENSOR_CONFIGURING && l->movesense &&
 			   now >= l->deadline_us) {
 			char why[120];
-			snprintf(why, sizeof(why), "no data within %.0f s of subscribing to /Meas/IMU6/%u",
+			snprintf(why, sizeof(why),
+				 "no data within %.0f s of subscribing to /Meas/IMU6/%u",
 				 BLE_MS_START_TIMEOUT_US / 1e6, l->ms_rate_hz);
 			attempt_failed(l, why);
 		} else if (l->att && now >= att_next_deadline_us(l->att)) {
@@ -723,8 +729,10 @@ void ble_source_conn_update_done(struct ble_source *src, uint16_t hci_handle, ui
 		if (!l->has_hci_handle || l->hci_handle != hci_handle || l->fd < 0)
 			continue;
 		if (status)
-			log_warning("%s: the connection interval stays as it was (controller status "
-				    "0x%02x); IMU data may arrive late or be lost", l->label, status);
+			log_warning(
+				"%s: the connection interval stays as it was (controller status "
+				"0x%02x); IMU data may arrive late or be lost",
+				l->label, status);
 		else
 			log_info("%s: connection interval %.2f ms", l->label, interval * 1.25);
 	}
@@ -741,8 +749,8 @@ static struct link *link_new(struct ble_source *src, const struct ble_sensor *se
 	l->fd = -1;
 	l->next_attempt_us = now_mono(src);
 	notification_addr_to_str(sensor->addr, addr, sizeof(addr));
-	snprintf(l->label, sizeof(l->label), "sensor %s (%s%s%s)", addr, ble_role_name(sensor->role),
-		 sensor->name[0] ? " " : "", sensor->name);
+	snprintf(l->label, sizeof(l->label), "sensor %s (%s%s%s)", addr,
+		 ble_role_name(sensor->role), sensor->name[0] ? " " : "", sensor->name);
 	return l;
 }
 
@@ -811,8 +819,9 @@ void ble_source_free(struct ble_source *src)
 	free(src);
 }
 
-bool ble_source_sensor_status(const struct ble_source *src, const uint8_t addr[NOTIFICATION_ADDR_LEN],
-			    struct ble_sensor_status *out)
+bool ble_source_sensor_status(const struct ble_source *src,
+			      const uint8_t addr[NOTIFICATION_ADDR_LEN],
+			      struct ble_sensor_status *out)
 {
 	const struct link *l = find_addr(src, addr);
 	if (!l)

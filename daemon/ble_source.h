@@ -95,7 +95,7 @@ struct ble_sensor {
 	uint8_t addr[NOTIFICATION_ADDR_LEN]; /* little-endian, as bdaddr_t */
 	uint8_t addr_type;                   /* NOTIFICATION_ADDR_PUBLIC or _RANDOM */
 	enum ble_role role;
-	char name[64];                       /* "" if unknown */
+	char name[64]; /* "" if unknown */
 };
 
 enum ble_sensor_state {
@@ -172,6 +172,7 @@ struct ble_sensor_status {
 	int64_t next_attempt_us;
 	uint16_t mtu;
 };
-bool ble_source_sensor_status(const struct ble_source *src, const uint8_t addr[NOTIFICATION_ADDR_LEN],
-			    struct ble_sensor_status *out);
+bool ble_source_sensor_status(const struct ble_source *src,
+			      const uint8_t addr[NOTIFICATION_ADDR_LEN],
+			      struct ble_sensor_status *out);
 const char *ble_sensor_state_name(enum ble_sensor_state state);

@@ -171,7 +171,8 @@ static __attribute__((format(printf, 3, 4))) int fail(struct capture_reader *r, 
 static int fail_short_read(struct capture_reader *r, size_t got, const char *where)
 {
 	if (ferror(r->f))
-		return fail(r, -EIO, "could not read capture file %s: %s", r->name, strerror(errno));
+		return fail(r, -EIO, "could not read capture file %s: %s", r->name,
+			    strerror(errno));
 	return fail(r, -EBADMSG, "capture file %s is truncated at byte %llu (%s)", r->name,
 		    (unsigned long long)r->offset + got, where);
 }
@@ -207,8 +208,8 @@ static const char *not_btsnoop_hint(const uint8_t *hdr, size_t got)
 	static const uint8_t pcap_be[4] = { 0xa1, 0xb2, 0xc3, 0xd4 };
 	static const uint8_t pcapng[4] = { 0x0a, 0x0d, 0x0d, 0x0a };
 
-	if (got >= 4 && (!memcmp(hdr, pcap_le, 4) || !memcmp(hdr, pcap_be, 4) ||
-			 !memcmp(hdr, pcapng, 4)))
+	if (got >= 4 &&
+	    (!memcmp(hdr, pcap_le, 4) || !memcmp(hdr, pcap_be, 4) || !memcmp(hdr, pcapng, 4)))
 		return "it is a pcap file; Wireshark can save it as btsnoop";
 	return "it does not start with \"btsnoop\"";
 }
@@ -233,8 +234,9 @@ static int read_file_header(struct capture_reader *r)
 	version = bytes_be32(hdr + 8);
 	r->datalink = bytes_be32(hdr + 12);
 	if (version != BTSNOOP_VERSION)
-		return fail(r, -EBADMSG, "capture file %s is btsnoop version %u; only version 1 exists",
-			    r->name, version);
+		return fail(r, -EBADMSG,
+			    "capture file %s is btsnoop version %u; only version 1 exists", r->name,
+			    version);
 	if (r->datalink != DATALINK_HCI && r->datalink != DATALINK_H4 &&
 	    r->datalink != DATALINK_MONITOR)
 		return fail(r, -ENOTSUP,
@@ -272,7 +274,8 @@ int capture_reader_open(const char *path, struct capture_reader **out, char *why
 	if (!f) {
 		err = errno;
 		if (why && why_len)
-			snprintf(why, why_len, "cannot open capture file %s: %s", path, strerror(err));
+			snprintf(why, why_len, "cannot open capture file %s: %s", path,
+				 strerror(err));
 		*out = NULL;
 		return -err;
 	}
@@ -487,8 +490,7 @@ static void att_from_host(struct conn *c, const uint8_t *p, size_t len)
 	struct cursor cur = cursor_init(p, len);
 	uint8_t opcode;
 
-	if (!cursor_u8(&cur, &opcode) || opcode != ATT_READ_BY_TYPE_REQ ||
-	    !cursor_skip(&cur, 4))
+	if (!cursor_u8(&cur, &opcode) || opcode != ATT_READ_BY_TYPE_REQ || !cursor_skip(&cur, 4))
 		return;
 	c->req = is_characteristic_type(&cur) ? REQ_CHARACTERISTICS : REQ_OTHER;
 }
@@ -579,8 +581,8 @@ static size_t pdu_expected(const struct conn *c)
 	return L2CAP_HDR_LEN + (size_t)(c->pdu[0] | c->pdu[1] << 8);
 }
 
-static void acl_from_peer(struct capture_reader *r, struct conn *c, uint8_t pb,
-			  const uint8_t *frag, size_t len)
+static void acl_from_peer(struct capture_reader *r, struct conn *c, uint8_t pb, const uint8_t *frag,
+			  size_t len)
 {
 	size_t want;
 
@@ -616,14 +618,14 @@ static void acl_from_host(struct conn *c, uint8_t pb, const uint8_t *frag, size_
 	struct cursor cur = cursor_init(frag, len);
 	uint16_t pdu_len, cid;
 
-	if (pb == ACL_PB_CONTINUATION || !cursor_le16(&cur, &pdu_len) ||
-	    !cursor_le16(&cur, &cid) || cid != L2CAP_CID_ATT || pdu_len != cursor_remaining(&cur))
+	if (pb == ACL_PB_CONTINUATION || !cursor_le16(&cur, &pdu_len) || !cursor_le16(&cur, &cid) ||
+	    cid != L2CAP_CID_ATT || pdu_len != cursor_remaining(&cur))
 		return;
 	att_from_host(c, frag + L2CAP_HDR_LEN, pdu_len);
 }
 
-static void handle_acl(struct capture_reader *r, uint16_t index, bool from_peer,
-		       const uint8_t *p, size_t len)
+static void handle_acl(struct capture_reader *r, uint16_t index, bool from_peer, const uint8_t *p,
+		       size_t len)
 {
 	struct cursor cur = cursor_init(p, len);
 	uint16_t hdr, dlen;
@@ -884,8 +886,8 @@ static int writer_failed(struct capture_writer *w)
 	return w->error;
 }
 
-static int write_record(struct capture_writer *w, uint16_t index, uint16_t opcode,
-			int64_t time_us, const uint8_t *data, size_t len)
+static int write_record(struct capture_writer *w, uint16_t index, uint16_t opcode, int64_t time_us,
+			const uint8_t *data, size_t len)
 {
 	uint8_t hdr[BTSNOOP_REC_HDR_LEN];
 
@@ -959,7 +961,7 @@ static int write_le_conn_complete(struct capture_writer *w, const struct writer_
 	bytes_put_le16(ev + 14, 0x0018); /* interval 30 ms */
 	bytes_put_le16(ev + 16, 0);      /* latency */
 	bytes_put_le16(ev + 18, 0x01f4); /* supervision timeout 5 s */
-	ev[20] = 0;                /* central clock accuracy */
+	ev[20] = 0;                      /* central clock accuracy */
 	return write_record(w, 0, MON_EVENT, time_us, ev, sizeof(ev));
 }
 

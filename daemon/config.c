@@ -87,13 +87,16 @@ static const char *set_session_key(struct daemon_config *c, const char *name, co
 {
 	struct session_config *s = &c->ingest.session;
 	if (!strcmp(name, "idle_timeout_s"))
-		return parse_seconds(value, 5, 3600, &s->idle_timeout_us) ? NULL
+		return parse_seconds(value, 5, 3600, &s->idle_timeout_us)
+			       ? NULL
 			       : "idle_timeout_s must be a number of seconds from 5 to 3600";
 	if (!strcmp(name, "sensor_timeout_s"))
-		return parse_seconds(value, 5, 3600, &s->sensor_timeout_us) ? NULL
+		return parse_seconds(value, 5, 3600, &s->sensor_timeout_us)
+			       ? NULL
 			       : "sensor_timeout_s must be a number of seconds from 5 to 3600";
 	if (!strcmp(name, "gap_s"))
-		return parse_seconds(value, 1, 600, &s->gap_us) ? NULL
+		return parse_seconds(value, 1, 600, &s->gap_us)
+			       ? NULL
 			       : "gap_s must be a number of seconds from 1 to 600";
 	if (!strcmp(name, "start_speed_mps")) {
 		char *end;
@@ -116,14 +119,15 @@ static int handle_line(void *user, const char *section, const char *name, const 
 	else if (!strcmp(section, "session"))
 		problem = set_session_key(&st->config, name, value);
 	else if (!strcmp(section, "replay"))
-		problem = !strcmp(name, "realtime")
-				  ? (parse_bool(value, &st->config.realtime) ? NULL
-									     : "realtime must be true or false")
-				  : "unknown key";
+		problem = !strcmp(name, "realtime") ? (parse_bool(value, &st->config.realtime)
+							       ? NULL
+							       : "realtime must be true or false")
+						    : "unknown key";
 	else
 		problem = "unknown section";
 	if (problem && !st->why[0])
-		snprintf(st->why, sizeof(st->why), "[%s] %s = %s: %s", section, name, value, problem);
+		snprintf(st->why, sizeof(st->why), "[%s] %s = %s: %s", section, name, value,
+			 problem);
 	return problem == NULL;
 }
 

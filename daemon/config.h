@@ -27,10 +27,10 @@
 #define CONFIG_DEFAULT_PATH HAMSTRIDE_SYSCONFDIR "/hamstride/hamstrided.conf"
 
 struct daemon_config {
-	char database[4096];  /* empty: paths_default_database() */
+	char database[4096]; /* empty: paths_default_database() */
 	char capture_dir[200];
 	enum log_level log_level;
-	char adapter[16];     /* "hci0" */
+	char adapter[16];            /* "hci0" */
 	struct ingest_config ingest; /* capture_dir points into this struct */
 	bool realtime;
 };

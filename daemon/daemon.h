@@ -16,9 +16,9 @@ struct daemon {
 	const char *config_path; /* NULL: none */
 	struct store *store;
 	struct ingest *ingest;
-	struct replay *replay;   /* the source: a capture or the simulator's */
-	struct ble_source *ble;  /* or live sensors (replay NULL), set up by loop_run */
-	int adapter_id;          /* live: hciN */
+	struct replay *replay;  /* the source: a capture or the simulator's */
+	struct ble_source *ble; /* or live sensors (replay NULL), set up by loop_run */
+	int adapter_id;         /* live: hciN */
 	bool realtime;
 	int exit_code;
 };

@@ -64,7 +64,6 @@ struct gatt_client {
 	char why[256];
 };
 
-
 /* Makes room for one more element below max; false when full. */
 static bool grow(void **array, size_t n, size_t *cap, size_t max, size_t size)
 {
@@ -301,8 +300,13 @@ static enum step send_pdu(struct gatt_client *client, const uint8_t *pdu, size_t
 static enum step send_range(struct gatt_client *client, uint8_t opcode, uint16_t start,
 			    uint16_t end, uint16_t type, int64_t now_us)
 {
-	uint8_t pdu[7] = { opcode, (uint8_t)start, (uint8_t)(start >> 8), (uint8_t)end,
-			   (uint8_t)(end >> 8), (uint8_t)type, (uint8_t)(type >> 8) };
+	uint8_t pdu[7] = { opcode,
+			   (uint8_t)start,
+			   (uint8_t)(start >> 8),
+			   (uint8_t)end,
+			   (uint8_t)(end >> 8),
+			   (uint8_t)type,
+			   (uint8_t)(type >> 8) };
 	size_t len = opcode == ATT_OP_FIND_INFO_REQ ? 5 : 7;
 	return send_pdu(client, pdu, len, now_us);
 }
@@ -342,8 +346,11 @@ static enum step step_services(struct gatt_client *client, int64_t now_us)
 		return STEP_DONE;
 	}
 	const struct gatt_uuid *uuid = &client->services_wanted.uuids[client->index];
-	uint8_t pdu[7 + 16] = { ATT_OP_FIND_BY_TYPE_REQ, (uint8_t)client->next_handle,
-				(uint8_t)(client->next_handle >> 8), 0xFF, 0xFF,
+	uint8_t pdu[7 + 16] = { ATT_OP_FIND_BY_TYPE_REQ,
+				(uint8_t)client->next_handle,
+				(uint8_t)(client->next_handle >> 8),
+				0xFF,
+				0xFF,
 				(uint8_t)GATT_UUID_PRIMARY_SERVICE,
 				(uint8_t)(GATT_UUID_PRIMARY_SERVICE >> 8) };
 	memcpy(pdu + 7, uuid->bytes, uuid->len);
@@ -416,8 +423,8 @@ static enum step step_reads(struct gatt_client *client, int64_t now_us)
 	struct gatt_db *db = &client->db;
 	if (client->next_handle > 0 && client->index < db->n_characteristics) {
 		uint16_t handle = db->characteristics[client->index].value_handle;
-		const uint8_t pdu[] = { ATT_OP_READ_BLOB_REQ, (uint8_t)handle, (uint8_t)(handle >> 8),
-					(uint8_t)client->next_handle,
+		const uint8_t pdu[] = { ATT_OP_READ_BLOB_REQ, (uint8_t)handle,
+					(uint8_t)(handle >> 8), (uint8_t)client->next_handle,
 					(uint8_t)(client->next_handle >> 8) };
 		return send_pdu(client, pdu, sizeof(pdu), now_us);
 	}
@@ -436,16 +443,20 @@ static uint16_t cccd_value(struct gatt_client *client, const struct gatt_charact
 {
 	char buf[37];
 	if (ch->cccd_handle == 0) {
-		att_log(client->att, LOG_LEVEL_WARNING, "characteristic %s at 0x%04x has no "
-			"CCCD; cannot subscribe", uuid_str(&ch->uuid, buf), ch->value_handle);
+		att_log(client->att, LOG_LEVEL_WARNING,
+			"characteristic %s at 0x%04x has no "
+			"CCCD; cannot subscribe",
+			uuid_str(&ch->uuid, buf), ch->value_handle);
 		return 0;
 	}
 	if (ch->properties & GATT_PROP_NOTIFY)
 		return GATT_CCCD_NOTIFY;
 	if (ch->properties & GATT_PROP_INDICATE)
 		return GATT_CCCD_INDICATE;
-	att_log(client->att, LOG_LEVEL_WARNING, "characteristic %s at 0x%04x neither notifies "
-		"nor indicates; cannot subscribe", uuid_str(&ch->uuid, buf), ch->value_handle);
+	att_log(client->att, LOG_LEVEL_WARNING,
+		"characteristic %s at 0x%04x neither notifies "
+		"nor indicates; cannot subscribe",
+		uuid_str(&ch->uuid, buf), ch->value_handle);
 	return 0;
 }
 
@@ -536,8 +547,8 @@ static const char *const phase_names[] = {
 
 /* The first byte of a Read By Type or Read By Group Type Response is the
  * length of each entry; the rest must be whole entries, at least one. */
-static bool entries(struct gatt_client *client, struct cursor *c, const char *what,
-		    uint8_t len_a, uint8_t len_b, uint8_t *entry_len)
+static bool entries(struct gatt_client *client, struct cursor *c, const char *what, uint8_t len_a,
+		    uint8_t len_b, uint8_t *entry_len)
 {
 	if (!cursor_u8(c, entry_len)) {
 		fail(client, "peer sent an empty %s", what);
@@ -550,8 +561,10 @@ static bool entries(struct gatt_client *client, struct cursor *c, const char *wh
 	}
 	size_t rest = cursor_remaining(c);
 	if (rest == 0 || rest % *entry_len != 0) {
-		fail(client, "peer sent a %s with %zu bytes of %u-byte entries, which do not "
-		     "divide", what, rest, *entry_len);
+		fail(client,
+		     "peer sent a %s with %zu bytes of %u-byte entries, which do not "
+		     "divide",
+		     what, rest, *entry_len);
 		return false;
 	}
 	return true;
@@ -563,17 +576,19 @@ static bool add_service(struct gatt_client *client, uint16_t start, uint16_t end
 	char buf[37];
 	struct gatt_db *db = &client->db;
 	if (start == 0 || start < client->next_handle || end < start) {
-		fail(client, "peer reported service %s at 0x%04x-0x%04x when asked from 0x%04x; "
-		     "handles must increase", uuid_str(uuid, buf), start, end,
-		     (unsigned)client->next_handle);
+		fail(client,
+		     "peer reported service %s at 0x%04x-0x%04x when asked from 0x%04x; "
+		     "handles must increase",
+		     uuid_str(uuid, buf), start, end, (unsigned)client->next_handle);
 		return false;
 	}
 	for (size_t i = 0; i < db->n_services; i++) {
 		const struct gatt_service *s = &db->services[i];
 		if (start <= s->end_handle && s->start_handle <= end) {
-			fail(client, "peer reported service %s at 0x%04x-0x%04x overlapping "
-			     "0x%04x-0x%04x", uuid_str(uuid, buf), start, end, s->start_handle,
-			     s->end_handle);
+			fail(client,
+			     "peer reported service %s at 0x%04x-0x%04x overlapping "
+			     "0x%04x-0x%04x",
+			     uuid_str(uuid, buf), start, end, s->start_handle, s->end_handle);
 			return false;
 		}
 	}
@@ -584,7 +599,9 @@ static bool add_service(struct gatt_client *client, uint16_t start, uint16_t end
 		return false;
 	}
 	db->services[db->n_services++] = (struct gatt_service){
-		.start_handle = start, .end_handle = end, .uuid = *uuid,
+		.start_handle = start,
+		.end_handle = end,
+		.uuid = *uuid,
 	};
 	client->next_handle = (uint32_t)end + 1;
 	return true;
@@ -612,8 +629,10 @@ static bool parse_find_by_type_rsp(struct gatt_client *client, const struct att_
 {
 	struct cursor c = cursor_init(rsp->params, rsp->len);
 	if (rsp->len == 0 || rsp->len % 4 != 0)
-		return fail(client, "peer sent a Find By Type Value Response with %zu bytes; it "
-			    "must be a non-empty list of 4-byte handle ranges", rsp->len);
+		return fail(client,
+			    "peer sent a Find By Type Value Response with %zu bytes; it "
+			    "must be a non-empty list of 4-byte handle ranges",
+			    rsp->len);
 	const struct gatt_uuid *uuid = &client->services_wanted.uuids[client->index];
 	while (cursor_remaining(&c) > 0) {
 		uint16_t start = 0, end = 0;
@@ -642,10 +661,11 @@ static bool parse_include_rsp(struct gatt_client *client, const struct att_respo
 			read_uuid(&c, 2, &inc.uuid);
 		if (inc.handle < client->next_handle || inc.handle > service->end_handle ||
 		    inc.start_handle == 0 || inc.end_handle < inc.start_handle)
-			return fail(client, "peer reported an include at 0x%04x (of 0x%04x-0x%04x) "
-				    "when asked for 0x%04x-0x%04x", inc.handle, inc.start_handle,
-				    inc.end_handle, (unsigned)client->next_handle,
-				    service->end_handle);
+			return fail(client,
+				    "peer reported an include at 0x%04x (of 0x%04x-0x%04x) "
+				    "when asked for 0x%04x-0x%04x",
+				    inc.handle, inc.start_handle, inc.end_handle,
+				    (unsigned)client->next_handle, service->end_handle);
 		if (!grow((void **)&db->includes, db->n_includes, &client->cap_includes,
 			  GATT_CLIENT_MAX_INCLUDES, sizeof(*db->includes)))
 			return fail(client, "peer reports more than %d includes; giving up",
@@ -663,10 +683,11 @@ static bool add_characteristic(struct gatt_client *client, const struct gatt_cha
 	char buf[37];
 	if (ch->decl_handle < client->next_handle || ch->decl_handle > service->end_handle ||
 	    ch->value_handle <= ch->decl_handle || ch->value_handle > service->end_handle)
-		return fail(client, "peer reported characteristic %s declared at 0x%04x with value "
-			    "0x%04x when asked for 0x%04x-0x%04x", uuid_str(&ch->uuid, buf),
-			    ch->decl_handle, ch->value_handle, (unsigned)client->next_handle,
-			    service->end_handle);
+		return fail(client,
+			    "peer reported characteristic %s declared at 0x%04x with value "
+			    "0x%04x when asked for 0x%04x-0x%04x",
+			    uuid_str(&ch->uuid, buf), ch->decl_handle, ch->value_handle,
+			    (unsigned)client->next_handle, service->end_handle);
 	if (!grow((void **)&db->characteristics, db->n_characteristics,
 		  &client->cap_characteristics, GATT_CLIENT_MAX_CHARACTERISTICS,
 		  sizeof(*db->characteristics)))
@@ -684,8 +705,7 @@ static bool add_characteristic(struct gatt_client *client, const struct gatt_cha
 	return true;
 }
 
-static bool parse_characteristic_rsp(struct gatt_client *client,
-				     const struct att_response *rsp)
+static bool parse_characteristic_rsp(struct gatt_client *client, const struct att_response *rsp)
 {
 	struct cursor c = cursor_init(rsp->params, rsp->len);
 	uint8_t entry_len;
@@ -712,21 +732,26 @@ static bool parse_find_info_rsp(struct gatt_client *client, const struct att_res
 	struct cursor c = cursor_init(rsp->params, rsp->len);
 	uint8_t format = 0;
 	if (!cursor_u8(&c, &format) || (format != 1 && format != 2))
-		return fail(client, "peer sent a Find Information Response with format %u; it "
-			    "must be 1 (16-bit UUIDs) or 2 (128-bit)", format);
+		return fail(client,
+			    "peer sent a Find Information Response with format %u; it "
+			    "must be 1 (16-bit UUIDs) or 2 (128-bit)",
+			    format);
 	size_t entry_len = format == 1 ? 4 : 18;
 	size_t rest = cursor_remaining(&c);
 	if (rest == 0 || rest % entry_len != 0)
-		return fail(client, "peer sent a Find Information Response with %zu bytes of "
-			    "%zu-byte entries, which do not divide", rest, entry_len);
+		return fail(client,
+			    "peer sent a Find Information Response with %zu bytes of "
+			    "%zu-byte entries, which do not divide",
+			    rest, entry_len);
 	while (cursor_remaining(&c) > 0) {
 		struct gatt_descriptor d = { .characteristic = client->index };
 		cursor_le16(&c, &d.handle);
 		read_uuid(&c, entry_len - 2, &d.uuid);
 		if (d.handle < client->next_handle || d.handle > ch->end_handle)
-			return fail(client, "peer reported descriptor 0x%04x when asked for "
-				    "0x%04x-0x%04x", d.handle, (unsigned)client->next_handle,
-				    ch->end_handle);
+			return fail(client,
+				    "peer reported descriptor 0x%04x when asked for "
+				    "0x%04x-0x%04x",
+				    d.handle, (unsigned)client->next_handle, ch->end_handle);
 		if (!grow((void **)&db->descriptors, db->n_descriptors, &client->cap_descriptors,
 			  GATT_CLIENT_MAX_DESCRIPTORS, sizeof(*db->descriptors)))
 			return fail(client, "peer reports more than %d descriptors; giving up",
@@ -787,14 +812,18 @@ static void subscribe_answered(struct gatt_client *client, const struct att_resp
 	char buf[37];
 	if (rsp->status == ATT_STATUS_OK) {
 		if (rsp->len != 0)
-			att_log(client->att, LOG_LEVEL_DEBUG, "peer sent %zu extra bytes in Write "
-				"Response; ignored", rsp->len);
+			att_log(client->att, LOG_LEVEL_DEBUG,
+				"peer sent %zu extra bytes in Write "
+				"Response; ignored",
+				rsp->len);
 		ch->subscribed = (uint16_t)client->next_handle;
 	} else {
 		ch->att_error = rsp->error_code;
-		att_log(client->att, LOG_LEVEL_WARNING, "sensor refused to enable %s on %s at "
-			"0x%04x: %s", client->next_handle == GATT_CCCD_NOTIFY ? "notifications" :
-			"indications", uuid_str(&ch->uuid, buf), ch->value_handle, rsp->why);
+		att_log(client->att, LOG_LEVEL_WARNING,
+			"sensor refused to enable %s on %s at "
+			"0x%04x: %s",
+			client->next_handle == GATT_CCCD_NOTIFY ? "notifications" : "indications",
+			uuid_str(&ch->uuid, buf), ch->value_handle, rsp->why);
 	}
 	client->next_handle = 0;
 	client->index++;

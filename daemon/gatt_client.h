@@ -71,28 +71,28 @@ struct gatt_service {
 };
 
 struct gatt_include {
-	size_t service;          /* index of the including service */
-	uint16_t handle;         /* of the include declaration */
-	uint16_t start_handle;   /* of the included service */
+	size_t service;        /* index of the including service */
+	uint16_t handle;       /* of the include declaration */
+	uint16_t start_handle; /* of the included service */
 	uint16_t end_handle;
-	struct gatt_uuid uuid;   /* len 0 for 128-bit ones, which ATT omits here */
+	struct gatt_uuid uuid; /* len 0 for 128-bit ones, which ATT omits here */
 };
 
 struct gatt_characteristic {
 	size_t service;
 	uint16_t decl_handle;
 	uint16_t value_handle;
-	uint16_t end_handle;     /* last handle of its descriptors */
-	uint8_t properties;      /* GATT_PROP_* */
+	uint16_t end_handle; /* last handle of its descriptors */
+	uint8_t properties;  /* GATT_PROP_* */
 	struct gatt_uuid uuid;
 	uint16_t cccd_handle;    /* 0 if it has no CCCD */
 	size_t first_descriptor; /* index into gatt_db.descriptors */
 	size_t n_descriptors;
-	uint16_t subscribed;     /* the CCCD value written: 0 or GATT_CCCD_* */
-	uint8_t att_error;       /* why a read or subscription was refused, or 0 */
+	uint16_t subscribed; /* the CCCD value written: 0 or GATT_CCCD_* */
+	uint8_t att_error;   /* why a read or subscription was refused, or 0 */
 	bool value_read;
 	uint16_t value_len;
-	uint8_t *value;          /* what was read, NULL if nothing */
+	uint8_t *value; /* what was read, NULL if nothing */
 };
 
 struct gatt_descriptor {

@@ -123,7 +123,7 @@ int hci_scan_parse_event(const uint8_t *buf, size_t len,
 		struct hci_scan_report r = { 0 };
 		bool keep = true;
 		bool ok = subevent == SUBEVENT_ADVERTISING_REPORT ? parse_legacy_report(&c, &r)
-								   : parse_ext_report(&c, &r, &keep);
+								  : parse_ext_report(&c, &r, &keep);
 		if (!ok)
 			return -EBADMSG;
 		if (keep)
@@ -139,7 +139,8 @@ int hci_scan_parse_event(const uint8_t *buf, size_t len,
 static bool valid_adapter_name(const char *name)
 {
 	size_t digits = strspn(name + 3, "0123456789");
-	return strncmp(name, "hci", 3) == 0 && digits >= 1 && digits <= 4 && name[3 + digits] == '\0';
+	return strncmp(name, "hci", 3) == 0 && digits >= 1 && digits <= 4 &&
+	       name[3 + digits] == '\0';
 }
 
 int hci_scan_adapter(const char *name)
@@ -204,7 +205,8 @@ static int le_command(int dd, uint16_t ocf, const char *name, void *params, int 
 static int set_scan_enable(int dd, bool enable, struct hci_scan_failure *failure)
 {
 	le_set_scan_enable_cp cp = { .enable = enable, .filter_dup = 1 };
-	return le_command(dd, OCF_LE_SET_SCAN_ENABLE, "LE Set Scan Enable", &cp, sizeof(cp), failure);
+	return le_command(dd, OCF_LE_SET_SCAN_ENABLE, "LE Set Scan Enable", &cp, sizeof(cp),
+			  failure);
 }
 
 static int set_scan_parameters(int dd, struct hci_scan_failure *failure)
@@ -348,34 +350,39 @@ const char *hci_scan_strerror(int err, const char *adapter, const struct hci_sca
 		snprintf(buf, size, "'%s' is not an adapter name: give hci0, hci1, ...", adapter);
 		break;
 	case -EAFNOSUPPORT:
-		snprintf(buf, size, "this kernel has no Bluetooth support (no AF_BLUETOOTH sockets): "
-				    "load the bluetooth module (modprobe bluetooth) or use a kernel "
-				    "built with it");
+		snprintf(buf, size,
+			 "this kernel has no Bluetooth support (no AF_BLUETOOTH sockets): "
+			 "load the bluetooth module (modprobe bluetooth) or use a kernel "
+			 "built with it");
 		break;
 	case -ENODEV:
-		snprintf(buf, size, "no Bluetooth adapter %s ('btmgmt info' or 'hciconfig' lists "
-				    "the adapters)",
+		snprintf(buf, size,
+			 "no Bluetooth adapter %s ('btmgmt info' or 'hciconfig' lists "
+			 "the adapters)",
 			 adapter);
 		break;
 	case -ENETDOWN:
 	case -ERFKILL:
-		snprintf(buf, size, "Bluetooth adapter %s is down: power it on ('bluetoothctl power "
-				    "on', or 'btmgmt --index N power on'; 'rfkill list' shows a "
-				    "blocked radio)",
+		snprintf(buf, size,
+			 "Bluetooth adapter %s is down: power it on ('bluetoothctl power "
+			 "on', or 'btmgmt --index N power on'; 'rfkill list' shows a "
+			 "blocked radio)",
 			 adapter);
 		break;
 	case -EPERM:
 	case -EACCES:
-		snprintf(buf, size, "not allowed to scan on %s: scanning needs CAP_NET_RAW and "
-				    "CAP_NET_ADMIN; run it with sudo, or once: sudo setcap "
-				    "cap_net_raw,cap_net_admin+ep $(command -v hamstride)",
+		snprintf(buf, size,
+			 "not allowed to scan on %s: scanning needs CAP_NET_RAW and "
+			 "CAP_NET_ADMIN; run it with sudo, or once: sudo setcap "
+			 "cap_net_raw,cap_net_admin+ep $(command -v hamstride)",
 			 adapter);
 		break;
 	case -EBUSY:
-		snprintf(buf, size, "%s refused %s: Command Disallowed: it is already scanning, most "
-				    "likely for bluetoothd. Stop that scan ('bluetoothctl scan off', "
-				    "or stop bluetoothd while you scan: sudo systemctl stop bluetooth), "
-				    "or scan on another adapter with --adapter",
+		snprintf(buf, size,
+			 "%s refused %s: Command Disallowed: it is already scanning, most "
+			 "likely for bluetoothd. Stop that scan ('bluetoothctl scan off', "
+			 "or stop bluetoothd while you scan: sudo systemctl stop bluetooth), "
+			 "or scan on another adapter with --adapter",
 			 adapter, command);
 		break;
 	case -EIO:
@@ -387,8 +394,9 @@ const char *hci_scan_strerror(int err, const char *adapter, const struct hci_sca
 		snprintf(buf, size, "scanning on %s failed: %s", adapter, strerror(-err));
 		break;
 	case -ETIMEDOUT:
-		snprintf(buf, size, "%s did not answer %s within %d ms: is the controller hung? "
-				    "('btmgmt --index N power off', then on)",
+		snprintf(buf, size,
+			 "%s did not answer %s within %d ms: is the controller hung? "
+			 "('btmgmt --index N power off', then on)",
 			 adapter, command, COMMAND_TIMEOUT_MS);
 		break;
 	default:

@@ -25,12 +25,12 @@ struct hci_scan_report {
 	uint8_t addr_type;               /* NOTIFICATION_ADDR_PUBLIC or _RANDOM */
 	bool connectable;
 	bool scan_response;
-	bool extended;                   /* from an LE Extended Advertising Report */
-	bool data_incomplete;            /* extended: the rest follows or was cut */
+	bool extended;        /* from an LE Extended Advertising Report */
+	bool data_incomplete; /* extended: the rest follows or was cut */
 	bool rssi_known;
 	int8_t rssi_dbm;
 	uint8_t data_len;
-	const uint8_t *data;             /* AD structures; points into the event */
+	const uint8_t *data; /* AD structures; points into the event */
 };
 
 /* Parses one packet as read from a raw HCI socket (packet type byte

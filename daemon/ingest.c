@@ -77,29 +77,29 @@ static const double movesense_rates_hz[] = { 13, 26, 52, 104, 208, 416, 833, 166
  * unknown.
  */
 struct imu_state {
-	uint8_t foot;              /* enum imu_foot, resolved as above */
+	uint8_t foot; /* enum imu_foot, resolved as above */
 	bool foot_from_role;
-	uint8_t config_foot;       /* from the configuration characteristic */
-	int ordinal;               /* how many IMUs were seen before this one */
-	int side;                  /* merge side (0/1), fixed when its INS is made */
-	double rate_hz;            /* the INS's; a new rate makes a new INS */
+	uint8_t config_foot; /* from the configuration characteristic */
+	int ordinal;         /* how many IMUs were seen before this one */
+	int side;            /* merge side (0/1), fixed when its INS is made */
+	double rate_hz;      /* the INS's; a new rate makes a new INS */
 	struct imu_stream stream;
 	struct ins *ins;
-	struct landing landing;    /* moves the INS's strides to the landings */
-	double last_speed_mps;     /* of the last valid stride, for strides across a restart */
+	struct landing landing; /* moves the INS's strides to the landings */
+	double last_speed_mps;  /* of the last valid stride, for strides across a restart */
 	bool have_offset;
-	int64_t offset_us;         /* host time - sensor time, lower envelope */
-	int64_t offset_at_us;      /* host time of the offset's last update */
+	int64_t offset_us;    /* host time - sensor time, lower envelope */
+	int64_t offset_at_us; /* host time of the offset's last update */
 	int64_t clip_from_us[IMU_CLIP_RING], clip_to_us[IMU_CLIP_RING]; /* sensor time */
 	unsigned clip_next, clip_n;
 	/* Movesense: the rate is not in the packets but in their spacing, and
 	 * changes when the sensor is subscribed again (ble_source.c falls back
 	 * from 416 to 208 Hz), so it is learned at the start, after each link
 	 * loss and when the spacing says it changed. */
-	double ms_rate_hz;         /* 0 while it is being learned */
-	double ms_logged_hz;       /* the rate last reported in the log */
+	double ms_rate_hz;   /* 0 while it is being learned */
+	double ms_logged_hz; /* the rate last reported in the log */
 	bool ms_have_prev;
-	uint32_t ms_prev_raw;      /* previous packet's first sample, ms */
+	uint32_t ms_prev_raw; /* previous packet's first sample, ms */
 	size_t ms_prev_count;
 	unsigned ms_prev_multiple; /* the previous spacing was this many packets: a loss */
 	/* The packet that arrived while the rate was unknown, fed once the
@@ -121,8 +121,8 @@ struct sensor_state {
 	bool reports_running;
 	uint64_t malformed;
 	uint64_t unknown;
-	struct imu_state *imu; /* NULL unless the sensor is a shoe IMU */
-	bool relinked; /* its link dropped since its last measurement */
+	struct imu_state *imu;            /* NULL unless the sensor is a shoe IMU */
+	bool relinked;                    /* its link dropped since its last measurement */
 	int64_t heard_us, seen_stored_us; /* last notification; last one stored as seen */
 	/* Its last gap in the run: one silence seen two ways (the session's
 	 * silence, the IMU's lost packets) is one gap. */
@@ -297,10 +297,11 @@ static void note_malformed(struct ingest *in, struct sensor_state *s, const stru
 	char uuid[40];
 	in->stats.malformed++;
 	if (worth_logging(++s->malformed))
-		log_warning("sensor %s sent a malformed %s notification (%u bytes on handle 0x%04x); "
-			    "ignored (%llu so far)",
-			    s->addr_str, gatt_uuid_to_str(&n->uuid, uuid, sizeof(uuid)), n->len,
-			    n->handle, (unsigned long long)s->malformed);
+		log_warning(
+			"sensor %s sent a malformed %s notification (%u bytes on handle 0x%04x); "
+			"ignored (%llu so far)",
+			s->addr_str, gatt_uuid_to_str(&n->uuid, uuid, sizeof(uuid)), n->len,
+			n->handle, (unsigned long long)s->malformed);
 }
 
 static void note_unknown(struct ingest *in, struct sensor_state *s, const struct notification *n)
@@ -514,7 +515,8 @@ static void imu_update_offset(struct imu_state *st, int64_t host_us, int64_t sen
 {
 	int64_t bound_us = host_us - sensor_us;
 	if (st->have_offset) {
-		int64_t allowed_us = st->offset_us +
+		int64_t allowed_us =
+			st->offset_us +
 			(int64_t)((double)(host_us - st->offset_at_us) * IMU_CLOCK_DRIFT);
 		if (bound_us <= allowed_us + IMU_OFFSET_RESET_US) {
 			st->offset_us = bound_us < allowed_us ? bound_us : allowed_us;
@@ -530,7 +532,8 @@ static void imu_update_offset(struct imu_state *st, int64_t host_us, int64_t sen
 static void imu_note_clip(struct imu_state *st, int64_t t_us)
 {
 	unsigned last = (st->clip_next + IMU_CLIP_RING - 1) % IMU_CLIP_RING;
-	if (st->clip_n && t_us >= st->clip_to_us[last] && t_us - st->clip_to_us[last] <= IMU_CLIP_JOIN_US) {
+	if (st->clip_n && t_us >= st->clip_to_us[last] &&
+	    t_us - st->clip_to_us[last] <= IMU_CLIP_JOIN_US) {
 		st->clip_to_us[last] = t_us;
 		return;
 	}
@@ -634,7 +637,8 @@ static bool imu_decode_data(struct ingest *in, struct sensor_state *s, const str
 	return true;
 }
 
-static bool imu_decode_config(struct ingest *in, struct sensor_state *s, const struct notification *n)
+static bool imu_decode_config(struct ingest *in, struct sensor_state *s,
+			      const struct notification *n)
 {
 	struct imu_state *st = imu_state_of(in, s);
 	struct imu_hs_config config;
@@ -683,7 +687,8 @@ static bool movesense_spacing_fits(const struct imu_state *st, uint32_t t_first_
 	if (dt_ms <= 0 || m < 1 || dt_ms - packet_ms > MS_RELEARN_SILENCE_MS)
 		return false;
 	*multiple = (unsigned)m;
-	return fabs(dt_ms - m * packet_ms) <= MS_SPACING_SLACK_MS + MS_SPACING_SLACK * m * packet_ms;
+	return fabs(dt_ms - m * packet_ms) <=
+	       MS_SPACING_SLACK_MS + MS_SPACING_SLACK * m * packet_ms;
 }
 
 /*
@@ -700,7 +705,8 @@ static double movesense_track_rate(struct imu_state *st, const struct sensor_sta
 {
 	if (st->ms_have_prev) {
 		unsigned multiple = 0;
-		bool fits = st->ms_rate_hz > 0 && movesense_spacing_fits(st, pkt->t_first_raw, &multiple);
+		bool fits = st->ms_rate_hz > 0 &&
+			    movesense_spacing_fits(st, pkt->t_first_raw, &multiple);
 		if (fits && multiple > 1 && multiple == st->ms_prev_multiple)
 			fits = false;
 		if (!fits) {
@@ -713,7 +719,8 @@ static double movesense_track_rate(struct imu_state *st, const struct sensor_sta
 	st->ms_prev_raw = pkt->t_first_raw;
 	st->ms_prev_count = pkt->count;
 	if (st->ms_rate_hz > 0 && st->ms_rate_hz != st->ms_logged_hz) {
-		log_info("sensor %s streams Movesense IMU6 at %.0f Hz", s->addr_str, st->ms_rate_hz);
+		log_info("sensor %s streams Movesense IMU6 at %.0f Hz", s->addr_str,
+			 st->ms_rate_hz);
 		st->ms_logged_hz = st->ms_rate_hz;
 	}
 	return st->ms_rate_hz;
@@ -742,7 +749,8 @@ static void movesense_hold(struct imu_state *st, const struct sensor_state *s,
 {
 	movesense_drop_held(st, s);
 	if (n->len > sizeof(st->ms_held)) {
-		log_debug("sensor %s: a %u-byte Movesense packet is too long to keep", s->addr_str, n->len);
+		log_debug("sensor %s: a %u-byte Movesense packet is too long to keep", s->addr_str,
+			  n->len);
 		return;
 	}
 	memcpy(st->ms_held, n->value, n->len);
@@ -755,8 +763,8 @@ static bool movesense_feed_held(struct ingest *in, struct sensor_state *s)
 {
 	struct imu_state *st = s->imu;
 	struct imu_packet pkt;
-	bool ok = imu_ms_parse_imu6(st->ms_held, st->ms_held_len, st->ms_held[1], st->ms_rate_hz, 0, 0,
-				    st->foot, &pkt, in->ms_held_samples, MS_HELD_MAX_SAMPLES);
+	bool ok = imu_ms_parse_imu6(st->ms_held, st->ms_held_len, st->ms_held[1], st->ms_rate_hz, 0,
+				    0, st->foot, &pkt, in->ms_held_samples, MS_HELD_MAX_SAMPLES);
 	st->ms_held_len = 0;
 	return ok && imu_feed(in, s, &pkt, in->ms_held_samples, st->ms_held_host_us);
 }
@@ -846,7 +854,8 @@ static void imu_store_stride(struct ingest *in, const struct ins_stride *x)
 	};
 	snprintf(row.foot, sizeof(row.foot), "%s", foot_name(st->foot));
 	snprintf(row.flags, sizeof(row.flags), "%s%s%s", x->gap ? "gap," : "",
-		 x->valid ? "" : "restart,", imu_clipped_between(st, x->start_us, x->end_us) ? "clipped," : "");
+		 x->valid ? "" : "restart,",
+		 imu_clipped_between(st, x->start_us, x->end_us) ? "clipped," : "");
 	size_t len = strlen(row.flags);
 	if (len)
 		row.flags[len - 1] = '\0';
@@ -895,7 +904,8 @@ static void imu_add_stride(struct ingest *in, int sensor, const struct ins_strid
  * sequence numbers find the packets lost in sensor time. Gaps of one
  * sensor that overlap are one gap, widened to cover both.
  */
-static int record_sensor_gap(struct ingest *in, struct sensor_state *s, int64_t from_us, int64_t to_us)
+static int record_sensor_gap(struct ingest *in, struct sensor_state *s, int64_t from_us,
+			     int64_t to_us)
 {
 	struct run_acc *run = &in->run;
 	if (s->gap_run_id == run->id && from_us <= s->gap_to_us && to_us >= s->gap_from_us) {
@@ -907,7 +917,8 @@ static int record_sensor_gap(struct ingest *in, struct sensor_state *s, int64_t 
 		if (s->gap_to_us - s->gap_from_us == was_us)
 			return 0;
 		run->gap_s += (s->gap_to_us - s->gap_from_us - was_us) / (double)US_PER_S;
-		if (s->gap_id && store_gap_widen(in->store, s->gap_id, s->gap_from_us, s->gap_to_us) < 0)
+		if (s->gap_id &&
+		    store_gap_widen(in->store, s->gap_id, s->gap_from_us, s->gap_to_us) < 0)
 			return store_failed(in, -EIO, "a gap");
 		return 0;
 	}
@@ -978,7 +989,9 @@ static void open_capture(struct ingest *in)
 static int begin_run(struct ingest *in, int64_t start_us)
 {
 	struct run_acc *run = &in->run;
-	*run = (struct run_acc){ .start_us = start_us, .primary_pod = -1, .merge_sensor = { -1, -1 } };
+	*run = (struct run_acc){ .start_us = start_us,
+				 .primary_pod = -1,
+				 .merge_sensor = { -1, -1 } };
 	run->totals.hr_max = NAN;
 	ins_merge_init(&run->merge);
 	two_feet_init(&run->two_feet);
@@ -1003,7 +1016,8 @@ static void close_capture(struct ingest *in)
 	if (!run->capture)
 		return;
 	if (capture_writer_close(run->capture) < 0)
-		log_warning("capture %s of run %lld is incomplete", run->capture_path, (long long)run->id);
+		log_warning("capture %s of run %lld is incomplete", run->capture_path,
+			    (long long)run->id);
 	else if (store_run_set_capture(in->store, run->id, run->capture_path) < 0)
 		store_failed(in, -EIO, "the capture's name");
 	run->capture = NULL;
@@ -1049,7 +1063,8 @@ static void imu_flush_run(struct ingest *in)
 			imu_note_stride(st, &x);
 			imu_add_stride(in, i, &x);
 			if (imu_stride_running(in, &x))
-				imu_add_to_totals(&run->at_last_active, st, x.foot == IMU_FOOT_RIGHT, &x);
+				imu_add_to_totals(&run->at_last_active, st,
+						  x.foot == IMU_FOOT_RIGHT, &x);
 		}
 		ins_free(st->ins);
 		st->ins = NULL;
@@ -1156,12 +1171,14 @@ static void remember_convention(struct ingest *in, struct sensor_state *s)
 	if (conv == RSC_CONVENTION_UNKNOWN || conv == s->convention_stored)
 		return;
 	s->convention_stored = conv;
-	log_info("sensor %s counts cadence in %s per minute", s->addr_str, rsc_convention_name(conv));
+	log_info("sensor %s counts cadence in %s per minute", s->addr_str,
+		 rsc_convention_name(conv));
 	if (store_sensor_set_convention(in->store, s->sensor_id, rsc_convention_name(conv)) < 0)
 		store_failed(in, -EIO, "a cadence convention");
 }
 
-static struct decoded decode(struct ingest *in, struct sensor_state *s, const struct notification *n)
+static struct decoded decode(struct ingest *in, struct sensor_state *s,
+			     const struct notification *n)
 {
 	struct decoded d = { .ok = true };
 	struct hrm_measurement hrm;
@@ -1173,8 +1190,9 @@ static struct decoded decode(struct ingest *in, struct sensor_state *s, const st
 		d.ok = d.is_rsc = rsc_parse_measurement(n->value, n->len, &d.rsc);
 		if (d.ok) {
 			s->reports_running |= d.rsc.running;
-			d.active = s->reports_running ? d.rsc.running
-						      : d.rsc.speed_mps >= in->config.start_speed_mps;
+			d.active = s->reports_running
+					   ? d.rsc.running
+					   : d.rsc.speed_mps >= in->config.start_speed_mps;
 			rsc_cadence_observe(&s->cadence, &d.rsc);
 			remember_convention(in, s);
 		}
@@ -1183,7 +1201,8 @@ static struct decoded decode(struct ingest *in, struct sensor_state *s, const st
 		d.ok = d.has_hr = hrm_parse_measurement(n->value, n->len, &hrm);
 		d.hr_bpm = hrm.heart_rate_bpm;
 		/* A strap without skin contact reports nonsense. */
-		if (d.ok && ((hrm.contact_supported && !hrm.contact_detected) || hrm.heart_rate_bpm == 0))
+		if (d.ok &&
+		    ((hrm.contact_supported && !hrm.contact_detected) || hrm.heart_rate_bpm == 0))
 			d.has_hr = false;
 		break;
 	case UUID_PRESSURE:
@@ -1253,7 +1272,8 @@ static void record_to_capture(struct ingest *in, const struct notification *n)
 	if (err == -EMSGSIZE) {
 		/* One value too long for a capture record: skip it, keep recording. */
 		log_warning("run %lld: a %u-byte notification is too long for the capture; "
-			    "it is stored but not recorded", (long long)run->id, n->len);
+			    "it is stored but not recorded",
+			    (long long)run->id, n->len);
 		return;
 	}
 	if (err < 0) {
@@ -1312,7 +1332,8 @@ int ingest_notification(struct ingest *in, const struct notification *n)
 void ingest_link_lost(struct ingest *in, const uint8_t addr[NOTIFICATION_ADDR_LEN])
 {
 	for (int i = 0; i < SESSION_MAX_SENSORS; i++)
-		if (in->sensors[i].used && memcmp(in->sensors[i].addr, addr, NOTIFICATION_ADDR_LEN) == 0) {
+		if (in->sensors[i].used &&
+		    memcmp(in->sensors[i].addr, addr, NOTIFICATION_ADDR_LEN) == 0) {
 			session_sensor_lost(&in->session, i);
 			in->sensors[i].relinked = true;
 			if (in->sensors[i].imu)

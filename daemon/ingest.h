@@ -31,12 +31,12 @@ void ingest_config_default(struct ingest_config *c);
 
 struct ingest_stats {
 	uint64_t notifications;
-	uint64_t malformed;  /* failed to decode */
-	uint64_t unknown;    /* characteristic hamstride does not decode */
+	uint64_t malformed; /* failed to decode */
+	uint64_t unknown;   /* characteristic hamstride does not decode */
 	uint64_t runs;
 	uint64_t gaps;
 	uint64_t imu_samples; /* shoe-IMU samples through the stride estimator */
-	uint64_t strides;    /* shoe-IMU strides stored */
+	uint64_t strides;     /* shoe-IMU strides stored */
 	uint64_t store_errors;
 };
 

@@ -144,7 +144,8 @@ static void pace(struct loop *l)
 		}
 		int64_t due = next_us + l->pace_offset_us;
 		if (due > now) {
-			struct itimerspec at = { .it_value = { due / US_PER_S, (due % US_PER_S) * 1000 } };
+			struct itimerspec at = { .it_value = { due / US_PER_S,
+							       (due % US_PER_S) * 1000 } };
 			timerfd_settime(l->pacefd, TFD_TIMER_ABSTIME, &at, NULL);
 			return;
 		}
@@ -192,7 +193,8 @@ static int live_open(void *ctx, const struct ble_sensor *sensor)
 	if (err < 0) {
 		if (!l->adapter_missing)
 			log_error("Bluetooth adapter %s: %s; waiting for it (is Bluetooth on, "
-				  "and is this kernel built with it?)", l->d->config.adapter,
+				  "and is this kernel built with it?)",
+				  l->d->config.adapter,
 				  err == -ENODEV ? "not found" : strerror(-err));
 		l->adapter_missing = true;
 		return err;
@@ -250,7 +252,8 @@ static int live_watch(void *ctx, int fd, unsigned events)
 	if (!events)
 		return epoll_ctl(l->epfd, EPOLL_CTL_DEL, fd, NULL) < 0 ? -errno : 0;
 	struct epoll_event ev = {
-		.events = (events & BLE_EV_READ ? EPOLLIN : 0) | (events & BLE_EV_WRITE ? EPOLLOUT : 0),
+		.events = (events & BLE_EV_READ ? EPOLLIN : 0) |
+			  (events & BLE_EV_WRITE ? EPOLLOUT : 0),
 		.data.u64 = event_data(fd, SOURCE_BLE),
 	};
 	if (epoll_ctl(l->epfd, EPOLL_CTL_MOD, fd, &ev) == 0)
@@ -288,7 +291,8 @@ static void on_hci(struct loop *l)
 
 static void on_ble(struct loop *l, int fd, uint32_t events)
 {
-	unsigned ev = (events & EPOLLIN ? BLE_EV_READ : 0) | (events & EPOLLOUT ? BLE_EV_WRITE : 0) |
+	unsigned ev = (events & EPOLLIN ? BLE_EV_READ : 0) |
+		      (events & EPOLLOUT ? BLE_EV_WRITE : 0) |
 		      (events & (EPOLLERR | EPOLLHUP) ? BLE_EV_ERROR : 0);
 	ble_source_handle(l->d->ble, fd, ev);
 }
@@ -358,8 +362,13 @@ static void dispatch(struct loop *l, uint64_t data, uint32_t events)
 
 int loop_run(struct daemon *d)
 {
-	struct loop l = { .d = d, .epfd = -1, .sigfd = -1, .tickfd = -1, .pacefd = -1,
-			  .bletimerfd = -1, .hcifd = -1 };
+	struct loop l = { .d = d,
+			  .epfd = -1,
+			  .sigfd = -1,
+			  .tickfd = -1,
+			  .pacefd = -1,
+			  .bletimerfd = -1,
+			  .hcifd = -1 };
 	struct epoll_event events[16];
 	int err = setup(&l);
 	if (err < 0) {

@@ -35,7 +35,7 @@ struct options {
 static void usage(FILE *out)
 {
 	fprintf(out,
-"Usage: hamstrided [OPTIONS] [--replay FILE | --simulate]\n\n"
+		"Usage: hamstrided [OPTIONS] [--replay FILE | --simulate]\n\n"
 		"Receives running-sensor notifications, cuts them into runs and stores\n"
 		"them in the hamstride database.\n\n"
 		"Sources (default: the sensors added with 'hamstride sensors add', live):\n"
@@ -88,9 +88,22 @@ static bool parse_count(const char *text, unsigned max, unsigned *out)
 
 static int parse_options(int argc, char **argv, struct options *o, struct daemon *d)
 {
-	enum { OPT_DB = 256, OPT_CAPTURE_DIR, OPT_REPLAY, OPT_MAP, OPT_REALTIME, OPT_SIMULATE,
-	       OPT_SEED, OPT_WEEKS, OPT_RUNS, OPT_LOG_LEVEL, OPT_VERSION, OPT_IMU, OPT_IMU_LAST,
-	       OPT_ADAPTER };
+	enum {
+		OPT_DB = 256,
+		OPT_CAPTURE_DIR,
+		OPT_REPLAY,
+		OPT_MAP,
+		OPT_REALTIME,
+		OPT_SIMULATE,
+		OPT_SEED,
+		OPT_WEEKS,
+		OPT_RUNS,
+		OPT_LOG_LEVEL,
+		OPT_VERSION,
+		OPT_IMU,
+		OPT_IMU_LAST,
+		OPT_ADAPTER
+	};
 	static const struct option long_options[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "db", required_argument, NULL, OPT_DB },
@@ -133,8 +146,10 @@ static int parse_options(int argc, char **argv, struct options *o, struct daemon
 		case OPT_MAP:
 			if (o->n_maps == MAX_MAPS)
 				return bad_option("at most %s --map options", "64");
-			if (!replay_parse_map(optarg, &o->map_handle[o->n_maps], &o->map_uuid[o->n_maps]))
-				return bad_option("--map %s: expected HANDLE=UUID, e.g. 0x000e=2A53", optarg);
+			if (!replay_parse_map(optarg, &o->map_handle[o->n_maps],
+					      &o->map_uuid[o->n_maps]))
+				return bad_option(
+					"--map %s: expected HANDLE=UUID, e.g. 0x000e=2A53", optarg);
 			o->n_maps++;
 			break;
 		case OPT_REALTIME:
@@ -145,8 +160,9 @@ static int parse_options(int argc, char **argv, struct options *o, struct daemon
 			break;
 		case OPT_ADAPTER:
 			if (ble_link_adapter_parse(optarg) < 0)
-				return bad_option("--adapter %s: expected an adapter name such as hci0",
-						  optarg);
+				return bad_option(
+					"--adapter %s: expected an adapter name such as hci0",
+					optarg);
 			o->adapter = optarg;
 			break;
 		case OPT_SEED:
@@ -191,9 +207,10 @@ static int parse_options(int argc, char **argv, struct options *o, struct daemon
 		return bad_option("unexpected argument '%s'", argv[optind]);
 	if (o->replay && o->simulate)
 		return bad_option("%s", "give one source: --replay FILE, --simulate, or neither "
-				       "for live sensors");
+					"for live sensors");
 	if (o->adapter && (o->replay || o->simulate))
-		return bad_option("%s", "--adapter is for live sensors, not with --replay or --simulate");
+		return bad_option("%s",
+				  "--adapter is for live sensors, not with --replay or --simulate");
 	if (!o->replay && (o->realtime || o->n_maps))
 		return bad_option("%s", "--realtime and --map go with --replay");
 	return 0;
@@ -222,7 +239,8 @@ static int load_config(struct daemon *d, const struct options *o)
 		return bad_option("--db %s: path too long", o->db);
 	if (o->capture_dir && snprintf(d->config.capture_dir, sizeof(d->config.capture_dir), "%s",
 				       o->capture_dir) >= (int)sizeof(d->config.capture_dir))
-		return bad_option("--capture-dir %s: path too long (at most 199 bytes)", o->capture_dir);
+		return bad_option("--capture-dir %s: path too long (at most 199 bytes)",
+				  o->capture_dir);
 	if (o->adapter)
 		snprintf(d->config.adapter, sizeof(d->config.adapter), "%s", o->adapter);
 	d->adapter_id = ble_link_adapter_parse(d->config.adapter);
@@ -305,7 +323,8 @@ static void set_source_name(struct daemon *d, const struct options *o)
 {
 	static char source[64];
 	if (o->simulate) {
-		snprintf(source, sizeof(source), "simulator seed %llu", (unsigned long long)o->sim.seed);
+		snprintf(source, sizeof(source), "simulator seed %llu",
+			 (unsigned long long)o->sim.seed);
 	} else if (!o->replay) {
 		snprintf(source, sizeof(source), "ble %s", d->config.adapter);
 	} else {
@@ -357,11 +376,13 @@ static int add_sensor(void *user, const struct store_sensor_info *info)
 	if (!notification_addr_parse(info->address, s.addr) ||
 	    (s.addr_type != NOTIFICATION_ADDR_PUBLIC && s.addr_type != NOTIFICATION_ADDR_RANDOM)) {
 		log_warning("sensor '%s' (address type %u) in the database is not a Bluetooth LE "
-			    "address; skipped", info->address, s.addr_type);
+			    "address; skipped",
+			    info->address, s.addr_type);
 		return 0;
 	}
 	if (list->n == BLE_MAX_SENSORS) {
-		log_warning("more than %d sensors added; %s is skipped", BLE_MAX_SENSORS, info->address);
+		log_warning("more than %d sensors added; %s is skipped", BLE_MAX_SENSORS,
+			    info->address);
 		return 0;
 	}
 	snprintf(s.name, sizeof(s.name), "%s", info->name);
@@ -375,14 +396,16 @@ void daemon_load_sensors(struct daemon *d)
 	/* A new read transaction sees what the CLI has added meanwhile. */
 	store_flush(d->store);
 	if (store_foreach_sensor(d->store, true, add_sensor, &list) < 0) {
-		log_error("cannot read the sensors from the database: %s; keeping the ones there were",
-			  store_error(d->store));
+		log_error(
+			"cannot read the sensors from the database: %s; keeping the ones there were",
+			store_error(d->store));
 		return;
 	}
 	store_flush(d->store);
 	if (list.n == 0)
-		log_notice("no sensors added yet: find yours with 'hamstride sensors scan', add them "
-			   "with 'hamstride sensors add', then reload hamstrided (SIGHUP)");
+		log_notice(
+			"no sensors added yet: find yours with 'hamstride sensors scan', add them "
+			"with 'hamstride sensors add', then reload hamstrided (SIGHUP)");
 	else
 		log_info("%zu sensor%s to connect to", list.n, list.n == 1 ? "" : "s");
 	ble_source_set_sensors(d->ble, list.sensors, list.n);

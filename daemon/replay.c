@@ -150,8 +150,8 @@ static int pass_truth(void *user, const struct sim_run_truth *truth)
 	return ctx->truth ? ctx->truth(ctx->user, truth) : 0;
 }
 
-int replay_simulate_to_file(const struct sim_options *options, const char *path,
-			    sim_truth_fn truth, void *user, char *why, size_t why_len)
+int replay_simulate_to_file(const struct sim_options *options, const char *path, sim_truth_fn truth,
+			    void *user, char *why, size_t why_len)
 {
 	struct sim_to_file ctx = { .truth = truth, .user = user };
 	int err = capture_writer_open(path, &ctx.writer, why, why_len);

@@ -43,5 +43,5 @@ const char *replay_source_name(const char *path, char *buf, size_t size);
 bool replay_damaged(const struct replay *r);
 
 /* Simulates into a capture file (the simulator's seam to the outside). */
-int replay_simulate_to_file(const struct sim_options *options, const char *path,
-			    sim_truth_fn truth, void *user, char *why, size_t why_len);
+int replay_simulate_to_file(const struct sim_options *options, const char *path, sim_truth_fn truth,
+			    void *user, char *why, size_t why_len);

@@ -47,7 +47,8 @@ static size_t close_run(struct session *s, const char *reason, struct session_ev
 static bool all_sensors_gone(const struct session *s, int64_t now_us)
 {
 	for (int i = 0; i < SESSION_MAX_SENSORS; i++)
-		if (s->sensors[i].seen && now_us - s->sensors[i].last_seen_us <= s->config.sensor_timeout_us)
+		if (s->sensors[i].seen &&
+		    now_us - s->sensors[i].last_seen_us <= s->config.sensor_timeout_us)
 			return false;
 	return true;
 }
@@ -103,7 +104,8 @@ void session_sensor_lost(struct session *s, int sensor)
 		s->sensors[sensor].lost = true;
 }
 
-size_t session_finish(struct session *s, const char *reason, struct session_event ev[SESSION_MAX_EVENTS])
+size_t session_finish(struct session *s, const char *reason,
+		      struct session_event ev[SESSION_MAX_EVENTS])
 {
 	return s->in_run ? close_run(s, reason, ev) : 0;
 }

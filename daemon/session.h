@@ -33,9 +33,9 @@ enum session_event_type {
 
 struct session_event {
 	enum session_event_type type;
-	int sensor;       /* SESSION_GAP: which sensor */
-	int64_t start_us; /* run start, or gap start */
-	int64_t end_us;   /* run end (last running report), or gap end */
+	int sensor;         /* SESSION_GAP: which sensor */
+	int64_t start_us;   /* run start, or gap start */
+	int64_t end_us;     /* run end (last running report), or gap end */
 	const char *reason; /* SESSION_RUN_ENDED: "idle", "sensors gone", ... */
 };
 
@@ -74,4 +74,5 @@ void session_sensor_lost(struct session *s, int sensor);
 size_t session_tick(struct session *s, int64_t now_us, struct session_event ev[SESSION_MAX_EVENTS]);
 
 /* Ends an open run now (shutdown, end of a replay). */
-size_t session_finish(struct session *s, const char *reason, struct session_event ev[SESSION_MAX_EVENTS]);
+size_t session_finish(struct session *s, const char *reason,
+		      struct session_event ev[SESSION_MAX_EVENTS]);

@@ -48,17 +48,17 @@ enum store_stmt {
 	STMT_COUNT,
 };
 
-#define RUN_COLUMNS                                                                                \
-	"id, start_us, end_us, duration_s, distance_m, elevation_gain_m, elevation_loss_m, "      \
-	"speed_mps, cadence_spm, stride_length_m, heart_rate_bpm, heart_rate_max_bpm, "          \
+#define RUN_COLUMNS                                                                          \
+	"id, start_us, end_us, duration_s, distance_m, elevation_gain_m, elevation_loss_m, " \
+	"speed_mps, cadence_spm, stride_length_m, heart_rate_bpm, heart_rate_max_bpm, "      \
 	"notifications, gaps, gap_s, end_reason, source, capture_path"
 
-#define STRIDE_COLUMNS                                                                             \
-	"run_id, sensor_id, foot, start_us, end_us, length_m, duration_s, speed_mps, "             \
+#define STRIDE_COLUMNS                                                                 \
+	"run_id, sensor_id, foot, start_us, end_us, length_m, duration_s, speed_mps, " \
 	"height_change_m, stance_s, clearance_m, flags"
 
-#define SAMPLE_COLUMNS                                                                             \
-	"run_id, t_us, speed_mps, cadence_spm, stride_length_m, distance_m, pressure_pa, "       \
+#define SAMPLE_COLUMNS                                                                     \
+	"run_id, t_us, speed_mps, cadence_spm, stride_length_m, distance_m, pressure_pa, " \
 	"temperature_c, elevation_m, heart_rate_bpm"
 
 /* A sensor added (first and last seen set to the time it was added) and
@@ -66,8 +66,9 @@ enum store_stmt {
 #define NEVER_HEARD "(first_seen_us = added_us AND last_seen_us = added_us)"
 
 static const char *const stmt_sql[STMT_COUNT] = {
-	[STMT_NOTIFICATION] = "INSERT INTO notifications (run_id, sensor_id, t_us, handle, uuid, value) "
-			      "VALUES (?, ?, ?, ?, ?, ?)",
+	[STMT_NOTIFICATION] =
+		"INSERT INTO notifications (run_id, sensor_id, t_us, handle, uuid, value) "
+		"VALUES (?, ?, ?, ?, ?, ?)",
 	[STMT_SAMPLE] = "INSERT OR REPLACE INTO samples (" SAMPLE_COLUMNS ") "
 			"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 	[STMT_SENSOR] = "INSERT INTO sensors (address, address_type, first_seen_us, last_seen_us) "
@@ -77,15 +78,17 @@ static const char *const stmt_sql[STMT_COUNT] = {
 			"ELSE min(first_seen_us, excluded.first_seen_us) END, "
 			"last_seen_us = CASE WHEN " NEVER_HEARD " THEN excluded.last_seen_us "
 			"ELSE max(last_seen_us, excluded.last_seen_us) END RETURNING id",
-	[STMT_SENSOR_SEEN] = "UPDATE sensors SET first_seen_us = CASE WHEN " NEVER_HEARD " THEN ?2 "
-			     "ELSE min(first_seen_us, ?2) END, last_seen_us = CASE WHEN " NEVER_HEARD
-			     " THEN ?2 ELSE max(last_seen_us, ?2) END WHERE id = ?1",
+	[STMT_SENSOR_SEEN] =
+		"UPDATE sensors SET first_seen_us = CASE WHEN " NEVER_HEARD " THEN ?2 "
+		"ELSE min(first_seen_us, ?2) END, last_seen_us = CASE WHEN " NEVER_HEARD
+		" THEN ?2 ELSE max(last_seen_us, ?2) END WHERE id = ?1",
 	[STMT_SENSOR_CONVENTION] = "UPDATE sensors SET cadence_convention = ? WHERE id = ?",
-	[STMT_SENSOR_ADD] = "INSERT INTO sensors (address, address_type, role, name, first_seen_us, "
-			    "last_seen_us, added_us) VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?5) "
-			    "ON CONFLICT (address) DO UPDATE SET address_type = excluded.address_type, "
-			    "role = excluded.role, name = coalesce(excluded.name, name), "
-			    "added_us = coalesce(added_us, excluded.added_us) RETURNING id",
+	[STMT_SENSOR_ADD] =
+		"INSERT INTO sensors (address, address_type, role, name, first_seen_us, "
+		"last_seen_us, added_us) VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?5) "
+		"ON CONFLICT (address) DO UPDATE SET address_type = excluded.address_type, "
+		"role = excluded.role, name = coalesce(excluded.name, name), "
+		"added_us = coalesce(added_us, excluded.added_us) RETURNING id",
 	[STMT_SENSOR_REMOVE] = "UPDATE sensors SET added_us = NULL, role = NULL "
 			       "WHERE address = ? AND added_us IS NOT NULL",
 	[STMT_RUN_BEGIN] = "INSERT INTO runs (start_us, source) VALUES (?, ?)",
@@ -102,7 +105,8 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	[STMT_STRIDE] = "INSERT OR REPLACE INTO strides (" STRIDE_COLUMNS ") "
 			"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 	[STMT_GET_RUN] = "SELECT " RUN_COLUMNS " FROM runs WHERE id = ?",
-	[STMT_LAST_RUN] = "SELECT " RUN_COLUMNS " FROM runs ORDER BY start_us DESC, id DESC LIMIT 1",
+	[STMT_LAST_RUN] =
+		"SELECT " RUN_COLUMNS " FROM runs ORDER BY start_us DESC, id DESC LIMIT 1",
 };
 
 struct store {
@@ -170,7 +174,8 @@ static const char *sqlite_hint(int rc)
 	}
 }
 
-static int set_error(struct store *s, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int set_error(struct store *s, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 static int set_error(struct store *s, int err, const char *fmt, ...)
 {
 	va_list ap;
@@ -192,7 +197,6 @@ const char *store_error(const struct store *s)
 }
 
 /* ---- small helpers ----------------------------------------------------- */
-
 
 static int exec(struct store *s, const char *sql, const char *doing)
 {
@@ -230,8 +234,8 @@ static void column_text(sqlite3_stmt *st, int i, char *buf, size_t size)
 static sqlite3_stmt *cached(struct store *s, enum store_stmt id, int *rc)
 {
 	if (!s->stmt[id])
-		*rc = sqlite3_prepare_v3(s->db, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT, &s->stmt[id],
-					 NULL);
+		*rc = sqlite3_prepare_v3(s->db, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT,
+					 &s->stmt[id], NULL);
 	else
 		*rc = SQLITE_OK;
 	return s->stmt[id];
@@ -267,7 +271,8 @@ static int write_failure(struct store *s, int rc, const char *doing)
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 	s->in_batch = false;
 	size_t len = strlen(s->error);
-	snprintf(s->error + len, sizeof(s->error) - len, " (rows since the last flush were not saved)");
+	snprintf(s->error + len, sizeof(s->error) - len,
+		 " (rows since the last flush were not saved)");
 	return err;
 }
 
@@ -312,7 +317,8 @@ int store_flush(struct store *s)
 	return write_failure(s, rc, "committing");
 }
 
-int store_sensor(struct store *s, const char *addr, uint8_t addr_type, int64_t seen_us, int64_t *sensor_id)
+int store_sensor(struct store *s, const char *addr, uint8_t addr_type, int64_t seen_us,
+		 int64_t *sensor_id)
 {
 	int err;
 	sqlite3_stmt *st = write_stmt(s, STMT_SENSOR, &err);
@@ -338,7 +344,8 @@ int store_sensor_seen(struct store *s, int64_t sensor_id, int64_t seen_us)
 	sqlite3_bind_int64(st, 2, seen_us);
 	err = step_write(s, st, "recording when a sensor was seen");
 	if (err == 0 && sqlite3_changes(s->db) == 0)
-		return set_error(s, -ENOENT, "database %s: no sensor %lld", s->path, (long long)sensor_id);
+		return set_error(s, -ENOENT, "database %s: no sensor %lld", s->path,
+				 (long long)sensor_id);
 	return err;
 }
 
@@ -352,7 +359,8 @@ int store_sensor_set_convention(struct store *s, int64_t sensor_id, const char *
 	sqlite3_bind_int64(st, 2, sensor_id);
 	err = step_write(s, st, "setting a sensor's cadence convention");
 	if (err == 0 && sqlite3_changes(s->db) == 0)
-		return set_error(s, -ENOENT, "database %s: no sensor %lld", s->path, (long long)sensor_id);
+		return set_error(s, -ENOENT, "database %s: no sensor %lld", s->path,
+				 (long long)sensor_id);
 	return err;
 }
 
@@ -412,11 +420,13 @@ int store_run_set_capture(struct store *s, int64_t run_id, const char *capture_p
 	sqlite3_bind_int64(st, 2, run_id);
 	err = step_write(s, st, "recording a run's capture file");
 	if (err == 0 && sqlite3_changes(s->db) == 0)
-		return set_error(s, -ENOENT, "database %s: no run %lld", s->path, (long long)run_id);
+		return set_error(s, -ENOENT, "database %s: no run %lld", s->path,
+				 (long long)run_id);
 	return err;
 }
 
-int store_notification(struct store *s, int64_t run_id, int64_t sensor_id, const struct notification *n)
+int store_notification(struct store *s, int64_t run_id, int64_t sensor_id,
+		       const struct notification *n)
 {
 	int err;
 	sqlite3_stmt *st = write_stmt(s, STMT_NOTIFICATION, &err);
@@ -497,7 +507,8 @@ int store_gap_widen(struct store *s, int64_t gap_id, int64_t start_us, int64_t e
 	sqlite3_bind_int64(st, 3, end_us);
 	err = step_write(s, st, "widening a gap");
 	if (err == 0 && sqlite3_changes(s->db) == 0)
-		return set_error(s, -ENOENT, "database %s: no gap %lld", s->path, (long long)gap_id);
+		return set_error(s, -ENOENT, "database %s: no gap %lld", s->path,
+				 (long long)gap_id);
 	return err;
 }
 
@@ -515,8 +526,8 @@ int store_stride(struct store *s, int64_t run_id, const struct store_stride *x)
 	sqlite3_bind_text(st, 3, x->foot, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(st, 4, x->start_us);
 	sqlite3_bind_int64(st, 5, x->end_us);
-	const double reals[] = { x->length_m, x->duration_s, x->speed_mps, x->height_change_m,
-				 x->stance_s, x->clearance_m };
+	const double reals[] = { x->length_m,        x->duration_s, x->speed_mps,
+				 x->height_change_m, x->stance_s,   x->clearance_m };
 	for (int i = 0; i < (int)(sizeof(reals) / sizeof(reals[0])); i++)
 		bind_real(st, 6 + i, reals[i]);
 	bind_text_or_null(st, 12, x->flags);
@@ -532,9 +543,11 @@ int store_run_end(struct store *s, const struct store_run *run)
 	sqlite3_bind_int64(st, 1, run->id);
 	sqlite3_bind_int64(st, 2, run->start_us);
 	sqlite3_bind_int64(st, 3, run->end_us);
-	const double reals[] = { run->duration_s, run->distance_m, run->elevation_gain_m,
-				 run->elevation_loss_m, run->speed_mps, run->cadence_spm,
-				 run->stride_length_m, run->heart_rate_bpm, run->heart_rate_max_bpm };
+	const double reals[] = {
+		run->duration_s,       run->distance_m,     run->elevation_gain_m,
+		run->elevation_loss_m, run->speed_mps,      run->cadence_spm,
+		run->stride_length_m,  run->heart_rate_bpm, run->heart_rate_max_bpm
+	};
 	for (int i = 0; i < (int)(sizeof(reals) / sizeof(reals[0])); i++)
 		bind_real(st, 4 + i, reals[i]);
 	sqlite3_bind_int64(st, 13, run->notifications);
@@ -565,9 +578,9 @@ static void read_run(sqlite3_stmt *st, struct store_run *r)
 	r->id = sqlite3_column_int64(st, 0);
 	r->start_us = sqlite3_column_int64(st, 1);
 	r->end_us = sqlite3_column_int64(st, 2); /* 0 while the run goes on */
-	double *reals[] = { &r->duration_s, &r->distance_m, &r->elevation_gain_m,
-			    &r->elevation_loss_m, &r->speed_mps, &r->cadence_spm,
-			    &r->stride_length_m, &r->heart_rate_bpm, &r->heart_rate_max_bpm };
+	double *reals[] = { &r->duration_s,       &r->distance_m,     &r->elevation_gain_m,
+			    &r->elevation_loss_m, &r->speed_mps,      &r->cadence_spm,
+			    &r->stride_length_m,  &r->heart_rate_bpm, &r->heart_rate_max_bpm };
 	for (int i = 0; i < (int)(sizeof(reals) / sizeof(reals[0])); i++)
 		*reals[i] = column_real(st, 3 + i);
 	r->notifications = sqlite3_column_int64(st, 12);
@@ -605,7 +618,8 @@ static int get_one_run(struct store *s, int which, int64_t run_id, struct store_
 		read_run(st, out);
 	sqlite3_reset(st);
 	if (rc == SQLITE_DONE && run_id)
-		return set_error(s, -ENOENT, "database %s: no run %lld", s->path, (long long)run_id);
+		return set_error(s, -ENOENT, "database %s: no run %lld", s->path,
+				 (long long)run_id);
 	if (rc == SQLITE_DONE)
 		return set_error(s, -ENOENT, "database %s holds no runs yet", s->path);
 	return rc == SQLITE_ROW ? 0 : sqlite_failure(s, rc, "reading a run");
@@ -634,8 +648,10 @@ static int prepare_fresh(struct store *s, const char *sql, sqlite3_stmt **st)
 int store_foreach_run(struct store *s, int64_t from_us, int64_t to_us, store_run_fn fn, void *user)
 {
 	sqlite3_stmt *st;
-	int err = prepare_fresh(s, "SELECT " RUN_COLUMNS " FROM runs WHERE start_us >= ? AND "
-				   "start_us < ? ORDER BY start_us, id", &st);
+	int err = prepare_fresh(s,
+				"SELECT " RUN_COLUMNS " FROM runs WHERE start_us >= ? AND "
+				"start_us < ? ORDER BY start_us, id",
+				&st);
 	if (err)
 		return err;
 	sqlite3_bind_int64(st, 1, from_us);
@@ -685,8 +701,8 @@ int store_foreach_sample(struct store *s, int64_t run_id, int64_t from_us, int64
 	return err;
 }
 
-#define SENSOR_COLUMNS                                                                             \
-	"id, address, address_type, role, name, cadence_convention, first_seen_us, "              \
+#define SENSOR_COLUMNS                                                               \
+	"id, address, address_type, role, name, cadence_convention, first_seen_us, " \
 	"last_seen_us, added_us"
 
 static void read_sensor(sqlite3_stmt *st, struct store_sensor_info *x)
@@ -755,8 +771,8 @@ static void read_stride(sqlite3_stmt *st, struct store_stride *x)
 	column_text(st, 2, x->foot, sizeof(x->foot));
 	x->start_us = sqlite3_column_int64(st, 3);
 	x->end_us = sqlite3_column_int64(st, 4);
-	double *reals[] = { &x->length_m, &x->duration_s, &x->speed_mps, &x->height_change_m,
-			    &x->stance_s, &x->clearance_m };
+	double *reals[] = { &x->length_m,        &x->duration_s, &x->speed_mps,
+			    &x->height_change_m, &x->stance_s,   &x->clearance_m };
 	for (int i = 0; i < (int)(sizeof(reals) / sizeof(reals[0])); i++)
 		*reals[i] = column_real(st, 5 + i);
 	column_text(st, 11, x->flags, sizeof(x->flags));
@@ -765,8 +781,10 @@ static void read_stride(sqlite3_stmt *st, struct store_stride *x)
 int store_foreach_stride(struct store *s, int64_t run_id, store_stride_fn fn, void *user)
 {
 	sqlite3_stmt *st;
-	int err = prepare_fresh(s, "SELECT " STRIDE_COLUMNS " FROM strides WHERE run_id = ? "
-				   "ORDER BY end_us, foot", &st);
+	int err = prepare_fresh(s,
+				"SELECT " STRIDE_COLUMNS " FROM strides WHERE run_id = ? "
+				"ORDER BY end_us, foot",
+				&st);
 	if (err)
 		return err;
 	sqlite3_bind_int64(st, 1, run_id);
@@ -801,8 +819,9 @@ static int check_folder_writable(const char *path, char *why, size_t why_len)
 	if (access(dir, W_OK) == 0)
 		return 0;
 	int err = -errno;
-	snprintf(why, why_len, "folder %s of database %s is not writable (%s): SQLite keeps its "
-			       "write-ahead log beside the database; fix the folder's permissions",
+	snprintf(why, why_len,
+		 "folder %s of database %s is not writable (%s): SQLite keeps its "
+		 "write-ahead log beside the database; fix the folder's permissions",
 		 dir, path, strerror(-err));
 	return err;
 }
@@ -818,10 +837,12 @@ static int check_access(const char *path, enum store_mode mode, char *why, size_
 	if (stat(path, &st) < 0) {
 		int err = -errno;
 		if (err == -ENOENT && mode == STORE_READ_ONLY)
-			snprintf(why, why_len, "no database at %s: record or replay a run first, or give --db",
+			snprintf(why, why_len,
+				 "no database at %s: record or replay a run first, or give --db",
 				 path);
 		else if (err != -ENOENT)
-			snprintf(why, why_len, "cannot reach database %s: %s", path, strerror(-err));
+			snprintf(why, why_len, "cannot reach database %s: %s", path,
+				 strerror(-err));
 		if (err != -ENOENT || mode == STORE_READ_ONLY)
 			return err;
 		err = paths_make_parent(path);
@@ -833,14 +854,16 @@ static int check_access(const char *path, enum store_mode mode, char *why, size_
 		return check_folder_writable(path, why, why_len);
 	}
 	if (S_ISDIR(st.st_mode)) {
-		snprintf(why, why_len, "database path %s is a directory: give the path of a file", path);
+		snprintf(why, why_len, "database path %s is a directory: give the path of a file",
+			 path);
 		return -EISDIR;
 	}
 	if (mode == STORE_READ_ONLY)
 		return 0;
 	if (access(path, W_OK) < 0) {
 		int err = -errno;
-		snprintf(why, why_len, "database %s is not writable (%s): fix its permissions, or only read it",
+		snprintf(why, why_len,
+			 "database %s is not writable (%s): fix its permissions, or only read it",
 			 path, strerror(-err));
 		return err;
 	}
@@ -875,18 +898,21 @@ static int check_identity(struct store *s, int64_t *version)
 	if (rc == SQLITE_OK)
 		rc = pragma_int(s, "SELECT count(*) FROM sqlite_master", &tables);
 	if ((rc & 0xff) == SQLITE_NOTADB)
-		return set_error(s, -EINVAL, "%s is not a SQLite database (or is encrypted or damaged); "
-					     "it was left untouched: give another --db path",
+		return set_error(s, -EINVAL,
+				 "%s is not a SQLite database (or is encrypted or damaged); "
+				 "it was left untouched: give another --db path",
 				 s->path);
 	if (rc != SQLITE_OK)
 		return sqlite_failure(s, rc, "reading the schema version");
 	if (app_id != STORE_APPLICATION_ID && (app_id != 0 || tables != 0))
-		return set_error(s, -EINVAL, "%s is another program's SQLite database, not hamstride's; "
-					     "it was left untouched: give another --db path",
+		return set_error(s, -EINVAL,
+				 "%s is another program's SQLite database, not hamstride's; "
+				 "it was left untouched: give another --db path",
 				 s->path);
 	if (*version > schema_version_known())
-		return set_error(s, -ENOTSUP, "database %s has schema version %lld, newer than this "
-					      "hamstride knows (%d): upgrade hamstride",
+		return set_error(s, -ENOTSUP,
+				 "database %s has schema version %lld, newer than this "
+				 "hamstride knows (%d): upgrade hamstride",
 				 s->path, (long long)*version, schema_version_known());
 	return 0;
 }
@@ -901,12 +927,14 @@ static int quick_check(struct store *s)
 	const unsigned char *result = rc == SQLITE_ROW ? sqlite3_column_text(st, 0) : NULL;
 	int err = 0;
 	if (result && strcmp((const char *)result, "ok") != 0)
-		err = set_error(s, -EIO, "database %s is damaged (%s); it was left untouched: keep a "
-					 "copy, restore a backup or try 'sqlite3 FILE .recover'",
+		err = set_error(s, -EIO,
+				"database %s is damaged (%s); it was left untouched: keep a "
+				"copy, restore a backup or try 'sqlite3 FILE .recover'",
 				s->path, result);
 	else if (!result)
-		err = set_error(s, -EIO, "database %s is damaged (%s); it was left untouched: keep a "
-					 "copy, restore a backup or try 'sqlite3 FILE .recover'",
+		err = set_error(s, -EIO,
+				"database %s is damaged (%s); it was left untouched: keep a "
+				"copy, restore a backup or try 'sqlite3 FILE .recover'",
 				s->path, sqlite3_errmsg(s->db));
 	sqlite3_finalize(st);
 	return err;
@@ -943,8 +971,9 @@ static int configure_writer(struct store *s, int64_t version)
 	/* NORMAL in WAL mode: a commit survives a crash of the program; only a
 	 * power cut can lose the last few commits, never corrupt the file. */
 	if (!err)
-		err = exec(s, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; "
-			      "PRAGMA journal_size_limit = 8388608",
+		err = exec(s,
+			   "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; "
+			   "PRAGMA journal_size_limit = 8388608",
 			   "switching to write-ahead logging");
 	if (!err)
 		err = migrate(s, version);
@@ -960,16 +989,18 @@ static int configure(struct store *s, enum store_mode mode)
 	int64_t version = 0;
 	int err = check_identity(s, &version);
 	if (!err)
-		err = exec(s, "PRAGMA cache_size = -2000; PRAGMA foreign_keys = ON; "
-			      "PRAGMA temp_store = MEMORY",
+		err = exec(s,
+			   "PRAGMA cache_size = -2000; PRAGMA foreign_keys = ON; "
+			   "PRAGMA temp_store = MEMORY",
 			   "configuring the connection");
 	if (err)
 		return err;
 	if (mode == STORE_READ_WRITE)
 		return configure_writer(s, version);
 	if (version < schema_version_known())
-		return set_error(s, -ENOTSUP, "database %s has schema version %lld, older than this "
-					      "hamstride's (%d): start hamstrided once to upgrade it",
+		return set_error(s, -ENOTSUP,
+				 "database %s has schema version %lld, older than this "
+				 "hamstride's (%d): start hamstrided once to upgrade it",
 				 s->path, (long long)version, schema_version_known());
 	return 0;
 }
@@ -1003,7 +1034,8 @@ static char *immutable_uri(const char *path)
 	char *uri = xmalloc(len * 3 + 32);
 	char *p = uri + sprintf(uri, "file:");
 	for (const char *c = path; *c; c++)
-		p += strchr("?#%", *c) ? sprintf(p, "%%%02X", (unsigned char)*c) : sprintf(p, "%c", *c);
+		p += strchr("?#%", *c) ? sprintf(p, "%%%02X", (unsigned char)*c)
+				       : sprintf(p, "%c", *c);
 	memcpy(p, "?immutable=1", sizeof("?immutable=1"));
 	return uri;
 }
@@ -1017,8 +1049,8 @@ static int open_connection(struct store *s)
 		if (reader_needs_immutable(s->path))
 			uri = immutable_uri(s->path);
 	}
-	int rc = sqlite3_open_v2(uri ? uri : s->path, &s->db, flags | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI,
-				 NULL);
+	int rc = sqlite3_open_v2(uri ? uri : s->path, &s->db,
+				 flags | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI, NULL);
 	free(uri);
 	if (rc == SQLITE_OK)
 		return 0;
@@ -1026,7 +1058,8 @@ static int open_connection(struct store *s)
 			 s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
 }
 
-int store_open(const char *path, enum store_mode mode, struct store **out, char *why, size_t why_len)
+int store_open(const char *path, enum store_mode mode, struct store **out, char *why,
+	       size_t why_len)
 {
 	*out = NULL;
 	if (why_len)

@@ -21,7 +21,8 @@ enum store_mode {
 	STORE_READ_WRITE, /* creates the file and applies migrations */
 };
 
-int store_open(const char *path, enum store_mode mode, struct store **out, char *why, size_t why_len);
+int store_open(const char *path, enum store_mode mode, struct store **out, char *why,
+	       size_t why_len);
 void store_close(struct store *s); /* flushes */
 const char *store_error(const struct store *s);
 int store_flush(struct store *s);
@@ -31,7 +32,8 @@ void store_discard(struct store *s);
 
 /* The sensor with this address, created if new; *sensor_id set. Its first
  * and last seen times widen to seen_us, as with store_sensor_seen. */
-int store_sensor(struct store *s, const char *addr, uint8_t addr_type, int64_t seen_us, int64_t *sensor_id);
+int store_sensor(struct store *s, const char *addr, uint8_t addr_type, int64_t seen_us,
+		 int64_t *sensor_id);
 /* Data from the sensor arrived at seen_us: its first and last seen times
  * widen to it (a sensor added and never heard takes it as both). */
 int store_sensor_seen(struct store *s, int64_t sensor_id, int64_t seen_us);
@@ -68,7 +70,8 @@ int store_run_begin(struct store *s, int64_t start_us, const char *source, int64
 int store_run_set_capture(struct store *s, int64_t run_id, const char *capture_path);
 
 /* run_id 0: received outside a run. */
-int store_notification(struct store *s, int64_t run_id, int64_t sensor_id, const struct notification *n);
+int store_notification(struct store *s, int64_t run_id, int64_t sensor_id,
+		       const struct notification *n);
 
 /* One second of a run; NAN where the value is not known. */
 struct store_sample {
@@ -79,7 +82,7 @@ struct store_sample {
 	double distance_m;      /* from the start of the run */
 	double pressure_pa;
 	double temperature_c;
-	double elevation_m;     /* relative to the start of the run */
+	double elevation_m; /* relative to the start of the run */
 	double heart_rate_bpm;
 };
 int store_sample(struct store *s, int64_t run_id, const struct store_sample *sample);
@@ -92,17 +95,17 @@ int store_gap_widen(struct store *s, int64_t gap_id, int64_t start_us, int64_t e
 
 /* One stride of one foot from the shoe-IMU estimator; NAN where not known. */
 struct store_stride {
-	int64_t sensor_id;       /* 0: none (an imported recording) */
-	char foot[8];            /* "left", "right", "unknown" */
-	int64_t start_us;        /* landing */
-	int64_t end_us;          /* next landing of the same foot */
+	int64_t sensor_id; /* 0: none (an imported recording) */
+	char foot[8];      /* "left", "right", "unknown" */
+	int64_t start_us;  /* landing */
+	int64_t end_us;    /* next landing of the same foot */
 	double length_m;
 	double duration_s;
 	double speed_mps;
-	double height_change_m;  /* up is positive */
+	double height_change_m; /* up is positive */
 	double stance_s;
 	double clearance_m;
-	char flags[32];          /* "" or comma-separated: "gap", "restart", "clipped" */
+	char flags[32]; /* "" or comma-separated: "gap", "restart", "clipped" */
 };
 /* A stride already stored (same run, foot and start) is replaced. */
 int store_stride(struct store *s, int64_t run_id, const struct store_stride *stride);
@@ -116,7 +119,7 @@ struct store_run {
 	double distance_m;
 	double elevation_gain_m;
 	double elevation_loss_m;
-	double speed_mps;        /* distance / duration */
+	double speed_mps; /* distance / duration */
 	double cadence_spm;
 	double stride_length_m;
 	double heart_rate_bpm;
@@ -124,8 +127,8 @@ struct store_run {
 	int64_t notifications;
 	int64_t gaps;
 	double gap_s;
-	char end_reason[32];     /* "idle", "sensors gone", "shutdown", "end of replay" */
-	char source[64];         /* "replay FILE", "simulator", "ble" */
+	char end_reason[32]; /* "idle", "sensors gone", "shutdown", "end of replay" */
+	char source[64];     /* "replay FILE", "simulator", "ble" */
 	char capture_path[256];
 };
 int store_run_end(struct store *s, const struct store_run *run);
@@ -139,8 +142,8 @@ int store_get_run(struct store *s, int64_t run_id, struct store_run *out); /* -E
 /* The run that started last; -ENOENT if there is none. */
 int store_get_last_run(struct store *s, struct store_run *out);
 int store_foreach_run(struct store *s, int64_t from_us, int64_t to_us, store_run_fn fn, void *user);
-int store_foreach_sample(struct store *s, int64_t run_id /* 0: all runs */, int64_t from_us, int64_t to_us,
-			 store_sample_fn fn, void *user);
+int store_foreach_sample(struct store *s, int64_t run_id /* 0: all runs */, int64_t from_us,
+			 int64_t to_us, store_sample_fn fn, void *user);
 /* A run's strides, both feet in one timeline ordered by end time. */
 typedef int (*store_stride_fn)(void *user, int64_t run_id, const struct store_stride *stride);
 int store_foreach_stride(struct store *s, int64_t run_id, store_stride_fn fn, void *user);

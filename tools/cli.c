@@ -113,8 +113,12 @@ bool cli_parse_time(const char *text, int64_t *us)
 		p++;
 	if (*p)
 		return false;
-	struct tm tm = { .tm_year = year - 1900, .tm_mon = month - 1, .tm_mday = day,
-			 .tm_hour = hour, .tm_min = minute, .tm_sec = second };
+	struct tm tm = { .tm_year = year - 1900,
+			 .tm_mon = month - 1,
+			 .tm_mday = day,
+			 .tm_hour = hour,
+			 .tm_min = minute,
+			 .tm_sec = second };
 	*us = (int64_t)timegm(&tm) * 1000000;
 	return true;
 }
@@ -190,8 +194,9 @@ int cli_time_option(const char *command, const char *option, const char *text, i
 {
 	if (cli_parse_time(text, us))
 		return 0;
-	return cli_usage_error(command, "%s wants a UTC time like 2026-11-21 or 2026-11-21T07:30, "
-					"not '%s'",
+	return cli_usage_error(command,
+			       "%s wants a UTC time like 2026-11-21 or 2026-11-21T07:30, "
+			       "not '%s'",
 			       option, text);
 }
 

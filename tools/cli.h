@@ -25,7 +25,8 @@ struct cli_command {
 };
 
 /* Prints "hamstride CMD: <message>" to stderr and returns EX_USAGE. */
-int cli_usage_error(const char *command, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int cli_usage_error(const char *command, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 /* Prints "hamstride: <message>" to stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

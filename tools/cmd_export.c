@@ -14,16 +14,17 @@
 
 static void usage(FILE *out)
 {
-	fprintf(out, "Usage: hamstride export csv runs|samples [--from TIME] [--to TIME] [--run ID]\n"
-		     "                                          [--output FILE]\n\n"
-		     "CSV (RFC 4180, UTF-8, UTC times) of the runs, or of their per-second samples.\n"
-		     "Unknown values are empty cells; text cells that a spreadsheet would run as a\n"
-		     "formula start with a single quote.\n\n"
-		     "  --from TIME     runs (or samples) from TIME on (UTC, 2026-11-21[T07:30[:15]])\n"
-		     "  --to TIME       before TIME\n"
-		     "  --run ID        only this run\n"
-		     "  --output FILE   write FILE instead of standard output\n"
-		     "  -h, --help      this help\n");
+	fprintf(out,
+		"Usage: hamstride export csv runs|samples [--from TIME] [--to TIME] [--run ID]\n"
+		"                                          [--output FILE]\n\n"
+		"CSV (RFC 4180, UTF-8, UTC times) of the runs, or of their per-second samples.\n"
+		"Unknown values are empty cells; text cells that a spreadsheet would run as a\n"
+		"formula start with a single quote.\n\n"
+		"  --from TIME     runs (or samples) from TIME on (UTC, 2026-11-21[T07:30[:15]])\n"
+		"  --to TIME       before TIME\n"
+		"  --run ID        only this run\n"
+		"  --output FILE   write FILE instead of standard output\n"
+		"  -h, --help      this help\n");
 }
 
 /* What a row writer returns when the output fails, to stop the store's
@@ -48,10 +49,25 @@ static void csv_time(struct csv *c, int64_t us)
 }
 
 static const char *const run_columns[] = {
-	"run_id", "start_utc", "end_utc", "duration_s", "distance_m", "elevation_gain_m",
-	"elevation_loss_m", "speed_mps", "pace_s_per_km", "cadence_spm", "stride_length_m",
-	"heart_rate_bpm", "heart_rate_max_bpm", "notifications", "gaps", "gap_s", "end_reason",
-	"source", "capture_path",
+	"run_id",
+	"start_utc",
+	"end_utc",
+	"duration_s",
+	"distance_m",
+	"elevation_gain_m",
+	"elevation_loss_m",
+	"speed_mps",
+	"pace_s_per_km",
+	"cadence_spm",
+	"stride_length_m",
+	"heart_rate_bpm",
+	"heart_rate_max_bpm",
+	"notifications",
+	"gaps",
+	"gap_s",
+	"end_reason",
+	"source",
+	"capture_path",
 };
 
 static int write_run(void *user, const struct store_run *r)
@@ -81,8 +97,9 @@ static int write_run(void *user, const struct store_run *r)
 }
 
 static const char *const sample_columns[] = {
-	"run_id", "time_utc", "speed_mps", "pace_s_per_km", "cadence_spm", "stride_length_m",
-	"distance_m", "elevation_m", "pressure_pa", "temperature_c", "heart_rate_bpm",
+	"run_id",      "time_utc",        "speed_mps",      "pace_s_per_km",
+	"cadence_spm", "stride_length_m", "distance_m",     "elevation_m",
+	"pressure_pa", "temperature_c",   "heart_rate_bpm",
 };
 
 static int write_sample(void *user, int64_t run_id, const struct store_sample *x)
@@ -122,8 +139,9 @@ static int parse_options(int argc, char **argv, struct export_args *a)
 		if (opt == 't' && (rc = cli_time_option("export", "--to", optarg, &a->to_us)))
 			return rc;
 		if (opt == 'r' && (!cli_parse_int64(optarg, &a->run_id) || a->run_id < 1))
-			return cli_usage_error("export", "--run wants a run ID (a whole number from "
-							 "'hamstride runs'), not '%s'",
+			return cli_usage_error("export",
+					       "--run wants a run ID (a whole number from "
+					       "'hamstride runs'), not '%s'",
 					       optarg);
 		if (opt == 'o')
 			a->output = optarg;
@@ -136,8 +154,8 @@ static int parse_options(int argc, char **argv, struct export_args *a)
 	}
 	if (optind >= argc || strcmp(argv[optind], "csv") != 0)
 		return cli_usage_error("export", "expected the format 'csv'%s%s%s",
-				       optind < argc ? ", not '" : "", optind < argc ? argv[optind] : "",
-				       optind < argc ? "'" : "");
+				       optind < argc ? ", not '" : "",
+				       optind < argc ? argv[optind] : "", optind < argc ? "'" : "");
 	const char *what = optind + 1 < argc ? argv[optind + 1] : "";
 	if (strcmp(what, "runs") != 0 && strcmp(what, "samples") != 0)
 		return cli_usage_error("export", "csv wants 'runs' or 'samples', not '%s'", what);
@@ -226,7 +244,8 @@ int cmd_export(const struct cli_globals *g, int argc, char **argv)
 		return rc;
 	struct store_run run;
 	if (a.run_id && store_get_run(s, a.run_id, &run) == -ENOENT) {
-		cli_error("no run %lld in %s (see 'hamstride runs')", (long long)a.run_id, g->db_path);
+		cli_error("no run %lld in %s (see 'hamstride runs')", (long long)a.run_id,
+			  g->db_path);
 		store_close(s);
 		return EX_NOINPUT;
 	}

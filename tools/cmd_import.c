@@ -64,7 +64,7 @@ static void usage(FILE *out)
 }
 
 struct import_args {
-	const char *path[2];        /* FILE, then --right FILE2 */
+	const char *path[2]; /* FILE, then --right FILE2 */
 	struct imu_csv_layout layout;
 	struct imu_csv_options opt;
 	bool have_start;
@@ -105,7 +105,8 @@ static bool parse_delimiter(const char *text, char *out)
 	return true;
 }
 
-static int parse_enum(const char *option, const char *text, const char *const *names, int n, int *out)
+static int parse_enum(const char *option, const char *text, const char *const *names, int n,
+		      int *out)
 {
 	for (int i = 0; i < n; i++)
 		if (strcmp(text, names[i]) == 0) {
@@ -145,11 +146,13 @@ static int parse_option(int opt, struct import_args *a)
 		break;
 	case 'a':
 		if (!split3(optarg, a->acc_buf, sizeof(a->acc_buf), a->layout.acc_cols))
-			return cli_usage_error(CMD, "--acc wants three columns X,Y,Z, not '%s'", optarg);
+			return cli_usage_error(CMD, "--acc wants three columns X,Y,Z, not '%s'",
+					       optarg);
 		break;
 	case 'g':
 		if (!split3(optarg, a->gyro_buf, sizeof(a->gyro_buf), a->layout.gyro_cols))
-			return cli_usage_error(CMD, "--gyro wants three columns X,Y,Z, not '%s'", optarg);
+			return cli_usage_error(CMD, "--gyro wants three columns X,Y,Z, not '%s'",
+					       optarg);
 		break;
 	case 'A':
 		rc = parse_enum("--acc-unit", optarg, acc_units, 2, &v);
@@ -167,8 +170,8 @@ static int parse_option(int opt, struct import_args *a)
 		return positive_option("--rate", optarg, 100000, &a->opt.rate_hz);
 	case 'd':
 		if (!parse_delimiter(optarg, &a->layout.delimiter))
-			return cli_usage_error(CMD, "--delimiter wants , ; | tab or space, not '%s'",
-					       optarg);
+			return cli_usage_error(
+				CMD, "--delimiter wants , ; | tab or space, not '%s'", optarg);
 		break;
 	case 's':
 		if (!cli_parse_int64(optarg, &n) || n > 1000000)
@@ -225,7 +228,8 @@ static int parse_args(int argc, char **argv, struct import_args *a)
 			return rc;
 	}
 	if (optind >= argc || strcmp(argv[optind], "imu") != 0)
-		return cli_usage_error(CMD, "expected 'imu FILE'%s%s%s", optind < argc ? ", not '" : "",
+		return cli_usage_error(CMD, "expected 'imu FILE'%s%s%s",
+				       optind < argc ? ", not '" : "",
 				       optind < argc ? argv[optind] : "", optind < argc ? "'" : "");
 	if (optind + 2 != argc)
 		return cli_usage_error(CMD, optind + 1 == argc ? "expected the recording to import"
@@ -248,7 +252,7 @@ struct source {
 	struct imu_csv *csv;
 	char *line;
 	size_t cap;
-	struct imu_csv_row row;     /* the next row, when pending */
+	struct imu_csv_row row; /* the next row, when pending */
 	bool pending;
 	struct imu_csv_converter conv;
 	unsigned first_slot;
@@ -341,7 +345,7 @@ struct importer {
 	unsigned slots;
 	struct foot_state feet[MAX_SLOTS];
 	struct ins_merge merge;
-	struct two_feet two_feet;   /* the feet's height drift against each other */
+	struct two_feet two_feet; /* the feet's height drift against each other */
 	struct store_stride *strides;
 	size_t n_strides, cap_strides;
 	uint64_t clipped_samples[MAX_SLOTS];
@@ -350,7 +354,8 @@ struct importer {
 static void note_clipped(struct foot_state *fs, int64_t t_us, int64_t period_us)
 {
 	if (fs->clip_len) {
-		struct clip_burst *last = &fs->clips[(fs->clip_head + fs->clip_len - 1) % CLIP_RING];
+		struct clip_burst *last =
+			&fs->clips[(fs->clip_head + fs->clip_len - 1) % CLIP_RING];
 		if (t_us - last->to_us <= 2 * period_us) {
 			last->to_us = t_us;
 			last->samples++;
@@ -567,8 +572,8 @@ static void summarise(const struct importer *im, const struct imu_csv_resolved *
 	snprintf(run->end_reason, sizeof(run->end_reason), "end of file");
 }
 
-static int store_import(const struct cli_globals *g, const struct importer *im, struct store_run *run,
-			const char *source, uint64_t gaps, double gap_s)
+static int store_import(const struct cli_globals *g, const struct importer *im,
+			struct store_run *run, const char *source, uint64_t gaps, double gap_s)
 {
 	struct store *s;
 	int rc = cli_open_store(g, STORE_READ_WRITE, &s);
@@ -605,17 +610,20 @@ static const char *base_name(const char *path)
 static const char *three_names(const struct imu_csv *c, unsigned foot, int first, char *buf,
 			       size_t size)
 {
-	const char *n[3] = { imu_csv_column_name(c, foot, first), imu_csv_column_name(c, foot, first + 1),
+	const char *n[3] = { imu_csv_column_name(c, foot, first),
+			     imu_csv_column_name(c, foot, first + 1),
 			     imu_csv_column_name(c, foot, first + 2) };
 	size_t pre = 0, suf = 0, len0 = strlen(n[0]);
 	while (n[0][pre] && n[0][pre] == n[1][pre] && n[0][pre] == n[2][pre])
 		pre++;
 	size_t l1 = strlen(n[1]), l2 = strlen(n[2]);
 	while (suf < len0 - pre && suf < l1 - pre && suf < l2 - pre &&
-	       n[0][len0 - 1 - suf] == n[1][l1 - 1 - suf] && n[0][len0 - 1 - suf] == n[2][l2 - 1 - suf])
+	       n[0][len0 - 1 - suf] == n[1][l1 - 1 - suf] &&
+	       n[0][len0 - 1 - suf] == n[2][l2 - 1 - suf])
 		suf++;
-	snprintf(buf, size, "%.*s%.*s/%.*s/%.*s%s", (int)pre, n[0], (int)(len0 - pre - suf), n[0] + pre,
-		 (int)(l1 - pre - suf), n[1] + pre, (int)(l2 - pre - suf), n[2] + pre, n[0] + len0 - suf);
+	snprintf(buf, size, "%.*s%.*s/%.*s/%.*s%s", (int)pre, n[0], (int)(len0 - pre - suf),
+		 n[0] + pre, (int)(l1 - pre - suf), n[1] + pre, (int)(l2 - pre - suf), n[2] + pre,
+		 n[0] + len0 - suf);
 	return buf;
 }
 
@@ -625,15 +633,18 @@ static void print_columns(const struct source *src, unsigned nsrc, const struct 
 	const struct imu_csv *csv = src[0].csv;
 	printf("  time      %s in %s%s, %.1f Hz (%s), %.1f s\n", imu_csv_column_name(csv, 0, -1),
 	       imu_csv_time_unit_name(res->time_unit), res->time_unit_detected ? " (detected)" : "",
-	       res->rate_hz, res->rate_estimated ? "from the time column" : "given", res->duration_s);
+	       res->rate_hz, res->rate_estimated ? "from the time column" : "given",
+	       res->duration_s);
 	for (unsigned i = 0; i < nsrc; i++)
 		for (unsigned f = 0; f < imu_csv_feet(src[i].csv); f++) {
 			unsigned slot = src[i].first_slot + f;
 			char acc[160], gyro[160];
 			printf("  %-9s acc %s in %s%s, reads %.2f m/s² at rest\n",
-			       foot_name(im->feet[slot].foot), three_names(src[i].csv, f, 0, acc, sizeof(acc)),
+			       foot_name(im->feet[slot].foot),
+			       three_names(src[i].csv, f, 0, acc, sizeof(acc)),
 			       imu_csv_acc_unit_name(res->acc_unit),
-			       res->acc_unit_detected ? " (detected)" : "", res->acc_gravity_mps2[slot]);
+			       res->acc_unit_detected ? " (detected)" : "",
+			       res->acc_gravity_mps2[slot]);
 			printf("  %-9s gyro %s in %s%s, peak %.0f °/s\n", "",
 			       three_names(src[i].csv, f, 3, gyro, sizeof(gyro)),
 			       imu_csv_gyro_unit_name(res->gyro_unit),
@@ -648,7 +659,7 @@ static void print_mounting(const struct importer *im, const struct imu_csv_resol
 		const char *what = res->mounting[i] == IMU_CSV_MOUNT_Z_DOWN
 					   ? "upside down (or a z-down sensor frame)"
 				   : res->mounting[i] == IMU_CSV_MOUNT_SIDEWAYS ? "on its side"
-										 : "z axis up";
+										: "z axis up";
 		printf("  mounting  %s: gravity along %s, %s%s\n", foot_name(im->feet[i].foot),
 		       res->mount_axis[i], what,
 		       res->mounting[i] == IMU_CSV_MOUNT_Z_UP
@@ -660,7 +671,8 @@ static void print_mounting(const struct importer *im, const struct imu_csv_resol
 
 static void print_clipping(const struct importer *im, const struct imu_csv_resolved *res)
 {
-	static const char *const ch_names[6] = { "acc x", "acc y", "acc z", "gyro x", "gyro y", "gyro z" };
+	static const char *const ch_names[6] = { "acc x",  "acc y",  "acc z",
+						 "gyro x", "gyro y", "gyro z" };
 	for (unsigned i = 0; i < im->slots; i++) {
 		const struct foot_state *fs = &im->feet[i];
 		char levels[256] = "";
@@ -668,7 +680,8 @@ static void print_clipping(const struct importer *im, const struct imu_csv_resol
 			if (isfinite(res->clip_level[i][ch]) && res->clip_detected[i][ch])
 				snprintf(levels + strlen(levels), sizeof(levels) - strlen(levels),
 					 "%s%s at %.1f %s", levels[0] ? ", " : "", ch_names[ch],
-					 ch < 3 ? res->clip_level[i][ch] : res->clip_level[i][ch] * 180 / M_PI,
+					 ch < 3 ? res->clip_level[i][ch]
+						: res->clip_level[i][ch] * 180 / M_PI,
 					 ch < 3 ? "m/s²" : "°/s");
 		if (im->clipped_samples[i] == 0 && !levels[0])
 			continue;
@@ -681,16 +694,16 @@ static void print_clipping(const struct importer *im, const struct imu_csv_resol
 }
 
 static void print_report(const struct importer *im, const struct store_run *run,
-			 const struct source *src, unsigned nsrc, const struct imu_csv_resolved *res,
-			 const char *start_why)
+			 const struct source *src, unsigned nsrc,
+			 const struct imu_csv_resolved *res, const char *start_why)
 {
 	char start[32], dur[16];
 	printf("run %lld: %s, %s, %zu strides, %.1f m, %.2f m/s, stride %.2f m, cadence %.0f "
 	       "steps/min, +%.1f/-%.1f m\n",
 	       (long long)run->id, cli_format_time(run->start_us, start, sizeof(start)),
-	       cli_format_duration(run->duration_s, dur, sizeof(dur)), im->n_strides, run->distance_m,
-	       run->speed_mps, run->stride_length_m, run->cadence_spm, run->elevation_gain_m,
-	       run->elevation_loss_m);
+	       cli_format_duration(run->duration_s, dur, sizeof(dur)), im->n_strides,
+	       run->distance_m, run->speed_mps, run->stride_length_m, run->cadence_spm,
+	       run->elevation_gain_m, run->elevation_loss_m);
 	printf("  start     %s\n", start_why);
 	print_columns(src, nsrc, im, res);
 	print_mounting(im, res);
@@ -698,8 +711,9 @@ static void print_report(const struct importer *im, const struct store_run *run,
 	for (unsigned i = 0; i < im->slots; i++) {
 		const struct foot_state *fs = &im->feet[i];
 		printf("  strides   %s: %u, mean %.2f m, %u flagged \"gap\", %u \"restart\"\n",
-		       foot_name(fs->foot), fs->strides, fs->strides ? fs->length_m / fs->strides : NAN,
-		       fs->gap_strides, fs->restart_strides);
+		       foot_name(fs->foot), fs->strides,
+		       fs->strides ? fs->length_m / fs->strides : NAN, fs->gap_strides,
+		       fs->restart_strides);
 	}
 	if (run->gaps)
 		printf("  gaps      %lld in time, %.2f s in all: recorded with the run, not bridged\n",
@@ -760,8 +774,9 @@ static int prepare(const struct import_args *a, struct source *src, unsigned nsr
 		if ((rc = survey_file(&src[i], i ? &other : &survey)))
 			return rc;
 		if (i == 1 && imu_csv_feet(src[0].csv) + imu_csv_feet(src[1].csv) > 2) {
-			cli_error("%s holds both feet already; --right takes a second one-foot file",
-				  src[0].path);
+			cli_error(
+				"%s holds both feet already; --right takes a second one-foot file",
+				src[0].path);
 			return EX_USAGE;
 		}
 		if (i == 1)

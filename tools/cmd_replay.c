@@ -14,18 +14,17 @@
 
 static void usage(FILE *out)
 {
-	fprintf(out,
-		"Usage: hamstride replay [OPTIONS] FILE\n\n"
-		"Decodes a btsnoop capture (btmon -w, an Android HCI snoop log, or one\n"
-		"hamstride recorded) into runs in the database, as the daemon would.\n\n"
-		"  --map HANDLE=UUID   the characteristic behind a handle when the capture\n"
-		"                      lacks the GATT discovery, e.g. --map 0x000e=2A53\n"
-		"                      (repeatable)\n"
-		"  --capture-dir DIR   also record each run to its own capture in DIR\n"
-		"  -v, --verbose       log each sensor and run\n"
-		"  -h, --help          this help\n\n"
-		"Exit codes: 0 done, 65 damaged capture (what came before the damage is\n"
-		"stored), 66 no such file, 64 bad arguments.\n");
+	fprintf(out, "Usage: hamstride replay [OPTIONS] FILE\n\n"
+		     "Decodes a btsnoop capture (btmon -w, an Android HCI snoop log, or one\n"
+		     "hamstride recorded) into runs in the database, as the daemon would.\n\n"
+		     "  --map HANDLE=UUID   the characteristic behind a handle when the capture\n"
+		     "                      lacks the GATT discovery, e.g. --map 0x000e=2A53\n"
+		     "                      (repeatable)\n"
+		     "  --capture-dir DIR   also record each run to its own capture in DIR\n"
+		     "  -v, --verbose       log each sensor and run\n"
+		     "  -h, --help          this help\n\n"
+		     "Exit codes: 0 done, 65 damaged capture (what came before the damage is\n"
+		     "stored), 66 no such file, 64 bad arguments.\n");
 }
 
 struct replay_args {
@@ -50,10 +49,12 @@ static int parse_args(int argc, char **argv, struct replay_args *a)
 		switch (opt) {
 		case 'm':
 			if (a->n_maps == MAX_MAPS)
-				return cli_usage_error("replay", "at most %d --map options", MAX_MAPS);
+				return cli_usage_error("replay", "at most %d --map options",
+						       MAX_MAPS);
 			if (!replay_parse_map(optarg, &a->handle[a->n_maps], &a->uuid[a->n_maps]))
-				return cli_usage_error("replay", "--map %s: expected HANDLE=UUID, e.g. 0x000e=2A53",
-						       optarg);
+				return cli_usage_error(
+					"replay",
+					"--map %s: expected HANDLE=UUID, e.g. 0x000e=2A53", optarg);
 			a->n_maps++;
 			break;
 		case 'C':
@@ -71,7 +72,8 @@ static int parse_args(int argc, char **argv, struct replay_args *a)
 		}
 	}
 	if (optind != argc - 1)
-		return cli_usage_error("replay", "expected one capture file (see hamstride replay --help)");
+		return cli_usage_error("replay",
+				       "expected one capture file (see hamstride replay --help)");
 	a->path = argv[optind];
 	return 0;
 }
@@ -118,7 +120,8 @@ int cmd_replay(const struct cli_globals *g, int argc, char **argv)
 		cli_error("%s; the notifications before it are stored", replay_error(r));
 		code = EX_DATAERR;
 	} else if (err < 0 || st.store_errors) {
-		cli_error("the database could not be written (see above); what was stored before is kept");
+		cli_error(
+			"the database could not be written (see above); what was stored before is kept");
 		code = 1;
 	} else {
 		code = 0;

@@ -17,13 +17,14 @@
 
 static void usage(FILE *out)
 {
-	fprintf(out, "Usage: hamstride report [--weeks N] [--to TIME]\n\n"
-		     "Weekly totals (ISO weeks, Monday to Sunday, UTC) and training-load\n"
-		     "warnings: runs longer than %d%% of the longest run of the previous 30 days.\n\n"
-		     "  --weeks N     how many weeks (default %d)\n"
-		     "  --to TIME     runs starting before TIME (UTC; default now); the last\n"
-		     "                week shown is the one holding TIME\n"
-		     "  -h, --help    this help\n",
+	fprintf(out,
+		"Usage: hamstride report [--weeks N] [--to TIME]\n\n"
+		"Weekly totals (ISO weeks, Monday to Sunday, UTC) and training-load\n"
+		"warnings: runs longer than %d%% of the longest run of the previous 30 days.\n\n"
+		"  --weeks N     how many weeks (default %d)\n"
+		"  --to TIME     runs starting before TIME (UTC; default now); the last\n"
+		"                week shown is the one holding TIME\n"
+		"  -h, --help    this help\n",
 		LOAD_THRESHOLD_PCT, REPORT_WEEKS_DEFAULT);
 }
 
@@ -111,9 +112,11 @@ static int parse_options(int argc, char **argv, int64_t *weeks, int64_t *to_us)
 	while ((opt = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
 		switch (opt) {
 		case 'w':
-			if (!cli_parse_int64(optarg, weeks) || *weeks < 1 || *weeks > REPORT_WEEKS_MAX)
-				return cli_usage_error("report", "--weeks wants a whole number from 1 to %d, "
-								 "not '%s'",
+			if (!cli_parse_int64(optarg, weeks) || *weeks < 1 ||
+			    *weeks > REPORT_WEEKS_MAX)
+				return cli_usage_error("report",
+						       "--weeks wants a whole number from 1 to %d, "
+						       "not '%s'",
 						       REPORT_WEEKS_MAX, optarg);
 			break;
 		case 't':

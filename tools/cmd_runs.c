@@ -13,12 +13,13 @@
 
 static void runs_usage(FILE *out)
 {
-	fprintf(out, "Usage: hamstride runs [--from TIME] [--to TIME] [--limit N]\n\n"
-		     "Lists the stored runs, oldest first.\n\n"
-		     "  --from TIME   runs that start at or after TIME (UTC, 2026-11-21[T07:30[:15]][Z])\n"
-		     "  --to TIME     runs that start before TIME\n"
-		     "  --limit N     only the N most recent of those runs\n"
-		     "  -h, --help    this help\n");
+	fprintf(out,
+		"Usage: hamstride runs [--from TIME] [--to TIME] [--limit N]\n\n"
+		"Lists the stored runs, oldest first.\n\n"
+		"  --from TIME   runs that start at or after TIME (UTC, 2026-11-21[T07:30[:15]][Z])\n"
+		"  --to TIME     runs that start before TIME\n"
+		"  --limit N     only the N most recent of those runs\n"
+		"  -h, --help    this help\n");
 }
 
 /* The last `limit` runs seen, oldest first once unrolled. */
@@ -81,9 +82,11 @@ int cmd_runs(const struct cli_globals *g, int argc, char **argv)
 			break;
 		case 'n':
 			if (!cli_parse_int64(optarg, &limit) || limit < 1)
-				return cli_usage_error("runs", "--limit wants a whole number of at least 1, "
-							       "not '%s'",
-						       optarg);
+				return cli_usage_error(
+					"runs",
+					"--limit wants a whole number of at least 1, "
+					"not '%s'",
+					optarg);
 			break;
 		case 'h':
 			runs_usage(stdout);
@@ -183,13 +186,14 @@ int cmd_run(const struct cli_globals *g, int argc, char **argv)
 	}
 	if (optind >= argc || strcmp(argv[optind], "show") != 0)
 		return cli_usage_error("run", "expected 'show ID' or 'show last'%s%s%s",
-				       optind < argc ? ", not '" : "", optind < argc ? argv[optind] : "",
-				       optind < argc ? "'" : "");
+				       optind < argc ? ", not '" : "",
+				       optind < argc ? argv[optind] : "", optind < argc ? "'" : "");
 	int64_t id = 0;
 	const char *which = optind + 1 < argc ? argv[optind + 1] : "";
 	if (!cli_parse_run_ref(which, &id))
-		return cli_usage_error("run", "show wants a run ID (a whole number from "
-					      "'hamstride runs') or 'last', not '%s'",
+		return cli_usage_error("run",
+				       "show wants a run ID (a whole number from "
+				       "'hamstride runs') or 'last', not '%s'",
 				       which);
 	if (optind + 2 < argc)
 		return cli_usage_error("run", "unexpected argument '%s'", argv[optind + 2]);

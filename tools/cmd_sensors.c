@@ -24,15 +24,14 @@ static const char *const roles[] = { "footpod", "imu-left", "imu-right", "hrm", 
 
 static void sensors_usage(FILE *out)
 {
-	fprintf(out,
-		"Usage: hamstride sensors scan [--seconds N] [--adapter hciN]\n"
-		"       hamstride sensors add ADDRESS --role ROLE [--name NAME]\n"
-		"                             [--address-type public|random]\n"
-		"       hamstride sensors list [--all]\n"
-		"       hamstride sensors remove ADDRESS\n\n"
-		"Finds Bluetooth sensors nearby and keeps the runner's own, which hamstrided\n"
-		"connects to. Roles: footpod, imu-left, imu-right, hrm, baro.\n"
-		"'hamstride sensors COMMAND --help' for each command's options.\n");
+	fprintf(out, "Usage: hamstride sensors scan [--seconds N] [--adapter hciN]\n"
+		     "       hamstride sensors add ADDRESS --role ROLE [--name NAME]\n"
+		     "                             [--address-type public|random]\n"
+		     "       hamstride sensors list [--all]\n"
+		     "       hamstride sensors remove ADDRESS\n\n"
+		     "Finds Bluetooth sensors nearby and keeps the runner's own, which hamstrided\n"
+		     "connects to. Roles: footpod, imu-left, imu-right, hrm, baro.\n"
+		     "'hamstride sensors COMMAND --help' for each command's options.\n");
 }
 
 /* ---- Shared ---- */
@@ -49,11 +48,13 @@ static bool valid_role(const char *role)
 static int parse_address(const char *command, const char *text, char canonical[18], uint8_t addr[6])
 {
 	if (!text)
-		return cli_usage_error(command, "which sensor? give its address, like "
-						"C4:7C:8D:6A:1B:2E (from 'hamstride sensors scan')");
+		return cli_usage_error(command,
+				       "which sensor? give its address, like "
+				       "C4:7C:8D:6A:1B:2E (from 'hamstride sensors scan')");
 	if (!notification_addr_parse(text, addr))
-		return cli_usage_error(command, "'%s' is not a Bluetooth address: six hex bytes "
-						"like C4:7C:8D:6A:1B:2E",
+		return cli_usage_error(command,
+				       "'%s' is not a Bluetooth address: six hex bytes "
+				       "like C4:7C:8D:6A:1B:2E",
 				       text);
 	notification_addr_to_str(addr, canonical, 18);
 	return 0;
@@ -140,7 +141,8 @@ static int run_scan(const char *adapter_opt, unsigned seconds)
 			fprintf(stderr, "No advertisements heard: wake the sensor (most start "
 					"advertising when moved) and scan again.\n");
 		else
-			fprintf(stderr, "Add yours with: hamstride sensors add ADDRESS --role ROLE\n");
+			fprintf(stderr,
+				"Add yours with: hamstride sensors add ADDRESS --role ROLE\n");
 	}
 	sensor_scan_table_free(&seen);
 	return err < 0 ? scan_exit_code(err) : 0;
@@ -161,9 +163,11 @@ static int sensors_scan(int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
 		switch (opt) {
 		case 's':
-			if (!cli_parse_int64(optarg, &seconds) || seconds < 1 || seconds > MAX_SCAN_S)
-				return cli_usage_error("sensors scan", "--seconds wants a whole number "
-								       "from 1 to %d, not '%s'",
+			if (!cli_parse_int64(optarg, &seconds) || seconds < 1 ||
+			    seconds > MAX_SCAN_S)
+				return cli_usage_error("sensors scan",
+						       "--seconds wants a whole number "
+						       "from 1 to %d, not '%s'",
 						       MAX_SCAN_S, optarg);
 			break;
 		case 'a':
@@ -179,8 +183,9 @@ static int sensors_scan(int argc, char **argv)
 	if (optind < argc)
 		return cli_usage_error("sensors scan", "unexpected argument '%s'", argv[optind]);
 	if (adapter && hci_scan_adapter(adapter) == -EINVAL)
-		return cli_usage_error("sensors scan", "--adapter wants an adapter name like hci0, "
-						       "not '%s'",
+		return cli_usage_error("sensors scan",
+				       "--adapter wants an adapter name like hci0, "
+				       "not '%s'",
 				       adapter);
 	return run_scan(adapter, (unsigned)seconds);
 }
@@ -258,9 +263,9 @@ static int add_sensor(const struct cli_globals *g, const char *address, const ui
 	if (err < 0 && err != -ENOENT)
 		goto fail;
 	if (addr_type < 0) /* static random addresses have the two top bits set */
-		addr_type = known ? before.address_type
-				  : (addr[5] & 0xC0) == 0xC0 ? NOTIFICATION_ADDR_RANDOM
-							     : NOTIFICATION_ADDR_PUBLIC;
+		addr_type = known                      ? before.address_type
+			    : (addr[5] & 0xC0) == 0xC0 ? NOTIFICATION_ADDR_RANDOM
+						       : NOTIFICATION_ADDR_PUBLIC;
 
 	struct role_holder h = { .address = address, .role = role };
 	err = store_foreach_sensor(s, true, find_role_holder, &h);
@@ -275,8 +280,9 @@ static int add_sensor(const struct cli_globals *g, const char *address, const ui
 		return 1;
 	}
 	if (h.found)
-		fprintf(stderr, "hamstride: warning: %s is also added as %s; the daemon connects to both "
-				"(remove the one you no longer use with 'hamstride sensors remove')\n",
+		fprintf(stderr,
+			"hamstride: warning: %s is also added as %s; the daemon connects to both "
+			"(remove the one you no longer use with 'hamstride sensors remove')\n",
 			known_as(&h.holder, other, sizeof(other)), role);
 
 	if (store_sensor_add(s, address, (uint8_t)addr_type, role, name, now_us(), NULL) < 0 ||
@@ -289,8 +295,8 @@ static int add_sensor(const struct cli_globals *g, const char *address, const ui
 		printf("%s is already added as %s", address, role);
 	else
 		printf("Added %s as %s", address, role);
-	printf(" (%s address%s%s).\n", sensor_addr_type_name((uint8_t)addr_type), name && *name ? ", " : "",
-	       name && *name ? name : "");
+	printf(" (%s address%s%s).\n", sensor_addr_type_name((uint8_t)addr_type),
+	       name && *name ? ", " : "", name && *name ? name : "");
 	printf("hamstrided connects to it: " RELOAD_HINT ".\n");
 	return 0;
 fail:
@@ -302,7 +308,8 @@ fail:
 static int check_name(const char *name)
 {
 	if (strlen(name) > NAME_MAX_LEN)
-		return cli_usage_error("sensors add", "--name is too long: at most %d bytes", NAME_MAX_LEN);
+		return cli_usage_error("sensors add", "--name is too long: at most %d bytes",
+				       NAME_MAX_LEN);
 	for (const char *p = name; *p; p++)
 		if ((unsigned char)*p < 0x20 || *p == 0x7F)
 			return cli_usage_error("sensors add", "--name has a control character");
@@ -333,8 +340,9 @@ static int sensors_add(const struct cli_globals *g, int argc, char **argv)
 			break;
 		case 't':
 			if (strcmp(optarg, "public") != 0 && strcmp(optarg, "random") != 0)
-				return cli_usage_error("sensors add", "--address-type is public or "
-								      "random, not '%s'",
+				return cli_usage_error("sensors add",
+						       "--address-type is public or "
+						       "random, not '%s'",
 						       optarg);
 			addr_type = strcmp(optarg, "random") == 0 ? NOTIFICATION_ADDR_RANDOM
 								  : NOTIFICATION_ADDR_PUBLIC;
@@ -356,8 +364,9 @@ static int sensors_add(const struct cli_globals *g, int argc, char **argv)
 		return cli_usage_error("sensors add", "--role is required: footpod, imu-left, "
 						      "imu-right, hrm or baro");
 	if (!valid_role(role))
-		return cli_usage_error("sensors add", "--role is footpod, imu-left, imu-right, hrm "
-						      "or baro, not '%s'",
+		return cli_usage_error("sensors add",
+				       "--role is footpod, imu-left, imu-right, hrm "
+				       "or baro, not '%s'",
 				       role);
 	return add_sensor(g, address, addr, addr_type, role, name);
 }
@@ -412,7 +421,8 @@ static void print_sensors(const struct sensor_rows *r)
 		sensor_print_padded(stdout, names[i].text, names[i].chars, width);
 		printf("  %-20s  %-20s  %s\n",
 		       x->added_us ? cli_format_time(x->added_us, added, sizeof(added)) : "-",
-		       x->last_seen_us ? cli_format_time(x->last_seen_us, seen, sizeof(seen)) : "never",
+		       x->last_seen_us ? cli_format_time(x->last_seen_us, seen, sizeof(seen))
+				       : "never",
 		       x->cadence_convention[0] ? x->cadence_convention : "-");
 	}
 	free(names);
@@ -485,10 +495,12 @@ static int sensors_remove(const struct cli_globals *g, int argc, char **argv)
 	}
 	char address[18];
 	uint8_t addr[6] = { 0 };
-	if ((rc = parse_address("sensors remove", optind < argc ? argv[optind] : NULL, address, addr)))
+	if ((rc = parse_address("sensors remove", optind < argc ? argv[optind] : NULL, address,
+				addr)))
 		return rc;
 	if (optind + 1 < argc)
-		return cli_usage_error("sensors remove", "unexpected argument '%s'", argv[optind + 1]);
+		return cli_usage_error("sensors remove", "unexpected argument '%s'",
+				       argv[optind + 1]);
 	/* Writing would create a missing database: there is nothing to remove. */
 	if (access(g->db_path, F_OK) != 0 && errno == ENOENT) {
 		cli_error("no sensor %s was added (there is no database %s)", address, g->db_path);

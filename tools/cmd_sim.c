@@ -59,8 +59,9 @@ struct sim_args {
 static int parse_unsigned(const char *opt, const char *text, int64_t lo, int64_t hi, int64_t *out)
 {
 	if (!cli_parse_int64(text, out) || *out < lo || *out > hi)
-		return cli_usage_error("sim", "%s wants a whole number from %" PRId64 " to %" PRId64
-					      ", not '%s'", opt, lo, hi, text);
+		return cli_usage_error(
+			"sim", "%s wants a whole number from %" PRId64 " to %" PRId64 ", not '%s'",
+			opt, lo, hi, text);
 	return 0;
 }
 
@@ -79,14 +80,27 @@ static int parse_convention(const char *text, int *out)
 	else if (strcmp(text, "strides") == 0)
 		*out = RSC_CONVENTION_STRIDES;
 	else
-		return cli_usage_error("sim", "--convention is 'steps' or 'strides', not '%s'", text);
+		return cli_usage_error("sim", "--convention is 'steps' or 'strides', not '%s'",
+				       text);
 	return 0;
 }
 
 enum {
-	OPT_SEED = 256, OPT_MINUTES, OPT_WEEKS, OPT_RUNS_PER_WEEK, OPT_START, OPT_NO_BARO,
-	OPT_NO_HR, OPT_CONVENTION, OPT_POD_ERROR, OPT_DROPOUT, OPT_OUTPUT, OPT_TRUTH,
-	OPT_IMU, OPT_IMU_LAST_RUNS, OPT_STRIDE_TRUTH,
+	OPT_SEED = 256,
+	OPT_MINUTES,
+	OPT_WEEKS,
+	OPT_RUNS_PER_WEEK,
+	OPT_START,
+	OPT_NO_BARO,
+	OPT_NO_HR,
+	OPT_CONVENTION,
+	OPT_POD_ERROR,
+	OPT_DROPOUT,
+	OPT_OUTPUT,
+	OPT_TRUTH,
+	OPT_IMU,
+	OPT_IMU_LAST_RUNS,
+	OPT_STRIDE_TRUTH,
 };
 
 /* One option; 0, or an exit code. */
@@ -116,8 +130,10 @@ static int parse_option(struct sim_args *a, int opt, const char *arg)
 	case OPT_START:
 		if (!cli_parse_time(arg, &a->o.start_us) || a->o.start_us < 0 ||
 		    a->o.start_us >= SIM_START_US_MAX)
-			return cli_usage_error("sim", "--start wants a UTC time between 1970 and 2100 "
-						      "like 2026-11-02T07:00Z, not '%s'", arg);
+			return cli_usage_error("sim",
+					       "--start wants a UTC time between 1970 and 2100 "
+					       "like 2026-11-02T07:00Z, not '%s'",
+					       arg);
 		return 0;
 	case OPT_NO_BARO:
 		a->o.barometer = false;
@@ -145,8 +161,8 @@ static int parse_option(struct sim_args *a, int opt, const char *arg)
 		return 0;
 	case OPT_IMU_LAST_RUNS:
 		a->imu_last_given = true;
-		if (!(rc = parse_unsigned("--imu-last-runs", arg, 1, SIM_WEEKS_MAX * SIM_RUNS_PER_WEEK_MAX,
-					  &n)))
+		if (!(rc = parse_unsigned("--imu-last-runs", arg, 1,
+					  SIM_WEEKS_MAX * SIM_RUNS_PER_WEEK_MAX, &n)))
 			a->o.imu_last_runs = (unsigned)n;
 		return rc;
 	case OPT_STRIDE_TRUTH:
@@ -280,12 +296,16 @@ static void write_truth_section(FILE *f, const struct sim_run_truth *t)
 		fprintf(f, "mean_heart_rate_bpm = %.2f\n", t->mean_heart_rate_bpm);
 	fprintf(f, "cadence_convention = %s\n", rsc_convention_name(t->cadence_convention));
 	fprintf(f, "footpod_scale_error = %.6f\n", t->footpod_scale_error);
-	fprintf(f, "footpod_address = %s\n", notification_addr_to_str(t->footpod_addr, addr, sizeof(addr)));
-	fprintf(f, "notifications = %" PRIu64 "\ndropped = %" PRIu64 "\n", t->notifications, t->dropped);
+	fprintf(f, "footpod_address = %s\n",
+		notification_addr_to_str(t->footpod_addr, addr, sizeof(addr)));
+	fprintf(f, "notifications = %" PRIu64 "\ndropped = %" PRIu64 "\n", t->notifications,
+		t->dropped);
 	if (!t->imu)
 		return;
-	fprintf(f, "imu_left_address = %s\n", notification_addr_to_str(t->imu_addr[0], addr, sizeof(addr)));
-	fprintf(f, "imu_right_address = %s\n", notification_addr_to_str(t->imu_addr[1], addr, sizeof(addr)));
+	fprintf(f, "imu_left_address = %s\n",
+		notification_addr_to_str(t->imu_addr[0], addr, sizeof(addr)));
+	fprintf(f, "imu_right_address = %s\n",
+		notification_addr_to_str(t->imu_addr[1], addr, sizeof(addr)));
 	fprintf(f, "imu_strides = %u\n", t->imu_strides);
 	fprintf(f, "imu_distance_m = %.3f\n", t->imu_distance_m);
 }
@@ -302,7 +322,9 @@ static int write_stride(void *user, const struct sim_stride_truth *t)
 	if (!out->strides)
 		return 0;
 	csv_integer(c, t->run_index);
-	csv_text(c, t->foot == IMU_FOOT_LEFT ? "left" : t->foot == IMU_FOOT_RIGHT ? "right" : "unknown");
+	csv_text(c, t->foot == IMU_FOOT_LEFT    ? "left"
+		    : t->foot == IMU_FOOT_RIGHT ? "right"
+						: "unknown");
 	csv_integer(c, t->start_us);
 	csv_integer(c, t->end_us);
 	csv_number(c, t->length_m, 4);
@@ -326,7 +348,8 @@ static int write_truth(void *user, const struct sim_run_truth *t)
 	       t->elevation_gain_m, t->elevation_loss_m, 100 * t->footpod_scale_error,
 	       rsc_convention_name(t->cadence_convention), t->notifications, t->dropped);
 	if (t->imu)
-		printf("      shoe IMUs: %u strides, %.2f km\n", t->imu_strides, t->imu_distance_m / 1000);
+		printf("      shoe IMUs: %u strides, %.2f km\n", t->imu_strides,
+		       t->imu_distance_m / 1000);
 	if (out->truth) {
 		write_truth_section(out->truth, t);
 		if (ferror(out->truth))

@@ -26,8 +26,8 @@ static void usage(FILE *out)
 
 struct strides_args {
 	bool csv;
-	const char *foot;            /* NULL: both */
-	int64_t run_id;              /* 0: the last run */
+	const char *foot; /* NULL: both */
+	int64_t run_id;   /* 0: the last run */
 };
 
 /* Per-foot totals for the summary: left, right, unknown. */
@@ -63,8 +63,8 @@ static const char *format_time_ms(int64_t us, char *buf, size_t size)
 }
 
 static const char *const columns[] = {
-	"start_utc", "end_utc", "foot", "length_m", "duration_s", "speed_mps", "height_change_m",
-	"stance_s", "clearance_m", "flags",
+	"start_utc", "end_utc",         "foot",     "length_m",    "duration_s",
+	"speed_mps", "height_change_m", "stance_s", "clearance_m", "flags",
 };
 
 static void write_csv_row(struct printer *p, const struct store_stride *x)
@@ -100,7 +100,8 @@ static void print_row(const struct store_stride *x)
 	       cli_format_number(x->speed_mps, 2, v, sizeof(v)),
 	       isfinite(x->height_change_m) ? x->height_change_m : 0,
 	       cli_format_number(x->stance_s, 2, st, sizeof(st)),
-	       cli_format_number(x->clearance_m, 2, cl, sizeof(cl)), x->flags[0] ? "  " : "", x->flags);
+	       cli_format_number(x->clearance_m, 2, cl, sizeof(cl)), x->flags[0] ? "  " : "",
+	       x->flags);
 }
 
 static int each_stride(void *user, int64_t run_id, const struct store_stride *x)
@@ -159,7 +160,8 @@ static int parse_args(int argc, char **argv, struct strides_args *a)
 			a->csv = true;
 		if (opt == 'f') {
 			if (strcmp(optarg, "left") != 0 && strcmp(optarg, "right") != 0)
-				return cli_usage_error(CMD, "--foot wants left or right, not '%s'", optarg);
+				return cli_usage_error(CMD, "--foot wants left or right, not '%s'",
+						       optarg);
 			a->foot = optarg;
 		}
 		if (opt == 'h') {
@@ -170,13 +172,15 @@ static int parse_args(int argc, char **argv, struct strides_args *a)
 			return cli_bad_option(CMD, opt, argv);
 	}
 	if (optind != argc - 1)
-		return cli_usage_error(CMD, optind >= argc ? "expected a run: an ID or 'last'"
-							   : "expected one run, not '%s' too",
+		return cli_usage_error(CMD,
+				       optind >= argc ? "expected a run: an ID or 'last'"
+						      : "expected one run, not '%s' too",
 				       optind < argc ? argv[optind + 1] : "");
 	const char *run = argv[optind];
 	if (!cli_parse_run_ref(run, &a->run_id))
-		return cli_usage_error(CMD, "expected a run ID (from 'hamstride runs') or 'last', "
-					    "not '%s'",
+		return cli_usage_error(CMD,
+				       "expected a run ID (from 'hamstride runs') or 'last', "
+				       "not '%s'",
 				       run);
 	return 0;
 }

@@ -2,13 +2,15 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Installs the Debian packages hamstride builds and tests with. Safe to run
 # again: it only calls apt-get when something is missing. With --vm: only
-# those the Bluetooth test VM (tests/vm/) needs on the host.
+# those the Bluetooth test VM (tests/vm/) needs on the host; with --lint:
+# clang-format and clang-tidy (tools/lint.sh).
 set -eu
 
 packages="build-essential meson ninja-build pkg-config python3
 libbluetooth-dev libgsl-dev libsqlite3-dev libinih-dev libcmocka-dev
 sqlite3 valgrind"
 [ "${1:-}" != --vm ] || packages="qemu-system-x86 busybox-static cpio kmod"
+[ "${1:-}" != --lint ] || packages="clang-format clang-tidy"
 
 missing=""
 for p in $packages; do

@@ -28,11 +28,12 @@ static void print_help(FILE *out)
 		     "Commands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].summary);
-	fprintf(out, "\nOptions:\n"
-		     "  --db PATH    database (default: $HAMSTRIDE_DB, /var/lib/hamstride/hamstride.db\n"
-		     "               if it exists, else ~/.local/share/hamstride/hamstride.db)\n"
-		     "  --version    print the version\n"
-		     "  -h, --help   this help; 'hamstride COMMAND --help' for a command's\n");
+	fprintf(out,
+		"\nOptions:\n"
+		"  --db PATH    database (default: $HAMSTRIDE_DB, /var/lib/hamstride/hamstride.db\n"
+		"               if it exists, else ~/.local/share/hamstride/hamstride.db)\n"
+		"  --version    print the version\n"
+		"  -h, --help   this help; 'hamstride COMMAND --help' for a command's\n");
 }
 
 int main(int argc, char **argv)

@@ -117,7 +117,8 @@ static void format_services(const struct sensor_seen *s, char *buf, size_t size)
 	if (s->adv.services_incomplete)
 		append(buf, size, &n, "%s...", n ? ", " : "");
 	if (s->malformed)
-		append(buf, size, &n, "%s(malformed advertisement: %s)", n ? " " : "", s->malformed);
+		append(buf, size, &n, "%s(malformed advertisement: %s)", n ? " " : "",
+		       s->malformed);
 	if (n == 0)
 		snprintf(buf, size, "-");
 }

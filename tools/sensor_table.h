@@ -19,7 +19,7 @@ struct sensor_seen {
 	uint8_t addr[HCI_SCAN_ADDR_LEN];
 	uint8_t addr_type;
 	bool rssi_known;
-	int8_t rssi_dbm;      /* the latest */
+	int8_t rssi_dbm; /* the latest */
 	struct adv_data adv;
 	const char *malformed; /* why its last bad advertisement was refused */
 };

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # The whole test suite: unit, replay, end-to-end, fuzz-corpus, the
 # Bluetooth VM (tests/vm/) and benchmark smoke runs in a normal build; unit,
-# replay and fuzz again under AddressSanitizer+UBSan and under valgrind.
+# replay and fuzz again under AddressSanitizer+UBSan and under valgrind;
+# clang-format and clang-tidy over the tree (tools/lint.sh).
 # The accuracy suite runs too (it skips itself when the real recordings are
 # absent).
 set -eu
@@ -38,6 +39,10 @@ UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
 
 echo "== valgrind"
 meson test -C build-test --setup valgrind --suite unit --print-errorlogs --num-processes 2
+
+# House style and static checks (.clang-format, .clang-tidy).
+echo "== lint"
+tools/lint.sh build-test
 
 echo "== benchmarks (figures, not pass/fail)"
 meson test -C build-test --suite bench --verbose 2>&1 | grep -E "notifications/s|RSS|samples/s|OK|FAIL"

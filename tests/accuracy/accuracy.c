@@ -99,7 +99,8 @@ static void sim_run(double rate, double speed, double grade, uint64_t seed, stru
 				tr[f][ntr[f]++] = t;
 		}
 	}
-	correct_two_feet((struct ins_stride *[2]){ es[0], es[1] }, nes, (double *[2]){ dh_one[0], dh_one[1] });
+	correct_two_feet((struct ins_stride *[2]){ es[0], es[1] }, nes,
+			 (double *[2]){ dh_one[0], dh_one[1] });
 	for (int f = 0; f < 2; f++) {
 		unsigned j = 0;
 		for (unsigned i = 0; i < nes[f]; i++) {
@@ -195,7 +196,8 @@ static bool simulation_table(const struct sweep *sw)
 				sim_run(rate, speed, grade, cell_seed(rate, speed, grade), &a);
 				bool target = in_target(rate, speed, grade);
 				if (a.n == 0) {
-					printf("%5.0f %6.1f %+6.2f no strides\n", rate, speed, grade);
+					printf("%5.0f %6.1f %+6.2f no strides\n", rate, speed,
+					       grade);
 					ok = ok && !target;
 					continue;
 				}
@@ -204,7 +206,8 @@ static bool simulation_table(const struct sweep *sw)
 					missed++;
 				ok = ok && met;
 				char label[64];
-				snprintf(label, sizeof(label), "%5.0f %6.1f %+6.2f", rate, speed, grade);
+				snprintf(label, sizeof(label), "%5.0f %6.1f %+6.2f", rate, speed,
+					 grade);
 				print_row(label, &a, met ? "" : "  missed");
 				acc_merge(&all, &a);
 			}
@@ -309,8 +312,8 @@ static double gait_driven_one(const char *dir, int exp, double *abs_err_sum, uns
 	}
 	fclose(f);
 	runner_finish(&r);
-	snprintf(name, sizeof(name), "imu/gait_driven/SensorConnectData_%d_strideIndex_timestamp_gcpX_gcpY.csv",
-		 exp);
+	snprintf(name, sizeof(name),
+		 "imu/gait_driven/SensorConnectData_%d_strideIndex_timestamp_gcpX_gcpY.csv", exp);
 	f = open_in(dir, name);
 	if (!f) {
 		ins_free(r.ins);
@@ -408,7 +411,8 @@ static void gaitmap_table(const char *dir, bool *have)
 	runner_finish(&feet[1]);
 	static double dh_one[2][MAX_STRIDES];
 	correct_two_feet((struct ins_stride *[2]){ feet[0].st, feet[1].st },
-			 (unsigned[2]){ feet[0].n, feet[1].n }, (double *[2]){ dh_one[0], dh_one[1] });
+			 (unsigned[2]){ feet[0].n, feet[1].n },
+			 (double *[2]){ dh_one[0], dh_one[1] });
 	f = open_in(dir, "imu/gaitmap/GT_stride_lengths_from_mocap.csv");
 	double se = 0, se2 = 0, sh2 = 0, sh2_one = 0, sabs = 0;
 	unsigned n = 0, total = 0;
@@ -417,8 +421,8 @@ static void gaitmap_table(const char *dir, bool *have)
 			char sensor[32], foot[16];
 			int sid;
 			double start, end, time_s, len, dz;
-			if (sscanf(line, "%31[^,],%d,%15[^,],%lf,%lf,%lf,%lf,%lf", sensor, &sid, foot,
-				   &start, &end, &time_s, &len, &dz) != 8)
+			if (sscanf(line, "%31[^,],%d,%15[^,],%lf,%lf,%lf,%lf,%lf", sensor, &sid,
+				   foot, &start, &end, &time_s, &len, &dz) != 8)
 				continue;
 			total++;
 			int side = strcmp(foot, "right") == 0;
@@ -519,28 +523,39 @@ static void openshoe_table(const char *dir, bool *have)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: accuracy [--long] [--seed N]\n"
-		   "  default: 100, 200, 400 and 1000 Hz at 2.5-6.5 m/s, -10..+10 %% grade\n"
-		   "  --long:  100-1000 Hz at 1-6.5 m/s, -15..+15 %% grade (several minutes)\n"
-		   "  --seed N: the simulations' base seed (default %u)\n",
+	fprintf(f,
+		"usage: accuracy [--long] [--seed N]\n"
+		"  default: 100, 200, 400 and 1000 Hz at 2.5-6.5 m/s, -10..+10 %% grade\n"
+		"  --long:  100-1000 Hz at 1-6.5 m/s, -15..+15 %% grade (several minutes)\n"
+		"  --seed N: the simulations' base seed (default %u)\n",
 		SEED);
 }
 
 int main(int argc, char **argv)
 {
-	struct sweep sw = { "default", default_rates, default_speeds, default_grades,
-			    COUNT(default_rates), COUNT(default_speeds), COUNT(default_grades) };
+	struct sweep sw = { "default",
+			    default_rates,
+			    default_speeds,
+			    default_grades,
+			    COUNT(default_rates),
+			    COUNT(default_speeds),
+			    COUNT(default_grades) };
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--long") == 0) {
-			sw = (struct sweep){ "long", long_rates, long_speeds, long_grades,
-					     COUNT(long_rates), COUNT(long_speeds),
+			sw = (struct sweep){ "long",
+					     long_rates,
+					     long_speeds,
+					     long_grades,
+					     COUNT(long_rates),
+					     COUNT(long_speeds),
 					     COUNT(long_grades) };
 		} else if (strcmp(argv[i], "--seed") == 0 && i + 1 < argc) {
 			char *end;
 			errno = 0;
 			base_seed = strtoull(argv[++i], &end, 10);
 			if (errno || end == argv[i] || *end) {
-				fprintf(stderr, "accuracy: --seed %s: not a whole number\n", argv[i]);
+				fprintf(stderr, "accuracy: --seed %s: not a whole number\n",
+					argv[i]);
 				return 2;
 			}
 		} else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {

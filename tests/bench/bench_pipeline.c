@@ -152,7 +152,8 @@ int main(int argc, char **argv)
 	printf("decode+store: %" PRIu64 " notifications, median %.0f notifications/s over %d runs "
 	       "(min %.0f, max %.0f); target %.0f: %s\n",
 	       st.notifications, median, repeat, rates[0], rates[repeat - 1],
-	       TARGET_NOTIFICATIONS_PER_S, median >= TARGET_NOTIFICATIONS_PER_S ? "met" : "NOT met");
+	       TARGET_NOTIFICATIONS_PER_S,
+	       median >= TARGET_NOTIFICATIONS_PER_S ? "met" : "NOT met");
 
 	/* The IMU hour is long: three passes at most. */
 	int imu_repeat = repeat < 3 ? repeat : 3;

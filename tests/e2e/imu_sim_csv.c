@@ -117,7 +117,8 @@ int main(int argc, char **argv)
 			const struct imu_sample *first = both ? &pending : &s[i];
 			fprintf(out, "%.6f", first->t_us * 1e-6);
 			if (both) {
-				const struct imu_sample *l = pending.foot == IMU_FOOT_LEFT ? &pending : &s[i];
+				const struct imu_sample *l =
+					pending.foot == IMU_FOOT_LEFT ? &pending : &s[i];
 				const struct imu_sample *r = l == &pending ? &s[i] : &pending;
 				write_values(out, l, a.in_g);
 				write_values(out, r, a.in_g);

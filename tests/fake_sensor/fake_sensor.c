@@ -152,8 +152,8 @@ static int parse_option(struct options *o, int opt, const char *arg)
 	char *end;
 	switch (opt) {
 	case 'a':
-		if (strncmp(arg, "hci", 3) != 0 || !arg[3] || strspn(arg + 3, "0123456789") !=
-								  strlen(arg + 3))
+		if (strncmp(arg, "hci", 3) != 0 || !arg[3] ||
+		    strspn(arg + 3, "0123456789") != strlen(arg + 3))
 			return bad_value("--adapter", arg, "expected hci0, hci1, ...");
 		o->adapter = arg;
 		return 0;
@@ -166,16 +166,20 @@ static int parse_option(struct options *o, int opt, const char *arg)
 		return 0;
 	case 's':
 		return parse_double(arg, 0.01, 1000, &o->speed)
-			       ? 0 : bad_value("--speed", arg, "expected a factor from 0.01 to 1000");
+			       ? 0
+			       : bad_value("--speed", arg, "expected a factor from 0.01 to 1000");
 	case 'm':
 		return parse_double(arg, 0.01, 240, &o->minutes)
-			       ? 0 : bad_value("--minutes", arg, "expected 0.01 to 240 minutes");
+			       ? 0
+			       : bad_value("--minutes", arg, "expected 0.01 to 240 minutes");
 	case 'd':
 		return parse_double(arg, 0, 14400, &o->drop_at_s)
-			       ? 0 : bad_value("--drop-at", arg, "expected seconds of run time");
+			       ? 0
+			       : bad_value("--drop-at", arg, "expected seconds of run time");
 	case 'D':
 		return parse_double(arg, 0.001, 14400, &o->down_s)
-			       ? 0 : bad_value("--down", arg, "expected seconds of run time");
+			       ? 0
+			       : bad_value("--down", arg, "expected seconds of run time");
 	case 'l':
 		o->sent_log = arg;
 		return 0;
@@ -183,7 +187,8 @@ static int parse_option(struct options *o, int opt, const char *arg)
 		errno = 0;
 		o->seed = strtoull(arg, &end, 10);
 		return errno || end == arg || *end || arg[0] == '-'
-			       ? bad_value("--seed", arg, "expected a non-negative integer") : 0;
+			       ? bad_value("--seed", arg, "expected a non-negative integer")
+			       : 0;
 	case 't':
 		o->test_socket = arg;
 		return 0;
@@ -200,13 +205,19 @@ static int parse_option(struct options *o, int opt, const char *arg)
 static int parse_args(int argc, char **argv, struct options *o)
 {
 	static const struct option longopts[] = {
-		{ "adapter", required_argument, NULL, 'a' }, { "profile", required_argument, NULL, 'p' },
-		{ "capture", required_argument, NULL, 'c' }, { "speed", required_argument, NULL, 's' },
-		{ "minutes", required_argument, NULL, 'm' }, { "drop-at", required_argument, NULL, 'd' },
-		{ "down", required_argument, NULL, 'D' },   { "sent-log", required_argument, NULL, 'l' },
-		{ "seed", required_argument, NULL, 'S' },    { "name", required_argument, NULL, 'n' },
+		{ "adapter", required_argument, NULL, 'a' },
+		{ "profile", required_argument, NULL, 'p' },
+		{ "capture", required_argument, NULL, 'c' },
+		{ "speed", required_argument, NULL, 's' },
+		{ "minutes", required_argument, NULL, 'm' },
+		{ "drop-at", required_argument, NULL, 'd' },
+		{ "down", required_argument, NULL, 'D' },
+		{ "sent-log", required_argument, NULL, 'l' },
+		{ "seed", required_argument, NULL, 'S' },
+		{ "name", required_argument, NULL, 'n' },
 		{ "test-socket", required_argument, NULL, 't' },
-		{ "help", no_argument, NULL, 'h' },          { NULL, 0, NULL, 0 },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
 	};
 	*o = (struct options){ .speed = 1, .seed = 1, .name = "hamstride fake", .drop_at_s = -1 };
 	opterr = 0;
@@ -225,9 +236,10 @@ static int parse_args(int argc, char **argv, struct options *o)
 		if (rc)
 			return rc;
 	}
-	const char *missing = optind < argc ? NULL : !o->adapter && !o->test_socket ? "--adapter"
-						   : !o->profiles
-								       ? "--profile" : NULL;
+	const char *missing = optind < argc                    ? NULL
+			      : !o->adapter && !o->test_socket ? "--adapter"
+			      : !o->profiles                   ? "--profile"
+							       : NULL;
 	if (optind < argc) {
 		fprintf(stderr, "fake-sensor: unexpected argument %s\n", argv[optind]);
 		return EX_USAGE;
@@ -249,8 +261,12 @@ static int parse_args(int argc, char **argv, struct options *o)
 static int hci_cmd(int dd, uint16_t ocf, void *param, uint8_t len, const char *what)
 {
 	uint8_t status = 0;
-	struct hci_request rq = { .ogf = OGF_LE_CTL, .ocf = ocf, .cparam = param, .clen = len,
-				  .rparam = &status, .rlen = 1 };
+	struct hci_request rq = { .ogf = OGF_LE_CTL,
+				  .ocf = ocf,
+				  .cparam = param,
+				  .clen = len,
+				  .rparam = &status,
+				  .rlen = 1 };
 	if (hci_send_req(dd, &rq, HCI_TIMEOUT_MS) < 0) {
 		log_error("HCI %s failed: %s", what, strerror(errno));
 		return -errno;
@@ -266,11 +282,12 @@ static int set_advertising(struct app *a, bool on)
 {
 	le_set_advertise_enable_cp cp = { .enable = on };
 	int rc = a->o.test_socket ? 0 /* nothing to advertise on */
-		 : hci_cmd(a->hci_dd, OCF_LE_SET_ADVERTISE_ENABLE, &cp, sizeof(cp),
-			   on ? "advertising enable" : "advertising disable");
+				  : hci_cmd(a->hci_dd, OCF_LE_SET_ADVERTISE_ENABLE, &cp, sizeof(cp),
+					    on ? "advertising enable" : "advertising disable");
 	if (rc == 0) {
 		a->advertising = on;
-		log_info("[%8.3f s] advertising %s", (double)run_now_us(a) / 1e6, on ? "on" : "off");
+		log_info("[%8.3f s] advertising %s", (double)run_now_us(a) / 1e6,
+			 on ? "on" : "off");
 	}
 	return rc;
 }
@@ -281,9 +298,11 @@ static int setup_advertising(struct app *a)
 	le_set_advertise_enable_cp off = { .enable = 0 };
 	hci_cmd(a->hci_dd, OCF_LE_SET_ADVERTISE_ENABLE, &off, sizeof(off), "advertising disable");
 	le_set_advertising_parameters_cp params = {
-		.min_interval = htobs(ADV_INTERVAL_UNITS), .max_interval = htobs(ADV_INTERVAL_UNITS),
+		.min_interval = htobs(ADV_INTERVAL_UNITS),
+		.max_interval = htobs(ADV_INTERVAL_UNITS),
 		.advtype = 0x00, /* ADV_IND */
-		.own_bdaddr_type = LE_PUBLIC_ADDRESS, .chan_map = 0x07,
+		.own_bdaddr_type = LE_PUBLIC_ADDRESS,
+		.chan_map = 0x07,
 	};
 	le_set_advertising_data_cp data = { 0 };
 	le_set_scan_response_data_cp scan = { 0 };
@@ -340,15 +359,18 @@ static int listen_att(struct app *a, const bdaddr_t *addr)
 		log_error("cannot open an L2CAP socket: %s", strerror(errno));
 		return EX_OSERR;
 	}
-	struct sockaddr_l2 sa = { .l2_family = AF_BLUETOOTH, .l2_cid = htobs(ATT_CID),
+	struct sockaddr_l2 sa = { .l2_family = AF_BLUETOOTH,
+				  .l2_cid = htobs(ATT_CID),
 				  .l2_bdaddr_type = BDADDR_LE_PUBLIC };
 	bacpy(&sa.l2_bdaddr, addr);
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 1) < 0) {
 		int err = errno;
 		close(fd);
 		if (err == EADDRINUSE) {
-			log_error("the ATT channel of %s is in use by another program (bluetoothd?): "
-				  "stop it or use another adapter", a->o.adapter);
+			log_error(
+				"the ATT channel of %s is in use by another program (bluetoothd?): "
+				"stop it or use another adapter",
+				a->o.adapter);
 			return EX_UNAVAILABLE;
 		}
 		log_error("cannot listen on the ATT channel of %s: %s", a->o.adapter,
@@ -399,7 +421,8 @@ static void accept_link(struct app *a, bool allowed)
 {
 	struct sockaddr_l2 peer = { 0 };
 	socklen_t len = sizeof(peer);
-	int fd = accept4(a->listen_fd, (struct sockaddr *)&peer, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	int fd =
+		accept4(a->listen_fd, (struct sockaddr *)&peer, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (fd < 0)
 		return;
 	char addr[18] = "(test socket)";
@@ -425,8 +448,8 @@ static void on_subscribe(uint16_t handle, uint16_t cccd, void *user_data)
 	if (cccd && !a->started) {
 		a->started = true;
 		a->start_mono_us = clock_us(CLOCK_MONOTONIC) + START_LEAD_US;
-		log_notice("run time starts: %.1f minutes at %gx", (double)feed_end_us(a->feed) / 60e6,
-			   a->o.speed);
+		log_notice("run time starts: %.1f minutes at %gx",
+			   (double)feed_end_us(a->feed) / 60e6, a->o.speed);
 	}
 }
 
@@ -446,7 +469,7 @@ static bool send_due(struct app *a, int64_t now_run_us)
 		if (handle == a->db.ms_data && it->len >= 2)
 			value[1] = a->db.ms_reference; /* the subscription's */
 		int rc = a->conn_fd < 0 ? -ENOTCONN
-			 : imu_off	? -EPERM
+			 : imu_off      ? -EPERM
 					: gatt_server_notify(a->server, handle, value, it->len);
 		if (rc == -EAGAIN)
 			return false;
@@ -454,17 +477,18 @@ static bool send_due(struct app *a, int64_t now_run_us)
 			a->n.sent++;
 			gatt_server_set_value(a->server, handle, value, it->len);
 			if (a->sent_log)
-				feed_log_sent(a->sent_log, it->t_us, clock_us(CLOCK_REALTIME), handle,
-					      &it->uuid, value, it->len);
+				feed_log_sent(a->sent_log, it->t_us, clock_us(CLOCK_REALTIME),
+					      handle, &it->uuid, value, it->len);
 		} else if (rc == -ENOTCONN) {
 			a->n.not_linked++;
 		} else if (rc == -EPERM) {
 			a->n.not_subscribed++;
 		} else if (rc == -EMSGSIZE) {
 			if (a->n.too_big++ == 0)
-				log_warning("a %u-byte notification does not fit ATT MTU %u: the central "
-					    "must exchange a larger MTU", it->len,
-					    gatt_server_mtu(a->server));
+				log_warning(
+					"a %u-byte notification does not fit ATT MTU %u: the central "
+					"must exchange a larger MTU",
+					it->len, gatt_server_mtu(a->server));
 		} else {
 			close_link(a, strerror(-rc));
 		}
@@ -495,11 +519,12 @@ static int wait_ms(const struct app *a, int64_t t_us)
 	if (!a->started)
 		return MAX_WAIT_MS;
 	int64_t next = feed_end_us(a->feed);
-	const struct feed_item *it = feed_peek(a->feed, gatt_server_mtu(a->server) - 3u,
-					       &a->db.imu);
+	const struct feed_item *it =
+		feed_peek(a->feed, gatt_server_mtu(a->server) - 3u, &a->db.imu);
 	if (it && it->t_us < next)
 		next = it->t_us;
-	int64_t drop = llround(a->o.drop_at_s * 1e6), back = llround((a->o.drop_at_s + a->o.down_s) * 1e6);
+	int64_t drop = llround(a->o.drop_at_s * 1e6),
+		back = llround((a->o.drop_at_s + a->o.down_s) * 1e6);
 	if (a->o.down_s > 0 && drop > t_us && drop < next)
 		next = drop;
 	if (a->o.down_s > 0 && back > t_us && back < next)
@@ -511,7 +536,8 @@ static int wait_ms(const struct app *a, int64_t t_us)
 static void poll_once(struct app *a, int timeout_ms, bool allowed)
 {
 	struct pollfd p[2] = { { .fd = a->listen_fd, .events = POLLIN },
-			       { .fd = a->conn_fd, .events = POLLIN | (a->blocked ? POLLOUT : 0) } };
+			       { .fd = a->conn_fd,
+				 .events = POLLIN | (a->blocked ? POLLOUT : 0) } };
 	if (poll(p, a->conn_fd >= 0 ? 2 : 1, a->blocked ? MAX_WAIT_MS : timeout_ms) <= 0)
 		return;
 	if (p[0].revents & POLLIN)
@@ -521,7 +547,8 @@ static void poll_once(struct app *a, int timeout_ms, bool allowed)
 			a->blocked = false;
 		int rc = gatt_server_process_readable(a->server);
 		if (rc < 0)
-			close_link(a, rc == -ECONNRESET ? "the central disconnected" : strerror(-rc));
+			close_link(a,
+				   rc == -ECONNRESET ? "the central disconnected" : strerror(-rc));
 	}
 }
 
@@ -531,8 +558,8 @@ static bool run_over(struct app *a, int64_t t_us)
 {
 	if (!a->started || t_us < feed_end_us(a->feed))
 		return false;
-	const struct feed_item *it = feed_peek(a->feed, gatt_server_mtu(a->server) - 3u,
-					       &a->db.imu);
+	const struct feed_item *it =
+		feed_peek(a->feed, gatt_server_mtu(a->server) - 3u, &a->db.imu);
 	return !it || it->t_us >= feed_end_us(a->feed);
 }
 
@@ -560,8 +587,10 @@ static int serve(struct app *a)
 static int open_outputs(struct app *a)
 {
 	char why[512] = "";
-	struct feed_options fo = { .profiles = a->o.profiles, .seed = a->o.seed,
-				   .minutes = a->o.minutes, .capture = a->o.capture };
+	struct feed_options fo = { .profiles = a->o.profiles,
+				   .seed = a->o.seed,
+				   .minutes = a->o.minutes,
+				   .capture = a->o.capture };
 	int rc = feed_new(&fo, &a->feed, why, sizeof(why));
 	if (rc < 0) {
 		log_error("%s", why);
@@ -570,7 +599,8 @@ static int open_outputs(struct app *a)
 	if (a->o.sent_log) {
 		a->sent_log = fopen(a->o.sent_log, "w");
 		if (!a->sent_log) {
-			log_error("cannot create the sent log %s: %s", a->o.sent_log, strerror(errno));
+			log_error("cannot create the sent log %s: %s", a->o.sent_log,
+				  strerror(errno));
 			return EX_CANTCREAT;
 		}
 		/* Whole lines reach the file even if the test has to kill us. */
@@ -602,8 +632,9 @@ static int setup(struct app *a)
 	char text[18];
 	ba2str(&addr, text);
 	log_notice("%s (%s) serves \"%s\": %zu recorded notifications%s, %u handles",
-		   a->o.test_socket ? a->o.test_socket : a->o.adapter, text, a->o.name, feed_recorded_count(a->feed),
-		   a->o.profiles & FAKE_IMU	    ? " and IMU data at 400 Hz"
+		   a->o.test_socket ? a->o.test_socket : a->o.adapter, text, a->o.name,
+		   feed_recorded_count(a->feed),
+		   a->o.profiles & FAKE_IMU         ? " and IMU data at 400 Hz"
 		   : a->o.profiles & FAKE_MOVESENSE ? " and Movesense IMU6 once subscribed"
 						    : "",
 		   gatt_server_last_handle(a->server));
@@ -625,9 +656,9 @@ static int finish(struct app *a, int rc)
 		rc = rc ? rc : EX_IOERR;
 	}
 	if (a->server)
-		log_notice("sent %" PRIu64 " notifications in %" PRIu64 " connections; not sent: %"
-			   PRIu64 " while the link was down, %" PRIu64 " not subscribed, %" PRIu64
-			   " too big for the MTU",
+		log_notice("sent %" PRIu64 " notifications in %" PRIu64
+			   " connections; not sent: %" PRIu64 " while the link was down, %" PRIu64
+			   " not subscribed, %" PRIu64 " too big for the MTU",
 			   a->n.sent, a->n.connections, a->n.not_linked, a->n.not_subscribed,
 			   a->n.too_big);
 	feed_free(a->feed);

@@ -31,8 +31,8 @@ struct recorded {
 
 struct imu_feed {
 	struct imu_sim *sim;
-	struct imu_hs_config cfg;     /* what the generator was built for */
-	int64_t t0_us;                /* sensor time at run time 0 */
+	struct imu_hs_config cfg; /* what the generator was built for */
+	int64_t t0_us;            /* sensor time at run time 0 */
 	uint16_t seq;
 	unsigned rebuilds;
 };
@@ -45,9 +45,9 @@ struct feed {
 	int64_t end_us;
 	uint64_t seed;
 	bool has_imu;
-	bool movesense;                /* IMU6 data of Movesense's protocol */
+	bool movesense; /* IMU6 data of Movesense's protocol */
 	struct imu_feed imu;
-	struct feed_item imu_item;     /* the next IMU packet, once generated */
+	struct feed_item imu_item;           /* the next IMU packet, once generated */
 	struct imu_hs_config imu_item_asked; /* the configuration it was made for */
 	bool imu_ready;
 	struct feed_item rec_item;
@@ -81,8 +81,9 @@ static void add_recorded(struct feed *f, int64_t t_us, const struct notification
 		f->bytes = xreallocarray(f->bytes, f->cap_bytes, 1);
 	}
 	memcpy(f->bytes + f->n_bytes, n->value, len);
-	f->rec[f->n_rec++] = (struct recorded){ .t_us = t_us, .uuid = n->uuid,
-						.len = (uint16_t)len, .offset = f->n_bytes };
+	f->rec[f->n_rec++] = (struct recorded){
+		.t_us = t_us, .uuid = n->uuid, .len = (uint16_t)len, .offset = f->n_bytes
+	};
 	f->n_bytes += len;
 }
 
@@ -148,8 +149,8 @@ static int simulate(struct collector *c, unsigned profiles, uint64_t seed, doubl
 	return 0;
 }
 
-static int load_recording(struct feed *f, const struct feed_options *o, double minutes,
-			  char *why, size_t why_len)
+static int load_recording(struct feed *f, const struct feed_options *o, double minutes, char *why,
+			  size_t why_len)
 {
 	struct collector c = { .f = f, .limit_us = INT64_MAX };
 	c.wanted.n = fake_profiles_recorded_uuids(o->profiles, c.wanted.uuids);
@@ -235,8 +236,8 @@ static void imu_packet(struct feed *f, size_t value_cap, const struct imu_hs_con
 	if (f->movesense) {
 		gatt_uuid_parse(IMU_MS_NOTIFY_UUID, &it->uuid);
 		/* The reference is the subscriber's: the sender fills it in. */
-		it->len = (uint16_t)imu_ms_encode_imu6(0, (uint32_t)(samples[0].t_us / 1000), samples,
-						       n, it->value, sizeof(it->value));
+		it->len = (uint16_t)imu_ms_encode_imu6(0, (uint32_t)(samples[0].t_us / 1000),
+						       samples, n, it->value, sizeof(it->value));
 		return;
 	}
 	double acc = imu_hs_acc_range_mps2(imu->cfg.acc_range_code);
@@ -247,10 +248,9 @@ static void imu_packet(struct feed *f, size_t value_cap, const struct imu_hs_con
 			raw[i][3 + k] = to_count(samples[i].gyro_radps[k], gyro);
 		}
 	gatt_uuid_parse(IMU_HS_DATA_UUID, &it->uuid);
-	it->len = (uint16_t)imu_hs_encode_data(imu->seq++, (uint32_t)samples[0].t_us,
-					       imu->cfg.rate_code, imu->cfg.acc_range_code,
-					       imu->cfg.gyro_range_code, raw, n, it->value,
-					       sizeof(it->value));
+	it->len = (uint16_t)imu_hs_encode_data(
+		imu->seq++, (uint32_t)samples[0].t_us, imu->cfg.rate_code, imu->cfg.acc_range_code,
+		imu->cfg.gyro_range_code, raw, n, it->value, sizeof(it->value));
 }
 
 /* ---- the feed ---- */
@@ -266,9 +266,10 @@ int feed_new(const struct feed_options *o, struct feed **out, char *why, size_t 
 		 * sets the rate it streams at. */
 		struct imu_hs_config cfg = { .version = IMU_HS_VERSION,
 					     .rate_code = o->profiles & FAKE_MOVESENSE ? 9 : 3,
-					     .acc_range_code = 3, .gyro_range_code = 4,
+					     .acc_range_code = 3,
+					     .gyro_range_code = 4,
 					     .foot = o->profiles & FAKE_IMU_LEFT ? IMU_FOOT_LEFT
-										: IMU_FOOT_RIGHT };
+										 : IMU_FOOT_RIGHT };
 		f->has_imu = true;
 		f->movesense = o->profiles & FAKE_MOVESENSE;
 		f->imu.t0_us = (INT64_C(1) << 32) - FEED_IMU_CLOCK_WRAP_AFTER_US;

@@ -23,17 +23,17 @@
 #define FEED_IMU_CLOCK_WRAP_AFTER_US INT64_C(20000000)
 
 struct feed_item {
-	int64_t t_us;            /* run time */
-	struct gatt_uuid uuid;   /* characteristic */
+	int64_t t_us;          /* run time */
+	struct gatt_uuid uuid; /* characteristic */
 	uint16_t len;
 	uint8_t value[FEED_VALUE_MAX];
 };
 
 struct feed_options {
-	unsigned profiles;       /* enum fake_profile bits */
+	unsigned profiles; /* enum fake_profile bits */
 	uint64_t seed;
-	double minutes;          /* run length; 0: the whole capture, or 10 simulated */
-	const char *capture;     /* NULL: simulate */
+	double minutes;      /* run length; 0: the whole capture, or 10 simulated */
+	const char *capture; /* NULL: simulate */
 };
 
 struct feed;
@@ -49,7 +49,8 @@ void feed_free(struct feed *f);
  * rate and ranges of imu; a new configuration takes effect at the next
  * packet. The item stays the same until feed_pop().
  */
-const struct feed_item *feed_peek(struct feed *f, size_t value_cap, const struct imu_hs_config *imu);
+const struct feed_item *feed_peek(struct feed *f, size_t value_cap,
+				  const struct imu_hs_config *imu);
 void feed_pop(struct feed *f);
 /* When the run ends (run time). */
 int64_t feed_end_us(const struct feed *f);

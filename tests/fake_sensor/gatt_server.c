@@ -28,8 +28,8 @@ enum attr_kind { ATTR_SERVICE, ATTR_CHAR_DECL, ATTR_VALUE, ATTR_CCCD };
 struct attribute {
 	enum attr_kind kind;
 	struct gatt_uuid type;
-	uint8_t properties;      /* of the characteristic, for its value and CCCD */
-	uint16_t value_handle;   /* for a declaration and a CCCD: their characteristic's */
+	uint8_t properties;    /* of the characteristic, for its value and CCCD */
+	uint16_t value_handle; /* for a declaration and a CCCD: their characteristic's */
 	uint16_t len;
 	uint8_t value[GATT_SERVER_VALUE_MAX];
 	gatt_server_write_func write_cb;
@@ -106,8 +106,8 @@ uint16_t gatt_server_add_characteristic(struct gatt_server *s, const struct gatt
 	uint8_t decl[3 + 16] = { properties };
 	bytes_put_le16(decl + 1, value_handle);
 	memcpy(decl + 3, uuid->bytes, uuid->len);
-	uint16_t decl_handle = add_attr(s, ATTR_CHAR_DECL, GATT_UUID_CHARACTERISTIC, decl,
-					3u + uuid->len);
+	uint16_t decl_handle =
+		add_attr(s, ATTR_CHAR_DECL, GATT_UUID_CHARACTERISTIC, decl, 3u + uuid->len);
 	s->attrs[decl_handle - 1].value_handle = value_handle;
 
 	add_attr(s, ATTR_VALUE, 0, value, len);
@@ -470,8 +470,8 @@ static uint8_t write_cccd(struct gatt_server *s, struct attribute *cccd, const u
 }
 
 /* 0 if the write was done, else the ATT error code. */
-static uint8_t apply_write(struct gatt_server *s, uint16_t handle, const uint8_t *value,
-			   size_t len, bool command)
+static uint8_t apply_write(struct gatt_server *s, uint16_t handle, const uint8_t *value, size_t len,
+			   bool command)
 {
 	struct attribute *a = attr_at(s, handle);
 	if (!a)
@@ -515,11 +515,20 @@ static bool needs_no_answer(uint8_t opcode)
 	if (opcode & 0x40)
 		return true;
 	switch (opcode) {
-	case ATT_OP_ERROR_RSP: case ATT_OP_MTU_RSP: case ATT_OP_FIND_INFO_RSP:
-	case ATT_OP_FIND_BY_TYPE_RSP: case ATT_OP_READ_BY_TYPE_RSP: case ATT_OP_READ_RSP:
-	case ATT_OP_READ_BLOB_RSP: case ATT_OP_READ_MULT_RSP: case ATT_OP_READ_BY_GROUP_RSP:
-	case ATT_OP_WRITE_RSP: case ATT_OP_PREP_WRITE_RSP: case ATT_OP_EXEC_WRITE_RSP:
-	case ATT_OP_NOTIFY: case ATT_OP_INDICATE:
+	case ATT_OP_ERROR_RSP:
+	case ATT_OP_MTU_RSP:
+	case ATT_OP_FIND_INFO_RSP:
+	case ATT_OP_FIND_BY_TYPE_RSP:
+	case ATT_OP_READ_BY_TYPE_RSP:
+	case ATT_OP_READ_RSP:
+	case ATT_OP_READ_BLOB_RSP:
+	case ATT_OP_READ_MULT_RSP:
+	case ATT_OP_READ_BY_GROUP_RSP:
+	case ATT_OP_WRITE_RSP:
+	case ATT_OP_PREP_WRITE_RSP:
+	case ATT_OP_EXEC_WRITE_RSP:
+	case ATT_OP_NOTIFY:
+	case ATT_OP_INDICATE:
 		return true;
 	default:
 		return false;

@@ -38,8 +38,8 @@ static const struct {
 	const char *name;
 	unsigned bit;
 } profile_names[] = {
-	{ "footpod", FAKE_FOOTPOD },   { "hrm", FAKE_HRM },
-	{ "baro", FAKE_BARO },         { "imu-left", FAKE_IMU_LEFT },
+	{ "footpod", FAKE_FOOTPOD },     { "hrm", FAKE_HRM },
+	{ "baro", FAKE_BARO },           { "imu-left", FAKE_IMU_LEFT },
 	{ "imu-right", FAKE_IMU_RIGHT }, { "movesense", FAKE_MOVESENSE },
 };
 
@@ -62,7 +62,8 @@ bool fake_profiles_parse(const char *text, unsigned *profiles, char *why, size_t
 		if (!bit) {
 			snprintf(why, why_len,
 				 "unknown profile \"%.*s\": use footpod, hrm, baro, imu-left, "
-				 "imu-right or movesense, separated by commas", (int)len, p);
+				 "imu-right or movesense, separated by commas",
+				 (int)len, p);
 			return false;
 		}
 		if (set & bit) {
@@ -93,8 +94,8 @@ static struct gatt_uuid uuid128(const char *text)
 	return u;
 }
 
-static uint16_t add16(struct gatt_server *s, uint16_t uuid16, uint8_t props,
-		      const uint8_t *value, size_t len)
+static uint16_t add16(struct gatt_server *s, uint16_t uuid16, uint8_t props, const uint8_t *value,
+		      size_t len)
 {
 	struct gatt_uuid u = gatt_uuid_from16(uuid16);
 	return gatt_server_add_characteristic(s, &u, props, value, len);
@@ -127,15 +128,17 @@ static void build_imu(struct gatt_server *s, struct fake_db *db, uint8_t foot)
 	struct gatt_uuid service = uuid128(IMU_HS_SERVICE_UUID);
 	struct gatt_uuid config = uuid128(IMU_HS_CONFIG_UUID);
 	struct gatt_uuid data = uuid128(IMU_HS_DATA_UUID);
-	db->imu = (struct imu_hs_config){ .version = IMU_HS_VERSION, .rate_code = 3,
-					  .acc_range_code = 3, .gyro_range_code = 4,
-					  .foot = foot, .flags = 1 };
+	db->imu = (struct imu_hs_config){ .version = IMU_HS_VERSION,
+					  .rate_code = 3,
+					  .acc_range_code = 3,
+					  .gyro_range_code = 4,
+					  .foot = foot,
+					  .flags = 1 };
 	uint8_t value[IMU_HS_CONFIG_LEN];
 	imu_hs_encode_config(&db->imu, value);
 	gatt_server_add_service(s, &service);
-	db->imu_config = gatt_server_add_characteristic(s, &config,
-							GATT_PROP_READ | GATT_PROP_WRITE,
-							value, sizeof(value));
+	db->imu_config = gatt_server_add_characteristic(
+		s, &config, GATT_PROP_READ | GATT_PROP_WRITE, value, sizeof(value));
 	gatt_server_set_write_handler(s, db->imu_config, imu_config_write, db);
 	db->imu_data = gatt_server_add_characteristic(s, &data, GATT_PROP_NOTIFY, NULL, 0);
 }
@@ -146,8 +149,8 @@ enum {
 	HTTP_OK = 200,
 	HTTP_BAD_REQUEST = 400,
 	HTTP_NOT_FOUND = 404,
-	HTTP_NOT_IMPLEMENTED = 501,       /* the API's answer to an unsupported rate */
-	HTTP_INSUFFICIENT_STORAGE = 507,  /* no free subscription */
+	HTTP_NOT_IMPLEMENTED = 501,      /* the API's answer to an unsupported rate */
+	HTTP_INSUFFICIENT_STORAGE = 507, /* no free subscription */
 };
 
 bool fake_db_movesense_streaming(const struct fake_db *db)
@@ -187,8 +190,8 @@ static unsigned ms_imu6_rate(const uint8_t *path, size_t len)
 	memcpy(text, path, len);
 	text[len] = '\0';
 	const char *p = text[0] == '/' ? text + 1 : text;
-	if (strncmp(p, "Meas/IMU6/", 10) != 0 || !p[10] || strspn(p + 10, "0123456789") != strlen(p + 10) ||
-	    strlen(p + 10) > 5)
+	if (strncmp(p, "Meas/IMU6/", 10) != 0 || !p[10] ||
+	    strspn(p + 10, "0123456789") != strlen(p + 10) || strlen(p + 10) > 5)
 		return 0;
 	return (unsigned)atoi(p + 10);
 }
@@ -210,7 +213,8 @@ static void ms_subscribe(struct fake_db *db, uint8_t reference, const uint8_t *p
 		ms_result(db, reference, HTTP_BAD_REQUEST);
 	} else if (!rate) {
 		ms_result(db, reference, HTTP_NOT_FOUND);
-	} else if (ms_rate_code(rate) == 0xff || (db->ms_max_rate_hz && rate > db->ms_max_rate_hz)) {
+	} else if (ms_rate_code(rate) == 0xff ||
+		   (db->ms_max_rate_hz && rate > db->ms_max_rate_hz)) {
 		ms_result(db, reference, HTTP_NOT_IMPLEMENTED);
 	} else if (db->ms_reference && db->ms_reference != reference) {
 		ms_result(db, reference, HTTP_INSUFFICIENT_STORAGE);
@@ -265,9 +269,12 @@ static void build_movesense(struct gatt_server *s, struct fake_db *db)
 	struct gatt_uuid service = uuid128(IMU_MS_SERVICE_UUID);
 	struct gatt_uuid command = uuid128(IMU_MS_WRITE_UUID);
 	struct gatt_uuid data = uuid128(IMU_MS_NOTIFY_UUID);
-	db->imu = (struct imu_hs_config){ .version = IMU_HS_VERSION, .rate_code = 9,
-					  .acc_range_code = 3, .gyro_range_code = 4,
-					  .foot = IMU_FOOT_LEFT, .flags = 1 };
+	db->imu = (struct imu_hs_config){ .version = IMU_HS_VERSION,
+					  .rate_code = 9,
+					  .acc_range_code = 3,
+					  .gyro_range_code = 4,
+					  .foot = IMU_FOOT_LEFT,
+					  .flags = 1 };
 	gatt_server_add_service(s, &service);
 	db->ms_command = gatt_server_add_characteristic(s, &command, GATT_PROP_WRITE, NULL, 0);
 	gatt_server_set_write_handler(s, db->ms_command, ms_command_write, db);
@@ -281,11 +288,11 @@ void fake_db_build(struct gatt_server *s, unsigned profiles, const char *name, s
 	db->server = s;
 	uint8_t appearance[2];
 	bytes_put_le16(appearance, profiles & FAKE_FOOTPOD ? APPEARANCE_IN_SHOE_SENSOR
-				   : profiles & FAKE_HRM     ? APPEARANCE_HEART_RATE_BELT
-							     : 0);
+				   : profiles & FAKE_HRM   ? APPEARANCE_HEART_RATE_BELT
+							   : 0);
 	add_service16(s, UUID_GAP_SERVICE);
-	db->device_name = add16(s, UUID_DEVICE_NAME, GATT_PROP_READ, (const uint8_t *)name,
-				strlen(name));
+	db->device_name =
+		add16(s, UUID_DEVICE_NAME, GATT_PROP_READ, (const uint8_t *)name, strlen(name));
 	add16(s, UUID_APPEARANCE, GATT_PROP_READ, appearance, 2);
 
 	if (profiles & FAKE_FOOTPOD) {
@@ -299,17 +306,17 @@ void fake_db_build(struct gatt_server *s, unsigned profiles, const char *name, s
 	if (profiles & FAKE_HRM) {
 		uint8_t location = BODY_LOCATION_CHEST;
 		add_service16(s, UUID_HEART_RATE_SERVICE);
-		db->heart_rate_measurement = add16(s, UUID_HEART_RATE_MEASUREMENT,
-						   GATT_PROP_NOTIFY, NULL, 0);
-		db->body_sensor_location = add16(s, UUID_BODY_SENSOR_LOCATION, GATT_PROP_READ,
-						 &location, 1);
+		db->heart_rate_measurement =
+			add16(s, UUID_HEART_RATE_MEASUREMENT, GATT_PROP_NOTIFY, NULL, 0);
+		db->body_sensor_location =
+			add16(s, UUID_BODY_SENSOR_LOCATION, GATT_PROP_READ, &location, 1);
 	}
 	if (profiles & FAKE_BARO) {
 		const uint8_t zeros[4] = { 0 };
 		add_service16(s, UUID_ESS_SERVICE);
 		db->pressure = add16(s, UUID_PRESSURE, GATT_PROP_READ | GATT_PROP_NOTIFY, zeros, 4);
-		db->temperature = add16(s, UUID_TEMPERATURE, GATT_PROP_READ | GATT_PROP_NOTIFY,
-					zeros, 2);
+		db->temperature =
+			add16(s, UUID_TEMPERATURE, GATT_PROP_READ | GATT_PROP_NOTIFY, zeros, 2);
 	}
 	if (profiles & FAKE_IMU)
 		build_imu(s, db, profiles & FAKE_IMU_LEFT ? IMU_FOOT_LEFT : IMU_FOOT_RIGHT);
@@ -396,8 +403,8 @@ size_t fake_adv_data(unsigned profiles, const char *name, uint8_t out[31])
 		out[head + 1] = AD_UUID16_COMPLETE;
 	}
 	if (profiles & (FAKE_IMU | FAKE_MOVESENSE)) {
-		struct gatt_uuid service = uuid128(profiles & FAKE_IMU ? IMU_HS_SERVICE_UUID
-								       : IMU_MS_SERVICE_UUID);
+		struct gatt_uuid service =
+			uuid128(profiles & FAKE_IMU ? IMU_HS_SERVICE_UUID : IMU_MS_SERVICE_UUID);
 		out[n++] = 17;
 		out[n++] = AD_UUID128_COMPLETE;
 		memcpy(out + n, service.bytes, 16);

@@ -47,12 +47,12 @@ struct fake_db {
 	 * device library's sample firmware does. */
 	struct gatt_server *server;
 	uint16_t ms_command, ms_data;
-	uint8_t ms_reference;       /* of the subscription, 0 if none */
+	uint8_t ms_reference; /* of the subscription, 0 if none */
 	unsigned ms_rate_hz;
 	unsigned ms_max_rate_hz;
 	bool ms_quiet;
 	unsigned ms_commands, ms_refused;
-	uint16_t ms_last_status;    /* of the last command result sent */
+	uint16_t ms_last_status; /* of the last command result sent */
 };
 
 /* Whether the Movesense streams: subscribed by command and by CCCD. */

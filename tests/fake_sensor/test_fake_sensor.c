@@ -48,7 +48,8 @@ static void profile_lists_are_parsed_and_checked(void **state)
 		assert_false(fake_profiles_parse(bad[i].text, &p, why, sizeof(why)));
 		assert_int_equal(p, 77);
 		if (!strstr(why, bad[i].why))
-			fail_msg("\"%s\": message \"%s\" lacks \"%s\"", bad[i].text, why, bad[i].why);
+			fail_msg("\"%s\": message \"%s\" lacks \"%s\"", bad[i].text, why,
+				 bad[i].why);
 	}
 }
 
@@ -57,20 +58,20 @@ static void advertising_data_lists_services_and_name(void **state)
 	(void)state;
 	uint8_t ad[31];
 	size_t n = fake_adv_data(FAKE_FOOTPOD | FAKE_HRM | FAKE_BARO, "hamstride fake", ad);
-	const uint8_t pod[] = { 2, 0x01, 0x06, 7, 0x03, 0x14, 0x18, 0x0D, 0x18, 0x1A, 0x18,
-				15, 0x09, 'h', 'a', 'm', 's', 't', 'r', 'i', 'd', 'e', ' ',
-				'f', 'a', 'k', 'e' };
+	const uint8_t pod[] = { 2,    0x01, 0x06, 7,    0x03, 0x14, 0x18, 0x0D, 0x18,
+				0x1A, 0x18, 15,   0x09, 'h',  'a',  'm',  's',  't',
+				'r',  'i',  'd',  'e',  ' ',  'f',  'a',  'k',  'e' };
 	assert_int_equal(n, sizeof(pod));
 	assert_memory_equal(ad, pod, sizeof(pod));
 
 	/* The 128-bit UUID leaves room for 8 bytes of the name only. */
 	n = fake_adv_data(FAKE_IMU_LEFT, "hamstride fake", ad);
 	assert_int_equal(n, 31);
-	const uint8_t head[] = { 2, 0x01, 0x06, 17, 0x07, 0x00, 0x00, 0x00, 0x65, 0x64, 0x69,
+	const uint8_t head[] = { 2,    0x01, 0x06, 17,   0x07, 0x00, 0x00, 0x00, 0x65, 0x64, 0x69,
 				 0x72, 0x74, 0x73, 0x6d, 0x61, 0x68, 0x00, 0x55, 0x4d, 0x49 };
 	assert_memory_equal(ad, head, sizeof(head));
-	assert_memory_equal(ad + 21, ((uint8_t[]){ 9, 0x08, 'h', 'a', 'm', 's', 't', 'r', 'i', 'd' }),
-			    10);
+	assert_memory_equal(ad + 21,
+			    ((uint8_t[]){ 9, 0x08, 'h', 'a', 'm', 's', 't', 'r', 'i', 'd' }), 10);
 
 	n = fake_scan_rsp_data("hamstride fake", ad);
 	assert_int_equal(n, 16);
@@ -118,7 +119,8 @@ static void simulated_run_is_played_byte_for_byte(void **state)
 	(void)state;
 	struct feed *f;
 	char why[256] = "";
-	struct feed_options o = { .profiles = FAKE_FOOTPOD | FAKE_HRM | FAKE_BARO, .seed = 3,
+	struct feed_options o = { .profiles = FAKE_FOOTPOD | FAKE_HRM | FAKE_BARO,
+				  .seed = 3,
 				  .minutes = 2 };
 	assert_int_equal(feed_new(&o, &f, why, sizeof(why)), 0);
 	assert_int_equal(feed_end_us(f), 120000000);
@@ -175,9 +177,12 @@ static void capture_is_filtered_to_the_profiles(void **state)
 	char why[256] = "";
 	assert_int_equal(capture_writer_open(path, &w, why, sizeof(why)), 0);
 	const uint8_t rsc[4] = { 0, 0x9A, 0x01, 0x55 }, hr[2] = { 0, 140 };
-	struct notification n = { .host_time_us = 1700000000000000LL, .addr = { 1, 2, 3, 4, 5, 6 },
-				  .handle = 0x0E, .uuid = gatt_uuid_from16(UUID_RSC_MEASUREMENT),
-				  .len = 4, .value = rsc };
+	struct notification n = { .host_time_us = 1700000000000000LL,
+				  .addr = { 1, 2, 3, 4, 5, 6 },
+				  .handle = 0x0E,
+				  .uuid = gatt_uuid_from16(UUID_RSC_MEASUREMENT),
+				  .len = 4,
+				  .value = rsc };
 	assert_int_equal(capture_writer_notification(w, &n), 0);
 	n.host_time_us += 400000;
 	n.handle = 0x10;
@@ -404,11 +409,11 @@ static void movesense_answers_commands_as_the_sensor_does(void **state)
 		uint8_t reference;
 		uint16_t status;
 	} refused[] = {
-		{ "/Meas/IMU6/416", 0, 400 },      /* no reference */
-		{ "/Meas/Acc/416", 9, 404 },       /* not IMU6 */
+		{ "/Meas/IMU6/416", 0, 400 }, /* no reference */
+		{ "/Meas/Acc/416", 9, 404 },  /* not IMU6 */
 		{ "/Meas/IMU6/", 9, 404 },
-		{ "/Meas/IMU6/400", 9, 501 },      /* not a rate IMU6 has */
-		{ "/Meas/IMU6/1666", 9, 501 },     /* one the fake cannot simulate */
+		{ "/Meas/IMU6/400", 9, 501 },  /* not a rate IMU6 has */
+		{ "/Meas/IMU6/1666", 9, 501 }, /* one the fake cannot simulate */
 	};
 	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
 		cmd[0] = IMU_MS_CMD_SUBSCRIBE;
@@ -417,7 +422,8 @@ static void movesense_answers_commands_as_the_sensor_does(void **state)
 		memcpy(cmd + 2, refused[i].path, len);
 		uint16_t status = ms_command(&l, cmd, 2 + len);
 		if (status != refused[i].status)
-			fail_msg("%s: status %u, want %u", refused[i].path, status, refused[i].status);
+			fail_msg("%s: status %u, want %u", refused[i].path, status,
+				 refused[i].status);
 	}
 	assert_false(fake_db_movesense_streaming(&l.db));
 

@@ -21,7 +21,7 @@
 #include <cmocka.h>
 
 /* A 16-bit value as ATT puts it on the wire. */
-#define LE16(x) (uint8_t)((x) & 0xFF), (uint8_t)(((x) >> 8) & 0xFF)
+#define LE16(x) (uint8_t)((x)&0xFF), (uint8_t)(((x) >> 8) & 0xFF)
 
 enum script_kind { SCRIPT_EXPECT, SCRIPT_SEND };
 
@@ -33,15 +33,21 @@ struct script_step {
 
 #define SCRIPT_BYTES(...) (const uint8_t[]){ __VA_ARGS__ }, sizeof((const uint8_t[]){ __VA_ARGS__ })
 /* What the client must send next, byte for byte. */
-#define EXPECT(...) { SCRIPT_EXPECT, SCRIPT_BYTES(__VA_ARGS__) }
+#define EXPECT(...)                                      \
+	{                                                \
+		SCRIPT_EXPECT, SCRIPT_BYTES(__VA_ARGS__) \
+	}
 /* What the sensor sends; the bearer then processes it. */
-#define SEND(...) { SCRIPT_SEND, SCRIPT_BYTES(__VA_ARGS__) }
+#define SEND(...)                                      \
+	{                                              \
+		SCRIPT_SEND, SCRIPT_BYTES(__VA_ARGS__) \
+	}
 
 struct script {
-	int fds[2];            /* [0] for the code under test, [1] the sensor */
+	int fds[2]; /* [0] for the code under test, [1] the sensor */
 	struct att *att;
 	int64_t now_us;
-	char log[4096];        /* every logged line, newline-separated */
+	char log[4096]; /* every logged line, newline-separated */
 };
 
 static inline void script_log(int level, const char *message, void *user_data)
@@ -110,10 +116,10 @@ static inline void script_play(struct script *s, const struct script_step *steps
 	}
 }
 
-#define SCRIPT_PLAY(s, ...)                                                          \
-	do {                                                                         \
-		const struct script_step steps_[] = { __VA_ARGS__ };                 \
-		script_play((s), steps_, sizeof(steps_) / sizeof(steps_[0]));        \
+#define SCRIPT_PLAY(s, ...)                                                   \
+	do {                                                                  \
+		const struct script_step steps_[] = { __VA_ARGS__ };          \
+		script_play((s), steps_, sizeof(steps_) / sizeof(steps_[0])); \
 	} while (0)
 
 static inline void script_expect_silence(struct script *s)

@@ -16,9 +16,7 @@
  * discoverable, no BR/EDR), the complete list of its 16-bit services (RSC,
  * Device Information) and its complete name. */
 static const uint8_t footpod_adv[] = {
-	0x02, 0x01, 0x06,
-	0x05, 0x03, 0x14, 0x18, 0x0A, 0x18,
-	0x06, 0x09, 'S', 't', 'r', 'y', 'd',
+	0x02, 0x01, 0x06, 0x05, 0x03, 0x14, 0x18, 0x0A, 0x18, 0x06, 0x09, 'S', 't', 'r', 'y', 'd',
 };
 
 static struct adv_data parse_ok(const uint8_t *data, size_t len)
@@ -163,8 +161,9 @@ static void test_shoe_imus(void **state)
 	assert_false(adv.name_complete);
 
 	/* A Movesense announces Suunto's 0xFDF3 and heart rate: an IMU first. */
-	const uint8_t movesense[] = { 0x02, 0x01, 0x06, 0x05, 0x03, 0xF3, 0xFD, 0x0D, 0x18,
-				      0x0B, 0x09, 'M', 'o', 'v', 'e', 's', 'e', 'n', 's', 'e', ' ' };
+	const uint8_t movesense[] = { 0x02, 0x01, 0x06, 0x05, 0x03, 0xF3, 0xFD,
+				      0x0D, 0x18, 0x0B, 0x09, 'M',  'o',  'v',
+				      'e',  's',  'e',  'n',  's',  'e',  ' ' };
 	adv = parse_ok(movesense, sizeof(movesense));
 	assert_true(adv_has_service16(&adv, ADV_SERVICE_HEART_RATE));
 	assert_string_equal(adv_suggest_role(&adv), "imu-left|imu-right");
@@ -207,9 +206,11 @@ static void test_other_roles(void **state)
 static void test_merge_scan_response(void **state)
 {
 	(void)state;
-	const uint8_t ind[] = { 0x02, 0x01, 0x06, 0x03, 0x03, 0x14, 0x18, 0x04, 0x08, 'M', 'P', 'o' };
-	const uint8_t rsp[] = { 0x0A, 0x09, 'M', 'i', 'l', 'e', 'P', 'o', 'd', ' ', '2',
-				0x03, 0x03, 0x0F, 0x18 };
+	const uint8_t ind[] = {
+		0x02, 0x01, 0x06, 0x03, 0x03, 0x14, 0x18, 0x04, 0x08, 'M', 'P', 'o'
+	};
+	const uint8_t rsp[] = { 0x0A, 0x09, 'M', 'i',  'l',  'e',  'P', 'o',
+				'd',  ' ',  '2', 0x03, 0x03, 0x0F, 0x18 };
 	struct adv_data known = parse_ok(ind, sizeof(ind));
 	struct adv_data more = parse_ok(rsp, sizeof(rsp));
 	adv_merge(&known, &more);

@@ -132,7 +132,8 @@ static void every_request_opcode_is_matched_to_its_response(void **state)
 	struct outcome o = { 0 };
 	script_open(&s, 23);
 	SEND_REQ(&s, &o, 0x04, LE16(1), LE16(0xFFFF));
-	SCRIPT_PLAY(&s, EXPECT(0x04, LE16(1), LE16(0xFFFF)), SEND(0x05, 0x01, LE16(1), LE16(0x2800)));
+	SCRIPT_PLAY(&s, EXPECT(0x04, LE16(1), LE16(0xFFFF)),
+		    SEND(0x05, 0x01, LE16(1), LE16(0x2800)));
 	assert_int_equal(o.opcode, 0x05);
 	SEND_REQ(&s, &o, 0x06, LE16(1), LE16(0xFFFF), LE16(0x2800), LE16(0x1814));
 	SCRIPT_PLAY(&s, EXPECT(0x06, LE16(1), LE16(0xFFFF), LE16(0x2800), LE16(0x1814)),
@@ -170,7 +171,7 @@ static void error_response_names_the_error(void **state)
 	assert_int_equal(o.error_code, 0x05);
 	assert_int_equal(o.error_handle, 0x0007);
 	assert_string_equal(o.why, "peer answered Read Request for handle 0x0007 with 0x05 "
-		"Insufficient Authentication");
+				   "Insufficient Authentication");
 	assert_false(att_has_failed(s.att));
 	script_close(&s);
 }
@@ -186,7 +187,7 @@ static void error_names_cover_spec_application_and_profile_codes(void **state)
 	assert_string_equal(att_error_name(0x80), "Application Error");
 	assert_string_equal(att_error_name(0xE0), "Common Profile Error");
 	assert_string_equal(att_error_name(0xFD), "Client Characteristic Configuration "
-		"Descriptor Improperly Configured");
+						  "Descriptor Improperly Configured");
 	assert_string_equal(att_opcode_name(0x10), "Read By Group Type Request");
 	assert_string_equal(att_opcode_name(0x52), "Write Command");
 	assert_string_equal(att_opcode_name(0xFF), "unknown opcode");
@@ -307,7 +308,7 @@ static void error_response_for_another_request_fails_the_request(void **state)
 	SCRIPT_PLAY(&s, EXPECT(0x0A, LE16(3)), SEND(0x01, 0x12, LE16(3), 0x03));
 	assert_int_equal(o.status, ATT_STATUS_BAD_RSP);
 	assert_string_equal(o.why, "peer sent Error Response for Write Request (0x12) while "
-		"Read Request was outstanding");
+				   "Read Request was outstanding");
 	script_close(&s);
 }
 
@@ -321,7 +322,7 @@ static void short_error_response_fails_the_request(void **state)
 	SCRIPT_PLAY(&s, EXPECT(0x0A, LE16(3)), SEND(0x01, 0x0A, LE16(3)));
 	assert_int_equal(o.status, ATT_STATUS_BAD_RSP);
 	assert_string_equal(o.why, "peer sent a 4-byte Error Response to Read Request; it must "
-		"be 5 bytes");
+				   "be 5 bytes");
 	script_close(&s);
 }
 
@@ -397,7 +398,8 @@ static void peer_requests_are_refused_as_not_supported(void **state)
 	script_open(&s, 23);
 	SCRIPT_PLAY(&s, SEND(0x0A, LE16(0x0003)), EXPECT(0x01, 0x0A, LE16(0x0003), 0x06),
 		    SEND(0x10, LE16(1), LE16(0xFFFF), LE16(0x2800)),
-		    EXPECT(0x01, 0x10, LE16(1), 0x06), SEND(0x3C), EXPECT(0x01, 0x3C, LE16(0), 0x06));
+		    EXPECT(0x01, 0x10, LE16(1), 0x06), SEND(0x3C),
+		    EXPECT(0x01, 0x3C, LE16(0), 0x06));
 	script_close(&s);
 }
 
@@ -425,7 +427,7 @@ static void pdu_longer_than_mtu_is_dropped(void **state)
 	script_send(&s, big, 24);
 	assert_int_equal(h.count, 0);
 	script_assert_logged(&s, "peer sent a 24-byte Handle Value Notification (0x1b), longer "
-		"than the ATT MTU of 23; dropped");
+				 "than the ATT MTU of 23; dropped");
 	script_send(&s, big, sizeof(big));
 	script_assert_logged(&s, "longer than 517 bytes, the largest ATT MTU");
 	/* An oversized answer ends its request. */

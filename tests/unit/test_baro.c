@@ -62,9 +62,10 @@ static size_t read_suunto_flat_run(double *pressure_pa, size_t max)
 	char path[4096], line[512];
 	if (!dir)
 		return 0;
-	snprintf(path, sizeof(path),
-		 "%s/baro/gc_suunto_ambit3_flatrun_abspressure_C6CF0C5100001000-2015-09-19T09_09_20-0.sml",
-		 dir);
+	snprintf(
+		path, sizeof(path),
+		"%s/baro/gc_suunto_ambit3_flatrun_abspressure_C6CF0C5100001000-2015-09-19T09_09_20-0.sml",
+		dir);
 	FILE *f = fopen(path, "r");
 	if (!f)
 		return 0;
@@ -100,7 +101,8 @@ static void test_real_flat_run(void **state)
 	baro_climb_init(&c, 12, 0.3);
 	for (size_t i = 0; i < n; i++)
 		baro_climb_add(&c, baro_altitude_m(pressure_pa[i], pressure_pa[0]));
-	print_message("flat run: %zu s, climb counted %.2f m up, %.2f m down\n", n, c.gain_m, c.loss_m);
+	print_message("flat run: %zu s, climb counted %.2f m up, %.2f m down\n", n, c.gain_m,
+		      c.loss_m);
 	assert_true(n > 2000);
 	assert_true(c.gain_m < 6.0);
 	assert_true(c.loss_m < 6.0);

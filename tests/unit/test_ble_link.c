@@ -96,8 +96,8 @@ static void conn_update_command_bytes(void **state)
 	struct ble_link_conn_params p = { 6, 12, 0, 100 };
 	assert_int_equal(ble_link_hci_send_conn_update(fds[0], 0x0040, &p), 0);
 	uint8_t buf[64];
-	const uint8_t want[] = { 0x01, 0x13, 0x20, 14, 0x40, 0x00, 6, 0, 12, 0, 0, 0, 100, 0,
-				 0, 0, 0, 0 };
+	const uint8_t want[] = { 0x01, 0x13, 0x20, 14,  0x40, 0x00, 6, 0, 12,
+				 0,    0,    0,    100, 0,    0,    0, 0, 0 };
 	assert_int_equal(recv(fds[1], buf, sizeof(buf), 0), sizeof(want));
 	assert_memory_equal(buf, want, sizeof(want));
 	close(fds[1]);

@@ -32,12 +32,12 @@ struct peer {
 	struct ble_sensor sensor;
 	struct gatt_server *server;
 	struct fake_db db;
-	int fd;              /* the sensor's end of the link, -1 if none */
-	int client_fd;       /* the daemon's end */
-	bool pending;        /* connect started, result not yet taken */
-	bool unreachable;    /* connects never complete */
-	int open_error;      /* open fails with this (negative) */
-	bool silent;         /* connected but never answers */
+	int fd;           /* the sensor's end of the link, -1 if none */
+	int client_fd;    /* the daemon's end */
+	bool pending;     /* connect started, result not yet taken */
+	bool unreachable; /* connects never complete */
+	int open_error;   /* open fails with this (negative) */
+	bool silent;      /* connected but never answers */
 	unsigned opens;
 	int64_t open_times[64];
 	bool asked_params;
@@ -52,9 +52,9 @@ struct fixture {
 	struct ble_source *src;
 	struct peer peers[MAX_PEERS];
 	size_t n_peers;
-	int64_t now_us;         /* monotonic */
+	int64_t now_us; /* monotonic */
 	unsigned watched[MAX_FDS];
-	bool one_pending;       /* the fake kernel: one connect at a time */
+	bool one_pending; /* the fake kernel: one connect at a time */
 	unsigned max_pending;
 	unsigned closes;
 };
@@ -97,7 +97,8 @@ static int fake_open(void *ctx, const struct ble_sensor *sensor)
 	if (f->one_pending && pending_count(f) > 0)
 		return -EBUSY;
 	int sv[2];
-	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv), 0);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv),
+			 0);
 	assert_true(sv[0] < MAX_FDS);
 	p->client_fd = sv[0];
 	p->fd = sv[1];
@@ -206,9 +207,15 @@ static void fixture_open(struct fixture *f)
 	f->ingest = ingest_new(f->store, &config);
 	f->now_us = 1000 * SEC;
 	const struct ble_io io = {
-		.open = fake_open, .connect_result = fake_connect_result, .rx_mtu = fake_rx_mtu,
-		.request_conn_params = fake_conn_params, .close = fake_close, .watch = fake_watch,
-		.monotonic_us = fake_mono, .utc_us = fake_utc, .ctx = f,
+		.open = fake_open,
+		.connect_result = fake_connect_result,
+		.rx_mtu = fake_rx_mtu,
+		.request_conn_params = fake_conn_params,
+		.close = fake_close,
+		.watch = fake_watch,
+		.monotonic_us = fake_mono,
+		.utc_us = fake_utc,
+		.ctx = f,
 	};
 	f->src = ble_source_new(f->ingest, &io);
 	log_set_level(LOG_LEVEL_INFO);
@@ -246,11 +253,13 @@ static void fixture_close(struct fixture *f)
 
 static unsigned ready_events(int fd, unsigned want)
 {
-	struct pollfd pfd = { .fd = fd, .events = (short)((want & BLE_EV_READ ? POLLIN : 0) |
-							  (want & BLE_EV_WRITE ? POLLOUT : 0)) };
+	struct pollfd pfd = { .fd = fd,
+			      .events = (short)((want & BLE_EV_READ ? POLLIN : 0) |
+						(want & BLE_EV_WRITE ? POLLOUT : 0)) };
 	if (poll(&pfd, 1, 0) <= 0)
 		return 0;
-	return (pfd.revents & POLLIN ? BLE_EV_READ : 0) | (pfd.revents & POLLOUT ? BLE_EV_WRITE : 0) |
+	return (pfd.revents & POLLIN ? BLE_EV_READ : 0) |
+	       (pfd.revents & POLLOUT ? BLE_EV_WRITE : 0) |
 	       (pfd.revents & (POLLERR | POLLHUP) ? BLE_EV_ERROR : 0);
 }
 
@@ -328,12 +337,12 @@ static struct ble_sensor_status status_of(struct fixture *f, const struct peer *
 	return st;
 }
 
-#define assert_state(f, p, want)                                                            \
-	do {                                                                                 \
-		struct ble_sensor_status st_ = status_of((f), (p));                          \
-		if (st_.state != (want))                                                     \
+#define assert_state(f, p, want)                                                                  \
+	do {                                                                                      \
+		struct ble_sensor_status st_ = status_of((f), (p));                               \
+		if (st_.state != (want))                                                          \
 			fail_msg("sensor in state %s, want %s", ble_sensor_state_name(st_.state), \
-				 ble_sensor_state_name(want));                               \
+				 ble_sensor_state_name(want));                                    \
 	} while (0)
 
 /* A running foot pod at 3 m/s, 80 strides/min. */
@@ -477,8 +486,8 @@ static void backoff_doubles_to_its_cap_and_logs_once(void **state)
 	run_until(&f, start + 12 * SEC);
 	char log[8192];
 	unsigned warnings = captured_lines(&cap, "cannot connect", log, sizeof(log));
-	const int64_t want[] = { 0, 250 * MS, 750 * MS, 1750 * MS, 3750 * MS, 5750 * MS,
-				 7750 * MS, 9750 * MS, 11750 * MS };
+	const int64_t want[] = { 0,         250 * MS,  750 * MS,  1750 * MS, 3750 * MS,
+				 5750 * MS, 7750 * MS, 9750 * MS, 11750 * MS };
 	assert_int_equal(pod->opens, sizeof(want) / sizeof(want[0]));
 	for (size_t i = 0; i < pod->opens; i++)
 		if (pod->open_times[i] - start != want[i])
@@ -602,10 +611,17 @@ static void pod_counter_across_a_dropout_is_trusted(void **state)
 			run_until(&f, f.now_us + 2 * SEC);
 			dm += 3000;
 		}
-		const uint8_t rsc[] = { 0x06, 0x00, 0x03, 80, (uint8_t)dm, (uint8_t)(dm >> 8),
-					(uint8_t)(dm >> 16), (uint8_t)(dm >> 24) };
-		assert_int_equal(gatt_server_notify(pod->server, pod->db.rsc_measurement, rsc,
-						    sizeof(rsc)), 0);
+		const uint8_t rsc[] = { 0x06,
+					0x00,
+					0x03,
+					80,
+					(uint8_t)dm,
+					(uint8_t)(dm >> 8),
+					(uint8_t)(dm >> 16),
+					(uint8_t)(dm >> 24) };
+		assert_int_equal(
+			gatt_server_notify(pod->server, pod->db.rsc_measurement, rsc, sizeof(rsc)),
+			0);
 		pump(&f);
 		run_until(&f, f.now_us + SEC);
 		dm += 30;
@@ -669,7 +685,8 @@ static void everything_a_sensor_offers_is_subscribed(void **state)
 	run_until(&f, f.now_us + 10 * MS);
 	assert_state(&f, p, BLE_SENSOR_STREAMING);
 	assert_int_equal(gatt_server_cccd(p->server, p->db.rsc_measurement), GATT_CCCD_NOTIFY);
-	assert_int_equal(gatt_server_cccd(p->server, p->db.heart_rate_measurement), GATT_CCCD_NOTIFY);
+	assert_int_equal(gatt_server_cccd(p->server, p->db.heart_rate_measurement),
+			 GATT_CCCD_NOTIFY);
 	assert_int_equal(gatt_server_cccd(p->server, p->db.pressure), GATT_CCCD_NOTIFY);
 	fixture_close(&f);
 }
@@ -703,7 +720,8 @@ static void removed_sensor_is_disconnected_and_added_one_connects(void **state)
 	assert_true(ble_source_set_sensors(f.src, &pod->sensor, 1));
 	run_until(&f, f.now_us + 10 * MS);
 	assert_state(&f, pod, BLE_SENSOR_STREAMING);
-	assert_false(ble_source_sensor_status(f.src, hrm->sensor.addr, &(struct ble_sensor_status){ 0 }));
+	assert_false(ble_source_sensor_status(f.src, hrm->sensor.addr,
+					      &(struct ble_sensor_status){ 0 }));
 	/* SIGHUP with the pod removed and the strap added. */
 	assert_true(ble_source_set_sensors(f.src, &hrm->sensor, 1));
 	assert_int_equal(f.closes, 1);
@@ -787,9 +805,8 @@ static void indications_are_confirmed(void **state)
 	struct gatt_uuid ess = gatt_uuid_from16(0x181A), pressure = gatt_uuid_from16(UUID_PRESSURE);
 	gatt_server_add_service(p->server, &ess);
 	const uint8_t pa[] = { 0x10, 0x27, 0x0F, 0x00 };
-	uint16_t handle = gatt_server_add_characteristic(p->server, &pressure,
-							 GATT_PROP_READ | GATT_PROP_INDICATE, pa,
-							 sizeof(pa));
+	uint16_t handle = gatt_server_add_characteristic(
+		p->server, &pressure, GATT_PROP_READ | GATT_PROP_INDICATE, pa, sizeof(pa));
 	set_all_sensors(&f);
 	run_until(&f, f.now_us + 10 * MS);
 	assert_state(&f, p, BLE_SENSOR_STREAMING);
@@ -806,7 +823,6 @@ static void indications_are_confirmed(void **state)
 	assert_int_equal(st.malformed, 0);
 	fixture_close(&f);
 }
-
 
 /* --- Movesense ---------------------------------------------------------- */
 
@@ -834,8 +850,9 @@ static void read_stored(struct fixture *f, struct stored *out)
 	sqlite3 *db;
 	sqlite3_stmt *st;
 	assert_int_equal(sqlite3_open_v2(f->db_path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(db, "SELECT value FROM notifications ORDER BY id", -1, &st,
-					    NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT value FROM notifications ORDER BY id", -1,
+					    &st, NULL),
+			 SQLITE_OK);
 	size_t cap = 4096;
 	*out = (struct stored){ 0, calloc(cap, FEED_VALUE_MAX), calloc(cap, sizeof(size_t)) };
 	while (sqlite3_step(st) == SQLITE_ROW) {
@@ -881,7 +898,8 @@ static void movesense_streams_imu6_into_strides(void **state)
 	char addr[18];
 	notification_addr_to_str(ms->sensor.addr, addr, sizeof(addr));
 	assert_int_equal(store_sensor_add(f.store, addr, ms->sensor.addr_type, "imu-left", NULL,
-					  UTC_OFFSET_US + f.now_us, NULL), 0);
+					  UTC_OFFSET_US + f.now_us, NULL),
+			 0);
 	set_all_sensors(&f);
 	run_until(&f, f.now_us + 10 * MS);
 	assert_state(&f, ms, BLE_SENSOR_STREAMING);
@@ -924,7 +942,8 @@ static void movesense_streams_imu6_into_strides(void **state)
 	assert_int_equal(st.len[0], 4);
 	assert_memory_equal(st.value[0], ((const uint8_t[]){ 1, BLE_MS_REFERENCE, 200, 0 }), 4);
 	for (size_t i = 0; i < n_sent; i++)
-		if (st.len[i + 1] != sent_len[i] || memcmp(st.value[i + 1], sent[i], sent_len[i]) != 0)
+		if (st.len[i + 1] != sent_len[i] ||
+		    memcmp(st.value[i + 1], sent[i], sent_len[i]) != 0)
 			fail_msg("seed %llu: notification %zu stored differs from what was sent",
 				 (unsigned long long)seed, i);
 	free(st.value);
@@ -938,7 +957,8 @@ static void movesense_streams_imu6_into_strides(void **state)
 	/* 28 s of running after 2 s standing, a stride every 0.7 s or so. */
 	if (c.n < 30 || c.wrong_foot || fabs(speed - gait.speed_mps) > 0.05 * gait.speed_mps)
 		fail_msg("seed %llu: %u unflagged strides at %.2f m/s (gait %.2f m/s, want >= 30 "
-			 "within 5%%)%s", (unsigned long long)seed, c.n, speed, gait.speed_mps,
+			 "within 5%%)%s",
+			 (unsigned long long)seed, c.n, speed, gait.speed_mps,
 			 c.wrong_foot ? ", some not on the left foot" : "");
 	struct ingest_stats is;
 	ingest_stats(f.ingest, &is);
@@ -960,8 +980,10 @@ static void movesense_refusing_the_rate_falls_back_then_fails_clearly(void **sta
 	set_all_sensors(&f);
 	run_until(&f, f.now_us + 10 * MS);
 	char log[8192];
-	unsigned n = captured_lines(&cap, "refused /Meas/IMU6/416 (status 501 Not Implemented: rate "
-				    "not supported); asking for 208 Hz", log, sizeof(log));
+	unsigned n = captured_lines(&cap,
+				    "refused /Meas/IMU6/416 (status 501 Not Implemented: rate "
+				    "not supported); asking for 208 Hz",
+				    log, sizeof(log));
 	if (n != 1)
 		fail_msg("want one line saying 416 Hz was refused:\n%s", log);
 	assert_state(&f, ms, BLE_SENSOR_STREAMING);
@@ -1015,8 +1037,8 @@ static void quiet_movesense_streams_from_its_first_data_or_times_out(void **stat
 	assert_state(&f, ms, BLE_SENSOR_CONFIGURING);
 	run_until(&f, f.now_us + 20 * MS);
 	char log[4096];
-	unsigned n = captured_lines(&cap, "no data within 5 s of subscribing to /Meas/IMU6/416", log,
-				    sizeof(log));
+	unsigned n = captured_lines(&cap, "no data within 5 s of subscribing to /Meas/IMU6/416",
+				    log, sizeof(log));
 	if (n != 1)
 		fail_msg("want one line about the missing data:\n%s", log);
 	assert_state(&f, ms, BLE_SENSOR_WAITING);
@@ -1058,8 +1080,9 @@ static void movesense_garbage_and_errors_keep_the_daemon_up(void **state)
 	const uint8_t error[] = { 1, BLE_MS_REFERENCE, 0xF4, 0x01 };
 	ms_notify(&f, ms, error, sizeof(error));
 	char log[4096];
-	unsigned n = captured_lines(&cap, "link lost (the sensor refused /Meas/IMU6/416 (status 500))",
-				    log, sizeof(log));
+	unsigned n =
+		captured_lines(&cap, "link lost (the sensor refused /Meas/IMU6/416 (status 500))",
+			       log, sizeof(log));
 	if (n != 1)
 		fail_msg("want one line about the refusal:\n%s", log);
 	run_until(&f, f.now_us + 1 * SEC);

@@ -31,9 +31,18 @@
 #define T0 INT64_C(1700000000123456) /* 2023-11-14T22:13:20.123456Z */
 
 enum { DL_HCI = 1001, DL_H4 = 1002, DL_MONITOR = 2001 };
-enum { MON_NEW_INDEX = 0, MON_DEL_INDEX = 1, MON_COMMAND = 2, MON_EVENT = 3, MON_ACL_TX = 4,
-       MON_ACL_RX = 5, MON_OPEN_INDEX = 8, MON_INDEX_INFO = 10, MON_SYSTEM_NOTE = 12,
-       MON_USER_LOGGING = 13 };
+enum {
+	MON_NEW_INDEX = 0,
+	MON_DEL_INDEX = 1,
+	MON_COMMAND = 2,
+	MON_EVENT = 3,
+	MON_ACL_TX = 4,
+	MON_ACL_RX = 5,
+	MON_OPEN_INDEX = 8,
+	MON_INDEX_INFO = 10,
+	MON_SYSTEM_NOTE = 12,
+	MON_USER_LOGGING = 13
+};
 
 /* ---- building captures ---------------------------------------------------- */
 
@@ -293,8 +302,9 @@ static const uint8_t uuid_vendor[16] = { 0x9e, 0xca, 0xdc, 0x24, 0x0e, 0xe5, 0xa
 static struct notification make(int64_t t, const uint8_t *addr, uint8_t type, uint16_t handle,
 				const struct gatt_uuid *uuid, const uint8_t *value, uint16_t len)
 {
-	struct notification n = { .host_time_us = t, .addr_type = type, .handle = handle,
-				   .len = len, .value = value };
+	struct notification n = {
+		.host_time_us = t, .addr_type = type, .handle = handle, .len = len, .value = value
+	};
 	memcpy(n.addr, addr, 6);
 	if (uuid)
 		n.uuid = *uuid;
@@ -639,16 +649,16 @@ static void build_btmon_layout(struct bytes *b)
 	static const uint8_t name_req[] = { 0x08, 0x01, 0x00, 0xff, 0xff, 0x00, 0x2a };
 	static const uint8_t name_rsp[] = { 0x09, 0x07, 0x03, 0x00, 'x', 0x04, 0x00, 'y', 'z' };
 	static const uint8_t chr_req[] = { 0x08, 0x01, 0x00, 0xff, 0xff, 0x03, 0x28 };
-	static const uint8_t chr_rsp[] = { 0x09, 0x07, 0x0d, 0x00, 0x10, 0x0e, 0x00, 0x53, 0x2a,
-					   0x0f, 0x00, 0x02, 0x10, 0x00, 0x54, 0x2a,
+	static const uint8_t chr_rsp[] = { 0x09, 0x07, 0x0d, 0x00, 0x10, 0x0e, 0x00, 0x53,
+					   0x2a, 0x0f, 0x00, 0x02, 0x10, 0x00, 0x54, 0x2a,
 					   0x11, 0x00, 0x02, 0x12, 0x00, 0x5d, 0x2a };
-	static const uint8_t chr128_rsp[] = { 0x09, 0x15, 0x24, 0x00, 0x10, 0x25, 0x00,
-					      0x9e, 0xca, 0xdc, 0x24, 0x0e, 0xe5, 0xa9, 0xe0,
-					      0x93, 0xf3, 0xa3, 0xb5, 0x03, 0x00, 0x40, 0x6e };
+	static const uint8_t chr128_rsp[] = { 0x09, 0x15, 0x24, 0x00, 0x10, 0x25, 0x00, 0x9e,
+					      0xca, 0xdc, 0x24, 0x0e, 0xe5, 0xa9, 0xe0, 0x93,
+					      0xf3, 0xa3, 0xb5, 0x03, 0x00, 0x40, 0x6e };
 	static const uint8_t ntf[] = { 0x1b, 0x0e, 0x00, 0x01, 0x00, 0x03, 0xaa, 0x6c, 0x00 };
 	static const uint8_t ind[] = { 0x1d, 0x04, 0x00, 0x55 };
-	static const uint8_t multi[] = { 0x23, 0x0e, 0x00, 0x04, 0x00, 0x00, 0x00, 0x03, 0xa8,
-					 0x25, 0x00, 0x01, 0x00, 0x77 };
+	static const uint8_t multi[] = { 0x23, 0x0e, 0x00, 0x04, 0x00, 0x00, 0x00,
+					 0x03, 0xa8, 0x25, 0x00, 0x01, 0x00, 0x77 };
 	uint8_t ni[16] = { 0x00, 0x01 }, info[8], ev[64];
 	size_t n;
 
@@ -665,7 +675,10 @@ static void build_btmon_layout(struct bytes *b)
 	mon(b, 1, MON_NEW_INDEX, T0, ni, sizeof(ni));
 	mon(b, 0xffff, MON_SYSTEM_NOTE, T0, "Bluetooth subsystem version 2.22", 33);
 	mon(b, 0xffff, MON_USER_LOGGING, T0 + 1,
-	    "\x06\x0b" "bluetoothd\0" "Bluetooth daemon 5.66", 2 + 11 + 22);
+	    "\x06\x0b"
+	    "bluetoothd\0"
+	    "Bluetooth daemon 5.66",
+	    2 + 11 + 22);
 	mon(b, 0, MON_COMMAND, T0 + 5, "\x43\x20\x00", 3); /* LE Extended Create Connection */
 	mon(b, 0, MON_EVENT, T0 + 6, "\x0f\x04\x00\x01\x43\x20", 6); /* Command Status */
 	n = le_conn_event(ev, 0x0a, 0x0040, 0x01, addr_pod);
@@ -683,17 +696,17 @@ static void build_btmon_layout(struct bytes *b)
 	mon_att(b, 0, true, T0 + 27, 0x0040, chr128_rsp, sizeof(chr128_rsp));
 	/* Number of Completed Packets, as controllers send after TX */
 	mon(b, 0, MON_EVENT, T0 + 28, "\x13\x05\x01\x40\x00\x01\x00", 7);
-	mon_att(b, 0, true, T0 + 1000, 0x0040, ntf, sizeof(ntf));         /* 1: 2a53 */
-	mon_att(b, 1, true, T0 + 1001, 0x0040, ntf, sizeof(ntf));         /* 2: other index */
-	mon_att(b, 0, true, T0 + 1002, 0x0040, ind, sizeof(ind));         /* 3: 0x0004 unmapped */
-	mon_att(b, 0, true, T0 + 1003, 0x0040, multi, sizeof(multi));     /* 4, 5 */
+	mon_att(b, 0, true, T0 + 1000, 0x0040, ntf, sizeof(ntf));     /* 1: 2a53 */
+	mon_att(b, 1, true, T0 + 1001, 0x0040, ntf, sizeof(ntf));     /* 2: other index */
+	mon_att(b, 0, true, T0 + 1002, 0x0040, ind, sizeof(ind));     /* 3: 0x0004 unmapped */
+	mon_att(b, 0, true, T0 + 1003, 0x0040, multi, sizeof(multi)); /* 4, 5 */
 	n = disconn_event(ev, 0x0040);
 	mon(b, 0, MON_EVENT, T0 + 2000, ev, n);
 	n = le_conn_event(ev, 0x29, 0x0040, 0x00, addr_imu);
 	mon(b, 0, MON_EVENT, T0 + 3000, ev, n);
-	mon_att(b, 0, true, T0 + 3001, 0x0040, ntf, sizeof(ntf));         /* 6: new peer */
+	mon_att(b, 0, true, T0 + 3001, 0x0040, ntf, sizeof(ntf)); /* 6: new peer */
 	mon(b, 1, MON_DEL_INDEX, T0 + 4000, NULL, 0);
-	mon_att(b, 1, true, T0 + 4001, 0x0040, ntf, sizeof(ntf));         /* 7: unknown peer */
+	mon_att(b, 1, true, T0 + 4001, 0x0040, ntf, sizeof(ntf)); /* 7: unknown peer */
 }
 
 static void test_btmon_layout(void **state)
@@ -757,20 +770,20 @@ static void test_garbage_inside_records(void **state)
 	size_t n;
 
 	btsnoop_header(b, DL_MONITOR);
-	mon(b, 0, MON_EVENT, T0, "\x3e\x13\x01", 3);            /* 1: plen beyond the record */
-	mon(b, 0, MON_EVENT, T0, "\x3e\x02\x01\x00", 4);        /* 2: connection event cut */
-	mon(b, 0, MON_ACL_RX, T0, "\x40\x20\x10\x00\x01", 5);   /* 3: ACL length beyond */
-	mon_att(b, 0, true, T0, 0x0040, "\x1b\x0e", 2);         /* 4: handle cut */
-	mon_att(b, 0, true, T0, 0x0040, "", 0);                 /* 5: no ATT opcode */
-	n = acl(pkt, 0x0040, 0x2, l2, 6);                        /* L2CAP says 9 bytes... */
+	mon(b, 0, MON_EVENT, T0, "\x3e\x13\x01", 3);          /* 1: plen beyond the record */
+	mon(b, 0, MON_EVENT, T0, "\x3e\x02\x01\x00", 4);      /* 2: connection event cut */
+	mon(b, 0, MON_ACL_RX, T0, "\x40\x20\x10\x00\x01", 5); /* 3: ACL length beyond */
+	mon_att(b, 0, true, T0, 0x0040, "\x1b\x0e", 2);       /* 4: handle cut */
+	mon_att(b, 0, true, T0, 0x0040, "", 0);               /* 5: no ATT opcode */
+	n = acl(pkt, 0x0040, 0x2, l2, 6);                     /* L2CAP says 9 bytes... */
 	mon(b, 0, MON_ACL_RX, T0, pkt, n);
-	mon(b, 0, MON_ACL_RX, T0, pkt, n);                       /* 6: ...but a new PDU starts */
+	mon(b, 0, MON_ACL_RX, T0, pkt, n); /* 6: ...but a new PDU starts */
 	/* 7: that one never completes either; 8: a value longer than its PDU */
 	mon_att(b, 0, true, T0, 0x0040, "\x23\x0e\x00\x09\x00\x01", 6);
 	mon_att(b, 0, true, T0, 0x0040, "\x09\x07\x0d\x00", 4); /* 9: Read By Type cut */
-	n = acl(pkt, 0x0040, 0x1, l2, 6);                        /* stray continuation: ignored */
+	n = acl(pkt, 0x0040, 0x1, l2, 6);                       /* stray continuation: ignored */
 	mon(b, 0, MON_ACL_RX, T0, pkt, n);
-	mon(b, 0, MON_ACL_RX, T0, huge, sizeof(huge));           /* 10: longer than any HCI packet */
+	mon(b, 0, MON_ACL_RX, T0, huge, sizeof(huge)); /* 10: longer than any HCI packet */
 	mon_att(b, 0, true, T0 + 5, 0x0040, ntf, sizeof(ntf));
 	read_mem(b, res, NULL);
 	assert_int_equal(res->ret, 0);
@@ -879,16 +892,11 @@ static void test_data_files(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_round_trip),
-		cmocka_unit_test(test_truncated_everywhere),
-		cmocka_unit_test(test_write_error),
-		cmocka_unit_test(test_h4_fragments),
-		cmocka_unit_test(test_hci_1001),
-		cmocka_unit_test(test_map_override),
-		cmocka_unit_test(test_btmon_layout),
-		cmocka_unit_test(test_garbage_inside_records),
-		cmocka_unit_test(test_bad_files),
-		cmocka_unit_test(test_data_files),
+		cmocka_unit_test(test_round_trip),   cmocka_unit_test(test_truncated_everywhere),
+		cmocka_unit_test(test_write_error),  cmocka_unit_test(test_h4_fragments),
+		cmocka_unit_test(test_hci_1001),     cmocka_unit_test(test_map_override),
+		cmocka_unit_test(test_btmon_layout), cmocka_unit_test(test_garbage_inside_records),
+		cmocka_unit_test(test_bad_files),    cmocka_unit_test(test_data_files),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

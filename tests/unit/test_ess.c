@@ -26,8 +26,8 @@ static void test_pressure(void **state)
 static void test_temperature(void **state)
 {
 	(void)state;
-	const uint8_t warm[] = { 0x1d, 0x09 };   /* 2333 → 23.33 °C */
-	const uint8_t cold[] = { 0x0c, 0xfe };   /* -500 → -5.00 °C */
+	const uint8_t warm[] = { 0x1d, 0x09 }; /* 2333 → 23.33 °C */
+	const uint8_t cold[] = { 0x0c, 0xfe }; /* -500 → -5.00 °C */
 	const uint8_t unknown[] = { 0x00, 0x80 };
 	double t = 99;
 	assert_true(ess_parse_temperature(warm, 2, &t));

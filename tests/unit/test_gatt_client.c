@@ -84,39 +84,37 @@ static void assert_failed_with(struct fixture *f, const char *needle)
 /* Discovery of a foot pod: GAP 0x0001-0x0005 and Running Speed and Cadence
  * 0x0010-0x001A with RSC Measurement (notify), RSC Feature, Sensor Location
  * and SC Control Point (write, indicate). */
-#define FOOT_POD_SERVICES                                                                     \
-	EXPECT(0x10, LE16(0x0001), LE16(0xFFFF), LE16(0x2800)),                               \
-	SEND(0x11, 6, LE16(0x0001), LE16(0x0005), LE16(0x1800),                               \
-	     LE16(0x0010), LE16(0x001A), LE16(0x1814)),                                       \
-	EXPECT(0x10, LE16(0x001B), LE16(0xFFFF), LE16(0x2800)),                               \
-	SEND(0x01, 0x10, LE16(0x001B), 0x0A),                                                 \
-	EXPECT(0x08, LE16(0x0001), LE16(0x0005), LE16(0x2802)),                               \
-	SEND(0x01, 0x08, LE16(0x0001), 0x0A),                                                 \
-	EXPECT(0x08, LE16(0x0010), LE16(0x001A), LE16(0x2802)),                               \
-	SEND(0x01, 0x08, LE16(0x0010), 0x0A)
+#define FOOT_POD_SERVICES                                                             \
+	EXPECT(0x10, LE16(0x0001), LE16(0xFFFF), LE16(0x2800)),                       \
+		SEND(0x11, 6, LE16(0x0001), LE16(0x0005), LE16(0x1800), LE16(0x0010), \
+		     LE16(0x001A), LE16(0x1814)),                                     \
+		EXPECT(0x10, LE16(0x001B), LE16(0xFFFF), LE16(0x2800)),               \
+		SEND(0x01, 0x10, LE16(0x001B), 0x0A),                                 \
+		EXPECT(0x08, LE16(0x0001), LE16(0x0005), LE16(0x2802)),               \
+		SEND(0x01, 0x08, LE16(0x0001), 0x0A),                                 \
+		EXPECT(0x08, LE16(0x0010), LE16(0x001A), LE16(0x2802)),               \
+		SEND(0x01, 0x08, LE16(0x0010), 0x0A)
 
-#define FOOT_POD_CHARACTERISTICS                                                              \
-	EXPECT(0x08, LE16(0x0001), LE16(0x0005), LE16(0x2803)),                               \
-	SEND(0x09, 7, LE16(0x0002), 0x02, LE16(0x0003), LE16(0x2A00),                         \
-	     LE16(0x0004), 0x02, LE16(0x0005), LE16(0x2A01)),                                 \
-	EXPECT(0x08, LE16(0x0010), LE16(0x001A), LE16(0x2803)),                               \
-	SEND(0x09, 7, LE16(0x0011), 0x10, LE16(0x0012), LE16(0x2A53),                         \
-	     LE16(0x0014), 0x02, LE16(0x0015), LE16(0x2A54),                                  \
-	     LE16(0x0016), 0x02, LE16(0x0017), LE16(0x2A5D)),                                 \
-	EXPECT(0x08, LE16(0x0018), LE16(0x001A), LE16(0x2803)),                               \
-	SEND(0x09, 7, LE16(0x0018), 0x28, LE16(0x0019), LE16(0x2A55)),                        \
-	EXPECT(0x08, LE16(0x001A), LE16(0x001A), LE16(0x2803)),                               \
-	SEND(0x01, 0x08, LE16(0x001A), 0x0A)
+#define FOOT_POD_CHARACTERISTICS                                                                  \
+	EXPECT(0x08, LE16(0x0001), LE16(0x0005), LE16(0x2803)),                                   \
+		SEND(0x09, 7, LE16(0x0002), 0x02, LE16(0x0003), LE16(0x2A00), LE16(0x0004), 0x02, \
+		     LE16(0x0005), LE16(0x2A01)),                                                 \
+		EXPECT(0x08, LE16(0x0010), LE16(0x001A), LE16(0x2803)),                           \
+		SEND(0x09, 7, LE16(0x0011), 0x10, LE16(0x0012), LE16(0x2A53), LE16(0x0014), 0x02, \
+		     LE16(0x0015), LE16(0x2A54), LE16(0x0016), 0x02, LE16(0x0017), LE16(0x2A5D)), \
+		EXPECT(0x08, LE16(0x0018), LE16(0x001A), LE16(0x2803)),                           \
+		SEND(0x09, 7, LE16(0x0018), 0x28, LE16(0x0019), LE16(0x2A55)),                    \
+		EXPECT(0x08, LE16(0x001A), LE16(0x001A), LE16(0x2803)),                           \
+		SEND(0x01, 0x08, LE16(0x001A), 0x0A)
 
-#define FOOT_POD_DESCRIPTORS                                                                  \
-	EXPECT(0x04, LE16(0x0013), LE16(0x0013)),                                             \
-	SEND(0x05, 0x01, LE16(0x0013), LE16(0x2902)),                                         \
-	EXPECT(0x04, LE16(0x001A), LE16(0x001A)),                                             \
-	SEND(0x05, 0x01, LE16(0x001A), LE16(0x2902))
+#define FOOT_POD_DESCRIPTORS                                                                    \
+	EXPECT(0x04, LE16(0x0013), LE16(0x0013)), SEND(0x05, 0x01, LE16(0x0013), LE16(0x2902)), \
+		EXPECT(0x04, LE16(0x001A), LE16(0x001A)),                                       \
+		SEND(0x05, 0x01, LE16(0x001A), LE16(0x2902))
 
-#define FOOT_POD_READS                                                                        \
-	EXPECT(0x0A, LE16(0x0015)), SEND(0x0B, 0x03, 0x00),                                   \
-	EXPECT(0x0A, LE16(0x0017)), SEND(0x0B, 0x07)
+#define FOOT_POD_READS                                                                  \
+	EXPECT(0x0A, LE16(0x0015)), SEND(0x0B, 0x03, 0x00), EXPECT(0x0A, LE16(0x0017)), \
+		SEND(0x0B, 0x07)
 
 static void foot_pod_is_discovered_read_and_subscribed(void **state)
 {
@@ -125,9 +123,9 @@ static void foot_pod_is_discovered_read_and_subscribed(void **state)
 	fixture_open(&f, 247);
 	subscribe16(&f, UUID_RSC_MEASUREMENT);
 	start(&f);
-	SCRIPT_PLAY(&f.s, EXPECT(0x02, LE16(247)), SEND(0x03, LE16(64)),
-		    FOOT_POD_SERVICES, FOOT_POD_CHARACTERISTICS, FOOT_POD_DESCRIPTORS,
-		    FOOT_POD_READS, EXPECT(0x12, LE16(0x0013), LE16(0x0001)), SEND(0x13));
+	SCRIPT_PLAY(&f.s, EXPECT(0x02, LE16(247)), SEND(0x03, LE16(64)), FOOT_POD_SERVICES,
+		    FOOT_POD_CHARACTERISTICS, FOOT_POD_DESCRIPTORS, FOOT_POD_READS,
+		    EXPECT(0x12, LE16(0x0013), LE16(0x0001)), SEND(0x13));
 	script_expect_silence(&f.s);
 	assert_int_equal(f.ready_calls, 1);
 	assert_true(f.ok);
@@ -157,8 +155,8 @@ static void foot_pod_is_discovered_read_and_subscribed(void **state)
 	assert_int_equal(db->characteristics[5].subscribed, 0);
 
 	struct gatt_uuid feature_uuid = gatt_uuid_from16(UUID_RSC_FEATURE);
-	const struct gatt_characteristic *feature = gatt_client_find_by_uuid(f.client,
-									     &feature_uuid);
+	const struct gatt_characteristic *feature =
+		gatt_client_find_by_uuid(f.client, &feature_uuid);
 	assert_non_null(feature);
 	assert_true(feature->value_read);
 	assert_int_equal(feature->value_len, 2);
@@ -200,12 +198,15 @@ static void indicate_only_characteristic_gets_indications(void **state)
 
 /* A shoe IMU with a vendor service and 128-bit characteristics, a heart
  * rate service, and a CCCD found in 128-bit Find Information format. */
-#define IMU_SERVICE_UUID 0x9E, 0xCA, 0xDC, 0x24, 0x0E, 0xE5, 0xA9, 0xE0, \
-			 0x93, 0xF3, 0xA3, 0xB5, 0x01, 0x00, 0x40, 0x6E
-#define IMU_DATA_UUID 0x9E, 0xCA, 0xDC, 0x24, 0x0E, 0xE5, 0xA9, 0xE0, \
-		      0x93, 0xF3, 0xA3, 0xB5, 0x03, 0x00, 0x40, 0x6E
-#define CCCD_128 0xFB, 0x34, 0x9B, 0x5F, 0x80, 0x00, 0x00, 0x80, \
-		 0x00, 0x10, 0x00, 0x00, 0x02, 0x29, 0x00, 0x00
+#define IMU_SERVICE_UUID                                                                          \
+	0x9E, 0xCA, 0xDC, 0x24, 0x0E, 0xE5, 0xA9, 0xE0, 0x93, 0xF3, 0xA3, 0xB5, 0x01, 0x00, 0x40, \
+		0x6E
+#define IMU_DATA_UUID                                                                             \
+	0x9E, 0xCA, 0xDC, 0x24, 0x0E, 0xE5, 0xA9, 0xE0, 0x93, 0xF3, 0xA3, 0xB5, 0x03, 0x00, 0x40, \
+		0x6E
+#define CCCD_128                                                                                  \
+	0xFB, 0x34, 0x9B, 0x5F, 0x80, 0x00, 0x00, 0x80, 0x00, 0x10, 0x00, 0x00, 0x02, 0x29, 0x00, \
+		0x00
 
 static void imu_with_128_bit_uuids_is_subscribed(void **state)
 {
@@ -216,8 +217,7 @@ static void imu_with_128_bit_uuids_is_subscribed(void **state)
 	assert_true(gatt_client_subscribe(f.client, &imu));
 	subscribe16(&f, UUID_HEART_RATE_MEASUREMENT);
 	start(&f);
-	SCRIPT_PLAY(&f.s,
-		    EXPECT(0x10, LE16(0x0001), LE16(0xFFFF), LE16(0x2800)),
+	SCRIPT_PLAY(&f.s, EXPECT(0x10, LE16(0x0001), LE16(0xFFFF), LE16(0x2800)),
 		    SEND(0x11, 20, LE16(0x0020), LE16(0x0024), IMU_SERVICE_UUID),
 		    EXPECT(0x10, LE16(0x0025), LE16(0xFFFF), LE16(0x2800)),
 		    SEND(0x11, 6, LE16(0x0030), LE16(0xFFFF), LE16(0x180D)),
@@ -232,15 +232,13 @@ static void imu_with_128_bit_uuids_is_subscribed(void **state)
 		    EXPECT(0x08, LE16(0x0030), LE16(0xFFFF), LE16(0x2803)),
 		    SEND(0x09, 7, LE16(0x0031), 0x10, LE16(0x0032), LE16(0x2A37)),
 		    EXPECT(0x08, LE16(0x0033), LE16(0xFFFF), LE16(0x2803)),
-		    SEND(0x01, 0x08, LE16(0x0033), 0x0A),
-		    EXPECT(0x04, LE16(0x0023), LE16(0x0024)),
+		    SEND(0x01, 0x08, LE16(0x0033), 0x0A), EXPECT(0x04, LE16(0x0023), LE16(0x0024)),
 		    SEND(0x05, 0x02, LE16(0x0023), CCCD_128),
 		    EXPECT(0x04, LE16(0x0024), LE16(0x0024)),
 		    SEND(0x05, 0x01, LE16(0x0024), LE16(0x2901)),
 		    EXPECT(0x04, LE16(0x0033), LE16(0xFFFF)),
 		    SEND(0x05, 0x01, LE16(0x0033), LE16(0x2902)),
-		    EXPECT(0x04, LE16(0x0034), LE16(0xFFFF)),
-		    SEND(0x01, 0x04, LE16(0x0034), 0x0A),
+		    EXPECT(0x04, LE16(0x0034), LE16(0xFFFF)), SEND(0x01, 0x04, LE16(0x0034), 0x0A),
 		    EXPECT(0x12, LE16(0x0023), LE16(0x0001)), SEND(0x13),
 		    EXPECT(0x12, LE16(0x0033), LE16(0x0001)), SEND(0x13));
 	script_expect_silence(&f.s);
@@ -265,8 +263,7 @@ static void limited_discovery_uses_find_by_type_value(void **state)
 	assert_true(gatt_client_limit_to_service(f.client, &rscs));
 	start(&f);
 	/* Found out of handle order, so the database is sorted afterwards. */
-	SCRIPT_PLAY(&f.s,
-		    EXPECT(0x06, LE16(0x0001), LE16(0xFFFF), LE16(0x2800), LE16(0x180D)),
+	SCRIPT_PLAY(&f.s, EXPECT(0x06, LE16(0x0001), LE16(0xFFFF), LE16(0x2800), LE16(0x180D)),
 		    SEND(0x07, LE16(0x0030), LE16(0x0033)),
 		    EXPECT(0x06, LE16(0x0034), LE16(0xFFFF), LE16(0x2800), LE16(0x180D)),
 		    SEND(0x01, 0x06, LE16(0x0034), 0x0A),
@@ -300,10 +297,9 @@ static void long_value_is_read_with_read_blob(void **state)
 	/* 22 bytes fill an MTU-23 Read Response, so more may follow. */
 	SCRIPT_PLAY(&f.s, FOOT_POD_SERVICES, FOOT_POD_CHARACTERISTICS, FOOT_POD_DESCRIPTORS,
 		    EXPECT(0x0A, LE16(0x0003)),
-		    SEND(0x0B, 'S', 't', 'r', 'i', 'd', 'e', ' ', 'S', 'e', 'n', 's', 'o', 'r',
-			 ' ', 'F', 'o', 'o', 't', ' ', 'P', 'o', 'd'),
-		    EXPECT(0x0C, LE16(0x0003), LE16(22)), SEND(0x0D, ' ', '2'),
-		    FOOT_POD_READS);
+		    SEND(0x0B, 'S', 't', 'r', 'i', 'd', 'e', ' ', 'S', 'e', 'n', 's', 'o', 'r', ' ',
+			 'F', 'o', 'o', 't', ' ', 'P', 'o', 'd'),
+		    EXPECT(0x0C, LE16(0x0003), LE16(22)), SEND(0x0D, ' ', '2'), FOOT_POD_READS);
 	assert_true(f.ok);
 	const struct gatt_characteristic *ch = gatt_client_find_by_uuid(f.client, &name);
 	assert_int_equal(ch->value_len, 24);
@@ -321,8 +317,8 @@ static void value_of_exactly_mtu_length_ends_on_attribute_not_long(void **state)
 	start(&f);
 	SCRIPT_PLAY(&f.s, FOOT_POD_SERVICES, FOOT_POD_CHARACTERISTICS, FOOT_POD_DESCRIPTORS,
 		    EXPECT(0x0A, LE16(0x0003)),
-		    SEND(0x0B, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20,
-			 21, 22),
+		    SEND(0x0B, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19,
+			 20, 21, 22),
 		    EXPECT(0x0C, LE16(0x0003), LE16(22)), SEND(0x01, 0x0C, LE16(0x0003), 0x0B),
 		    FOOT_POD_READS);
 	assert_true(f.ok);
@@ -354,8 +350,7 @@ static void includes_are_recorded(void **state)
 	struct fixture f;
 	fixture_open(&f, 23);
 	start(&f);
-	SCRIPT_PLAY(&f.s,
-		    EXPECT(0x10, LE16(0x0001), LE16(0xFFFF), LE16(0x2800)),
+	SCRIPT_PLAY(&f.s, EXPECT(0x10, LE16(0x0001), LE16(0xFFFF), LE16(0x2800)),
 		    SEND(0x11, 6, LE16(0x0010), LE16(0x0015), LE16(0x1814)),
 		    EXPECT(0x10, LE16(0x0016), LE16(0xFFFF), LE16(0x2800)),
 		    SEND(0x01, 0x10, LE16(0x0016), 0x0A),
@@ -392,10 +387,11 @@ static void refused_read_and_subscription_are_recorded_not_fatal(void **state)
 	assert_int_equal(f.db->characteristics[2].att_error, 0x05);
 	assert_int_equal(f.db->characteristics[2].subscribed, 0);
 	script_assert_logged(&f.s, "sensor refused to read 2A54 at 0x0015: peer answered Read "
-		"Request for handle 0x0015 with 0x02 Read Not Permitted");
-	script_assert_logged(&f.s, "sensor refused to enable notifications on 2A53 at 0x0012: "
-		"peer answered Write Request for handle 0x0013 with 0x05 Insufficient "
-		"Authentication");
+				   "Request for handle 0x0015 with 0x02 Read Not Permitted");
+	script_assert_logged(&f.s,
+			     "sensor refused to enable notifications on 2A53 at 0x0012: "
+			     "peer answered Write Request for handle 0x0013 with 0x05 Insufficient "
+			     "Authentication");
 	fixture_close(&f);
 }
 
@@ -465,7 +461,8 @@ static void service_discovery_refused_fails_naming_the_error(void **state)
 	start(&f);
 	SCRIPT_PLAY(&f.s, EXPECT(0x10, LE16(0x0001), LE16(0xFFFF), LE16(0x2800)),
 		    SEND(0x01, 0x10, LE16(0x0001), 0x05));
-	assert_failed_with(&f, "primary service discovery failed: peer answered Read By Group "
+	assert_failed_with(&f,
+			   "primary service discovery failed: peer answered Read By Group "
 			   "Type Request for handle 0x0001 with 0x05 Insufficient Authentication");
 	fixture_close(&f);
 }
@@ -481,7 +478,7 @@ static void peer_repeating_the_same_service_cannot_loop_discovery(void **state)
 		    EXPECT(0x10, LE16(0x0006), LE16(0xFFFF), LE16(0x2800)),
 		    SEND(0x11, 6, LE16(0x0001), LE16(0x0005), LE16(0x1800)));
 	assert_failed_with(&f, "peer reported service 1800 at 0x0001-0x0005 when asked from "
-			   "0x0006; handles must increase");
+			       "0x0006; handles must increase");
 	fixture_close(&f);
 }
 
@@ -506,7 +503,7 @@ static void group_entries_that_do_not_divide_fail(void **state)
 	SCRIPT_PLAY(&f.s, EXPECT(0x10, LE16(0x0001), LE16(0xFFFF), LE16(0x2800)),
 		    SEND(0x11, 6, LE16(0x0001), LE16(0x0005), LE16(0x1800), 0xAA));
 	assert_failed_with(&f, "peer sent a Read By Group Type Response with 7 bytes of 6-byte "
-			   "entries, which do not divide");
+			       "entries, which do not divide");
 	fixture_close(&f);
 }
 
@@ -542,7 +539,7 @@ static void wrong_response_opcode_during_discovery_fails(void **state)
 	SCRIPT_PLAY(&f.s, EXPECT(0x10, LE16(0x0001), LE16(0xFFFF), LE16(0x2800)),
 		    SEND(0x09, 7, LE16(0x0002), 0x02, LE16(0x0003), LE16(0x2A00)));
 	assert_failed_with(&f, "peer answered Read By Group Type Request with Read By Type "
-			   "Response (0x09)");
+			       "Response (0x09)");
 	fixture_close(&f);
 }
 
@@ -555,15 +552,14 @@ static void overlapping_services_fail(void **state)
 	gatt_client_limit_to_service(f.client, &a);
 	gatt_client_limit_to_service(f.client, &b);
 	start(&f);
-	SCRIPT_PLAY(&f.s,
-		    EXPECT(0x06, LE16(0x0001), LE16(0xFFFF), LE16(0x2800), LE16(0x1814)),
+	SCRIPT_PLAY(&f.s, EXPECT(0x06, LE16(0x0001), LE16(0xFFFF), LE16(0x2800), LE16(0x1814)),
 		    SEND(0x07, LE16(0x0010), LE16(0x0020)),
 		    EXPECT(0x06, LE16(0x0021), LE16(0xFFFF), LE16(0x2800), LE16(0x1814)),
 		    SEND(0x01, 0x06, LE16(0x0021), 0x0A),
 		    EXPECT(0x06, LE16(0x0001), LE16(0xFFFF), LE16(0x2800), LE16(0x180D)),
 		    SEND(0x07, LE16(0x0018), LE16(0x0030)));
 	assert_failed_with(&f, "peer reported service 180D at 0x0018-0x0030 overlapping "
-			   "0x0010-0x0020");
+			       "0x0010-0x0020");
 	fixture_close(&f);
 }
 
@@ -575,21 +571,20 @@ static void find_by_type_value_response_of_odd_length_fails(void **state)
 	struct gatt_uuid a = gatt_uuid_from16(0x1814);
 	gatt_client_limit_to_service(f.client, &a);
 	start(&f);
-	SCRIPT_PLAY(&f.s,
-		    EXPECT(0x06, LE16(0x0001), LE16(0xFFFF), LE16(0x2800), LE16(0x1814)),
+	SCRIPT_PLAY(&f.s, EXPECT(0x06, LE16(0x0001), LE16(0xFFFF), LE16(0x2800), LE16(0x1814)),
 		    SEND(0x07, LE16(0x0010), 0x20));
 	assert_failed_with(&f, "Find By Type Value Response with 3 bytes");
 	fixture_close(&f);
 }
 
-#define ONE_SERVICE                                                                           \
-	EXPECT(0x10, LE16(0x0001), LE16(0xFFFF), LE16(0x2800)),                               \
-	SEND(0x11, 6, LE16(0x0010), LE16(0x0020), LE16(0x1814)),                              \
-	EXPECT(0x10, LE16(0x0021), LE16(0xFFFF), LE16(0x2800)),                               \
-	SEND(0x01, 0x10, LE16(0x0021), 0x0A),                                                 \
-	EXPECT(0x08, LE16(0x0010), LE16(0x0020), LE16(0x2802)),                               \
-	SEND(0x01, 0x08, LE16(0x0010), 0x0A),                                                 \
-	EXPECT(0x08, LE16(0x0010), LE16(0x0020), LE16(0x2803))
+#define ONE_SERVICE                                                      \
+	EXPECT(0x10, LE16(0x0001), LE16(0xFFFF), LE16(0x2800)),          \
+		SEND(0x11, 6, LE16(0x0010), LE16(0x0020), LE16(0x1814)), \
+		EXPECT(0x10, LE16(0x0021), LE16(0xFFFF), LE16(0x2800)),  \
+		SEND(0x01, 0x10, LE16(0x0021), 0x0A),                    \
+		EXPECT(0x08, LE16(0x0010), LE16(0x0020), LE16(0x2802)),  \
+		SEND(0x01, 0x08, LE16(0x0010), 0x0A),                    \
+		EXPECT(0x08, LE16(0x0010), LE16(0x0020), LE16(0x2803))
 
 static void peer_repeating_the_same_characteristic_cannot_loop(void **state)
 {
@@ -602,7 +597,7 @@ static void peer_repeating_the_same_characteristic_cannot_loop(void **state)
 		    EXPECT(0x08, LE16(0x0013), LE16(0x0020), LE16(0x2803)),
 		    SEND(0x09, 7, LE16(0x0011), 0x10, LE16(0x0012), LE16(0x2A53)));
 	assert_failed_with(&f, "peer reported characteristic 2A53 declared at 0x0011 with value "
-			   "0x0012 when asked for 0x0013-0x0020");
+			       "0x0012 when asked for 0x0013-0x0020");
 	fixture_close(&f);
 }
 
@@ -627,7 +622,7 @@ static void characteristic_entries_that_do_not_divide_fail(void **state)
 	SCRIPT_PLAY(&f.s, ONE_SERVICE,
 		    SEND(0x09, 7, LE16(0x0011), 0x10, LE16(0x0012), LE16(0x2A53), LE16(0x0013)));
 	assert_failed_with(&f, "Read By Type Response for characteristics with 9 bytes of "
-			   "7-byte entries");
+			       "7-byte entries");
 	fixture_close(&f);
 }
 
@@ -640,8 +635,7 @@ static void descriptor_outside_its_characteristic_fails(void **state)
 	SCRIPT_PLAY(&f.s, ONE_SERVICE,
 		    SEND(0x09, 7, LE16(0x0011), 0x10, LE16(0x0012), LE16(0x2A53)),
 		    EXPECT(0x08, LE16(0x0013), LE16(0x0020), LE16(0x2803)),
-		    SEND(0x01, 0x08, LE16(0x0013), 0x0A),
-		    EXPECT(0x04, LE16(0x0013), LE16(0x0020)),
+		    SEND(0x01, 0x08, LE16(0x0013), 0x0A), EXPECT(0x04, LE16(0x0013), LE16(0x0020)),
 		    SEND(0x05, 0x01, LE16(0x0013), LE16(0x2902)),
 		    EXPECT(0x04, LE16(0x0014), LE16(0x0020)),
 		    SEND(0x05, 0x01, LE16(0x0013), LE16(0x2902)));
@@ -658,8 +652,7 @@ static void find_information_with_bad_format_fails(void **state)
 	SCRIPT_PLAY(&f.s, ONE_SERVICE,
 		    SEND(0x09, 7, LE16(0x0011), 0x10, LE16(0x0012), LE16(0x2A53)),
 		    EXPECT(0x08, LE16(0x0013), LE16(0x0020), LE16(0x2803)),
-		    SEND(0x01, 0x08, LE16(0x0013), 0x0A),
-		    EXPECT(0x04, LE16(0x0013), LE16(0x0020)),
+		    SEND(0x01, 0x08, LE16(0x0013), 0x0A), EXPECT(0x04, LE16(0x0013), LE16(0x0020)),
 		    SEND(0x05, 0x03, LE16(0x0013), LE16(0x2902)));
 	assert_failed_with(&f, "Find Information Response with format 3");
 	fixture_close(&f);
@@ -674,8 +667,7 @@ static void find_information_entries_that_do_not_divide_fail(void **state)
 	SCRIPT_PLAY(&f.s, ONE_SERVICE,
 		    SEND(0x09, 7, LE16(0x0011), 0x10, LE16(0x0012), LE16(0x2A53)),
 		    EXPECT(0x08, LE16(0x0013), LE16(0x0020), LE16(0x2803)),
-		    SEND(0x01, 0x08, LE16(0x0013), 0x0A),
-		    EXPECT(0x04, LE16(0x0013), LE16(0x0020)),
+		    SEND(0x01, 0x08, LE16(0x0013), 0x0A), EXPECT(0x04, LE16(0x0013), LE16(0x0020)),
 		    SEND(0x05, 0x02, LE16(0x0013), LE16(0x2902)));
 	assert_failed_with(&f, "4 bytes of 18-byte entries, which do not divide");
 	fixture_close(&f);
@@ -693,7 +685,7 @@ static void silent_peer_times_out_discovery(void **state)
 	assert_int_equal(deadline, f.s.now_us + 500000);
 	att_process_timeout(f.s.att, deadline);
 	assert_failed_with(&f, "primary service discovery failed: peer did not answer Read By "
-			   "Group Type Request within 500 ms");
+			       "Group Type Request within 500 ms");
 	assert_true(att_has_failed(f.s.att));
 	fixture_close(&f);
 }
@@ -722,8 +714,7 @@ static void too_many_characteristics_are_capped(void **state)
 	struct fixture f;
 	fixture_open(&f, 23);
 	start(&f);
-	SCRIPT_PLAY(&f.s,
-		    EXPECT(0x10, LE16(0x0001), LE16(0xFFFF), LE16(0x2800)),
+	SCRIPT_PLAY(&f.s, EXPECT(0x10, LE16(0x0001), LE16(0xFFFF), LE16(0x2800)),
 		    SEND(0x11, 6, LE16(0x0001), LE16(0xFFFF), LE16(0x1800)),
 		    EXPECT(0x08, LE16(0x0001), LE16(0xFFFF), LE16(0x2802)),
 		    SEND(0x01, 0x08, LE16(0x0001), 0x0A));
@@ -750,7 +741,7 @@ static void timeout_while_subscribing_fails(void **state)
 		    FOOT_POD_READS, EXPECT(0x12, LE16(0x0013), LE16(0x0001)));
 	att_process_timeout(f.s.att, f.s.now_us + ATT_TIMEOUT_DEFAULT_US);
 	assert_failed_with(&f, "enabling notifications failed: peer did not answer Write "
-			   "Request within 30000 ms");
+			       "Request within 30000 ms");
 	fixture_close(&f);
 }
 

@@ -170,9 +170,11 @@ static void discovery_finds_every_profile_with_its_handles(void **state)
 	assert_int_equal(db->n_descriptors, 5);
 	assert_int_equal(db->n_includes, 0);
 
-	assert_characteristic(&f, gatt_uuid_from16(UUID_RSC_MEASUREMENT), 8, GATT_PROP_NOTIFY, true);
+	assert_characteristic(&f, gatt_uuid_from16(UUID_RSC_MEASUREMENT), 8, GATT_PROP_NOTIFY,
+			      true);
 	assert_characteristic(&f, gatt_uuid_from16(UUID_RSC_FEATURE), 11, GATT_PROP_READ, false);
-	assert_characteristic(&f, gatt_uuid_from16(UUID_SENSOR_LOCATION), 13, GATT_PROP_READ, false);
+	assert_characteristic(&f, gatt_uuid_from16(UUID_SENSOR_LOCATION), 13, GATT_PROP_READ,
+			      false);
 	assert_characteristic(&f, gatt_uuid_from16(UUID_HEART_RATE_MEASUREMENT), 16,
 			      GATT_PROP_NOTIFY, true);
 	assert_characteristic(&f, gatt_uuid_from16(UUID_PRESSURE), 22,
@@ -259,9 +261,8 @@ static void indications_wait_for_confirmation(void **state)
 	struct fixture f;
 	fixture_open(&f, FAKE_FOOTPOD, "pod", 23);
 	struct gatt_uuid control = gatt_uuid_from16(0x2A55);
-	uint16_t handle = gatt_server_add_characteristic(f.server, &control,
-							 GATT_PROP_WRITE | GATT_PROP_INDICATE,
-							 NULL, 0);
+	uint16_t handle = gatt_server_add_characteristic(
+		f.server, &control, GATT_PROP_WRITE | GATT_PROP_INDICATE, NULL, 0);
 	const uint8_t value[] = { 0x20, 0x01, 0x01 };
 	assert_int_equal(gatt_server_indicate(f.server, handle, value, 3), -EPERM);
 	subscribe(&f, control);
@@ -314,18 +315,18 @@ static void raw_expect_silence(struct fixture *f, const char *what)
 }
 
 /* A request and the exact answer. */
-#define EXCHANGE(f, what, request, ...)                                                   \
-	do {                                                                              \
-		const uint8_t req_[] = { request };                                       \
-		const uint8_t rsp_[] = { __VA_ARGS__ };                                   \
-		raw_send((f), req_, sizeof(req_));                                        \
-		raw_expect((f), rsp_, sizeof(rsp_), (what));                              \
+#define EXCHANGE(f, what, request, ...)                      \
+	do {                                                 \
+		const uint8_t req_[] = { request };          \
+		const uint8_t rsp_[] = { __VA_ARGS__ };      \
+		raw_send((f), req_, sizeof(req_));           \
+		raw_expect((f), rsp_, sizeof(rsp_), (what)); \
 	} while (0)
-#define UNANSWERED(f, what, ...)                                                          \
-	do {                                                                              \
-		const uint8_t req_[] = { __VA_ARGS__ };                                   \
-		raw_send((f), req_, sizeof(req_));                                        \
-		raw_expect_silence((f), (what));                                          \
+#define UNANSWERED(f, what, ...)                        \
+	do {                                            \
+		const uint8_t req_[] = { __VA_ARGS__ }; \
+		raw_send((f), req_, sizeof(req_));      \
+		raw_expect_silence((f), (what));        \
 	} while (0)
 #define ERR(op, handle, code) 0x01, op, LE16(handle), code
 #define COMMA ,
@@ -341,16 +342,14 @@ static void hostile_requests_get_the_right_errors(void **state)
 	EXCHANGE(&f, "a short MTU request", 0x02 COMMA 0x17, ERR(0x02, 0, 0x04));
 	EXCHANGE(&f, "an unknown opcode", 0x3F, ERR(0x3F, 0, 0x06));
 	EXCHANGE(&f, "Read Multiple", 0x0E COMMA LE16(3) COMMA LE16(5), ERR(0x0E, 0, 0x06));
-	EXCHANGE(&f, "Prepare Write", 0x16 COMMA LE16(3) COMMA LE16(0) COMMA 1,
-		 ERR(0x16, 0, 0x06));
+	EXCHANGE(&f, "Prepare Write", 0x16 COMMA LE16(3) COMMA LE16(0) COMMA 1, ERR(0x16, 0, 0x06));
 	UNANSWERED(&f, "a command of unknown opcode", 0x7F, 1, 2);
 	UNANSWERED(&f, "a Write Command to no attribute", 0x52, LE16(0x0FFF), 1);
 	UNANSWERED(&f, "a stray response", 0x0B, 1, 2);
 	UNANSWERED(&f, "an unsolicited confirmation", 0x1E);
 
 	EXCHANGE(&f, "Read of handle 0", 0x0A COMMA LE16(0), ERR(0x0A, 0, 0x01));
-	EXCHANGE(&f, "Read past the last handle", 0x0A COMMA LE16(0x1234),
-		 ERR(0x0A, 0x1234, 0x01));
+	EXCHANGE(&f, "Read past the last handle", 0x0A COMMA LE16(0x1234), ERR(0x0A, 0x1234, 0x01));
 	EXCHANGE(&f, "a Read of 3 bytes", 0x0A COMMA LE16(3) COMMA 0, ERR(0x0A, 0, 0x04));
 	EXCHANGE(&f, "Read of a notify-only value", 0x0A COMMA LE16(f.db.rsc_measurement),
 		 ERR(0x0A, f.db.rsc_measurement, 0x02));
@@ -385,8 +384,7 @@ static void hostile_requests_get_the_right_errors(void **state)
 		 ERR(0x06, 1, 0x0A));
 
 	EXCHANGE(&f, "a Write Request without a handle", 0x12 COMMA 1, ERR(0x12, 0, 0x04));
-	EXCHANGE(&f, "a Write Request to handle 0", 0x12 COMMA LE16(0) COMMA 1,
-		 ERR(0x12, 0, 0x01));
+	EXCHANGE(&f, "a Write Request to handle 0", 0x12 COMMA LE16(0) COMMA 1, ERR(0x12, 0, 0x01));
 	EXCHANGE(&f, "a write to a read-only value", 0x12 COMMA LE16(f.db.rsc_feature) COMMA 1,
 		 ERR(0x12, f.db.rsc_feature, 0x03));
 	EXCHANGE(&f, "a 3-byte CCCD write", 0x12 COMMA LE16(9) COMMA 1 COMMA 0 COMMA 0,
@@ -401,8 +399,8 @@ static void hostile_requests_get_the_right_errors(void **state)
 	EXCHANGE(&f, "Exchange MTU", 0x02 COMMA LE16(100), 0x03, LE16(GATT_SERVER_MTU_MAX));
 	assert_int_equal(gatt_server_mtu(f.server), 100);
 	EXCHANGE(&f, "Find By Type Value of the RSC service",
-		 0x06 COMMA LE16(1) COMMA LE16(0xFFFF) COMMA LE16(0x2800) COMMA LE16(0x1814),
-		 0x07, LE16(6), LE16(13));
+		 0x06 COMMA LE16(1) COMMA LE16(0xFFFF) COMMA LE16(0x2800) COMMA LE16(0x1814), 0x07,
+		 LE16(6), LE16(13));
 	/* Find Information switches format at the first 128-bit type. */
 	EXCHANGE(&f, "Find Information across formats", 0x04 COMMA LE16(14) COMMA LE16(0xFFFF),
 		 0x05, 0x01, LE16(14), LE16(0x2800), LE16(15), LE16(0x2803));

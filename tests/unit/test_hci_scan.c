@@ -22,13 +22,12 @@
  * its SCAN_RSP with the name, and a non-connectable beacon (public
  * address, RSSI not available). */
 static const uint8_t three_reports[] = {
-	0x04, 0x3E, 0x30, 0x02, 0x03,
-	/* 1 */ 0x00, 0x01, 0x2E, 0x1B, 0x6A, 0x8D, 0x7C, 0xC4,
-	0x07, 0x02, 0x01, 0x06, 0x03, 0x03, 0x14, 0x18, 0xC3,
-	/* 2 */ 0x04, 0x01, 0x2E, 0x1B, 0x6A, 0x8D, 0x7C, 0xC4,
-	0x06, 0x05, 0x09, 'P', 'o', 'd', '1', 0xC4,
-	/* 3 */ 0x03, 0x00, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11,
-	0x03, 0x02, 0x01, 0x04, 0x7F,
+	0x04,         0x3E, 0x30, 0x02, 0x03,
+	/* 1 */ 0x00, 0x01, 0x2E, 0x1B, 0x6A, 0x8D, 0x7C, 0xC4, 0x07, 0x02, 0x01, 0x06, 0x03,
+	0x03,         0x14, 0x18, 0xC3,
+	/* 2 */ 0x04, 0x01, 0x2E, 0x1B, 0x6A, 0x8D, 0x7C, 0xC4, 0x06, 0x05, 0x09, 'P',  'o',
+	'd',          '1',  0xC4,
+	/* 3 */ 0x03, 0x00, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11, 0x03, 0x02, 0x01, 0x04, 0x7F,
 };
 
 static void test_legacy_reports(void **state)
@@ -37,7 +36,8 @@ static void test_legacy_reports(void **state)
 	struct hci_scan_report r[HCI_SCAN_MAX_REPORTS];
 	assert_int_equal(hci_scan_parse_event(three_reports, sizeof(three_reports), r), 3);
 	char addr[18];
-	assert_string_equal(notification_addr_to_str(r[0].addr, addr, sizeof(addr)), "C4:7C:8D:6A:1B:2E");
+	assert_string_equal(notification_addr_to_str(r[0].addr, addr, sizeof(addr)),
+			    "C4:7C:8D:6A:1B:2E");
 	assert_int_equal(r[0].addr_type, NOTIFICATION_ADDR_RANDOM);
 	assert_true(r[0].connectable);
 	assert_false(r[0].scan_response);
@@ -52,7 +52,8 @@ static void test_legacy_reports(void **state)
 	assert_int_equal(r[1].rssi_dbm, -60);
 	assert_memory_equal(r[1].data, "\x05\x09Pod1", 6);
 
-	assert_string_equal(notification_addr_to_str(r[2].addr, addr, sizeof(addr)), "11:22:33:44:55:66");
+	assert_string_equal(notification_addr_to_str(r[2].addr, addr, sizeof(addr)),
+			    "11:22:33:44:55:66");
 	assert_int_equal(r[2].addr_type, NOTIFICATION_ADDR_PUBLIC);
 	assert_false(r[2].connectable);
 	assert_false(r[2].rssi_known);
@@ -115,8 +116,8 @@ static void test_other_packets(void **state)
 	const uint8_t complete[] = { 0x04, 0x0E, 0x04, 0x01, 0x0C, 0x20, 0x00 };
 	assert_int_equal(hci_scan_parse_event(complete, sizeof(complete), r), 0);
 	/* LE Connection Complete: an LE Meta event, not a report. */
-	const uint8_t conn[] = { 0x04, 0x3E, 0x13, 0x01, 0x00, 0x40, 0x00, 0x00, 0x01, 1, 2, 3, 4,
-				 5, 6, 0x18, 0x00, 0x00, 0x00, 0xC8, 0x00, 0x00 };
+	const uint8_t conn[] = { 0x04, 0x3E, 0x13, 0x01, 0x00, 0x40, 0x00, 0x00, 0x01, 1,    2,
+				 3,    4,    5,    6,    0x18, 0x00, 0x00, 0x00, 0xC8, 0x00, 0x00 };
 	assert_int_equal(hci_scan_parse_event(conn, sizeof(conn), r), 0);
 	/* An ACL data packet. */
 	const uint8_t acl[] = { 0x02, 0x40, 0x20, 0x05, 0x00, 0x01, 0x00, 0x04, 0x00, 0x1B };
@@ -135,9 +136,9 @@ static size_t put_ext_report(uint8_t *p, uint16_t type, uint8_t addr_type, uint8
 	p[1] = (uint8_t)(type >> 8);
 	p[2] = addr_type;
 	p[3] = last_addr_byte;
-	p[9] = 0x01;           /* primary PHY: LE 1M */
-	p[11] = 0xFF;          /* no SID */
-	p[12] = 0x7F;          /* TX power not available */
+	p[9] = 0x01;  /* primary PHY: LE 1M */
+	p[11] = 0xFF; /* no SID */
+	p[12] = 0x7F; /* TX power not available */
 	p[13] = (uint8_t)rssi;
 	p[23] = len;
 	memcpy(p + 24, data, len);
@@ -152,7 +153,8 @@ static void test_extended_reports(void **state)
 	size_t n = 5;
 	/* Connectable, scannable, legacy-PDU scan response of a public
 	 * identity address; an anonymous one; a truncated extended one. */
-	n += put_ext_report(ev + n, 0x0001 | 0x0002 | 0x0008 | 0x0010, 0x02, 0x01, -70, name, sizeof(name));
+	n += put_ext_report(ev + n, 0x0001 | 0x0002 | 0x0008 | 0x0010, 0x02, 0x01, -70, name,
+			    sizeof(name));
 	n += put_ext_report(ev + n, 0x0000, 0xFF, 0x02, -80, name, sizeof(name));
 	n += put_ext_report(ev + n, 0x0001 | 2 << 5, 0x01, 0x03, -90, name, sizeof(name));
 	ev[2] = (uint8_t)(n - 3);
@@ -197,7 +199,8 @@ static void test_messages(void **state)
 	assert_says(-EBUSY, &busy, "hci1 refused LE Set Scan Parameters: Command Disallowed");
 	assert_says(-EBUSY, &busy, "bluetoothctl scan off");
 	struct hci_scan_failure bad = { "LE Set Scan Enable", 0x12 };
-	assert_says(-EIO, &bad, "refused LE Set Scan Enable: Invalid HCI Command Parameters (0x12)");
+	assert_says(-EIO, &bad,
+		    "refused LE Set Scan Enable: Invalid HCI Command Parameters (0x12)");
 	struct hci_scan_failure silent = { "LE Set Scan Enable", 0 };
 	assert_says(-ETIMEDOUT, &silent, "did not answer LE Set Scan Enable");
 	assert_says(-EIO, &silent, "Input/output error");
@@ -266,7 +269,10 @@ static void test_scan_table(void **state)
 	struct gatt_uuid u;
 	assert_true(gatt_uuid_parse(IMU_HS_SERVICE_UUID, &u));
 	memcpy(imu + 2, u.bytes, 16);
-	memcpy(imu + 18, "\x06\x09L\x1b" "eft", 7); /* an escape character in the name */
+	memcpy(imu + 18,
+	       "\x06\x09L\x1b"
+	       "eft",
+	       7); /* an escape character in the name */
 	feed(&t, ev, put_event(ev, 0x00, 0x01, imu_addr, imu, sizeof(imu), -40));
 
 	static const uint8_t bad_addr[6] = { 0x00, 0x1A, 0x7D, 0xDA, 0x71, 0x13 };
@@ -293,12 +299,9 @@ static void test_scan_table(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_legacy_reports),
-		cmocka_unit_test(test_truncated_events),
-		cmocka_unit_test(test_other_packets),
-		cmocka_unit_test(test_extended_reports),
-		cmocka_unit_test(test_messages),
-		cmocka_unit_test(test_adapter_names),
+		cmocka_unit_test(test_legacy_reports), cmocka_unit_test(test_truncated_events),
+		cmocka_unit_test(test_other_packets),  cmocka_unit_test(test_extended_reports),
+		cmocka_unit_test(test_messages),       cmocka_unit_test(test_adapter_names),
 		cmocka_unit_test(test_scan_table),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

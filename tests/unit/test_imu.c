@@ -14,11 +14,41 @@
 
 /* seq 0x1234, t 0x000f4240 (1 s), 400 Hz, ±16 g / ±2000 dps, 2 samples */
 static const uint8_t hs_packet[] = {
-	0x34, 0x12, 0x40, 0x42, 0x0f, 0x00, 0x03, 0x43, 0x02,
+	0x34,
+	0x12,
+	0x40,
+	0x42,
+	0x0f,
+	0x00,
+	0x03,
+	0x43,
+	0x02,
 	/* +1 g on z, +100 counts on gyro x */
-	0x00, 0x00, 0x00, 0x00, 0x00, 0x08, 0x64, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x00,
+	0x00,
+	0x00,
+	0x00,
+	0x00,
+	0x08,
+	0x64,
+	0x00,
+	0x00,
+	0x00,
+	0x00,
+	0x00,
 	/* clipped acc x (0x7fff), gyro z at -32768 */
-	0xff, 0x7f, 0x00, 0x00, 0x00, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x80,
+	0xff,
+	0x7f,
+	0x00,
+	0x00,
+	0x00,
+	0x08,
+	0x00,
+	0x00,
+	0x00,
+	0x00,
+	0x00,
+	0x80,
 };
 
 static void test_hs_data(void **state)
@@ -70,7 +100,8 @@ static void test_hs_rejects(void **state)
 static void test_hs_roundtrip(void **state)
 {
 	(void)state;
-	const int16_t raw[3][6] = { { 1, -2, 3, -4, 5, -6 }, { 32767, -32768, 0, 0, 0, 0 },
+	const int16_t raw[3][6] = { { 1, -2, 3, -4, 5, -6 },
+				    { 32767, -32768, 0, 0, 0, 0 },
 				    { 100, 200, 300, 400, 500, 600 } };
 	uint8_t buf[64];
 	size_t len = imu_hs_encode_data(65535, 0xfffffff0u, 1, 3, 4, raw, 3, buf, sizeof(buf));
@@ -196,12 +227,13 @@ static void test_movesense_commands(void **state)
 {
 	(void)state;
 	uint8_t cmd[32];
-	const uint8_t subscribe[] = { 1, 99, '/', 'M', 'e', 'a', 's', '/', 'I', 'M', 'U', '6', '/',
-				      '4', '1', '6', 0 };
+	const uint8_t subscribe[] = { 1,   99,  '/', 'M', 'e', 'a', 's', '/', 'I',
+				      'M', 'U', '6', '/', '4', '1', '6', 0 };
 	assert_int_equal(imu_ms_subscribe_imu6(99, 416, cmd, sizeof(cmd)), sizeof(subscribe));
 	assert_memory_equal(cmd, subscribe, sizeof(subscribe));
 	assert_int_equal(imu_ms_subscribe_imu6(99, 416, cmd, sizeof(subscribe) - 1), 0);
-	assert_int_equal(imu_ms_subscribe_imu6(0, 416, cmd, sizeof(cmd)), 0); /* 0 is no reference */
+	assert_int_equal(imu_ms_subscribe_imu6(0, 416, cmd, sizeof(cmd)),
+			 0); /* 0 is no reference */
 	assert_int_equal(imu_ms_unsubscribe(99, cmd, sizeof(cmd)), 2);
 	assert_int_equal(cmd[0], IMU_MS_CMD_UNSUBSCRIBE);
 	assert_int_equal(cmd[1], 99);
@@ -252,12 +284,15 @@ static void test_movesense_encode(void **state)
 		in[i] = (struct imu_sample){ .acc_mps2 = { 0.1 * (double)i, -9.81, 30.5 },
 					     .gyro_radps = { 1.5, -0.25 * (double)i, 34.9 } };
 	uint8_t buf[6 + 8 * 24];
-	assert_int_equal(imu_ms_encode_imu6(0x68, 4000000000u, in, 8, buf, sizeof(buf)), sizeof(buf));
+	assert_int_equal(imu_ms_encode_imu6(0x68, 4000000000u, in, 8, buf, sizeof(buf)),
+			 sizeof(buf));
 	assert_int_equal(imu_ms_encode_imu6(0x68, 0, in, 8, buf, sizeof(buf) - 1), 0);
 	assert_int_equal(imu_ms_encode_imu6(0x68, 0, in, 0, buf, sizeof(buf)), 0);
-	assert_int_equal(imu_ms_encode_imu6(0x68, 4000000000u, in, 8, buf, sizeof(buf)), sizeof(buf));
+	assert_int_equal(imu_ms_encode_imu6(0x68, 4000000000u, in, 8, buf, sizeof(buf)),
+			 sizeof(buf));
 	struct imu_packet pkt;
-	assert_true(imu_ms_parse_imu6(buf, sizeof(buf), 0x68, 416, 0, 0, IMU_FOOT_LEFT, &pkt, out, 8));
+	assert_true(
+		imu_ms_parse_imu6(buf, sizeof(buf), 0x68, 416, 0, 0, IMU_FOOT_LEFT, &pkt, out, 8));
 	assert_int_equal(pkt.t_first_raw, 4000000000u);
 	assert_int_equal(pkt.count, 8);
 	for (size_t i = 0; i < 8; i++)

@@ -61,15 +61,19 @@ struct walk {
 	double rate_hz, seconds, t0;
 	bool upside_down, acc_in_g, gyro_in_dps;
 	double peak_radps;
-	double clip_g;             /* 0: none */
-	double time_scale;         /* file units per second */
+	double clip_g;     /* 0: none */
+	double time_scale; /* file units per second */
 	const char *delim;
 };
 
 static void walk_default(struct walk *w)
 {
-	*w = (struct walk){ .rate_hz = 200, .seconds = 10, .peak_radps = 6, .time_scale = 1,
-			    .acc_in_g = true, .delim = "," };
+	*w = (struct walk){ .rate_hz = 200,
+			    .seconds = 10,
+			    .peak_radps = 6,
+			    .time_scale = 1,
+			    .acc_in_g = true,
+			    .delim = "," };
 }
 
 static void walk_values(const struct walk *w, double t, double v[6])
@@ -119,8 +123,8 @@ static enum imu_csv_status feed_walk(struct fixture *fx, const struct walk *w, c
 	return imu_csv_finish(fx->r);
 }
 
-static bool resolve(struct fixture *fx, const struct imu_csv_options *opt, struct imu_csv_resolved *res,
-		    char *why, size_t len)
+static bool resolve(struct fixture *fx, const struct imu_csv_options *opt,
+		    struct imu_csv_resolved *res, char *why, size_t len)
 {
 	struct imu_csv_options none = { 0 };
 	return imu_csv_resolve(&fx->survey, opt ? opt : &none, res, why, len);
@@ -136,10 +140,11 @@ static void test_names_units_and_rate_found(void **state)
 	struct walk w;
 	walk_default(&w);
 	open_reader(&fx, &layout);
-	assert_int_equal(feed_walk(&fx, &w,
-				   "Time,dev:scaledAccelX,dev:scaledAccelY,dev:scaledAccelZ,"
-				   "dev:scaledGyroX,dev:scaledGyroY,dev:scaledGyroZ,dev:scaledMagX"),
-			 IMU_CSV_ROW);
+	assert_int_equal(
+		feed_walk(&fx, &w,
+			  "Time,dev:scaledAccelX,dev:scaledAccelY,dev:scaledAccelZ,"
+			  "dev:scaledGyroX,dev:scaledGyroY,dev:scaledGyroZ,dev:scaledMagX"),
+		IMU_CSV_ROW);
 	assert_int_equal(fx.rows, 2000);
 	assert_int_equal(imu_csv_feet(fx.r), 1);
 	assert_string_equal(imu_csv_column_name(fx.r, 0, -1), "Time");
@@ -173,8 +178,10 @@ static void test_si_units_ms_and_semicolons(void **state)
 	w.time_scale = 1000;
 	w.delim = ";";
 	open_reader(&fx, &layout);
-	assert_int_equal(feed_walk(&fx, &w, "\"t_ms\";\"AccX\";\"AccY\";\"AccZ\";\"GyroX\";\"GyroY\";\"GyroZ\""),
-			 IMU_CSV_ROW);
+	assert_int_equal(
+		feed_walk(&fx, &w,
+			  "\"t_ms\";\"AccX\";\"AccY\";\"AccZ\";\"GyroX\";\"GyroY\";\"GyroZ\""),
+		IMU_CSV_ROW);
 	struct imu_csv_resolved res;
 	char why[IMU_CSV_ERROR_LEN];
 	assert_true(resolve(&fx, NULL, &res, why, sizeof(why)));
@@ -230,7 +237,8 @@ static void test_two_feet_two_header_rows_and_counter(void **state)
 static void test_explicit_columns_and_no_header(void **state)
 {
 	(void)state;
-	const char *const named[] = { "ax,ay,az,gx,gy,gz,when", "1,2,3,4,5,6,0.01", "1,2,3,4,5,6,0.02" };
+	const char *const named[] = { "ax,ay,az,gx,gy,gz,when", "1,2,3,4,5,6,0.01",
+				      "1,2,3,4,5,6,0.02" };
 	struct imu_csv_layout layout = { .time_col = "WHEN" };
 	struct fixture fx;
 	open_reader(&fx, &layout);
@@ -240,7 +248,8 @@ static void test_explicit_columns_and_no_header(void **state)
 
 	/* Whitespace, no header: time then acc then gyro, or by number. */
 	const char *const bare[] = { "  0x1f  0.5  1 2 3 4 5 6", "0x20 0.51 1 2 3 4 5 7" };
-	layout = (struct imu_csv_layout){ .time_col = "2", .acc_cols = { "3", "4", "5" },
+	layout = (struct imu_csv_layout){ .time_col = "2",
+					  .acc_cols = { "3", "4", "5" },
 					  .gyro_cols = { "6", "7", "8" } };
 	open_reader(&fx, &layout);
 	assert_int_equal(feed_all(&fx, bare, 2), IMU_CSV_ROW);
@@ -274,7 +283,8 @@ static void test_missing_column_lists_the_header(void **state)
 	const char *const short_row[] = { "0,1,2,3,4,5,6", "0.1,1,2,3,4,5" };
 	open_reader(&fx, &layout);
 	assert_int_equal(feed_all(&fx, short_row, 2), IMU_CSV_ERROR);
-	assert_string_equal(imu_csv_error(fx.r), "2: the row has 6 cells; gyro z (column 7) is column 7");
+	assert_string_equal(imu_csv_error(fx.r),
+			    "2: the row has 6 cells; gyro z (column 7) is column 7");
 	imu_csv_free(fx.r);
 }
 
@@ -443,7 +453,8 @@ static void test_wrong_units_get_a_hint(void **state)
 	opt = (struct imu_csv_options){ .gyro_unit = IMU_CSV_GYRO_RADPS };
 	assert_false(resolve(&fx, &opt, &res, why, sizeof(why)));
 	assert_non_null(strstr(why, "use --gyro-unit dps"));
-	opt = (struct imu_csv_options){ .acc_unit = IMU_CSV_ACC_MPS2, .gyro_unit = IMU_CSV_GYRO_DPS };
+	opt = (struct imu_csv_options){ .acc_unit = IMU_CSV_ACC_MPS2,
+					.gyro_unit = IMU_CSV_GYRO_DPS };
 	assert_true(resolve(&fx, &opt, &res, why, sizeof(why)));
 	assert_false(res.acc_unit_detected || res.gyro_unit_detected);
 	imu_csv_free(fx.r);
@@ -531,7 +542,7 @@ static void test_wall_clock_time(void **state)
 static void test_preamble_and_header_limits(void **state)
 {
 	(void)state;
-	const char *const lines[] = { "Recorded by a logger", "device 12", "note: walk",
+	const char *const lines[] = { "Recorded by a logger", "device 12",   "note: walk",
 				      "fourth line of prose", TIME_ACC_GYRO, "0,1,2,3,4,5,6" };
 	struct imu_csv_layout layout = { 0 };
 	struct fixture fx;

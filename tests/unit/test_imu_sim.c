@@ -76,9 +76,10 @@ static void test_truth_consistency(void **state)
 						 (unsigned long)c.seed, t.speed_mps);
 				if (count[t.foot] > 3) {
 					if (fabs(t.length_m / (4.0 / (1.25 + 0.24)) - 1) > 0.15)
-						fail_msg("seed %lu: length %.3f", (unsigned long)c.seed,
-							 t.length_m);
-					assert_true(fabs(t.height_change_m - 0.05 * t.length_m) < 1e-9);
+						fail_msg("seed %lu: length %.3f",
+							 (unsigned long)c.seed, t.length_m);
+					assert_true(fabs(t.height_change_m - 0.05 * t.length_m) <
+						    1e-9);
 					assert_true(fabs(t.speed_mps - 4.0) < 0.4);
 					assert_true(t.clearance_m > 0.1 && t.clearance_m < 0.6);
 					assert_true(t.stance_us > 40000 && t.stance_us < 200000);
@@ -153,7 +154,9 @@ static void test_clipping(void **state)
 				assert_true(fabs(s[i].acc_mps2[k]) <= 16 * 9.80665 + 1e-9);
 			if (s[i].clipped) {
 				clipped++;
-				int k = s[i].clipped & IMU_CLIP_ACC_X ? 0 : s[i].clipped & IMU_CLIP_ACC_Y ? 1 : 2;
+				int k = s[i].clipped & IMU_CLIP_ACC_X   ? 0
+					: s[i].clipped & IMU_CLIP_ACC_Y ? 1
+									: 2;
 				assert_true(fabs(s[i].acc_mps2[k]) >= lim - 1e-9);
 			}
 		}

@@ -20,7 +20,7 @@
 #include "store.h"
 
 #define T0 (INT64_C(1790000000) * 1000000)
-#define S(x) ((int64_t)(x) * 1000000)
+#define S(x) ((int64_t)(x)*1000000)
 
 struct fixture {
 	char path[64];
@@ -77,19 +77,22 @@ static void send(struct fixture *f, const uint8_t addr[6], uint16_t uuid16, int6
 }
 
 /* RSC with running bit, speed, cadence in steps and total distance. */
-static void send_rsc(struct fixture *f, int64_t t_us, double speed, unsigned cadence, double total_m)
+static void send_rsc(struct fixture *f, int64_t t_us, double speed, unsigned cadence,
+		     double total_m)
 {
 	uint16_t sp = (uint16_t)lround(speed * 256);
 	uint32_t d = (uint32_t)lround(total_m * 10);
-	uint8_t v[8] = { speed > 0 ? 0x06 : 0x02, (uint8_t)sp, (uint8_t)(sp >> 8), (uint8_t)cadence,
-			 (uint8_t)d, (uint8_t)(d >> 8), (uint8_t)(d >> 16), (uint8_t)(d >> 24) };
+	uint8_t v[8] = { speed > 0 ? 0x06 : 0x02, (uint8_t)sp,       (uint8_t)(sp >> 8),
+			 (uint8_t)cadence,        (uint8_t)d,        (uint8_t)(d >> 8),
+			 (uint8_t)(d >> 16),      (uint8_t)(d >> 24) };
 	send(f, pod, 0x2A53, t_us, v, sizeof(v));
 }
 
 static void send_pressure(struct fixture *f, int64_t t_us, double pa)
 {
 	uint32_t raw = (uint32_t)lround(pa * 10);
-	uint8_t v[4] = { (uint8_t)raw, (uint8_t)(raw >> 8), (uint8_t)(raw >> 16), (uint8_t)(raw >> 24) };
+	uint8_t v[4] = { (uint8_t)raw, (uint8_t)(raw >> 8), (uint8_t)(raw >> 16),
+			 (uint8_t)(raw >> 24) };
 	send(f, baro, 0x2A6D, t_us, v, sizeof(v));
 }
 
@@ -210,8 +213,9 @@ struct ms_stream {
  * number is in lose[] are not sent. Returns the sensor time after the last
  * sample.
  */
-static int64_t send_movesense(struct fixture *f, struct ms_stream *st, uint64_t seed, double rate_hz,
-			      int64_t t0_us, double seconds, const unsigned *lose, size_t n_lose)
+static int64_t send_movesense(struct fixture *f, struct ms_stream *st, uint64_t seed,
+			      double rate_hz, int64_t t0_us, double seconds, const unsigned *lose,
+			      size_t n_lose)
 {
 	struct imu_sim_config c;
 	struct imu_sample samples[MS_PER_PACKET];
@@ -295,9 +299,10 @@ static void assert_strides_match(const struct ms_stream *st, const struct stride
 			double truth_s = (t->end_us - t->start_us) * 1e-6;
 			if (fabs(x->duration_s - truth_s) > 0.03 * truth_s ||
 			    fabs(x->length_m - t->length_m) > 0.02 * t->length_m)
-				fail_msg("%s: stride at %.3f s lasts %.3f s (truth %.3f), %.2f m (truth %.2f)",
-					 what, t->start_us * 1e-6, x->duration_s, truth_s, x->length_m,
-					 t->length_m);
+				fail_msg(
+					"%s: stride at %.3f s lasts %.3f s (truth %.3f), %.2f m (truth %.2f)",
+					what, t->start_us * 1e-6, x->duration_s, truth_s,
+					x->length_m, t->length_m);
 			found++;
 			break;
 		}
@@ -403,12 +408,15 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_one_run_summary, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_lost_packets_do_not_lose_distance, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bad_packets_counted_not_fatal, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_last_seen_once_a_minute, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_movesense_rate_learnt_again_after_link_loss, setup,
+		cmocka_unit_test_setup_teardown(test_lost_packets_do_not_lose_distance, setup,
 						teardown),
-		cmocka_unit_test_setup_teardown(test_movesense_lost_packet_keeps_rate, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_packets_counted_not_fatal, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_last_seen_once_a_minute, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_movesense_rate_learnt_again_after_link_loss,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_movesense_lost_packet_keeps_rate, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_movesense_first_packet_used, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_movesense_rate_changes_in_a_capture, setup,
 						teardown),

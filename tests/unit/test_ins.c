@@ -231,8 +231,8 @@ static void test_flush_keeps_last_stride(void **state)
 	    fabs(final.length_m - before.length_m) > 0.05)
 		fail_msg("seed %lu: %u strides from the flush (want 1, after %u), ending %.3f s "
 			 "from the truth, %.3f m for %.3f m",
-			 (unsigned long)c.seed, flushed, pushed, (final.end_us - before.end_us) * 1e-6,
-			 final.length_m, before.length_m);
+			 (unsigned long)c.seed, flushed, pushed,
+			 (final.end_us - before.end_us) * 1e-6, final.length_m, before.length_m);
 	ins_free(ins);
 	imu_sim_free(sim);
 }

@@ -22,7 +22,7 @@
 
 struct result {
 	size_t n;
-	double median_stance_ms; /* the INS's stride start minus the landing */
+	double median_stance_ms;  /* the INS's stride start minus the landing */
 	double median_landing_ms; /* landing_apply's */
 	double median_abs_landing_ms;
 	double duration_error_ms; /* median of stride duration minus the truth's */
@@ -93,7 +93,9 @@ static struct result simulate(uint64_t seed, double speed_mps, double rate_hz)
 	size_t m = 0;
 	for (size_t i = 1; i < ns; i++) { /* the first starts from standing */
 		const struct imu_sim_stride *t = nearest(truth, nt, after[i].start_us);
-		d_stance[m] = (before[i].start_us - nearest(truth, nt, before[i].start_us)->start_us) * 1e-3;
+		d_stance[m] =
+			(before[i].start_us - nearest(truth, nt, before[i].start_us)->start_us) *
+			1e-3;
 		d_land[m] = (after[i].start_us - t->start_us) * 1e-3;
 		d_abs[m] = fabs(d_land[m]);
 		d_duration[m] = (after[i].duration_us - (t->end_us - t->start_us)) * 1e-3;
@@ -123,8 +125,8 @@ static void test_landings_against_truth(void **state)
 	(void)state;
 	static const struct {
 		double speed_mps, rate_hz;
-	} cases[] = { { 1.4, 400 }, { 2.5, 400 }, { 3.5, 400 }, { 4.5, 400 }, { 5.5, 400 },
-		      { 3.5, 200 }, { 3.5, 1000 } };
+	} cases[] = { { 1.4, 400 }, { 2.5, 400 }, { 3.5, 400 }, { 4.5, 400 },
+		      { 5.5, 400 }, { 3.5, 200 }, { 3.5, 1000 } };
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		uint64_t seed = 11 + i;
 		struct result r = simulate(seed, cases[i].speed_mps, cases[i].rate_hz);
@@ -169,11 +171,13 @@ static void test_nothing_to_find(void **state)
 	assert_false(landing_before(&l, 0, 1000, &landing_us));
 	for (int i = 0; i < 3000; i++)
 		push(&l, i * 2500, 9.8);
-	assert_false(landing_before(&l, 0, 12345, &landing_us));    /* not a sample's time */
+	assert_false(landing_before(&l, 0, 12345, &landing_us));     /* not a sample's time */
 	assert_false(landing_before(&l, 0, 10 * 2500, &landing_us)); /* no longer kept */
 	assert_false(landing_before(&l, 2000 * 2500, 2900 * 2500, &landing_us)); /* no impact */
 	assert_int_equal(landing_us, -1);
-	struct ins_stride x = { .start_us = 2800 * 2500, .end_us = 2900 * 2500, .duration_us = 250000 };
+	struct ins_stride x = { .start_us = 2800 * 2500,
+				.end_us = 2900 * 2500,
+				.duration_us = 250000 };
 	landing_apply(&l, &x);
 	assert_int_equal(x.start_us, 2800 * 2500);
 	assert_int_equal(x.end_us, 2900 * 2500);

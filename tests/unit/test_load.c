@@ -51,7 +51,7 @@ static void test_exactly_110_percent_not_flagged(void **state)
 	(void)state;
 	const struct load_run runs[] = {
 		{ T0, 10000 },
-		{ T0 + DAY_US, 11000 },     /* exactly 110% */
+		{ T0 + DAY_US, 11000 },        /* exactly 110% */
 		{ T0 + 2 * DAY_US, 12100.01 }, /* just over 110% of 11000 */
 	};
 	struct load_result r[3];
@@ -94,7 +94,7 @@ static void test_unknown_distances(void **state)
 {
 	(void)state;
 	const struct load_run runs[] = {
-		{ T0, NAN },            /* treadmill without distance */
+		{ T0, NAN }, /* treadmill without distance */
 		{ T0 + DAY_US, 0 },
 		{ T0 + 2 * DAY_US, 5000 },
 		{ T0 + 3 * DAY_US, NAN },

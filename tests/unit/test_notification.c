@@ -42,7 +42,8 @@ static void test_uuid128(void **state)
 	assert_int_equal(a.bytes[0], 0x9e); /* wire order is little-endian */
 	assert_int_equal(a.bytes[15], 0x6e);
 	assert_int_equal(gatt_uuid_to16(&a), 0);
-	assert_string_equal(gatt_uuid_to_str(&a, buf, sizeof(buf)), "6e400001-b5a3-f393-e0a9-e50e24dcca9e");
+	assert_string_equal(gatt_uuid_to_str(&a, buf, sizeof(buf)),
+			    "6e400001-b5a3-f393-e0a9-e50e24dcca9e");
 	assert_true(gatt_uuid_parse("6e400002-b5a3-f393-e0a9-e50e24dcca9e", &b));
 	assert_false(gatt_uuid_equal(&a, &b));
 }

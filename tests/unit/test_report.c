@@ -19,8 +19,10 @@
 static struct store_run run_at(int64_t start_us, double distance_m, double duration_s,
 			       double cadence_spm, double stride_m)
 {
-	return (struct store_run){ .start_us = start_us, .distance_m = distance_m,
-				   .duration_s = duration_s, .cadence_spm = cadence_spm,
+	return (struct store_run){ .start_us = start_us,
+				   .distance_m = distance_m,
+				   .duration_s = duration_s,
+				   .cadence_spm = cadence_spm,
 				   .stride_length_m = stride_m };
 }
 
@@ -28,7 +30,8 @@ static void test_week_start(void **state)
 {
 	(void)state;
 	assert_int_equal(report_week_start(MONDAY), MONDAY);
-	assert_int_equal(report_week_start(MONDAY + 7 * DAY_US - 1), MONDAY); /* Sunday 23:59:59.999999 */
+	assert_int_equal(report_week_start(MONDAY + 7 * DAY_US - 1),
+			 MONDAY); /* Sunday 23:59:59.999999 */
 	assert_int_equal(report_week_start(MONDAY + 7 * DAY_US), MONDAY + 7 * DAY_US);
 	assert_int_equal(report_week_start(MONDAY - 1), MONDAY - 7 * DAY_US);
 	assert_int_equal(report_week_start(0), -3 * DAY_US); /* 1970-01-01 was a Thursday */
@@ -55,11 +58,11 @@ static void test_bucketing_and_totals(void **state)
 	assert_int_equal(w[0].start_us, MONDAY - 14 * DAY_US);
 	const struct store_run runs[] = {
 		run_at(MONDAY - 14 * DAY_US - 1, 5000, 1500, 170, 1.8), /* before the table */
-		run_at(MONDAY - 14 * DAY_US, 5000, 1500, 170, 2.0),     /* first instant of week 0 */
-		run_at(MONDAY - 1, 10000, 3000, 160, NAN),              /* last instant of week 1 */
+		run_at(MONDAY - 14 * DAY_US, 5000, 1500, 170, 2.0), /* first instant of week 0 */
+		run_at(MONDAY - 1, 10000, 3000, 160, NAN),          /* last instant of week 1 */
 		run_at(MONDAY - 2 * DAY_US, 4000, 1000, 180, 2.4),
-		run_at(MONDAY + 3 * DAY_US, NAN, 1800, NAN, NAN),       /* treadmill, no distance */
-		run_at(MONDAY + 7 * DAY_US, 5000, 1500, 170, 2.0),      /* after the table */
+		run_at(MONDAY + 3 * DAY_US, NAN, 1800, NAN, NAN),  /* treadmill, no distance */
+		run_at(MONDAY + 7 * DAY_US, 5000, 1500, 170, 2.0), /* after the table */
 	};
 	bool in[6];
 	for (int i = 0; i < 6; i++)

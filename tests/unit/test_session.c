@@ -8,12 +8,14 @@
 
 #include "session.h"
 
-#define S(x) ((int64_t)(x) * 1000000)
+#define S(x) ((int64_t)(x)*1000000)
 
 static struct session make_session(void)
 {
 	struct session s;
-	struct session_config c = { .idle_timeout_us = S(120), .sensor_timeout_us = S(60), .gap_us = S(5) };
+	struct session_config c = { .idle_timeout_us = S(120),
+				    .sensor_timeout_us = S(60),
+				    .gap_us = S(5) };
 	session_init(&s, &c);
 	return s;
 }
@@ -84,8 +86,8 @@ static void test_gap_recorded_and_run_goes_on(void **state)
 	struct session s = make_session();
 	struct session_event all[64];
 	size_t n = feed(&s, 0, 0, 100, true, all, 0);
-	n = feed(&s, 1, 0, 50, false, all, n);    /* heart rate strap drops out */
-	n = feed(&s, 1, 80, 100, false, all, n);  /* and comes back 30 s later */
+	n = feed(&s, 1, 0, 50, false, all, n);   /* heart rate strap drops out */
+	n = feed(&s, 1, 80, 100, false, all, n); /* and comes back 30 s later */
 	n = feed(&s, 0, 100, 103, true, all, n);
 	assert_int_equal(n, 2);
 	assert_int_equal(all[1].type, SESSION_GAP);

@@ -32,7 +32,7 @@ struct collect {
 	bool pod_first_running[MAX_RUNS];
 	uint32_t pod_first_dm[MAX_RUNS], pod_last_dm[MAX_RUNS];
 	int64_t pod_last_running_us[MAX_RUNS], pod_last_us[MAX_RUNS];
-	unsigned pod_bad[MAX_RUNS];   /* running samples out of the plausible ranges */
+	unsigned pod_bad[MAX_RUNS];      /* running samples out of the plausible ranges */
 	unsigned pod_tail_bad[MAX_RUNS]; /* not-running samples running fast */
 	bool pod_last_still[MAX_RUNS];
 	unsigned bad_uuid, bad_addr, undecodable, hr_notifications;
@@ -75,20 +75,22 @@ static void check_pod(struct collect *c, unsigned r, const struct notification *
 		/* slowing to a walk or a standstill after the run */
 		if (m.speed_mps > 3.2 || (m.speed_mps > 0) != (m.cadence_raw_per_min > 0)) {
 			if (c->pod_tail_bad[r]++ < 5)
-				print_message("implausible sample after running: %.2f m/s, %u/min\n",
-					      m.speed_mps, m.cadence_raw_per_min);
+				print_message(
+					"implausible sample after running: %.2f m/s, %u/min\n",
+					m.speed_mps, m.cadence_raw_per_min);
 		}
 		c->pod_last_still[r] = m.speed_mps == 0 && m.cadence_raw_per_min == 0;
 		return;
 	}
 	c->pod_last_running_us[r] = n->host_time_us;
 	/* Whatever the convention, speed = cadence x length per minute. */
-	double implied_mps = m.has_stride_length ? m.cadence_raw_per_min * m.stride_length_raw_m / 60 :
-						   m.speed_mps;
+	double implied_mps = m.has_stride_length
+				     ? m.cadence_raw_per_min * m.stride_length_raw_m / 60
+				     : m.speed_mps;
 	bool strides = m.cadence_raw_per_min < 120;
 	if (m.speed_mps < 2.0 || m.speed_mps > 6.0 || fabs(implied_mps / m.speed_mps - 1) > 0.1 ||
-	    (strides ? m.cadence_raw_per_min < 76 || m.cadence_raw_per_min > 94 :
-		       m.cadence_raw_per_min < 154 || m.cadence_raw_per_min > 186)) {
+	    (strides ? m.cadence_raw_per_min < 76 || m.cadence_raw_per_min > 94
+		     : m.cadence_raw_per_min < 154 || m.cadence_raw_per_min > 186)) {
 		if (c->pod_bad[r]++ < 5)
 			print_message("implausible running sample: %.2f m/s, %u/min, %.2f m\n",
 				      m.speed_mps, m.cadence_raw_per_min, m.stride_length_raw_m);
@@ -126,15 +128,17 @@ static int collect_emit(void *user, const struct notification *n)
 	case SIM_HANDLE_TEMPERATURE: {
 		double t_c;
 		c->bad_uuid += uuid16 != UUID_TEMPERATURE;
-		c->undecodable += !ess_parse_temperature(n->value, n->len, &t_c) || t_c < -10 || t_c > 45;
+		c->undecodable +=
+			!ess_parse_temperature(n->value, n->len, &t_c) || t_c < -10 || t_c > 45;
 		break;
 	}
 	case SIM_HANDLE_HEART_RATE_MEASUREMENT: {
 		struct hrm_measurement hr;
 		c->bad_uuid += uuid16 != UUID_HEART_RATE_MEASUREMENT;
 		c->hr_notifications++;
-		c->undecodable += !hrm_parse_measurement(n->value, n->len, &hr) || !hr.contact_detected ||
-				  hr.heart_rate_bpm < 40 || hr.heart_rate_bpm > 200;
+		c->undecodable += !hrm_parse_measurement(n->value, n->len, &hr) ||
+				  !hr.contact_detected || hr.heart_rate_bpm < 40 ||
+				  hr.heart_rate_bpm > 200;
 		break;
 	}
 	default:
@@ -244,16 +248,20 @@ static void check_run_truth(const struct sim_options *o, const struct collect *c
 	assert_int_equal(t->index, r + 1);
 	assert_true(c->emitted[r] == t->notifications);
 	/* the pod measures the course with its scale error, to 0.1% */
-	assert_true(fabs(t->footpod_distance_m / (t->course_distance_m * (1 + t->footpod_scale_error)) - 1) < 0.001);
+	assert_true(
+		fabs(t->footpod_distance_m / (t->course_distance_m * (1 + t->footpod_scale_error)) -
+		     1) < 0.001);
 	/* and reports it in its total-distance field */
 	double field_m = (uint32_t)(c->pod_last_dm[r] - c->pod_first_dm[r]) / 10.0;
 	assert_true(field_m >= t->footpod_distance_m - 0.2);
-	gain_m = course_gain_m(o, r + 1, t->course_start_m, t->course_start_m + t->course_distance_m, &loss_m);
+	gain_m = course_gain_m(o, r + 1, t->course_start_m,
+			       t->course_start_m + t->course_distance_m, &loss_m);
 	assert_true(fabs(gain_m - t->elevation_gain_m) < 0.5 + 0.01 * gain_m);
 	assert_true(fabs(loss_m - t->elevation_loss_m) < 0.5 + 0.01 * loss_m);
 	assert_true(t->mean_speed_mps >= 2.5 && t->mean_speed_mps <= 5.0);
 	assert_true(t->mean_cadence_spm >= 155 && t->mean_cadence_spm <= 185);
-	assert_true(fabs(t->mean_stride_length_m - t->mean_speed_mps * 120 / t->mean_cadence_spm) < 0.01);
+	assert_true(fabs(t->mean_stride_length_m - t->mean_speed_mps * 120 / t->mean_cadence_spm) <
+		    0.01);
 	/* start_us and end_us come from emitted notifications, duration from
 	 * the generated ones: they differ by dropouts at the ends only */
 	assert_true(t->end_us > t->start_us);
@@ -281,7 +289,8 @@ static void test_truth_consistent(void **state)
 		simulate(&o, c);
 		assert_int_equal(c->n_runs, 1);
 		assert_true(fabs(c->truth[0].duration_s - o.run_minutes * 60) < 1.5);
-		assert_true(c->truth[0].start_us >= o.start_us && c->truth[0].start_us < o.start_us + 1100000);
+		assert_true(c->truth[0].start_us >= o.start_us &&
+			    c->truth[0].start_us < o.start_us + 1100000);
 		if (o.cadence_convention)
 			assert_int_equal(c->truth[0].cadence_convention, o.cadence_convention);
 		check_run_truth(&o, c, 0);
@@ -300,7 +309,8 @@ static void test_fixed_pod_error(void **state)
 	o.footpod_stride_length = false;
 	simulate(&o, c);
 	assert_true(c->truth[0].footpod_scale_error == -0.031);
-	assert_true(fabs(c->truth[0].footpod_distance_m / c->truth[0].course_distance_m - 0.969) < 0.001);
+	assert_true(fabs(c->truth[0].footpod_distance_m / c->truth[0].course_distance_m - 0.969) <
+		    0.001);
 	free(c);
 }
 
@@ -357,9 +367,11 @@ static void test_block(void **state)
 		assert_true(t->duration_s >= 30 * 60 - 2 && t->duration_s <= 90 * 60 + 2);
 		int hour = (int)((t->start_us / 1000000) % 86400 / 3600);
 		assert_true(hour >= 6 && hour <= 7); /* mornings around 07:00 */
-		assert_memory_equal(t->footpod_addr, c->truth[0].footpod_addr, NOTIFICATION_ADDR_LEN);
+		assert_memory_equal(t->footpod_addr, c->truth[0].footpod_addr,
+				    NOTIFICATION_ADDR_LEN);
 		if (i > 0) {
-			assert_true(t->start_us - c->truth[i - 1].start_us > INT64_C(20) * 3600 * 1000000);
+			assert_true(t->start_us - c->truth[i - 1].start_us >
+				    INT64_C(20) * 3600 * 1000000);
 			/* the pod's total distance carries on from the last run */
 			assert_true((uint32_t)(c->pod_first_dm[i] - c->pod_last_dm[i - 1]) < 20000);
 			assert_true(c->pod_first_dm[i] != c->pod_last_dm[i - 1]);
@@ -404,12 +416,12 @@ static void test_options_checked(void **state)
 	sim_options_default(&good);
 	assert_int_equal(sim_run_block(NULL, stop_after_100, NULL, &count), -EINVAL);
 	assert_int_equal(sim_run_block(&good, NULL, NULL, &count), -EINVAL);
-#define BAD(field, value)                                                               \
-	do {                                                                            \
-		o = good;                                                               \
-		o.field = value;                                                        \
+#define BAD(field, value)                                                                   \
+	do {                                                                                \
+		o = good;                                                                   \
+		o.field = value;                                                            \
 		assert_int_equal(sim_run_block(&o, stop_after_100, NULL, &count), -EINVAL); \
-		assert_int_equal(sim_course_elevation(&o, 1, &x, &h, 1), -EINVAL);      \
+		assert_int_equal(sim_course_elevation(&o, 1, &x, &h, 1), -EINVAL);          \
 	} while (0)
 	BAD(start_us, -1);
 	BAD(start_us, SIM_START_US_MAX);
@@ -431,7 +443,8 @@ static void test_options_checked(void **state)
 #undef BAD
 	assert_int_equal(count, 0);
 	assert_int_equal(sim_course_elevation(&good, 0, &x, &h, 1), -EINVAL);
-	assert_int_equal(sim_course_elevation(&good, 2 * good.runs_per_week + 1, &x, &h, 1), -EINVAL);
+	assert_int_equal(sim_course_elevation(&good, 2 * good.runs_per_week + 1, &x, &h, 1),
+			 -EINVAL);
 	assert_int_equal(sim_course_elevation(&good, 2 * good.runs_per_week, &x, &h, 1), 0);
 	assert_true(h == 0); /* relative to the start */
 }
@@ -491,7 +504,8 @@ static void test_barometer(void **state)
 		assert_true(b.start_n == 5 && b.end_n >= 3);
 		double d_m[2] = { 0, t.course_start_m + t.course_distance_m }, h_m[2];
 		assert_int_equal(sim_course_elevation(&o, 1, d_m, h_m, 2), 0);
-		double baro_m = altitude_m(b.end_pa / b.end_n, 101325) - altitude_m(b.start_pa / b.start_n, 101325);
+		double baro_m = altitude_m(b.end_pa / b.end_n, 101325) -
+				altitude_m(b.start_pa / b.start_n, 101325);
 		print_message("seed %llu: course %+.1f m, barometer %+.1f m\n",
 			      (unsigned long long)seed, h_m[1] - h_m[0], baro_m);
 		/* warm-up (<= 20 Pa), weather (<= 30 Pa/h) and the ends' motion */

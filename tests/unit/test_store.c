@@ -124,18 +124,27 @@ static size_t read_file(const char *path, char *buf, size_t size)
 
 static struct store_sample sample_at(int64_t t_us, double distance_m)
 {
-	return (struct store_sample){ .t_us = t_us, .speed_mps = 3.2, .cadence_spm = 172,
-				      .stride_length_m = 2.24, .distance_m = distance_m,
-				      .pressure_pa = 101325, .temperature_c = NAN,
-				      .elevation_m = -3.5, .heart_rate_bpm = NAN };
+	return (struct store_sample){ .t_us = t_us,
+				      .speed_mps = 3.2,
+				      .cadence_spm = 172,
+				      .stride_length_m = 2.24,
+				      .distance_m = distance_m,
+				      .pressure_pa = 101325,
+				      .temperature_c = NAN,
+				      .elevation_m = -3.5,
+				      .heart_rate_bpm = NAN };
 }
 
 static void add_notification(struct store *s, int64_t run_id, int64_t sensor_id, int64_t t_us)
 {
-	static const uint8_t value[] = { 0x03, 0x2c, 0x03, 0xac, 0xe0, 0x00, 0x10, 0x27, 0x00, 0x00 };
-	struct notification n = { .host_time_us = t_us, .handle = 0x0e,
+	static const uint8_t value[] = {
+		0x03, 0x2c, 0x03, 0xac, 0xe0, 0x00, 0x10, 0x27, 0x00, 0x00
+	};
+	struct notification n = { .host_time_us = t_us,
+				  .handle = 0x0e,
 				  .uuid = gatt_uuid_from16(UUID_RSC_MEASUREMENT),
-				  .len = sizeof(value), .value = value };
+				  .len = sizeof(value),
+				  .value = value };
 	assert_int_equal(store_notification(s, run_id, sensor_id, &n), 0);
 }
 
@@ -148,13 +157,23 @@ static int64_t add_run(struct store *s, int64_t start_us, double distance_m, int
 		struct store_sample x = sample_at(start_us + i * S_US, distance_m * i / n);
 		assert_int_equal(store_sample(s, id, &x), 0);
 	}
-	struct store_run run = { .id = id, .start_us = start_us, .end_us = start_us + n * S_US,
-				 .duration_s = n, .distance_m = distance_m,
-				 .elevation_gain_m = 12, .elevation_loss_m = 11.5,
-				 .speed_mps = distance_m / n, .cadence_spm = 170,
-				 .stride_length_m = NAN, .heart_rate_bpm = NAN,
-				 .heart_rate_max_bpm = NAN, .notifications = n, .gaps = 1,
-				 .gap_s = 2.5, .end_reason = "idle", .source = "simulator" };
+	struct store_run run = { .id = id,
+				 .start_us = start_us,
+				 .end_us = start_us + n * S_US,
+				 .duration_s = n,
+				 .distance_m = distance_m,
+				 .elevation_gain_m = 12,
+				 .elevation_loss_m = 11.5,
+				 .speed_mps = distance_m / n,
+				 .cadence_spm = 170,
+				 .stride_length_m = NAN,
+				 .heart_rate_bpm = NAN,
+				 .heart_rate_max_bpm = NAN,
+				 .notifications = n,
+				 .gaps = 1,
+				 .gap_s = 2.5,
+				 .end_reason = "idle",
+				 .source = "simulator" };
 	assert_int_equal(store_run_end(s, &run), 0);
 	return id;
 }
@@ -166,8 +185,9 @@ static void test_migrates_from_empty(void **state)
 	store_close(s);
 	int last = schema_migrations[schema_migration_count - 1].version;
 	assert_int_equal(sql_int(f->db, "PRAGMA user_version"), last);
-	assert_int_equal(sql_int(f->db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
-					"name IN ('sensors', 'runs', 'samples', 'notifications', 'gaps')"),
+	assert_int_equal(sql_int(f->db,
+				 "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
+				 "name IN ('sensors', 'runs', 'samples', 'notifications', 'gaps')"),
 			 5);
 	assert_sql_text(f->db, "PRAGMA journal_mode", "wal");
 }
@@ -261,7 +281,8 @@ static void test_corrupt_database_refused_and_kept(void **state)
 	char junk[8];
 	memset(junk, 0x5a, sizeof(junk));
 	for (int page = 1; page < 5; page++)
-		assert_int_equal(pwrite(fd, junk, sizeof(junk), 4096 * page), (ssize_t)sizeof(junk));
+		assert_int_equal(pwrite(fd, junk, sizeof(junk), 4096 * page),
+				 (ssize_t)sizeof(junk));
 	close(fd);
 	static char before[1 << 17], after[1 << 17];
 	size_t n = read_file(f->db, before, sizeof(before));
@@ -409,8 +430,9 @@ static void test_crash_keeps_flushed_rows(void **state)
 	assert_int_equal(sql_int(f->db, "SELECT count(*) FROM runs"), 1);
 	assert_int_equal(sql_int(f->db, "SELECT count(*) FROM samples"), 100);
 	assert_int_equal(sql_int(f->db, "SELECT count(*) FROM notifications"), 500);
-	assert_int_equal(sql_int(f->db, "SELECT count(*) FROM notifications WHERE uuid = '2A53' AND "
-					"length(value) = 10"),
+	assert_int_equal(sql_int(f->db,
+				 "SELECT count(*) FROM notifications WHERE uuid = '2A53' AND "
+				 "length(value) = 10"),
 			 500);
 }
 
@@ -507,12 +529,14 @@ static void test_foreach_bounds(void **state)
 	assert_int_equal(got.n, 3);
 	assert_int_equal(got.t_us[2], T0 + 2 * day + 2 * S_US);
 	got = (struct collected){ 0 };
-	assert_int_equal(store_foreach_sample(s, 0, T0 + 1, T0 + day + S_US, collect_sample, &got), 0);
+	assert_int_equal(store_foreach_sample(s, 0, T0 + 1, T0 + day + S_US, collect_sample, &got),
+			 0);
 	assert_int_equal(got.n, 3); /* a's last two, b's first */
 	assert_int_equal(got.ids[0], a);
 	assert_int_equal(got.ids[2], b);
 	got = (struct collected){ .stop_after = 1 };
-	assert_int_equal(store_foreach_sample(s, 0, INT64_MIN, INT64_MAX, collect_sample, &got), 43);
+	assert_int_equal(store_foreach_sample(s, 0, INT64_MIN, INT64_MAX, collect_sample, &got),
+			 43);
 	store_close(s);
 }
 
@@ -521,7 +545,8 @@ static void test_run_round_trip(void **state)
 	struct fixture *f = *state;
 	struct store *s = open_rw(f->db);
 	int64_t id = add_run(s, T0, 5000, 10);
-	assert_int_equal(store_run_set_capture(s, id, "/var/lib/hamstride/captures/run.btsnoop"), 0);
+	assert_int_equal(store_run_set_capture(s, id, "/var/lib/hamstride/captures/run.btsnoop"),
+			 0);
 	store_close(s);
 	assert_int_equal(store_open(f->db, STORE_READ_ONLY, &s, NULL, 0), 0);
 	struct store_run r;
@@ -559,9 +584,15 @@ static void test_stride_round_trip(void **state)
 	struct fixture *f = *state;
 	struct store *s = open_rw(f->db);
 	int64_t id = add_run(s, T0, 5000, 10);
-	struct store_stride left = { .foot = "left", .start_us = T0, .end_us = T0 + 700000,
-				     .length_m = 2.41, .duration_s = 0.7, .speed_mps = 3.44,
-				     .height_change_m = -0.05, .stance_s = 0.21, .clearance_m = NAN };
+	struct store_stride left = { .foot = "left",
+				     .start_us = T0,
+				     .end_us = T0 + 700000,
+				     .length_m = 2.41,
+				     .duration_s = 0.7,
+				     .speed_mps = 3.44,
+				     .height_change_m = -0.05,
+				     .stance_s = 0.21,
+				     .clearance_m = NAN };
 	struct store_stride right = left;
 	snprintf(right.foot, sizeof(right.foot), "right");
 	right.start_us = T0 + 350000;
@@ -606,10 +637,12 @@ static void test_sensor_registry(void **state)
 	int64_t seen_id, pod_id, hrm_id;
 	assert_int_equal(store_sensor(s, "C4:7C:8D:6A:1B:2E", 1, T0, &seen_id), 0);
 	assert_int_equal(store_sensor_add(s, "C4:7C:8D:6A:1B:2E", 1, "footpod", "MilestonePod",
-					  T0 + S_US, &pod_id), 0);
+					  T0 + S_US, &pod_id),
+			 0);
 	assert_int_equal(pod_id, seen_id);
-	assert_int_equal(store_sensor_add(s, "00:22:D0:11:22:33", 0, "hrm", NULL, T0 + 2 * S_US,
-					  &hrm_id), 0);
+	assert_int_equal(
+		store_sensor_add(s, "00:22:D0:11:22:33", 0, "hrm", NULL, T0 + 2 * S_US, &hrm_id),
+		0);
 	assert_int_equal(store_sensor(s, "AA:BB:CC:DD:EE:FF", 0, T0, &seen_id), 0);
 	assert_int_equal(store_flush(s), 0);
 
@@ -624,8 +657,9 @@ static void test_sensor_registry(void **state)
 	assert_int_equal(got[2].id, 0);
 
 	/* A second add keeps the name and the first added time. */
-	assert_int_equal(store_sensor_add(s, "C4:7C:8D:6A:1B:2E", 1, "imu-left", "", T0 + 9 * S_US,
-					  NULL), 0);
+	assert_int_equal(
+		store_sensor_add(s, "C4:7C:8D:6A:1B:2E", 1, "imu-left", "", T0 + 9 * S_US, NULL),
+		0);
 	struct store_sensor_info one;
 	assert_int_equal(store_get_sensor(s, "C4:7C:8D:6A:1B:2E", &one), 0);
 	assert_string_equal(one.role, "imu-left");
@@ -726,7 +760,7 @@ static void test_bad_reference_keeps_batch(void **state)
 	struct store *s = open_rw(f->db);
 	int64_t run = add_run(s, T0, 5000, 5);
 	struct store_sample x = sample_at(T0, 0);
-	assert_int_equal(store_sample(s, 12345, &x), -EINVAL); /* no such run */
+	assert_int_equal(store_sample(s, 12345, &x), -EINVAL);                  /* no such run */
 	assert_int_equal(store_gap(s, run, 777, T0, T0 + S_US, NULL), -EINVAL); /* no such sensor */
 	struct store_run missing = { .id = 999, .source = "x" };
 	assert_int_equal(store_run_end(s, &missing), -ENOENT);
@@ -741,14 +775,18 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_migrates_from_empty, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reopen_is_idempotent, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_newer_schema_refused, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_garbage_file_refused_and_kept, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_other_programs_database_refused, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_corrupt_database_refused_and_kept, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_garbage_file_refused_and_kept, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_other_programs_database_refused, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_corrupt_database_refused_and_kept, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_missing_file_read_only, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_read_only_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_read_only_folder, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_crash_keeps_flushed_rows, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_failed_write_keeps_flushed_rows, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_failed_write_keeps_flushed_rows, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_foreach_bounds, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_run_round_trip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stride_round_trip, setup, teardown),

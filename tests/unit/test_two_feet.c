@@ -39,14 +39,14 @@ static double gauss(uint64_t *state)
 
 struct course {
 	uint64_t seed, rng;
-	double drift[2];            /* height per metre, left and right */
-	double length_scale[2];     /* each foot's stride length error */
-	double noise_m;             /* per-stride height noise SD */
-	double step_m, step_s;      /* mean true step: one landing to the next */
+	double drift[2];        /* height per metre, left and right */
+	double length_scale[2]; /* each foot's stride length error */
+	double noise_m;         /* per-stride height noise SD */
+	double step_m, step_s;  /* mean true step: one landing to the next */
 	/* state: the last landing of each foot, and of either */
 	double x_m[2], last_x_m;
 	int64_t t_us[2], last_t_us;
-	unsigned k;                 /* strides made */
+	unsigned k; /* strides made */
 };
 
 static void course_init(struct course *c, uint64_t seed, double drift_l, double drift_r)
@@ -156,10 +156,11 @@ static void test_opposite_drifts_come_out(void **state)
 		struct outcome o = run_course(&c, 1000, 40);
 		if (!(o.rms_after_m <= 0.006 && o.rms_before_m >= 0.010 &&
 		      fabs(o.drift - 0.010) <= 0.003))
-			fail_msg("seed %llu: RMS %.2f cm before, %.2f cm after (want <= 0.6), drift "
-				 "difference %.4f (true 0.0100)",
-				 (unsigned long long)c.seed, 100 * o.rms_before_m, 100 * o.rms_after_m,
-				 o.drift);
+			fail_msg(
+				"seed %llu: RMS %.2f cm before, %.2f cm after (want <= 0.6), drift "
+				"difference %.4f (true 0.0100)",
+				(unsigned long long)c.seed, 100 * o.rms_before_m,
+				100 * o.rms_after_m, o.drift);
 	}
 }
 
@@ -228,8 +229,11 @@ static void test_other_fields_untouched(void **state)
 		assert_same_stride(&s, &before);
 	}
 	assert_true(two_feet_drift(&tf) > 0.005);
-	struct ins_stride unknown = { .foot = IMU_FOOT_UNKNOWN, .valid = true, .end_us = 1,
-				      .length_m = 2, .height_change_m = 0.1 };
+	struct ins_stride unknown = { .foot = IMU_FOOT_UNKNOWN,
+				      .valid = true,
+				      .end_us = 1,
+				      .length_m = 2,
+				      .height_change_m = 0.1 };
 	struct ins_stride copy = unknown;
 	assert_true(two_feet_correct(&tf, &unknown) == 0);
 	assert_same_stride(&unknown, &copy);
