@@ -14,8 +14,12 @@
  * an hour of both feet's IMU data in under 1.5 s. Figures, not a verdict:
  * a machine under load is slower, so this never fails on speed.
  *
- * Instruction counts, which do not depend on load:
- *   valgrind --tool=callgrind build/tests/bench/bench_pipeline --repeat 1
+ * Instruction counts, which do not depend on load: the IMU case alone, on
+ * a shorter run so that callgrind takes about a minute, counting only the
+ * replay (not the simulation that writes the capture):
+ *   valgrind --tool=callgrind --toggle-collect=replay_imu_run \
+ *       build/tests/bench/bench_pipeline --repeat 1 --imu-only --imu-minutes 10
+ *   callgrind_annotate --inclusive=yes callgrind.out.PID
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -103,6 +107,36 @@ static double replay_once(const char *capture, const char *db, struct ingest_sta
 	return st.notifications / elapsed;
 }
 
+/* Each case in a function of its own, so that a profiler can count it
+ * alone (callgrind --toggle-collect=replay_block or replay_imu_run). The
+ * block case reports rates, the IMU case seconds. */
+static void __attribute__((noinline)) replay_block(const char *capture, const char *db, int repeat,
+						   double *rates, struct ingest_stats *stats)
+{
+	double seconds;
+	for (int i = 0; i < repeat; i++)
+		rates[i] = replay_once(capture, db, stats, &seconds);
+}
+
+static void __attribute__((noinline))
+replay_imu_run(const char *capture, const char *db, int repeat, double *seconds,
+	       struct ingest_stats *stats)
+{
+	for (int i = 0; i < repeat; i++)
+		replay_once(capture, db, stats, &seconds[i]);
+}
+
+/* A file and, for a database, its WAL files. */
+static void remove_database_or_capture(const char *path)
+{
+	char side[4200];
+	unlink(path);
+	snprintf(side, sizeof(side), "%s-wal", path);
+	unlink(side);
+	snprintf(side, sizeof(side), "%s-shm", path);
+	unlink(side);
+}
+
 /* Peak resident memory of hamstrided replaying the capture, in KiB. */
 static long daemon_peak_rss_kb(const char *daemon, const char *capture, const char *db)
 {
@@ -123,52 +157,81 @@ static long daemon_peak_rss_kb(const char *daemon, const char *capture, const ch
 	return ru.ru_maxrss;
 }
 
+static int usage(void)
+{
+	fprintf(stderr, "usage: bench_pipeline [--repeat 1..32] [--imu-only] [--imu-minutes N] "
+			"[--keep]\n");
+	return 2;
+}
+
 int main(int argc, char **argv)
 {
-	int repeat = argc > 2 && !strcmp(argv[1], "--repeat") ? atoi(argv[2]) : 5;
+	int repeat = 5;
+	bool imu_only = false, keep = false;
+	double imu_minutes = 60;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--repeat") && i + 1 < argc)
+			repeat = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--imu-minutes") && i + 1 < argc)
+			imu_minutes = atof(argv[++i]);
+		else if (!strcmp(argv[i], "--imu-only"))
+			imu_only = true;
+		else if (!strcmp(argv[i], "--keep"))
+			keep = true; /* the captures and databases, to compare what was stored */
+		else
+			return usage();
+	}
 	const char *daemon = getenv("HAMSTRIDED");
 	char dir[] = "/tmp/hamstride-bench-XXXXXX";
-	char block[4096], hour[4096], imu_hour[4096], db[4096];
+	char block[4096], hour[4096], imu_hour[4096], db[4096], block_db[4096], imu_db[4096];
 	double rates[32], seconds[32];
 	struct ingest_stats st = { 0 };
 
 	log_set_level(LOG_LEVEL_WARNING);
-	if (repeat < 1 || repeat > 32 || !mkdtemp(dir)) {
-		fprintf(stderr, "usage: bench_pipeline [--repeat 1..32]\n");
-		return 2;
+	if (repeat < 1 || repeat > 32 || !(imu_minutes >= 1 && imu_minutes <= 600))
+		return usage();
+	if (!mkdtemp(dir)) {
+		fprintf(stderr, "bench: cannot make a folder in /tmp: %s\n", strerror(errno));
+		return 1;
 	}
 	snprintf(block, sizeof(block), "%s/block.btsnoop", dir);
 	snprintf(hour, sizeof(hour), "%s/hour.btsnoop", dir);
 	snprintf(imu_hour, sizeof(imu_hour), "%s/imu-hour.btsnoop", dir);
 	snprintf(db, sizeof(db), "%s/bench.db", dir);
-	simulate(block, 8, 0, false);
-	simulate(hour, 0, 60, false);
-	simulate(imu_hour, 0, 60, true);
+	snprintf(block_db, sizeof(block_db), "%s/block.db", dir);
+	snprintf(imu_db, sizeof(imu_db), "%s/imu-hour.db", dir);
+	if (!imu_only) {
+		simulate(block, 8, 0, false);
+		simulate(hour, 0, 60, false);
+	}
+	simulate(imu_hour, 0, imu_minutes, true);
 
-	for (int i = 0; i < repeat; i++)
-		rates[i] = replay_once(block, db, &st, &seconds[i]);
-	qsort(rates, (size_t)repeat, sizeof(rates[0]), compare_double);
-	double median = rates[repeat / 2];
-	printf("decode+store: %" PRIu64 " notifications, median %.0f notifications/s over %d runs "
-	       "(min %.0f, max %.0f); target %.0f: %s\n",
-	       st.notifications, median, repeat, rates[0], rates[repeat - 1],
-	       TARGET_NOTIFICATIONS_PER_S,
-	       median >= TARGET_NOTIFICATIONS_PER_S ? "met" : "NOT met");
+	if (!imu_only) {
+		replay_block(block, block_db, repeat, rates, &st);
+		qsort(rates, (size_t)repeat, sizeof(rates[0]), compare_double);
+		double median = rates[repeat / 2];
+		printf("decode+store: %" PRIu64 " notifications, median %.0f notifications/s over "
+		       "%d runs (min %.0f, max %.0f); target %.0f: %s\n",
+		       st.notifications, median, repeat, rates[0], rates[repeat - 1],
+		       TARGET_NOTIFICATIONS_PER_S,
+		       median >= TARGET_NOTIFICATIONS_PER_S ? "met" : "NOT met");
+	}
 
 	/* The IMU hour is long: three passes at most. */
 	int imu_repeat = repeat < 3 ? repeat : 3;
-	for (int i = 0; i < imu_repeat; i++)
-		rates[i] = replay_once(imu_hour, db, &st, &seconds[i]);
+	replay_imu_run(imu_hour, imu_db, imu_repeat, seconds, &st);
 	qsort(seconds, (size_t)imu_repeat, sizeof(seconds[0]), compare_double);
 	double imu_s = seconds[imu_repeat / 2];
-	printf("decode+INS+store, 60-minute run with two 400 Hz IMUs: %" PRIu64 " notifications, "
+	/* The hour's target, in proportion for a shorter run. */
+	double target_s = TARGET_IMU_HOUR_S * imu_minutes / 60;
+	printf("decode+INS+store, %.0f-minute run with two 400 Hz IMUs: %" PRIu64 " notifications, "
 	       "%" PRIu64 " IMU samples, %" PRIu64 " strides in %.2f s (median of %d): "
-	       "%.0f notifications/s, %.0f samples/s; target %.1f s: %s\n",
-	       st.notifications, st.imu_samples, st.strides, imu_s, imu_repeat,
-	       st.notifications / imu_s, st.imu_samples / imu_s, TARGET_IMU_HOUR_S,
-	       imu_s <= TARGET_IMU_HOUR_S ? "met" : "NOT met");
+	       "%.0f notifications/s, %.0f samples/s; target %.2f s: %s\n",
+	       imu_minutes, st.notifications, st.imu_samples, st.strides, imu_s, imu_repeat,
+	       st.notifications / imu_s, st.imu_samples / imu_s, target_s,
+	       imu_s <= target_s ? "met" : "NOT met");
 
-	if (daemon) {
+	if (daemon && !imu_only) {
 		long rss = daemon_peak_rss_kb(daemon, hour, db);
 		printf("hamstrided peak RSS replaying a 60-minute run: %ld KiB; target %ld KiB: %s\n",
 		       rss, TARGET_RSS_KB, rss > 0 && rss <= TARGET_RSS_KB ? "met" : "NOT met");
@@ -177,15 +240,13 @@ int main(int argc, char **argv)
 		       "target %ld KiB: %s\n",
 		       rss, TARGET_RSS_KB, rss > 0 && rss <= TARGET_RSS_KB ? "met" : "NOT met");
 	}
-	unlink(db);
-	unlink(block);
-	unlink(hour);
-	unlink(imu_hour);
-	char wal[4200];
-	snprintf(wal, sizeof(wal), "%s-wal", db);
-	unlink(wal);
-	snprintf(wal, sizeof(wal), "%s-shm", db);
-	unlink(wal);
+	if (keep) {
+		printf("captures and databases kept in %s\n", dir);
+		return 0;
+	}
+	const char *files[] = { db, block_db, imu_db, block, hour, imu_hour };
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+		remove_database_or_capture(files[i]);
 	rmdir(dir);
 	return 0;
 }
