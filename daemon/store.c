@@ -109,6 +109,17 @@ static const char *const stmt_sql[STMT_COUNT] = {
 		"SELECT " RUN_COLUMNS " FROM runs ORDER BY start_us DESC, id DESC LIMIT 1",
 };
 
+/* Notifications' UUIDs as text, made once per characteristic: a sensor
+ * streams on one or two, and formatting a 128-bit UUID costs more than
+ * inserting the row. */
+#define UUID_TEXT_CACHE 8
+
+struct uuid_text {
+	struct gatt_uuid uuid;
+	int len;
+	char text[40];
+};
+
 struct store {
 	sqlite3 *db;
 	char *path;
@@ -118,6 +129,8 @@ struct store {
 	char error[512];
 	/* The rowid range of the open run's notifications (see the schema). */
 	int64_t range_run_id, range_first_id, range_last_id;
+	struct uuid_text uuid_text[UUID_TEXT_CACHE];
+	unsigned uuid_text_n, uuid_text_next;
 };
 
 /* ---- errors ---------------------------------------------------------- */
@@ -425,6 +438,28 @@ int store_run_set_capture(struct store *s, int64_t run_id, const char *capture_p
 	return err;
 }
 
+static bool same_uuid(const struct gatt_uuid *a, const struct gatt_uuid *b)
+{
+	return a->len == b->len && a->len <= sizeof(a->bytes) &&
+	       memcmp(a->bytes, b->bytes, a->len) == 0;
+}
+
+/* The UUID as gatt_uuid_to_str writes it, from the cache; the text stays
+ * put until UUID_TEXT_CACHE other UUIDs have been seen. */
+static const struct uuid_text *uuid_text(struct store *s, const struct gatt_uuid *uuid)
+{
+	for (unsigned i = 0; i < s->uuid_text_n; i++)
+		if (same_uuid(&s->uuid_text[i].uuid, uuid))
+			return &s->uuid_text[i];
+	struct uuid_text *t = &s->uuid_text[s->uuid_text_next];
+	s->uuid_text_next = (s->uuid_text_next + 1) % UUID_TEXT_CACHE;
+	if (s->uuid_text_n < UUID_TEXT_CACHE)
+		s->uuid_text_n++;
+	t->uuid = *uuid;
+	t->len = (int)strlen(gatt_uuid_to_str(uuid, t->text, sizeof(t->text)));
+	return t;
+}
+
 int store_notification(struct store *s, int64_t run_id, int64_t sensor_id,
 		       const struct notification *n)
 {
@@ -440,13 +475,12 @@ int store_notification(struct store *s, int64_t run_id, int64_t sensor_id,
 	sqlite3_bind_int64(st, 3, n->host_time_us);
 	sqlite3_bind_int(st, 4, n->handle);
 	if (n->uuid.len) {
-		char uuid[40];
-		gatt_uuid_to_str(&n->uuid, uuid, sizeof(uuid));
-		sqlite3_bind_text(st, 5, uuid, -1, SQLITE_TRANSIENT);
+		const struct uuid_text *uuid = uuid_text(s, &n->uuid);
+		sqlite3_bind_text(st, 5, uuid->text, uuid->len, SQLITE_STATIC);
 	} else {
 		sqlite3_bind_null(st, 5);
 	}
-	/* STATIC: the bytes are only read by the step below. */
+	/* STATIC, here and above: the bytes are only read by the step below. */
 	sqlite3_bind_blob(st, 6, n->len ? (const void *)n->value : "", n->len, SQLITE_STATIC);
 	err = step_write(s, st, "storing a notification");
 	if (err == 0 && run_id > 0) {
