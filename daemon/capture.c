@@ -711,20 +711,24 @@ static void record_monitor(struct capture_reader *r, uint32_t flags)
 	dispatch(r, kind, index, r->rec, r->rec_len);
 }
 
+/* The record being read is cut short; named only then, as formatting its
+ * number for every record costs as much as reading it. */
+static int fail_short_record(struct capture_reader *r, size_t got)
+{
+	char where[48];
+	snprintf(where, sizeof(where), "record %llu", (unsigned long long)r->stats.records + 1);
+	return fail_short_read(r, got, where);
+}
+
 /* Reads and throws away a record too long for any HCI packet, checking that
  * it is all there. */
 static int discard(struct capture_reader *r, uint64_t len)
 {
-	char where[48];
-
 	while (len > 0) {
 		size_t want = len < sizeof(r->rec) ? (size_t)len : sizeof(r->rec);
 		size_t got = fread(r->rec, 1, want, r->f);
-		if (got < want) {
-			snprintf(where, sizeof(where), "record %llu",
-				 (unsigned long long)r->stats.records + 1);
-			return fail_short_read(r, got, where);
-		}
+		if (got < want)
+			return fail_short_record(r, got);
 		r->offset += got;
 		len -= got;
 	}
@@ -737,14 +741,12 @@ static int read_record(struct capture_reader *r, uint32_t *flags)
 	uint8_t hdr[BTSNOOP_REC_HDR_LEN];
 	size_t got = fread(hdr, 1, sizeof(hdr), r->f);
 	uint32_t incl_len;
-	char where[48];
 	int ret;
 
-	snprintf(where, sizeof(where), "record %llu", (unsigned long long)r->stats.records + 1);
 	if (got == 0 && feof(r->f))
 		return 0;
 	if (got < sizeof(hdr))
-		return fail_short_read(r, got, where);
+		return fail_short_record(r, got);
 	r->offset += got;
 	incl_len = bytes_be32(hdr + 4);
 	*flags = bytes_be32(hdr + 8);
@@ -762,7 +764,7 @@ static int read_record(struct capture_reader *r, uint32_t *flags)
 	}
 	got = fread(r->rec, 1, incl_len, r->f);
 	if (got < incl_len)
-		return fail_short_read(r, got, where);
+		return fail_short_record(r, got);
 	r->offset += got;
 	r->stats.records++;
 	r->tick++;
