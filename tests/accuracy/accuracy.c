@@ -414,8 +414,8 @@ static void gaitmap_table(const char *dir, bool *have)
 			 (unsigned[2]){ feet[0].n, feet[1].n },
 			 (double *[2]){ dh_one[0], dh_one[1] });
 	f = open_in(dir, "imu/gaitmap/GT_stride_lengths_from_mocap.csv");
-	double se = 0, se2 = 0, sh2 = 0, sh2_one = 0, sabs = 0;
-	unsigned n = 0, total = 0;
+	double se = 0, se2 = 0, sh2 = 0, sh2_one = 0, sabs = 0, sh_side[2] = { 0, 0 };
+	unsigned n = 0, total = 0, n_side[2] = { 0, 0 };
 	if (f && fgets(line, sizeof(line), f)) {
 		while (fgets(line, sizeof(line), f)) {
 			char sensor[32], foot[16];
@@ -437,6 +437,8 @@ static void gaitmap_table(const char *dir, bool *have)
 			se2 += d * d;
 			sabs += fabs(d) / len;
 			sh2 += dh * dh;
+			sh_side[side] += dh;
+			n_side[side]++;
 			double dh1 = dh_one[side][e - feet[side].st] - dz;
 			sh2_one += dh1 * dh1;
 			n++;
@@ -448,11 +450,72 @@ static void gaitmap_table(const char *dir, bool *have)
 	       total);
 	if (n)
 		printf("  stride length bias %+.2f cm, RMS %.2f cm, mean abs %.2f %%; height change "
-		       "RMS %.2f cm (each foot alone %.2f cm)\n\n",
+		       "RMS %.2f cm (each foot alone %.2f cm)\n",
 		       100 * se / n, 100 * sqrt(se2 / n), 100 * sabs / n, 100 * sqrt(sh2 / n),
 		       100 * sqrt(sh2_one / n));
+	/* A bias both feet share would be a grade the two feet cannot see. */
+	if (n_side[0] && n_side[1])
+		printf("  height change bias left %+.2f cm, right %+.2f cm per stride\n\n",
+		       100 * sh_side[0] / n_side[0], 100 * sh_side[1] / n_side[1]);
 	ins_free(feet[0].ins);
 	ins_free(feet[1].ins);
+}
+
+/* Solves the 3x3 system m x = b by Cramer's rule; false if singular. */
+static bool solve3(const double m[3][3], const double b[3], double x[3])
+{
+	double det = m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1]) -
+		     m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0]) +
+		     m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0]);
+	if (!(fabs(det) > 1e-12))
+		return false;
+	for (int c = 0; c < 3; c++) {
+		double t[3][3];
+		memcpy(t, m, sizeof(t));
+		for (int r = 0; r < 3; r++)
+			t[r][c] = b[r];
+		x[c] = (t[0][0] * (t[1][1] * t[2][2] - t[1][2] * t[2][1]) -
+			t[0][1] * (t[1][0] * t[2][2] - t[1][2] * t[2][0]) +
+			t[0][2] * (t[1][0] * t[2][1] - t[1][1] * t[2][0])) /
+		       det;
+	}
+	return true;
+}
+
+/*
+ * On a closed loop on level ground every stride's true height change is
+ * zero, so its estimate is all error. Fitted as dh = c + a cos ψ + b sin ψ
+ * over the heading ψ of each stride: c is an error that goes with the foot
+ * whichever way it walks (sensor, timing, the gait: it adds up round the
+ * loop), (a, b) one fixed in the navigation frame (a tilt of the level:
+ * it cancels round the loop).
+ */
+static void print_height_split(const struct ins_stride *st, unsigned n)
+{
+	double m[3][3] = { { 0 } }, b[3] = { 0 }, sum = 0, len = 0, prev[2] = { 0, 0 };
+	unsigned used = 0;
+	for (unsigned i = 0; i < n; i++) {
+		double psi = atan2(st[i].pos_m[1] - prev[1], st[i].pos_m[0] - prev[0]);
+		prev[0] = st[i].pos_m[0];
+		prev[1] = st[i].pos_m[1];
+		if (!st[i].valid || st[i].length_m < 0.5)
+			continue; /* a shuffle's heading means nothing */
+		double x[3] = { 1, cos(psi), sin(psi) }, dh = st[i].height_change_m;
+		for (int r = 0; r < 3; r++) {
+			for (int c = 0; c < 3; c++)
+				m[r][c] += x[r] * x[c];
+			b[r] += x[r] * dh;
+		}
+		sum += dh;
+		len += st[i].length_m;
+		used++;
+	}
+	double x[3];
+	if (used < 3 || !solve3((const double(*)[3])m, b, x))
+		return;
+	printf("    height change per stride %+.2f cm (%+.2f %% grade): %+.2f cm whichever way "
+	       "the foot walks, %.2f cm along a level axis\n",
+	       100 * sum / used, 100 * sum / len, 100 * x[0], 100 * hypot(x[1], x[2]));
 }
 
 /* openshoe: rows whose first token starts with 0x: id, acc [g], gyro
@@ -498,6 +561,7 @@ static void openshoe_one(const char *dir, const char *name)
 	       "(%.2f %% of path), %+.2f m vertical\n",
 	       name + strlen("imu/openshoe/"), r.n, path, horiz, path > 0 ? 100 * horiz / path : 0,
 	       end[2]);
+	print_height_split(r.st, r.n);
 	ins_free(r.ins);
 }
 
