@@ -107,6 +107,7 @@ struct ins {
 	bool prev_stance_sample;   /* the detector's last decision */
 	bool stance_valley;        /* the current stance has a valley sample... */
 	bool stance_on_time;       /* ...or began where a running stance was due */
+	bool stance_updated;       /* ...has had a zero-velocity update */
 	int64_t last_swing_us;     /* stance end to stance start, usually */
 	int64_t swings_us[SWINGS]; /* the latest strides' swings, a ring */
 	unsigned swings_n;
@@ -844,8 +845,10 @@ static void close_stance(struct ins *ins, struct ins_stride *out, bool *emitted)
 		ins->stance_last_us - ins->stance_start_us + llround(1e6 / ins->cfg.rate_hz);
 	/* Fewer samples are detector flicker, except where a running
 	 * stance was due: a sprint's quiet moment may be one sample at
-	 * 100-200 Hz, and without it the stride would double. */
-	if (!ins->initialized ||
+	 * 100-200 Hz, and without it the stride would double. A stance
+	 * without a zero-velocity update fixed nothing: it was the swing's
+	 * quiet moment (see mark_still). */
+	if (!ins->initialized || !ins->stance_updated ||
 	    (ins->stance_n < ins->min_stance_n && !ins->stance_valley && !ins->stance_on_time))
 		return;
 	decorrelate_position(ins);
@@ -1030,6 +1033,31 @@ static bool process(struct ins *ins, const struct imu_sample *s, bool stance,
 }
 
 /*
+ * The stance that sample d belongs to ends within the look-ahead (the
+ * statistic stays above the threshold for longer than detector flicker
+ * there) and reaches no quiet core before it does.
+ */
+static bool ending_without_core(const struct ins *ins, uint64_t d)
+{
+	unsigned merge = (unsigned)lround(STANCE_MERGE_S * ins->cfg.rate_hz);
+	for (uint64_t i = d + 1; i <= d + ins->lookahead; i++) {
+		double ti = ins->stat[i % RING], gi = ins->gamma[i % RING];
+		if (ti < ZUPT_CORE * gi || (i + merge > d + ins->lookahead && ti < gi))
+			return false;
+	}
+	return true;
+}
+
+/* Whether the current stance has had an update, with sample d's decided. */
+static void note_update(struct ins *ins, bool stance)
+{
+	if (stance && !ins->in_stance)
+		ins->stance_updated = ins->still;
+	else
+		ins->stance_updated = ins->stance_updated || ins->still;
+}
+
+/*
  * Zero-velocity updates only in the stance's quiet core. The detector's
  * stance begins while the heel is still settling and goes on while the
  * foot rolls towards the toes; the sensor moves a little in both, and an
@@ -1037,12 +1065,32 @@ static bool process(struct ins *ins, const struct imu_sample *s, bool stance,
  * short on the gait_driven footprints, 1-1.3 % with updates below half
  * the threshold. A stance found as a valley above the threshold (a
  * sprint's) keeps its updates: it has nothing quieter.
+ *
+ * A stance may have no core at all: a jog slowing down for a turn stands
+ * 0.2 s with the statistic between half the threshold and the threshold
+ * (gait_driven exp 35 at 25.1 s). Without an update its 0.7-1 m/s of
+ * swing drift stays in the velocity and its position, and the stride
+ * came out 27 % long. Such a stance is updated in its last samples, once
+ * it has lasted longer than detector flicker (or is a running stance
+ * where one was due): a foot rolling off is nearer to rest than the
+ * drift is. A shorter one is the swing's quiet moment (exp 32 at 47.5 s:
+ * 2 samples with the foot at 2.2 m/s, 10 cm up) and gets none, and
+ * close_stance does not cut a stride there.
  */
 static void mark_still(struct ins *ins, uint64_t d, bool stance)
 {
 	double t = ins->stat[d % RING], gamma = ins->gamma[d % RING];
 	ins->valley = stance && t >= gamma;
 	ins->still = stance && (t < ZUPT_CORE * gamma || ins->valley);
+	bool updated = ins->in_stance && ins->stance_updated;
+	if (stance && !ins->still && !updated && ending_without_core(ins, d)) {
+		int64_t start_us = ins->in_stance ? ins->stance_start_us : sample_at(ins, d)->t_us;
+		bool on_time = ins->in_stance ? ins->stance_on_time
+					      : running_gait(ins) && stance_expected(ins, start_us);
+		ins->still =
+			on_time || (sample_at(ins, d)->t_us - start_us) * 1e-6 >= STANCE_MERGE_S;
+	}
+	note_update(ins, stance);
 	if (stance)
 		ins->swing_peak = 0;
 	else if (isfinite(t) && t > ins->swing_peak)
@@ -1152,6 +1200,7 @@ bool ins_flush(struct ins *ins, struct ins_stride *out)
 					    : ins->prev_stance_sample;
 		ins->still = stance;
 		ins->valley = false;
+		note_update(ins, stance);
 		struct imu_sample tmp;
 		if (process(ins, repaired(ins, d, &tmp), stance, out))
 			return true;
