@@ -32,6 +32,7 @@
 enum store_stmt {
 	STMT_NOTIFICATION,
 	STMT_SAMPLE,
+	STMT_SAMPLE_NEW,
 	STMT_SENSOR,
 	STMT_SENSOR_SEEN,
 	STMT_SENSOR_CONVENTION,
@@ -43,6 +44,7 @@ enum store_stmt {
 	STMT_GAP,
 	STMT_GAP_WIDEN,
 	STMT_STRIDE,
+	STMT_STRIDE_NEW,
 	STMT_GET_RUN,
 	STMT_LAST_RUN,
 	STMT_COUNT,
@@ -71,6 +73,9 @@ static const char *const stmt_sql[STMT_COUNT] = {
 		"VALUES (?, ?, ?, ?, ?, ?)",
 	[STMT_SAMPLE] = "INSERT OR REPLACE INTO samples (" SAMPLE_COLUMNS ") "
 			"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	/* The same without OR REPLACE, tried first (see insert_new). */
+	[STMT_SAMPLE_NEW] = "INSERT INTO samples (" SAMPLE_COLUMNS ") "
+			    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 	[STMT_SENSOR] = "INSERT INTO sensors (address, address_type, first_seen_us, last_seen_us) "
 			"VALUES (?1, ?2, ?3, ?3) ON CONFLICT (address) DO UPDATE SET "
 			"address_type = excluded.address_type, "
@@ -104,6 +109,8 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	[STMT_GAP_WIDEN] = "UPDATE gaps SET start_us = ?2, end_us = ?3 WHERE id = ?1",
 	[STMT_STRIDE] = "INSERT OR REPLACE INTO strides (" STRIDE_COLUMNS ") "
 			"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	[STMT_STRIDE_NEW] = "INSERT INTO strides (" STRIDE_COLUMNS ") "
+			    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 	[STMT_GET_RUN] = "SELECT " RUN_COLUMNS " FROM runs WHERE id = ?",
 	[STMT_LAST_RUN] =
 		"SELECT " RUN_COLUMNS " FROM runs ORDER BY start_us DESC, id DESC LIMIT 1",
@@ -295,6 +302,24 @@ static int step_write(struct store *s, sqlite3_stmt *st, const char *doing)
 	int rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : write_failure(s, rc, doing);
+}
+
+/*
+ * INSERT OR REPLACE into a table with an index (or a foreign key) makes
+ * SQLite keep a statement journal, a copy of every page the statement
+ * touches in case it has to undo the replacement: for a per-second sample
+ * that was most of the cost of storing it. Nearly every row is new, so a
+ * plain INSERT, which checks the key before it writes anything, goes
+ * first, and *taken says whether a constraint refused it: the row then
+ * goes through the OR REPLACE statement, which replaces the row with its
+ * key or reports the error as before.
+ */
+static int insert_new(struct store *s, sqlite3_stmt *st, const char *doing, bool *taken)
+{
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	*taken = (rc & 0xff) == SQLITE_CONSTRAINT;
+	return rc == SQLITE_DONE || *taken ? 0 : write_failure(s, rc, doing);
 }
 
 /* Prepares (once) and opens the batch: the start of every write. */
@@ -494,12 +519,8 @@ int store_notification(struct store *s, int64_t run_id, int64_t sensor_id,
 	return err;
 }
 
-int store_sample(struct store *s, int64_t run_id, const struct store_sample *sample)
+static void bind_sample(sqlite3_stmt *st, int64_t run_id, const struct store_sample *sample)
 {
-	int err;
-	sqlite3_stmt *st = write_stmt(s, STMT_SAMPLE, &err);
-	if (!st)
-		return err;
 	sqlite3_bind_int64(st, 1, run_id);
 	sqlite3_bind_int64(st, 2, sample->t_us);
 	bind_real(st, 3, sample->speed_mps);
@@ -510,6 +531,23 @@ int store_sample(struct store *s, int64_t run_id, const struct store_sample *sam
 	bind_real(st, 8, sample->temperature_c);
 	bind_real(st, 9, sample->elevation_m);
 	bind_real(st, 10, sample->heart_rate_bpm);
+}
+
+int store_sample(struct store *s, int64_t run_id, const struct store_sample *sample)
+{
+	int err;
+	sqlite3_stmt *st = write_stmt(s, STMT_SAMPLE_NEW, &err);
+	if (!st)
+		return err;
+	bind_sample(st, run_id, sample);
+	bool taken;
+	err = insert_new(s, st, "storing a sample", &taken);
+	if (err || !taken)
+		return err;
+	st = write_stmt(s, STMT_SAMPLE, &err);
+	if (!st)
+		return err;
+	bind_sample(st, run_id, sample);
 	return step_write(s, st, "storing a sample");
 }
 
@@ -546,12 +584,8 @@ int store_gap_widen(struct store *s, int64_t gap_id, int64_t start_us, int64_t e
 	return err;
 }
 
-int store_stride(struct store *s, int64_t run_id, const struct store_stride *x)
+static void bind_stride(sqlite3_stmt *st, int64_t run_id, const struct store_stride *x)
 {
-	int err;
-	sqlite3_stmt *st = write_stmt(s, STMT_STRIDE, &err);
-	if (!st)
-		return err;
 	sqlite3_bind_int64(st, 1, run_id);
 	if (x->sensor_id)
 		sqlite3_bind_int64(st, 2, x->sensor_id);
@@ -565,6 +599,23 @@ int store_stride(struct store *s, int64_t run_id, const struct store_stride *x)
 	for (int i = 0; i < (int)(sizeof(reals) / sizeof(reals[0])); i++)
 		bind_real(st, 6 + i, reals[i]);
 	bind_text_or_null(st, 12, x->flags);
+}
+
+int store_stride(struct store *s, int64_t run_id, const struct store_stride *x)
+{
+	int err;
+	sqlite3_stmt *st = write_stmt(s, STMT_STRIDE_NEW, &err);
+	if (!st)
+		return err;
+	bind_stride(st, run_id, x);
+	bool taken;
+	err = insert_new(s, st, "storing a stride", &taken);
+	if (err || !taken)
+		return err;
+	st = write_stmt(s, STMT_STRIDE, &err);
+	if (!st)
+		return err;
+	bind_stride(st, run_id, x);
 	return step_write(s, st, "storing a stride");
 }
 

@@ -754,6 +754,21 @@ static void test_discard_drops_unflushed_rows(void **state)
 	store_close(s);
 }
 
+/* A second stored twice (a sensor's late packet) is replaced, not
+ * doubled, and the other seconds are kept. */
+static void test_sample_replaced(void **state)
+{
+	struct fixture *f = *state;
+	struct store *s = open_rw(f->db);
+	int64_t run = add_run(s, T0, 5000, 3);
+	struct store_sample x = sample_at(T0 + S_US, 1234);
+	assert_int_equal(store_sample(s, run, &x), 0);
+	assert_int_equal(store_flush(s), 0);
+	store_close(s);
+	assert_int_equal(sql_int(f->db, "SELECT count(*) FROM samples"), 3);
+	assert_int_equal(sql_int(f->db, "SELECT count(*) FROM samples WHERE distance_m = 1234"), 1);
+}
+
 static void test_bad_reference_keeps_batch(void **state)
 {
 	struct fixture *f = *state;
@@ -794,6 +809,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_sensor_seen, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_gap_widen, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_discard_drops_unflushed_rows, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sample_replaced, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_reference_keeps_batch, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
