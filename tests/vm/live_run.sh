@@ -117,6 +117,27 @@ wait "$imu"
 echo "fake-sensor hci1: status $?"
 cp /tmp/sent-hci0.log /tmp/sent-hci1.log /out/ 2>/dev/null
 
+# A sensor's last notifications can still be on their way when it exits
+# (btvirt relays every packet through a user-space process, slow on a
+# loaded machine). The link's end reaches the daemon after its data, so
+# wait until the daemon has logged each sensor's link lost since its last
+# "streaming" before stopping it (already logged: no wait).
+link_ended() { # ADDRESS
+	awk -v a="sensor $1 " 'index($0, a) && /: streaming|: link lost/ { last = $0 }
+		END { exit !(last ~ /: link lost/) }' /out/hamstrided.log
+}
+links_ended() { # ADDRESS...
+	for a; do
+		until link_ended "$a"; do
+			sleep 0.5
+		done
+	done
+}
+ended=$(sed -n 's/^hci0 //p' /out/addresses.txt)
+[ "$IMU" != 1 ] || ended="$ended $(sed -n 's/^hci1 //p' /out/addresses.txt)"
+# shellcheck disable=SC2086 # one word per address
+step links-end 20 links_ended $ended || echo "live: hamstrided did not see every link end"
+
 # SIGTERM closes the open run.
 kill -TERM "$daemon"
 step stop-daemon 20 gone "$daemon" || fail "hamstrided did not stop on SIGTERM"
