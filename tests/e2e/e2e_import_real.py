@@ -95,15 +95,18 @@ def main():
             bias, rms, mae = stats(pct)
             print('gait_driven %d: %2d strides, bias %+6.1f %%, RMS %5.1f %%, mean abs %5.1f %%' %
                   (exp, len(pct), bias, rms, mae))
+            # The bounds follow the measured figures with a little room
+            # (jog 3.4 %, walks 1.9 % mean abs, -1.3 % bias): the data are
+            # fixed, so a worse estimator shows at once.
             if exp == 35:  # the jog
-                check_close('gait_driven 35 (jog) mean abs error [%]', mae, 0, 8)
+                check_close('gait_driven 35 (jog) mean abs error [%]', mae, 0, 4.5)
             else:
                 walks += pct
         bias, rms, mae = stats(walks)
         print('gait_driven walks: %d strides, bias %+.1f %%, RMS %.1f %%, mean abs %.1f %%' %
               (len(walks), bias, rms, mae))
-        check_close('gait_driven walks stride bias [%]', bias, 0, 3)
-        check_close('gait_driven walks mean abs error [%]', mae, 0, 4)
+        check_close('gait_driven walks stride bias [%]', bias, 0, 2)
+        check_close('gait_driven walks mean abs error [%]', mae, 0, 2.5)
 
         err, total = gaitmap(tmp)
         check(len(err) >= 0.9 * total, 'gaitmap: %d of %d strides matched' % (len(err), total))
