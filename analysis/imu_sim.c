@@ -39,6 +39,7 @@ struct landing {
 
 /* One foot's current stride, in the path frame (x along, y left, z up). */
 struct foot_plan {
+	uint64_t stride; /* its index */
 	double start_s, stance_end_s, end_s;
 	double p0[3], p1[3];
 	double pitch0_rad, pitch1_rad;
@@ -53,13 +54,14 @@ struct sensor_errors {
 	double acc_bias[3], gyro_bias[3];
 	double acc_sd, gyro_sd;       /* per-sample white noise */
 	double acc_rw_sd, gyro_rw_sd; /* per-sample bias random-walk step */
+	double acc_delay_s;           /* the accelerometer's sampling behind the gyroscope's */
 };
 
 struct foot {
 	uint8_t id; /* enum imu_foot */
 	double lateral_m;
-	uint64_t stride; /* index of the current plan */
-	struct foot_plan plan;
+	struct foot_plan plan;     /* at the gyroscope's sampling time: the truth's */
+	struct foot_plan acc_plan; /* at the accelerometer's, when they differ */
 	struct sensor_errors err;
 	bool packet_lost;
 };
@@ -233,9 +235,8 @@ static void early(double s, double d[2])
 	d[1] = k * 2 * s * u * u * u * (1 - 3 * s);
 }
 
-static void start_stride(struct imu_sim *sim, struct foot *f, uint64_t k)
+static void start_stride(struct imu_sim *sim, const struct foot *f, struct foot_plan *p, uint64_t k)
 {
-	struct foot_plan *p = &f->plan;
 	const struct landing *lp0, *lp1;
 	double pitch_prev = k == 0 ? -atan(sim->cfg.grade) : p->pitch1_rad;
 	foot_landing(sim, f, k, &p->start_s, p->p0, &lp0);
@@ -250,7 +251,7 @@ static void start_stride(struct imu_sim *sim, struct foot *f, uint64_t k)
 	p->impact_m = k == 0 ? 0.0 : lp0->impact_m;
 	p->grade = lp1->grade;
 	p->max_z_m = p->p0[2];
-	f->stride = k;
+	p->stride = k;
 }
 
 /* Position, velocity, acceleration (path frame), pitch, roll and their
@@ -315,8 +316,8 @@ static void kinematics(const struct imu_sim *sim, const struct foot_plan *p, dou
 	k->roll_rate = p->roll_rad * b[1] / tw;
 }
 
-/* True specific force and angular rate in the foot frame. */
-static void foot_imu(const struct imu_sim *sim, const struct kin *k, double f[3], double w[3])
+/* True specific force in the foot frame. */
+static void foot_specific_force(const struct imu_sim *sim, const struct kin *k, double f[3])
 {
 	double yaw = sim->cfg.heading_rad, r[9];
 	mat3_from_rpy(k->roll, k->pitch, yaw, r);
@@ -325,6 +326,11 @@ static void foot_imu(const struct imu_sim *sim, const struct kin *k, double f[3]
 	double a_w[3] = { cy * k->a[0] - sy * k->a[1], sy * k->a[0] + cy * k->a[1],
 			  k->a[2] + GRAVITY_MPS2 };
 	mat3_tmul_vec(r, a_w, f);
+}
+
+/* True angular rate in the foot frame. */
+static void foot_rate(const struct kin *k, double w[3])
+{
 	w[0] = k->roll_rate;
 	w[1] = k->pitch_rate * cos(k->roll);
 	w[2] = -k->pitch_rate * sin(k->roll);
@@ -352,6 +358,8 @@ static void init_errors(struct imu_sim *sim, struct sensor_errors *e)
 	e->gyro_sd = c->gyro_noise_mdps_rthz * 1e-3 * DEG_TO_RAD * sqrt_rate;
 	e->acc_rw_sd = c->acc_bias_rw_ug_rts * 1e-6 * GRAVITY_MPS2 * sqrt_dt;
 	e->gyro_rw_sd = c->gyro_bias_rw_mdps_rts * 1e-3 * DEG_TO_RAD * sqrt_dt;
+	double delay = c->acc_delay_s + gauss(sim, c->acc_delay_sd_s);
+	e->acc_delay_s = fmin(fmax(delay, -IMU_SIM_MAX_ACC_DELAY_S), IMU_SIM_MAX_ACC_DELAY_S);
 }
 
 /* Rounds to the int16 grid of the range; true if the converter saturated. */
@@ -432,7 +440,9 @@ static bool config_valid(const struct imu_sim_config *c)
 	return c->rate_hz >= 50 && c->rate_hz <= 2000 && c->speed_mps >= 0.5 && c->speed_mps <= 8 &&
 	       fabs(c->grade) <= 0.3 && (c->feet & 3) != 0 && c->acc_range_g > 0 &&
 	       c->gyro_range_dps > 0 && c->still_s >= 0 && c->packet_loss >= 0 &&
-	       c->packet_loss < 1 && c->samples_per_packet > 0;
+	       c->packet_loss < 1 && c->samples_per_packet > 0 &&
+	       fabs(c->acc_delay_s) <= IMU_SIM_MAX_ACC_DELAY_S && c->acc_delay_sd_s >= 0 &&
+	       c->acc_delay_sd_s <= IMU_SIM_MAX_ACC_DELAY_S;
 }
 
 struct imu_sim *imu_sim_new(const struct imu_sim_config *cfg)
@@ -454,8 +464,10 @@ struct imu_sim *imu_sim_new(const struct imu_sim_config *cfg)
 		sim->feet[sim->nfeet++] =
 			(struct foot){ .id = IMU_FOOT_RIGHT, .lateral_m = -LATERAL_OFFSET_M };
 	for (unsigned i = 0; i < sim->nfeet; i++) {
-		init_errors(sim, &sim->feet[i].err);
-		start_stride(sim, &sim->feet[i], 0);
+		struct foot *f = &sim->feet[i];
+		init_errors(sim, &f->err);
+		start_stride(sim, f, &f->plan, 0);
+		f->acc_plan = f->plan;
 	}
 	return sim;
 }
@@ -479,18 +491,43 @@ int64_t imu_sim_time_us(const struct imu_sim *sim)
 	return sim->cfg.t0_us + llround((double)sim->sample * 1e6 / sim->cfg.rate_hz);
 }
 
+double imu_sim_acc_delay_s(const struct imu_sim *sim, uint8_t foot)
+{
+	for (unsigned i = 0; i < sim->nfeet; i++)
+		if (sim->feet[i].id == foot)
+			return sim->feet[i].err.acc_delay_s;
+	return 0;
+}
+
+/* Specific force at t + the accelerometer's delay, from the plan of the
+ * stride that time falls in: near a landing, a stride ahead of or behind
+ * the gyroscope's. Before the first stride the foot stands still. */
+static void delayed_specific_force(struct imu_sim *sim, struct foot *f, double t, double fb[3])
+{
+	double ta = t + f->err.acc_delay_s;
+	while (ta >= f->acc_plan.end_s)
+		start_stride(sim, f, &f->acc_plan, f->acc_plan.stride + 1);
+	struct kin k;
+	kinematics(sim, &f->acc_plan, ta, &k);
+	foot_specific_force(sim, &k, fb);
+}
+
 static void foot_sample(struct imu_sim *sim, struct foot *f, double t, struct imu_sample *s)
 {
 	while (t >= f->plan.end_s) {
 		push_truth(sim, f);
-		start_stride(sim, f, f->stride + 1);
+		start_stride(sim, f, &f->plan, f->plan.stride + 1);
 	}
 	struct kin k;
 	kinematics(sim, &f->plan, t, &k);
 	if (k.p[2] > f->plan.max_z_m && t >= f->plan.stance_end_s)
 		f->plan.max_z_m = k.p[2];
 	double fb[3], wb[3];
-	foot_imu(sim, &k, fb, wb);
+	foot_rate(&k, wb);
+	if (f->err.acc_delay_s == 0)
+		foot_specific_force(sim, &k, fb);
+	else
+		delayed_specific_force(sim, f, t, fb);
 	measure(sim, &f->err, fb, wb, s);
 	s->foot = f->id;
 }

@@ -60,7 +60,15 @@ struct imu_sim_config {
 	double misalign_sd_rad; /* axis misalignment SD */
 	double packet_loss;     /* probability of losing a packet */
 	unsigned samples_per_packet;
+	/* Timing skew: the accelerometer samples this long after the
+	 * gyroscope (negative: before), both stamped with the gyroscope's
+	 * time, as when the two are separate converters or filters of
+	 * different delay. Each sensor adds a draw of SD acc_delay_sd_s.
+	 * |delay| <= IMU_SIM_MAX_ACC_DELAY_S. Default 0: simultaneous. */
+	double acc_delay_s;
+	double acc_delay_sd_s;
 };
+#define IMU_SIM_MAX_ACC_DELAY_S 0.05
 
 /* One completed stride of one foot: landing to next landing. */
 struct imu_sim_stride {
@@ -98,3 +106,7 @@ bool imu_sim_pop_truth(struct imu_sim *sim, struct imu_sim_stride *out);
 
 /* Sensor time of the next sample to be generated. */
 int64_t imu_sim_time_us(const struct imu_sim *sim);
+
+/* The accelerometer's delay behind the gyroscope in the sensor on foot
+ * (enum imu_foot), drawn and clamped; 0 for a foot not simulated. */
+double imu_sim_acc_delay_s(const struct imu_sim *sim, uint8_t foot);

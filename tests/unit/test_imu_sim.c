@@ -165,6 +165,81 @@ static void test_clipping(void **state)
 	imu_sim_free(sim);
 }
 
+/* Sample n of a sensor whose accelerometer lags by k sample periods reads
+ * the accelerometer of sample n + k of a simultaneous one (an ideal
+ * sensor, so only the quantisation may differ, by one step), and the same
+ * gyroscope; k < 0 leads. Lags across landings, where the accelerometer's
+ * stride is not the gyroscope's. */
+static void check_lag(int k)
+{
+	struct imu_sim_config c;
+	imu_sim_config_default(&c);
+	ideal(&c);
+	c.feet = IMU_SIM_LEFT;
+	c.speed_mps = 4.0;
+	struct imu_sim *ref = imu_sim_new(&c);
+	c.acc_delay_s = k / c.rate_hz;
+	struct imu_sim *lag = imu_sim_new(&c);
+	assert_non_null(lag);
+	assert_true(fabs(imu_sim_acc_delay_s(lag, IMU_FOOT_LEFT) - k / c.rate_hz) < 1e-12);
+	enum { N = 4000 }; /* 10 s: a dozen strides */
+	static struct imu_sample a[N], b[N];
+	assert_int_equal(imu_sim_generate(ref, a, N), N);
+	assert_int_equal(imu_sim_generate(lag, b, N), N);
+	const double acc_lsb = 16 * 9.80665 / 32768, gyro_lsb = 2000 * M_PI / 180 / 32768;
+	for (int n = 8; n + 8 < N; n++)
+		for (int i = 0; i < 3; i++) {
+			if (fabs(b[n].acc_mps2[i] - a[n + k].acc_mps2[i]) > 1.01 * acc_lsb)
+				fail_msg(
+					"lag %d samples: sample %d axis %d reads %.4f, expected %.4f",
+					k, n, i, b[n].acc_mps2[i], a[n + k].acc_mps2[i]);
+			assert_true(fabs(b[n].gyro_radps[i] - a[n].gyro_radps[i]) <= gyro_lsb);
+		}
+	imu_sim_free(ref);
+	imu_sim_free(lag);
+}
+
+static void test_acc_delay(void **state)
+{
+	(void)state;
+	check_lag(2);
+	check_lag(-3);
+}
+
+/* Each sensor draws its own delay around the configured one; by default
+ * there is none. */
+static void test_acc_delay_per_sensor(void **state)
+{
+	(void)state;
+	struct imu_sim_config c;
+	imu_sim_config_default(&c);
+	struct imu_sim *sim = imu_sim_new(&c);
+	assert_true(imu_sim_acc_delay_s(sim, IMU_FOOT_LEFT) == 0);
+	assert_true(imu_sim_acc_delay_s(sim, IMU_FOOT_RIGHT) == 0);
+	imu_sim_free(sim);
+	c.acc_delay_s = -0.002;
+	c.acc_delay_sd_s = 0.002;
+	double sum = 0, sum2 = 0;
+	const int runs = 200;
+	for (int seed = 1; seed <= runs; seed++) {
+		c.seed = (uint64_t)seed;
+		sim = imu_sim_new(&c);
+		double l = imu_sim_acc_delay_s(sim, IMU_FOOT_LEFT);
+		double r = imu_sim_acc_delay_s(sim, IMU_FOOT_RIGHT);
+		assert_true(l != r);
+		assert_true(fabs(l) <= IMU_SIM_MAX_ACC_DELAY_S);
+		sum += l + r;
+		sum2 += (l + 0.002) * (l + 0.002) + (r + 0.002) * (r + 0.002);
+		imu_sim_free(sim);
+	}
+	/* 400 draws: the mean within 4 SE (0.4 ms), the SD within 15 % */
+	assert_true(fabs(sum / (2 * runs) + 0.002) < 0.0004);
+	assert_true(fabs(sqrt(sum2 / (2 * runs)) / 0.002 - 1) < 0.15);
+	imu_sim_config_default(&c);
+	c.acc_delay_s = 0.06;
+	assert_null(imu_sim_new(&c));
+}
+
 static void test_rejects_bad_config(void **state)
 {
 	(void)state;
@@ -187,6 +262,8 @@ int main(void)
 		cmocka_unit_test(test_truth_consistency),
 		cmocka_unit_test(test_seeded_and_loss),
 		cmocka_unit_test(test_clipping),
+		cmocka_unit_test(test_acc_delay),
+		cmocka_unit_test(test_acc_delay_per_sensor),
 		cmocka_unit_test(test_rejects_bad_config),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
