@@ -841,10 +841,13 @@ static void imu_store_stride(struct ingest *in, const struct ins_stride *x)
 		return;
 	const struct sensor_state *s = &in->sensors[sensor];
 	const struct imu_state *st = s->imu;
+	/* x is on the host's clock (imu_add_stride), the clipped spans on the IMU's */
+	bool clipped =
+		imu_clipped_between(st, x->start_us - st->offset_us, x->end_us - st->offset_us);
 	struct store_stride row = {
 		.sensor_id = s->sensor_id,
-		.start_us = x->start_us + st->offset_us,
-		.end_us = x->end_us + st->offset_us,
+		.start_us = x->start_us,
+		.end_us = x->end_us,
 		.length_m = x->length_m,
 		.duration_s = x->duration_us * 1e-6,
 		.speed_mps = x->speed_mps,
@@ -854,8 +857,7 @@ static void imu_store_stride(struct ingest *in, const struct ins_stride *x)
 	};
 	snprintf(row.foot, sizeof(row.foot), "%s", foot_name(st->foot));
 	snprintf(row.flags, sizeof(row.flags), "%s%s%s", x->gap ? "gap," : "",
-		 x->valid ? "" : "restart,",
-		 imu_clipped_between(st, x->start_us, x->end_us) ? "clipped," : "");
+		 x->valid ? "" : "restart,", clipped ? "clipped," : "");
 	size_t len = strlen(row.flags);
 	if (len)
 		row.flags[len - 1] = '\0';
@@ -895,7 +897,12 @@ static void imu_add_stride(struct ingest *in, int sensor, const struct ins_strid
 	imu_add_to_totals(&run->totals, st, side, x);
 	if (run->primary_pod < 0)
 		run->totals.distance_m = imu_distance_m(&run->totals);
-	ins_merge_push(&run->merge, side, x);
+	/* Each IMU counts on a clock of its own: the merge and two_feet line
+	 * the feet up in time, so both on the host's. */
+	struct ins_stride host = *x;
+	host.start_us += st->offset_us;
+	host.end_us += st->offset_us;
+	ins_merge_push(&run->merge, side, &host);
 }
 
 /*
