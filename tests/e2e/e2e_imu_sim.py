@@ -22,6 +22,13 @@ Stated tolerances (measured on seeds 11-13, 30-minute runs, see README):
 - height change over the steepest climb of the run (the 3 minutes that
   rise the most): within 20% + 3 m of the truth (the estimator's height
   drifts up to 2.5 cm a stride on fast, clipping runs; measured -22% to 0%);
+- height change per stride, matched with the true stride by foot and by
+  both landings (within HEIGHT_MATCH_US), over the strides stored without
+  a flag: RMS within HEIGHT_RMS_M, and the two feet's mean errors within
+  FEET_BIAS_M of each other (the two-feet correction takes out the feet's
+  drift difference); the sum of each foot's stored height changes over the
+  run within NET_HEIGHT_M_PER_KM of the truth's climb less its descent
+  (see the constants for what was measured);
 - every IMU packet loss in the run is a stored gap, and each overlaps a
   flagged stride of its foot;
 - an IMU silent for 10 s is one gap of the run (the session's silence and
@@ -49,6 +56,30 @@ MINUTES = 30
 IMU_DATA_HANDLE = 0x001A
 CLIMB_WINDOW_US = 180 * 1000000
 LANDING_TOLERANCE_US = 7000
+# Heights, measured on seeds 1-17 and 20 (30-minute runs) with and without
+# the two-feet correction (analysis/two_feet.c) in the daemon.
+# A stored stride is compared with the true stride whose landing is nearest
+# if the next landings also agree within this (99% of the stored strides
+# agree within 11 ms; the rest span a missed or extra landing):
+HEIGHT_MATCH_US = 30000
+# Per-stride RMS over the matched unflagged strides, each foot: measured
+# 0.38-1.75 cm corrected (the worst are seeds 6 and 16, fast runs that
+# clip), up to 2.1 cm uncorrected; the bound leaves a third for the seeds
+# not tried. It cannot tell the correction's absence on every seed: a
+# drift difference of a few mm a stride hides under the stride noise.
+HEIGHT_RMS_M = 0.025
+# Mean error of the left foot's matched strides minus the right's: what the
+# correction takes out. Measured 0.0-0.9 mm corrected; 0.9-17 mm without
+# the correction (under 1.5 mm only on seeds 10 and 15; seed 11: 4.3 mm).
+FEET_BIAS_M = 0.0015
+# Each foot's sum over all its strides in the run (flagged too: it is what
+# the run's height comes to) against elevation gain - loss of the truth, per
+# km run: measured 0.0-2.9 m/km, and 5.9 m/km on seed 6, where the left
+# foot gains 17 m in two minutes of clipped strides. What the two feet have
+# in common is left (both feet rise or sink together by up to 6 mm a
+# stride), so this bound is loose: it catches heights lost, doubled or
+# inverted, not the correction.
+NET_HEIGHT_M_PER_KM = 8.0
 
 
 def read_stride_truth(path):
@@ -93,6 +124,46 @@ def steepest_climb(truth, start_us, end_us):
     return best
 
 
+def matched_height_errors(truth, stored):
+    """Stored height change - true, for each unflagged stored stride whose
+    landing and next landing are the true stride's; and how many were not."""
+    starts = [x[0] for x in truth]
+    errors, unmatched = [], 0
+    for s in stored:
+        if s[4]:
+            continue
+        t = truth[nearest(starts, s[0])]
+        if abs(t[0] - s[0]) <= HEIGHT_MATCH_US and abs(t[1] - s[1]) <= HEIGHT_MATCH_US:
+            errors.append(s[3] - t[3])
+        else:
+            unmatched += 1
+    return errors, unmatched
+
+
+def check_heights(label, t, truth, stored, start_us, end_us):
+    km = sum(x[2] for x in inside(truth['left'], start_us, end_us)) / 1000
+    gain, loss = float(t['elevation_gain_m']), float(t['elevation_loss_m'])
+    bias = {}
+    for foot in ('left', 'right'):
+        st = inside(stored[foot], start_us, end_us)
+        errors, unmatched = matched_height_errors(truth[foot], st)
+        check(unmatched <= 0.02 * (len(errors) + unmatched),
+              '%s %s: %d of %d unflagged strides match no true stride' %
+              (label, foot, unmatched, len(errors) + unmatched))
+        if not check(errors, '%s %s: no unflagged stride to compare' % (label, foot)):
+            continue
+        bias[foot] = sum(errors) / len(errors)
+        rms = (sum(e * e for e in errors) / len(errors)) ** 0.5
+        print('%s %s heights: %d strides, mean error %+.4f m' % (label, foot, len(errors),
+                                                                 bias[foot]))
+        check_close('%s %s height change RMS (m)' % (label, foot), rms, 0, HEIGHT_RMS_M)
+        check_close('%s %s height over the run (m)' % (label, foot), sum(s[3] for s in st),
+                    gain - loss, NET_HEIGHT_M_PER_KM * km)
+    if len(bias) == 2:
+        check_close('%s left - right height bias (mm)' % label,
+                    1000 * (bias['left'] - bias['right']), 0, 1000 * FEET_BIAS_M)
+
+
 def check_strides(label, db, truth_path, strides_path):
     t = read_truth(truth_path)[0]
     truth = read_stride_truth(strides_path)
@@ -125,6 +196,7 @@ def check_strides(label, db, truth_path, strides_path):
     got = sum(s[3] for s in stored['left'] if climb_from <= s[1] <= climb_to)
     print('%s steepest climb %.0f s from %d' % (label, (climb_to - climb_from) / 1e6, climb_from))
     check_close('%s height change on the climb (m)' % label, got, rise, 0.2 * rise + 3)
+    check_heights(label, t, truth, stored, start_us, end_us)
     return t, r, stored
 
 
