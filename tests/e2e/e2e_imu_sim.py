@@ -74,8 +74,9 @@ HEIGHT_RMS_M = 0.025
 FEET_BIAS_M = 0.0015
 # Each foot's sum over all its strides in the run (flagged too: it is what
 # the run's height comes to) against elevation gain - loss of the truth, per
-# km run: measured 0.0-2.9 m/km, and 5.9 m/km on seed 6, where the left
-# foot gains 17 m in two minutes of clipped strides. What the two feet have
+# km run: measured 0.0-2.9 m/km (seed 6: 2.5 m/km; 5.9 before a packet
+# lost at a heel strike was charged like a clip, when one such stride threw
+# the left foot 17 m high in two minutes). What the two feet have
 # in common is left (both feet rise or sink together by up to 6 mm a
 # stride), so this bound is loose: it catches heights lost, doubled or
 # inverted, not the correction.
