@@ -6,6 +6,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "mat3.h"
 #include "xalloc.h"
@@ -542,6 +543,7 @@ size_t imu_sim_generate(struct imu_sim *sim, struct imu_sample *out, size_t cap)
 			f->packet_lost = sim->cfg.packet_loss > 0 &&
 					 gsl_rng_uniform(sim->rng) < sim->cfg.packet_loss;
 		struct imu_sample s;
+		memset(&s, 0, sizeof(s)); /* padding too: a seeded run is the same bytes */
 		foot_sample(sim, f, (double)(t_us - sim->cfg.t0_us) * 1e-6, &s);
 		s.t_us = t_us;
 		if (!f->packet_lost)
