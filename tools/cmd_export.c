@@ -243,11 +243,9 @@ int cmd_export(const struct cli_globals *g, int argc, char **argv)
 	if ((rc = cli_open_store(g, STORE_READ_ONLY, &s)))
 		return rc;
 	struct store_run run;
-	if (a.run_id && store_get_run(s, a.run_id, &run) == -ENOENT) {
-		cli_error("no run %lld in %s (see 'hamstride runs')", (long long)a.run_id,
-			  g->db_path);
+	if (a.run_id && (rc = cli_get_run(g, s, a.run_id, &run))) {
 		store_close(s);
-		return EX_NOINPUT;
+		return rc;
 	}
 	rc = a.output ? export_to_file(s, &a) : export_to_stdout(s, &a);
 	store_close(s);
