@@ -9,7 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "ble_link.h"
+#include "ble/ble_link.h"
 
 #define US_PER_S 1e6
 

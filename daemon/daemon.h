@@ -5,11 +5,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "ble_source.h"
+#include "ble/ble_source.h"
 #include "config.h"
 #include "ingest.h"
 #include "replay.h"
-#include "store.h"
+#include "store/store.h"
 
 struct daemon {
 	struct daemon_config config;

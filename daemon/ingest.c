@@ -8,18 +8,18 @@
 #include <string.h>
 #include <time.h>
 
-#include "baro.h"
-#include "capture.h"
-#include "ess.h"
-#include "hrm.h"
-#include "imu.h"
-#include "ins.h"
-#include "landing.h"
+#include "nav/baro.h"
+#include "capture/capture.h"
+#include "decode/ess.h"
+#include "decode/hrm.h"
+#include "decode/imu.h"
+#include "nav/ins.h"
+#include "nav/landing.h"
 #include "log.h"
 #include "paths.h"
-#include "rsc.h"
-#include "two_feet.h"
-#include "xalloc.h"
+#include "decode/rsc.h"
+#include "nav/two_feet.h"
+#include "util/xalloc.h"
 
 #define US_PER_S INT64_C(1000000)
 /* Climb on a 12-s average, counted once it exceeds 0.3 m or what the

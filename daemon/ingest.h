@@ -12,9 +12,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "notification.h"
+#include "util/notification.h"
 #include "session.h"
-#include "store.h"
+#include "store/store.h"
 
 struct ingest_config {
 	struct session_config session;

@@ -19,7 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ble_link.h"
+#include "ble/ble_link.h"
 #include "daemon.h"
 #include "log.h"
 

@@ -12,9 +12,9 @@
 
 #include "daemon.h"
 #include "log.h"
-#include "ble_link.h"
+#include "ble/ble_link.h"
 #include "paths.h"
-#include "rsc.h"
+#include "decode/rsc.h"
 
 #define MAX_MAPS 64
 

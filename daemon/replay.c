@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "capture.h"
-#include "xalloc.h"
+#include "capture/capture.h"
+#include "util/xalloc.h"
 
 struct replay {
 	struct capture_reader *reader;

@@ -12,8 +12,8 @@
 #include <stdint.h>
 
 #include "ingest.h"
-#include "notification.h"
-#include "sim.h"
+#include "util/notification.h"
+#include "sim/sim.h"
 
 struct replay;
 

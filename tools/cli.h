@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <sysexits.h>
 
-#include "store.h"
+#include "store/store.h"
 
 /* Exit codes: 0 success, 1 failure, EX_USAGE (64) for a bad command line,
  * EX_DATAERR (65) for bad input data, EX_NOINPUT (66) for a missing file or

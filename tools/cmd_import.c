@@ -3,7 +3,7 @@
  * hamstride import imu: a raw 6-axis IMU recording from another tool or a
  * public data set, through the foot INS, into one run and its strides.
  *
- * Two passes over each file, both streaming (analysis/imu_csv.h): the
+ * Two passes over each file, both streaming (analysis/import/imu_csv.h): the
  * first checks every row and decides units, rate, mounting and
  * saturation, so a bad file is refused before anything is written; the
  * second feeds the estimator. The run and its strides are written in one
@@ -18,11 +18,11 @@
 
 #include "cli.h"
 #include "cli_util.h"
-#include "imu_csv.h"
-#include "ins.h"
-#include "landing.h"
-#include "two_feet.h"
-#include "xalloc.h"
+#include "import/imu_csv.h"
+#include "nav/ins.h"
+#include "nav/landing.h"
+#include "nav/two_feet.h"
+#include "util/xalloc.h"
 
 #define CMD "import"
 #define MAX_SLOTS IMU_CSV_MAX_FEET

@@ -8,9 +8,9 @@
 
 #include "cli.h"
 #include "cli_util.h"
-#include "load.h"
+#include "run/load.h"
 #include "report.h"
-#include "xalloc.h"
+#include "util/xalloc.h"
 
 #define REPORT_WEEKS_DEFAULT 8
 #define REPORT_WEEKS_MAX 520

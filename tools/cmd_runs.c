@@ -9,7 +9,7 @@
 
 #include "cli.h"
 #include "cli_util.h"
-#include "xalloc.h"
+#include "util/xalloc.h"
 
 static void runs_usage(FILE *out)
 {

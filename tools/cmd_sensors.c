@@ -11,9 +11,9 @@
 
 #include "cli.h"
 #include "cli_util.h"
-#include "notification.h"
+#include "util/notification.h"
 #include "sensor_table.h"
-#include "xalloc.h"
+#include "util/xalloc.h"
 
 #define DEFAULT_SCAN_S 10
 #define MAX_SCAN_S 3600

@@ -8,12 +8,12 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "capture.h"
+#include "capture/capture.h"
 #include "cli.h"
 #include "csv.h"
-#include "imu.h"
-#include "rsc.h"
-#include "sim.h"
+#include "decode/imu.h"
+#include "decode/rsc.h"
+#include "sim/sim.h"
 
 #define MAX_SENSORS 8
 

@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "store.h"
+#include "store/store.h"
 
 #define REPORT_WEEK_US (7LL * 24 * 3600 * 1000000)
 

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "sensor_table.h"
 
-#include "notification.h"
-#include "xalloc.h"
+#include "util/notification.h"
+#include "util/xalloc.h"
 
 #include <stdarg.h>
 #include <stdlib.h>

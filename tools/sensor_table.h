@@ -11,8 +11,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "adv.h"
-#include "hci_scan.h"
+#include "decode/adv.h"
+#include "ble/hci_scan.h"
 
 /* One advertiser, with everything its reports said merged. */
 struct sensor_seen {

@@ -16,9 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "imu_sim.h"
-#include "ins.h"
-#include "two_feet.h"
+#include "sim/imu_sim.h"
+#include "nav/ins.h"
+#include "nav/two_feet.h"
 
 #define BUF 1024
 #define MAX_STRIDES 4096

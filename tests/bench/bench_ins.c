@@ -16,8 +16,8 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "imu_sim.h"
-#include "ins.h"
+#include "sim/imu_sim.h"
+#include "nav/ins.h"
 
 static int cmp_double(const void *a, const void *b)
 {

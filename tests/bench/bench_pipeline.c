@@ -34,7 +34,7 @@
 #include "ingest.h"
 #include "log.h"
 #include "replay.h"
-#include "store.h"
+#include "store/store.h"
 
 #define TARGET_NOTIFICATIONS_PER_S 200000.0
 #define TARGET_RSS_KB 8192L

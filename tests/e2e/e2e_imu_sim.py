@@ -57,7 +57,7 @@ IMU_DATA_HANDLE = 0x001A
 CLIMB_WINDOW_US = 180 * 1000000
 LANDING_TOLERANCE_US = 7000
 # Heights, measured on seeds 1-17 and 20 (30-minute runs) with and without
-# the two-feet correction (analysis/two_feet.c) in the daemon.
+# the two-feet correction (analysis/nav/two_feet.c) in the daemon.
 # A stored stride is compared with the true stride whose landing is nearest
 # if the next landings also agree within this (99% of the stored strides
 # agree within 11 ms; the rest span a missed or extra landing):

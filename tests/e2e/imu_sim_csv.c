@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Writes a simulated shoe-IMU run (analysis/imu_sim.h) as the kind of CSV
+ * Writes a simulated shoe-IMU run (analysis/sim/imu_sim.h) as the kind of CSV
  * other tools write, with its per-stride truth beside it, for the import
  * tests:
  *   imu_sim_csv OUT.csv TRUTH.csv [--seed N] [--seconds S] [--speed MPS]
@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "imu_sim.h"
+#include "sim/imu_sim.h"
 
 #define BUF 512
 

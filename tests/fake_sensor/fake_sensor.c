@@ -23,8 +23,8 @@
 #include "gatt_server.h"
 #include "log.h"
 #include "profiles.h"
-#include "ble_link.h"
-#include "gatt_client.h"
+#include "ble/ble_link.h"
+#include "ble/gatt_client.h"
 
 #include <bluetooth/bluetooth.h>
 #include <bluetooth/hci.h>

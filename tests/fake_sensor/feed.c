@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "feed.h"
 
-#include "capture.h"
-#include "imu_sim.h"
+#include "capture/capture.h"
+#include "sim/imu_sim.h"
 #include "profiles.h"
-#include "sim.h"
-#include "xalloc.h"
+#include "sim/sim.h"
+#include "util/xalloc.h"
 
 #include <errno.h>
 #include <inttypes.h>

@@ -2,15 +2,15 @@
 /*
  * What the fake sensor sends, in run time order: the foot pod, heart-rate
  * and barometer notifications of a recording (a btsnoop capture, or a run
- * simulated on the spot with analysis/sim.h), and hamstride-IMU data
- * generated with analysis/imu_sim.h, packed into notifications as large as
+ * simulated on the spot with analysis/sim/sim.h), and hamstride-IMU data
+ * generated with analysis/sim/imu_sim.h, packed into notifications as large as
  * the caller's MTU allows. Run time starts at 0 with the first notification.
  * No I/O besides reading the capture, no clock: the caller paces.
  */
 #pragma once
 
-#include "imu.h"
-#include "notification.h"
+#include "decode/imu.h"
+#include "util/notification.h"
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "gatt_server.h"
 
-#include "att.h"
-#include "bytes.h"
-#include "cursor.h"
-#include "gatt_client.h"
-#include "xalloc.h"
+#include "ble/att.h"
+#include "util/bytes.h"
+#include "util/cursor.h"
+#include "ble/gatt_client.h"
+#include "util/xalloc.h"
 
 #include <errno.h>
 #include <poll.h>

@@ -4,7 +4,7 @@
  * Core Specification Vol 3 Parts F and G for hamstride's client to discover,
  * read, write, subscribe and receive notifications and indications.
  *
- * Like daemon/att.c it works on any connected descriptor that carries one
+ * Like daemon/ble/att.c it works on any connected descriptor that carries one
  * ATT PDU per message (an LE L2CAP socket on CID 4, or one end of
  * socketpair(AF_UNIX, SOCK_SEQPACKET) in tests) and never polls, sleeps or
  * reads a clock: the owner calls gatt_server_process_readable() when the
@@ -20,7 +20,7 @@
  */
 #pragma once
 
-#include "notification.h"
+#include "util/notification.h"
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "profiles.h"
 
-#include "att.h"
-#include "bytes.h"
-#include "gatt_client.h"
+#include "ble/att.h"
+#include "util/bytes.h"
+#include "ble/gatt_client.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -143,7 +143,7 @@ static void build_imu(struct gatt_server *s, struct fake_db *db, uint8_t foot)
 	db->imu_data = gatt_server_add_characteristic(s, &data, GATT_PROP_NOTIFY, NULL, 0);
 }
 
-/* ---- Movesense's GATT SensorData protocol (analysis/imu.h) ---- */
+/* ---- Movesense's GATT SensorData protocol (analysis/decode/imu.h) ---- */
 
 enum {
 	HTTP_OK = 200,

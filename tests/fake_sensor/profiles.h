@@ -9,7 +9,7 @@
 #pragma once
 
 #include "gatt_server.h"
-#include "imu.h"
+#include "decode/imu.h"
 
 #include <stdbool.h>
 #include <stddef.h>

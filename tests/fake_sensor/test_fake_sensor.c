@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* The fake sensor's logic without a radio: profiles, advertising data,
  * what it plays and how it logs it. */
-#include "capture.h"
+#include "capture/capture.h"
 #include "feed.h"
-#include "imu.h"
+#include "decode/imu.h"
 #include "profiles.h"
-#include "sim.h"
+#include "sim/sim.h"
 
 #include <errno.h>
 #include <setjmp.h>
@@ -19,7 +19,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "bytes.h"
+#include "util/bytes.h"
 
 static void profile_lists_are_parsed_and_checked(void **state)
 {
@@ -125,7 +125,7 @@ static void simulated_run_is_played_byte_for_byte(void **state)
 	assert_int_equal(feed_new(&o, &f, why, sizeof(why)), 0);
 	assert_int_equal(feed_end_us(f), 120000000);
 
-	/* The same simulation, without dropouts, straight from analysis/sim.h. */
+	/* The same simulation, without dropouts, straight from analysis/sim/sim.h. */
 	struct expected *e = calloc(1, sizeof(*e));
 	struct sim_options so;
 	sim_options_default(&so);

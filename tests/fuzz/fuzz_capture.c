@@ -7,7 +7,7 @@
  * libFuzzer build (clang), with the seeds in tests/data:
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -DHAMSTRIDE_LIBFUZZER \
  *     -D_GNU_SOURCE -Ianalysis -Idaemon tests/fuzz/fuzz_capture.c \
- *     daemon/capture.c analysis/notification.c -o fuzz_capture
+ *     daemon/capture/capture.c analysis/util/notification.c analysis/util/xalloc.c -o fuzz_capture
  *   mkdir -p corpus && ./fuzz_capture corpus tests/data/capture-*.btsnoop
  *
  * Without HAMSTRIDE_LIBFUZZER it is a plain program that runs the target
@@ -21,7 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "capture.h"
+#include "capture/capture.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

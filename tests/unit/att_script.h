@@ -8,7 +8,7 @@
  */
 #pragma once
 
-#include "att.h"
+#include "ble/att.h"
 
 #include <stdarg.h>
 #include <setjmp.h>

@@ -9,8 +9,8 @@
 
 #include <cmocka.h>
 
-#include "adv.h"
-#include "imu.h"
+#include "decode/adv.h"
+#include "decode/imu.h"
 
 /* A foot pod's advertisement as sensors send it: flags (LE general
  * discoverable, no BR/EDR), the complete list of its 16-bit services (RSC,

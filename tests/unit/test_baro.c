@@ -12,7 +12,7 @@
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 
-#include "baro.h"
+#include "nav/baro.h"
 
 static void test_altitude_standard_atmosphere(void **state)
 {

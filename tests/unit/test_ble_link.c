@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* The live-link helpers that need no radio: argument checks, parameter
  * conversion, and the HCI command and events as bytes. */
-#include "ble_link.h"
+#include "ble/ble_link.h"
 
 #include <errno.h>
 #include <setjmp.h>

@@ -6,13 +6,13 @@
  * temporary folder, so runs and gaps are checked where they end up.
  */
 #include "att_script.h"
-#include "ble_source.h"
-#include "gatt_client.h"
+#include "ble/ble_source.h"
+#include "ble/gatt_client.h"
 #include "log.h"
-#include "../fake_sensor/feed.h"
-#include "../fake_sensor/gatt_server.h"
-#include "../fake_sensor/profiles.h"
-#include "imu_sim.h"
+#include "feed.h"
+#include "gatt_server.h"
+#include "profiles.h"
+#include "sim/imu_sim.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -22,7 +22,7 @@
 
 #include <cmocka.h>
 
-#include "capture.h"
+#include "capture/capture.h"
 
 /* 1970-01-01 on the btsnoop time scale, derived here from BlueZ's constant
  * for 2000-01-01 (src/shared/btsnoop.c) rather than the reader's, which

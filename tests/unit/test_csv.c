@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "../../tools/csv.h"
+#include "csv.h"
 
 struct buffer {
 	char *data;

@@ -6,7 +6,7 @@
 
 #include <cmocka.h>
 
-#include "ess.h"
+#include "decode/ess.h"
 
 static void test_pressure(void **state)
 {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* GATT discovery and subscription against scripted sensors. */
 #include "att_script.h"
-#include "gatt_client.h"
+#include "ble/gatt_client.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * The fake sensor's GATT server against the project's own client
- * (daemon/att.c, daemon/gatt_client.c) over socketpair(), and against raw
+ * (daemon/ble/att.c, daemon/ble/gatt_client.c) over socketpair(), and against raw
  * hostile PDUs.
  */
 #include "att_script.h"
-#include "gatt_client.h"
-#include "../fake_sensor/gatt_server.h"
-#include "../fake_sensor/profiles.h"
+#include "ble/gatt_client.h"
+#include "gatt_server.h"
+#include "profiles.h"
 
 #include <errno.h>
 #include <poll.h>

@@ -12,10 +12,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "../../tools/sensor_table.h"
-#include "hci_scan.h"
-#include "notification.h"
-#include "imu.h"
+#include "sensor_table.h"
+#include "ble/hci_scan.h"
+#include "util/notification.h"
+#include "decode/imu.h"
 
 /* Three legacy reports in one LE Meta event, as read from an HCI socket:
  * a foot pod's ADV_IND (static random address C4:7C:8D:6A:1B:2E, RSSI -61),

@@ -7,7 +7,7 @@
 
 #include <cmocka.h>
 
-#include "hrm.h"
+#include "decode/hrm.h"
 
 static void test_uint8_with_contact_and_rr(void **state)
 {

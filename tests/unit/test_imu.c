@@ -8,7 +8,7 @@
 #include <math.h>
 #include <cmocka.h>
 
-#include "imu.h"
+#include "decode/imu.h"
 
 #define G 9.80665
 

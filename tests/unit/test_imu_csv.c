@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "imu_csv.h"
+#include "import/imu_csv.h"
 
 #define G 9.80665
 

@@ -10,7 +10,7 @@
 #include <math.h>
 #include <cmocka.h>
 
-#include "imu_sim.h"
+#include "sim/imu_sim.h"
 
 #define BUF 512
 

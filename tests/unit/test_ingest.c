@@ -13,11 +13,11 @@
 
 #include <cmocka.h>
 
-#include "baro.h"
-#include "imu.h"
-#include "imu_sim.h"
+#include "nav/baro.h"
+#include "decode/imu.h"
+#include "sim/imu_sim.h"
 #include "ingest.h"
-#include "store.h"
+#include "store/store.h"
 
 #define T0 (INT64_C(1790000000) * 1000000)
 #define S(x) ((int64_t)(x)*1000000)

@@ -10,8 +10,8 @@
 #include <math.h>
 #include <cmocka.h>
 
-#include "imu_sim.h"
-#include "ins.h"
+#include "sim/imu_sim.h"
+#include "nav/ins.h"
 
 #define BUF 512
 #define MAX_STRIDES 512

@@ -13,9 +13,9 @@
 
 #include <cmocka.h>
 
-#include "imu_sim.h"
-#include "ins.h"
-#include "landing.h"
+#include "sim/imu_sim.h"
+#include "nav/ins.h"
+#include "nav/landing.h"
 
 #define MAX_STRIDES 256
 #define TRUTH_MAX 512

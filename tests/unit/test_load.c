@@ -8,7 +8,7 @@
 
 #include <cmocka.h>
 
-#include "load.h"
+#include "run/load.h"
 
 #define DAY_US (24LL * 3600 * 1000000)
 #define T0 1795000000000000LL /* 2026-11-18 */

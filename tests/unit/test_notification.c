@@ -6,7 +6,7 @@
 
 #include <cmocka.h>
 
-#include "notification.h"
+#include "util/notification.h"
 
 static void test_uuid16_round_trip(void **state)
 {

@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "../../tools/report.h"
+#include "report.h"
 
 #define S_US 1000000LL
 #define DAY_US (86400 * S_US)

@@ -7,7 +7,7 @@
 
 #include <cmocka.h>
 
-#include "rsc.h"
+#include "decode/rsc.h"
 
 /* Real RSC Measurement notifications from a MilestonePod (disPOD logs,
  * shared/data/real/ble): flags 0x03, cadence per stride, full-stride

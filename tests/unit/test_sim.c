@@ -11,10 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ess.h"
-#include "hrm.h"
-#include "rsc.h"
-#include "sim.h"
+#include "decode/ess.h"
+#include "decode/hrm.h"
+#include "decode/rsc.h"
+#include "sim/sim.h"
 
 #define MAX_RUNS 64
 

@@ -25,7 +25,7 @@
 #include <cmocka.h>
 
 #include "schema.h"
-#include "store.h"
+#include "store/store.h"
 
 #define T0 1795000000000000LL /* 2026-11-18T...Z */
 #define S_US 1000000LL

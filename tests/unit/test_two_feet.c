@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "two_feet.h"
+#include "nav/two_feet.h"
 
 /* ---- a course and a runner on it ---- */
 

@@ -1,0 +1,212 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Raw 6-axis IMU recordings in delimited text (CSV, semicolon, tab or
+ * whitespace), as other tools and public data sets write them, turned into
+ * imu_samples for the foot INS.
+ *
+ * Pure and streaming: the caller feeds one line at a time, so memory does
+ * not grow with the recording. Reading is two passes over the file, each
+ * in constant memory:
+ *  1. imu_csv_feed + imu_csv_survey_add over every row: finds the header
+ *     and the columns, rejects bad cells and time that does not increase
+ *     (naming line and column) before anything is stored, and gathers what
+ *     the units, the rate, the mounting and sensor saturation are decided
+ *     from (imu_csv_resolve);
+ *  2. imu_csv_feed again + imu_csv_convert: SI samples with UTC times,
+ *     clipped bits and the gaps in time.
+ * A file may hold one foot or both (columns whose names say left/right).
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "decode/imu.h"
+
+#define IMU_CSV_MAX_FEET 2
+#define IMU_CSV_ERROR_LEN 768
+
+enum imu_csv_time_unit {
+	IMU_CSV_TIME_AUTO = 0, /* from the spacing of the first samples */
+	IMU_CSV_TIME_S,
+	IMU_CSV_TIME_MS,
+	IMU_CSV_TIME_US,
+	IMU_CSV_TIME_SAMPLES, /* a sample counter: needs the rate */
+};
+
+enum imu_csv_acc_unit {
+	IMU_CSV_ACC_AUTO = 0, /* from the commonest magnitude: gravity, 1 g or 9.8 m/s² */
+	IMU_CSV_ACC_G,
+	IMU_CSV_ACC_MPS2,
+};
+
+enum imu_csv_gyro_unit {
+	IMU_CSV_GYRO_AUTO = 0, /* from the peak rate: a foot never turns at 40 rad/s */
+	IMU_CSV_GYRO_DPS,
+	IMU_CSV_GYRO_RADPS,
+};
+
+/* Where the data are in the file. Column specs are a header name (case
+ * and surrounding space ignored) or a 1-based index; NULL finds them by
+ * name (time/timestamp, acc_x/accX/scaledAccelX/ax, gyr_x/gyroX/gx, ...),
+ * else columns 1 (time), 2-4 (acc), 5-7 (gyro) in a file without header. */
+struct imu_csv_layout {
+	char delimiter;     /* 0: , ; or tab as the first row has it, else whitespace */
+	unsigned skip_rows; /* lines dropped before the header */
+	const char *time_col;
+	const char *acc_cols[3];
+	const char *gyro_cols[3];
+	uint8_t foot; /* enum imu_foot: which foot of a two-foot file; else a label */
+};
+
+/* One data row in the file's own units. */
+struct imu_csv_row {
+	unsigned long line;
+	double t;                      /* time column as written */
+	unsigned feet;                 /* 1 or 2 */
+	double v[IMU_CSV_MAX_FEET][6]; /* acc x y z, gyro x y z */
+};
+
+enum imu_csv_status {
+	IMU_CSV_SKIPPED, /* blank, skipped or header line */
+	IMU_CSV_ROW,
+	IMU_CSV_ERROR, /* imu_csv_error() says why; the file cannot be read */
+};
+
+struct imu_csv;
+/* NULL (with why) if a column spec is malformed. */
+struct imu_csv *imu_csv_new(const struct imu_csv_layout *layout, char *why, size_t why_len);
+void imu_csv_free(struct imu_csv *r);
+
+/* Feeds the next line (NUL-terminated; a trailing CR/LF is ignored). */
+enum imu_csv_status imu_csv_feed(struct imu_csv *r, const char *line, struct imu_csv_row *out);
+/* Call at the end of the file: an error if no data row was found. */
+enum imu_csv_status imu_csv_finish(struct imu_csv *r);
+/* "LINE:COLUMN: what is wrong", or "LINE: ..." for a whole row. */
+const char *imu_csv_error(const struct imu_csv *r);
+
+/* What the columns are, once the first data row is read. */
+unsigned imu_csv_feet(const struct imu_csv *r);
+uint8_t imu_csv_foot(const struct imu_csv *r, unsigned index); /* enum imu_foot */
+/* "name" (or "column N") of the time column (channel -1) or a channel
+ * 0..5 (acc x y z, gyro x y z) of foot index. */
+const char *imu_csv_column_name(const struct imu_csv *r, unsigned foot_index, int channel);
+
+/* ---- pass 1: what the whole file looks like ---- */
+
+#define IMU_CSV_INTERVALS 255
+#define IMU_CSV_MAG_BINS 240
+
+struct imu_csv_channel {
+	double max_abs;  /* largest |value| */
+	uint64_t at_max; /* samples at that value: many means saturation */
+};
+
+struct imu_csv_survey {
+	uint64_t rows;
+	unsigned long first_line;
+	double t_first, t_last;
+	unsigned n_intervals; /* the first intervals, for the nominal rate */
+	double intervals[IMU_CSV_INTERVALS];
+	bool integer_times; /* every time so far a whole number */
+	unsigned feet;
+	struct {
+		/* |acc| in log bins (count, sum) over all samples and over those
+		 * with the foot hardly turning, read as rad/s [0] or °/s [1]:
+		 * the foot is still then, and the accelerometer reads gravity. */
+		uint64_t mag_hist[3][IMU_CSV_MAG_BINS];
+		double mag_sum[3][IMU_CSV_MAG_BINS];
+		double mag_min, mag_max;
+		double acc_sum[3];
+		double gyro_peak;      /* largest |gyro| */
+		uint64_t gyro_over_40; /* samples with |gyro| > 40 in file units */
+		struct imu_csv_channel ch[6];
+	} foot[IMU_CSV_MAX_FEET];
+};
+
+void imu_csv_survey_init(struct imu_csv_survey *s);
+void imu_csv_survey_add(struct imu_csv_survey *s, const struct imu_csv_row *row);
+/* Combines the survey of a second file (the other foot) into s. */
+void imu_csv_survey_merge(struct imu_csv_survey *s, const struct imu_csv_survey *other);
+
+/* What the caller asked for; zero/AUTO fields are decided from the data. */
+struct imu_csv_options {
+	enum imu_csv_time_unit time_unit;
+	enum imu_csv_acc_unit acc_unit;
+	enum imu_csv_gyro_unit gyro_unit;
+	double rate_hz;     /* 0: estimate from the time column */
+	double acc_range_g; /* 0: find saturation in the data */
+	double gyro_range_dps;
+	double min_duration_s; /* 0: 2 s */
+};
+
+/* How the sensor was mounted, from the mean specific force. */
+enum imu_csv_mounting {
+	IMU_CSV_MOUNT_Z_UP,
+	IMU_CSV_MOUNT_Z_DOWN,   /* upside down, or a z-down (NED) sensor frame */
+	IMU_CSV_MOUNT_SIDEWAYS, /* gravity mostly along x or y */
+};
+
+struct imu_csv_resolved {
+	enum imu_csv_time_unit time_unit;
+	bool time_unit_detected;
+	enum imu_csv_acc_unit acc_unit;
+	bool acc_unit_detected;
+	enum imu_csv_gyro_unit gyro_unit;
+	bool gyro_unit_detected;
+	double rate_hz;
+	bool rate_estimated;
+	double t0; /* the file's first time, its own units */
+	double duration_s;
+	double acc_gravity_mps2[IMU_CSV_MAX_FEET]; /* commonest |acc|: gravity */
+	double gyro_peak_radps[IMU_CSV_MAX_FEET];
+	enum imu_csv_mounting mounting[IMU_CSV_MAX_FEET];
+	char mount_axis[IMU_CSV_MAX_FEET][3]; /* "+z", "-x", ... */
+	/* Saturation level per foot and channel in SI units; INFINITY: none. */
+	double clip_level[IMU_CSV_MAX_FEET][6];
+	bool clip_detected[IMU_CSV_MAX_FEET][6]; /* found in the data, not given */
+};
+
+/* Decides units, rate and saturation. False with why (a message for the
+ * user, with a hint) when the file is too short, a sensor did not move,
+ * a unit given contradicts gravity or the rate cannot be known. */
+bool imu_csv_resolve(const struct imu_csv_survey *s, const struct imu_csv_options *opt,
+		     struct imu_csv_resolved *out, char *why, size_t why_len);
+
+/* Seconds since the epoch, if the time column looks like wall-clock time
+ * (2001 to 2100), else NAN. */
+double imu_csv_epoch_s(const struct imu_csv_resolved *res);
+
+/* ---- pass 2: samples ---- */
+
+/* Samples of one foot lost between two rows. */
+struct imu_csv_gap {
+	int64_t from_us; /* where the next sample was due */
+	int64_t to_us;   /* the sample after the gap */
+};
+
+struct imu_csv_converter {
+	struct imu_csv_resolved res;
+	int64_t start_us;     /* UTC of the time t0 */
+	unsigned foot_offset; /* index of this file's first foot in res */
+	bool have_prev;
+	int64_t prev_us;
+	uint64_t clipped[IMU_CSV_MAX_FEET];
+};
+
+/* foot_offset: 0, or 1 for the second file of a left/right pair (whose
+ * survey was merged into the first's). */
+void imu_csv_converter_init(struct imu_csv_converter *c, const struct imu_csv_resolved *res,
+			    int64_t start_us, unsigned foot_offset);
+/* Fills out[0..row->feet) (foot labels from the reader) and returns the
+ * count; *gap is set and true returned in *had_gap when time jumped by
+ * more than 2.5 sample periods since the previous row. */
+unsigned imu_csv_convert(struct imu_csv_converter *c, const struct imu_csv *r,
+			 const struct imu_csv_row *row, struct imu_sample *out, bool *had_gap,
+			 struct imu_csv_gap *gap);
+
+/* Names for messages. */
+const char *imu_csv_time_unit_name(enum imu_csv_time_unit u);
+const char *imu_csv_acc_unit_name(enum imu_csv_acc_unit u);
+const char *imu_csv_gyro_unit_name(enum imu_csv_gyro_unit u);

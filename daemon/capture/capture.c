@@ -1,0 +1,1149 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * btsnoop captures: a reader for what btmon -w (datalink 2001), Android's
+ * HCI snoop log (1002) and older tools (1001) write, and a writer that lays
+ * out a file the way btmon does.
+ *
+ * The reader walks HCI -> ACL -> L2CAP -> ATT one record at a time with
+ * fixed tables, so memory does not grow with the file. Limits, and what
+ * happens beyond them:
+ * - CAPTURE_MAX_CONNS connections at once: a new connection then replaces
+ *   the one that has been quiet the longest (its discovered handles are
+ *   forgotten, so its later notifications come out unmapped).
+ * - CAPTURE_MAX_CHARS discovered characteristics per connection: later
+ *   declarations are ignored (their notifications come out unmapped).
+ * - CAPTURE_VALUE_MAX bytes of ATT value: longer L2CAP PDUs are skipped and
+ *   counted (ATT itself never carries more than 512).
+ * - Records longer than any HCI packet are skipped and counted.
+ * The --map overrides are the one table that grows, but only on request.
+ */
+#include "capture/capture.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/bytes.h"
+#include "util/cursor.h"
+#include "util/xalloc.h"
+
+/*
+ * btsnoop timestamps count microseconds "since year 0"; this is 1970-01-01
+ * on that scale as every tool writes and reads it: Wireshark's KUnixTimeBase,
+ * Android's BTSNOOP_EPOCH_DELTA, and BlueZ's 0x00E03AB44A676000 for
+ * 2000-01-01 minus 946684800 s. It is 719540 days, 12 more than the
+ * proleptic Gregorian calendar gives, so it is a convention to match, not a
+ * date to compute: a "correct" value would shift every time by 12 days
+ * against btmon and Wireshark.
+ */
+#define BTSNOOP_UNIX_EPOCH_US INT64_C(0x00dcddb30f2f8000)
+
+enum {
+	BTSNOOP_HDR_LEN = 16,
+	BTSNOOP_REC_HDR_LEN = 24,
+	BTSNOOP_VERSION = 1,
+	DATALINK_HCI = 1001,
+	DATALINK_H4 = 1002,
+	DATALINK_MONITOR = 2001,
+};
+
+static const uint8_t btsnoop_magic[8] = { 'b', 't', 's', 'n', 'o', 'o', 'p', 0 };
+
+/* Opcodes of the Linux monitor format (BlueZ src/shared/btsnoop.h). */
+enum {
+	MON_NEW_INDEX = 0,
+	MON_DEL_INDEX = 1,
+	MON_COMMAND = 2,
+	MON_EVENT = 3,
+	MON_ACL_TX = 4,
+	MON_ACL_RX = 5,
+	MON_OPEN_INDEX = 8,
+	MON_SYSTEM_NOTE = 12,
+};
+#define MON_INDEX_NONE 0xffff
+
+enum { H4_COMMAND = 0x01, H4_ACL = 0x02, H4_EVENT = 0x04 };
+
+enum {
+	EVT_DISCONN_COMPLETE = 0x05,
+	EVT_LE_META = 0x3e,
+	LE_CONN_COMPLETE = 0x01,
+	LE_ENH_CONN_COMPLETE = 0x0a,
+	LE_ENH_CONN_COMPLETE_V2 = 0x29,
+};
+
+enum {
+	ACL_PB_START_NO_FLUSH = 0x0,
+	ACL_PB_CONTINUATION = 0x1,
+	ACL_PB_START = 0x2,
+	ACL_HANDLE_MASK = 0x0fff,
+	L2CAP_HDR_LEN = 4,
+	L2CAP_CID_ATT = 0x0004,
+};
+
+enum {
+	ATT_ERROR_RSP = 0x01,
+	ATT_READ_BY_TYPE_REQ = 0x08,
+	ATT_READ_BY_TYPE_RSP = 0x09,
+	ATT_HANDLE_VALUE_NTF = 0x1b,
+	ATT_HANDLE_VALUE_IND = 0x1d,
+	ATT_MULTIPLE_HANDLE_VALUE_NTF = 0x23,
+	GATT_CHARACTERISTIC_UUID = 0x2803,
+	GATT_CHAR_PROP_NOTIFY = 0x10,
+};
+
+/* An HCI ACL packet (4-byte header, 16-bit length) plus the H4 type byte. */
+#define RECORD_MAX (1 + 4 + 65535)
+#define PDU_MAX (L2CAP_HDR_LEN + 3 + CAPTURE_VALUE_MAX)
+
+enum packet_kind { PKT_OTHER, PKT_EVENT, PKT_ACL_TX, PKT_ACL_RX };
+
+struct char_map {
+	uint16_t handle;
+	struct gatt_uuid uuid;
+};
+
+/* Which Read By Type request the peer is answering. */
+enum pending_req { REQ_UNSEEN, REQ_CHARACTERISTICS, REQ_OTHER };
+
+struct conn {
+	bool used;
+	uint16_t index;
+	uint16_t handle;
+	uint64_t last_active;
+	uint8_t addr[NOTIFICATION_ADDR_LEN];
+	uint8_t addr_type;
+	enum pending_req req;
+	/* L2CAP reassembly of controller -> host ACL fragments. */
+	bool assembling;
+	uint16_t pdu_have;
+	unsigned n_chars;
+	struct char_map chars[CAPTURE_MAX_CHARS];
+	uint8_t pdu[PDU_MAX];
+};
+
+/* ATT notification PDU(s) waiting to be handed out, one per call. */
+struct pending {
+	bool active;
+	bool multiple;
+	struct cursor cur;
+	const struct conn *conn;
+	int64_t time_us;
+};
+
+struct capture_reader {
+	FILE *f;
+	char *name;
+	uint32_t datalink;
+	uint64_t offset; /* bytes consumed from the file */
+	uint64_t tick;   /* records read, for least-recently-active eviction */
+	int error;
+	char error_text[256];
+	struct capture_reader_stats stats;
+	struct char_map *overrides;
+	size_t n_overrides, cap_overrides;
+	struct pending pending;
+	int64_t rec_time_us;
+	uint32_t rec_len;
+	bool rec_discarded;
+	struct conn conns[CAPTURE_MAX_CONNS];
+	uint8_t rec[RECORD_MAX];
+};
+
+/* ---- reader: errors ---------------------------------------------------- */
+
+static __attribute__((format(printf, 3, 4))) int fail(struct capture_reader *r, int err,
+						      const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(r->error_text, sizeof(r->error_text), fmt, ap);
+	va_end(ap);
+	r->error = err;
+	return err;
+}
+
+static int fail_short_read(struct capture_reader *r, size_t got, const char *where)
+{
+	if (ferror(r->f))
+		return fail(r, -EIO, "could not read capture file %s: %s", r->name,
+			    strerror(errno));
+	return fail(r, -EBADMSG, "capture file %s is truncated at byte %llu (%s)", r->name,
+		    (unsigned long long)r->offset + got, where);
+}
+
+static const char *datalink_name(uint32_t datalink)
+{
+	switch (datalink) {
+	case 1000:
+		return "unencapsulated";
+	case 1001:
+		return "HCI";
+	case 1002:
+		return "HCI UART (H4)";
+	case 1003:
+		return "HCI BSCP";
+	case 1004:
+		return "HCI three-wire UART (H5)";
+	case 2001:
+		return "Linux monitor";
+	case 2002:
+		return "BlueZ simulator";
+	default:
+		return "unknown";
+	}
+}
+
+/* ---- reader: opening ----------------------------------------------------- */
+
+/* Says what the file is when it is not btsnoop, for the common mistakes. */
+static const char *not_btsnoop_hint(const uint8_t *hdr, size_t got)
+{
+	static const uint8_t pcap_le[4] = { 0xd4, 0xc3, 0xb2, 0xa1 };
+	static const uint8_t pcap_be[4] = { 0xa1, 0xb2, 0xc3, 0xd4 };
+	static const uint8_t pcapng[4] = { 0x0a, 0x0d, 0x0d, 0x0a };
+
+	if (got >= 4 &&
+	    (!memcmp(hdr, pcap_le, 4) || !memcmp(hdr, pcap_be, 4) || !memcmp(hdr, pcapng, 4)))
+		return "it is a pcap file; Wireshark can save it as btsnoop";
+	return "it does not start with \"btsnoop\"";
+}
+
+static int read_file_header(struct capture_reader *r)
+{
+	uint8_t hdr[BTSNOOP_HDR_LEN];
+	size_t got = fread(hdr, 1, sizeof(hdr), r->f);
+	size_t magic_len = got < sizeof(btsnoop_magic) ? got : sizeof(btsnoop_magic);
+	uint32_t version;
+
+	if (ferror(r->f))
+		return fail_short_read(r, got, "file header");
+	if (got == 0)
+		return fail(r, -EBADMSG, "%s is empty, not a btsnoop capture", r->name);
+	if (memcmp(hdr, btsnoop_magic, magic_len) != 0)
+		return fail(r, -EBADMSG, "%s is not a btsnoop capture (%s)", r->name,
+			    not_btsnoop_hint(hdr, got));
+	if (got < sizeof(hdr))
+		return fail_short_read(r, got, "file header");
+	r->offset = sizeof(hdr);
+	version = bytes_be32(hdr + 8);
+	r->datalink = bytes_be32(hdr + 12);
+	if (version != BTSNOOP_VERSION)
+		return fail(r, -EBADMSG,
+			    "capture file %s is btsnoop version %u; only version 1 exists", r->name,
+			    version);
+	if (r->datalink != DATALINK_HCI && r->datalink != DATALINK_H4 &&
+	    r->datalink != DATALINK_MONITOR)
+		return fail(r, -ENOTSUP,
+			    "capture file %s has datalink %u (%s); hamstride reads 1001 (HCI), "
+			    "1002 (HCI UART, Android) and 2001 (Linux monitor, btmon -w)",
+			    r->name, r->datalink, datalink_name(r->datalink));
+	return 0;
+}
+
+int capture_reader_open_stream(FILE *f, const char *name, struct capture_reader **out, char *why,
+			       size_t why_len)
+{
+	struct capture_reader *r = xcalloc(1, sizeof(*r));
+	int ret;
+
+	r->f = f;
+	r->name = xstrdup(name);
+	ret = read_file_header(r);
+	if (ret < 0) {
+		if (why && why_len)
+			snprintf(why, why_len, "%s", r->error_text);
+		capture_reader_free(r);
+		*out = NULL;
+		return ret;
+	}
+	*out = r;
+	return 0;
+}
+
+int capture_reader_open(const char *path, struct capture_reader **out, char *why, size_t why_len)
+{
+	FILE *f = fopen(path, "rbe");
+	int err;
+
+	if (!f) {
+		err = errno;
+		if (why && why_len)
+			snprintf(why, why_len, "cannot open capture file %s: %s", path,
+				 strerror(err));
+		*out = NULL;
+		return -err;
+	}
+	return capture_reader_open_stream(f, path, out, why, why_len);
+}
+
+void capture_reader_map(struct capture_reader *r, uint16_t handle, const struct gatt_uuid *uuid)
+{
+	for (size_t i = 0; i < r->n_overrides; i++) {
+		if (r->overrides[i].handle == handle) {
+			r->overrides[i].uuid = *uuid;
+			return;
+		}
+	}
+	if (r->n_overrides == r->cap_overrides) {
+		r->cap_overrides = r->cap_overrides ? 2 * r->cap_overrides : 8;
+		r->overrides = xreallocarray(r->overrides, r->cap_overrides, sizeof(*r->overrides));
+	}
+	r->overrides[r->n_overrides++] = (struct char_map){ .handle = handle, .uuid = *uuid };
+}
+
+const char *capture_reader_error(const struct capture_reader *r)
+{
+	return r->error ? r->error_text : "";
+}
+
+void capture_reader_stats(const struct capture_reader *r, struct capture_reader_stats *out)
+{
+	*out = r->stats;
+}
+
+void capture_reader_free(struct capture_reader *r)
+{
+	if (!r)
+		return;
+	if (r->f)
+		fclose(r->f);
+	free(r->overrides);
+	free(r->name);
+	free(r);
+}
+
+/* ---- reader: connections --------------------------------------------------- */
+
+static struct conn *conn_find(struct capture_reader *r, uint16_t index, uint16_t handle)
+{
+	for (unsigned i = 0; i < CAPTURE_MAX_CONNS; i++) {
+		struct conn *c = &r->conns[i];
+		if (c->used && c->index == index && c->handle == handle)
+			return c;
+	}
+	return NULL;
+}
+
+static void conn_reset(const struct capture_reader *r, struct conn *c, uint16_t index,
+		       uint16_t handle)
+{
+	memset(c, 0, offsetof(struct conn, pdu));
+	c->used = true;
+	c->index = index;
+	c->handle = handle;
+	c->last_active = r->tick;
+}
+
+/* A fresh slot: a free one, else the one quiet for longest. */
+static struct conn *conn_new(struct capture_reader *r, uint16_t index, uint16_t handle)
+{
+	struct conn *c = &r->conns[0];
+
+	for (unsigned i = 0; i < CAPTURE_MAX_CONNS; i++) {
+		if (!r->conns[i].used) {
+			c = &r->conns[i];
+			break;
+		}
+		if (r->conns[i].last_active < c->last_active)
+			c = &r->conns[i];
+	}
+	conn_reset(r, c, index, handle);
+	return c;
+}
+
+/* Traffic on a connection whose setup the capture did not see (it started
+ * mid-connection) still counts: the peer's address is then all zeros. */
+static struct conn *conn_get(struct capture_reader *r, uint16_t index, uint16_t handle)
+{
+	struct conn *c = conn_find(r, index, handle);
+
+	if (!c)
+		c = conn_new(r, index, handle);
+	c->last_active = r->tick;
+	return c;
+}
+
+static void conn_forget_index(struct capture_reader *r, uint16_t index)
+{
+	for (unsigned i = 0; i < CAPTURE_MAX_CONNS; i++)
+		if (r->conns[i].index == index)
+			r->conns[i].used = false;
+}
+
+static const struct gatt_uuid *uuid_lookup(const struct capture_reader *r, const struct conn *c,
+					   uint16_t handle)
+{
+	for (size_t i = 0; i < r->n_overrides; i++)
+		if (r->overrides[i].handle == handle)
+			return &r->overrides[i].uuid;
+	for (unsigned i = 0; i < c->n_chars; i++)
+		if (c->chars[i].handle == handle)
+			return &c->chars[i].uuid;
+	return NULL;
+}
+
+static void conn_add_char(struct conn *c, uint16_t handle, const struct gatt_uuid *uuid)
+{
+	for (unsigned i = 0; i < c->n_chars; i++) {
+		if (c->chars[i].handle == handle) {
+			c->chars[i].uuid = *uuid;
+			return;
+		}
+	}
+	if (c->n_chars < CAPTURE_MAX_CHARS)
+		c->chars[c->n_chars++] = (struct char_map){ .handle = handle, .uuid = *uuid };
+}
+
+/* ---- reader: HCI events ---------------------------------------------------- */
+
+static uint8_t addr_type_from_hci(uint8_t hci_type)
+{
+	/* 0x02/0x03 are resolved identity addresses: public and random static. */
+	return (hci_type & 1) ? NOTIFICATION_ADDR_RANDOM : NOTIFICATION_ADDR_PUBLIC;
+}
+
+/* LE Connection Complete and both Enhanced versions share this prefix. */
+static bool le_conn_complete(struct capture_reader *r, uint16_t index, struct cursor *cur)
+{
+	uint8_t status, role, peer_type;
+	uint16_t handle;
+	const uint8_t *peer;
+	struct conn *c;
+
+	if (!cursor_u8(cur, &status) || !cursor_le16(cur, &handle) || !cursor_u8(cur, &role) ||
+	    !cursor_u8(cur, &peer_type) || !cursor_bytes(cur, NOTIFICATION_ADDR_LEN, &peer))
+		return false;
+	if (status != 0)
+		return true;
+	handle &= ACL_HANDLE_MASK;
+	c = conn_find(r, index, handle);
+	if (c)
+		conn_reset(r, c, index, handle);
+	else
+		c = conn_new(r, index, handle);
+	memcpy(c->addr, peer, NOTIFICATION_ADDR_LEN);
+	c->addr_type = addr_type_from_hci(peer_type);
+	return true;
+}
+
+static bool disconn_complete(struct capture_reader *r, uint16_t index, struct cursor *cur)
+{
+	uint8_t status;
+	uint16_t handle;
+	struct conn *c;
+
+	if (!cursor_u8(cur, &status) || !cursor_le16(cur, &handle))
+		return false;
+	c = conn_find(r, index, handle & ACL_HANDLE_MASK);
+	if (status == 0 && c)
+		c->used = false;
+	return true;
+}
+
+static void handle_event(struct capture_reader *r, uint16_t index, const uint8_t *p, size_t len)
+{
+	struct cursor cur = cursor_init(p, len);
+	uint8_t code, plen, sub;
+	const uint8_t *params;
+	bool ok = true;
+
+	if (!cursor_u8(&cur, &code) || !cursor_u8(&cur, &plen) ||
+	    !cursor_bytes(&cur, plen, &params)) {
+		r->stats.skipped_packets++;
+		return;
+	}
+	cur = cursor_init(params, plen);
+	if (code == EVT_DISCONN_COMPLETE) {
+		ok = disconn_complete(r, index, &cur);
+	} else if (code == EVT_LE_META) {
+		ok = cursor_u8(&cur, &sub);
+		if (ok && (sub == LE_CONN_COMPLETE || sub == LE_ENH_CONN_COMPLETE ||
+			   sub == LE_ENH_CONN_COMPLETE_V2))
+			ok = le_conn_complete(r, index, &cur);
+	}
+	if (!ok)
+		r->stats.skipped_packets++;
+}
+
+/* ---- reader: ATT ------------------------------------------------------------- */
+
+static bool is_characteristic_type(struct cursor *cur)
+{
+	struct gatt_uuid type = { .len = (uint8_t)cursor_remaining(cur) };
+	const uint8_t *bytes;
+
+	if ((type.len != 2 && type.len != 16) || !cursor_bytes(cur, type.len, &bytes))
+		return false;
+	memcpy(type.bytes, bytes, type.len);
+	return gatt_uuid_to16(&type) == GATT_CHARACTERISTIC_UUID;
+}
+
+/* Host -> peer: only which Read By Type request is outstanding matters. */
+static void att_from_host(struct conn *c, const uint8_t *p, size_t len)
+{
+	struct cursor cur = cursor_init(p, len);
+	uint8_t opcode;
+
+	if (!cursor_u8(&cur, &opcode) || opcode != ATT_READ_BY_TYPE_REQ || !cursor_skip(&cur, 4))
+		return;
+	c->req = is_characteristic_type(&cur) ? REQ_CHARACTERISTICS : REQ_OTHER;
+}
+
+/*
+ * Characteristic declarations: handle, properties, value handle, UUID. The
+ * value always directly follows its declaration (Core Vol 3 Part G 3.3),
+ * which also tells declarations from other 7- or 21-byte items when the
+ * request was not captured.
+ */
+static bool read_by_type_rsp(struct conn *c, struct cursor *cur)
+{
+	uint8_t item_len;
+	const uint8_t *item;
+	struct gatt_uuid uuid;
+	uint16_t decl, value;
+
+	if (!cursor_u8(cur, &item_len))
+		return false;
+	if (item_len != 7 && item_len != 21)
+		return c->req != REQ_CHARACTERISTICS;
+	uuid.len = (uint8_t)(item_len - 5);
+	while (cursor_bytes(cur, item_len, &item)) {
+		/* handle (2), properties (1), value handle (2), UUID */
+		decl = (uint16_t)(item[0] | item[1] << 8);
+		value = (uint16_t)(item[3] | item[4] << 8);
+		if (value != (uint16_t)(decl + 1) || value == 0)
+			continue;
+		memcpy(uuid.bytes, item + 5, uuid.len);
+		conn_add_char(c, value, &uuid);
+	}
+	return cursor_remaining(cur) == 0;
+}
+
+static void att_from_peer(struct capture_reader *r, struct conn *c, const uint8_t *p, size_t len)
+{
+	struct cursor cur = cursor_init(p, len);
+	uint8_t opcode;
+	enum pending_req req = c->req;
+
+	if (!cursor_u8(&cur, &opcode)) {
+		r->stats.skipped_packets++;
+		return;
+	}
+	switch (opcode) {
+	case ATT_HANDLE_VALUE_NTF:
+	case ATT_HANDLE_VALUE_IND:
+	case ATT_MULTIPLE_HANDLE_VALUE_NTF:
+		r->pending = (struct pending){
+			.active = true,
+			.multiple = opcode == ATT_MULTIPLE_HANDLE_VALUE_NTF,
+			.cur = cur,
+			.conn = c,
+			.time_us = r->rec_time_us,
+		};
+		break;
+	case ATT_READ_BY_TYPE_RSP:
+		c->req = REQ_UNSEEN;
+		if (req != REQ_OTHER && !read_by_type_rsp(c, &cur))
+			r->stats.skipped_packets++;
+		break;
+	case ATT_ERROR_RSP:
+		c->req = REQ_UNSEEN;
+		break;
+	}
+}
+
+/* ---- reader: ACL and L2CAP --------------------------------------------------- */
+
+/* A whole L2CAP PDU from the peer. Other channels (signalling, SMP) are
+ * legitimate traffic and simply not ours. */
+static void l2cap_from_peer(struct capture_reader *r, struct conn *c, const uint8_t *p, size_t len)
+{
+	struct cursor cur = cursor_init(p, len);
+	uint16_t pdu_len, cid;
+
+	cursor_le16(&cur, &pdu_len);
+	cursor_le16(&cur, &cid);
+	if (cid == L2CAP_CID_ATT)
+		att_from_peer(r, c, p + L2CAP_HDR_LEN, len - L2CAP_HDR_LEN);
+}
+
+/* Expected length of the PDU being assembled, 0 while its header is short. */
+static size_t pdu_expected(const struct conn *c)
+{
+	if (c->pdu_have < 2)
+		return 0;
+	return L2CAP_HDR_LEN + (size_t)(c->pdu[0] | c->pdu[1] << 8);
+}
+
+static void acl_from_peer(struct capture_reader *r, struct conn *c, uint8_t pb, const uint8_t *frag,
+			  size_t len)
+{
+	size_t want;
+
+	if (pb != ACL_PB_CONTINUATION) {
+		if (c->assembling)
+			r->stats.skipped_packets++; /* the previous PDU never completed */
+		c->assembling = true;
+		c->pdu_have = 0;
+	} else if (!c->assembling) {
+		return; /* the rest of a PDU already dropped (or begun before the capture) */
+	}
+	if (len > (size_t)PDU_MAX - c->pdu_have) {
+		r->stats.skipped_packets++;
+		c->assembling = false;
+		return;
+	}
+	memcpy(c->pdu + c->pdu_have, frag, len);
+	c->pdu_have = (uint16_t)(c->pdu_have + len);
+	want = pdu_expected(c);
+	if (c->pdu_have < L2CAP_HDR_LEN || c->pdu_have < want)
+		return;
+	c->assembling = false;
+	if (c->pdu_have > want) {
+		r->stats.skipped_packets++;
+		return;
+	}
+	l2cap_from_peer(r, c, c->pdu, c->pdu_have);
+}
+
+/* Host requests fit in one fragment; only whole ones are looked at. */
+static void acl_from_host(struct conn *c, uint8_t pb, const uint8_t *frag, size_t len)
+{
+	struct cursor cur = cursor_init(frag, len);
+	uint16_t pdu_len, cid;
+
+	if (pb == ACL_PB_CONTINUATION || !cursor_le16(&cur, &pdu_len) || !cursor_le16(&cur, &cid) ||
+	    cid != L2CAP_CID_ATT || pdu_len != cursor_remaining(&cur))
+		return;
+	att_from_host(c, frag + L2CAP_HDR_LEN, pdu_len);
+}
+
+static void handle_acl(struct capture_reader *r, uint16_t index, bool from_peer, const uint8_t *p,
+		       size_t len)
+{
+	struct cursor cur = cursor_init(p, len);
+	uint16_t hdr, dlen;
+	const uint8_t *data;
+	struct conn *c;
+	uint8_t pb;
+
+	if (!cursor_le16(&cur, &hdr) || !cursor_le16(&cur, &dlen) ||
+	    !cursor_bytes(&cur, dlen, &data)) {
+		r->stats.skipped_packets++;
+		return;
+	}
+	pb = (uint8_t)((hdr >> 12) & 0x3);
+	c = conn_get(r, index, hdr & ACL_HANDLE_MASK);
+	if (from_peer)
+		acl_from_peer(r, c, pb, data, dlen);
+	else
+		acl_from_host(c, pb, data, dlen);
+}
+
+/* ---- reader: records ----------------------------------------------------------- */
+
+static void dispatch(struct capture_reader *r, enum packet_kind kind, uint16_t index,
+		     const uint8_t *p, size_t len)
+{
+	if (kind == PKT_EVENT)
+		handle_event(r, index, p, len);
+	else if (kind == PKT_ACL_RX || kind == PKT_ACL_TX)
+		handle_acl(r, index, kind == PKT_ACL_RX, p, len);
+}
+
+/* 1001: flags bit 0 is the direction (1 = controller to host), bit 1 says
+ * command/event rather than ACL data. */
+static void record_hci(struct capture_reader *r, uint32_t flags)
+{
+	enum packet_kind kind;
+
+	if (flags & 0x2)
+		kind = (flags & 0x1) ? PKT_EVENT : PKT_OTHER;
+	else
+		kind = (flags & 0x1) ? PKT_ACL_RX : PKT_ACL_TX;
+	dispatch(r, kind, 0, r->rec, r->rec_len);
+}
+
+/* 1002: an H4 packet type byte, then the HCI packet. */
+static void record_h4(struct capture_reader *r, uint32_t flags)
+{
+	enum packet_kind kind = PKT_OTHER;
+
+	if (r->rec_len < 1) {
+		r->stats.skipped_packets++;
+		return;
+	}
+	if (r->rec[0] == H4_EVENT)
+		kind = PKT_EVENT;
+	else if (r->rec[0] == H4_ACL)
+		kind = (flags & 0x1) ? PKT_ACL_RX : PKT_ACL_TX;
+	dispatch(r, kind, 0, r->rec + 1, r->rec_len - 1);
+}
+
+/* 2001: flags = controller index << 16 | opcode. */
+static void record_monitor(struct capture_reader *r, uint32_t flags)
+{
+	uint16_t index = (uint16_t)(flags >> 16);
+	uint16_t opcode = (uint16_t)flags;
+	enum packet_kind kind = PKT_OTHER;
+
+	switch (opcode) {
+	case MON_NEW_INDEX:
+	case MON_DEL_INDEX:
+		conn_forget_index(r, index);
+		return;
+	case MON_EVENT:
+		kind = PKT_EVENT;
+		break;
+	case MON_ACL_TX:
+		kind = PKT_ACL_TX;
+		break;
+	case MON_ACL_RX:
+		kind = PKT_ACL_RX;
+		break;
+	}
+	dispatch(r, kind, index, r->rec, r->rec_len);
+}
+
+/* The record being read is cut short; named only then, as formatting its
+ * number for every record costs as much as reading it. */
+static int fail_short_record(struct capture_reader *r, size_t got)
+{
+	char where[48];
+	snprintf(where, sizeof(where), "record %llu", (unsigned long long)r->stats.records + 1);
+	return fail_short_read(r, got, where);
+}
+
+/* Reads and throws away a record too long for any HCI packet, checking that
+ * it is all there. */
+static int discard(struct capture_reader *r, uint64_t len)
+{
+	while (len > 0) {
+		size_t want = len < sizeof(r->rec) ? (size_t)len : sizeof(r->rec);
+		size_t got = fread(r->rec, 1, want, r->f);
+		if (got < want)
+			return fail_short_record(r, got);
+		r->offset += got;
+		len -= got;
+	}
+	return 0;
+}
+
+/* 1 with the record in r->rec, 0 at the clean end, or a negative errno. */
+static int read_record(struct capture_reader *r, uint32_t *flags)
+{
+	uint8_t hdr[BTSNOOP_REC_HDR_LEN];
+	size_t got = fread(hdr, 1, sizeof(hdr), r->f);
+	uint32_t incl_len;
+	int ret;
+
+	if (got == 0 && feof(r->f))
+		return 0;
+	if (got < sizeof(hdr))
+		return fail_short_record(r, got);
+	r->offset += got;
+	incl_len = bytes_be32(hdr + 4);
+	*flags = bytes_be32(hdr + 8);
+	/* Before 1970 or past 2262 is garbage; wrapping keeps it defined. */
+	r->rec_time_us = (int64_t)(bytes_be64(hdr + 16) - (uint64_t)BTSNOOP_UNIX_EPOCH_US);
+	if (incl_len > sizeof(r->rec)) {
+		ret = discard(r, incl_len);
+		if (ret < 0)
+			return ret;
+		r->stats.records++;
+		r->stats.skipped_packets++;
+		r->rec_len = 0;
+		r->rec_discarded = true;
+		return 1;
+	}
+	got = fread(r->rec, 1, incl_len, r->f);
+	if (got < incl_len)
+		return fail_short_record(r, got);
+	r->offset += got;
+	r->stats.records++;
+	r->tick++;
+	r->rec_len = incl_len;
+	r->rec_discarded = false;
+	return 1;
+}
+
+static void process_record(struct capture_reader *r, uint32_t flags)
+{
+	if (r->rec_discarded)
+		return;
+	switch (r->datalink) {
+	case DATALINK_HCI:
+		record_hci(r, flags);
+		break;
+	case DATALINK_H4:
+		record_h4(r, flags);
+		break;
+	case DATALINK_MONITOR:
+		record_monitor(r, flags);
+		break;
+	}
+}
+
+/* Hands out the next value of the pending notification PDU, if any. */
+static bool emit(struct capture_reader *r, struct notification *n)
+{
+	struct pending *p = &r->pending;
+	uint16_t handle = 0, len = 0;
+	const uint8_t *value = NULL;
+	const struct gatt_uuid *uuid;
+
+	if (!p->active)
+		return false;
+	if (!p->multiple) {
+		p->active = false;
+		if (!cursor_le16(&p->cur, &handle)) {
+			r->stats.skipped_packets++;
+			return false;
+		}
+		len = (uint16_t)cursor_remaining(&p->cur);
+		cursor_bytes(&p->cur, len, &value);
+	} else if (cursor_remaining(&p->cur) == 0) {
+		p->active = false;
+		return false;
+	} else if (!cursor_le16(&p->cur, &handle) || !cursor_le16(&p->cur, &len) ||
+		   !cursor_bytes(&p->cur, len, &value)) {
+		p->active = false;
+		r->stats.skipped_packets++;
+		return false;
+	}
+	uuid = uuid_lookup(r, p->conn, handle);
+	*n = (struct notification){
+		.host_time_us = p->time_us,
+		.addr_type = p->conn->addr_type,
+		.handle = handle,
+		.len = len,
+		.value = value,
+	};
+	memcpy(n->addr, p->conn->addr, NOTIFICATION_ADDR_LEN);
+	if (uuid)
+		n->uuid = *uuid;
+	else
+		r->stats.unmapped++;
+	r->stats.notifications++;
+	return true;
+}
+
+int capture_reader_next(struct capture_reader *r, struct notification *n)
+{
+	uint32_t flags = 0;
+	int ret;
+
+	if (r->error)
+		return r->error;
+	for (;;) {
+		if (emit(r, n))
+			return 1;
+		ret = read_record(r, &flags);
+		if (ret <= 0)
+			return ret;
+		process_record(r, flags);
+	}
+}
+
+/* ---- writer ------------------------------------------------------------------ */
+
+/* LE controllers with data length extension carry 251 bytes per ACL packet;
+ * longer PDUs are fragmented as a real controller would. */
+#define WRITER_ACL_MTU 251
+#define WRITER_CONN_HANDLE_FIRST 0x0040
+#define WRITER_CONN_HANDLE_LAST 0x0eff
+
+struct writer_sensor {
+	uint8_t addr[NOTIFICATION_ADDR_LEN];
+	uint8_t addr_type;
+	uint16_t conn_handle;
+};
+
+struct writer_char {
+	uint16_t conn_handle;
+	uint16_t handle;
+};
+
+struct capture_writer {
+	FILE *f;
+	int error;
+	bool started;
+	struct writer_sensor *sensors;
+	size_t n_sensors, cap_sensors;
+	struct writer_char *chars;
+	size_t n_chars, cap_chars;
+	uint8_t buf[PDU_MAX];
+};
+
+static int writer_failed(struct capture_writer *w)
+{
+	if (!w->error)
+		w->error = errno ? -errno : -EIO;
+	return w->error;
+}
+
+static int write_record(struct capture_writer *w, uint16_t index, uint16_t opcode, int64_t time_us,
+			const uint8_t *data, size_t len)
+{
+	uint8_t hdr[BTSNOOP_REC_HDR_LEN];
+
+	if (w->error)
+		return w->error;
+	bytes_put_be32(hdr, (uint32_t)len);
+	bytes_put_be32(hdr + 4, (uint32_t)len);
+	bytes_put_be32(hdr + 8, (uint32_t)index << 16 | opcode);
+	bytes_put_be32(hdr + 12, 0);
+	bytes_put_be64(hdr + 16, (uint64_t)time_us + (uint64_t)BTSNOOP_UNIX_EPOCH_US);
+	errno = 0;
+	if (fwrite(hdr, 1, sizeof(hdr), w->f) != sizeof(hdr) ||
+	    (len && fwrite(data, 1, len, w->f) != len))
+		return writer_failed(w);
+	return 0;
+}
+
+int capture_writer_open(const char *path, struct capture_writer **out, char *why, size_t why_len)
+{
+	uint8_t hdr[BTSNOOP_HDR_LEN];
+	struct capture_writer *w;
+	FILE *f = fopen(path, "wbe");
+	int err;
+
+	*out = NULL;
+	if (!f)
+		goto failed;
+	memcpy(hdr, btsnoop_magic, sizeof(btsnoop_magic));
+	bytes_put_be32(hdr + 8, BTSNOOP_VERSION);
+	bytes_put_be32(hdr + 12, DATALINK_MONITOR);
+	if (fwrite(hdr, 1, sizeof(hdr), f) != sizeof(hdr)) {
+		fclose(f);
+		goto failed;
+	}
+	w = xcalloc(1, sizeof(*w));
+	w->f = f;
+	*out = w;
+	return 0;
+failed:
+	err = errno ? errno : EIO;
+	if (why && why_len)
+		snprintf(why, why_len, "cannot write capture file %s: %s", path, strerror(err));
+	return -err;
+}
+
+/* The controller, as btmon sees it appear: New Index, then Open Index. */
+static int writer_start(struct capture_writer *w, int64_t time_us)
+{
+	uint8_t ni[16] = { 0 }; /* type primary, bus virtual, no address */
+	int ret;
+
+	if (w->started)
+		return 0;
+	w->started = true;
+	memcpy(ni + 8, "hci0", 4);
+	ret = write_record(w, 0, MON_NEW_INDEX, time_us, ni, sizeof(ni));
+	if (ret == 0)
+		ret = write_record(w, 0, MON_OPEN_INDEX, time_us, NULL, 0);
+	return ret;
+}
+
+static int write_le_conn_complete(struct capture_writer *w, const struct writer_sensor *s,
+				  int64_t time_us)
+{
+	uint8_t ev[2 + 19] = { EVT_LE_META, 19, LE_CONN_COMPLETE, 0x00 };
+
+	bytes_put_le16(ev + 4, s->conn_handle);
+	ev[6] = 0x00; /* role: central */
+	ev[7] = s->addr_type;
+	memcpy(ev + 8, s->addr, NOTIFICATION_ADDR_LEN);
+	bytes_put_le16(ev + 14, 0x0018); /* interval 30 ms */
+	bytes_put_le16(ev + 16, 0);      /* latency */
+	bytes_put_le16(ev + 18, 0x01f4); /* supervision timeout 5 s */
+	ev[20] = 0;                      /* central clock accuracy */
+	return write_record(w, 0, MON_EVENT, time_us, ev, sizeof(ev));
+}
+
+static int writer_sensor_get(struct capture_writer *w, const uint8_t *addr, uint8_t addr_type,
+			     int64_t time_us, uint16_t *conn_handle)
+{
+	struct writer_sensor *s;
+	int ret;
+
+	addr_type &= 1;
+	for (size_t i = 0; i < w->n_sensors; i++) {
+		s = &w->sensors[i];
+		if (s->addr_type == addr_type && !memcmp(s->addr, addr, NOTIFICATION_ADDR_LEN)) {
+			*conn_handle = s->conn_handle;
+			return 0;
+		}
+	}
+	if (w->n_sensors > WRITER_CONN_HANDLE_LAST - WRITER_CONN_HANDLE_FIRST)
+		return -ENOSPC;
+	if (w->n_sensors == w->cap_sensors) {
+		w->cap_sensors = w->cap_sensors ? 2 * w->cap_sensors : 4;
+		w->sensors = xreallocarray(w->sensors, w->cap_sensors, sizeof(*w->sensors));
+	}
+	s = &w->sensors[w->n_sensors];
+	memcpy(s->addr, addr, NOTIFICATION_ADDR_LEN);
+	s->addr_type = addr_type;
+	s->conn_handle = (uint16_t)(WRITER_CONN_HANDLE_FIRST + w->n_sensors);
+	ret = writer_start(w, time_us);
+	if (ret == 0)
+		ret = write_le_conn_complete(w, s, time_us);
+	if (ret < 0)
+		return ret;
+	w->n_sensors++;
+	*conn_handle = s->conn_handle;
+	return 0;
+}
+
+/* An L2CAP PDU on the ATT channel, split into ACL packets. */
+static int write_att(struct capture_writer *w, uint16_t opcode, uint16_t conn_handle,
+		     int64_t time_us, const uint8_t *att, size_t att_len)
+{
+	uint8_t pkt[4 + WRITER_ACL_MTU];
+	uint8_t *pdu = w->buf;
+	size_t len = L2CAP_HDR_LEN + att_len, done = 0;
+	uint8_t start = opcode == MON_ACL_TX ? ACL_PB_START_NO_FLUSH : ACL_PB_START;
+	int ret = 0;
+
+	bytes_put_le16(pdu, (uint16_t)att_len);
+	bytes_put_le16(pdu + 2, L2CAP_CID_ATT);
+	if (att != pdu + L2CAP_HDR_LEN)
+		memmove(pdu + L2CAP_HDR_LEN, att, att_len);
+	while (ret == 0 && done < len) {
+		size_t n = len - done < WRITER_ACL_MTU ? len - done : WRITER_ACL_MTU;
+		uint8_t pb = done == 0 ? start : ACL_PB_CONTINUATION;
+
+		bytes_put_le16(pkt, (uint16_t)(conn_handle | pb << 12));
+		bytes_put_le16(pkt + 2, (uint16_t)n);
+		memcpy(pkt + 4, pdu + done, n);
+		ret = write_record(w, 0, opcode, time_us, pkt, 4 + n);
+		done += n;
+	}
+	return ret;
+}
+
+/* The discovery of one characteristic: Read By Type for 0x2803 over just
+ * its declaration, and the answer. */
+static int write_discovery(struct capture_writer *w, uint16_t conn_handle,
+			   const struct notification *n)
+{
+	uint8_t req[7] = { ATT_READ_BY_TYPE_REQ };
+	uint8_t rsp[2 + 21] = { ATT_READ_BY_TYPE_RSP, (uint8_t)(5 + n->uuid.len) };
+	uint16_t decl = (uint16_t)(n->handle - 1);
+	int ret;
+
+	bytes_put_le16(req + 1, decl);
+	bytes_put_le16(req + 3, decl);
+	bytes_put_le16(req + 5, GATT_CHARACTERISTIC_UUID);
+	bytes_put_le16(rsp + 2, decl);
+	rsp[4] = GATT_CHAR_PROP_NOTIFY;
+	bytes_put_le16(rsp + 5, n->handle);
+	memcpy(rsp + 7, n->uuid.bytes, n->uuid.len);
+	ret = write_att(w, MON_ACL_TX, conn_handle, n->host_time_us, req, sizeof(req));
+	if (ret == 0)
+		ret = write_att(w, MON_ACL_RX, conn_handle, n->host_time_us, rsp,
+				(size_t)(7 + n->uuid.len));
+	return ret;
+}
+
+static int writer_char_ensure(struct capture_writer *w, uint16_t conn_handle,
+			      const struct notification *n)
+{
+	int ret;
+
+	if ((n->uuid.len != 2 && n->uuid.len != 16) || n->handle < 2)
+		return 0;
+	for (size_t i = 0; i < w->n_chars; i++)
+		if (w->chars[i].conn_handle == conn_handle && w->chars[i].handle == n->handle)
+			return 0;
+	ret = write_discovery(w, conn_handle, n);
+	if (ret < 0)
+		return ret;
+	if (w->n_chars == w->cap_chars) {
+		w->cap_chars = w->cap_chars ? 2 * w->cap_chars : 8;
+		w->chars = xreallocarray(w->chars, w->cap_chars, sizeof(*w->chars));
+	}
+	w->chars[w->n_chars++] = (struct writer_char){ conn_handle, n->handle };
+	return 0;
+}
+
+/*
+ * A system note, which btmon shows as "= Note: ..." and Wireshark as a
+ * System Note. (User logging would name us as the sender, but Wireshark 4.0
+ * decodes those records as malformed, even bluetoothd's own.)
+ */
+static int write_note(struct capture_writer *w, int64_t time_us, const char *text)
+{
+	size_t len = strnlen(text, sizeof(w->buf) - 1);
+
+	memcpy(w->buf, text, len);
+	w->buf[len] = '\0';
+	return write_record(w, MON_INDEX_NONE, MON_SYSTEM_NOTE, time_us, w->buf, len + 1);
+}
+
+int capture_writer_sensor(struct capture_writer *w, const uint8_t addr[NOTIFICATION_ADDR_LEN],
+			  uint8_t addr_type, const char *name, int64_t time_us)
+{
+	char text[320], addr_str[18];
+	uint16_t conn_handle;
+	int ret;
+
+	if (w->error)
+		return w->error;
+	ret = writer_sensor_get(w, addr, addr_type, time_us, &conn_handle);
+	if (ret < 0 || !name)
+		return ret;
+	snprintf(text, sizeof(text), "hamstride: sensor %s (%s): %.248s",
+		 notification_addr_to_str(addr, addr_str, sizeof(addr_str)),
+		 (addr_type & 1) ? "random" : "public", name);
+	for (char *c = text; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';
+	return write_note(w, time_us, text);
+}
+
+int capture_writer_notification(struct capture_writer *w, const struct notification *n)
+{
+	uint16_t conn_handle;
+	int ret;
+
+	if (w->error)
+		return w->error;
+	if (n->len > CAPTURE_VALUE_MAX || (n->len && !n->value))
+		return -EMSGSIZE;
+	ret = writer_sensor_get(w, n->addr, n->addr_type, n->host_time_us, &conn_handle);
+	if (ret == 0)
+		ret = writer_char_ensure(w, conn_handle, n);
+	if (ret < 0)
+		return ret;
+	w->buf[L2CAP_HDR_LEN] = ATT_HANDLE_VALUE_NTF;
+	bytes_put_le16(w->buf + L2CAP_HDR_LEN + 1, n->handle);
+	if (n->len)
+		memcpy(w->buf + L2CAP_HDR_LEN + 3, n->value, n->len);
+	return write_att(w, MON_ACL_RX, conn_handle, n->host_time_us, w->buf + L2CAP_HDR_LEN,
+			 3 + (size_t)n->len);
+}
+
+int capture_writer_close(struct capture_writer *w)
+{
+	int ret;
+
+	if (!w)
+		return 0;
+	ret = w->error;
+	errno = 0;
+	if (fflush(w->f) != 0 && ret == 0)
+		ret = errno ? -errno : -EIO;
+	if (fclose(w->f) != 0 && ret == 0)
+		ret = errno ? -errno : -EIO;
+	free(w->sensors);
+	free(w->chars);
+	free(w);
+	return ret;
+}

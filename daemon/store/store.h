@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The SQLite store: the only code that talks SQL. Opening applies the
+ * numbered migrations in schema/ in order (PRAGMA user_version), in WAL
+ * mode so the daemon can write while the CLI reads. Writes are batched in a
+ * transaction that store_flush() commits; what was flushed survives a crash.
+ * Functions return 0 or a negative errno; store_error() then says why.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/notification.h"
+
+struct store;
+
+enum store_mode {
+	STORE_READ_ONLY,
+	STORE_READ_WRITE, /* creates the file and applies migrations */
+};
+
+int store_open(const char *path, enum store_mode mode, struct store **out, char *why,
+	       size_t why_len);
+void store_close(struct store *s); /* flushes */
+const char *store_error(const struct store *s);
+int store_flush(struct store *s);
+/* Drops every write since the last flush (an all-or-nothing import that
+ * failed half-way); what was flushed stays. */
+void store_discard(struct store *s);
+
+/* The sensor with this address, created if new; *sensor_id set. Its first
+ * and last seen times widen to seen_us, as with store_sensor_seen. */
+int store_sensor(struct store *s, const char *addr, uint8_t addr_type, int64_t seen_us,
+		 int64_t *sensor_id);
+/* Data from the sensor arrived at seen_us: its first and last seen times
+ * widen to it (a sensor added and never heard takes it as both). */
+int store_sensor_seen(struct store *s, int64_t sensor_id, int64_t seen_us);
+int store_sensor_set_convention(struct store *s, int64_t sensor_id, const char *convention);
+
+/* The runner's sensors, which the daemon connects to (schema 003). */
+struct store_sensor_info {
+	int64_t id;
+	char address[18];            /* "C4:7C:8D:6A:1B:2E" */
+	uint8_t address_type;        /* 0 public, 1 random */
+	char role[16];               /* "footpod", "imu-left", ...; "" if not added */
+	char name[64];               /* "" if unknown */
+	char cadence_convention[16]; /* "steps", "strides" or "" */
+	int64_t first_seen_us;       /* when its data were first and last */
+	int64_t last_seen_us;        /* received; 0 if added and never heard */
+	int64_t added_us;            /* 0: only seen in data, never added */
+};
+/* Adds the sensor (or updates its role, name and address type); name may
+ * be NULL or "" to keep the one known. The store accepts any role text:
+ * callers check it. A new one reads as never heard until store_sensor()
+ * says it was. */
+int store_sensor_add(struct store *s, const char *addr, uint8_t addr_type, const char *role,
+		     const char *name, int64_t now_us, int64_t *sensor_id);
+/* The daemon stops connecting to it; its data stay. -ENOENT if it was
+ * not added. */
+int store_sensor_remove(struct store *s, const char *addr);
+/* -ENOENT if the address is unknown. */
+int store_get_sensor(struct store *s, const char *addr, struct store_sensor_info *out);
+typedef int (*store_sensor_fn)(void *user, const struct store_sensor_info *sensor);
+/* Ordered by role, then address; added_only skips sensors only seen. */
+int store_foreach_sensor(struct store *s, bool added_only, store_sensor_fn fn, void *user);
+
+int store_run_begin(struct store *s, int64_t start_us, const char *source, int64_t *run_id);
+int store_run_set_capture(struct store *s, int64_t run_id, const char *capture_path);
+
+/* run_id 0: received outside a run. */
+int store_notification(struct store *s, int64_t run_id, int64_t sensor_id,
+		       const struct notification *n);
+
+/* One second of a run; NAN where the value is not known. */
+struct store_sample {
+	int64_t t_us; /* start of the second, UTC µs */
+	double speed_mps;
+	double cadence_spm;     /* steps per minute */
+	double stride_length_m; /* a full stride: two steps */
+	double distance_m;      /* from the start of the run */
+	double pressure_pa;
+	double temperature_c;
+	double elevation_m; /* relative to the start of the run */
+	double heart_rate_bpm;
+};
+int store_sample(struct store *s, int64_t run_id, const struct store_sample *sample);
+
+/* *gap_id (if not NULL) is set to the new gap's id, for store_gap_widen. */
+int store_gap(struct store *s, int64_t run_id, int64_t sensor_id, int64_t start_us, int64_t end_us,
+	      int64_t *gap_id);
+/* The gap now covers start_us to end_us (one silence found twice). */
+int store_gap_widen(struct store *s, int64_t gap_id, int64_t start_us, int64_t end_us);
+
+/* One stride of one foot from the shoe-IMU estimator; NAN where not known. */
+struct store_stride {
+	int64_t sensor_id; /* 0: none (an imported recording) */
+	char foot[8];      /* "left", "right", "unknown" */
+	int64_t start_us;  /* landing */
+	int64_t end_us;    /* next landing of the same foot */
+	double length_m;
+	double duration_s;
+	double speed_mps;
+	double height_change_m; /* up is positive */
+	double stance_s;
+	double clearance_m;
+	char flags[32]; /* "" or comma-separated: "gap", "restart", "clipped" */
+};
+/* A stride already stored (same run, foot and start) is replaced. */
+int store_stride(struct store *s, int64_t run_id, const struct store_stride *stride);
+
+/* A finished run; NAN where nothing measured it. */
+struct store_run {
+	int64_t id;
+	int64_t start_us;
+	int64_t end_us;
+	double duration_s;
+	double distance_m;
+	double elevation_gain_m;
+	double elevation_loss_m;
+	double speed_mps; /* distance / duration */
+	double cadence_spm;
+	double stride_length_m;
+	double heart_rate_bpm;
+	double heart_rate_max_bpm;
+	int64_t notifications;
+	int64_t gaps;
+	double gap_s;
+	char end_reason[32]; /* "idle", "sensors gone", "shutdown", "end of replay" */
+	char source[64];     /* "replay FILE", "simulator", "ble" */
+	char capture_path[256];
+};
+int store_run_end(struct store *s, const struct store_run *run);
+
+/* Reading, for the CLI. Callbacks return 0 to go on, non-zero to stop
+ * (which is then returned). from_us/to_us bound start times, inclusive
+ * from, exclusive to; INT64_MIN/INT64_MAX for no bound. */
+typedef int (*store_run_fn)(void *user, const struct store_run *run);
+typedef int (*store_sample_fn)(void *user, int64_t run_id, const struct store_sample *sample);
+int store_get_run(struct store *s, int64_t run_id, struct store_run *out); /* -ENOENT if none */
+/* The run that started last; -ENOENT if there is none. */
+int store_get_last_run(struct store *s, struct store_run *out);
+int store_foreach_run(struct store *s, int64_t from_us, int64_t to_us, store_run_fn fn, void *user);
+int store_foreach_sample(struct store *s, int64_t run_id /* 0: all runs */, int64_t from_us,
+			 int64_t to_us, store_sample_fn fn, void *user);
+/* A run's strides, both feet in one timeline ordered by end time. */
+typedef int (*store_stride_fn)(void *user, int64_t run_id, const struct store_stride *stride);
+int store_foreach_stride(struct store *s, int64_t run_id, store_stride_fn fn, void *user);
