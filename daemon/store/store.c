@@ -6,6 +6,7 @@
  * paths are kept for the life of the connection.
  */
 #include "store/store.h"
+#include "store/store_internal.h"
 
 #include <errno.h>
 #include <math.h>
@@ -28,44 +29,6 @@
 
 /* Long enough for a CLI read to wait out a daemon commit. */
 #define STORE_BUSY_TIMEOUT_MS 5000
-
-enum store_stmt {
-	STMT_NOTIFICATION,
-	STMT_SAMPLE,
-	STMT_SAMPLE_NEW,
-	STMT_SENSOR,
-	STMT_SENSOR_SEEN,
-	STMT_SENSOR_CONVENTION,
-	STMT_SENSOR_ADD,
-	STMT_SENSOR_REMOVE,
-	STMT_RUN_BEGIN,
-	STMT_RUN_CAPTURE,
-	STMT_RUN_END,
-	STMT_GAP,
-	STMT_GAP_WIDEN,
-	STMT_STRIDE,
-	STMT_STRIDE_NEW,
-	STMT_GET_RUN,
-	STMT_LAST_RUN,
-	STMT_COUNT,
-};
-
-#define RUN_COLUMNS                                                                          \
-	"id, start_us, end_us, duration_s, distance_m, elevation_gain_m, elevation_loss_m, " \
-	"speed_mps, cadence_spm, stride_length_m, heart_rate_bpm, heart_rate_max_bpm, "      \
-	"notifications, gaps, gap_s, end_reason, source, capture_path"
-
-#define STRIDE_COLUMNS                                                                 \
-	"run_id, sensor_id, foot, start_us, end_us, length_m, duration_s, speed_mps, " \
-	"height_change_m, stance_s, clearance_m, flags"
-
-#define SAMPLE_COLUMNS                                                                     \
-	"run_id, t_us, speed_mps, cadence_spm, stride_length_m, distance_m, pressure_pa, " \
-	"temperature_c, elevation_m, heart_rate_bpm"
-
-/* A sensor added (first and last seen set to the time it was added) and
- * not heard since: its first data set both. */
-#define NEVER_HEARD "(first_seen_us = added_us AND last_seen_us = added_us)"
 
 static const char *const stmt_sql[STMT_COUNT] = {
 	[STMT_NOTIFICATION] =
@@ -114,30 +77,6 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	[STMT_GET_RUN] = "SELECT " RUN_COLUMNS " FROM runs WHERE id = ?",
 	[STMT_LAST_RUN] =
 		"SELECT " RUN_COLUMNS " FROM runs ORDER BY start_us DESC, id DESC LIMIT 1",
-};
-
-/* Notifications' UUIDs as text, made once per characteristic: a sensor
- * streams on one or two, and formatting a 128-bit UUID costs more than
- * inserting the row. */
-#define UUID_TEXT_CACHE 8
-
-struct uuid_text {
-	struct gatt_uuid uuid;
-	int len;
-	char text[40];
-};
-
-struct store {
-	sqlite3 *db;
-	char *path;
-	bool read_only;
-	bool in_batch; /* a transaction is open, waiting for store_flush() */
-	sqlite3_stmt *stmt[STMT_COUNT];
-	char error[512];
-	/* The rowid range of the open run's notifications (see the schema). */
-	int64_t range_run_id, range_first_id, range_last_id;
-	struct uuid_text uuid_text[UUID_TEXT_CACHE];
-	unsigned uuid_text_n, uuid_text_next;
 };
 
 /* ---- errors ---------------------------------------------------------- */
@@ -194,9 +133,7 @@ static const char *sqlite_hint(int rc)
 	}
 }
 
-static int set_error(struct store *s, int err, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static int set_error(struct store *s, int err, const char *fmt, ...)
+int store_set_error(struct store *s, int err, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -205,10 +142,10 @@ static int set_error(struct store *s, int err, const char *fmt, ...)
 	return err;
 }
 
-static int sqlite_failure(struct store *s, int rc, const char *doing)
+int store_sqlite_failure(struct store *s, int rc, const char *doing)
 {
-	return set_error(s, errno_from_sqlite(rc), "database %s: %s failed: %s%s", s->path, doing,
-			 sqlite3_errmsg(s->db), sqlite_hint(rc));
+	return store_set_error(s, errno_from_sqlite(rc), "database %s: %s failed: %s%s", s->path,
+			       doing, sqlite3_errmsg(s->db), sqlite_hint(rc));
 }
 
 const char *store_error(const struct store *s)
@@ -221,10 +158,10 @@ const char *store_error(const struct store *s)
 static int exec(struct store *s, const char *sql, const char *doing)
 {
 	int rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
-	return rc == SQLITE_OK ? 0 : sqlite_failure(s, rc, doing);
+	return rc == SQLITE_OK ? 0 : store_sqlite_failure(s, rc, doing);
 }
 
-static void bind_real(sqlite3_stmt *st, int i, double v)
+void store_bind_real(sqlite3_stmt *st, int i, double v)
 {
 	if (isnan(v))
 		sqlite3_bind_null(st, i);
@@ -232,7 +169,7 @@ static void bind_real(sqlite3_stmt *st, int i, double v)
 		sqlite3_bind_double(st, i, v);
 }
 
-static void bind_text_or_null(sqlite3_stmt *st, int i, const char *text)
+void store_bind_text(sqlite3_stmt *st, int i, const char *text)
 {
 	if (text && *text)
 		sqlite3_bind_text(st, i, text, -1, SQLITE_TRANSIENT);
@@ -240,18 +177,18 @@ static void bind_text_or_null(sqlite3_stmt *st, int i, const char *text)
 		sqlite3_bind_null(st, i);
 }
 
-static double column_real(sqlite3_stmt *st, int i)
+double store_column_real(sqlite3_stmt *st, int i)
 {
 	return sqlite3_column_type(st, i) == SQLITE_NULL ? NAN : sqlite3_column_double(st, i);
 }
 
-static void column_text(sqlite3_stmt *st, int i, char *buf, size_t size)
+void store_column_text(sqlite3_stmt *st, int i, char *buf, size_t size)
 {
 	const unsigned char *text = sqlite3_column_text(st, i);
 	snprintf(buf, size, "%s", text ? (const char *)text : "");
 }
 
-static sqlite3_stmt *cached(struct store *s, enum store_stmt id, int *rc)
+sqlite3_stmt *store_cached(struct store *s, enum store_stmt id, int *rc)
 {
 	if (!s->stmt[id])
 		*rc = sqlite3_prepare_v3(s->db, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT,
@@ -264,10 +201,10 @@ static sqlite3_stmt *cached(struct store *s, enum store_stmt id, int *rc)
 /* ---- writing ------------------------------------------------------------ */
 
 /* Opens the batch transaction if none is open. */
-static int batch(struct store *s)
+int store_begin_write(struct store *s)
 {
 	if (s->read_only)
-		return set_error(s, -EROFS, "database %s was opened read-only", s->path);
+		return store_set_error(s, -EROFS, "database %s was opened read-only", s->path);
 	if (s->in_batch)
 		return 0;
 	int err = exec(s, "BEGIN IMMEDIATE", "starting a transaction");
@@ -282,9 +219,9 @@ static int batch(struct store *s)
  * have rolled the whole transaction back, so make sure it is and say the
  * unflushed rows are gone. Flushed rows are in the database either way.
  */
-static int write_failure(struct store *s, int rc, const char *doing)
+int store_write_failure(struct store *s, int rc, const char *doing)
 {
-	int err = sqlite_failure(s, rc, doing);
+	int err = store_sqlite_failure(s, rc, doing);
 	if ((rc & 0xff) == SQLITE_CONSTRAINT)
 		return err;
 	if (!sqlite3_get_autocommit(s->db))
@@ -297,11 +234,11 @@ static int write_failure(struct store *s, int rc, const char *doing)
 }
 
 /* Runs a write statement whose parameters are bound; resets it. */
-static int step_write(struct store *s, sqlite3_stmt *st, const char *doing)
+int store_step_write(struct store *s, sqlite3_stmt *st, const char *doing)
 {
 	int rc = sqlite3_step(st);
 	sqlite3_reset(st);
-	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : write_failure(s, rc, doing);
+	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : store_write_failure(s, rc, doing);
 }
 
 /*
@@ -314,24 +251,24 @@ static int step_write(struct store *s, sqlite3_stmt *st, const char *doing)
  * goes through the OR REPLACE statement, which replaces the row with its
  * key or reports the error as before.
  */
-static int insert_new(struct store *s, sqlite3_stmt *st, const char *doing, bool *taken)
+int store_insert_new(struct store *s, sqlite3_stmt *st, const char *doing, bool *taken)
 {
 	int rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	*taken = (rc & 0xff) == SQLITE_CONSTRAINT;
-	return rc == SQLITE_DONE || *taken ? 0 : write_failure(s, rc, doing);
+	return rc == SQLITE_DONE || *taken ? 0 : store_write_failure(s, rc, doing);
 }
 
 /* Prepares (once) and opens the batch: the start of every write. */
-static sqlite3_stmt *write_stmt(struct store *s, enum store_stmt id, int *err)
+sqlite3_stmt *store_write_stmt(struct store *s, enum store_stmt id, int *err)
 {
 	int rc;
-	*err = batch(s);
+	*err = store_begin_write(s);
 	if (*err)
 		return NULL;
-	sqlite3_stmt *st = cached(s, id, &rc);
+	sqlite3_stmt *st = store_cached(s, id, &rc);
 	if (rc != SQLITE_OK)
-		*err = sqlite_failure(s, rc, "preparing a statement");
+		*err = store_sqlite_failure(s, rc, "preparing a statement");
 	return st;
 }
 
@@ -352,539 +289,19 @@ int store_flush(struct store *s)
 		s->in_batch = false;
 		return 0;
 	}
-	return write_failure(s, rc, "committing");
-}
-
-int store_sensor(struct store *s, const char *addr, uint8_t addr_type, int64_t seen_us,
-		 int64_t *sensor_id)
-{
-	int err;
-	sqlite3_stmt *st = write_stmt(s, STMT_SENSOR, &err);
-	if (!st)
-		return err;
-	sqlite3_bind_text(st, 1, addr, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 2, addr_type);
-	sqlite3_bind_int64(st, 3, seen_us);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*sensor_id = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	return rc == SQLITE_ROW ? 0 : write_failure(s, rc, "recording a sensor");
-}
-
-int store_sensor_seen(struct store *s, int64_t sensor_id, int64_t seen_us)
-{
-	int err;
-	sqlite3_stmt *st = write_stmt(s, STMT_SENSOR_SEEN, &err);
-	if (!st)
-		return err;
-	sqlite3_bind_int64(st, 1, sensor_id);
-	sqlite3_bind_int64(st, 2, seen_us);
-	err = step_write(s, st, "recording when a sensor was seen");
-	if (err == 0 && sqlite3_changes(s->db) == 0)
-		return set_error(s, -ENOENT, "database %s: no sensor %lld", s->path,
-				 (long long)sensor_id);
-	return err;
-}
-
-int store_sensor_set_convention(struct store *s, int64_t sensor_id, const char *convention)
-{
-	int err;
-	sqlite3_stmt *st = write_stmt(s, STMT_SENSOR_CONVENTION, &err);
-	if (!st)
-		return err;
-	bind_text_or_null(st, 1, convention);
-	sqlite3_bind_int64(st, 2, sensor_id);
-	err = step_write(s, st, "setting a sensor's cadence convention");
-	if (err == 0 && sqlite3_changes(s->db) == 0)
-		return set_error(s, -ENOENT, "database %s: no sensor %lld", s->path,
-				 (long long)sensor_id);
-	return err;
-}
-
-int store_sensor_add(struct store *s, const char *addr, uint8_t addr_type, const char *role,
-		     const char *name, int64_t now_us, int64_t *sensor_id)
-{
-	int err;
-	sqlite3_stmt *st = write_stmt(s, STMT_SENSOR_ADD, &err);
-	if (!st)
-		return err;
-	sqlite3_bind_text(st, 1, addr, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 2, addr_type);
-	bind_text_or_null(st, 3, role);
-	bind_text_or_null(st, 4, name);
-	sqlite3_bind_int64(st, 5, now_us);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW && sensor_id)
-		*sensor_id = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	return rc == SQLITE_ROW ? 0 : write_failure(s, rc, "adding a sensor");
-}
-
-int store_sensor_remove(struct store *s, const char *addr)
-{
-	int err;
-	sqlite3_stmt *st = write_stmt(s, STMT_SENSOR_REMOVE, &err);
-	if (!st)
-		return err;
-	sqlite3_bind_text(st, 1, addr, -1, SQLITE_STATIC);
-	err = step_write(s, st, "removing a sensor");
-	if (err == 0 && sqlite3_changes(s->db) == 0)
-		return set_error(s, -ENOENT, "no sensor %s was added", addr);
-	return err;
-}
-
-int store_run_begin(struct store *s, int64_t start_us, const char *source, int64_t *run_id)
-{
-	int err;
-	sqlite3_stmt *st = write_stmt(s, STMT_RUN_BEGIN, &err);
-	if (!st)
-		return err;
-	sqlite3_bind_int64(st, 1, start_us);
-	sqlite3_bind_text(st, 2, source ? source : "", -1, SQLITE_STATIC);
-	err = step_write(s, st, "starting a run");
-	if (err == 0)
-		*run_id = sqlite3_last_insert_rowid(s->db);
-	return err;
-}
-
-int store_run_set_capture(struct store *s, int64_t run_id, const char *capture_path)
-{
-	int err;
-	sqlite3_stmt *st = write_stmt(s, STMT_RUN_CAPTURE, &err);
-	if (!st)
-		return err;
-	bind_text_or_null(st, 1, capture_path);
-	sqlite3_bind_int64(st, 2, run_id);
-	err = step_write(s, st, "recording a run's capture file");
-	if (err == 0 && sqlite3_changes(s->db) == 0)
-		return set_error(s, -ENOENT, "database %s: no run %lld", s->path,
-				 (long long)run_id);
-	return err;
-}
-
-static bool same_uuid(const struct gatt_uuid *a, const struct gatt_uuid *b)
-{
-	return a->len == b->len && a->len <= sizeof(a->bytes) &&
-	       memcmp(a->bytes, b->bytes, a->len) == 0;
-}
-
-/* The UUID as gatt_uuid_to_str writes it, from the cache; the text stays
- * put until UUID_TEXT_CACHE other UUIDs have been seen. */
-static const struct uuid_text *uuid_text(struct store *s, const struct gatt_uuid *uuid)
-{
-	for (unsigned i = 0; i < s->uuid_text_n; i++)
-		if (same_uuid(&s->uuid_text[i].uuid, uuid))
-			return &s->uuid_text[i];
-	struct uuid_text *t = &s->uuid_text[s->uuid_text_next];
-	s->uuid_text_next = (s->uuid_text_next + 1) % UUID_TEXT_CACHE;
-	if (s->uuid_text_n < UUID_TEXT_CACHE)
-		s->uuid_text_n++;
-	t->uuid = *uuid;
-	t->len = (int)strlen(gatt_uuid_to_str(uuid, t->text, sizeof(t->text)));
-	return t;
-}
-
-int store_notification(struct store *s, int64_t run_id, int64_t sensor_id,
-		       const struct notification *n)
-{
-	int err;
-	sqlite3_stmt *st = write_stmt(s, STMT_NOTIFICATION, &err);
-	if (!st)
-		return err;
-	if (run_id > 0)
-		sqlite3_bind_int64(st, 1, run_id);
-	else
-		sqlite3_bind_null(st, 1);
-	sqlite3_bind_int64(st, 2, sensor_id);
-	sqlite3_bind_int64(st, 3, n->host_time_us);
-	sqlite3_bind_int(st, 4, n->handle);
-	if (n->uuid.len) {
-		const struct uuid_text *uuid = uuid_text(s, &n->uuid);
-		sqlite3_bind_text(st, 5, uuid->text, uuid->len, SQLITE_STATIC);
-	} else {
-		sqlite3_bind_null(st, 5);
-	}
-	/* STATIC, here and above: the bytes are only read by the step below. */
-	sqlite3_bind_blob(st, 6, n->len ? (const void *)n->value : "", n->len, SQLITE_STATIC);
-	err = step_write(s, st, "storing a notification");
-	if (err == 0 && run_id > 0) {
-		int64_t id = sqlite3_last_insert_rowid(s->db);
-		if (run_id != s->range_run_id) {
-			s->range_run_id = run_id;
-			s->range_first_id = id;
-		}
-		s->range_last_id = id;
-	}
-	return err;
-}
-
-static void bind_sample(sqlite3_stmt *st, int64_t run_id, const struct store_sample *sample)
-{
-	sqlite3_bind_int64(st, 1, run_id);
-	sqlite3_bind_int64(st, 2, sample->t_us);
-	bind_real(st, 3, sample->speed_mps);
-	bind_real(st, 4, sample->cadence_spm);
-	bind_real(st, 5, sample->stride_length_m);
-	bind_real(st, 6, sample->distance_m);
-	bind_real(st, 7, sample->pressure_pa);
-	bind_real(st, 8, sample->temperature_c);
-	bind_real(st, 9, sample->elevation_m);
-	bind_real(st, 10, sample->heart_rate_bpm);
-}
-
-int store_sample(struct store *s, int64_t run_id, const struct store_sample *sample)
-{
-	int err;
-	sqlite3_stmt *st = write_stmt(s, STMT_SAMPLE_NEW, &err);
-	if (!st)
-		return err;
-	bind_sample(st, run_id, sample);
-	bool taken;
-	err = insert_new(s, st, "storing a sample", &taken);
-	if (err || !taken)
-		return err;
-	st = write_stmt(s, STMT_SAMPLE, &err);
-	if (!st)
-		return err;
-	bind_sample(st, run_id, sample);
-	return step_write(s, st, "storing a sample");
-}
-
-int store_gap(struct store *s, int64_t run_id, int64_t sensor_id, int64_t start_us, int64_t end_us,
-	      int64_t *gap_id)
-{
-	int err;
-	sqlite3_stmt *st = write_stmt(s, STMT_GAP, &err);
-	if (!st)
-		return err;
-	sqlite3_bind_int64(st, 1, run_id);
-	sqlite3_bind_int64(st, 2, sensor_id);
-	sqlite3_bind_int64(st, 3, start_us);
-	sqlite3_bind_int64(st, 4, end_us);
-	err = step_write(s, st, "storing a gap");
-	if (err == 0 && gap_id)
-		*gap_id = sqlite3_last_insert_rowid(s->db);
-	return err;
-}
-
-int store_gap_widen(struct store *s, int64_t gap_id, int64_t start_us, int64_t end_us)
-{
-	int err;
-	sqlite3_stmt *st = write_stmt(s, STMT_GAP_WIDEN, &err);
-	if (!st)
-		return err;
-	sqlite3_bind_int64(st, 1, gap_id);
-	sqlite3_bind_int64(st, 2, start_us);
-	sqlite3_bind_int64(st, 3, end_us);
-	err = step_write(s, st, "widening a gap");
-	if (err == 0 && sqlite3_changes(s->db) == 0)
-		return set_error(s, -ENOENT, "database %s: no gap %lld", s->path,
-				 (long long)gap_id);
-	return err;
-}
-
-static void bind_stride(sqlite3_stmt *st, int64_t run_id, const struct store_stride *x)
-{
-	sqlite3_bind_int64(st, 1, run_id);
-	if (x->sensor_id)
-		sqlite3_bind_int64(st, 2, x->sensor_id);
-	else
-		sqlite3_bind_null(st, 2);
-	sqlite3_bind_text(st, 3, x->foot, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 4, x->start_us);
-	sqlite3_bind_int64(st, 5, x->end_us);
-	const double reals[] = { x->length_m,        x->duration_s, x->speed_mps,
-				 x->height_change_m, x->stance_s,   x->clearance_m };
-	for (int i = 0; i < (int)(sizeof(reals) / sizeof(reals[0])); i++)
-		bind_real(st, 6 + i, reals[i]);
-	bind_text_or_null(st, 12, x->flags);
-}
-
-int store_stride(struct store *s, int64_t run_id, const struct store_stride *x)
-{
-	int err;
-	sqlite3_stmt *st = write_stmt(s, STMT_STRIDE_NEW, &err);
-	if (!st)
-		return err;
-	bind_stride(st, run_id, x);
-	bool taken;
-	err = insert_new(s, st, "storing a stride", &taken);
-	if (err || !taken)
-		return err;
-	st = write_stmt(s, STMT_STRIDE, &err);
-	if (!st)
-		return err;
-	bind_stride(st, run_id, x);
-	return step_write(s, st, "storing a stride");
-}
-
-int store_run_end(struct store *s, const struct store_run *run)
-{
-	int err;
-	sqlite3_stmt *st = write_stmt(s, STMT_RUN_END, &err);
-	if (!st)
-		return err;
-	sqlite3_bind_int64(st, 1, run->id);
-	sqlite3_bind_int64(st, 2, run->start_us);
-	sqlite3_bind_int64(st, 3, run->end_us);
-	const double reals[] = {
-		run->duration_s,       run->distance_m,     run->elevation_gain_m,
-		run->elevation_loss_m, run->speed_mps,      run->cadence_spm,
-		run->stride_length_m,  run->heart_rate_bpm, run->heart_rate_max_bpm
-	};
-	for (int i = 0; i < (int)(sizeof(reals) / sizeof(reals[0])); i++)
-		bind_real(st, 4 + i, reals[i]);
-	sqlite3_bind_int64(st, 13, run->notifications);
-	sqlite3_bind_int64(st, 14, run->gaps);
-	sqlite3_bind_double(st, 15, isnan(run->gap_s) ? 0 : run->gap_s);
-	bind_text_or_null(st, 16, run->end_reason);
-	sqlite3_bind_text(st, 17, run->source, -1, SQLITE_TRANSIENT);
-	bind_text_or_null(st, 18, run->capture_path);
-	if (s->range_run_id == run->id) {
-		sqlite3_bind_int64(st, 19, s->range_first_id);
-		sqlite3_bind_int64(st, 20, s->range_last_id);
-	} else {
-		sqlite3_bind_null(st, 19);
-		sqlite3_bind_null(st, 20);
-	}
-	err = step_write(s, st, "finishing a run");
-	if (err == 0 && sqlite3_changes(s->db) == 0)
-		return set_error(s, -ENOENT, "database %s: no run %lld to finish", s->path,
-				 (long long)run->id);
-	return err;
+	return store_write_failure(s, rc, "committing");
 }
 
 /* ---- reading ------------------------------------------------------------ */
-
-static void read_run(sqlite3_stmt *st, struct store_run *r)
-{
-	memset(r, 0, sizeof(*r));
-	r->id = sqlite3_column_int64(st, 0);
-	r->start_us = sqlite3_column_int64(st, 1);
-	r->end_us = sqlite3_column_int64(st, 2); /* 0 while the run goes on */
-	double *reals[] = { &r->duration_s,       &r->distance_m,     &r->elevation_gain_m,
-			    &r->elevation_loss_m, &r->speed_mps,      &r->cadence_spm,
-			    &r->stride_length_m,  &r->heart_rate_bpm, &r->heart_rate_max_bpm };
-	for (int i = 0; i < (int)(sizeof(reals) / sizeof(reals[0])); i++)
-		*reals[i] = column_real(st, 3 + i);
-	r->notifications = sqlite3_column_int64(st, 12);
-	r->gaps = sqlite3_column_int64(st, 13);
-	r->gap_s = column_real(st, 14);
-	column_text(st, 15, r->end_reason, sizeof(r->end_reason));
-	column_text(st, 16, r->source, sizeof(r->source));
-	column_text(st, 17, r->capture_path, sizeof(r->capture_path));
-}
-
-static void read_sample(sqlite3_stmt *st, struct store_sample *x)
-{
-	x->t_us = sqlite3_column_int64(st, 1);
-	x->speed_mps = column_real(st, 2);
-	x->cadence_spm = column_real(st, 3);
-	x->stride_length_m = column_real(st, 4);
-	x->distance_m = column_real(st, 5);
-	x->pressure_pa = column_real(st, 6);
-	x->temperature_c = column_real(st, 7);
-	x->elevation_m = column_real(st, 8);
-	x->heart_rate_bpm = column_real(st, 9);
-}
-
-/* One run from a cached query; run_id is bound when it is not 0. */
-static int get_one_run(struct store *s, int which, int64_t run_id, struct store_run *out)
-{
-	int rc;
-	sqlite3_stmt *st = cached(s, which, &rc);
-	if (rc != SQLITE_OK)
-		return sqlite_failure(s, rc, "preparing a statement");
-	if (run_id)
-		sqlite3_bind_int64(st, 1, run_id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		read_run(st, out);
-	sqlite3_reset(st);
-	if (rc == SQLITE_DONE && run_id)
-		return set_error(s, -ENOENT, "database %s: no run %lld", s->path,
-				 (long long)run_id);
-	if (rc == SQLITE_DONE)
-		return set_error(s, -ENOENT, "database %s holds no runs yet", s->path);
-	return rc == SQLITE_ROW ? 0 : sqlite_failure(s, rc, "reading a run");
-}
-
-int store_get_run(struct store *s, int64_t run_id, struct store_run *out)
-{
-	return get_one_run(s, STMT_GET_RUN, run_id, out);
-}
-
-int store_get_last_run(struct store *s, struct store_run *out)
-{
-	return get_one_run(s, STMT_LAST_RUN, 0, out);
-}
 
 /*
  * The foreach functions prepare their statement afresh (cheap next to the
  * scan) so a callback may itself call into the store, even another foreach.
  */
-static int prepare_fresh(struct store *s, const char *sql, sqlite3_stmt **st)
+int store_prepare_fresh(struct store *s, const char *sql, sqlite3_stmt **st)
 {
 	int rc = sqlite3_prepare_v2(s->db, sql, -1, st, NULL);
-	return rc == SQLITE_OK ? 0 : sqlite_failure(s, rc, "preparing a query");
-}
-
-int store_foreach_run(struct store *s, int64_t from_us, int64_t to_us, store_run_fn fn, void *user)
-{
-	sqlite3_stmt *st;
-	int err = prepare_fresh(s,
-				"SELECT " RUN_COLUMNS " FROM runs WHERE start_us >= ? AND "
-				"start_us < ? ORDER BY start_us, id",
-				&st);
-	if (err)
-		return err;
-	sqlite3_bind_int64(st, 1, from_us);
-	sqlite3_bind_int64(st, 2, to_us);
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct store_run run;
-		read_run(st, &run);
-		err = fn(user, &run);
-		if (err)
-			break;
-	}
-	if (!err && rc != SQLITE_DONE)
-		err = sqlite_failure(s, rc, "reading runs");
-	sqlite3_finalize(st);
-	return err;
-}
-
-int store_foreach_sample(struct store *s, int64_t run_id, int64_t from_us, int64_t to_us,
-			 store_sample_fn fn, void *user)
-{
-	static const char *const sql[2] = {
-		"SELECT " SAMPLE_COLUMNS " FROM samples WHERE t_us >= ?2 AND t_us < ?3 "
-		"ORDER BY t_us, run_id",
-		"SELECT " SAMPLE_COLUMNS " FROM samples WHERE run_id = ?1 AND t_us >= ?2 AND "
-		"t_us < ?3 ORDER BY t_us",
-	};
-	sqlite3_stmt *st;
-	int err = prepare_fresh(s, sql[run_id != 0], &st);
-	if (err)
-		return err;
-	if (run_id != 0)
-		sqlite3_bind_int64(st, 1, run_id);
-	sqlite3_bind_int64(st, 2, from_us);
-	sqlite3_bind_int64(st, 3, to_us);
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct store_sample sample;
-		read_sample(st, &sample);
-		err = fn(user, sqlite3_column_int64(st, 0), &sample);
-		if (err)
-			break;
-	}
-	if (!err && rc != SQLITE_DONE)
-		err = sqlite_failure(s, rc, "reading samples");
-	sqlite3_finalize(st);
-	return err;
-}
-
-#define SENSOR_COLUMNS                                                               \
-	"id, address, address_type, role, name, cadence_convention, first_seen_us, " \
-	"last_seen_us, added_us"
-
-static void read_sensor(sqlite3_stmt *st, struct store_sensor_info *x)
-{
-	memset(x, 0, sizeof(*x));
-	x->id = sqlite3_column_int64(st, 0);
-	column_text(st, 1, x->address, sizeof(x->address));
-	x->address_type = (uint8_t)sqlite3_column_int(st, 2);
-	column_text(st, 3, x->role, sizeof(x->role));
-	column_text(st, 4, x->name, sizeof(x->name));
-	column_text(st, 5, x->cadence_convention, sizeof(x->cadence_convention));
-	x->first_seen_us = sqlite3_column_int64(st, 6);
-	x->last_seen_us = sqlite3_column_int64(st, 7);
-	x->added_us = sqlite3_column_int64(st, 8); /* NULL reads as 0 */
-	if (x->added_us && x->first_seen_us == x->added_us && x->last_seen_us == x->added_us)
-		x->first_seen_us = x->last_seen_us = 0; /* never heard: see NEVER_HEARD */
-}
-
-int store_get_sensor(struct store *s, const char *addr, struct store_sensor_info *out)
-{
-	sqlite3_stmt *st;
-	int err = prepare_fresh(s, "SELECT " SENSOR_COLUMNS " FROM sensors WHERE address = ?", &st);
-	if (err)
-		return err;
-	sqlite3_bind_text(st, 1, addr, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		read_sensor(st, out);
-	else if (rc == SQLITE_DONE)
-		err = set_error(s, -ENOENT, "no sensor %s", addr);
-	else
-		err = sqlite_failure(s, rc, "reading a sensor");
-	sqlite3_finalize(st);
-	return err;
-}
-
-int store_foreach_sensor(struct store *s, bool added_only, store_sensor_fn fn, void *user)
-{
-	static const char *const sql[2] = {
-		"SELECT " SENSOR_COLUMNS " FROM sensors ORDER BY role IS NULL, role, address",
-		"SELECT " SENSOR_COLUMNS " FROM sensors WHERE added_us IS NOT NULL "
-		"ORDER BY role, address",
-	};
-	sqlite3_stmt *st;
-	int err = prepare_fresh(s, sql[added_only], &st);
-	if (err)
-		return err;
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct store_sensor_info sensor;
-		read_sensor(st, &sensor);
-		err = fn(user, &sensor);
-		if (err)
-			break;
-	}
-	if (!err && rc != SQLITE_DONE)
-		err = sqlite_failure(s, rc, "reading sensors");
-	sqlite3_finalize(st);
-	return err;
-}
-
-static void read_stride(sqlite3_stmt *st, struct store_stride *x)
-{
-	memset(x, 0, sizeof(*x));
-	x->sensor_id = sqlite3_column_int64(st, 1); /* NULL reads as 0 */
-	column_text(st, 2, x->foot, sizeof(x->foot));
-	x->start_us = sqlite3_column_int64(st, 3);
-	x->end_us = sqlite3_column_int64(st, 4);
-	double *reals[] = { &x->length_m,        &x->duration_s, &x->speed_mps,
-			    &x->height_change_m, &x->stance_s,   &x->clearance_m };
-	for (int i = 0; i < (int)(sizeof(reals) / sizeof(reals[0])); i++)
-		*reals[i] = column_real(st, 5 + i);
-	column_text(st, 11, x->flags, sizeof(x->flags));
-}
-
-int store_foreach_stride(struct store *s, int64_t run_id, store_stride_fn fn, void *user)
-{
-	sqlite3_stmt *st;
-	int err = prepare_fresh(s,
-				"SELECT " STRIDE_COLUMNS " FROM strides WHERE run_id = ? "
-				"ORDER BY end_us, foot",
-				&st);
-	if (err)
-		return err;
-	sqlite3_bind_int64(st, 1, run_id);
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct store_stride stride;
-		read_stride(st, &stride);
-		err = fn(user, run_id, &stride);
-		if (err)
-			break;
-	}
-	if (!err && rc != SQLITE_DONE)
-		err = sqlite_failure(s, rc, "reading strides");
-	sqlite3_finalize(st);
-	return err;
+	return rc == SQLITE_OK ? 0 : store_sqlite_failure(s, rc, "preparing a query");
 }
 
 /* ---- opening ------------------------------------------------------------ */
@@ -983,22 +400,22 @@ static int check_identity(struct store *s, int64_t *version)
 	if (rc == SQLITE_OK)
 		rc = pragma_int(s, "SELECT count(*) FROM sqlite_master", &tables);
 	if ((rc & 0xff) == SQLITE_NOTADB)
-		return set_error(s, -EINVAL,
-				 "%s is not a SQLite database (or is encrypted or damaged); "
-				 "it was left untouched: give another --db path",
-				 s->path);
+		return store_set_error(s, -EINVAL,
+				       "%s is not a SQLite database (or is encrypted or damaged); "
+				       "it was left untouched: give another --db path",
+				       s->path);
 	if (rc != SQLITE_OK)
-		return sqlite_failure(s, rc, "reading the schema version");
+		return store_sqlite_failure(s, rc, "reading the schema version");
 	if (app_id != STORE_APPLICATION_ID && (app_id != 0 || tables != 0))
-		return set_error(s, -EINVAL,
-				 "%s is another program's SQLite database, not hamstride's; "
-				 "it was left untouched: give another --db path",
-				 s->path);
+		return store_set_error(s, -EINVAL,
+				       "%s is another program's SQLite database, not hamstride's; "
+				       "it was left untouched: give another --db path",
+				       s->path);
 	if (*version > schema_version_known())
-		return set_error(s, -ENOTSUP,
-				 "database %s has schema version %lld, newer than this "
-				 "hamstride knows (%d): upgrade hamstride",
-				 s->path, (long long)*version, schema_version_known());
+		return store_set_error(s, -ENOTSUP,
+				       "database %s has schema version %lld, newer than this "
+				       "hamstride knows (%d): upgrade hamstride",
+				       s->path, (long long)*version, schema_version_known());
 	return 0;
 }
 
@@ -1007,20 +424,20 @@ static int quick_check(struct store *s)
 	sqlite3_stmt *st;
 	int rc = sqlite3_prepare_v2(s->db, "PRAGMA quick_check(1)", -1, &st, NULL);
 	if (rc != SQLITE_OK)
-		return sqlite_failure(s, rc, "checking the database");
+		return store_sqlite_failure(s, rc, "checking the database");
 	rc = sqlite3_step(st);
 	const unsigned char *result = rc == SQLITE_ROW ? sqlite3_column_text(st, 0) : NULL;
 	int err = 0;
 	if (result && strcmp((const char *)result, "ok") != 0)
-		err = set_error(s, -EIO,
-				"database %s is damaged (%s); it was left untouched: keep a "
-				"copy, restore a backup or try 'sqlite3 FILE .recover'",
-				s->path, result);
+		err = store_set_error(s, -EIO,
+				      "database %s is damaged (%s); it was left untouched: keep a "
+				      "copy, restore a backup or try 'sqlite3 FILE .recover'",
+				      s->path, result);
 	else if (!result)
-		err = set_error(s, -EIO,
-				"database %s is damaged (%s); it was left untouched: keep a "
-				"copy, restore a backup or try 'sqlite3 FILE .recover'",
-				s->path, sqlite3_errmsg(s->db));
+		err = store_set_error(s, -EIO,
+				      "database %s is damaged (%s); it was left untouched: keep a "
+				      "copy, restore a backup or try 'sqlite3 FILE .recover'",
+				      s->path, sqlite3_errmsg(s->db));
 	sqlite3_finalize(st);
 	return err;
 }
@@ -1083,10 +500,10 @@ static int configure(struct store *s, enum store_mode mode)
 	if (mode == STORE_READ_WRITE)
 		return configure_writer(s, version);
 	if (version < schema_version_known())
-		return set_error(s, -ENOTSUP,
-				 "database %s has schema version %lld, older than this "
-				 "hamstride's (%d): start hamstrided once to upgrade it",
-				 s->path, (long long)version, schema_version_known());
+		return store_set_error(s, -ENOTSUP,
+				       "database %s has schema version %lld, older than this "
+				       "hamstride's (%d): start hamstrided once to upgrade it",
+				       s->path, (long long)version, schema_version_known());
 	return 0;
 }
 
@@ -1139,8 +556,8 @@ static int open_connection(struct store *s)
 	free(uri);
 	if (rc == SQLITE_OK)
 		return 0;
-	return set_error(s, errno_from_sqlite(rc), "cannot open database %s: %s", s->path,
-			 s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+	return store_set_error(s, errno_from_sqlite(rc), "cannot open database %s: %s", s->path,
+			       s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
 }
 
 int store_open(const char *path, enum store_mode mode, struct store **out, char *why,

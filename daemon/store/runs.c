@@ -1,0 +1,315 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Runs and what they hold: raw notifications, one sample a second, gaps. */
+#include <errno.h>
+#include <math.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "store/store.h"
+#include "store/store_internal.h"
+
+int store_run_begin(struct store *s, int64_t start_us, const char *source, int64_t *run_id)
+{
+	int err;
+	sqlite3_stmt *st = store_write_stmt(s, STMT_RUN_BEGIN, &err);
+	if (!st)
+		return err;
+	sqlite3_bind_int64(st, 1, start_us);
+	sqlite3_bind_text(st, 2, source ? source : "", -1, SQLITE_STATIC);
+	err = store_step_write(s, st, "starting a run");
+	if (err == 0)
+		*run_id = sqlite3_last_insert_rowid(s->db);
+	return err;
+}
+
+int store_run_set_capture(struct store *s, int64_t run_id, const char *capture_path)
+{
+	int err;
+	sqlite3_stmt *st = store_write_stmt(s, STMT_RUN_CAPTURE, &err);
+	if (!st)
+		return err;
+	store_bind_text(st, 1, capture_path);
+	sqlite3_bind_int64(st, 2, run_id);
+	err = store_step_write(s, st, "recording a run's capture file");
+	if (err == 0 && sqlite3_changes(s->db) == 0)
+		return store_set_error(s, -ENOENT, "database %s: no run %lld", s->path,
+				       (long long)run_id);
+	return err;
+}
+
+static bool same_uuid(const struct gatt_uuid *a, const struct gatt_uuid *b)
+{
+	return a->len == b->len && a->len <= sizeof(a->bytes) &&
+	       memcmp(a->bytes, b->bytes, a->len) == 0;
+}
+
+/* The UUID as gatt_uuid_to_str writes it, from the cache; the text stays
+ * put until UUID_TEXT_CACHE other UUIDs have been seen. */
+static const struct uuid_text *uuid_text(struct store *s, const struct gatt_uuid *uuid)
+{
+	for (unsigned i = 0; i < s->uuid_text_n; i++)
+		if (same_uuid(&s->uuid_text[i].uuid, uuid))
+			return &s->uuid_text[i];
+	struct uuid_text *t = &s->uuid_text[s->uuid_text_next];
+	s->uuid_text_next = (s->uuid_text_next + 1) % UUID_TEXT_CACHE;
+	if (s->uuid_text_n < UUID_TEXT_CACHE)
+		s->uuid_text_n++;
+	t->uuid = *uuid;
+	t->len = (int)strlen(gatt_uuid_to_str(uuid, t->text, sizeof(t->text)));
+	return t;
+}
+
+int store_notification(struct store *s, int64_t run_id, int64_t sensor_id,
+		       const struct notification *n)
+{
+	int err;
+	sqlite3_stmt *st = store_write_stmt(s, STMT_NOTIFICATION, &err);
+	if (!st)
+		return err;
+	if (run_id > 0)
+		sqlite3_bind_int64(st, 1, run_id);
+	else
+		sqlite3_bind_null(st, 1);
+	sqlite3_bind_int64(st, 2, sensor_id);
+	sqlite3_bind_int64(st, 3, n->host_time_us);
+	sqlite3_bind_int(st, 4, n->handle);
+	if (n->uuid.len) {
+		const struct uuid_text *uuid = uuid_text(s, &n->uuid);
+		sqlite3_bind_text(st, 5, uuid->text, uuid->len, SQLITE_STATIC);
+	} else {
+		sqlite3_bind_null(st, 5);
+	}
+	/* STATIC, here and above: the bytes are only read by the step below. */
+	sqlite3_bind_blob(st, 6, n->len ? (const void *)n->value : "", n->len, SQLITE_STATIC);
+	err = store_step_write(s, st, "storing a notification");
+	if (err == 0 && run_id > 0) {
+		int64_t id = sqlite3_last_insert_rowid(s->db);
+		if (run_id != s->range_run_id) {
+			s->range_run_id = run_id;
+			s->range_first_id = id;
+		}
+		s->range_last_id = id;
+	}
+	return err;
+}
+
+static void bind_sample(sqlite3_stmt *st, int64_t run_id, const struct store_sample *sample)
+{
+	sqlite3_bind_int64(st, 1, run_id);
+	sqlite3_bind_int64(st, 2, sample->t_us);
+	store_bind_real(st, 3, sample->speed_mps);
+	store_bind_real(st, 4, sample->cadence_spm);
+	store_bind_real(st, 5, sample->stride_length_m);
+	store_bind_real(st, 6, sample->distance_m);
+	store_bind_real(st, 7, sample->pressure_pa);
+	store_bind_real(st, 8, sample->temperature_c);
+	store_bind_real(st, 9, sample->elevation_m);
+	store_bind_real(st, 10, sample->heart_rate_bpm);
+}
+
+int store_sample(struct store *s, int64_t run_id, const struct store_sample *sample)
+{
+	int err;
+	sqlite3_stmt *st = store_write_stmt(s, STMT_SAMPLE_NEW, &err);
+	if (!st)
+		return err;
+	bind_sample(st, run_id, sample);
+	bool taken;
+	err = store_insert_new(s, st, "storing a sample", &taken);
+	if (err || !taken)
+		return err;
+	st = store_write_stmt(s, STMT_SAMPLE, &err);
+	if (!st)
+		return err;
+	bind_sample(st, run_id, sample);
+	return store_step_write(s, st, "storing a sample");
+}
+
+int store_gap(struct store *s, int64_t run_id, int64_t sensor_id, int64_t start_us, int64_t end_us,
+	      int64_t *gap_id)
+{
+	int err;
+	sqlite3_stmt *st = store_write_stmt(s, STMT_GAP, &err);
+	if (!st)
+		return err;
+	sqlite3_bind_int64(st, 1, run_id);
+	sqlite3_bind_int64(st, 2, sensor_id);
+	sqlite3_bind_int64(st, 3, start_us);
+	sqlite3_bind_int64(st, 4, end_us);
+	err = store_step_write(s, st, "storing a gap");
+	if (err == 0 && gap_id)
+		*gap_id = sqlite3_last_insert_rowid(s->db);
+	return err;
+}
+
+int store_gap_widen(struct store *s, int64_t gap_id, int64_t start_us, int64_t end_us)
+{
+	int err;
+	sqlite3_stmt *st = store_write_stmt(s, STMT_GAP_WIDEN, &err);
+	if (!st)
+		return err;
+	sqlite3_bind_int64(st, 1, gap_id);
+	sqlite3_bind_int64(st, 2, start_us);
+	sqlite3_bind_int64(st, 3, end_us);
+	err = store_step_write(s, st, "widening a gap");
+	if (err == 0 && sqlite3_changes(s->db) == 0)
+		return store_set_error(s, -ENOENT, "database %s: no gap %lld", s->path,
+				       (long long)gap_id);
+	return err;
+}
+
+int store_run_end(struct store *s, const struct store_run *run)
+{
+	int err;
+	sqlite3_stmt *st = store_write_stmt(s, STMT_RUN_END, &err);
+	if (!st)
+		return err;
+	sqlite3_bind_int64(st, 1, run->id);
+	sqlite3_bind_int64(st, 2, run->start_us);
+	sqlite3_bind_int64(st, 3, run->end_us);
+	const double reals[] = {
+		run->duration_s,       run->distance_m,     run->elevation_gain_m,
+		run->elevation_loss_m, run->speed_mps,      run->cadence_spm,
+		run->stride_length_m,  run->heart_rate_bpm, run->heart_rate_max_bpm
+	};
+	for (int i = 0; i < (int)(sizeof(reals) / sizeof(reals[0])); i++)
+		store_bind_real(st, 4 + i, reals[i]);
+	sqlite3_bind_int64(st, 13, run->notifications);
+	sqlite3_bind_int64(st, 14, run->gaps);
+	sqlite3_bind_double(st, 15, isnan(run->gap_s) ? 0 : run->gap_s);
+	store_bind_text(st, 16, run->end_reason);
+	sqlite3_bind_text(st, 17, run->source, -1, SQLITE_TRANSIENT);
+	store_bind_text(st, 18, run->capture_path);
+	if (s->range_run_id == run->id) {
+		sqlite3_bind_int64(st, 19, s->range_first_id);
+		sqlite3_bind_int64(st, 20, s->range_last_id);
+	} else {
+		sqlite3_bind_null(st, 19);
+		sqlite3_bind_null(st, 20);
+	}
+	err = store_step_write(s, st, "finishing a run");
+	if (err == 0 && sqlite3_changes(s->db) == 0)
+		return store_set_error(s, -ENOENT, "database %s: no run %lld to finish", s->path,
+				       (long long)run->id);
+	return err;
+}
+
+static void read_run(sqlite3_stmt *st, struct store_run *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->id = sqlite3_column_int64(st, 0);
+	r->start_us = sqlite3_column_int64(st, 1);
+	r->end_us = sqlite3_column_int64(st, 2); /* 0 while the run goes on */
+	double *reals[] = { &r->duration_s,       &r->distance_m,     &r->elevation_gain_m,
+			    &r->elevation_loss_m, &r->speed_mps,      &r->cadence_spm,
+			    &r->stride_length_m,  &r->heart_rate_bpm, &r->heart_rate_max_bpm };
+	for (int i = 0; i < (int)(sizeof(reals) / sizeof(reals[0])); i++)
+		*reals[i] = store_column_real(st, 3 + i);
+	r->notifications = sqlite3_column_int64(st, 12);
+	r->gaps = sqlite3_column_int64(st, 13);
+	r->gap_s = store_column_real(st, 14);
+	store_column_text(st, 15, r->end_reason, sizeof(r->end_reason));
+	store_column_text(st, 16, r->source, sizeof(r->source));
+	store_column_text(st, 17, r->capture_path, sizeof(r->capture_path));
+}
+
+static void read_sample(sqlite3_stmt *st, struct store_sample *x)
+{
+	x->t_us = sqlite3_column_int64(st, 1);
+	x->speed_mps = store_column_real(st, 2);
+	x->cadence_spm = store_column_real(st, 3);
+	x->stride_length_m = store_column_real(st, 4);
+	x->distance_m = store_column_real(st, 5);
+	x->pressure_pa = store_column_real(st, 6);
+	x->temperature_c = store_column_real(st, 7);
+	x->elevation_m = store_column_real(st, 8);
+	x->heart_rate_bpm = store_column_real(st, 9);
+}
+
+/* One run from a cached query; run_id is bound when it is not 0. */
+static int get_one_run(struct store *s, int which, int64_t run_id, struct store_run *out)
+{
+	int rc;
+	sqlite3_stmt *st = store_cached(s, which, &rc);
+	if (rc != SQLITE_OK)
+		return store_sqlite_failure(s, rc, "preparing a statement");
+	if (run_id)
+		sqlite3_bind_int64(st, 1, run_id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		read_run(st, out);
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE && run_id)
+		return store_set_error(s, -ENOENT, "database %s: no run %lld", s->path,
+				       (long long)run_id);
+	if (rc == SQLITE_DONE)
+		return store_set_error(s, -ENOENT, "database %s holds no runs yet", s->path);
+	return rc == SQLITE_ROW ? 0 : store_sqlite_failure(s, rc, "reading a run");
+}
+
+int store_get_run(struct store *s, int64_t run_id, struct store_run *out)
+{
+	return get_one_run(s, STMT_GET_RUN, run_id, out);
+}
+
+int store_get_last_run(struct store *s, struct store_run *out)
+{
+	return get_one_run(s, STMT_LAST_RUN, 0, out);
+}
+
+int store_foreach_run(struct store *s, int64_t from_us, int64_t to_us, store_run_fn fn, void *user)
+{
+	sqlite3_stmt *st;
+	int err = store_prepare_fresh(s,
+				      "SELECT " RUN_COLUMNS " FROM runs WHERE start_us >= ? AND "
+				      "start_us < ? ORDER BY start_us, id",
+				      &st);
+	if (err)
+		return err;
+	sqlite3_bind_int64(st, 1, from_us);
+	sqlite3_bind_int64(st, 2, to_us);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_run run;
+		read_run(st, &run);
+		err = fn(user, &run);
+		if (err)
+			break;
+	}
+	if (!err && rc != SQLITE_DONE)
+		err = store_sqlite_failure(s, rc, "reading runs");
+	sqlite3_finalize(st);
+	return err;
+}
+
+int store_foreach_sample(struct store *s, int64_t run_id, int64_t from_us, int64_t to_us,
+			 store_sample_fn fn, void *user)
+{
+	static const char *const sql[2] = {
+		"SELECT " SAMPLE_COLUMNS " FROM samples WHERE t_us >= ?2 AND t_us < ?3 "
+		"ORDER BY t_us, run_id",
+		"SELECT " SAMPLE_COLUMNS " FROM samples WHERE run_id = ?1 AND t_us >= ?2 AND "
+		"t_us < ?3 ORDER BY t_us",
+	};
+	sqlite3_stmt *st;
+	int err = store_prepare_fresh(s, sql[run_id != 0], &st);
+	if (err)
+		return err;
+	if (run_id != 0)
+		sqlite3_bind_int64(st, 1, run_id);
+	sqlite3_bind_int64(st, 2, from_us);
+	sqlite3_bind_int64(st, 3, to_us);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_sample sample;
+		read_sample(st, &sample);
+		err = fn(user, sqlite3_column_int64(st, 0), &sample);
+		if (err)
+			break;
+	}
+	if (!err && rc != SQLITE_DONE)
+		err = store_sqlite_failure(s, rc, "reading samples");
+	sqlite3_finalize(st);
+	return err;
+}

@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * What the store's files share: the connection, its cached statements and
+ * the helpers every table family's file writes and reads with. Only
+ * daemon/store/ includes this.
+ */
+#pragma once
+
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store/store.h"
+
+enum store_stmt {
+	STMT_NOTIFICATION,
+	STMT_SAMPLE,
+	STMT_SAMPLE_NEW,
+	STMT_SENSOR,
+	STMT_SENSOR_SEEN,
+	STMT_SENSOR_CONVENTION,
+	STMT_SENSOR_ADD,
+	STMT_SENSOR_REMOVE,
+	STMT_RUN_BEGIN,
+	STMT_RUN_CAPTURE,
+	STMT_RUN_END,
+	STMT_GAP,
+	STMT_GAP_WIDEN,
+	STMT_STRIDE,
+	STMT_STRIDE_NEW,
+	STMT_GET_RUN,
+	STMT_LAST_RUN,
+	STMT_COUNT,
+};
+
+#define RUN_COLUMNS                                                                          \
+	"id, start_us, end_us, duration_s, distance_m, elevation_gain_m, elevation_loss_m, " \
+	"speed_mps, cadence_spm, stride_length_m, heart_rate_bpm, heart_rate_max_bpm, "      \
+	"notifications, gaps, gap_s, end_reason, source, capture_path"
+
+#define STRIDE_COLUMNS                                                                 \
+	"run_id, sensor_id, foot, start_us, end_us, length_m, duration_s, speed_mps, " \
+	"height_change_m, stance_s, clearance_m, flags"
+
+#define SAMPLE_COLUMNS                                                                     \
+	"run_id, t_us, speed_mps, cadence_spm, stride_length_m, distance_m, pressure_pa, " \
+	"temperature_c, elevation_m, heart_rate_bpm"
+
+/* A sensor added (first and last seen set to the time it was added) and
+ * not heard since: its first data set both. */
+#define NEVER_HEARD "(first_seen_us = added_us AND last_seen_us = added_us)"
+
+/* Notifications' UUIDs as text, made once per characteristic: a sensor
+ * streams on one or two, and formatting a 128-bit UUID costs more than
+ * inserting the row. */
+#define UUID_TEXT_CACHE 8
+
+struct uuid_text {
+	struct gatt_uuid uuid;
+	int len;
+	char text[40];
+};
+
+struct store {
+	sqlite3 *db;
+	char *path;
+	bool read_only;
+	bool in_batch; /* a transaction is open, waiting for store_flush() */
+	sqlite3_stmt *stmt[STMT_COUNT];
+	char error[512];
+	/* The rowid range of the open run's notifications (see the schema). */
+	int64_t range_run_id, range_first_id, range_last_id;
+	struct uuid_text uuid_text[UUID_TEXT_CACHE];
+	unsigned uuid_text_n, uuid_text_next;
+};
+
+/* The message store_error() returns; returns err. */
+int store_set_error(struct store *s, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* SQLite's rc as a negative errno, with the message naming the file, what
+ * failed and what the user can do. */
+int store_sqlite_failure(struct store *s, int rc, const char *doing);
+/* A write failed: as store_sqlite_failure, and unless it was only a
+ * constraint, the batch is rolled back and the message says so. */
+int store_write_failure(struct store *s, int rc, const char *doing);
+/* Statement id, prepared once for the connection's life. */
+sqlite3_stmt *store_cached(struct store *s, enum store_stmt id, int *rc);
+/* Prepares (once) statement id and opens the batch: the start of every
+ * write. NULL and *err set on failure. */
+sqlite3_stmt *store_write_stmt(struct store *s, enum store_stmt id, int *err);
+/* Opens the batch transaction if none is open: for writes whose statement
+ * is prepared by store_prepare_fresh. */
+int store_begin_write(struct store *s);
+/* Runs a write statement whose parameters are bound; resets it. */
+int store_step_write(struct store *s, sqlite3_stmt *st, const char *doing);
+/* A plain INSERT of a row that is nearly always new; *taken says a key
+ * constraint refused it (see store.c). */
+int store_insert_new(struct store *s, sqlite3_stmt *st, const char *doing, bool *taken);
+/* A statement prepared for one use, so a callback may itself query. */
+int store_prepare_fresh(struct store *s, const char *sql, sqlite3_stmt **st);
+
+/* NULL for NAN, or for "" */
+void store_bind_real(sqlite3_stmt *st, int i, double v);
+void store_bind_text(sqlite3_stmt *st, int i, const char *text);
+/* NAN for NULL, or "" */
+double store_column_real(sqlite3_stmt *st, int i);
+void store_column_text(sqlite3_stmt *st, int i, char *buf, size_t size);
