@@ -10,6 +10,7 @@
 
 #include "util/cursor.h"
 #include "log.h"
+#include "ble/reentry.h"
 #include "util/xalloc.h"
 
 struct att_req {
@@ -51,8 +52,7 @@ struct att {
 	bool failed;
 	/* Callbacks may free the bearer; the free waits until the outermost
 	 * entry point is done with it. */
-	int busy;
-	bool free_pending;
+	struct reentry guard;
 	struct att_slot notify;
 	struct att_slot failure;
 	struct att_slot log;
@@ -137,29 +137,26 @@ void att_free(struct att *att)
 {
 	if (!att)
 		return;
-	if (att->busy) {
-		att->free_pending = true;
-		return;
-	}
-	destroy_now(att);
+	if (reentry_free(&att->guard))
+		destroy_now(att);
 }
 
 static void enter(struct att *att)
 {
-	att->busy++;
+	reentry_enter(&att->guard);
 }
 
 /* After leave() the bearer may be gone. */
 static void leave(struct att *att)
 {
-	if (--att->busy == 0 && att->free_pending)
+	if (reentry_leave(&att->guard))
 		destroy_now(att);
 }
 
 /* True when callbacks must stop: the owner freed the bearer or it failed. */
 static bool stopped(const struct att *att)
 {
-	return att->free_pending || att->failed;
+	return att->guard.free_pending || att->failed;
 }
 
 void att_set_timeout_us(struct att *att, int64_t timeout_us)
@@ -432,7 +429,7 @@ static void send_next(struct att *att, int64_t now_us)
 int att_send_request(struct att *att, const uint8_t *pdu, size_t len, att_response_func cb,
 		     void *user_data, att_destroy_func destroy, int64_t now_us)
 {
-	if (att->failed || att->free_pending)
+	if (att->failed || att->guard.free_pending)
 		return -ENOTCONN;
 	if (len < 1 || len > att->mtu || !is_client_request(pdu[0]))
 		return -EINVAL;
@@ -468,7 +465,7 @@ int att_send_request(struct att *att, const uint8_t *pdu, size_t len, att_respon
 
 int att_send_write_cmd(struct att *att, uint16_t handle, const uint8_t *value, size_t len)
 {
-	if (att->failed || att->free_pending)
+	if (att->failed || att->guard.free_pending)
 		return -ENOTCONN;
 	if (len + 3 > att->mtu)
 		return -EINVAL;
@@ -550,7 +547,7 @@ static void complete(struct att *att, struct att_response *rsp, int64_t now_us)
 	}
 	if (rsp->status != ATT_STATUS_OK)
 		att_log(att, LOG_LEVEL_DEBUG, "%s", rsp->why);
-	if (req->cb && !att->free_pending)
+	if (req->cb && !att->guard.free_pending)
 		req->cb(rsp, req->user_data);
 	req_free(req);
 	send_next(att, now_us);
@@ -603,11 +600,11 @@ static void fail_bearer(struct att *att, enum att_status status, const char *why
 			.why = reason,
 		};
 		req_status = ATT_STATUS_CLOSED;
-		if (req->cb && !att->free_pending)
+		if (req->cb && !att->guard.free_pending)
 			req->cb(&rsp, req->user_data);
 		req_free(req);
 	}
-	if (att->failure.cb && !att->free_pending)
+	if (att->failure.cb && !att->guard.free_pending)
 		((att_failure_func)att->failure.cb)(reason, att->failure.user_data);
 }
 

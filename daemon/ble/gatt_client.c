@@ -9,6 +9,7 @@
 
 #include "util/cursor.h"
 #include "log.h"
+#include "ble/reentry.h"
 #include "util/xalloc.h"
 
 enum phase {
@@ -59,8 +60,7 @@ struct gatt_client {
 	size_t cap_services, cap_includes, cap_characteristics, cap_descriptors;
 	struct handler ready;
 	struct handler notify;
-	int busy;
-	bool free_pending;
+	struct reentry guard;
 	char why[256];
 };
 
@@ -158,22 +158,19 @@ void gatt_client_free(struct gatt_client *client)
 {
 	if (!client)
 		return;
-	if (client->busy) {
-		client->free_pending = true;
-		return;
-	}
-	destroy_now(client);
+	if (reentry_free(&client->guard))
+		destroy_now(client);
 }
 
 static void enter(struct gatt_client *client)
 {
-	client->busy++;
+	reentry_enter(&client->guard);
 }
 
 /* After leave() the client may be gone. */
 static void leave(struct gatt_client *client)
 {
-	if (--client->busy == 0 && client->free_pending)
+	if (reentry_leave(&client->guard))
 		destroy_now(client);
 }
 
@@ -248,7 +245,7 @@ static void on_notify(uint16_t handle, const uint8_t *value, size_t len, bool in
 {
 	(void)indication;
 	struct gatt_client *client = user_data;
-	if (!client->notify.cb || client->free_pending)
+	if (!client->notify.cb || client->guard.free_pending)
 		return;
 	struct notification n = {
 		.host_time_us = now_us,
@@ -496,7 +493,7 @@ static void finish(struct gatt_client *client, bool ok)
 	client->phase = ok ? PHASE_READY : PHASE_FAILED;
 	if (!ok)
 		att_log(client->att, LOG_LEVEL_WARNING, "GATT discovery failed: %s", client->why);
-	if (client->ready.cb && !client->free_pending)
+	if (client->ready.cb && !client->guard.free_pending)
 		((gatt_client_ready_func)client->ready.cb)(ok, ok ? NULL : client->why, &client->db,
 							   client->ready.user_data);
 }
@@ -504,7 +501,7 @@ static void finish(struct gatt_client *client, bool ok)
 /* Runs phases until one sends a request, all are done, or one fails. */
 static void run(struct gatt_client *client, int64_t now_us)
 {
-	while (client->phase < PHASE_READY && !client->free_pending) {
+	while (client->phase < PHASE_READY && !client->guard.free_pending) {
 		enum step step = steps[client->phase](client, now_us);
 		if (step == STEP_SENT)
 			return;
@@ -516,7 +513,7 @@ static void run(struct gatt_client *client, int64_t now_us)
 		client->index = 0;
 		client->next_handle = client->phase == PHASE_SERVICES ? 1 : 0;
 	}
-	if (client->phase == PHASE_READY && !client->free_pending)
+	if (client->phase == PHASE_READY && !client->guard.free_pending)
 		finish(client, true);
 }
 
