@@ -4,11 +4,13 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "cli.h"
 #include "cli_util.h"
 #include "run/load.h"
+#include "physio/report_pdf.h"
 #include "report.h"
 #include "util/xalloc.h"
 
@@ -18,13 +20,22 @@
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: hamstride report [--weeks N] [--to TIME]\n\n"
+		"Usage: hamstride report [--weeks N] [--to TIME]\n"
+		"       hamstride report --pdf FILE [--from TIME] [--to TIME] [--side S]\n"
+		"                        [--runner NAME]\n\n"
 		"Weekly totals (ISO weeks, Monday to Sunday, UTC) and training-load\n"
-		"warnings: runs longer than %d%% of the longest run of the previous 30 days.\n\n"
-		"  --weeks N     how many weeks (default %d)\n"
-		"  --to TIME     runs starting before TIME (UTC; default now); the last\n"
-		"                week shown is the one holding TIME\n"
-		"  -h, --help    this help\n",
+		"warnings: runs longer than %d%% of the longest run of the previous 30 days.\n"
+		"With --pdf, the physiotherapist's report instead: the pattern verdicts\n"
+		"and their evidence, training and pain over time, terrain and pain,\n"
+		"stride, and the run list, as a PDF.\n\n"
+		"  --weeks N       how many weeks (default %d)\n"
+		"  --to TIME       runs starting before TIME (UTC; default now); the last\n"
+		"                  week shown is the one holding TIME\n"
+		"  --pdf FILE      write the physiotherapist's report to FILE\n"
+		"  --from TIME     with --pdf: runs from TIME on (default: --weeks before --to)\n"
+		"  --side S        with --pdf: left or right (default: both)\n"
+		"  --runner NAME   with --pdf: the name on the first page\n"
+		"  -h, --help      this help\n",
 		LOAD_THRESHOLD_PCT, REPORT_WEEKS_DEFAULT);
 }
 
@@ -99,11 +110,16 @@ static int64_t now_us(void)
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-static int parse_options(int argc, char **argv, int64_t *weeks, int64_t *to_us)
+static int parse_options(int argc, char **argv, int64_t *weeks, int64_t *to_us,
+			 struct report_pdf_args *pdf)
 {
 	static const struct option options[] = {
 		{ "weeks", required_argument, NULL, 'w' },
 		{ "to", required_argument, NULL, 't' },
+		{ "pdf", required_argument, NULL, 'p' },
+		{ "from", required_argument, NULL, 'f' },
+		{ "side", required_argument, NULL, 's' },
+		{ "runner", required_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -123,6 +139,23 @@ static int parse_options(int argc, char **argv, int64_t *weeks, int64_t *to_us)
 			if ((rc = cli_time_option("report", "--to", optarg, to_us)))
 				return rc;
 			break;
+		case 'p':
+			pdf->path = optarg;
+			break;
+		case 'f':
+			if ((rc = cli_time_option("report", "--from", optarg, &pdf->from_us)))
+				return rc;
+			pdf->from_given = true;
+			break;
+		case 's':
+			if (strcmp(optarg, "left") != 0 && strcmp(optarg, "right") != 0)
+				return cli_usage_error(
+					"report", "--side wants left or right, not '%s'", optarg);
+			pdf->side = optarg;
+			break;
+		case 'r':
+			pdf->runner = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return -1;
@@ -132,18 +165,31 @@ static int parse_options(int argc, char **argv, int64_t *weeks, int64_t *to_us)
 	}
 	if (optind < argc)
 		return cli_usage_error("report", "unexpected argument '%s'", argv[optind]);
+	if (!pdf->path && (pdf->from_given || pdf->side || pdf->runner))
+		return cli_usage_error("report", "--from, --side and --runner go with --pdf FILE");
+	if (pdf->path && !*pdf->path)
+		return cli_usage_error("report", "--pdf wants a file name");
 	return 0;
 }
 
 int cmd_report(const struct cli_globals *g, int argc, char **argv)
 {
 	int64_t weeks = REPORT_WEEKS_DEFAULT, to_us = now_us();
-	int rc = parse_options(argc, argv, &weeks, &to_us);
+	struct report_pdf_args pdf = { 0 };
+	int rc = parse_options(argc, argv, &weeks, &to_us, &pdf);
 	if (rc)
 		return rc < 0 ? 0 : rc;
 	struct report_week table[REPORT_WEEKS_MAX];
 	report_weeks_init(table, (size_t)weeks, report_week_start(to_us - 1));
 	int64_t from_us = table[0].start_us;
+	if (pdf.path) {
+		pdf.to_us = to_us;
+		if (!pdf.from_given)
+			pdf.from_us = from_us;
+		if (pdf.from_us >= pdf.to_us)
+			return cli_usage_error("report", "--from must be before --to");
+		return report_pdf(g, &pdf);
+	}
 
 	struct store *s;
 	if ((rc = cli_open_store(g, STORE_READ_ONLY, &s)))

@@ -147,3 +147,11 @@ int store_foreach_sample(struct store *s, int64_t run_id /* 0: all runs */, int6
 /* A run's strides, both feet in one timeline ordered by end time. */
 typedef int (*store_stride_fn)(void *user, int64_t run_id, const struct store_stride *stride);
 int store_foreach_stride(struct store *s, int64_t run_id, store_stride_fn fn, void *user);
+/* Per foot (left, right): how many strides the run has and their mean
+ * length (NAN for none), counted in SQL so a report over years of runs
+ * does not read every stride. */
+struct store_stride_feet {
+	int64_t n[2];
+	double mean_length_m[2];
+};
+int store_stride_feet(struct store *s, int64_t run_id, struct store_stride_feet *out);

@@ -81,3 +81,28 @@ int store_foreach_stride(struct store *s, int64_t run_id, store_stride_fn fn, vo
 	sqlite3_finalize(st);
 	return err;
 }
+
+int store_stride_feet(struct store *s, int64_t run_id, struct store_stride_feet *out)
+{
+	sqlite3_stmt *st;
+	int err = store_prepare_fresh(s,
+				      "SELECT foot, count(*), avg(length_m) FROM strides "
+				      "WHERE run_id = ? AND foot IN ('left', 'right') GROUP BY foot",
+				      &st);
+	if (err)
+		return err;
+	*out = (struct store_stride_feet){ { 0, 0 }, { NAN, NAN } };
+	sqlite3_bind_int64(st, 1, run_id);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		char foot[8];
+		store_column_text(st, 0, foot, sizeof(foot));
+		int i = strcmp(foot, "left") == 0 ? 0 : 1;
+		out->n[i] = sqlite3_column_int64(st, 1);
+		out->mean_length_m[i] = store_column_real(st, 2);
+	}
+	if (rc != SQLITE_DONE)
+		err = store_sqlite_failure(s, rc, "reading strides");
+	sqlite3_finalize(st);
+	return err;
+}
