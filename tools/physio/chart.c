@@ -262,9 +262,9 @@ static void marker_path(cairo_t *cr, double px, double py, enum chart_marker m, 
 	}
 }
 
-static void draw_marker(cairo_t *cr, double px, double py, struct chart_style s)
+/* Fills and outlines whatever marker paths are current, in the style. */
+static void paint_markers(cairo_t *cr, struct chart_style s)
 {
-	marker_path(cr, px, py, s.marker, 2.4);
 	cairo_set_line_width(cr, 0.6);
 	if (s.marker != CHART_MARKER_CROSS) {
 		cairo_set_source_rgb(cr, s.grey, s.grey, s.grey);
@@ -274,13 +274,24 @@ static void draw_marker(cairo_t *cr, double px, double py, struct chart_style s)
 	cairo_stroke(cr);
 }
 
+static void draw_marker(cairo_t *cr, double px, double py, struct chart_style s)
+{
+	marker_path(cr, px, py, s.marker, 2.4);
+	paint_markers(cr, s);
+}
+
+/* One path for all the points, painted once: a PDF keeps every drawing
+ * operation until the page is done, and years of segments are tens of
+ * thousands of points. */
 void chart_points(cairo_t *cr, const struct chart *c, const double *x, const double *y, size_t n,
 		  struct chart_style style)
 {
 	clip_to(cr, c);
+	cairo_new_path(cr);
 	for (size_t i = 0; i < n; i++)
 		if (isfinite(x[i]) && isfinite(y[i]))
-			draw_marker(cr, chart_px(c, x[i]), chart_py(c, y[i]), style);
+			marker_path(cr, chart_px(c, x[i]), chart_py(c, y[i]), style.marker, 2.4);
+	paint_markers(cr, style);
 	cairo_restore(cr);
 }
 
