@@ -3,7 +3,8 @@
 # The main job: build hamstride, run the daemon on a built-in simulated
 # training block (replayed as fast as the machine allows, with shoe IMUs on
 # the last run only: they are most of the time) and print the last run's
-# summary, the end of its strides and the weekly report.
+# summary, the end of its strides, the weekly report and the
+# physiotherapist's report as a PDF.
 #
 #   tools/demo.sh [DATABASE]    (default: build/demo.db, made afresh)
 set -eu
@@ -29,3 +30,7 @@ build/tools/hamstride --db "$db" strides last | tail -n 4
 echo
 echo "== hamstride report"
 build/tools/hamstride --db "$db" report
+echo
+echo "== hamstride report --pdf (the physiotherapist's report)"
+build/tools/hamstride --db "$db" report --pdf build/demo-report.pdf --weeks 8
+echo "the report: $top/build/demo-report.pdf"
