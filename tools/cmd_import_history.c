@@ -18,7 +18,7 @@
 
 #include "cli.h"
 #include "cli_util.h"
-#include "import/fit_activity.h"
+#include "import/activity.h"
 #include "nav/baro.h"
 #include "util/xalloc.h"
 
@@ -71,7 +71,7 @@ static void progress(struct tally *t, bool final)
 
 /* ---- one activity into the store ------------------------------------------ */
 
-static double first_finite(const struct fit_activity *a, size_t offset)
+static double first_finite(const struct activity *a, size_t offset)
 {
 	for (size_t i = 0; i < a->n_records; i++) {
 		double v = *(const double *)((const char *)&a->records[i] + offset);
@@ -81,7 +81,7 @@ static double first_finite(const struct fit_activity *a, size_t offset)
 	return NAN;
 }
 
-static double stride_of(const struct fit_record *r)
+static double stride_of(const struct activity_record *r)
 {
 	if (isfinite(r->step_length_m))
 		return 2 * r->step_length_m;
@@ -90,7 +90,7 @@ static double stride_of(const struct fit_record *r)
 	return NAN;
 }
 
-static struct store_sample sample_of(const struct fit_record *r, double distance0,
+static struct store_sample sample_of(const struct activity_record *r, double distance0,
 				     double elevation_m)
 {
 	return (struct store_sample){
@@ -110,7 +110,7 @@ struct means {
 	double hr_sum, hr_n, hr_max, cadence_sum, cadence_n, stride_sum, stride_n;
 };
 
-static void add_means(struct means *m, const struct fit_record *r)
+static void add_means(struct means *m, const struct activity_record *r)
 {
 	if (isfinite(r->heart_rate_bpm)) {
 		m->hr_sum += r->heart_rate_bpm, m->hr_n++;
@@ -130,13 +130,13 @@ static double or_nan(double sum, double n)
 
 /* The watch's own session totals where it wrote them, else from the
  * records; elevation from the same hysteresis a live run uses. */
-static void summarise(const struct fit_activity *a, const struct means *m,
+static void summarise(const struct activity *a, const struct means *m,
 		      const struct baro_climb *climb, bool have_altitude, struct store_run *run)
 {
-	const struct fit_record *first = &a->records[0], *last = &a->records[a->n_records - 1];
+	const struct activity_record *first = &a->records[0], *last = &a->records[a->n_records - 1];
 	double span_s = (double)(last->t_us - first->t_us) / 1e6;
 	double record_distance =
-		last->distance_m - first_finite(a, offsetof(struct fit_record, distance_m));
+		last->distance_m - first_finite(a, offsetof(struct activity_record, distance_m));
 	run->start_us = first->t_us;
 	run->end_us = last->t_us;
 	run->duration_s = isfinite(a->total_timer_s) ? a->total_timer_s : span_s;
@@ -158,18 +158,18 @@ static void summarise(const struct fit_activity *a, const struct means *m,
 	snprintf(run->end_reason, sizeof(run->end_reason), "imported");
 }
 
-static int store_activity(struct store *s, const struct fit_activity *a, const char *source,
+static int store_activity(struct store *s, const struct activity *a, const char *source,
 			  int64_t *run_id)
 {
 	struct store_run run = { 0 };
 	int err = store_run_begin(s, a->records[0].t_us, source, run_id);
-	double distance0 = first_finite(a, offsetof(struct fit_record, distance_m));
-	double altitude0 = first_finite(a, offsetof(struct fit_record, altitude_m));
+	double distance0 = first_finite(a, offsetof(struct activity_record, distance_m));
+	double altitude0 = first_finite(a, offsetof(struct activity_record, altitude_m));
 	struct baro_climb climb;
 	baro_climb_init(&climb, CLIMB_WINDOW, CLIMB_HYSTERESIS_M);
 	struct means m = { 0 };
 	for (size_t i = 0; i < a->n_records && err == 0; i++) {
-		const struct fit_record *r = &a->records[i];
+		const struct activity_record *r = &a->records[i];
 		double elevation = NAN;
 		if (isfinite(r->altitude_m))
 			elevation = baro_climb_add(&climb, r->altitude_m - altitude0);
@@ -206,7 +206,7 @@ static int match_run(void *user, const struct store_run *run)
 	return 0;
 }
 
-static bool is_running(const struct fit_activity *a, const struct history_args *args)
+static bool is_running(const struct activity *a, const struct history_args *args)
 {
 	if (a->sport == FIT_SPORT_RUNNING)
 		return true;
@@ -226,11 +226,7 @@ static const char *what_else(const uint8_t *buf, size_t len)
 		return "a gzip-compressed file: unpack it first (gunzip)";
 	if (len >= 4 && memcmp(buf, "PK\3\4", 4) == 0)
 		return "a zip archive: unpack it first (unzip)";
-	if (memmem(buf, len < 4096 ? len : 4096, "<gpx", 4))
-		return "a GPX track, which this version does not read";
-	if (memmem(buf, len < 4096 ? len : 4096, "<TrainingCenterDatabase", 23))
-		return "a TCX file, which this version does not read";
-	return "not an activity file hamstride knows (not FIT)";
+	return "not an activity file hamstride knows (not FIT, TCX or GPX)";
 }
 
 static int read_whole(const char *path, uint8_t **buf, size_t *len)
@@ -269,7 +265,7 @@ static void say(const struct importer *im, const char *path, const char *what, c
 }
 
 /* Returns 0, or the store's error (then the file's writes are undone). */
-static int import_activity(struct importer *im, const char *path, const struct fit_activity *a)
+static int import_activity(struct importer *im, const char *path, const struct activity *a)
 {
 	char source[64], device[40];
 	snprintf(device, sizeof(device), "(%.36s)", a->device[0] ? a->device : "unknown device");
@@ -327,19 +323,21 @@ static int import_file(struct importer *im, const char *path)
 			  err == -EFBIG ? "too large for an activity file" : strerror(-err));
 		return 0;
 	}
-	if (!fit_looks_like(buf, len)) {
+	bool fit = fit_looks_like(buf, len);
+	if (!fit && !activity_xml_looks_like(buf, len)) {
 		im->t.not_activities++;
 		say(im, path, what_else(buf, len), ", skipped");
 		free(buf);
 		return 0;
 	}
-	struct fit_activity a;
-	err = fit_activity_read(buf, len, &a);
+	struct activity a;
+	err = fit ? fit_activity_read(buf, len, &a) : activity_xml_read(buf, len, &a);
 	free(buf);
 	char what[64];
 	if (err) {
 		im->t.failed++;
 		cli_error("%s: %s", path, a.status.why);
+		err = 0; /* the file's fault: the next file goes on */
 	} else if (a.file_type != FIT_FILE_ACTIVITY) {
 		im->t.not_activities++;
 		say(im, path, fit_file_type_name(a.file_type, what, sizeof(what)),
@@ -347,7 +345,7 @@ static int import_file(struct importer *im, const char *path)
 	} else if (!is_running(&a, im->args) || a.n_records == 0) {
 		im->t.other_sports++;
 		say(im, path,
-		    a.n_records ? fit_sport_name(a.sport, what, sizeof(what))
+		    a.n_records ? activity_sport_name(a.sport, what, sizeof(what))
 				: "an activity with no records",
 		    ", skipped");
 	} else if (a.records[a.n_records - 1].t_us - a.records[0].t_us < RUN_MIN_S * 1000000LL) {
@@ -356,7 +354,7 @@ static int import_file(struct importer *im, const char *path)
 	} else if ((err = import_activity(im, path, &a))) {
 		cli_error("%s: %s", path, store_error(im->s));
 	}
-	fit_activity_free(&a);
+	activity_free(&a);
 	progress(&im->t, false);
 	return err;
 }

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-#include "import/fit_activity.h"
+#include "import/activity.h"
 
 #include <errno.h>
 #include <math.h>
@@ -85,7 +85,7 @@ static const char *manufacturer_name(int id)
 	}
 }
 
-static void read_file_id(struct fit_activity *a, const struct fit_message *m)
+static void read_file_id(struct activity *a, const struct fit_message *m)
 {
 	double v;
 	if (fit_field_double(fit_field_find(m, FILE_ID_TYPE), &v))
@@ -110,7 +110,7 @@ static void read_file_id(struct fit_activity *a, const struct fit_message *m)
 	}
 }
 
-static void read_sport(struct fit_activity *a, const struct fit_message *m, uint8_t sport_field,
+static void read_sport(struct activity *a, const struct fit_message *m, uint8_t sport_field,
 		       uint8_t sub_field)
 {
 	double v;
@@ -120,7 +120,7 @@ static void read_sport(struct fit_activity *a, const struct fit_message *m, uint
 		a->sub_sport = (int)v;
 }
 
-static void read_session(struct fit_activity *a, const struct fit_message *m)
+static void read_session(struct activity *a, const struct fit_message *m)
 {
 	a->sessions++;
 	read_sport(a, m, SESSION_SPORT, SESSION_SUB_SPORT);
@@ -142,19 +142,15 @@ static double preferred(const struct fit_message *m, uint8_t enhanced, uint8_t p
 	return isnan(v) ? field_or_nan(m, plain, scale, offset) : v;
 }
 
-static void read_record(struct fit_activity *a, const struct fit_message *m, size_t *cap)
+static void read_record(struct activity *a, const struct fit_message *m)
 {
 	if (!m->has_timestamp)
 		return;
-	if (a->n_records == *cap) {
-		*cap = *cap ? *cap * 2 : 1024;
-		a->records = xreallocarray(a->records, *cap, sizeof(*a->records));
-	}
 	double cadence = field_or_nan(m, REC_CADENCE, 1, 0);
 	double fraction = field_or_nan(m, REC_FRACTIONAL_CADENCE, 128, 0);
-	struct fit_record *r = &a->records[a->n_records++];
-	*r = (struct fit_record){
-		.t_us = fit_time_us(m->timestamp),
+	struct activity_record *r = activity_add_record(a, fit_time_us(m->timestamp));
+	*r = (struct activity_record){
+		.t_us = r->t_us,
 		.distance_m = field_or_nan(m, REC_DISTANCE, 100, 0),
 		.speed_mps = preferred(m, REC_ENHANCED_SPEED, REC_SPEED, 1000, 0),
 		.altitude_m = preferred(m, REC_ENHANCED_ALTITUDE, REC_ALTITUDE, 5, 500),
@@ -171,7 +167,7 @@ static void read_record(struct fit_activity *a, const struct fit_message *m, siz
 	};
 }
 
-static void read_event(struct fit_activity *a, const struct fit_message *m)
+static void read_event(struct activity *a, const struct fit_message *m)
 {
 	double event, type;
 	if (fit_field_double(fit_field_find(m, EVENT_EVENT), &event) && event == EVENT_TIMER &&
@@ -180,7 +176,7 @@ static void read_event(struct fit_activity *a, const struct fit_message *m)
 		a->pauses++;
 }
 
-static void read_device(struct fit_activity *a, const struct fit_message *m)
+static void read_device(struct activity *a, const struct fit_message *m)
 {
 	double type;
 	if (!fit_field_double(fit_field_find(m, DEVICE_TYPE), &type))
@@ -192,7 +188,7 @@ static void read_device(struct fit_activity *a, const struct fit_message *m)
 /* Developer fields are kept by name, so a runner sees that the file held
  * a Stryd's power or a core-temperature sensor even where hamstride has
  * no column for it. */
-static void note_developer_fields(struct fit_activity *a, const struct fit_message *m)
+static void note_developer_fields(struct activity *a, const struct fit_message *m)
 {
 	for (size_t i = 0; i < m->n_dev_fields; i++) {
 		const struct fit_dev_field *f = &m->dev_fields[i];
@@ -212,15 +208,9 @@ static void note_developer_fields(struct fit_activity *a, const struct fit_messa
 	}
 }
 
-struct reader {
-	struct fit_activity *a;
-	size_t cap;
-};
-
 static int each_message(void *user, const struct fit_message *m)
 {
-	struct reader *r = user;
-	struct fit_activity *a = r->a;
+	struct activity *a = user;
 	switch (m->global) {
 	case FIT_MESG_FILE_ID:
 		if (a->file_type < 0)
@@ -233,7 +223,7 @@ static int each_message(void *user, const struct fit_message *m)
 		read_session(a, m);
 		break;
 	case FIT_MESG_RECORD:
-		read_record(a, m, &r->cap);
+		read_record(a, m);
 		break;
 	case FIT_MESG_EVENT:
 		read_event(a, m);
@@ -249,36 +239,11 @@ static int each_message(void *user, const struct fit_message *m)
 	return 0;
 }
 
-int fit_activity_read(const uint8_t *buf, size_t len, struct fit_activity *a)
+int fit_activity_read(const uint8_t *buf, size_t len, struct activity *a)
 {
-	memset(a, 0, sizeof(*a));
-	a->file_type = a->sport = a->sub_sport = -1;
-	a->total_distance_m = a->total_elapsed_s = a->total_timer_s = NAN;
-	a->total_ascent_m = a->total_descent_m = NAN;
-	a->avg_heart_rate_bpm = a->max_heart_rate_bpm = NAN;
-	struct reader r = { a, 0 };
-	return fit_decode(buf, len, each_message, &r, &a->status);
-}
-
-void fit_activity_free(struct fit_activity *a)
-{
-	free(a->records);
-	a->records = NULL;
-	a->n_records = 0;
-}
-
-const char *fit_sport_name(int sport, char *buf, size_t size)
-{
-	static const char *const names[] = {
-		[0] = "generic",    [1] = "running",           [2] = "cycling",
-		[3] = "transition", [4] = "fitness equipment", [5] = "swimming",
-		[10] = "training",  [11] = "walking",          [17] = "hiking",
-	};
-	if (sport >= 0 && (size_t)sport < sizeof(names) / sizeof(names[0]) && names[sport])
-		snprintf(buf, size, "%s", names[sport]);
-	else
-		snprintf(buf, size, "sport %d", sport);
-	return buf;
+	activity_init(a);
+	snprintf(a->format, sizeof(a->format), "FIT");
+	return fit_decode(buf, len, each_message, a, &a->status);
 }
 
 const char *fit_file_type_name(int file_type, char *buf, size_t size)

@@ -27,6 +27,74 @@ def runs(db):
     return export_csv(db, 'runs')
 
 
+TCX = """<?xml version="1.0" encoding="UTF-8"?>
+<TrainingCenterDatabase xmlns="http://www.garmin.com/xmlschemas/TrainingCenterDatabase/v2"
+    xmlns:ns3="http://www.garmin.com/xmlschemas/ActivityExtension/v2">
+ <Activities><Activity Sport="Running"><Id>2026-05-02T06:00:00Z</Id>
+  <Lap StartTime="2026-05-02T06:00:00Z"><TotalTimeSeconds>600</TotalTimeSeconds>
+   <DistanceMeters>1800</DistanceMeters><Track>
+%s
+  </Track></Lap>
+  <Creator><Name>  Forerunner 265  </Name></Creator>
+ </Activity></Activities>
+</TrainingCenterDatabase>
+"""
+TCX_POINT = """   <Trackpoint><Time>2026-05-02T06:%02d:%02d.000Z</Time>
+    <AltitudeMeters>%.1f</AltitudeMeters><DistanceMeters>%.1f</DistanceMeters>
+    <HeartRateBpm><Value>150</Value></HeartRateBpm>
+    <Extensions><ns3:TPX><ns3:Speed>3.0</ns3:Speed><ns3:RunCadence>85</ns3:RunCadence>
+    </ns3:TPX></Extensions></Trackpoint>"""
+
+GPX = """<?xml version="1.0"?>
+<gpx version="1.1" creator="test watch" xmlns="http://www.topografix.com/GPX/1/1"
+ xmlns:gpxtpx="http://www.garmin.com/xmlschemas/TrackPointExtension/v1">
+ <trk>%s<trkseg>
+%s
+ </trkseg></trk>
+</gpx>
+"""
+GPX_POINT = """  <trkpt lat="%.7f" lon="8.5"><ele>%.1f</ele><time>2026-05-03T%02d:%02d:%02dZ</time>
+   <extensions><gpxtpx:TrackPointExtension><gpxtpx:hr>140</gpxtpx:hr>
+   <gpxtpx:cad>84</gpxtpx:cad></gpxtpx:TrackPointExtension></extensions></trkpt>"""
+
+
+def write_xml(path, text):
+    with open(path, 'w', encoding='utf-8') as f:
+        f.write(text)
+
+
+def gpx(type_element, speed_mps, hour, seconds=600):
+    # Northward at the given speed: one degree of latitude is 111.2 km.
+    points = [GPX_POINT % (47.0 + i * speed_mps / 111195.0, 400 + i * 0.05, hour, i // 60,
+                           i % 60) for i in range(seconds)]
+    return GPX % (type_element, '\n'.join(points))
+
+
+def check_xml(work):
+    db = os.path.join(work, 'xml.db')
+    points = [TCX_POINT % (i // 60, i % 60, 100 + i * 0.1, 3.0 * i) for i in range(600)]
+    write_xml(os.path.join(work, 'run.tcx'), TCX % '\n'.join(points))
+    write_xml(os.path.join(work, 'run.gpx'), gpx('<type>running</type>', 3.0, 7))
+    write_xml(os.path.join(work, 'untyped.gpx'), gpx('', 3.2, 9))
+    write_xml(os.path.join(work, 'walk.gpx'), gpx('', 1.3, 11))
+    write_xml(os.path.join(work, 'broken.gpx'), '<gpx><trk><trkseg><trkpt')
+    p = imp(db, *[os.path.join(work, n) for n in
+                  ('run.tcx', 'broken.gpx', 'run.gpx', 'untyped.gpx', 'walk.gpx')], expect=65)
+    check('3 runs imported' in p.stderr and '1 other sports' in p.stderr and
+          '1 unreadable' in p.stderr, 'TCX and GPX: %r' % p.stderr.splitlines()[-1:])
+    check('broken.gpx: not well-formed XML' in p.stderr, 'the broken file named')
+    by_source = {r['source']: r for r in runs(db)}
+    tcx = by_source.get('import run.tcx (Forerunner 265)')
+    if check(tcx is not None, 'the TCX run, its device trimmed: %r' % list(by_source)):
+        check(abs(float(tcx['distance_m']) - 1800) < 0.01, 'TCX lap distance')
+        check(abs(float(tcx['cadence_spm']) - 170) < 0.01, 'RunCadence is one foot: 170 steps')
+        check(abs(float(tcx['duration_s']) - 600) < 0.01, 'TCX lap time')
+    g = by_source.get('import run.gpx (test watch)')
+    if check(g is not None, 'the GPX run: %r' % list(by_source)):
+        check(abs(float(g['distance_m']) - 3.0 * 599) < 5, 'GPX distance %s' % g['distance_m'])
+        check(abs(float(g['cadence_spm']) - 168) < 0.01, 'GPX cad is one foot')
+
+
 def main():
     if not os.path.exists(WALK):
         print('e2e_import_history: real FIT files not found, skipped')
@@ -34,13 +102,14 @@ def main():
     with tempdir() as work:
         db = os.path.join(work, 'h.db')
         p = imp(db, FIT)
-        check('20 files: 0 runs imported' in p.stderr and '9 other sports' in p.stderr and
-              '10 not activities' in p.stderr and '1 too short' in p.stderr,
+        check('20 files: 0 runs imported' in p.stderr and '10 other sports' in p.stderr and
+              '9 not activities' in p.stderr and '1 too short' in p.stderr,
               'the folder without --include walk: %r' % p.stderr.splitlines()[-1:])
         check('a settings file, not an activity' in p.stderr, 'Settings.fit named')
         check('an all-day monitoring file' in p.stderr, 'MonitoringFile.fit named')
         check('a workout plan' in p.stderr, 'the workout named')
-        check('GPX track' in p.stderr, 'the GPX named')
+        check('1292585194-20906.gpx: cycling, skipped' in p.stderr,
+              'the GPX ride, which does not say what it is, classed by its speed')
         check(runs(db) == [], 'nothing stored')
 
         p = imp(db, '--include', 'walk', FIT)
@@ -72,6 +141,7 @@ def main():
         p = imp(db2, unreadable, expect=65)
         check('nope.fit' in p.stderr and '1 unreadable' in p.stderr, 'named: %r' % p.stderr)
         check(len(runs(db2)) == 1, 'a failed file loses nothing stored')
+        check_xml(work)
         run([CLI, '--db', db2, 'import', '--include', 'run', cut], expect=64)
         run([CLI, '--db', db2, 'import'], expect=64)
     finish('e2e_import_history')

@@ -23,13 +23,13 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "import/fit_activity.h"
+#include "import/activity.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct fit_activity a;
+	struct activity a;
 	int rc = fit_activity_read(data, size, &a);
 	if (rc != 0 && a.status.why[0] == '\0')
 		abort(); /* every failure must say why */
@@ -37,7 +37,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (size_t i = 0; i < a.n_records; i++)
 		sink += a.records[i].distance_m + (double)a.records[i].t_us;
 	(void)sink;
-	fit_activity_free(&a);
+	activity_free(&a);
 	return 0;
 }
 

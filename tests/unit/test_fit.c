@@ -21,7 +21,7 @@
 #include <cmocka.h>
 
 #include "import/fit.h"
-#include "import/fit_activity.h"
+#include "import/activity.h"
 
 /* ---- a FIT writer, for the tests only ---------------------------------- */
 
@@ -396,7 +396,7 @@ static void check_against_oracle(const char *fit_name, const char *csv_name)
 	uint8_t *buf = slurp(real_path(fit_name, path, sizeof(path)), &len);
 	if (!buf)
 		skip();
-	struct fit_activity a;
+	struct activity a;
 	assert_int_equal(fit_activity_read(buf, len, &a), 0);
 	free(buf);
 	FILE *csv = fopen(real_path(csv_name, path, sizeof(path)), "r");
@@ -415,7 +415,7 @@ static void check_against_oracle(const char *fit_name, const char *csv_name)
 				*p++ = '\0';
 		}
 		assert_true(row < a.n_records);
-		const struct fit_record *r = &a.records[row];
+		const struct activity_record *r = &a.records[row];
 		assert_int_equal(r->t_us, oracle_time_us(c[0]));
 		same(0, "heart rate", row, r->heart_rate_bpm, cell(c[1]), 0);
 		same(1, "cadence", row, r->cadence_spm / 2, cell(c[2]), 1e-9);
@@ -433,7 +433,7 @@ static void check_against_oracle(const char *fit_name, const char *csv_name)
 		      "forward)\n",
 		      fit_name, row, carried_forward);
 	carried_forward = 0;
-	fit_activity_free(&a);
+	activity_free(&a);
 }
 
 static void test_edge_500_oracle(void **state)
@@ -476,7 +476,7 @@ static void test_every_real_file(void **state)
 		uint8_t *buf = slurp(real_path(files[i].name, path, sizeof(path)), &len);
 		if (!buf)
 			skip();
-		struct fit_activity a;
+		struct activity a;
 		int rc = fit_activity_read(buf, len, &a);
 		free(buf);
 		char what[64];
@@ -495,7 +495,7 @@ static void test_every_real_file(void **state)
 			assert_int_equal(a.sport, FIT_SPORT_WALKING);
 			assert_true(a.n_developer_fields > 0);
 		}
-		fit_activity_free(&a);
+		activity_free(&a);
 	}
 }
 
