@@ -865,6 +865,9 @@ static int import(const struct cli_globals *g, const struct import_args *a)
 
 int cmd_import(const struct cli_globals *g, int argc, char **argv)
 {
+	/* 'import imu FILE' is a raw IMU recording; anything else, history. */
+	if (argc < 2 || strcmp(argv[1], "imu") != 0)
+		return cmd_import_history(g, argc, argv);
 	struct import_args a;
 	memset(&a, 0, sizeof(a));
 	int rc = parse_args(argc, argv, &a);

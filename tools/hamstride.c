@@ -17,7 +17,8 @@ static const struct cli_command commands[] = {
 	{ "sensors", "sensors scan|add|list|remove: the runner's sensors", cmd_sensors },
 	{ "replay", "decode a capture file into the database", cmd_replay },
 	{ "sim", "write a simulated run or training block as a capture", cmd_sim },
-	{ "import", "import imu FILE: a raw shoe-IMU recording as a run", cmd_import },
+	{ "import", "import FILE|DIR...: a watch's history; import imu FILE: a raw IMU recording",
+	  cmd_import },
 	{ "strides", "strides RUN|last: a run's strides from shoe IMUs", cmd_strides },
 };
 
