@@ -141,6 +141,8 @@ void treadmill_note_stride(struct treadmill_run *t, const struct ins_stride *x, 
 	t->strides++;
 	t->restarts += !x->valid;
 	t->clipped += clipped;
+	if (!x->valid || clipped)
+		pod_cal_run_taint(&t->pod_cal);
 	if (!x->valid || x->duration_us > TREADMILL_CADENCE_STRIDE_MAX_S * 1e6)
 		return;
 	t->at_cadence++;
@@ -228,15 +230,18 @@ void treadmill_end_run(struct treadmill_run *t, bool pod_primary, unsigned imu_v
 		end_suspected(t, pod_primary, summary);
 }
 
-/* Why a run with a pod and IMUs does not calibrate the pod, or NULL. */
+/* Why a run with a pod and IMUs does not calibrate the pod, or NULL. A
+ * flagged stride takes its window out of the estimate; a run with more
+ * than this share of them flagged is not trusted at all. */
+#define MAX_FLAGGED_SHARE 0.05
 static const char *unfit_for_calibration(const struct treadmill_run *t)
 {
 	if (t->surface.surface[0])
 		return "it was on a treadmill";
-	if (t->restarts)
-		return "the shoe IMUs' navigation restarted";
-	if (t->clipped)
-		return "the shoe IMUs clipped";
+	if (t->restarts > MAX_FLAGGED_SHARE * t->strides)
+		return "the shoe IMUs' navigation restarted too often";
+	if (t->clipped > MAX_FLAGGED_SHARE * t->strides)
+		return "the shoe IMUs clipped too often";
 	return NULL;
 }
 
@@ -275,10 +280,10 @@ static int calibrate_pod(struct treadmill_run *t, struct store *store,
 		.scale = current.scale,
 		.scale_sd = current.scale_sd,
 	};
-	log_notice("run %lld: foot pod reads %.4f ± %.4f of the shoe IMUs' distance on this run; "
-		   "its factor is now %.4f ± %.4f",
-		   (long long)summary->id, run.scale, run.scale_sd, current.scale,
-		   current.scale_sd);
+	log_notice("run %lld: foot pod reads %.4f ± %.4f of the shoe IMUs' distance on this run "
+		   "(%u windows, %u left out); its factor is now %.4f ± %.4f",
+		   (long long)summary->id, run.scale, run.scale_sd, run.windows, run.left_out,
+		   current.scale, current.scale_sd);
 	return store_pod_calibration_add(store, t->pod_sensor_id, &row);
 }
 

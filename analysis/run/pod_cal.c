@@ -2,6 +2,7 @@
 #include "run/pod_cal.h"
 
 #include <math.h>
+#include <stdlib.h>
 
 void pod_cal_run_init(struct pod_cal_run *r)
 {
@@ -33,13 +34,43 @@ void pod_cal_run_observe(struct pod_cal_run *r, double pod_total_m, double imu_t
 	double imu_m = imu_total_m - r->start_imu_m;
 	if (imu_m < r->window_m)
 		return;
-	if (r->n == POD_CAL_MAX_WINDOWS)
-		merge_windows(r);
-	r->pod_m[r->n] = pod_total_m - r->start_pod_m;
-	r->imu_m[r->n] = imu_m;
-	r->n++;
+	if (r->open_tainted) {
+		r->tainted++;
+		r->open_tainted = false;
+	} else {
+		if (r->n == POD_CAL_MAX_WINDOWS)
+			merge_windows(r);
+		r->pod_m[r->n] = pod_total_m - r->start_pod_m;
+		r->imu_m[r->n] = imu_m;
+		r->n++;
+	}
 	r->start_pod_m = pod_total_m;
 	r->start_imu_m = imu_total_m;
+}
+
+void pod_cal_run_taint(struct pod_cal_run *r)
+{
+	r->open_tainted = true;
+}
+
+static int compare_doubles(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+static double median_ratio(const struct pod_cal_run *r)
+{
+	double ratio[POD_CAL_MAX_WINDOWS];
+	for (size_t i = 0; i < r->n; i++)
+		ratio[i] = r->pod_m[i] / r->imu_m[i];
+	qsort(ratio, r->n, sizeof(ratio[0]), compare_doubles);
+	return r->n % 2 ? ratio[r->n / 2] : 0.5 * (ratio[r->n / 2 - 1] + ratio[r->n / 2]);
+}
+
+static bool inlier(const struct pod_cal_run *r, size_t i, double median)
+{
+	return fabs(r->pod_m[i] / r->imu_m[i] - median) <= POD_CAL_OUTLIER * median;
 }
 
 /*
@@ -51,26 +82,31 @@ bool pod_cal_run_estimate(const struct pod_cal_run *r, struct pod_cal_estimate *
 {
 	if (r->n < POD_CAL_MIN_WINDOWS)
 		return false;
+	double median = median_ratio(r);
 	double pod_m = 0, imu_m = 0;
-	for (size_t i = 0; i < r->n; i++) {
-		pod_m += r->pod_m[i];
-		imu_m += r->imu_m[i];
-	}
+	size_t used = 0;
+	for (size_t i = 0; i < r->n; i++)
+		if (inlier(r, i, median)) {
+			pod_m += r->pod_m[i];
+			imu_m += r->imu_m[i];
+			used++;
+		}
 	double scale = pod_m / imu_m;
-	if (!(scale >= POD_CAL_MIN_SCALE && scale <= POD_CAL_MAX_SCALE))
+	if (used < POD_CAL_MIN_WINDOWS || !(scale >= POD_CAL_MIN_SCALE && scale <= POD_CAL_MAX_SCALE))
 		return false;
 	double ss = 0;
-	for (size_t i = 0; i < r->n; i++) {
-		double e = r->pod_m[i] - scale * r->imu_m[i];
-		ss += e * e;
-	}
-	double n = (double)r->n;
-	double mean_imu_m = imu_m / n;
-	double se = sqrt(ss / (n - 1) / n) / mean_imu_m;
+	for (size_t i = 0; i < r->n; i++)
+		if (inlier(r, i, median)) {
+			double e = r->pod_m[i] - scale * r->imu_m[i];
+			ss += e * e;
+		}
+	double n = (double)used;
+	double se = sqrt(ss / (n - 1) / n) / (imu_m / n);
 	*out = (struct pod_cal_estimate){
 		.scale = scale,
 		.scale_sd = sqrt(se * se + POD_CAL_IMU_BIAS_SD * POD_CAL_IMU_BIAS_SD),
-		.windows = (unsigned)r->n,
+		.windows = (unsigned)used,
+		.left_out = (unsigned)(r->n - used) + r->tainted,
 		.pod_m = pod_m,
 		.imu_m = imu_m,
 	};

@@ -17,10 +17,10 @@
 
 /* Windows start at this much IMU distance: long enough that the lag
  * between a pod's counter and the IMUs' last stride (one stride, ~2 m) is
- * under 1 %; they double when a long run fills them. */
-#define POD_CAL_WINDOW_M 400.0
+ * about 1 %, which the estimate averages; they double when a long run fills them. */
+#define POD_CAL_WINDOW_M 200.0
 #define POD_CAL_MAX_WINDOWS 128
-/* Fewer windows than this (2 km) say too little about a pod. */
+/* Fewer windows than this (1 km) say too little about a pod. */
 #define POD_CAL_MIN_WINDOWS 5
 /* A pod off by more than 25 % is a pod in another unit or broken, not one
  * to calibrate. */
@@ -34,6 +34,11 @@
  * shoes or another lacing reads differently from then on. */
 #define POD_CAL_HISTORY_RUNS 5
 
+/* A window whose pod/IMU ratio is this far from the run's median is not
+ * the pod's scale but a stretch one of them did not see (walking after the
+ * pod stopped, a lost stretch): left out. */
+#define POD_CAL_OUTLIER 0.10
+
 struct pod_cal_run {
 	double window_m; /* IMU distance per window now */
 	size_t n;
@@ -41,12 +46,15 @@ struct pod_cal_run {
 	double imu_m[POD_CAL_MAX_WINDOWS];
 	bool started;
 	double start_pod_m, start_imu_m; /* cumulative at the open window's start */
+	bool open_tainted;               /* the open window had a flagged stride */
+	unsigned tainted;                /* windows left out for one */
 };
 
 struct pod_cal_estimate {
 	double scale;    /* pod / IMU distance */
 	double scale_sd; /* its standard uncertainty */
-	unsigned windows;
+	unsigned windows;    /* used */
+	unsigned left_out;   /* windows flagged or outlying */
 	double pod_m, imu_m; /* the distances it rests on */
 };
 
@@ -55,7 +63,11 @@ void pod_cal_run_init(struct pod_cal_run *r);
  * rhythm (the daemon gives them once a second). Non-finite values and a
  * counter going back are skipped. */
 void pod_cal_run_observe(struct pod_cal_run *r, double pod_total_m, double imu_total_m);
-/* false (out untouched) with too few windows or a scale out of range. */
+/* The IMUs flagged a stride (a restart, clipping) in the open window: its
+ * IMU distance is not a measurement, so the window is left out. */
+void pod_cal_run_taint(struct pod_cal_run *r);
+/* The run's estimate from its windows, outliers left out (POD_CAL_OUTLIER).
+ * false (out untouched) with too few windows or a scale out of range. */
 bool pod_cal_run_estimate(const struct pod_cal_run *r, struct pod_cal_estimate *out);
 
 /* The current factor from a pod's run estimates, oldest first: the

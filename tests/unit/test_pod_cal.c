@@ -61,7 +61,7 @@ static void test_too_short_or_absurd_is_refused(void **state)
 	gsl_rng_set(rng, SEED);
 	static struct pod_cal_run r;
 	struct pod_cal_estimate e = { .scale = 42 };
-	simulate_run(rng, 1.02, 400, &r); /* 1.2 km: 3 windows */
+	simulate_run(rng, 1.02, 240, &r); /* 720 m: 3 windows */
 	assert_false(pod_cal_run_estimate(&r, &e));
 	simulate_run(rng, 1.609, 1800, &r); /* a pod in miles */
 	assert_false(pod_cal_run_estimate(&r, &e));
