@@ -42,6 +42,27 @@ int store_sample_set_incline(struct store *s, int64_t run_id, int64_t t_us, doub
 	return step_once(s, st, "storing a sample's incline");
 }
 
+int store_run_incline(struct store *s, int64_t run_id, int64_t *seconds, double *mean_pct)
+{
+	sqlite3_stmt *st;
+	int err = store_prepare_fresh(s,
+				      "SELECT count(incline_pct), avg(incline_pct) FROM samples "
+				      "WHERE run_id = ?",
+				      &st);
+	if (err)
+		return err;
+	sqlite3_bind_int64(st, 1, run_id);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*seconds = sqlite3_column_int64(st, 0);
+		*mean_pct = store_column_real(st, 1);
+	} else {
+		err = store_sqlite_failure(s, rc, "reading a run's incline");
+	}
+	sqlite3_finalize(st);
+	return err;
+}
+
 int store_run_set_surface(struct store *s, int64_t run_id, const struct store_run_surface *x)
 {
 	sqlite3_stmt *st;

@@ -14,6 +14,9 @@
 /* The treadmill's incline in the sample of that second (which must be
  * stored already). */
 int store_sample_set_incline(struct store *s, int64_t run_id, int64_t t_us, double incline_pct);
+/* The run's seconds with an incline: how many and their mean (NAN if none),
+ * for a grade estimator's choice of source and for tests. */
+int store_run_incline(struct store *s, int64_t run_id, int64_t *seconds, double *mean_pct);
 
 struct store_run_surface {
 	char surface[16];        /* "" over ground, "treadmill" */
