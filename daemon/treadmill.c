@@ -53,8 +53,9 @@ static void add_distance(struct treadmill_run *t, const char *sensor,
 		if (t->counter_known && step >= 0 && step <= MAX_COUNTER_STEP_M)
 			t->distance_m += step;
 		else if (t->counter_known)
-			log_info("treadmill %s: distance counter jumped by %.0f m; counting from here",
-				 sensor, step);
+			log_info(
+				"treadmill %s: distance counter jumped by %.0f m; counting from here",
+				sensor, step);
 		t->counter_known = true;
 		t->last_counter_m = d->total_distance_m;
 	} else if (d->has_speed && t->last_speed_us) {
@@ -103,9 +104,8 @@ static void fill_from_treadmill(struct treadmill_run *t, struct store_sample *sa
 {
 	sample->speed_mps = t->sec_speed_n ? t->sec_speed_sum / t->sec_speed_n : t->last_speed_mps;
 	sample->distance_m = t->distance_m;
-	sample->stride_length_m = sample->cadence_spm > 0
-					  ? sample->speed_mps * 120.0 / sample->cadence_spm
-					  : NAN;
+	sample->stride_length_m =
+		sample->cadence_spm > 0 ? sample->speed_mps * 120.0 / sample->cadence_spm : NAN;
 }
 
 void treadmill_fill_sample(struct treadmill_run *t, struct store *store, int64_t pod_sensor_id,
@@ -176,8 +176,9 @@ static void note_doubts(struct treadmill_run *t)
 	for (unsigned bit = 1; doubts && bit <= FTMS_DOUBT_INCLINE_RANGE; bit <<= 1) {
 		if (!(doubts & bit))
 			continue;
-		int n = snprintf(note + len, sizeof(t->surface.distance_note) - len, "%streadmill %s",
-				 len ? "; " : "", ftms_doubt_text((enum ftms_doubt)bit));
+		int n = snprintf(note + len, sizeof(t->surface.distance_note) - len,
+				 "%streadmill %s", len ? "; " : "",
+				 ftms_doubt_text((enum ftms_doubt)bit));
 		if (n < 0 || (size_t)n >= sizeof(t->surface.distance_note) - len)
 			break;
 		len += (size_t)n;
@@ -219,7 +220,8 @@ void treadmill_end_run(struct treadmill_run *t, bool pod_primary, unsigned imu_v
 		t->surface.pod_distance_raw_m = summary->distance_m;
 		if (t->pod_has_scale) {
 			t->surface.pod_scale = t->pod_current.scale;
-			set_distance(summary, pod_cal_apply(summary->distance_m, t->pod_current.scale));
+			set_distance(summary,
+				     pod_cal_apply(summary->distance_m, t->pod_current.scale));
 			if (!imu_valid_strides) /* the stride is the pod's: it is calibrated */
 				summary->stride_length_m /= t->pod_current.scale;
 		}
@@ -287,8 +289,8 @@ static int calibrate_pod(struct treadmill_run *t, struct store *store,
 	return store_pod_calibration_add(store, t->pod_sensor_id, &row);
 }
 
-int treadmill_store_run(struct treadmill_run *t, struct store *store, const struct store_run *summary,
-			double imu_distance_m)
+int treadmill_store_run(struct treadmill_run *t, struct store *store,
+			const struct store_run *summary, double imu_distance_m)
 {
 	if (!t->surface_known)
 		return 0;
@@ -300,7 +302,8 @@ int treadmill_store_run(struct treadmill_run *t, struct store *store, const stru
 		return err;
 	const char *why = unfit_for_calibration(t);
 	if (why) {
-		log_info("run %lld does not calibrate the foot pod: %s", (long long)summary->id, why);
+		log_info("run %lld does not calibrate the foot pod: %s", (long long)summary->id,
+			 why);
 		return 0;
 	}
 	return calibrate_pod(t, store, summary);

@@ -93,5 +93,5 @@ void treadmill_end_run(struct treadmill_run *t, bool pod_primary, unsigned imu_v
 		       struct store_run *summary);
 /* After the summary is stored: the run's surface and, from a run fit for
  * it, the pod's new calibration. Returns 0 or a negative errno. */
-int treadmill_store_run(struct treadmill_run *t, struct store *store, const struct store_run *summary,
-			double imu_distance_m);
+int treadmill_store_run(struct treadmill_run *t, struct store *store,
+			const struct store_run *summary, double imu_distance_m);

@@ -22,8 +22,9 @@
 #define NAME_MAX_LEN 63 /* store_sensor_info.name holds 64 bytes */
 #define RELOAD_HINT "run 'sudo systemctl reload hamstrided' so the daemon picks up the change"
 
-static const char *const roles[] = { "footpod", "imu-left", "imu-right", "hrm", "baro",
-				      "treadmill" };
+static const char *const roles[] = {
+	"footpod", "imu-left", "imu-right", "hrm", "baro", "treadmill"
+};
 
 static void sensors_usage(FILE *out)
 {
@@ -384,8 +385,9 @@ static void list_usage(FILE *out)
 		     "and whether its cadence counts steps or strides (once hamstride has seen\n"
 		     "it run). A foot pod run with shoe IMUs shows its calibration: pod factor\n"
 		     "is its distance over the IMUs' (1.030: it reads 3 %% long), with its\n"
-		     "uncertainty; its readings are divided by it. The daemon updates the last-seen time once a minute while it\n"
-		     "hears a sensor and at the end of each run.\n\n"
+		     "uncertainty; its readings are divided by it. The daemon updates the\n"
+		     "last-seen time once a minute while it hears a sensor and at the end of\n"
+		     "each run.\n\n"
 		     "  --all         also sensors only seen in replayed or simulated data\n"
 		     "  -h, --help    this help\n");
 }

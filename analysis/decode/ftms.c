@@ -196,8 +196,7 @@ void ftms_check_init(struct ftms_check *c)
 	*c = (struct ftms_check){ 0 };
 }
 
-static void integrate_speed(struct ftms_check *c, const struct ftms_treadmill_data *d,
-			    int64_t t_us)
+static void integrate_speed(struct ftms_check *c, const struct ftms_treadmill_data *d, int64_t t_us)
 {
 	if (c->have_last && d->has_total_distance && c->first_distance_known) {
 		int64_t dt_us = t_us - c->last_t_us;

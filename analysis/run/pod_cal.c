@@ -92,7 +92,8 @@ bool pod_cal_run_estimate(const struct pod_cal_run *r, struct pod_cal_estimate *
 			used++;
 		}
 	double scale = pod_m / imu_m;
-	if (used < POD_CAL_MIN_WINDOWS || !(scale >= POD_CAL_MIN_SCALE && scale <= POD_CAL_MAX_SCALE))
+	if (used < POD_CAL_MIN_WINDOWS ||
+	    !(scale >= POD_CAL_MIN_SCALE && scale <= POD_CAL_MAX_SCALE))
 		return false;
 	double ss = 0;
 	for (size_t i = 0; i < r->n; i++)

@@ -51,8 +51,8 @@ struct pod_cal_run {
 };
 
 struct pod_cal_estimate {
-	double scale;    /* pod / IMU distance */
-	double scale_sd; /* its standard uncertainty */
+	double scale;        /* pod / IMU distance */
+	double scale_sd;     /* its standard uncertainty */
 	unsigned windows;    /* used */
 	unsigned left_out;   /* windows flagged or outlying */
 	double pod_m, imu_m; /* the distances it rests on */

@@ -32,8 +32,9 @@ static int step_once(struct store *s, sqlite3_stmt *st, const char *doing)
 int store_sample_set_incline(struct store *s, int64_t run_id, int64_t t_us, double incline_pct)
 {
 	sqlite3_stmt *st;
-	int err = prepare_write(s, "UPDATE samples SET incline_pct = ? WHERE run_id = ? AND t_us = ?",
-				&st, "preparing to store an incline");
+	int err =
+		prepare_write(s, "UPDATE samples SET incline_pct = ? WHERE run_id = ? AND t_us = ?",
+			      &st, "preparing to store an incline");
 	if (err)
 		return err;
 	store_bind_real(st, 1, incline_pct);
@@ -83,10 +84,11 @@ int store_run_set_surface(struct store *s, int64_t run_id, const struct store_ru
 int store_get_run_surface(struct store *s, int64_t run_id, struct store_run_surface *out)
 {
 	sqlite3_stmt *st;
-	int err = store_prepare_fresh(s,
-				      "SELECT surface, distance_note, pod_distance_raw_m, pod_scale "
-				      "FROM runs WHERE id = ?",
-				      &st);
+	int err =
+		store_prepare_fresh(s,
+				    "SELECT surface, distance_note, pod_distance_raw_m, pod_scale "
+				    "FROM runs WHERE id = ?",
+				    &st);
 	if (err)
 		return err;
 	sqlite3_bind_int64(st, 1, run_id);

@@ -19,8 +19,8 @@ int store_sample_set_incline(struct store *s, int64_t run_id, int64_t t_us, doub
 int store_run_incline(struct store *s, int64_t run_id, int64_t *seconds, double *mean_pct);
 
 struct store_run_surface {
-	char surface[16];        /* "" over ground, "treadmill" */
-	char distance_note[160]; /* what hamstride doubts about the distance, or "" */
+	char surface[16];          /* "" over ground, "treadmill" */
+	char distance_note[160];   /* what hamstride doubts about the distance, or "" */
 	double pod_distance_raw_m; /* the pod's reading before calibration; NAN none */
 	double pod_scale;          /* factor applied (pod / true); NAN none */
 };

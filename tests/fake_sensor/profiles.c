@@ -399,7 +399,8 @@ size_t fake_adv_data(unsigned profiles, const char *name, uint8_t out[31])
 	const uint16_t services[] = { profiles & FAKE_FOOTPOD ? UUID_RSC_SERVICE : 0,
 				      profiles & FAKE_HRM ? UUID_HEART_RATE_SERVICE : 0,
 				      profiles & FAKE_BARO ? UUID_ESS_SERVICE : 0,
-				      profiles & FAKE_TREADMILL ? UUID_FITNESS_MACHINE_SERVICE : 0 };
+				      profiles & FAKE_TREADMILL ? UUID_FITNESS_MACHINE_SERVICE
+								: 0 };
 	size_t head = n;
 	n += 2;
 	for (size_t i = 0; i < sizeof(services) / sizeof(services[0]); i++)

@@ -655,13 +655,14 @@ static void treadmill_streams_distance_and_incline(void **state)
 		uint32_t m = 3u * (uint32_t)i;
 		const uint8_t ftms[] = { 0x0C, 0x00, 0x38, 0x04, (uint8_t)m, (uint8_t)(m >> 8),
 					 0x00, 0x19, 0x00, 0x0E, 0x00 };
-		assert_int_equal(
-			gatt_server_notify(belt->server, belt->db.treadmill_data, ftms, sizeof(ftms)),
-			0);
+		assert_int_equal(gatt_server_notify(belt->server, belt->db.treadmill_data, ftms,
+						    sizeof(ftms)),
+				 0);
 		/* the pod says 3.5 m/s at 170 steps/min: its speed is not the belt's */
 		const uint8_t rsc[] = { 0x04, 0x80, 0x03, 170 };
 		assert_int_equal(
-			gatt_server_notify(pod->server, pod->db.rsc_measurement, rsc, sizeof(rsc)), 0);
+			gatt_server_notify(pod->server, pod->db.rsc_measurement, rsc, sizeof(rsc)),
+			0);
 		pump(&f);
 		run_until(&f, f.now_us + SEC);
 	}

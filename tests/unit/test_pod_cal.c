@@ -45,8 +45,8 @@ static void test_recovers_scale_within_its_uncertainty(void **state)
 		simulate_run(rng, scales[i], 1800, &r);
 		assert_true(pod_cal_run_estimate(&r, &e));
 		if (fabs(e.scale - scales[i]) > 0.003 || e.scale_sd < 0.005 || e.scale_sd > 0.01) {
-			fprintf(stderr, "seed %u: scale %.4f estimated %.4f ± %.4f\n", SEED, scales[i],
-				e.scale, e.scale_sd);
+			fprintf(stderr, "seed %u: scale %.4f estimated %.4f ± %.4f\n", SEED,
+				scales[i], e.scale, e.scale_sd);
 			fail();
 		}
 		assert_true(e.windows >= 10);
@@ -109,9 +109,9 @@ static void test_combine_weights_and_keeps_imu_bias(void **state)
 	assert_false(pod_cal_combine(runs, 0, &c));
 	/* two old runs at 1.10 are beyond the history and do not count */
 	for (int i = 0; i < 7; i++)
-		runs[i] = (struct pod_cal_estimate){
-			.scale = i < 2 ? 1.10 : 1.02, .scale_sd = 0.008, .windows = 10
-		};
+		runs[i] = (struct pod_cal_estimate){ .scale = i < 2 ? 1.10 : 1.02,
+						     .scale_sd = 0.008,
+						     .windows = 10 };
 	runs[6].scale = 1.04;
 	runs[6].scale_sd = 0.05; /* a noisy run weighs little */
 	assert_true(pod_cal_combine(runs, 7, &c));
