@@ -184,7 +184,7 @@ bool ftms_parse_treadmill_data(const uint8_t *buf, size_t len, struct ftms_tread
 #define MPH_RATIO_TOLERANCE 0.08
 #define MAX_INTERVAL_US 5000000 /* a longer silence is a gap, not integrated */
 #define MAX_SPEED_MPS (30.0 * KMH_TO_MPS)
-#define MIN_INCLINE_PCT -15.0
+#define MIN_INCLINE_PCT (-15.0)
 #define MAX_INCLINE_PCT 40.0
 /* Elevation gain that a flat belt cannot have: more than 2 m counted
  * over at least 10 notifications, all with incline 0. */
