@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -249,6 +250,52 @@ static void test_check_ranges(void **state)
 	assert_int_equal(ftms_check_doubts(&c), FTMS_DOUBT_SPEED_RANGE | FTMS_DOUBT_INCLINE_RANGE);
 }
 
+/* The length every flag set asks for: 2 flags + fields in flag order. */
+static size_t length_for(uint16_t flags)
+{
+	static const size_t field_len[13] = { 2, 2, 3, 4, 4, 1, 1, 5, 1, 1, 2, 2, 4 };
+	size_t len = 2;
+	for (int bit = 0; bit < 13; bit++)
+		if (bit == 0 ? !(flags & 1) : (flags >> bit) & 1)
+			len += field_len[bit];
+	return len;
+}
+
+/* Random flags and bytes (a simple LCG, seeded): a packet parses exactly
+ * when it is as long as its flags ask, and what it says present matches
+ * its flags. */
+static void test_random_packets_agree_with_their_flags(void **state)
+{
+	(void)state;
+	const uint32_t seed = 20261207u;
+	uint32_t x = seed;
+	uint8_t buf[48];
+	for (int i = 0; i < 20000; i++) {
+		for (size_t k = 0; k < sizeof(buf); k++) {
+			x = x * 1664525u + 1013904223u;
+			buf[k] = (uint8_t)(x >> 24);
+		}
+		size_t len = (x >> 8) % sizeof(buf);
+		uint16_t flags = (uint16_t)(buf[0] | buf[1] << 8);
+		struct ftms_treadmill_data d;
+		bool ok = ftms_parse_treadmill_data(buf, len, &d);
+		if (ok != (len >= 2 && len >= length_for(flags))) {
+			fprintf(stderr, "seed %u, packet %d: flags 0x%04x, %zu bytes, parsed %d\n",
+				seed, i, flags, len, ok);
+			fail();
+		}
+		if (!ok)
+			continue;
+		assert_int_equal(d.has_speed, !(flags & FTMS_FLAG_MORE_DATA));
+		assert_int_equal(d.has_total_distance, !!(flags & FTMS_FLAG_TOTAL_DISTANCE));
+		assert_int_equal(d.has_elevation_gain, !!(flags & FTMS_FLAG_ELEVATION_GAIN));
+		assert_int_equal(d.has_heart_rate, !!(flags & FTMS_FLAG_HEART_RATE));
+		assert_int_equal(d.has_force_and_power, !!(flags & FTMS_FLAG_FORCE_AND_POWER));
+		assert_true(d.speed_mps >= 0 && d.speed_mps <= 182.05 /* 655.35 km/h */);
+		assert_true(d.incline_pct >= -3276.8 && d.incline_pct <= 3276.7);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -264,6 +311,7 @@ int main(void)
 		cmocka_unit_test(test_check_speed_in_mph),
 		cmocka_unit_test(test_check_incline_stuck),
 		cmocka_unit_test(test_check_ranges),
+		cmocka_unit_test(test_random_packets_agree_with_their_flags),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
