@@ -19,6 +19,7 @@
 #include "paths.h"
 #include "decode/rsc.h"
 #include "nav/two_feet.h"
+#include "treadmill.h"
 #include "util/xalloc.h"
 
 #define US_PER_S INT64_C(1000000)
@@ -177,6 +178,7 @@ struct run_acc {
 	struct ins_merge merge;
 	int merge_sensor[2];
 	struct two_feet two_feet;
+	struct treadmill_run tm; /* the treadmill's data, the pod's calibration */
 };
 
 /* What the IMU notification being handled produced; stored once the
@@ -353,6 +355,8 @@ static void add_to_totals(struct run_totals *t, const struct store_sample *sampl
 	}
 }
 
+static double imu_distance_m(const struct run_totals *t);
+
 static int flush_second(struct ingest *in)
 {
 	struct run_acc *run = &in->run;
@@ -370,11 +374,15 @@ static int flush_second(struct ingest *in)
 		.heart_rate_bpm = mean_or_nan(sec->hr_sum, sec->hr_n),
 	};
 	sample.elevation_m = elevation_of_second(run, sec);
+	treadmill_fill_sample(&run->tm, in->store,
+			      run->primary_pod >= 0 ? in->sensors[run->primary_pod].sensor_id : 0,
+			      imu_distance_m(&run->totals), &sample);
 	add_to_totals(&run->totals, &sample, sec);
 	run->totals.gain_m = run->climb.gain_m;
 	run->totals.loss_m = run->climb.loss_m;
 	*sec = (struct second_acc){ 0 };
-	if (store_sample(in->store, run->id, &sample) < 0)
+	if (store_sample(in->store, run->id, &sample) < 0 ||
+	    treadmill_store_sample(&run->tm, in->store, run->id, &sample) < 0)
 		return store_failed(in, -EIO, "a sample");
 	return 0;
 }
@@ -861,6 +869,7 @@ static void imu_store_stride(struct ingest *in, const struct ins_stride *x)
 	size_t len = strlen(row.flags);
 	if (len)
 		row.flags[len - 1] = '\0';
+	treadmill_note_stride(&in->run.tm, x, clipped);
 	in->stats.strides++;
 	if (store_stride(in->store, in->run.id, &row) < 0)
 		store_failed(in, -EIO, "a stride");
@@ -1002,6 +1011,7 @@ static int begin_run(struct ingest *in, int64_t start_us)
 	run->totals.hr_max = NAN;
 	ins_merge_init(&run->merge);
 	two_feet_init(&run->two_feet);
+	treadmill_run_begin(&run->tm);
 	/* Roles may have been given since the IMUs were first seen. */
 	for (int i = 0; i < SESSION_MAX_SENSORS; i++)
 		if (in->sensors[i].imu && !in->sensors[i].imu->foot_from_role)
@@ -1124,9 +1134,12 @@ static int end_run(struct ingest *in, const struct session_event *ev)
 	snprintf(summary.end_reason, sizeof(summary.end_reason), "%s", ev->reason);
 	snprintf(summary.source, sizeof(summary.source), "%s", in->source);
 	snprintf(summary.capture_path, sizeof(summary.capture_path), "%s", run->capture_path);
+	treadmill_end_run(&run->tm, run->primary_pod >= 0, t->imu_valid_strides, &summary);
 	in->in_run = false;
 	in->last_run_id = run->id;
-	if (store_run_end(in->store, &summary) < 0 || store_flush(in->store) < 0)
+	if (store_run_end(in->store, &summary) < 0 ||
+	    treadmill_store_run(&run->tm, in->store, &summary, imu_distance_m(t)) < 0 ||
+	    store_flush(in->store) < 0)
 		err = store_failed(in, -EIO, "the end of a run");
 	log_notice("run %lld ended (%s): %.0f s, %.0f m", (long long)run->id, ev->reason,
 		   summary.duration_s, summary.distance_m);
@@ -1167,7 +1180,9 @@ struct decoded {
 	bool active;
 	bool is_rsc;
 	bool is_imu;
+	bool is_ftms;
 	struct rsc_measurement rsc;
+	struct ftms_treadmill_data ftms;
 	bool has_hr, has_pressure, has_temperature;
 	double hr_bpm, pressure_pa, temperature_c;
 };
@@ -1227,6 +1242,10 @@ static struct decoded decode(struct ingest *in, struct sensor_state *s,
 	case UUID_SENSOR_LOCATION:
 		d.ok = rsc_parse_sensor_location(n->value, n->len, &location);
 		break;
+	case UUID_TREADMILL_DATA:
+		d.ok = d.is_ftms =
+			treadmill_decode(n, in->config.start_speed_mps, &d.ftms, &d.active);
+		break;
 	default:
 		if (gatt_uuid_equal(&n->uuid, &in->uuid_imu_data))
 			d.ok = d.is_imu = imu_decode_data(in, s, n, &d.active);
@@ -1253,6 +1272,12 @@ static void aggregate(struct ingest *in, int sensor, const struct decoded *d, in
 	}
 	if (d->is_imu) {
 		imu_aggregate(in);
+		return;
+	}
+	if (d->is_ftms) {
+		second_of(in, t_us);
+		treadmill_aggregate(&in->run.tm, in->sensors[sensor].addr_str, &d->ftms, t_us,
+				    d->active);
 		return;
 	}
 	if (!d->has_hr && !d->has_pressure && !d->has_temperature)

@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "cli_util.h"
+#include "store/pods.h"
 #include "util/xalloc.h"
 
 static void runs_usage(FILE *out)
@@ -170,6 +171,28 @@ static void print_run(const struct store_run *r)
 	print_field("capture file", r->capture_path[0] ? r->capture_path : "-");
 }
 
+/* Treadmill and foot-pod lines, where the run has them (schema 005). */
+static void print_surface(struct store *s, int64_t run_id)
+{
+	struct store_run_surface x;
+	char buf[200];
+	if (store_get_run_surface(s, run_id, &x) < 0)
+		return;
+	if (x.surface[0])
+		print_field("surface", x.surface);
+	if (x.distance_note[0])
+		print_field("distance note", x.distance_note);
+	if (isfinite(x.pod_distance_raw_m)) {
+		if (isfinite(x.pod_scale))
+			snprintf(buf, sizeof(buf), "%.2f km raw, calibrated by its factor %.3f",
+				 x.pod_distance_raw_m / 1000, x.pod_scale);
+		else
+			snprintf(buf, sizeof(buf), "%.2f km (not calibrated)",
+				 x.pod_distance_raw_m / 1000);
+		print_field("foot pod", buf);
+	}
+}
+
 int cmd_run(const struct cli_globals *g, int argc, char **argv)
 {
 	static const struct option options[] = {
@@ -204,8 +227,10 @@ int cmd_run(const struct cli_globals *g, int argc, char **argv)
 		return rc;
 	struct store_run run;
 	rc = cli_get_run(g, s, id, &run);
-	if (rc == 0)
+	if (rc == 0) {
 		print_run(&run);
+		print_surface(s, run.id);
+	}
 	store_close(s);
 	return rc;
 }

@@ -3,6 +3,7 @@
  * tell the daemon which to connect to. */
 #include <errno.h>
 #include <getopt.h>
+#include <math.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include "cli_util.h"
 #include "util/notification.h"
 #include "sensor_table.h"
+#include "store/pods.h"
 #include "util/xalloc.h"
 
 #define DEFAULT_SCAN_S 10
@@ -20,7 +22,9 @@
 #define NAME_MAX_LEN 63 /* store_sensor_info.name holds 64 bytes */
 #define RELOAD_HINT "run 'sudo systemctl reload hamstrided' so the daemon picks up the change"
 
-static const char *const roles[] = { "footpod", "imu-left", "imu-right", "hrm", "baro" };
+static const char *const roles[] = {
+	"footpod", "imu-left", "imu-right", "hrm", "baro", "treadmill"
+};
 
 static void sensors_usage(FILE *out)
 {
@@ -199,7 +203,7 @@ static void add_usage(FILE *out)
 		"                             [--address-type public|random]\n\n"
 		"Adds one of the runner's sensors (or changes its role or name); hamstrided\n"
 		"connects to the sensors added. ADDRESS as 'hamstride sensors scan' shows it.\n\n"
-		"  --role ROLE           footpod, imu-left, imu-right, hrm or baro\n"
+		"  --role ROLE           footpod, imu-left, imu-right, hrm, baro or treadmill\n"
 		"  --name NAME           a name to know it by (default: the one known)\n"
 		"  --address-type TYPE   public or random; by default the type already known\n"
 		"                        for the address, else random when the address starts\n"
@@ -379,14 +383,18 @@ static void list_usage(FILE *out)
 		     "Lists the runner's sensors: address, address type, role, name, when it\n"
 		     "was added and when its data last came (UTC; \"never\" since it was added),\n"
 		     "and whether its cadence counts steps or strides (once hamstride has seen\n"
-		     "it run). The daemon updates the last-seen time once a minute while it\n"
-		     "hears a sensor and at the end of each run.\n\n"
+		     "it run). A foot pod run with shoe IMUs shows its calibration: pod factor\n"
+		     "is its distance over the IMUs' (1.030: it reads 3 %% long), with its\n"
+		     "uncertainty; its readings are divided by it. The daemon updates the\n"
+		     "last-seen time once a minute while it hears a sensor and at the end of\n"
+		     "each run.\n\n"
 		     "  --all         also sensors only seen in replayed or simulated data\n"
 		     "  -h, --help    this help\n");
 }
 
 struct sensor_rows {
 	struct store_sensor_info *v;
+	struct store_pod_calibration *cal; /* scale NAN: never calibrated */
 	size_t count, capacity;
 };
 
@@ -401,6 +409,28 @@ static int keep_sensor(void *user, const struct store_sensor_info *sensor)
 	return 0;
 }
 
+static void print_pod_factor(const struct store_pod_calibration *c)
+{
+	if (isnan(c->scale))
+		printf("-\n");
+	else
+		printf("%.3f ± %.3f\n", c->scale, c->scale_sd);
+}
+
+/* Each sensor's current calibration, for the pods that have one. */
+static int read_calibrations(struct store *s, struct sensor_rows *r)
+{
+	r->cal = xcalloc(r->count ? r->count : 1, sizeof(*r->cal));
+	for (size_t i = 0; i < r->count; i++) {
+		int err = store_pod_current(s, r->v[i].id, &r->cal[i]);
+		if (err == -ENOENT)
+			r->cal[i].scale = NAN;
+		else if (err < 0)
+			return err;
+	}
+	return 0;
+}
+
 static void print_sensors(const struct sensor_rows *r)
 {
 	struct sensor_name_cell *names = xcalloc(r->count ? r->count : 1, sizeof(*names));
@@ -412,18 +442,20 @@ static void print_sensors(const struct sensor_rows *r)
 	}
 	printf("%-17s  %-6s  %-9s  ", "address", "type", "role");
 	sensor_print_padded(stdout, "name", 4, width);
-	printf("  %-20s  %-20s  %s\n", "added (UTC)", "last seen (UTC)", "cadence");
+	printf("  %-20s  %-20s  %-7s  %s\n", "added (UTC)", "last seen (UTC)", "cadence",
+	       "pod factor");
 	for (size_t i = 0; i < r->count; i++) {
 		const struct store_sensor_info *x = &r->v[i];
 		char added[32], seen[32];
 		printf("%-17s  %-6s  %-9s  ", x->address, sensor_addr_type_name(x->address_type),
 		       x->role[0] ? x->role : "-");
 		sensor_print_padded(stdout, names[i].text, names[i].chars, width);
-		printf("  %-20s  %-20s  %s\n",
+		printf("  %-20s  %-20s  %-7s  ",
 		       x->added_us ? cli_format_time(x->added_us, added, sizeof(added)) : "-",
 		       x->last_seen_us ? cli_format_time(x->last_seen_us, seen, sizeof(seen))
 				       : "never",
 		       x->cadence_convention[0] ? x->cadence_convention : "-");
+		print_pod_factor(&r->cal[i]);
 	}
 	free(names);
 }
@@ -457,6 +489,8 @@ static int sensors_list(const struct cli_globals *g, int argc, char **argv)
 		return rc;
 	struct sensor_rows rows = { 0 };
 	int err = store_foreach_sensor(s, !all, keep_sensor, &rows);
+	if (err == 0)
+		err = read_calibrations(s, &rows);
 	if (err < 0)
 		cli_error("%s", store_error(s));
 	store_close(s);
@@ -466,6 +500,7 @@ static int sensors_list(const struct cli_globals *g, int argc, char **argv)
 			printf("(no sensors added: find yours with 'hamstride sensors scan')\n");
 	}
 	free(rows.v);
+	free(rows.cal);
 	return err < 0 ? 1 : 0;
 }
 

@@ -263,5 +263,7 @@ const char *adv_suggest_role(const struct adv_data *adv)
 		return "hrm";
 	if (adv_has_service16(adv, ADV_SERVICE_ESS))
 		return "baro";
+	if (adv_has_service16(adv, ADV_SERVICE_FITNESS_MACHINE))
+		return "treadmill";
 	return NULL;
 }

@@ -93,7 +93,7 @@ bool adv_has_service16(const struct adv_data *adv, uint16_t uuid16);
 const char *adv_service_name(const struct gatt_uuid *uuid);
 
 /* The sensors add role this advertiser fits: "footpod", "hrm", "baro",
- * "imu-left|imu-right", or NULL if nothing it announces is a sensor
- * hamstride reads. Shoe IMUs come first (a Movesense also announces heart
- * rate), then foot pods, heart-rate straps, barometers. */
+ * "treadmill", "imu-left|imu-right", or NULL if nothing it announces is a
+ * sensor hamstride reads. Shoe IMUs come first (a Movesense also announces
+ * heart rate), then foot pods, heart-rate straps, barometers, treadmills. */
 const char *adv_suggest_role(const struct adv_data *adv);

@@ -42,6 +42,7 @@ enum {
 	UUID_HEART_RATE_MEASUREMENT = 0x2A37,
 	UUID_PRESSURE = 0x2A6D,
 	UUID_TEMPERATURE = 0x2A6E,
+	UUID_TREADMILL_DATA = 0x2ACD, /* Fitness Machine Service 0x1826 */
 };
 
 struct gatt_uuid gatt_uuid_from16(uint16_t uuid16);

@@ -48,7 +48,7 @@ struct ble_source {
 static const char *const role_names[] = {
 	[BLE_ROLE_FOOTPOD] = "footpod",     [BLE_ROLE_IMU_LEFT] = "imu-left",
 	[BLE_ROLE_IMU_RIGHT] = "imu-right", [BLE_ROLE_HRM] = "hrm",
-	[BLE_ROLE_BARO] = "baro",
+	[BLE_ROLE_BARO] = "baro",           [BLE_ROLE_TREADMILL] = "treadmill",
 };
 
 bool ble_role_parse(const char *text, enum ble_role *out)
@@ -412,6 +412,9 @@ static size_t role_streams(enum ble_role role, struct gatt_uuid out[2])
 		out[0] = gatt_uuid_from16(UUID_PRESSURE);
 		out[1] = gatt_uuid_from16(UUID_TEMPERATURE);
 		return 2;
+	case BLE_ROLE_TREADMILL:
+		out[0] = gatt_uuid_from16(UUID_TREADMILL_DATA);
+		return 1;
 	case BLE_ROLE_IMU_LEFT:
 	case BLE_ROLE_IMU_RIGHT:
 		gatt_uuid_parse(IMU_HS_DATA_UUID, &out[0]);
@@ -423,9 +426,9 @@ static size_t role_streams(enum ble_role role, struct gatt_uuid out[2])
 
 /* What hamstride decodes: a sensor is asked for all of it, so a device that
  * is a foot pod and a heart-rate strap at once has both recorded. */
-static const uint16_t known_services16[] = { 0x1814, 0x180D, 0x181A };
+static const uint16_t known_services16[] = { 0x1814, 0x180D, 0x181A, 0x1826 };
 static const uint16_t known_streams16[] = { UUID_RSC_MEASUREMENT, UUID_HEART_RATE_MEASUREMENT,
-					    UUID_PRESSURE, UUID_TEMPERATURE };
+					    UUID_PRESSURE, UUID_TEMPERATURE, UUID_TREADMILL_DATA };
 
 /* Streaming needs at least one of the role's characteristics subscribed. */
 static bool subscribed_any(const struct link *l)

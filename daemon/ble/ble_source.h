@@ -11,12 +11,14 @@
  *   any failure or link loss --> waiting, with backoff
  *
  * Discovery is limited to the services hamstride decodes (RSC 0x1814,
- * Heart Rate 0x180D, Environmental Sensing 0x181A, the hamstride IMU), and
+ * Heart Rate 0x180D, Environmental Sensing 0x181A, Fitness Machine 0x1826,
+ * the hamstride IMU), and
  * every data characteristic found among them is subscribed to, so a device
  * that is a foot pod and a heart-rate strap at once has both recorded. The
  * role says what the sensor must offer: footpod RSC Measurement 0x2A53
  * (RSC Feature 0x2A54 and Sensor Location 0x2A5D are read and ingested
- * too), hrm 0x2A37, baro Pressure 0x2A6D or Temperature 0x2A6E,
+ * too), hrm 0x2A37, baro Pressure 0x2A6D or Temperature 0x2A6E, treadmill
+ * Treadmill Data 0x2ACD,
  * imu-left/imu-right the hamstride IMU data characteristic, whose
  * configuration is written first (400 Hz, ±16 g, ±2000 °/s, the foot,
  * streaming on), or Movesense's sensor data service, which is asked for
@@ -85,9 +87,11 @@ enum ble_role {
 	BLE_ROLE_IMU_RIGHT,
 	BLE_ROLE_HRM,
 	BLE_ROLE_BARO,
+	BLE_ROLE_TREADMILL,
 };
 
-/* "footpod", "imu-left", "imu-right", "hrm", "baro" as the store keeps them. */
+/* "footpod", "imu-left", "imu-right", "hrm", "baro", "treadmill" as the store
+ * keeps them. */
 bool ble_role_parse(const char *text, enum ble_role *out);
 const char *ble_role_name(enum ble_role role);
 

@@ -57,7 +57,7 @@ struct feed {
 /* ---- recordings ---- */
 
 struct wanted {
-	struct gatt_uuid uuids[4];
+	struct gatt_uuid uuids[FAKE_MAX_RECORDED];
 	size_t n;
 };
 

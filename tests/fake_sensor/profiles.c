@@ -19,6 +19,7 @@ enum {
 	UUID_HEART_RATE_SERVICE = 0x180D,
 	UUID_BODY_SENSOR_LOCATION = 0x2A38,
 	UUID_ESS_SERVICE = 0x181A,
+	UUID_FITNESS_MACHINE_SERVICE = 0x1826,
 	APPEARANCE_IN_SHOE_SENSOR = 0x0441,
 	APPEARANCE_HEART_RATE_BELT = 0x0341,
 	SENSOR_LOCATION_IN_SHOE = 2,
@@ -41,6 +42,7 @@ static const struct {
 	{ "footpod", FAKE_FOOTPOD },     { "hrm", FAKE_HRM },
 	{ "baro", FAKE_BARO },           { "imu-left", FAKE_IMU_LEFT },
 	{ "imu-right", FAKE_IMU_RIGHT }, { "movesense", FAKE_MOVESENSE },
+	{ "treadmill", FAKE_TREADMILL },
 };
 
 static unsigned profile_bit(const char *name, size_t len)
@@ -62,7 +64,7 @@ bool fake_profiles_parse(const char *text, unsigned *profiles, char *why, size_t
 		if (!bit) {
 			snprintf(why, why_len,
 				 "unknown profile \"%.*s\": use footpod, hrm, baro, imu-left, "
-				 "imu-right or movesense, separated by commas",
+				 "imu-right, movesense or treadmill, separated by commas",
 				 (int)len, p);
 			return false;
 		}
@@ -318,6 +320,10 @@ void fake_db_build(struct gatt_server *s, unsigned profiles, const char *name, s
 		db->temperature =
 			add16(s, UUID_TEMPERATURE, GATT_PROP_READ | GATT_PROP_NOTIFY, zeros, 2);
 	}
+	if (profiles & FAKE_TREADMILL) {
+		add_service16(s, UUID_FITNESS_MACHINE_SERVICE);
+		db->treadmill_data = add16(s, UUID_TREADMILL_DATA, GATT_PROP_NOTIFY, NULL, 0);
+	}
 	if (profiles & FAKE_IMU)
 		build_imu(s, db, profiles & FAKE_IMU_LEFT ? IMU_FOOT_LEFT : IMU_FOOT_RIGHT);
 	if (profiles & FAKE_MOVESENSE)
@@ -335,6 +341,8 @@ uint16_t fake_db_handle_for(const struct fake_db *db, const struct gatt_uuid *uu
 		return db->pressure;
 	case UUID_TEMPERATURE:
 		return db->temperature;
+	case UUID_TREADMILL_DATA:
+		return db->treadmill_data;
 	case 0: {
 		struct gatt_uuid data = uuid128(IMU_HS_DATA_UUID);
 		struct gatt_uuid ms = uuid128(IMU_MS_NOTIFY_UUID);
@@ -347,7 +355,7 @@ uint16_t fake_db_handle_for(const struct fake_db *db, const struct gatt_uuid *uu
 	}
 }
 
-size_t fake_profiles_recorded_uuids(unsigned profiles, struct gatt_uuid out[4])
+size_t fake_profiles_recorded_uuids(unsigned profiles, struct gatt_uuid out[FAKE_MAX_RECORDED])
 {
 	size_t n = 0;
 	if (profiles & FAKE_FOOTPOD)
@@ -358,6 +366,8 @@ size_t fake_profiles_recorded_uuids(unsigned profiles, struct gatt_uuid out[4])
 		out[n++] = gatt_uuid_from16(UUID_PRESSURE);
 		out[n++] = gatt_uuid_from16(UUID_TEMPERATURE);
 	}
+	if (profiles & FAKE_TREADMILL)
+		out[n++] = gatt_uuid_from16(UUID_TREADMILL_DATA);
 	return n;
 }
 
@@ -388,10 +398,12 @@ size_t fake_adv_data(unsigned profiles, const char *name, uint8_t out[31])
 
 	const uint16_t services[] = { profiles & FAKE_FOOTPOD ? UUID_RSC_SERVICE : 0,
 				      profiles & FAKE_HRM ? UUID_HEART_RATE_SERVICE : 0,
-				      profiles & FAKE_BARO ? UUID_ESS_SERVICE : 0 };
+				      profiles & FAKE_BARO ? UUID_ESS_SERVICE : 0,
+				      profiles & FAKE_TREADMILL ? UUID_FITNESS_MACHINE_SERVICE
+								: 0 };
 	size_t head = n;
 	n += 2;
-	for (size_t i = 0; i < 3; i++)
+	for (size_t i = 0; i < sizeof(services) / sizeof(services[0]); i++)
 		if (services[i]) {
 			bytes_put_le16(out + n, services[i]);
 			n += 2;

@@ -2,7 +2,8 @@
 /*
  * What the fake sensor is: the profiles it serves (foot pod, heart-rate
  * strap, barometer, hamstride IMU on the left or right shoe, a Movesense
- * streaming IMU6 over its GATT SensorData protocol), its GATT database and
+ * streaming IMU6 over its GATT SensorData protocol, a treadmill's Fitness
+ * Machine Service), its GATT database and
  * its advertising data. No I/O besides the notifications that answer a
  * Movesense command.
  */
@@ -22,6 +23,7 @@ enum fake_profile {
 	FAKE_IMU_LEFT = 1 << 3,
 	FAKE_IMU_RIGHT = 1 << 4,
 	FAKE_MOVESENSE = 1 << 5,
+	FAKE_TREADMILL = 1 << 6,
 };
 #define FAKE_IMU (FAKE_IMU_LEFT | FAKE_IMU_RIGHT)
 
@@ -37,6 +39,7 @@ struct fake_db {
 	uint16_t rsc_measurement, rsc_feature, sensor_location;
 	uint16_t heart_rate_measurement, body_sensor_location;
 	uint16_t pressure, temperature;
+	uint16_t treadmill_data;
 	uint16_t imu_config, imu_data;
 	struct imu_hs_config imu;   /* hamstride profile; for Movesense the rate it streams */
 	unsigned imu_config_writes; /* accepted since the start */
@@ -62,7 +65,8 @@ bool fake_db_movesense_streaming(const struct fake_db *db);
 void fake_db_link_closed(struct fake_db *db);
 
 /* Builds GAP (device name, appearance) then one service per profile, in the
- * order foot pod, heart rate, environmental sensing, IMU. The IMU starts at
+ * order foot pod, heart rate, environmental sensing, fitness machine, IMU.
+ * The IMU starts at
  * 400 Hz, ±16 g, ±2000 °/s, streaming on, foot from the profile; the
  * Movesense streams nothing until subscribed. db must stay where it is
  * while s serves (it receives the IMU configuration and the commands). */
@@ -72,8 +76,10 @@ void fake_db_build(struct gatt_server *s, unsigned profiles, const char *name, s
 uint16_t fake_db_handle_for(const struct fake_db *db, const struct gatt_uuid *uuid);
 
 /* The characteristic UUIDs whose notifications a profile set streams from a
- * recording (foot pod, heart rate, pressure, temperature); returns how many. */
-size_t fake_profiles_recorded_uuids(unsigned profiles, struct gatt_uuid out[4]);
+ * recording (foot pod, heart rate, pressure, temperature, treadmill data);
+ * returns how many. */
+#define FAKE_MAX_RECORDED 5
+size_t fake_profiles_recorded_uuids(unsigned profiles, struct gatt_uuid out[FAKE_MAX_RECORDED]);
 
 /* Legacy advertising data (at most 31 bytes): flags (LE General
  * Discoverable, no BR/EDR), the complete lists of 16-bit and 128-bit service

@@ -32,6 +32,8 @@ static void profile_lists_are_parsed_and_checked(void **state)
 	assert_int_equal(p, FAKE_IMU_RIGHT);
 	assert_true(fake_profiles_parse("hrm,movesense", &p, why, sizeof(why)));
 	assert_int_equal(p, FAKE_HRM | FAKE_MOVESENSE);
+	assert_true(fake_profiles_parse("treadmill,hrm", &p, why, sizeof(why)));
+	assert_int_equal(p, FAKE_TREADMILL | FAKE_HRM);
 
 	const struct {
 		const char *text, *why;
@@ -63,6 +65,12 @@ static void advertising_data_lists_services_and_name(void **state)
 				'r',  'i',  'd',  'e',  ' ',  'f',  'a',  'k',  'e' };
 	assert_int_equal(n, sizeof(pod));
 	assert_memory_equal(ad, pod, sizeof(pod));
+
+	/* A treadmill announces the Fitness Machine Service (0x1826). */
+	n = fake_adv_data(FAKE_TREADMILL, "belt", ad);
+	const uint8_t belt[] = { 2, 0x01, 0x06, 3, 0x03, 0x26, 0x18, 5, 0x09, 'b', 'e', 'l', 't' };
+	assert_int_equal(n, sizeof(belt));
+	assert_memory_equal(ad, belt, sizeof(belt));
 
 	/* The 128-bit UUID leaves room for 8 bytes of the name only. */
 	n = fake_adv_data(FAKE_IMU_LEFT, "hamstride fake", ad);

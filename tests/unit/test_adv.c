@@ -189,11 +189,11 @@ static void test_other_roles(void **state)
 	assert_memory_equal(adv.service_data[0].data, ess + 4, 4);
 	assert_string_equal(adv_suggest_role(&adv), "baro");
 
-	/* A treadmill: named, but no role hamstride reads yet. */
+	/* A treadmill (Fitness Machine Service). */
 	const uint8_t ftms[] = { 0x03, 0x03, 0x26, 0x18 };
 	adv = parse_ok(ftms, sizeof(ftms));
 	assert_string_equal(adv_service_name(&adv.services[0]), "fitness machine");
-	assert_null(adv_suggest_role(&adv));
+	assert_string_equal(adv_suggest_role(&adv), "treadmill");
 
 	/* No service list, but the appearance of a running sensor (0x0443,
 	 * on-hip) or a heart-rate belt (0x0341). */

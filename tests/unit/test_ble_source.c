@@ -12,6 +12,7 @@
 #include "feed.h"
 #include "gatt_server.h"
 #include "profiles.h"
+#include "store/pods.h"
 #include "sim/imu_sim.h"
 
 #include <errno.h>
@@ -634,6 +635,54 @@ static void pod_counter_across_a_dropout_is_trusted(void **state)
 	fixture_close(&f);
 }
 
+/* A treadmill (FTMS Treadmill Data, 0x2ACD) beside a foot pod: the run's
+ * distance, speed and incline are the belt's, its cadence the pod's, its
+ * stride length distance over strides. */
+static void treadmill_streams_distance_and_incline(void **state)
+{
+	(void)state;
+	struct fixture f;
+	fixture_open(&f);
+	struct peer *belt = add_peer(&f, 0x07, BLE_ROLE_TREADMILL, FAKE_TREADMILL);
+	struct peer *pod = add_peer(&f, 0x08, BLE_ROLE_FOOTPOD, FAKE_FOOTPOD);
+	set_all_sensors(&f);
+	run_until(&f, f.now_us + 10 * MS);
+	assert_state(&f, belt, BLE_SENSOR_STREAMING);
+	assert_int_equal(gatt_server_cccd(belt->server, belt->db.treadmill_data), GATT_CCCD_NOTIFY);
+	for (int i = 0; i < 60; i++) {
+		/* flags 0x000C: speed, total distance, inclination and ramp angle;
+		 * 10.80 km/h (3 m/s), i × 3 m, 2.5 %, 1.4 degrees */
+		uint32_t m = 3u * (uint32_t)i;
+		const uint8_t ftms[] = { 0x0C, 0x00, 0x38, 0x04, (uint8_t)m, (uint8_t)(m >> 8),
+					 0x00, 0x19, 0x00, 0x0E, 0x00 };
+		assert_int_equal(gatt_server_notify(belt->server, belt->db.treadmill_data, ftms,
+						    sizeof(ftms)),
+				 0);
+		/* the pod says 3.5 m/s at 170 steps/min: its speed is not the belt's */
+		const uint8_t rsc[] = { 0x04, 0x80, 0x03, 170 };
+		assert_int_equal(
+			gatt_server_notify(pod->server, pod->db.rsc_measurement, rsc, sizeof(rsc)),
+			0);
+		pump(&f);
+		run_until(&f, f.now_us + SEC);
+	}
+	struct store_run run = finish_run(&f);
+	struct store_run_surface surface;
+	assert_int_equal(store_get_run_surface(f.store, run.id, &surface), 0);
+	assert_string_equal(surface.surface, "treadmill");
+	if (fabs(run.distance_m - 177.0) > 1e-6)
+		fail_msg("run distance %.1f m, want the belt's 177 m", run.distance_m);
+	/* 177 m in 59 s at 170 steps/min: 83.6 strides of 2.12 m */
+	if (fabs(run.stride_length_m - 3.0 * 120 / 170) > 0.01)
+		fail_msg("stride %.3f m, want %.3f", run.stride_length_m, 3.0 * 120 / 170);
+	int64_t seconds;
+	double incline;
+	assert_int_equal(store_run_incline(f.store, run.id, &seconds, &incline), 0);
+	assert_true(seconds >= 58);
+	assert_float_equal(incline, 2.5, 1e-9);
+	fixture_close(&f);
+}
+
 static void imu_is_configured_with_short_interval_and_large_mtu(void **state)
 {
 	(void)state;
@@ -1131,6 +1180,7 @@ int main(void)
 		cmocka_unit_test(busy_adapter_gets_connects_in_turn),
 		cmocka_unit_test(busy_adapter_is_retried_without_backoff),
 		cmocka_unit_test(pod_counter_across_a_dropout_is_trusted),
+		cmocka_unit_test(treadmill_streams_distance_and_incline),
 		cmocka_unit_test(imu_is_configured_with_short_interval_and_large_mtu),
 		cmocka_unit_test(everything_a_sensor_offers_is_subscribed),
 		cmocka_unit_test(sensor_without_its_role_is_refused_and_retried),
