@@ -109,7 +109,9 @@ static void format_tick(double v, double step, char *buf, size_t size)
 static void draw_y_ticks(cairo_t *cr, const struct chart *c)
 {
 	double step = chart_tick_step(c->y_max - c->y_min, 5);
-	for (double v = c->y_min; v <= c->y_max + step * 1e-6; v += step) {
+	int ticks = (int)floor((c->y_max - c->y_min) / step + 1e-6);
+	for (int i = 0; i <= ticks; i++) {
+		double v = c->y_min + i * step;
 		double py = chart_py(c, v);
 		cairo_set_source_rgb(cr, 0.85, 0.85, 0.85);
 		cairo_move_to(cr, c->x, py);
@@ -137,7 +139,9 @@ static void draw_x_ticks(cairo_t *cr, const struct chart *c, const char *const *
 		return;
 	}
 	double step = chart_tick_step(c->x_max - c->x_min, 6);
-	for (double v = c->x_min; v <= c->x_max + step * 1e-6; v += step) {
+	int ticks = (int)floor((c->x_max - c->x_min) / step + 1e-6);
+	for (int i = 0; i <= ticks; i++) {
+		double v = c->x_min + i * step;
 		double px = chart_px(c, v);
 		cairo_move_to(cr, px, c->y + c->h);
 		cairo_line_to(cr, px, c->y + c->h + 3);
@@ -189,7 +193,9 @@ static void hatch_rect(cairo_t *cr, double x, double y, double w, double h)
 	cairo_clip(cr);
 	cairo_set_source_rgb(cr, 0, 0, 0);
 	cairo_set_line_width(cr, 0.4);
-	for (double d = -h; d < w; d += 4) {
+	int lines = (int)ceil((w + h) / 4);
+	for (int i = 0; i < lines; i++) {
+		double d = -h + 4 * i;
 		cairo_move_to(cr, x + d, y + h);
 		cairo_line_to(cr, x + d + h, y);
 	}
