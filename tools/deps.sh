@@ -8,7 +8,8 @@ set -eu
 
 packages="build-essential meson ninja-build pkg-config python3
 libbluetooth-dev libgsl-dev libsqlite3-dev libinih-dev libcmocka-dev
-sqlite3 valgrind"
+sqlite3 valgrind
+man-db groff-base"
 [ "${1:-}" != --vm ] || packages="qemu-system-x86 busybox-static cpio kmod"
 [ "${1:-}" != --lint ] || packages="clang-format clang-tidy"
 
