@@ -160,7 +160,7 @@ def test_17_6_symlinks(tmp, capture):
     p = replay_into(tmp, capture, os.path.join(tmp, 'planted.db'), '--capture-dir', planted)
     check('symbolic link' in p.stderr, '17.6 --capture-dir: the log does not name the link: '
           + p.stderr)
-    check(open(target).read() == 'precious\n', '17.6: a planted link\'s target was overwritten')
+    check(open(target, 'rb').read() == b'precious\n', '17.6: a planted link\'s target was overwritten')
 
 
 def test_18_7_dates(tmp):
