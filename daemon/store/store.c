@@ -495,6 +495,10 @@ static int quick_check(struct store *s, int64_t budget_ms)
 				      "database %s is damaged (%s); it was left untouched: keep a "
 				      "copy, restore a backup or try 'sqlite3 FILE .recover'",
 				      s->path, result ? (const char *)result : sqlite3_errmsg(s->db));
+	/* SQLite's report has a line per problem: one line in the log. */
+	for (char *c = s->error; *c; c++)
+		if (*c == '\n')
+			*c = ' ';
 	sqlite3_finalize(st);
 	return err;
 }
