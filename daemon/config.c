@@ -190,8 +190,7 @@ static int handle_line(void *user, const char *section, const char *name, const 
 
 /* The whole file, NUL-terminated; NULL with why set if it is no file
  * of text that could be a config. */
-static char *read_config_text(const char *path, size_t *len, int *err, char *why,
-			       size_t why_len)
+static char *read_config_text(const char *path, size_t *len, int *err, char *why, size_t why_len)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	struct stat st;

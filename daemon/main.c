@@ -286,8 +286,7 @@ static int replace_damaged_store(struct daemon *d, const char *why)
 {
 	char aside[4200], why2[512];
 	const char *path = d->config.database;
-	int err = damaged_name(path, aside, sizeof(aside)) ? set_aside(path, aside)
-							      : -ENAMETOOLONG;
+	int err = damaged_name(path, aside, sizeof(aside)) ? set_aside(path, aside) : -ENAMETOOLONG;
 	if (err < 0) {
 		log_error("%s; it cannot be moved aside (%s) to record into a new one: move it "
 			  "yourself, then restart hamstrided",
@@ -359,12 +358,13 @@ static int check_stored(struct daemon *d, int code)
 			  "counted: %s",
 			  (unsigned long long)st.store_errors, store_error(d->store));
 	else
-		log_error("%llu writes to the database failed: stored %lld of %llu notifications, "
-			  "%lld runs (%lld of them ended; the others are closed at the next start); "
-			  "last error: %s",
-			  (unsigned long long)st.store_errors, (long long)got.notifications,
-			  (unsigned long long)st.notifications, (long long)got.runs,
-			  (long long)got.runs_ended, store_error(d->store));
+		log_error(
+			"%llu writes to the database failed: stored %lld of %llu notifications, "
+			"%lld runs (%lld of them ended; the others are closed at the next start); "
+			"last error: %s",
+			(unsigned long long)st.store_errors, (long long)got.notifications,
+			(unsigned long long)st.notifications, (long long)got.runs,
+			(long long)got.runs_ended, store_error(d->store));
 	return code ? code : EX_IOERR;
 }
 

@@ -518,11 +518,12 @@ static int recover_run(struct store *s, struct open_run *r, int64_t floor_id, co
 int store_close_open_runs(struct store *s, const char *reason, store_run_fn fn, void *user)
 {
 	sqlite3_stmt *st;
-	int err = store_prepare_fresh(s,
-				      "SELECT id, (SELECT coalesce(max(last_notification_id), "
-				      "0) FROM runs WHERE end_us IS NOT NULL) FROM runs WHERE end_us "
-				      "IS NULL ORDER BY id",
-				      &st);
+	int err =
+		store_prepare_fresh(s,
+				    "SELECT id, (SELECT coalesce(max(last_notification_id), "
+				    "0) FROM runs WHERE end_us IS NOT NULL) FROM runs WHERE end_us "
+				    "IS NULL ORDER BY id",
+				    &st);
 	if (err)
 		return err;
 	int rc = SQLITE_DONE;
@@ -568,8 +569,7 @@ static int count_query(struct store *s, const char *sql, int64_t bound, int64_t 
 int store_tally_mark(struct store *s, struct store_tally *mark)
 {
 	*mark = (struct store_tally){ 0 };
-	int err = count_query(s, "SELECT coalesce(max(id), 0) FROM runs", 0,
-			      &mark->runs);
+	int err = count_query(s, "SELECT coalesce(max(id), 0) FROM runs", 0, &mark->runs);
 	if (!err)
 		err = count_query(s, "SELECT coalesce(max(id), 0) FROM notifications", 0,
 				  &mark->notifications);
@@ -581,7 +581,8 @@ int store_tally_since(struct store *s, const struct store_tally *mark, struct st
 	*out = (struct store_tally){ 0 };
 	int err = count_query(s, "SELECT count(*) FROM runs WHERE id > ?", mark->runs, &out->runs);
 	if (!err)
-		err = count_query(s, "SELECT count(*) FROM runs WHERE id > ? AND end_us IS NOT NULL",
+		err = count_query(s,
+				  "SELECT count(*) FROM runs WHERE id > ? AND end_us IS NOT NULL",
 				  mark->runs, &out->runs_ended);
 	if (!err)
 		err = count_query(s, "SELECT count(*) FROM notifications WHERE id > ?",

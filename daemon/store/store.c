@@ -494,7 +494,8 @@ static int quick_check(struct store *s, int64_t budget_ms)
 		err = store_set_error(s, -EUCLEAN,
 				      "database %s is damaged (%s); it was left untouched: keep a "
 				      "copy, restore a backup or try 'sqlite3 FILE .recover'",
-				      s->path, result ? (const char *)result : sqlite3_errmsg(s->db));
+				      s->path,
+				      result ? (const char *)result : sqlite3_errmsg(s->db));
 	/* SQLite's report has a line per problem: one line in the log. */
 	for (char *c = s->error; *c; c++)
 		if (*c == '\n')
