@@ -188,46 +188,60 @@ static int handle_line(void *user, const char *section, const char *name, const 
 	return problem == NULL;
 }
 
-/* The whole file, NUL-terminated; NULL with why set if it is no file
- * of text that could be a config. */
+/* Why path cannot be a config, or NULL if it can: a regular file of a
+ * config's size. */
+static int check_config_file(const char *path, const struct stat *st, char *why, size_t why_len)
+{
+	if (!S_ISREG(st->st_mode)) {
+		snprintf(why, why_len, "config %s is %s, not a file: give the config file's path",
+			 path, S_ISDIR(st->st_mode) ? "a directory" : "a device or pipe");
+		return S_ISDIR(st->st_mode) ? -EISDIR : -EINVAL;
+	}
+	if (st->st_size > CONFIG_MAX_BYTES) {
+		snprintf(why, why_len, "config %s is %lld bytes, too big for a config (at most %d)",
+			 path, (long long)st->st_size, CONFIG_MAX_BYTES);
+		return -EFBIG;
+	}
+	return 0;
+}
+
+static int read_failed(const char *path, char *why, size_t why_len)
+{
+	int err = errno ? -errno : -EIO;
+	snprintf(why, why_len, "cannot read config %s: %s", path, strerror(-err));
+	return err;
+}
+
+/* The whole file, NUL-terminated, its length in *len; NULL with *err and
+ * why set if it is no file of text that could be a config. */
 static char *read_config_text(const char *path, size_t *len, int *err, char *why, size_t why_len)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	struct stat st;
-	*err = 0;
-	if (fd < 0 || fstat(fd, &st) < 0) {
-		*err = -errno;
-		snprintf(why, why_len, "cannot read config %s: %s", path, strerror(-*err));
-	} else if (!S_ISREG(st.st_mode)) {
-		*err = S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
-		snprintf(why, why_len, "config %s is %s, not a file: give the config file's path",
-			 path, S_ISDIR(st.st_mode) ? "a directory" : "a device or pipe");
-	} else if (st.st_size > CONFIG_MAX_BYTES) {
-		*err = -EFBIG;
-		snprintf(why, why_len, "config %s is %lld bytes, too big for a config (at most %d)",
-			 path, (long long)st.st_size, CONFIG_MAX_BYTES);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		*err = read_failed(path, why, why_len);
+		return NULL;
 	}
-	char *text = NULL;
-	if (!*err) {
-		text = malloc((size_t)st.st_size + 1);
-		ssize_t n = text ? read(fd, text, (size_t)st.st_size) : -1;
-		if (n < 0) {
-			*err = -errno;
-			snprintf(why, why_len, "cannot read config %s: %s", path, strerror(-*err));
-			free(text);
-			text = NULL;
-		} else {
-			text[n] = '\0';
-			*len = (size_t)n;
-			*err = (size_t)n == (size_t)st.st_size ? 0 : -EIO;
-		}
+	*err = fstat(fd, &st) < 0 ? read_failed(path, why, why_len)
+				  : check_config_file(path, &st, why, why_len);
+	char *text = *err ? NULL : malloc((size_t)st.st_size + 1);
+	if (!*err && !text) {
+		*err = -ENOMEM;
+		snprintf(why, why_len, "config %s: out of memory", path);
 	}
-	if (fd >= 0)
-		close(fd);
-	if (*err == -EIO) {
-		snprintf(why, why_len, "cannot read config %s: it changed while being read", path);
+	ssize_t n = text ? read(fd, text, (size_t)st.st_size) : 0;
+	if (text && n != st.st_size) {
+		*err = n < 0 ? read_failed(path, why, why_len) : -EIO;
+		if (n >= 0)
+			snprintf(why, why_len, "cannot read config %s: it changed while being read",
+				 path);
 		free(text);
 		text = NULL;
+	}
+	close(fd);
+	if (text) {
+		text[n] = '\0';
+		*len = (size_t)n;
 	}
 	return text;
 }
@@ -241,9 +255,7 @@ static int first_binary_line(const char *text, size_t len)
 		unsigned char c = (unsigned char)text[i];
 		if (c == '\n')
 			line++;
-		else if (c < 0x20 && c != '\t' && c != '\r')
-			return line;
-		else if (c == 0x7f)
+		else if ((c < 0x20 && c != '\t' && c != '\r') || c == 0x7f)
 			return line;
 	}
 	return 0;

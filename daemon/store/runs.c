@@ -529,7 +529,7 @@ int store_close_open_runs(struct store *s, const char *reason, store_run_fn fn, 
 	int rc = SQLITE_DONE;
 	while (!err && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct open_run r = { .id = sqlite3_column_int64(st, 0) };
-		struct store_run before;
+		struct store_run before = { 0 };
 		err = store_get_run(s, r.id, &before);
 		if (err)
 			break;
