@@ -28,8 +28,19 @@ def open_runs(db):
 
 
 def stored_runs(db):
-    with sqlite3.connect('file:%s?mode=ro' % db, uri=True) as c:
+    """The run ids stored; none if the kill came before the file or its
+    tables were made (the log then cannot have said a run started)."""
+    if not os.path.exists(db):
+        return set()
+    c = sqlite3.connect('file:%s?mode=ro' % db, uri=True)
+    try:
         return {r[0] for r in c.execute('SELECT id FROM runs')}
+    except sqlite3.OperationalError as e:
+        if 'no such table' not in str(e):
+            raise
+        return set()
+    finally:
+        c.close()
 
 
 def crashed_runs_agree(db, seed):
