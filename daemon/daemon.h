@@ -21,6 +21,7 @@ struct daemon {
 	int adapter_id;         /* live: hciN */
 	bool realtime;
 	int exit_code;
+	struct store_tally stored_before; /* to count what this run of it stored */
 };
 
 /* Reloads the config file (SIGHUP): log level, session and capture

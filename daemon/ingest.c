@@ -265,7 +265,7 @@ static int store_failed(struct ingest *in, int err, const char *what)
 	if (worth_logging(++in->stats.store_errors))
 		log_error("cannot store %s: %s (%llu failed writes so far)", what,
 			  store_error(in->store), (unsigned long long)in->stats.store_errors);
-	return err;
+	return err == -EIO ? store_errno(in->store) : err;
 }
 
 /* The slot of the sensor with this address, registered on first sight. */
@@ -1018,7 +1018,10 @@ static int begin_run(struct ingest *in, int64_t start_us)
 			imu_resolve_foot(in, &in->sensors[i]);
 	run->at_last_active = run->totals;
 	baro_climb_init(&run->climb, CLIMB_WINDOW_S, CLIMB_HYSTERESIS_M);
-	if (store_run_begin(in->store, start_us, in->source, &run->id) < 0)
+	/* Committed at once, so a run the log says started is in the file
+	 * whatever happens next. */
+	if (store_run_begin(in->store, start_us, in->source, &run->id) < 0 ||
+	    store_flush(in->store) < 0)
 		return store_failed(in, -EIO, "a new run");
 	in->in_run = true;
 	in->stats.runs++;

@@ -59,7 +59,8 @@ static void usage(FILE *out)
 		"Signals: SIGTERM/SIGINT end the open run and exit; SIGHUP re-reads the config\n"
 		"and the sensor list.\n"
 		"Exit codes: 0 done, 64 bad usage, 65 damaged capture, 66 missing input,\n"
-		"73 database cannot be opened, 78 bad config.\n");
+		"73 database cannot be opened, 74 a write to the database failed (the log says\n"
+		"what was stored), 78 bad config.\n");
 }
 
 static int bad_option(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -249,6 +250,75 @@ static int load_config(struct daemon *d, const struct options *o)
 	return 0;
 }
 
+/* "FILE.damaged-20261207T091500Z": the damaged file's new name. */
+static bool damaged_name(const char *path, char *out, size_t size)
+{
+	char stamp[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
+	return snprintf(out, size, "%s.damaged-%s", path, stamp) < (int)size;
+}
+
+/* Moves the database and its -wal and -shm files (which may hold the
+ * last commits) to the new name, each beside the one it belongs to. */
+static int set_aside(const char *path, const char *aside)
+{
+	static const char *const suffixes[] = { "", "-wal", "-shm" };
+	for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+		char from[sizeof(((struct daemon_config *)0)->database) + 8], to[4200];
+		snprintf(from, sizeof(from), "%s%s", path, suffixes[i]);
+		snprintf(to, sizeof(to), "%s%s", aside, suffixes[i]);
+		if (rename(from, to) < 0 && (errno != ENOENT || i == 0))
+			return -errno;
+	}
+	return 0;
+}
+
+/*
+ * One damaged page must not stop the recording: the damaged file is kept
+ * under a new name for the runner to recover, and a new database takes
+ * its place, with the runner's sensors copied over as far as they can be
+ * read.
+ */
+static int replace_damaged_store(struct daemon *d, const char *why)
+{
+	char aside[4200], why2[512];
+	const char *path = d->config.database;
+	int err = damaged_name(path, aside, sizeof(aside)) ? set_aside(path, aside) : -ENAMETOOLONG;
+	if (err < 0) {
+		log_error("%s; it cannot be moved aside (%s) to record into a new one: move it "
+			  "yourself, then restart hamstrided",
+			  why, strerror(-err));
+		return EX_CANTCREAT;
+	}
+	if (store_open(path, STORE_READ_WRITE, &d->store, why2, sizeof(why2)) < 0) {
+		log_error("%s", why2);
+		return EX_CANTCREAT;
+	}
+	log_error("%s. It is kept as %s and recording goes on in a new %s; to get back "
+		  "what the damaged one holds, stop hamstrided and run: sqlite3 %s .recover | "
+		  "sqlite3 recovered.db",
+		  why, aside, path, aside);
+	if (store_copy_sensors(d->store, aside) < 0)
+		log_warning("the sensors could not be read from the damaged database (%s): add "
+			    "them again with 'hamstride sensors add'",
+			    store_error(d->store));
+	return 0;
+}
+
+/* Runs a kill left open are closed from what they stored. */
+static int log_recovered_run(void *user, const struct store_run *run)
+{
+	(void)user;
+	log_warning("run %lld was left open (hamstrided stopped without ending it): closed at "
+		    "its last notification, %.0f s, %lld notifications, end reason '%s'",
+		    (long long)run->id, run->duration_s, (long long)run->notifications,
+		    run->end_reason);
+	return 0;
+}
+
 static int open_store(struct daemon *d)
 {
 	char why[512];
@@ -257,12 +327,45 @@ static int open_store(struct daemon *d)
 		log_error("no database path: set [daemon] database in the config or give --db");
 		return EX_USAGE;
 	}
-	if (store_open(d->config.database, STORE_READ_WRITE, &d->store, why, sizeof(why)) < 0) {
+	int err = store_open(d->config.database, STORE_READ_WRITE, &d->store, why, sizeof(why));
+	if (err == -EUCLEAN && (err = replace_damaged_store(d, why)) != 0)
+		return err;
+	if (err < 0) {
 		log_error("%s", why);
 		return EX_CANTCREAT;
 	}
 	log_info("database %s", d->config.database);
+	if (store_close_open_runs(d->store, "crash", log_recovered_run, NULL) < 0)
+		log_error("cannot close the runs left open: %s", store_error(d->store));
+	if (store_tally_mark(d->store, &d->stored_before) < 0)
+		log_error("%s", store_error(d->store));
 	return 0;
+}
+
+/*
+ * The counts the loop printed are what the sensors sent; after a failed
+ * write they are not what is stored, so say what is, and fail.
+ */
+static int check_stored(struct daemon *d, int code)
+{
+	struct ingest_stats st;
+	struct store_tally got;
+	ingest_stats(d->ingest, &st);
+	if (!st.store_errors)
+		return code;
+	if (store_tally_since(d->store, &d->stored_before, &got) < 0)
+		log_error("%llu writes to the database failed, and what was stored cannot be "
+			  "counted: %s",
+			  (unsigned long long)st.store_errors, store_error(d->store));
+	else
+		log_error(
+			"%llu writes to the database failed: stored %lld of %llu notifications, "
+			"%lld runs (%lld of them ended; the others are closed at the next start); "
+			"last error: %s",
+			(unsigned long long)st.store_errors, (long long)got.notifications,
+			(unsigned long long)st.notifications, (long long)got.runs,
+			(long long)got.runs_ended, store_error(d->store));
+	return code ? code : EX_IOERR;
 }
 
 /* A simulated block ends last week, as if just trained: it starts on the
@@ -312,7 +415,10 @@ static int open_source(struct daemon *d, struct options *o)
 	int err = replay_open(o->replay, &d->replay, why, sizeof(why));
 	if (err < 0) {
 		log_error("%s", why);
-		return err == -EBADMSG ? EX_DATAERR : EX_NOINPUT;
+		/* A file that is there but is no capture we read is bad data. */
+		return err == -ENOENT || err == -EACCES || err == -EISDIR || err == -ENOTDIR
+			       ? EX_NOINPUT
+			       : EX_DATAERR;
 	}
 	for (size_t i = 0; i < o->n_maps; i++)
 		replay_map(d->replay, o->map_handle[i], &o->map_uuid[i]);
@@ -418,16 +524,17 @@ int main(int argc, char **argv)
 	int code;
 
 	log_set_program("hamstrided");
+	/* The source first: a missing capture leaves no empty database. */
 	if ((code = parse_options(argc, argv, &o, &d)) || (code = load_config(&d, &o)) ||
-	    (code = open_store(&d)))
+	    (code = open_source(&d, &o)))
 		return code;
-	if ((code = open_source(&d, &o))) {
-		store_close(d.store);
+	if ((code = open_store(&d))) {
+		replay_free(d.replay);
 		return code;
 	}
 	set_source_name(&d, &o);
 	d.ingest = ingest_new(d.store, &d.config.ingest);
-	code = loop_run(&d);
+	code = check_stored(&d, loop_run(&d));
 	ingest_free(d.ingest);
 	replay_free(d.replay);
 	store_close(d.store);

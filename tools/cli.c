@@ -200,6 +200,18 @@ int cli_time_option(const char *command, const char *option, const char *text, i
 			       option, text);
 }
 
+int cli_period_check(const char *command, int64_t from_us, int64_t to_us)
+{
+	char from[32], to[32];
+	if (from_us < to_us)
+		return 0;
+	return cli_usage_error(command,
+			       "--from %s is not before --to %s: the period holds no time "
+			       "(--from is inclusive, --to exclusive)",
+			       cli_format_time(from_us, from, sizeof(from)),
+			       cli_format_time(to_us, to, sizeof(to)));
+}
+
 int cli_bad_option(const char *command, int opt, char **argv)
 {
 	if (opt == ':')

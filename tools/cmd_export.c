@@ -162,7 +162,7 @@ static int parse_options(int argc, char **argv, struct export_args *a)
 	a->samples = strcmp(what, "samples") == 0;
 	if (optind + 2 < argc)
 		return cli_usage_error("export", "unexpected argument '%s'", argv[optind + 2]);
-	return 0;
+	return cli_period_check("export", a->from_us, a->to_us);
 }
 
 static int write_csv(struct store *s, const struct export_args *a, FILE *out)
@@ -202,7 +202,11 @@ static int export_to_file(struct store *s, const struct export_args *a)
 		}
 		return EX_CANTCREAT;
 	}
-	fchmod(fd, 0644);
+	/* mkstemp makes it 0600; the file gets what the umask allows, as
+	 * any file this user creates, never more. */
+	mode_t mask = umask(0);
+	umask(mask);
+	fchmod(fd, 0666 & ~mask);
 	int err = write_csv(s, a, out);
 	int write_failed = ferror(out) | (fclose(out) != 0);
 	int rc = 0;

@@ -98,6 +98,8 @@ int cmd_runs(const struct cli_globals *g, int argc, char **argv)
 	}
 	if (optind < argc)
 		return cli_usage_error("runs", "unexpected argument '%s'", argv[optind]);
+	if ((rc = cli_period_check("runs", from_us, to_us)))
+		return rc;
 
 	struct store *s;
 	if ((rc = cli_open_store(g, STORE_READ_ONLY, &s)))

@@ -53,6 +53,11 @@ int main(int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, "+h", options, NULL)) != -1) {
 		switch (opt) {
 		case 'd':
+			if (!optarg[0]) {
+				cli_error("--db wants the path of a database, not an empty "
+					  "string");
+				return EX_USAGE;
+			}
 			g.db_path = optarg;
 			break;
 		case 'h':

@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
-# The whole test suite: unit, replay, end-to-end, fuzz-corpus, the
+# The whole test suite: unit, replay, end-to-end, fuzz-corpus, the kill soak, the
 # Bluetooth VM (tests/vm/) and benchmark smoke runs in a normal build; unit,
 # replay and fuzz again under AddressSanitizer+UBSan and under valgrind;
 # clang-format and clang-tidy over the tree (tools/lint.sh).
@@ -25,6 +25,10 @@ echo "== build"
 [ -f build-test/build.ninja ] || meson setup build-test >/dev/null
 ninja -C build-test
 run_suites build-test unit replay e2e fuzz
+
+# 200 SIGKILLs of the daemon mid-replay, each followed by a restart.
+echo "== soak: the daemon killed and restarted"
+run_suites build-test soak
 
 # Boots a VM with Debian's kernel: one at a time, they use both cores.
 echo "== the real Bluetooth stack in a VM"

@@ -20,6 +20,8 @@
 #include "capture/capture.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -911,10 +913,23 @@ int capture_writer_open(const char *path, struct capture_writer **out, char *why
 {
 	uint8_t hdr[BTSNOOP_HDR_LEN];
 	struct capture_writer *w;
-	FILE *f = fopen(path, "wbe");
+	/* Never through a symbolic link: one planted at a predictable name
+	 * (a run's capture, a --output) would have its target overwritten. */
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0666);
+	FILE *f = fd >= 0 ? fdopen(fd, "wb") : NULL;
 	int err;
 
 	*out = NULL;
+	if (fd >= 0 && !f)
+		close(fd);
+	if (!f && errno == ELOOP) {
+		if (why && why_len)
+			snprintf(why, why_len,
+				 "capture file %s is a symbolic link: refused, so its target is "
+				 "not overwritten; remove the link or give another path",
+				 path);
+		return -ELOOP;
+	}
 	if (!f)
 		goto failed;
 	memcpy(hdr, btsnoop_magic, sizeof(btsnoop_magic));

@@ -313,3 +313,279 @@ int store_foreach_sample(struct store *s, int64_t run_id, int64_t from_us, int64
 	sqlite3_finalize(st);
 	return err;
 }
+
+/* ---- closing the runs a crash left open --------------------------------- */
+
+/* What is stored of a run that never ended. */
+struct open_run {
+	int64_t id, start_us, end_us;
+	char source[64], capture_path[256];
+	int64_t notifications, first_id, last_id;
+	double distance_m, gain_m, loss_m, cadence_spm, stride_length_m, hr_bpm, hr_max_bpm;
+	int64_t gaps;
+	double gap_s;
+};
+
+/* One row of a query that takes the run's id as ?1 (and ?2 where it is
+ * bound); the columns are read by the caller. */
+static int query_run_row(struct store *s, const char *sql, int64_t run_id, int64_t floor_id,
+			 sqlite3_stmt **st)
+{
+	int err = store_prepare_fresh(s, sql, st);
+	if (err)
+		return err;
+	sqlite3_bind_int64(*st, 1, run_id);
+	if (sqlite3_bind_parameter_count(*st) >= 2)
+		sqlite3_bind_int64(*st, 2, floor_id);
+	int rc = sqlite3_step(*st);
+	if (rc == SQLITE_ROW)
+		return 0;
+	err = store_sqlite_failure(s, rc, "reading a run left open");
+	sqlite3_finalize(*st);
+	*st = NULL;
+	return err;
+}
+
+/* Its notifications are one rowid range after those of every finished
+ * run (one writer appends them), so only the table's tail is read. */
+static int open_run_notifications(struct store *s, struct open_run *r, int64_t floor_id)
+{
+	sqlite3_stmt *st;
+	int err = query_run_row(s,
+				"SELECT count(*), min(id), max(id), max(t_us) FROM notifications "
+				"WHERE run_id = ?1 AND id > ?2",
+				r->id, floor_id, &st);
+	if (err)
+		return err;
+	r->notifications = sqlite3_column_int64(st, 0);
+	r->first_id = sqlite3_column_int64(st, 1);
+	r->last_id = sqlite3_column_int64(st, 2);
+	if (sqlite3_column_type(st, 3) != SQLITE_NULL)
+		r->end_us = sqlite3_column_int64(st, 3);
+	sqlite3_finalize(st);
+	return 0;
+}
+
+/* The summary from its per-second samples, as the pipeline made them. */
+static int open_run_samples(struct store *s, struct open_run *r)
+{
+	sqlite3_stmt *st;
+	int err = query_run_row(s,
+				"SELECT max(t_us), max(distance_m), avg(cadence_spm), "
+				"avg(stride_length_m), avg(heart_rate_bpm), max(heart_rate_bpm) "
+				"FROM samples WHERE run_id = ?1",
+				r->id, 0, &st);
+	if (err)
+		return err;
+	/* A sample stands for the second that starts at its time. */
+	if (sqlite3_column_type(st, 0) != SQLITE_NULL &&
+	    sqlite3_column_int64(st, 0) + 1000000 > r->end_us && r->notifications == 0)
+		r->end_us = sqlite3_column_int64(st, 0) + 1000000;
+	r->distance_m = store_column_real(st, 1);
+	r->cadence_spm = store_column_real(st, 2);
+	r->stride_length_m = store_column_real(st, 3);
+	r->hr_bpm = store_column_real(st, 4);
+	r->hr_max_bpm = store_column_real(st, 5);
+	sqlite3_finalize(st);
+	return 0;
+}
+
+/* Climb and descent: the samples' elevations are already smoothed by the
+ * pipeline, so their rises and falls add up to its gain and loss. */
+static int open_run_elevation(struct store *s, struct open_run *r)
+{
+	sqlite3_stmt *st;
+	int err = store_prepare_fresh(s,
+				      "SELECT elevation_m FROM samples WHERE run_id = ? AND "
+				      "elevation_m IS NOT NULL ORDER BY t_us",
+				      &st);
+	if (err)
+		return err;
+	sqlite3_bind_int64(st, 1, r->id);
+	double prev = NAN, gain = 0, loss = 0;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		double e = sqlite3_column_double(st, 0);
+		if (!isnan(prev) && e > prev)
+			gain += e - prev;
+		else if (!isnan(prev))
+			loss += prev - e;
+		prev = e;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return store_sqlite_failure(s, rc, "reading a run left open");
+	r->gain_m = isnan(prev) ? NAN : gain;
+	r->loss_m = isnan(prev) ? NAN : loss;
+	return 0;
+}
+
+/* A run with shoe IMUs and no pod: distance, stride and cadence from its
+ * strides, each foot's distance averaged as the pipeline does. */
+static int open_run_strides(struct store *s, struct open_run *r)
+{
+	sqlite3_stmt *st;
+	int err = query_run_row(s,
+				"SELECT avg(foot_m), sum(n), sum(sum_m) / sum(n), "
+				"sum(sum_s) / sum(n) FROM (SELECT sum(length_m) AS foot_m, "
+				"count(length_m) AS n, sum(length_m) AS sum_m, "
+				"sum(duration_s) AS sum_s FROM strides WHERE run_id = ?1 "
+				"GROUP BY foot)",
+				r->id, 0, &st);
+	if (err)
+		return err;
+	if (sqlite3_column_int64(st, 1) > 0) {
+		if (isnan(r->distance_m))
+			r->distance_m = store_column_real(st, 0);
+		r->stride_length_m = store_column_real(st, 2);
+		if (isnan(r->cadence_spm))
+			r->cadence_spm = 120.0 / store_column_real(st, 3);
+	}
+	sqlite3_finalize(st);
+	return 0;
+}
+
+static int open_run_gaps(struct store *s, struct open_run *r)
+{
+	sqlite3_stmt *st;
+	int err = query_run_row(s,
+				"SELECT count(*), coalesce(sum(end_us - start_us), 0) / 1e6 FROM "
+				"gaps WHERE run_id = ?1",
+				r->id, 0, &st);
+	if (err)
+		return err;
+	r->gaps = sqlite3_column_int64(st, 0);
+	r->gap_s = sqlite3_column_double(st, 1);
+	sqlite3_finalize(st);
+	return 0;
+}
+
+static int close_open_run(struct store *s, struct open_run *r, const char *reason)
+{
+	int err;
+	sqlite3_stmt *st = store_write_stmt(s, STMT_RUN_END, &err);
+	if (!st)
+		return err;
+	double duration_s = (double)(r->end_us - r->start_us) / 1e6;
+	sqlite3_bind_int64(st, 1, r->id);
+	sqlite3_bind_int64(st, 2, r->start_us);
+	sqlite3_bind_int64(st, 3, r->end_us);
+	const double reals[] = { duration_s,
+				 r->distance_m,
+				 r->gain_m,
+				 r->loss_m,
+				 duration_s > 0 ? r->distance_m / duration_s : NAN,
+				 r->cadence_spm,
+				 r->stride_length_m,
+				 r->hr_bpm,
+				 r->hr_max_bpm };
+	for (int i = 0; i < (int)(sizeof(reals) / sizeof(reals[0])); i++)
+		store_bind_real(st, 4 + i, reals[i]);
+	sqlite3_bind_int64(st, 13, r->notifications);
+	sqlite3_bind_int64(st, 14, r->gaps);
+	sqlite3_bind_double(st, 15, r->gap_s);
+	sqlite3_bind_text(st, 16, reason, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 17, r->source, -1, SQLITE_STATIC);
+	store_bind_text(st, 18, r->capture_path);
+	if (r->notifications) {
+		sqlite3_bind_int64(st, 19, r->first_id);
+		sqlite3_bind_int64(st, 20, r->last_id);
+	} else {
+		sqlite3_bind_null(st, 19);
+		sqlite3_bind_null(st, 20);
+	}
+	return store_step_write(s, st, "closing a run left open");
+}
+
+static int recover_run(struct store *s, struct open_run *r, int64_t floor_id, const char *reason)
+{
+	r->end_us = r->start_us;
+	r->distance_m = r->gain_m = r->loss_m = NAN;
+	int err = open_run_notifications(s, r, floor_id);
+	if (!err)
+		err = open_run_samples(s, r);
+	if (!err)
+		err = open_run_elevation(s, r);
+	if (!err)
+		err = open_run_strides(s, r);
+	if (!err)
+		err = open_run_gaps(s, r);
+	if (!err)
+		err = close_open_run(s, r, reason);
+	return err;
+}
+
+int store_close_open_runs(struct store *s, const char *reason, store_run_fn fn, void *user)
+{
+	sqlite3_stmt *st;
+	int err =
+		store_prepare_fresh(s,
+				    "SELECT id, (SELECT coalesce(max(last_notification_id), "
+				    "0) FROM runs WHERE end_us IS NOT NULL) FROM runs WHERE end_us "
+				    "IS NULL ORDER BY id",
+				    &st);
+	if (err)
+		return err;
+	int rc = SQLITE_DONE;
+	while (!err && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct open_run r = { .id = sqlite3_column_int64(st, 0) };
+		struct store_run before = { 0 };
+		err = store_get_run(s, r.id, &before);
+		if (err)
+			break;
+		r.start_us = before.start_us;
+		snprintf(r.source, sizeof(r.source), "%s", before.source);
+		snprintf(r.capture_path, sizeof(r.capture_path), "%s", before.capture_path);
+		err = recover_run(s, &r, sqlite3_column_int64(st, 1), reason);
+		if (!err)
+			err = store_flush(s);
+		struct store_run done;
+		if (!err && fn && (err = store_get_run(s, r.id, &done)) == 0)
+			err = fn(user, &done);
+	}
+	if (!err && rc != SQLITE_DONE)
+		err = store_sqlite_failure(s, rc, "reading the runs left open");
+	sqlite3_finalize(st);
+	return err;
+}
+
+/* ---- what a session stored ----------------------------------------------- */
+
+static int count_query(struct store *s, const char *sql, int64_t bound, int64_t *out)
+{
+	sqlite3_stmt *st;
+	int err = store_prepare_fresh(s, sql, &st);
+	if (err)
+		return err;
+	if (sqlite3_bind_parameter_count(st))
+		sqlite3_bind_int64(st, 1, bound);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*out = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : store_sqlite_failure(s, rc, "counting what is stored");
+}
+
+int store_tally_mark(struct store *s, struct store_tally *mark)
+{
+	*mark = (struct store_tally){ 0 };
+	int err = count_query(s, "SELECT coalesce(max(id), 0) FROM runs", 0, &mark->runs);
+	if (!err)
+		err = count_query(s, "SELECT coalesce(max(id), 0) FROM notifications", 0,
+				  &mark->notifications);
+	return err;
+}
+
+int store_tally_since(struct store *s, const struct store_tally *mark, struct store_tally *out)
+{
+	*out = (struct store_tally){ 0 };
+	int err = count_query(s, "SELECT count(*) FROM runs WHERE id > ?", mark->runs, &out->runs);
+	if (!err)
+		err = count_query(s,
+				  "SELECT count(*) FROM runs WHERE id > ? AND end_us IS NOT NULL",
+				  mark->runs, &out->runs_ended);
+	if (!err)
+		err = count_query(s, "SELECT count(*) FROM notifications WHERE id > ?",
+				  mark->notifications, &out->notifications);
+	return err;
+}

@@ -151,3 +151,27 @@ int store_foreach_sensor(struct store *s, bool added_only, store_sensor_fn fn, v
 	sqlite3_finalize(st);
 	return err;
 }
+
+int store_copy_sensors(struct store *s, const char *other_path)
+{
+	sqlite3_stmt *st;
+	int err = store_flush(s);
+	if (!err)
+		err = store_prepare_fresh(s, "ATTACH DATABASE ? AS other", &st);
+	if (err)
+		return err;
+	sqlite3_bind_text(st, 1, other_path, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return store_sqlite_failure(s, rc, "opening the other database");
+	rc = sqlite3_exec(s->db,
+			  "INSERT OR IGNORE INTO main.sensors (address, address_type, role, name, "
+			  "cadence_convention, first_seen_us, last_seen_us, added_us) SELECT "
+			  "address, address_type, role, name, cadence_convention, first_seen_us, "
+			  "last_seen_us, added_us FROM other.sensors WHERE added_us IS NOT NULL",
+			  NULL, NULL, NULL);
+	err = rc == SQLITE_OK ? 0 : store_sqlite_failure(s, rc, "copying the sensors");
+	sqlite3_exec(s->db, "DETACH DATABASE other", NULL, NULL, NULL);
+	return err;
+}

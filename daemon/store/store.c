@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -26,6 +27,10 @@
 /* Marks the file as hamstride's, so another program's SQLite file is never
  * migrated by mistake. "HMST"; set by 001_initial.sql. */
 #define STORE_APPLICATION_ID 0x484D5354
+
+/* How long a reader checks the file for damage before it reads: a
+ * small database is checked whole, a big one as far as this goes. */
+#define STORE_READER_CHECK_MS 300
 
 /* Long enough for a CLI read to wait out a daemon commit. */
 #define STORE_BUSY_TIMEOUT_MS 5000
@@ -81,6 +86,20 @@ static const char *const stmt_sql[STMT_COUNT] = {
 
 /* ---- errors ---------------------------------------------------------- */
 
+/* An I/O error SQLite names more closely: a full disk may show as a
+ * failed write or fsync rather than SQLITE_FULL. */
+static int io_errno(int rc)
+{
+	switch (rc) {
+	case SQLITE_IOERR_NOMEM:
+		return -ENOMEM;
+	case SQLITE_IOERR_ACCESS:
+		return -EACCES;
+	default:
+		return -EIO;
+	}
+}
+
 static int errno_from_sqlite(int rc)
 {
 	switch (rc & 0xff) {
@@ -106,7 +125,11 @@ static int errno_from_sqlite(int rc)
 	case SQLITE_RANGE:
 	case SQLITE_TOOBIG:
 		return -EINVAL;
-	default: /* IOERR, CORRUPT, PROTOCOL, ... */
+	case SQLITE_CORRUPT:
+		return -EUCLEAN; /* "structure needs cleaning": damaged, not unreadable */
+	case SQLITE_IOERR:
+		return io_errno(rc);
+	default: /* PROTOCOL, ... */
 		return -EIO;
 	}
 }
@@ -136,21 +159,35 @@ static const char *sqlite_hint(int rc)
 int store_set_error(struct store *s, int err, const char *fmt, ...)
 {
 	va_list ap;
+	s->last_err = err;
 	va_start(ap, fmt);
 	vsnprintf(s->error, sizeof(s->error), fmt, ap);
 	va_end(ap);
 	return err;
 }
 
+/* SQLite's rc as the errno it means, named in words the user knows
+ * ("database full: no space left on device"), then SQLite's own words. */
 int store_sqlite_failure(struct store *s, int rc, const char *doing)
 {
-	return store_set_error(s, errno_from_sqlite(rc), "database %s: %s failed: %s%s", s->path,
-			       doing, sqlite3_errmsg(s->db), sqlite_hint(rc));
+	int err = errno_from_sqlite(rc);
+	char words[64];
+	snprintf(words, sizeof(words), "%s", strerror(-err));
+	if (words[0] >= 'A' && words[0] <= 'Z')
+		words[0] = (char)(words[0] - 'A' + 'a');
+	return store_set_error(s, err, "database %s%s: %s: %s failed (%s)%s",
+			       err == -ENOSPC ? "full, " : "", s->path, words, doing,
+			       sqlite3_errmsg(s->db), sqlite_hint(rc));
 }
 
 const char *store_error(const struct store *s)
 {
 	return s && s->error[0] ? s->error : "no error";
+}
+
+int store_errno(const struct store *s)
+{
+	return s && s->last_err ? s->last_err : -EIO;
 }
 
 /* ---- small helpers ----------------------------------------------------- */
@@ -419,25 +456,50 @@ static int check_identity(struct store *s, int64_t *version)
 	return 0;
 }
 
-static int quick_check(struct store *s)
+static int64_t monotonic_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* SQLite's progress callback: non-zero interrupts the check. */
+static int past_deadline(void *deadline_ms)
+{
+	return monotonic_ms() > *(const int64_t *)deadline_ms;
+}
+
+/*
+ * PRAGMA quick_check, for at most budget_ms (0: to the end). A reader
+ * cannot wait for it on a big file, so it checks what it can in its time:
+ * an interrupted check found nothing wrong in what it read. -EUCLEAN if
+ * the file is damaged.
+ */
+static int quick_check(struct store *s, int64_t budget_ms)
 {
 	sqlite3_stmt *st;
+	int64_t deadline_ms = monotonic_ms() + budget_ms;
 	int rc = sqlite3_prepare_v2(s->db, "PRAGMA quick_check(1)", -1, &st, NULL);
 	if (rc != SQLITE_OK)
 		return store_sqlite_failure(s, rc, "checking the database");
+	if (budget_ms > 0)
+		sqlite3_progress_handler(s->db, 1000, past_deadline, &deadline_ms);
 	rc = sqlite3_step(st);
+	sqlite3_progress_handler(s->db, 0, NULL, NULL);
 	const unsigned char *result = rc == SQLITE_ROW ? sqlite3_column_text(st, 0) : NULL;
 	int err = 0;
-	if (result && strcmp((const char *)result, "ok") != 0)
-		err = store_set_error(s, -EIO,
+	if ((rc & 0xff) == SQLITE_INTERRUPT)
+		err = 0;
+	else if (!result || strcmp((const char *)result, "ok") != 0)
+		err = store_set_error(s, -EUCLEAN,
 				      "database %s is damaged (%s); it was left untouched: keep a "
 				      "copy, restore a backup or try 'sqlite3 FILE .recover'",
-				      s->path, result);
-	else if (!result)
-		err = store_set_error(s, -EIO,
-				      "database %s is damaged (%s); it was left untouched: keep a "
-				      "copy, restore a backup or try 'sqlite3 FILE .recover'",
-				      s->path, sqlite3_errmsg(s->db));
+				      s->path,
+				      result ? (const char *)result : sqlite3_errmsg(s->db));
+	/* SQLite's report has a line per problem: one line in the log. */
+	for (char *c = s->error; *c; c++)
+		if (*c == '\n')
+			*c = ' ';
 	sqlite3_finalize(st);
 	return err;
 }
@@ -469,7 +531,7 @@ static int migrate(struct store *s, int64_t version)
 
 static int configure_writer(struct store *s, int64_t version)
 {
-	int err = quick_check(s);
+	int err = quick_check(s, 0);
 	/* NORMAL in WAL mode: a commit survives a crash of the program; only a
 	 * power cut can lose the last few commits, never corrupt the file. */
 	if (!err)
@@ -504,7 +566,7 @@ static int configure(struct store *s, enum store_mode mode)
 				       "database %s has schema version %lld, older than this "
 				       "hamstride's (%d): start hamstrided once to upgrade it",
 				       s->path, (long long)version, schema_version_known());
-	return 0;
+	return quick_check(s, STORE_READER_CHECK_MS);
 }
 
 static void free_store(struct store *s)

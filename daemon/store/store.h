@@ -25,6 +25,9 @@ int store_open(const char *path, enum store_mode mode, struct store **out, char 
 	       size_t why_len);
 void store_close(struct store *s); /* flushes */
 const char *store_error(const struct store *s);
+/* The negative errno of the last error (-ENOSPC: disk full, -EROFS,
+ * -EUCLEAN: the file is damaged), -EIO if none was recorded. */
+int store_errno(const struct store *s);
 int store_flush(struct store *s);
 /* Drops every write since the last flush (an all-or-nothing import that
  * failed half-way); what was flushed stays. */
@@ -65,6 +68,9 @@ int store_get_sensor(struct store *s, const char *addr, struct store_sensor_info
 typedef int (*store_sensor_fn)(void *user, const struct store_sensor_info *sensor);
 /* Ordered by role, then address; added_only skips sensors only seen. */
 int store_foreach_sensor(struct store *s, bool added_only, store_sensor_fn fn, void *user);
+/* Copies the runner's sensors (those added) from the database at
+ * other_path, which may be damaged: what it can read of them. */
+int store_copy_sensors(struct store *s, const char *other_path);
 
 int store_run_begin(struct store *s, int64_t start_us, const char *source, int64_t *run_id);
 int store_run_set_capture(struct store *s, int64_t run_id, const char *capture_path);
@@ -146,6 +152,23 @@ int store_foreach_sample(struct store *s, int64_t run_id /* 0: all runs */, int6
 			 int64_t to_us, store_sample_fn fn, void *user);
 /* A run's strides, both feet in one timeline ordered by end time. */
 typedef int (*store_stride_fn)(void *user, int64_t run_id, const struct store_stride *stride);
+/* What a session stored: store_tally_mark() before it, the highest run
+ * and notification ids; store_tally_since() after, the rows stored since
+ * (runs_ended: of those runs, the ones with an end). */
+struct store_tally {
+	int64_t runs;
+	int64_t runs_ended;
+	int64_t notifications;
+};
+int store_tally_mark(struct store *s, struct store_tally *mark);
+int store_tally_since(struct store *s, const struct store_tally *mark, struct store_tally *out);
+
+/* Ends every run a crash left open (end_us NULL) from what is stored of
+ * it: the end is its last notification, the summary is recomputed from its
+ * notifications, samples, strides and gaps, end_reason is reason. Each is
+ * committed, then passed to fn (may be NULL). Only the daemon calls this,
+ * before it starts a run of its own. */
+int store_close_open_runs(struct store *s, const char *reason, store_run_fn fn, void *user);
 int store_foreach_stride(struct store *s, int64_t run_id, store_stride_fn fn, void *user);
 /* Per foot (left, right): how many strides the run has and their mean
  * length (NAN for none), counted in SQL so a report over years of runs

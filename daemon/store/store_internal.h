@@ -69,6 +69,7 @@ struct store {
 	bool in_batch; /* a transaction is open, waiting for store_flush() */
 	sqlite3_stmt *stmt[STMT_COUNT];
 	char error[512];
+	int last_err; /* the negative errno of that error */
 	/* The rowid range of the open run's notifications (see the schema). */
 	int64_t range_run_id, range_first_id, range_last_id;
 	struct uuid_text uuid_text[UUID_TEXT_CACHE];

@@ -115,9 +115,14 @@ def test_corrupt_database(tmp, good):
         f.seek(size // 2)
         f.write(os.urandom(4096))
     before = digest(db2)
-    p = run([DAEMON, '--replay', good, '--db', db2], expect=EX_CANTCREAT)
+    # The daemon keeps recording (18.6): into a new database, the damaged
+    # one kept as it was under a new name beside it.
+    p = run([DAEMON, '--replay', good, '--db', db2])
     check(db2 in p.stderr, 'damaged database named: ' + p.stderr)
-    check(digest(db2) == before, 'damaged database left as it was')
+    kept = [n for n in os.listdir(tmp) if n.startswith('damaged.db.damaged-')
+            and not n.endswith(('-wal', '-shm'))]
+    check(len(kept) == 1 and digest(os.path.join(tmp, kept[0])) == before,
+          'damaged database kept as it was: %s' % kept)
 
 
 def as_nobody():

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* The pipeline on hand-made notifications: runs, samples, summary, gaps,
  * and bad packets that are counted but change nothing else. */
+#include <errno.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -404,10 +405,36 @@ static void test_movesense_rate_changes_in_a_capture(void **state)
 	assert_strides_match(&st, &l, end2_us, end3_us, "208 Hz straight after 416");
 }
 
+/* Issue 9: a store error reaches the caller with its own errno (a
+ * read-only database: -EROFS), not as a blanket -EIO. */
+static void test_store_error_keeps_errno(void **state)
+{
+	struct fixture *f = *state;
+	struct store *ro;
+	struct ingest_config config;
+	char why[256];
+	assert_int_equal(store_open(f->path, STORE_READ_ONLY, &ro, why, sizeof(why)), 0);
+	ingest_config_default(&config);
+	config.source = "test";
+	struct ingest *in = ingest_new(ro, &config);
+	uint8_t v[4] = { 0x02, 0x00, 0x03, 0x50 };
+	struct notification n = { .host_time_us = T0,
+				  .addr_type = NOTIFICATION_ADDR_RANDOM,
+				  .handle = 0x0e,
+				  .uuid = gatt_uuid_from16(0x2A53),
+				  .len = sizeof(v),
+				  .value = v };
+	memcpy(n.addr, pod, 6);
+	assert_int_equal(ingest_notification(in, &n), -EROFS);
+	ingest_free(in);
+	store_close(ro);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_one_run_summary, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store_error_keeps_errno, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lost_packets_do_not_lose_distance, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_bad_packets_counted_not_fatal, setup,

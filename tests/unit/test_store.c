@@ -289,11 +289,90 @@ static void test_corrupt_database_refused_and_kept(void **state)
 	size_t n = read_file(f->db, before, sizeof(before));
 	struct store *t = NULL;
 	char why[512];
-	assert_int_equal(store_open(f->db, STORE_READ_WRITE, &t, why, sizeof(why)), -EIO);
+	assert_int_equal(store_open(f->db, STORE_READ_WRITE, &t, why, sizeof(why)), -EUCLEAN);
 	assert_non_null(strstr(why, "damaged"));
 	assert_non_null(strstr(why, f->db));
 	assert_int_equal(read_file(f->db, after, sizeof(after)), n);
 	assert_memory_equal(before, after, n);
+}
+
+/* The counting callback of store_close_open_runs. */
+static int count_closed(void *user, const struct store_run *run)
+{
+	(void)run;
+	++*(int *)user;
+	return 0;
+}
+
+/*
+ * Defect 17.1: a run a kill left open (end_us NULL) is closed at the next
+ * start from what it stored. Ground truth, exact: its end is its last
+ * notification, its distance the last sample's, its climb the rises of
+ * the samples' elevations (0, 2, 5, 4, 1, 3: up 7, down 4), its gaps
+ * counted; a finished run before it keeps its summary.
+ */
+static void test_open_run_closed_from_what_is_stored(void **state)
+{
+	struct fixture *f = *state;
+	static const double elevation_m[] = { 0, 2, 5, 4, 1, 3 };
+	struct store *s = open_rw(f->db);
+	int64_t sensor, run_id;
+	assert_int_equal(store_sensor(s, "C4:7C:8D:6A:1B:2E", 1, T0, &sensor), 0);
+	int64_t done = add_run(s, T0 - 86400 * S_US, 4000, 30);
+	add_notification(s, done, sensor, T0 - 86400 * S_US);
+	assert_int_equal(store_run_begin(s, T0, "ble hci0", &run_id), 0);
+	for (int i = 0; i < 6; i++) {
+		struct store_sample x = sample_at(T0 + i * S_US, 10.0 * i);
+		x.elevation_m = elevation_m[i];
+		x.heart_rate_bpm = 140 + i;
+		assert_int_equal(store_sample(s, run_id, &x), 0);
+		add_notification(s, 0, sensor, T0 + i * S_US + 100); /* outside any run */
+		add_notification(s, run_id, sensor, T0 + i * S_US + 500000);
+	}
+	assert_int_equal(store_gap(s, run_id, sensor, T0 + S_US, T0 + 3 * S_US, NULL), 0);
+	assert_int_equal(store_flush(s), 0);
+	store_close(s); /* the run is never ended, as after a kill */
+
+	s = open_rw(f->db);
+	int closed = 0;
+	assert_int_equal(store_close_open_runs(s, "crash", count_closed, &closed), 0);
+	assert_int_equal(closed, 1);
+	struct store_run r;
+	assert_int_equal(store_get_run(s, run_id, &r), 0);
+	assert_int_equal(r.end_us, T0 + 5 * S_US + 500000);
+	assert_true(fabs(r.duration_s - 5.5) < 1e-9);
+	assert_int_equal(r.notifications, 6);
+	assert_true(fabs(r.distance_m - 50) < 1e-9);
+	assert_true(fabs(r.speed_mps - 50 / 5.5) < 1e-9);
+	assert_true(fabs(r.elevation_gain_m - 7) < 1e-9);
+	assert_true(fabs(r.elevation_loss_m - 4) < 1e-9);
+	assert_true(fabs(r.heart_rate_bpm - 142.5) < 1e-9);
+	assert_true(fabs(r.heart_rate_max_bpm - 145) < 1e-9);
+	assert_int_equal(r.gaps, 1);
+	assert_true(fabs(r.gap_s - 2) < 1e-9);
+	assert_string_equal(r.end_reason, "crash");
+	assert_string_equal(r.source, "ble hci0");
+	assert_int_equal(sql_int(f->db, "SELECT last_notification_id - first_notification_id "
+					"FROM runs WHERE end_reason = 'crash'"),
+			 10); /* six of its own, five outside runs between them */
+	assert_int_equal(store_get_run(s, done, &r), 0);
+	assert_string_equal(r.end_reason, "idle");
+	closed = 0;
+	assert_int_equal(store_close_open_runs(s, "crash", count_closed, &closed), 0);
+	assert_int_equal(closed, 0);
+	store_close(s);
+}
+
+/* Issue 9: a store error keeps its errno for the caller. */
+static void test_error_keeps_errno(void **state)
+{
+	struct fixture *f = *state;
+	struct store *s = open_rw(f->db);
+	assert_int_equal(store_errno(s), -EIO); /* none yet */
+	struct store_run r;
+	assert_int_equal(store_get_run(s, 99, &r), -ENOENT);
+	assert_int_equal(store_errno(s), -ENOENT);
+	store_close(s);
 }
 
 static void test_missing_file_read_only(void **state)
@@ -797,6 +876,9 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_corrupt_database_refused_and_kept, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_open_run_closed_from_what_is_stored, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_error_keeps_errno, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing_file_read_only, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_read_only_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_read_only_folder, setup, teardown),
