@@ -96,6 +96,13 @@ static double running_cadence_spm(const struct runner *rn, double speed_mps, dou
 	return clamp(spm, CADENCE_MIN_SPM, CADENCE_MAX_SPM);
 }
 
+/* A treadmill holds the speed it is set to, in steps of 0.1 km/h, whatever
+ * the incline. */
+static double belt_speed_mps(double planned_mps)
+{
+	return clamp(round(planned_mps * 36) / 36, SPEED_MIN_MPS, SPEED_MAX_MPS);
+}
+
 void sim_traj_build(struct sim_run *run, const struct course *c, const struct plan *p,
 		    const struct runner *rn, gsl_rng *r)
 {
@@ -104,14 +111,18 @@ void sim_traj_build(struct sim_run *run, const struct course *c, const struct pl
 	unsigned cursor = 0;
 
 	sim_course_at(c, 0, &elevation_m, &grade);
-	double v = clamp(plan_speed(p, 0, &cursor) * grade_speed_factor(grade), SPEED_MIN_MPS,
-			 SPEED_MAX_MPS);
+	double v = c->treadmill ? belt_speed_mps(plan_speed(p, 0, &cursor))
+				: clamp(plan_speed(p, 0, &cursor) * grade_speed_factor(grade),
+					SPEED_MIN_MPS, SPEED_MAX_MPS);
 	for (size_t k = 0; k < run->n_traj; k++) {
 		double t_s = (double)k, target_mps, tau_s;
 		if (k > 0) {
 			speed_wander = ou_step(r, speed_wander, 0.025, 45, 1);
 			cadence_wander = ou_step(r, cadence_wander, 1.5, 30, 1);
-			if (t_s <= run->running_s) {
+			if (t_s <= run->running_s && c->treadmill) {
+				target_mps = belt_speed_mps(plan_speed(p, t_s, &cursor));
+				tau_s = 4;
+			} else if (t_s <= run->running_s) {
 				target_mps = clamp(plan_speed(p, t_s, &cursor) *
 							   grade_speed_factor(grade) *
 							   (1 + speed_wander),
@@ -137,7 +148,7 @@ void sim_traj_build(struct sim_run *run, const struct course *c, const struct pl
 		/* The heart follows effort with a lag, faster up than down. */
 		hr_bpm = hr_target +
 			 (hr_bpm - hr_target) * exp(-1 / (hr_target > hr_bpm ? 25.0 : 40.0));
-		run->traj[k] = (struct traj_point){ x_m, v, cadence_spm, hr_bpm, elevation_m };
+		run->traj[k] = (struct traj_point){ x_m, v, cadence_spm, hr_bpm, elevation_m, 0 };
 	}
 }
 
@@ -155,6 +166,7 @@ struct traj_point sim_traj_at(const struct sim_run *run, double t_s)
 		a->cadence_spm + u * (b->cadence_spm - a->cadence_spm),
 		a->heart_rate_bpm + u * (b->heart_rate_bpm - a->heart_rate_bpm),
 		a->elevation_m + u * (b->elevation_m - a->elevation_m),
+		a->weather_pa + u * (b->weather_pa - a->weather_pa),
 	};
 }
 
@@ -166,4 +178,9 @@ void sim_traj_motion(const struct sim_run *run, int64_t k, double *speed_mps, do
 	double dx_m = q->x_m - p->x_m;
 	*speed_mps = p->speed_mps;
 	*grade = dx_m > 0.1 ? (q->elevation_m - p->elevation_m) / dx_m : 0;
+}
+
+double sim_sea_level_pa(const struct sim_run *run, double t_s)
+{
+	return run->p0_pa + run->p0_drift_pa_per_s * t_s + sim_traj_at(run, t_s).weather_pa;
 }

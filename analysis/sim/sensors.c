@@ -185,8 +185,10 @@ static bool baro_sample(struct sim_sensor *s, struct sim_run *run)
 		return false;
 	double t_s = s->sample_s;
 	struct traj_point tp = sim_traj_at(run, t_s);
-	double p0_pa = run->p0_pa + run->p0_drift_pa_per_s * t_s;
-	double p_pa = p0_pa * pow(1 - (b->site_altitude_m + tp.elevation_m) / 44330.0, 5.255) +
+	double p0_pa = run->p0_pa + run->p0_drift_pa_per_s * t_s + tp.weather_pa;
+	/* On a treadmill the runner, and the barometer, stay at one height. */
+	double elevation_m = run->course.treadmill ? 0 : tp.elevation_m;
+	double p_pa = p0_pa * pow(1 - (b->site_altitude_m + elevation_m) / 44330.0, 5.255) +
 		      b->temp_coeff_pa_per_k * (baro_temperature_c(b, run, t_s) - run->ambient_c) +
 		      gsl_ran_gaussian_ziggurat(s->rng, b->noise_pa);
 	s->handle = SIM_HANDLE_PRESSURE;
@@ -255,12 +257,68 @@ static bool hrm_sample(struct sim_sensor *s, struct sim_run *run)
 /* Shoe IMUs: the hamstride profile's configuration once (as a live source
  * passes on the value it read), then data notifications of 16 samples. */
 
+/* Treadmill: FTMS Treadmill Data once a second (the sensor's tick) from
+ * the belt's speed and distance and the incline program. */
+
+static bool ftms_enabled(const struct sim_options *o)
+{
+	return o->course == SIM_COURSE_TREADMILL;
+}
+
+static void ftms_setup(struct sim_sensor *s, const struct sim_options *o)
+{
+	(void)s;
+	(void)o;
+}
+
+static void ftms_start(struct sim_sensor *s, struct sim_run *run)
+{
+	s->handle = SIM_HANDLE_TREADMILL_DATA;
+	s->uuid = gatt_uuid_from16(SIM_FTMS_TREADMILL_DATA_UUID);
+	memcpy(run->truth.treadmill_addr, s->addr, NOTIFICATION_ADDR_LEN);
+}
+
+static int16_t to_s16(double v)
+{
+	return (int16_t)clamp(lround(v), INT16_MIN, INT16_MAX);
+}
+
+size_t sim_ftms_encode(double speed_mps, double distance_m, double grade, double elapsed_s,
+		       uint8_t *v)
+{
+	bytes_put_le16(v, SIM_FTMS_FLAGS);
+	bytes_put_le16(v + 2, to_u16(speed_mps * 3.6 * 100)); /* 0.01 km/h */
+	uint32_t m = (uint32_t)clamp(floor(distance_m), 0, 0xFFFFFF);
+	v[4] = (uint8_t)m;
+	v[5] = (uint8_t)(m >> 8);
+	v[6] = (uint8_t)(m >> 16);
+	bytes_put_le16(v + 7, (uint16_t)to_s16(grade * 1000));                  /* 0.1 % */
+	bytes_put_le16(v + 9, (uint16_t)to_s16(atan(grade) * 180 / M_PI * 10)); /* 0.1 degree */
+	bytes_put_le16(v + 11, to_u16(floor(elapsed_s)));
+	return SIM_FTMS_TREADMILL_DATA_LEN;
+}
+
+static bool ftms_sample(struct sim_sensor *s, struct sim_run *run)
+{
+	double elevation_m, grade;
+
+	s->running_sample = false;
+	if (!sim_sensor_tick(s, run))
+		return false;
+	struct traj_point tp = sim_traj_at(run, s->sample_s);
+	sim_course_at(&run->course, tp.x_m, &elevation_m, &grade);
+	s->len = (uint16_t)sim_ftms_encode(tp.speed_mps, tp.x_m, grade, fmax(s->sample_s, 0),
+					   s->value);
+	return true;
+}
+
 const struct sensor_kind sim_sensor_kinds[SENSOR_COUNT] = {
 	{ SENSOR_FOOTPOD, pod_enabled, pod_setup, pod_start, pod_sample },
 	{ SENSOR_BAROMETER, baro_enabled, baro_setup, baro_start, baro_sample },
 	{ SENSOR_HEART_RATE, hrm_enabled, hrm_setup, hrm_start, hrm_sample },
 	{ SENSOR_IMU_LEFT, sim_imu_enabled, sim_imu_setup, sim_imu_start, sim_imu_sample },
 	{ SENSOR_IMU_RIGHT, sim_imu_enabled, sim_imu_setup, sim_imu_start, sim_imu_sample },
+	{ SENSOR_TREADMILL, ftms_enabled, ftms_setup, ftms_start, ftms_sample },
 };
 
 /* ---- BLE links: losses, connection events, interference ---- */

@@ -57,6 +57,10 @@ static bool options_valid(const struct sim_options *o)
 	if (!isnan(o->footpod_scale_error) &&
 	    !(fabs(o->footpod_scale_error) <= SIM_SCALE_ERROR_MAX))
 		return false;
+	if ((unsigned)o->course >= SIM_COURSE_COUNT)
+		return false;
+	if (!(o->weather_pa_per_h >= 0 && o->weather_pa_per_h <= SIM_WEATHER_MAX_PA_PER_H))
+		return false;
 	return o->dropout_rate >= 0 && o->dropout_rate <= SIM_DROPOUT_MAX;
 }
 
@@ -218,16 +222,33 @@ static void sim_teardown(struct sim *sim)
 	free(sim->imu);
 }
 
+/* Fronts passing: the trend of sea-level pressure wanders (SD sd_pa_per_h,
+ * over about half an hour) and the pressure follows it, second by second.
+ * From its own stream, so that switching it on changes nothing else. */
+static void weather_build(struct sim_run *run, double sd_pa_per_h, uint64_t seed)
+{
+	gsl_rng *r = rng_new();
+	double sd_pa_per_s = sd_pa_per_h / 3600, pa = 0;
+
+	gsl_rng_set(r, derive_seed(seed, run->index, STREAM_WEATHER));
+	double rate = gsl_ran_gaussian_ziggurat(r, sd_pa_per_s);
+	for (size_t k = 0; k < run->n_traj; k++) {
+		run->traj[k].weather_pa = pa;
+		rate = ou_step(r, rate, sd_pa_per_s, 1800, 1);
+		pa += rate;
+	}
+	gsl_rng_free(r);
+}
+
 static void run_prepare(struct sim *sim, unsigned index, struct sim_run *run)
 {
 	const struct run_spec *rs = &sim->runs[index - 1];
-	struct course course;
 	struct plan plan;
 	gsl_rng *r = sim->rng;
 
-	sim_course_for_run(&course, r, sim->o->seed, index);
-	gsl_rng_set(r, derive_seed(sim->o->seed, index, STREAM_RUN));
 	memset(run, 0, sizeof(*run));
+	sim_course_for_run(&run->course, r, sim->o->seed, index, sim->o->course);
+	gsl_rng_set(r, derive_seed(sim->o->seed, index, STREAM_RUN));
 	run->index = index;
 	run->kind = rs->kind;
 	run->start_us = rs->start_us;
@@ -243,7 +264,11 @@ static void run_prepare(struct sim *sim, unsigned index, struct sim_run *run)
 	run->p0_drift_pa_per_s = uniform(r, -30, 30) / 3600;
 	run->ambient_c = uniform(r, 2, 25);
 	sim_plan_build(&plan, rs->kind, run->running_s, sim->runner.easy_mps, r);
-	sim_traj_build(run, &course, &plan, &sim->runner, r);
+	sim_traj_build(run, &run->course, &plan, &sim->runner, r);
+	if (sim->o->weather_pa_per_h > 0)
+		weather_build(run, sim->o->weather_pa_per_h, sim->o->seed);
+	run->truth.course = sim->o->course;
+	run->truth.treadmill = run->course.treadmill;
 }
 
 static void sensor_start(struct sim_sensor *s, struct sim_run *run, uint64_t seed)
@@ -355,6 +380,34 @@ static struct run_sums run_sums(const struct sim_run *run, double ta_s, double t
 	return sum;
 }
 
+/* The class of a grade, at the thresholds the segments use by default. */
+static enum seg_class grade_class(double grade_pct)
+{
+	return grade_pct <= -6   ? SEG_STEEP_DOWN
+	       : grade_pct <= -2 ? SEG_DOWN
+	       : grade_pct < 2   ? SEG_FLAT
+	       : grade_pct < 6   ? SEG_UP
+				 : SEG_STEEP_UP;
+}
+
+/* The distance over [ta_s, tb_s] on each class of grade, from the course
+ * itself in pieces of at most CLASS_STEP_M. */
+#define CLASS_STEP_M 1.0
+static void class_distances(const struct sim_run *run, double ta_s, double tb_s, double *out_m)
+{
+	double xa = sim_traj_at(run, ta_s).x_m, xb = sim_traj_at(run, tb_s).x_m;
+	size_t n = (size_t)ceil((xb - xa) / CLASS_STEP_M);
+	double elevation_m, grade;
+
+	for (unsigned c = 0; c < SEG_CLASS_COUNT; c++)
+		out_m[c] = 0;
+	for (size_t i = 0; i < n; i++) {
+		double x0 = xa + (double)i * CLASS_STEP_M, x1 = fmin(xb, x0 + CLASS_STEP_M);
+		sim_course_at(&run->course, (x0 + x1) / 2, &elevation_m, &grade);
+		out_m[grade_class(100 * grade)] += x1 - x0;
+	}
+}
+
 static void truth_finish(struct sim_run *run, bool heart_rate)
 {
 	struct sim_run_truth *t = &run->truth;
@@ -376,20 +429,45 @@ static void truth_finish(struct sim_run *run, bool heart_rate)
 	t->mean_heart_rate_bpm = !heart_rate         ? NAN
 				 : t->duration_s > 0 ? sum.heartbeats / (t->duration_s / 60)
 						     : a.heart_rate_bpm;
+	class_distances(run, ta_s, tb_s, t->class_distance_m);
 }
 
-static int sim_one_run(struct sim *sim, unsigned index, sim_emit_fn emit, sim_truth_fn truth,
-		       sim_stride_fn stride, void *user)
+static int run_seconds(const struct sim_run *run, sim_second_fn second, void *user)
+{
+	for (size_t k = 0; k < run->n_traj && second; k++) {
+		const struct traj_point *p = &run->traj[k];
+		double elevation_m, grade;
+		sim_course_at(&run->course, p->x_m, &elevation_m, &grade);
+		struct sim_second_truth st = {
+			.run_index = run->index,
+			.t_s = (double)k,
+			.utc_us = run->start_us + (int64_t)k * INT64_C(1000000),
+			.distance_m = p->x_m,
+			.elevation_m = p->elevation_m,
+			.grade_pct = 100 * grade,
+			.speed_mps = p->speed_mps,
+			.cadence_spm = p->cadence_spm,
+			.sea_level_pa = sim_sea_level_pa(run, (double)k),
+			.running = (double)k <= run->running_s,
+		};
+		int rc = second(user, &st);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+static int sim_one_run(struct sim *sim, unsigned index, const struct sim_callbacks *cb)
 {
 	struct sim_run run;
 
 	run_prepare(sim, index, &run);
 	if (sim->imu && sim_imu_worn(sim->o, sim->n_runs, index)) {
 		sim_imu_pair_begin(sim->imu, &run, sim->o->seed);
-		sim->imu->stride = stride;
-		sim->imu->user = user;
+		sim->imu->stride = cb->stride;
+		sim->imu->user = cb->user;
 	}
-	int rc = run_emit(sim, &run, emit, user);
+	int rc = run_emit(sim, &run, cb->emit, cb->user);
 	if (run.imu) {
 		if (rc == 0)
 			rc = run.imu->stride_rc;
@@ -399,22 +477,30 @@ static int sim_one_run(struct sim *sim, unsigned index, sim_emit_fn emit, sim_tr
 		return rc;
 	sim_pod_finish(&sim->sensors[0], &run); /* the pod is always the first sensor */
 	truth_finish(&run, sim->o->heart_rate);
-	return truth ? truth(user, &run.truth) : 0;
+	if ((rc = run_seconds(&run, cb->second, cb->user)))
+		return rc;
+	return cb->truth ? cb->truth(cb->user, &run.truth) : 0;
+}
+
+int sim_run(const struct sim_options *o, const struct sim_callbacks *cb)
+{
+	struct sim sim;
+	int rc = 0;
+
+	if (!o || !cb || !cb->emit || !options_valid(o))
+		return -EINVAL;
+	sim_setup(&sim, o);
+	for (unsigned i = 1; i <= sim.n_runs && rc == 0; i++)
+		rc = sim_one_run(&sim, i, cb);
+	sim_teardown(&sim);
+	return rc;
 }
 
 int sim_run_block_strides(const struct sim_options *o, sim_emit_fn emit, sim_truth_fn truth,
 			  sim_stride_fn stride, void *user)
 {
-	struct sim sim;
-	int rc = 0;
-
-	if (!o || !emit || !options_valid(o))
-		return -EINVAL;
-	sim_setup(&sim, o);
-	for (unsigned i = 1; i <= sim.n_runs && rc == 0; i++)
-		rc = sim_one_run(&sim, i, emit, truth, stride, user);
-	sim_teardown(&sim);
-	return rc;
+	const struct sim_callbacks cb = { emit, truth, stride, NULL, user };
+	return sim_run(o, &cb);
 }
 
 int sim_run_block(const struct sim_options *o, sim_emit_fn emit, sim_truth_fn truth, void *user)
@@ -422,19 +508,32 @@ int sim_run_block(const struct sim_options *o, sim_emit_fn emit, sim_truth_fn tr
 	return sim_run_block_strides(o, emit, truth, NULL, user);
 }
 
+int sim_course_profile(const struct sim_options *o, unsigned run_index, const double *distance_m,
+		       double *elevation_m, double *grade_pct, size_t n)
+{
+	struct course course;
+	double elevation, grade;
+
+	if (!o || !options_valid(o) || run_index < 1 || run_index > block_run_count(o) ||
+	    (n && !distance_m))
+		return -EINVAL;
+	gsl_rng *r = rng_new();
+	sim_course_for_run(&course, r, o->seed, run_index, o->course);
+	gsl_rng_free(r);
+	for (size_t i = 0; i < n; i++) {
+		sim_course_at(&course, distance_m[i], &elevation, &grade);
+		if (elevation_m)
+			elevation_m[i] = elevation;
+		if (grade_pct)
+			grade_pct[i] = 100 * grade;
+	}
+	return 0;
+}
+
 int sim_course_elevation(const struct sim_options *o, unsigned run_index, const double *distance_m,
 			 double *elevation_m, size_t n)
 {
-	struct course course;
-	double grade;
-
-	if (!o || !options_valid(o) || run_index < 1 || run_index > block_run_count(o) ||
-	    (n && (!distance_m || !elevation_m)))
+	if (n && !elevation_m)
 		return -EINVAL;
-	gsl_rng *r = rng_new();
-	sim_course_for_run(&course, r, o->seed, run_index);
-	gsl_rng_free(r);
-	for (size_t i = 0; i < n; i++)
-		sim_course_at(&course, distance_m[i], &elevation_m[i], &grade);
-	return 0;
+	return sim_course_profile(o, run_index, distance_m, elevation_m, NULL, n);
 }

@@ -43,6 +43,7 @@ enum stream {
 	STREAM_COURSE = 2,
 	STREAM_RUN = 3,
 	STREAM_IMU_GAIT = 4,
+	STREAM_WEATHER = 5,
 	STREAM_SENSOR = 16, /* + enum sensor_id */
 };
 
@@ -93,28 +94,39 @@ static inline double ou_step(gsl_rng *r, double v, double sd, double tau_s, doub
 
 /* ---- the course: elevation and grade along the distance run ---- */
 
-enum feature_shape { FEATURE_BUMP, FEATURE_STEP };
+/* A bump goes up and back down (raised cosine), a step up or down to a
+ * new level (half cosine), a ramp up or down to a new level at a constant
+ * grade, eased in and out over ease_m at either end. */
+enum feature_shape { FEATURE_BUMP, FEATURE_STEP, FEATURE_RAMP };
 
 struct course_feature {
 	double start_m, length_m, rise_m, level_m; /* level_m: height before it */
 	enum feature_shape shape;
+	double ease_m; /* a ramp's */
 };
 
 struct course {
 	double loop_m;
-	double ripple_m, ripple_wavelength_m;
+	double ripple_m, ripple_wavelength_m; /* no ripple when ripple_m is 0 */
+	/* Each loop ends this much higher than it started: a treadmill's
+	 * incline program climbs without coming down. */
+	double loop_rise_m;
+	bool treadmill; /* the runner stays put; the incline is the belt's */
 	unsigned n;
 	struct course_feature f[COURSE_MAX_FEATURES];
 };
 
 /* The course of run index (1-based) of a block seeded with seed; r is
  * re-seeded for it. */
-void sim_course_for_run(struct course *c, gsl_rng *r, uint64_t seed, unsigned index);
+void sim_course_for_run(struct course *c, gsl_rng *r, uint64_t seed, unsigned index,
+			enum sim_course kind);
 /* Elevation (m, from the course's start) and grade (rise over run) at
  * distance x_m along it. */
 void sim_course_at(const struct course *c, double x_m, double *elevation_m, double *grade);
 
 /* ---- the pace plan and the runner's trajectory ---- */
+
+struct sim_run;
 
 enum plan_kind { PLAN_EASY, PLAN_LONG, PLAN_TEMPO, PLAN_INTERVALS };
 
@@ -135,6 +147,7 @@ struct runner {
 
 struct traj_point {
 	double x_m, speed_mps, cadence_spm, heart_rate_bpm, elevation_m;
+	double weather_pa; /* sea-level pressure's wander, with --weather */
 };
 
 struct sim_run {
@@ -145,6 +158,7 @@ struct sim_run {
 	struct traj_point *traj;
 	size_t n_traj;
 	double p0_pa, p0_drift_pa_per_s, ambient_c;
+	struct course course;
 	/* gathered while emitting */
 	struct sim_run_truth truth;
 	bool pod_running_seen;
@@ -161,6 +175,9 @@ void sim_traj_build(struct sim_run *run, const struct course *c, const struct pl
 		    const struct runner *rn, gsl_rng *r);
 /* The trajectory at time t_s of the run, interpolated on the grid. */
 struct traj_point sim_traj_at(const struct sim_run *run, double t_s);
+/* Sea-level pressure (Pa) at time t_s of the run: the day's, its fixed
+ * drift and the weather's wander. */
+double sim_sea_level_pa(const struct sim_run *run, double t_s);
 /* Speed and grade of the runner during second k of the run. */
 void sim_traj_motion(const struct sim_run *run, int64_t k, double *speed_mps, double *grade);
 
@@ -172,6 +189,7 @@ enum sensor_id {
 	SENSOR_HEART_RATE,
 	SENSOR_IMU_LEFT,
 	SENSOR_IMU_RIGHT,
+	SENSOR_TREADMILL,
 	SENSOR_COUNT
 };
 
