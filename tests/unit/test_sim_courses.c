@@ -537,7 +537,8 @@ static void test_treadmill_run(void **state)
 		CHECK(speed_ok > 0.97 * c->n_ftms && incline_ok > 0.97 * c->n_ftms, seed);
 		/* The virtual climb is large, the barometer sees none of it. */
 		double lo = INFINITY, hi = -INFINITY;
-		for (double ts = 900; ts < 45 * 60; ts += 300) {
+		for (int k = 0; k < 6; k++) {
+			double ts = 900 + 300.0 * k;
 			double p = pressure_near(c, o.start_us, ts);
 			lo = fmin(lo, p);
 			hi = fmax(hi, p);
