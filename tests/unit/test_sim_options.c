@@ -219,6 +219,48 @@ static void test_table(void **state)
 	assert_non_null(strstr(line, "1-240"));
 }
 
+/* The help and the messages state the simulator's own limits (sim.h): a
+ * limit changed there and not here fails. */
+static void check_states(enum sim_option_id id, const char *bad, const char *range)
+{
+	struct sim_option_parser p = fresh();
+	char line[160], why[256];
+
+	sim_option_help_line(id, line, sizeof(line));
+	assert_false(sim_option_parse(&p, id, bad, why, sizeof(why)));
+	if (!strstr(line, range))
+		fail_msg("help of --%s does not say %s: %s", sim_option_spec(id)->name, range,
+			 line);
+	(void)why;
+}
+
+static void test_limits_stated(void **state)
+{
+	char range[64], word[64];
+	(void)state;
+
+	snprintf(range, sizeof(range), "0-%u", SIM_WEEKS_MAX);
+	check_states(SIM_OPT_WEEKS, "999", range);
+	snprintf(range, sizeof(range), "1-%u", SIM_RUNS_PER_WEEK_MAX);
+	check_states(SIM_OPT_RUNS_PER_WEEK, "999", range);
+	snprintf(range, sizeof(range), "%g-%g", SIM_RUN_MINUTES_MIN, SIM_RUN_MINUTES_MAX);
+	check_states(SIM_OPT_MINUTES, "999", range);
+	snprintf(range, sizeof(range), "0-%g", SIM_DROPOUT_MAX);
+	check_states(SIM_OPT_DROPOUT, "9", range);
+	snprintf(range, sizeof(range), "0-%g", SIM_WEATHER_MAX_PA_PER_H);
+	check_states(SIM_OPT_WEATHER, "99999", range);
+	snprintf(range, sizeof(range), "-%g to %g", 100 * SIM_SCALE_ERROR_MAX,
+		 100 * SIM_SCALE_ERROR_MAX);
+	check_states(SIM_OPT_POD_ERROR, "99", range);
+	snprintf(range, sizeof(range), "1-%u", SIM_WEEKS_MAX * SIM_RUNS_PER_WEEK_MAX);
+	check_states(SIM_OPT_IMU_LAST_RUNS, "99999", range);
+	/* and every course's name */
+	for (unsigned i = 0; i < SIM_COURSE_COUNT; i++) {
+		snprintf(word, sizeof(word), "%s", sim_course_name((enum sim_course)i));
+		check_states(SIM_OPT_COURSE, "nowhere", word);
+	}
+}
+
 static void test_course_names(void **state)
 {
 	enum sim_course c = SIM_COURSE_FLAT;
@@ -243,7 +285,7 @@ int main(void)
 		cmocka_unit_test(test_ranges),         cmocka_unit_test(test_parsed_values),
 		cmocka_unit_test(test_start_time),     cmocka_unit_test(test_messages),
 		cmocka_unit_test(test_across_options), cmocka_unit_test(test_table),
-		cmocka_unit_test(test_course_names),
+		cmocka_unit_test(test_course_names),   cmocka_unit_test(test_limits_stated),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
