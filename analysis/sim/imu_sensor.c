@@ -72,6 +72,7 @@ static void imu_pair_truth(struct imu_pair *pair, const struct sim_run *run)
 			.height_change_m = t.height_change_m,
 			.speed_mps = t.speed_mps,
 			.grade = t.grade,
+			.treadmill = run->course.treadmill,
 		};
 		pair->stride_rc = pair->stride(pair->user, &st);
 	}

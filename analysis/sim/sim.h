@@ -185,6 +185,9 @@ struct sim_stride_truth {
 	double height_change_m;
 	double speed_mps;
 	double grade;
+	/* On a treadmill: length and height on the belt (the foot comes back
+	 * to where it landed; the belt, an inertial frame, carries it). */
+	bool treadmill;
 };
 
 /* Return 0 to go on; non-zero stops the simulation and is returned. */

@@ -548,6 +548,42 @@ static void test_treadmill_run(void **state)
 	capture_free(c);
 }
 
+struct stride_count {
+	unsigned n, on_treadmill, long_enough;
+};
+
+static int count_stride(void *user, const struct sim_stride_truth *t)
+{
+	struct stride_count *c = user;
+	c->n++;
+	c->on_treadmill += t->treadmill;
+	c->long_enough += t->length_m > 1.0;
+	return 0;
+}
+
+static int ignore_emit(void *user, const struct notification *n)
+{
+	(void)user;
+	(void)n;
+	return 0;
+}
+
+/* Shoe IMUs on a treadmill: strides on the belt, said to be. */
+static void test_treadmill_imu(void **state)
+{
+	struct sim_options o;
+	struct stride_count c = { 0 };
+	(void)state;
+
+	options_for(&o, 4, SIM_COURSE_TREADMILL, 3);
+	o.imu = true;
+	const struct sim_callbacks cb = { ignore_emit, NULL, count_stride, NULL, &c };
+	assert_int_equal(sim_run(&o, &cb), 0);
+	print_message("%u strides, %u on the treadmill, %u over 1 m\n", c.n, c.on_treadmill,
+		      c.long_enough);
+	assert_true(c.n > 400 && c.on_treadmill == c.n && c.long_enough > 0.9 * c.n);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -560,6 +596,7 @@ int main(void)
 		cmocka_unit_test(test_weather),
 		cmocka_unit_test(test_ftms_bytes),
 		cmocka_unit_test(test_treadmill_run),
+		cmocka_unit_test(test_treadmill_imu),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
