@@ -24,7 +24,7 @@ static void usage(FILE *out)
 
 	fprintf(out,
 		"Usage: hamstride sim [--seed N] [--minutes M | --weeks W [--runs-per-week N]]\n"
-		"                     [--start 2026-11-02T07:00Z] [--course NAME] [--no-baro]\n"
+		"                     [--start 2026-11-02T07:00Z] [--course NAME[,NAME]] [--no-baro]\n"
 		"                     [--weather PA_PER_H] [--no-hr] [--convention steps|strides]\n"
 		"                     [--pod-error PCT] [--dropout P] [--imu [--imu-last-runs N]]\n"
 		"                     [--stride-truth FILE.csv] [--second-truth FILE.csv]\n"

@@ -246,7 +246,11 @@ void sim_course_at(const struct course *c, double x_m, double *elevation_m, doub
 void sim_course_for_run(struct course *c, gsl_rng *r, uint64_t seed, unsigned index,
 			enum sim_course kind)
 {
-	gsl_rng_set(r, derive_seed(seed, index, STREAM_COURSE));
+	/* A mixed course is new every run; the others are routes, the same
+	 * each time. */
+	gsl_rng_set(r, kind == SIM_COURSE_MIXED
+			       ? derive_seed(seed, index, STREAM_COURSE)
+			       : derive_seed(seed, 0, STREAM_ROUTE + (unsigned)kind));
 	switch (kind) {
 	case SIM_COURSE_FLAT:
 		course_level(c, 2000);

@@ -25,8 +25,9 @@ static const struct sim_option_spec specs[SIM_OPT_COUNT] = {
 	[SIM_OPT_RUNS_PER_WEEK] = { "runs-per-week", "N",
 				    "runs in each week of the block, 1-7 (default 4)" },
 	[SIM_OPT_START] = { "start", "TIME", "the first run's start, UTC, like 2026-11-02T07:00Z" },
-	[SIM_OPT_COURSE] = { "course", "NAME",
-			     "mixed (default), flat, rolling, climb, repeats, track, treadmill" },
+	[SIM_OPT_COURSE] = { "course", "NAME[,NAME]",
+			     "mixed (default), flat, rolling, climb, repeats, track, treadmill;\n"
+			     "                       a list: the runs take the routes in turn" },
 	[SIM_OPT_NO_BARO] = { "no-baro", NULL, "no barometer" },
 	[SIM_OPT_WEATHER] = { "weather", "PA_PER_H",
 			      "sea-level pressure wandering by 0-1000 Pa/h (default 0)" },
@@ -232,6 +233,30 @@ static bool parse_convention(const char *text, int *out)
 	return true;
 }
 
+/* One course, or a comma-separated list of routes run in turn. */
+static bool parse_courses(const char *text, struct sim_options *o)
+{
+	enum sim_course routes[SIM_MAX_ROUTES];
+	unsigned n = 0;
+	char name[16];
+
+	for (const char *p = text; p; n++) {
+		const char *comma = strchr(p, ',');
+		size_t len = comma ? (size_t)(comma - p) : strlen(p);
+		if (n == SIM_MAX_ROUTES || len >= sizeof(name))
+			return false;
+		memcpy(name, p, len);
+		name[len] = '\0';
+		if (!sim_course_parse(name, &routes[n]))
+			return false;
+		p = comma ? comma + 1 : NULL;
+	}
+	o->course = routes[0];
+	o->n_routes = n > 1 ? n : 0;
+	memcpy(o->routes, routes, n * sizeof(routes[0]));
+	return true;
+}
+
 /* The value into o; false if it is not one the option takes. */
 static bool parse_value(struct sim_options *o, enum sim_option_id id, const char *v)
 {
@@ -254,7 +279,7 @@ static bool parse_value(struct sim_options *o, enum sim_option_id id, const char
 		o->start_us = start_us;
 		return true;
 	case SIM_OPT_COURSE:
-		return sim_course_parse(v, &o->course);
+		return parse_courses(v, o);
 	case SIM_OPT_NO_BARO:
 		o->barometer = false;
 		return true;
@@ -301,7 +326,8 @@ static const char *wants(enum sim_option_id id)
 	case SIM_OPT_START:
 		return "a UTC time between 1970 and 2100 like 2026-11-02T07:00Z";
 	case SIM_OPT_COURSE:
-		return "one of mixed, flat, rolling, climb, repeats, track, treadmill";
+		return "one of mixed, flat, rolling, climb, repeats, track, treadmill, or up "
+		       "to 8 of them separated by commas";
 	case SIM_OPT_WEATHER:
 		return "a number of Pa per hour from 0 to 1000";
 	case SIM_OPT_CONVENTION:

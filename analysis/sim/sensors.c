@@ -262,7 +262,10 @@ static bool hrm_sample(struct sim_sensor *s, struct sim_run *run)
 
 static bool ftms_enabled(const struct sim_options *o)
 {
-	return o->course == SIM_COURSE_TREADMILL;
+	bool any = o->course == SIM_COURSE_TREADMILL;
+	for (unsigned i = 0; i < o->n_routes && i < SIM_MAX_ROUTES; i++)
+		any = any || o->routes[i] == SIM_COURSE_TREADMILL;
+	return any;
 }
 
 static void ftms_setup(struct sim_sensor *s, const struct sim_options *o)
@@ -275,7 +278,8 @@ static void ftms_start(struct sim_sensor *s, struct sim_run *run)
 {
 	s->handle = SIM_HANDLE_TREADMILL_DATA;
 	s->uuid = gatt_uuid_from16(SIM_FTMS_TREADMILL_DATA_UUID);
-	memcpy(run->truth.treadmill_addr, s->addr, NOTIFICATION_ADDR_LEN);
+	if (run->course.treadmill)
+		memcpy(run->truth.treadmill_addr, s->addr, NOTIFICATION_ADDR_LEN);
 }
 
 static int16_t to_s16(double v)
@@ -303,7 +307,7 @@ static bool ftms_sample(struct sim_sensor *s, struct sim_run *run)
 	double elevation_m, grade;
 
 	s->running_sample = false;
-	if (!sim_sensor_tick(s, run))
+	if (!run->course.treadmill || !sim_sensor_tick(s, run)) /* a run outdoors */
 		return false;
 	struct traj_point tp = sim_traj_at(run, s->sample_s);
 	sim_course_at(&run->course, tp.x_m, &elevation_m, &grade);

@@ -57,11 +57,21 @@ static bool options_valid(const struct sim_options *o)
 	if (!isnan(o->footpod_scale_error) &&
 	    !(fabs(o->footpod_scale_error) <= SIM_SCALE_ERROR_MAX))
 		return false;
-	if ((unsigned)o->course >= SIM_COURSE_COUNT)
+	if ((unsigned)o->course >= SIM_COURSE_COUNT || o->n_routes > SIM_MAX_ROUTES)
 		return false;
+	for (unsigned i = 0; i < o->n_routes; i++)
+		if ((unsigned)o->routes[i] >= SIM_COURSE_COUNT)
+			return false;
 	if (!(o->weather_pa_per_h >= 0 && o->weather_pa_per_h <= SIM_WEATHER_MAX_PA_PER_H))
 		return false;
 	return o->dropout_rate >= 0 && o->dropout_rate <= SIM_DROPOUT_MAX;
+}
+
+enum sim_course sim_run_course(const struct sim_options *o, unsigned run_index)
+{
+	if (o->n_routes == 0 || o->n_routes > SIM_MAX_ROUTES || run_index == 0)
+		return o->course;
+	return o->routes[(run_index - 1) % o->n_routes];
 }
 
 static unsigned block_run_count(const struct sim_options *o)
@@ -247,7 +257,7 @@ static void run_prepare(struct sim *sim, unsigned index, struct sim_run *run)
 	gsl_rng *r = sim->rng;
 
 	memset(run, 0, sizeof(*run));
-	sim_course_for_run(&run->course, r, sim->o->seed, index, sim->o->course);
+	sim_course_for_run(&run->course, r, sim->o->seed, index, sim_run_course(sim->o, index));
 	gsl_rng_set(r, derive_seed(sim->o->seed, index, STREAM_RUN));
 	run->index = index;
 	run->kind = rs->kind;
@@ -267,7 +277,7 @@ static void run_prepare(struct sim *sim, unsigned index, struct sim_run *run)
 	sim_traj_build(run, &run->course, &plan, &sim->runner, r);
 	if (sim->o->weather_pa_per_h > 0)
 		weather_build(run, sim->o->weather_pa_per_h, sim->o->seed);
-	run->truth.course = sim->o->course;
+	run->truth.course = sim_run_course(sim->o, index);
 	run->truth.treadmill = run->course.treadmill;
 }
 
@@ -518,7 +528,7 @@ int sim_course_profile(const struct sim_options *o, unsigned run_index, const do
 	    (n && !distance_m))
 		return -EINVAL;
 	gsl_rng *r = rng_new();
-	sim_course_for_run(&course, r, o->seed, run_index, o->course);
+	sim_course_for_run(&course, r, o->seed, run_index, sim_run_course(o, run_index));
 	gsl_rng_free(r);
 	for (size_t i = 0; i < n; i++) {
 		sim_course_at(&course, distance_m[i], &elevation, &grade);

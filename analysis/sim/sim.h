@@ -36,6 +36,8 @@ const char *sim_course_name(enum sim_course course);
 /* false (and *out untouched) for any other text. */
 bool sim_course_parse(const char *name, enum sim_course *out);
 
+#define SIM_MAX_ROUTES 8
+
 struct sim_options {
 	uint64_t seed;
 	int64_t start_us; /* UTC µs of the first run's start */
@@ -54,6 +56,12 @@ struct sim_options {
 	bool imu;
 	unsigned imu_last_runs;
 	enum sim_course course;
+	/* Routes: with n_routes > 0, run i of the block (1-based) is on
+	 * routes[(i - 1) % n_routes] instead, as a runner's week takes in a
+	 * few regular routes. Every course but mixed is then one route, the
+	 * same for every run on it. */
+	unsigned n_routes;
+	enum sim_course routes[SIM_MAX_ROUTES];
 	/* Weather: the SD (Pa/h) of a slowly wandering trend of sea-level
 	 * pressure, as fronts pass: 150 moves it by a few hundred Pa over a
 	 * long run. 0: only the day's fixed drift of up to 30 Pa/h. */
@@ -218,9 +226,13 @@ int sim_run_block(const struct sim_options *o, sim_emit_fn emit, sim_truth_fn tr
 int sim_run_block_strides(const struct sim_options *o, sim_emit_fn emit, sim_truth_fn truth,
 			  sim_stride_fn stride, void *user);
 
+/* The course run run_index (1-based) of the block is on. */
+enum sim_course sim_run_course(const struct sim_options *o, unsigned run_index);
+
 /* The elevation (m, relative to the course's start) of run run_index's
- * course at each of n distances along it, for tests and plots. The course
- * depends only on the seed and the run's index. 0 or -EINVAL. */
+ * course at each of n distances along it, for tests and plots. A mixed
+ * course depends only on the seed and the run's index, the others on the
+ * seed and the course. 0 or -EINVAL. */
 int sim_course_elevation(const struct sim_options *o, unsigned run_index, const double *distance_m,
 			 double *elevation_m, size_t n);
 /* The same with the course's grade (percent, rise over run) at each

@@ -45,6 +45,7 @@ enum stream {
 	STREAM_IMU_GAIT = 4,
 	STREAM_WEATHER = 5,
 	STREAM_SENSOR = 16, /* + enum sensor_id */
+	STREAM_ROUTE = 32,  /* + enum sim_course */
 };
 
 static inline gsl_rng *rng_new(void)

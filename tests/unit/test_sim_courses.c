@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -584,6 +585,73 @@ static void test_treadmill_imu(void **state)
 	assert_true(c.n > 400 && c.on_treadmill == c.n && c.long_enough > 0.9 * c.n);
 }
 
+struct route_count {
+	unsigned n_runs, ftms[8];
+	enum sim_course course[8];
+	bool treadmill[8];
+};
+
+static int route_emit(void *user, const struct notification *n)
+{
+	struct route_count *c = user;
+	if (n->handle == SIM_HANDLE_TREADMILL_DATA && c->n_runs < 8)
+		c->ftms[c->n_runs]++;
+	return 0;
+}
+
+static int route_truth(void *user, const struct sim_run_truth *t)
+{
+	struct route_count *c = user;
+	if (c->n_runs < 8) {
+		c->course[c->n_runs] = t->course;
+		c->treadmill[c->n_runs] = t->treadmill;
+	}
+	c->n_runs++;
+	return 0;
+}
+
+/* A block on routes: the runs take them in turn, a route is the same
+ * course every time (a mixed course is not), and the treadmill sends only
+ * on treadmill days. */
+static void test_routes(void **state)
+{
+	struct sim_options o;
+	struct route_count c = { 0 };
+	double x[200], a[200], b[200];
+	(void)state;
+
+	sim_options_default(&o);
+	o.seed = 21;
+	o.weeks = 1;
+	o.runs_per_week = 5;
+	o.n_routes = 3;
+	o.routes[0] = SIM_COURSE_ROLLING;
+	o.routes[1] = SIM_COURSE_TREADMILL;
+	o.routes[2] = SIM_COURSE_MIXED;
+	assert_int_equal(sim_run_block(&o, route_emit, route_truth, &c), 0);
+	assert_int_equal(c.n_runs, 5);
+	for (unsigned i = 0; i < 5; i++) {
+		assert_int_equal(c.course[i], o.routes[i % 3]);
+		assert_int_equal(c.treadmill[i], i % 3 == 1);
+		if (i % 3 == 1)
+			assert_true(c.ftms[i] > 20 * 60);
+		else
+			assert_int_equal(c.ftms[i], 0);
+	}
+	for (unsigned i = 0; i < 200; i++)
+		x[i] = 37.0 * i;
+	assert_int_equal(sim_course_profile(&o, 1, x, a, NULL, 200), 0);
+	assert_int_equal(sim_course_profile(&o, 4, x, b, NULL, 200), 0);
+	assert_memory_equal(a, b, sizeof(a)); /* the same rolling route */
+	assert_int_equal(sim_course_profile(&o, 3, x, a, NULL, 200), 0);
+	assert_int_equal(sim_course_profile(&o, 6, x, b, NULL, 0), -EINVAL); /* 5 runs */
+	o.routes[0] = SIM_COURSE_MIXED;
+	assert_int_equal(sim_course_profile(&o, 1, x, b, NULL, 200), 0);
+	assert_true(memcmp(a, b, sizeof(a)) != 0); /* mixed: a new course each run */
+	o.routes[0] = SIM_COURSE_COUNT;
+	assert_int_equal(sim_run_block(&o, route_emit, NULL, &c), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -597,6 +665,7 @@ int main(void)
 		cmocka_unit_test(test_ftms_bytes),
 		cmocka_unit_test(test_treadmill_run),
 		cmocka_unit_test(test_treadmill_imu),
+		cmocka_unit_test(test_routes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -158,7 +158,8 @@ static void test_messages(void **state)
 			    "--weeks wants a whole number from 0 (a single run) to 52, not '60'");
 	assert_false(sim_option_parse(&p, SIM_OPT_COURSE, "hilly", why, sizeof(why)));
 	assert_string_equal(why, "--course wants one of mixed, flat, rolling, climb, repeats, "
-				 "track, treadmill, not 'hilly'");
+				 "track, treadmill, or up to 8 of them separated by commas, "
+				 "not 'hilly'");
 	assert_false(sim_option_parse(&p, SIM_OPT_MINUTES, NULL, why, sizeof(why)));
 	assert_non_null(strstr(why, "--minutes needs a value"));
 	assert_false(sim_option_parse(&p, SIM_OPT_IMU, "yes", why, sizeof(why)));
@@ -261,6 +262,32 @@ static void test_limits_stated(void **state)
 	}
 }
 
+static void test_routes(void **state)
+{
+	struct sim_option_parser p = fresh();
+	char why[256];
+	(void)state;
+
+	assert_true(sim_option_parse(&p, SIM_OPT_COURSE, "climb", why, sizeof(why)));
+	assert_int_equal(p.o.course, SIM_COURSE_CLIMB);
+	assert_int_equal(p.o.n_routes, 0);
+	assert_true(sim_option_parse(&p, SIM_OPT_COURSE, "flat,repeats,track", why, sizeof(why)));
+	assert_int_equal(p.o.n_routes, 3);
+	assert_int_equal(p.o.routes[0], SIM_COURSE_FLAT);
+	assert_int_equal(p.o.routes[1], SIM_COURSE_REPEATS);
+	assert_int_equal(p.o.routes[2], SIM_COURSE_TRACK);
+	assert_int_equal(sim_run_course(&p.o, 1), SIM_COURSE_FLAT);
+	assert_int_equal(sim_run_course(&p.o, 3), SIM_COURSE_TRACK);
+	assert_int_equal(sim_run_course(&p.o, 5), SIM_COURSE_REPEATS);
+	assert_true(try(SIM_OPT_COURSE, "flat,flat,flat,flat,flat,flat,flat,flat"));
+	assert_false(try(SIM_OPT_COURSE, "flat,flat,flat,flat,flat,flat,flat,flat,flat"));
+	assert_false(try(SIM_OPT_COURSE, "flat,,track"));
+	assert_false(try(SIM_OPT_COURSE, "flat,"));
+	assert_false(try(SIM_OPT_COURSE, ","));
+	assert_false(try(SIM_OPT_COURSE, "flat,hilly"));
+	assert_false(try(SIM_OPT_COURSE, "averyveryverylongname,flat"));
+}
+
 static void test_course_names(void **state)
 {
 	enum sim_course c = SIM_COURSE_FLAT;
@@ -286,6 +313,7 @@ int main(void)
 		cmocka_unit_test(test_start_time),     cmocka_unit_test(test_messages),
 		cmocka_unit_test(test_across_options), cmocka_unit_test(test_table),
 		cmocka_unit_test(test_course_names),   cmocka_unit_test(test_limits_stated),
+		cmocka_unit_test(test_routes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
