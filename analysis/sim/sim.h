@@ -1,12 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The simulator: a run, or a training block of several weeks of runs, over
- * a course with hills, at a planned pace, as the notifications a foot pod
- * (with its own calibration error, cadence convention, noise and dropouts),
- * a barometer (noise, temperature drift), optionally a heart-rate strap and
- * a pair of shoe IMUs (analysis/sim/imu_sim.h, driven by the run's speed and
- * grade) would send. Seeded: the same options give the same notifications, byte
- * for byte. Pure: it hands notifications to a callback and does no I/O.
+ * a course (a mixed one with hills, or one of known profile, or a
+ * treadmill), at a planned pace, as the notifications a foot pod (with its
+ * own calibration error, cadence convention, noise and dropouts), a
+ * barometer (noise, temperature drift, optionally weather), optionally a
+ * heart-rate strap, a pair of shoe IMUs (analysis/sim/imu_sim.h, driven by
+ * the run's speed and grade) and a treadmill (FTMS) would send, with the
+ * truth: per run, per second, per stride. Seeded: the same options give the
+ * same notifications, byte for byte. Pure: it hands notifications to a
+ * callback and does no I/O. The options' names, ranges and parser for the
+ * command lines are in sim/options.h.
  */
 #pragma once
 
