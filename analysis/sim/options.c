@@ -251,6 +251,8 @@ static bool parse_courses(const char *text, struct sim_options *o)
 			return false;
 		p = comma ? comma + 1 : NULL;
 	}
+	if (n == 0) /* no text at all */
+		return false;
 	o->course = routes[0];
 	o->n_routes = n > 1 ? n : 0;
 	memcpy(o->routes, routes, n * sizeof(routes[0]));

@@ -642,12 +642,16 @@ static void test_routes(void **state)
 		x[i] = 37.0 * i;
 	assert_int_equal(sim_course_profile(&o, 1, x, a, NULL, 200), 0);
 	assert_int_equal(sim_course_profile(&o, 4, x, b, NULL, 200), 0);
-	assert_memory_equal(a, b, sizeof(a)); /* the same rolling route */
+	for (unsigned i = 0; i < 200; i++)
+		assert_true(a[i] == b[i]); /* the same rolling route */
 	assert_int_equal(sim_course_profile(&o, 3, x, a, NULL, 200), 0);
 	assert_int_equal(sim_course_profile(&o, 6, x, b, NULL, 0), -EINVAL); /* 5 runs */
 	o.routes[0] = SIM_COURSE_MIXED;
 	assert_int_equal(sim_course_profile(&o, 1, x, b, NULL, 200), 0);
-	assert_true(memcmp(a, b, sizeof(a)) != 0); /* mixed: a new course each run */
+	unsigned differ = 0;
+	for (unsigned i = 0; i < 200; i++)
+		differ += a[i] != b[i];
+	assert_true(differ > 100); /* mixed: a new course each run */
 	o.routes[0] = SIM_COURSE_COUNT;
 	assert_int_equal(sim_run_block(&o, route_emit, NULL, &c), -EINVAL);
 }
