@@ -15,6 +15,7 @@
 #include "ble/ble_link.h"
 #include "paths.h"
 #include "decode/rsc.h"
+#include "sim/options.h"
 
 #define MAX_MAPS 64
 
@@ -24,7 +25,7 @@ struct options {
 	const char *replay;
 	bool simulate;
 	const char *adapter;
-	struct sim_options sim;
+	struct sim_option_parser sim;
 	bool realtime;
 	const char *log_level;
 	size_t n_maps;
@@ -34,6 +35,8 @@ struct options {
 
 static void usage(FILE *out)
 {
+	char line[160];
+
 	fprintf(out,
 		"Usage: hamstrided [OPTIONS] [--replay FILE | --simulate]\n\n"
 		"Receives running-sensor notifications, cuts them into runs and stores\n"
@@ -43,13 +46,14 @@ static void usage(FILE *out)
 		"  --replay FILE        a btsnoop capture (btmon -w, Android snoop log, hamstride)\n"
 		"  --map HANDLE=UUID    characteristic of a handle the capture does not discover\n"
 		"  --realtime           replay at recorded speed (default: as fast as possible)\n"
-		"  --simulate           a built-in simulated training block\n"
-		"  --seed N             the simulation's seed (default 1)\n"
-		"  --weeks N            weeks of training to simulate (default 6; 0: one run)\n"
-		"  --runs-per-week N    (default 4)\n"
-		"  --imu                a 400 Hz IMU on each shoe, every run\n"
-		"  --imu-last-runs N    the IMUs only on the last N runs\n\n"
-		"Options:\n"
+		"  --simulate           a built-in simulated training block: 6 weeks of 4 runs\n"
+		"                       ending last week unless these say otherwise:\n");
+	for (unsigned i = 0; i < SIM_OPT_COUNT; i++) {
+		sim_option_help_line((enum sim_option_id)i, line, sizeof(line));
+		fprintf(out, "%s\n", line);
+	}
+	fprintf(out,
+		"\nOptions:\n"
 		"  -c, --config FILE    config file (default " CONFIG_DEFAULT_PATH " if present)\n"
 		"  --db PATH            database (overrides the config)\n"
 		"  --capture-dir DIR    record each run to a capture in DIR\n"
@@ -76,17 +80,6 @@ static int bad_option(const char *fmt, ...)
 	return EX_USAGE;
 }
 
-static bool parse_count(const char *text, unsigned max, unsigned *out)
-{
-	char *end;
-	errno = 0;
-	unsigned long v = strtoul(text, &end, 10);
-	if (errno || end == text || *end || text[0] == '-' || v > max)
-		return false;
-	*out = (unsigned)v;
-	return true;
-}
-
 static int parse_options(int argc, char **argv, struct options *o, struct daemon *d)
 {
 	enum {
@@ -96,16 +89,12 @@ static int parse_options(int argc, char **argv, struct options *o, struct daemon
 		OPT_MAP,
 		OPT_REALTIME,
 		OPT_SIMULATE,
-		OPT_SEED,
-		OPT_WEEKS,
-		OPT_RUNS,
 		OPT_LOG_LEVEL,
 		OPT_VERSION,
-		OPT_IMU,
-		OPT_IMU_LAST,
-		OPT_ADAPTER
+		OPT_ADAPTER,
+		OPT_SIM_FIRST, /* then one per simulator option, sim/options.h */
 	};
-	static const struct option long_options[] = {
+	static const struct option own_options[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "db", required_argument, NULL, OPT_DB },
 		{ "capture-dir", required_argument, NULL, OPT_CAPTURE_DIR },
@@ -114,22 +103,22 @@ static int parse_options(int argc, char **argv, struct options *o, struct daemon
 		{ "realtime", no_argument, NULL, OPT_REALTIME },
 		{ "simulate", no_argument, NULL, OPT_SIMULATE },
 		{ "adapter", required_argument, NULL, OPT_ADAPTER },
-		{ "seed", required_argument, NULL, OPT_SEED },
-		{ "weeks", required_argument, NULL, OPT_WEEKS },
-		{ "runs-per-week", required_argument, NULL, OPT_RUNS },
-		{ "imu", no_argument, NULL, OPT_IMU },
-		{ "imu-last-runs", required_argument, NULL, OPT_IMU_LAST },
 		{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, OPT_VERSION },
-		{ 0 },
 	};
-	unsigned value;
+	enum { N_OWN = sizeof(own_options) / sizeof(own_options[0]) };
+	struct option long_options[N_OWN + SIM_OPT_COUNT + 1] = { { 0 } };
+	struct sim_options sim_defaults;
+	char why[256];
 	int opt;
 
-	sim_options_default(&o->sim);
-	o->sim.weeks = 6;
-	o->sim.runs_per_week = 4;
+	memcpy(long_options, own_options, sizeof(own_options));
+	sim_option_getopt(long_options + N_OWN, OPT_SIM_FIRST);
+	sim_options_default(&sim_defaults);
+	sim_defaults.weeks = 6;
+	sim_defaults.runs_per_week = 4;
+	sim_option_parser_init(&o->sim, &sim_defaults);
 	while ((opt = getopt_long(argc, argv, "c:h", long_options, NULL)) != -1) {
 		switch (opt) {
 		case 'c':
@@ -166,30 +155,6 @@ static int parse_options(int argc, char **argv, struct options *o, struct daemon
 					optarg);
 			o->adapter = optarg;
 			break;
-		case OPT_SEED:
-			if (!parse_count(optarg, UINT32_MAX, &value))
-				return bad_option("--seed %s: expected a whole number", optarg);
-			o->sim.seed = value;
-			break;
-		case OPT_WEEKS:
-			if (!parse_count(optarg, 52, &value))
-				return bad_option("--weeks %s: expected 0 to 52", optarg);
-			o->sim.weeks = value;
-			break;
-		case OPT_RUNS:
-			if (!parse_count(optarg, 14, &value) || value == 0)
-				return bad_option("--runs-per-week %s: expected 1 to 14", optarg);
-			o->sim.runs_per_week = value;
-			break;
-		case OPT_IMU:
-			o->sim.imu = true;
-			break;
-		case OPT_IMU_LAST:
-			if (!parse_count(optarg, 52 * 14, &value) || value == 0)
-				return bad_option("--imu-last-runs %s: expected 1 to 728", optarg);
-			o->sim.imu = true;
-			o->sim.imu_last_runs = value;
-			break;
 		case OPT_LOG_LEVEL:
 			o->log_level = optarg;
 			break;
@@ -200,12 +165,25 @@ static int parse_options(int argc, char **argv, struct options *o, struct daemon
 			printf("hamstrided %s\n", HAMSTRIDE_VERSION);
 			exit(0);
 		default:
+			if (opt >= OPT_SIM_FIRST && opt < OPT_SIM_FIRST + SIM_OPT_COUNT) {
+				if (!sim_option_parse(&o->sim,
+						      (enum sim_option_id)(opt - OPT_SIM_FIRST),
+						      optarg, why, sizeof(why)))
+					return bad_option("%s", why);
+				break;
+			}
 			usage(stderr);
 			return EX_USAGE;
 		}
 	}
 	if (optind < argc)
 		return bad_option("unexpected argument '%s'", argv[optind]);
+	if (!sim_option_parser_finish(&o->sim, why, sizeof(why)))
+		return bad_option("%s", why);
+	for (unsigned i = 0; i < SIM_OPT_COUNT && !o->simulate; i++)
+		if (o->sim.given[i])
+			return bad_option("--%s goes with --simulate",
+					  sim_option_spec((enum sim_option_id)i)->name);
 	if (o->replay && o->simulate)
 		return bad_option("%s", "give one source: --replay FILE, --simulate, or neither "
 					"for live sensors");
@@ -391,8 +369,9 @@ static int open_simulation(struct daemon *d, struct options *o)
 		return EX_CANTCREAT;
 	}
 	close(fd);
-	o->sim.start_us = simulation_start_us(o->sim.weeks);
-	int err = replay_simulate_to_file(&o->sim, path, NULL, NULL, why, sizeof(why));
+	if (!o->sim.given[SIM_OPT_START])
+		o->sim.o.start_us = simulation_start_us(o->sim.o.weeks);
+	int err = replay_simulate_to_file(&o->sim.o, path, NULL, NULL, why, sizeof(why));
 	if (err == 0)
 		err = replay_open(path, &d->replay, why, sizeof(why));
 	unlink(path);
@@ -400,8 +379,8 @@ static int open_simulation(struct daemon *d, struct options *o)
 		log_error("simulation failed: %s", why);
 		return 1;
 	}
-	log_notice("simulating %u weeks of %u runs a week (seed %llu)", o->sim.weeks,
-		   o->sim.runs_per_week, (unsigned long long)o->sim.seed);
+	log_notice("simulating %u weeks of %u runs a week (seed %llu)", o->sim.o.weeks,
+		   o->sim.o.runs_per_week, (unsigned long long)o->sim.o.seed);
 	return 0;
 }
 
@@ -430,7 +409,7 @@ static void set_source_name(struct daemon *d, const struct options *o)
 	static char source[64];
 	if (o->simulate) {
 		snprintf(source, sizeof(source), "simulator seed %llu",
-			 (unsigned long long)o->sim.seed);
+			 (unsigned long long)o->sim.o.seed);
 	} else if (!o->replay) {
 		snprintf(source, sizeof(source), "ble %s", d->config.adapter);
 	} else {

@@ -13,162 +13,78 @@
 #include "csv.h"
 #include "decode/imu.h"
 #include "decode/rsc.h"
+#include "sim/options.h"
 #include "sim/sim.h"
 
 #define MAX_SENSORS 8
 
 static void usage(FILE *out)
 {
+	char line[160];
+
 	fprintf(out,
 		"Usage: hamstride sim [--seed N] [--minutes M | --weeks W [--runs-per-week N]]\n"
-		"                     [--start 2026-11-02T07:00Z] [--no-baro] [--no-hr]\n"
-		"                     [--convention steps|strides] [--pod-error PCT] [--dropout P]\n"
-		"                     [--imu [--imu-last-runs N]] [--stride-truth FILE.csv]\n"
+		"                     [--start 2026-11-02T07:00Z] [--course NAME[,NAME]] [--no-baro]\n"
+		"                     [--weather PA_PER_H] [--no-hr] [--convention steps|strides]\n"
+		"                     [--pod-error PCT] [--dropout P] [--imu [--imu-last-runs N]]\n"
+		"                     [--stride-truth FILE.csv] [--second-truth FILE.csv]\n"
 		"                     --output FILE.btsnoop [--truth FILE.ini]\n\n"
 		"Writes the notifications a foot pod, a barometer, a heart-rate strap and,\n"
 		"with --imu, two shoe IMUs would send during a simulated run (or a block of\n"
-		"weeks of runs) as a btsnoop capture.\n"
-		"The same options give the same file, byte for byte.\n\n"
-		"  --seed N             random seed (default 1)\n"
-		"  --minutes M          length of a single run, %g-%g (default 60)\n"
-		"  --weeks W            a training block of W weeks (1-%u) instead\n"
-		"  --runs-per-week N    runs in each week of the block, 1-%u (default 4)\n"
-		"  --start TIME         the first run's start, UTC (default 2026-11-02T07:00Z)\n"
-		"  --no-baro            no barometer\n"
-		"  --no-hr              no heart-rate strap\n"
-		"  --convention C       the pod counts cadence in steps or strides (default: by seed)\n"
-		"  --pod-error PCT      the pod's scale error in percent, e.g. 3 or -2.5\n"
-		"                       (default: by seed, within +-4)\n"
-		"  --dropout P          probability a notification is lost, 0-%g (default 0.002)\n"
-		"  --imu                a 400 Hz IMU on each shoe (hamstride IMU profile)\n"
-		"  --imu-last-runs N    the IMUs only on the block's last N runs\n"
+		"weeks of runs) as a btsnoop capture; on --course treadmill, a treadmill's\n"
+		"FTMS notifications too. The same options give the same file, byte for byte.\n"
+		"Without --weeks: one run starting 2026-11-02T07:00Z.\n\n");
+	for (unsigned i = 0; i < SIM_OPT_COUNT; i++) {
+		sim_option_help_line((enum sim_option_id)i, line, sizeof(line));
+		fprintf(out, "%s\n", line);
+	}
+	fprintf(out,
 		"  --output FILE        the capture to write\n"
 		"  --truth FILE         also write each run's truth as an INI file\n"
 		"  --stride-truth FILE  with --imu: every true stride of either foot as CSV\n"
-		"  -h, --help           this help\n",
-		SIM_RUN_MINUTES_MIN, SIM_RUN_MINUTES_MAX, SIM_WEEKS_MAX, SIM_RUNS_PER_WEEK_MAX,
-		SIM_DROPOUT_MAX);
+		"  --second-truth FILE  each second of each run as it was (distance, elevation,\n"
+		"                       grade, speed, cadence, sea-level pressure) as CSV\n"
+		"  -h, --help           this help\n");
 }
 
 struct sim_args {
-	struct sim_options o;
-	const char *output, *truth, *stride_truth;
-	bool minutes_given, runs_per_week_given, imu_last_given;
+	struct sim_option_parser p;
+	const char *output, *truth, *stride_truth, *second_truth;
 };
 
-static int parse_unsigned(const char *opt, const char *text, int64_t lo, int64_t hi, int64_t *out)
-{
-	if (!cli_parse_int64(text, out) || *out < lo || *out > hi)
-		return cli_usage_error(
-			"sim", "%s wants a whole number from %" PRId64 " to %" PRId64 ", not '%s'",
-			opt, lo, hi, text);
-	return 0;
-}
-
-static int parse_range(const char *opt, const char *text, double lo, double hi, double *out)
-{
-	if (!cli_parse_double(text, out) || !(*out >= lo && *out <= hi))
-		return cli_usage_error("sim", "%s wants a number from %g to %g, not '%s'", opt, lo,
-				       hi, text);
-	return 0;
-}
-
-static int parse_convention(const char *text, int *out)
-{
-	if (strcmp(text, "steps") == 0)
-		*out = RSC_CONVENTION_STEPS;
-	else if (strcmp(text, "strides") == 0)
-		*out = RSC_CONVENTION_STRIDES;
-	else
-		return cli_usage_error("sim", "--convention is 'steps' or 'strides', not '%s'",
-				       text);
-	return 0;
-}
-
 enum {
-	OPT_SEED = 256,
-	OPT_MINUTES,
-	OPT_WEEKS,
-	OPT_RUNS_PER_WEEK,
-	OPT_START,
-	OPT_NO_BARO,
-	OPT_NO_HR,
-	OPT_CONVENTION,
-	OPT_POD_ERROR,
-	OPT_DROPOUT,
-	OPT_OUTPUT,
+	OPT_OUTPUT = 256,
 	OPT_TRUTH,
-	OPT_IMU,
-	OPT_IMU_LAST_RUNS,
 	OPT_STRIDE_TRUTH,
+	OPT_SECOND_TRUTH,
+	OPT_SIM_FIRST, /* then one per simulator option, sim/options.h */
 };
 
 /* One option; 0, or an exit code. */
 static int parse_option(struct sim_args *a, int opt, const char *arg)
 {
-	int64_t n;
-	int rc = 0;
+	char why[256];
 
 	switch (opt) {
-	case OPT_SEED:
-		if (!(rc = parse_unsigned("--seed", arg, 0, INT64_MAX, &n)))
-			a->o.seed = (uint64_t)n;
-		return rc;
-	case OPT_MINUTES:
-		a->minutes_given = true;
-		return parse_range("--minutes", arg, SIM_RUN_MINUTES_MIN, SIM_RUN_MINUTES_MAX,
-				   &a->o.run_minutes);
-	case OPT_WEEKS:
-		if (!(rc = parse_unsigned("--weeks", arg, 1, SIM_WEEKS_MAX, &n)))
-			a->o.weeks = (unsigned)n;
-		return rc;
-	case OPT_RUNS_PER_WEEK:
-		a->runs_per_week_given = true;
-		if (!(rc = parse_unsigned("--runs-per-week", arg, 1, SIM_RUNS_PER_WEEK_MAX, &n)))
-			a->o.runs_per_week = (unsigned)n;
-		return rc;
-	case OPT_START:
-		if (!cli_parse_time(arg, &a->o.start_us) || a->o.start_us < 0 ||
-		    a->o.start_us >= SIM_START_US_MAX)
-			return cli_usage_error("sim",
-					       "--start wants a UTC time between 1970 and 2100 "
-					       "like 2026-11-02T07:00Z, not '%s'",
-					       arg);
-		return 0;
-	case OPT_NO_BARO:
-		a->o.barometer = false;
-		return 0;
-	case OPT_NO_HR:
-		a->o.heart_rate = false;
-		return 0;
-	case OPT_CONVENTION:
-		return parse_convention(arg, &a->o.cadence_convention);
-	case OPT_POD_ERROR:
-		if (!(rc = parse_range("--pod-error", arg, -100 * SIM_SCALE_ERROR_MAX,
-				       100 * SIM_SCALE_ERROR_MAX, &a->o.footpod_scale_error)))
-			a->o.footpod_scale_error /= 100;
-		return rc;
-	case OPT_DROPOUT:
-		return parse_range("--dropout", arg, 0, SIM_DROPOUT_MAX, &a->o.dropout_rate);
 	case OPT_OUTPUT:
 		a->output = arg;
 		return 0;
 	case OPT_TRUTH:
 		a->truth = arg;
 		return 0;
-	case OPT_IMU:
-		a->o.imu = true;
-		return 0;
-	case OPT_IMU_LAST_RUNS:
-		a->imu_last_given = true;
-		if (!(rc = parse_unsigned("--imu-last-runs", arg, 1,
-					  SIM_WEEKS_MAX * SIM_RUNS_PER_WEEK_MAX, &n)))
-			a->o.imu_last_runs = (unsigned)n;
-		return rc;
 	case OPT_STRIDE_TRUTH:
 		a->stride_truth = arg;
 		return 0;
+	case OPT_SECOND_TRUTH:
+		a->second_truth = arg;
+		return 0;
 	default:
+		if (opt >= OPT_SIM_FIRST && opt < OPT_SIM_FIRST + SIM_OPT_COUNT) {
+			if (!sim_option_parse(&a->p, (enum sim_option_id)(opt - OPT_SIM_FIRST), arg,
+					      why, sizeof(why)))
+				return cli_usage_error("sim", "%s", why);
+			return 0;
+		}
 		usage(stderr);
 		return EX_USAGE;
 	}
@@ -177,29 +93,24 @@ static int parse_option(struct sim_args *a, int opt, const char *arg)
 /* 0 to go on, -1 after --help, or an exit code. */
 static int parse_args(struct sim_args *a, int argc, char **argv)
 {
-	static const struct option options[] = {
-		{ "seed", required_argument, NULL, OPT_SEED },
-		{ "minutes", required_argument, NULL, OPT_MINUTES },
-		{ "weeks", required_argument, NULL, OPT_WEEKS },
-		{ "runs-per-week", required_argument, NULL, OPT_RUNS_PER_WEEK },
-		{ "start", required_argument, NULL, OPT_START },
-		{ "no-baro", no_argument, NULL, OPT_NO_BARO },
-		{ "no-hr", no_argument, NULL, OPT_NO_HR },
-		{ "convention", required_argument, NULL, OPT_CONVENTION },
-		{ "pod-error", required_argument, NULL, OPT_POD_ERROR },
-		{ "dropout", required_argument, NULL, OPT_DROPOUT },
+	static const struct option own_options[] = {
 		{ "output", required_argument, NULL, OPT_OUTPUT },
 		{ "truth", required_argument, NULL, OPT_TRUTH },
-		{ "imu", no_argument, NULL, OPT_IMU },
-		{ "imu-last-runs", required_argument, NULL, OPT_IMU_LAST_RUNS },
 		{ "stride-truth", required_argument, NULL, OPT_STRIDE_TRUTH },
+		{ "second-truth", required_argument, NULL, OPT_SECOND_TRUTH },
 		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
 	};
+	enum { N_OWN = sizeof(own_options) / sizeof(own_options[0]) };
+	struct option options[N_OWN + SIM_OPT_COUNT + 1] = { { 0 } };
+	struct sim_options defaults;
+	char why[256];
 	int opt, rc;
 
+	memcpy(options, own_options, sizeof(own_options));
+	sim_option_getopt(options + N_OWN, OPT_SIM_FIRST); /* the last entry stays zero */
 	memset(a, 0, sizeof(*a));
-	sim_options_default(&a->o);
+	sim_options_default(&defaults);
+	sim_option_parser_init(&a->p, &defaults);
 	while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
 		if (opt == 'h') {
 			usage(stdout);
@@ -212,14 +123,10 @@ static int parse_args(struct sim_args *a, int argc, char **argv)
 		return cli_usage_error("sim", "unexpected argument '%s'", argv[optind]);
 	if (!a->output)
 		return cli_usage_error("sim", "--output FILE.btsnoop is required");
-	if (a->minutes_given && a->o.weeks)
-		return cli_usage_error("sim", "--minutes is for a single run; a block of --weeks "
-					      "chooses its own lengths");
-	if (a->runs_per_week_given && !a->o.weeks)
-		return cli_usage_error("sim", "--runs-per-week needs --weeks");
-	if ((a->imu_last_given || a->stride_truth) && !a->o.imu)
-		return cli_usage_error("sim", "%s needs --imu",
-				       a->stride_truth ? "--stride-truth" : "--imu-last-runs");
+	if (!sim_option_parser_finish(&a->p, why, sizeof(why)))
+		return cli_usage_error("sim", "%s", why);
+	if (a->stride_truth && !a->p.o.imu)
+		return cli_usage_error("sim", "--stride-truth needs --imu");
 	return 0;
 }
 
@@ -229,6 +136,8 @@ struct sim_output {
 	const char *truth_path;
 	FILE *strides;
 	struct csv strides_csv;
+	FILE *seconds;
+	struct csv seconds_csv;
 	uint8_t seen[MAX_SENSORS][NOTIFICATION_ADDR_LEN];
 	unsigned n_seen;
 	uint64_t notifications;
@@ -244,6 +153,8 @@ static const char *sensor_name(const struct notification *n)
 	case UUID_PRESSURE:
 	case UUID_TEMPERATURE:
 		return "simulated barometer";
+	case SIM_FTMS_TREADMILL_DATA_UUID:
+		return "simulated treadmill";
 	default:
 		return n->uuid.len == 16 ? "simulated shoe IMU" : "simulated sensor";
 	}
@@ -273,6 +184,14 @@ static int write_notification(void *user, const struct notification *n)
 	return rc < 0 ? rc : 0;
 }
 
+/* distance_steep_down, distance_flat, ...: INI keys from the class names. */
+static const char *class_key(int c)
+{
+	static const char *const keys[] = { "distance_steep_down", "distance_down", "distance_flat",
+					    "distance_up", "distance_steep_up" };
+	return keys[c - SEG_STEEP_DOWN];
+}
+
 static void write_truth_section(FILE *f, const struct sim_run_truth *t)
 {
 	char when[32], addr[18];
@@ -300,6 +219,12 @@ static void write_truth_section(FILE *f, const struct sim_run_truth *t)
 		notification_addr_to_str(t->footpod_addr, addr, sizeof(addr)));
 	fprintf(f, "notifications = %" PRIu64 "\ndropped = %" PRIu64 "\n", t->notifications,
 		t->dropped);
+	fprintf(f, "course = %s\n", sim_course_name(t->course));
+	for (int c = SEG_STEEP_DOWN; c <= SEG_STEEP_UP; c++)
+		fprintf(f, "%s_m = %.1f\n", class_key(c), t->class_distance_m[c]);
+	if (t->treadmill)
+		fprintf(f, "treadmill_address = %s\n",
+			notification_addr_to_str(t->treadmill_addr, addr, sizeof(addr)));
 	if (!t->imu)
 		return;
 	fprintf(f, "imu_left_address = %s\n",
@@ -335,6 +260,32 @@ static int write_stride(void *user, const struct sim_stride_truth *t)
 	return ferror(out->strides) ? -EIO : 0;
 }
 
+static const char *const second_columns[] = {
+	"run",       "t_s",       "utc_us",      "distance_m",   "elevation_m",
+	"grade_pct", "speed_mps", "cadence_spm", "sea_level_pa", "running",
+};
+
+static int write_second(void *user, const struct sim_second_truth *t)
+{
+	struct sim_output *out = user;
+	struct csv *c = &out->seconds_csv;
+
+	if (!out->seconds)
+		return 0;
+	csv_integer(c, t->run_index);
+	csv_number(c, t->t_s, 0);
+	csv_integer(c, t->utc_us);
+	csv_number(c, t->distance_m, 3);
+	csv_number(c, t->elevation_m, 3);
+	csv_number(c, t->grade_pct, 3);
+	csv_number(c, t->speed_mps, 4);
+	csv_number(c, t->cadence_spm, 2);
+	csv_number(c, t->sea_level_pa, 1);
+	csv_integer(c, t->running);
+	csv_end_row(c);
+	return ferror(out->seconds) ? -EIO : 0;
+}
+
 static int write_truth(void *user, const struct sim_run_truth *t)
 {
 	struct sim_output *out = user;
@@ -363,8 +314,8 @@ static void write_truth_header(FILE *f, const struct sim_args *a)
 	char when[32];
 
 	fprintf(f, "# What really happened in the simulated runs of %s.\n", a->output);
-	fprintf(f, "# hamstride sim --seed %" PRIu64 ", first run %s\n", a->o.seed,
-		cli_format_time(a->o.start_us, when, sizeof(when)));
+	fprintf(f, "# hamstride sim --seed %" PRIu64 ", first run %s\n", a->p.o.seed,
+		cli_format_time(a->p.o.start_us, when, sizeof(when)));
 }
 
 /* The truth files; an exit code if one cannot be created. */
@@ -390,6 +341,17 @@ static int open_truth_files(const struct sim_args *a, struct sim_output *out)
 		csv_header(&out->strides_csv, stride_columns,
 			   (int)(sizeof(stride_columns) / sizeof(stride_columns[0])));
 	}
+	if (a->second_truth) {
+		out->seconds = fopen(a->second_truth, "w");
+		if (!out->seconds) {
+			cli_error("cannot write the second truth file %s: %s", a->second_truth,
+				  strerror(errno));
+			return EX_CANTCREAT;
+		}
+		csv_init(&out->seconds_csv, out->seconds);
+		csv_header(&out->seconds_csv, second_columns,
+			   (int)(sizeof(second_columns) / sizeof(second_columns[0])));
+	}
 	return 0;
 }
 
@@ -406,7 +368,12 @@ static bool close_truth_files(struct sim_output *out, const struct sim_args *a)
 			  strerror(errno));
 		ok = false;
 	}
-	out->truth = out->strides = NULL;
+	if (out->seconds && fclose(out->seconds) != 0) {
+		cli_error("could not write the second truth file %s: %s", a->second_truth,
+			  strerror(errno));
+		ok = false;
+	}
+	out->truth = out->strides = out->seconds = NULL;
 	return ok;
 }
 
@@ -454,7 +421,9 @@ int cmd_sim(const struct cli_globals *g, int argc, char **argv)
 		return rc < 0 ? 0 : rc;
 	if ((rc = open_outputs(&a, &out)))
 		return rc;
-	rc = sim_run_block_strides(&a.o, write_notification, write_truth, write_stride, &out);
+	const struct sim_callbacks cb = { write_notification, write_truth, write_stride,
+					  write_second, &out };
+	rc = sim_run(&a.p.o, &cb);
 	if (rc == -EINVAL && out.notifications == 0) { /* options were checked above: a bug */
 		cli_error("the simulator refused its options");
 		capture_writer_close(out.capture);

@@ -437,6 +437,10 @@ static void test_options_checked(void **state)
 	BAD(dropout_rate, -0.01);
 	BAD(dropout_rate, 0.6);
 	BAD(dropout_rate, NAN);
+	BAD(course, SIM_COURSE_COUNT);
+	BAD(weather_pa_per_h, -1);
+	BAD(weather_pa_per_h, SIM_WEATHER_MAX_PA_PER_H + 1);
+	BAD(weather_pa_per_h, NAN);
 	good.weeks = 2;
 	BAD(runs_per_week, 0);
 	BAD(runs_per_week, 8);
