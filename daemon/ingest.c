@@ -13,12 +13,10 @@
 #include "decode/ess.h"
 #include "decode/hrm.h"
 #include "decode/imu.h"
-#include "nav/ins.h"
-#include "nav/landing.h"
+#include "nav/strides.h"
 #include "log.h"
 #include "paths.h"
 #include "decode/rsc.h"
-#include "nav/two_feet.h"
 #include "util/xalloc.h"
 
 #define US_PER_S INT64_C(1000000)
@@ -35,10 +33,6 @@
 #define IMU_MAX_SAMPLES 255
 /* Strides one notification can complete (255 samples at 100 Hz is 2.5 s). */
 #define IMU_MAX_PENDING 8
-/* Clipped stretches remembered per IMU to flag the strides they fall in;
- * clipped samples closer than this are one stretch. */
-#define IMU_CLIP_RING 64
-#define IMU_CLIP_JOIN_US INT64_C(50000)
 /* A sensor clock and the host's drift apart by less than this (crystals
  * are specified to ±50 ppm); see imu_update_offset(). */
 #define IMU_CLOCK_DRIFT 100e-6
@@ -71,7 +65,7 @@ static const double movesense_rates_hz[] = { 13, 26, 52, 104, 208, 416, 833, 166
 
 /*
  * A shoe IMU: its clock against the host's, its sample stream and the foot
- * INS that turns it into strides. Which foot: the role the runner gave the
+ * pipeline (strides.h) that turns it into strides. Which foot: the role the runner gave the
  * sensor ("imu-left"/"imu-right" in the registry), else the foot byte of
  * the hamstride profile's configuration if the sensor sent it, else
  * unknown.
@@ -82,16 +76,12 @@ struct imu_state {
 	uint8_t config_foot; /* from the configuration characteristic */
 	int ordinal;         /* how many IMUs were seen before this one */
 	int side;            /* merge side (0/1), fixed when its INS is made */
-	double rate_hz;      /* the INS's; a new rate makes a new INS */
 	struct imu_stream stream;
-	struct ins *ins;
-	struct landing landing; /* moves the INS's strides to the landings */
-	double last_speed_mps;  /* of the last valid stride, for strides across a restart */
+	struct strides_foot *strides; /* NULL until data come; a new rate makes a new one */
+	double last_speed_mps;        /* of the last valid stride, for strides across a restart */
 	bool have_offset;
 	int64_t offset_us;    /* host time - sensor time, lower envelope */
 	int64_t offset_at_us; /* host time of the offset's last update */
-	int64_t clip_from_us[IMU_CLIP_RING], clip_to_us[IMU_CLIP_RING]; /* sensor time */
-	unsigned clip_next, clip_n;
 	/* Movesense: the rate is not in the packets but in their spacing, and
 	 * changes when the sensor is subscribed again (ble_source.c falls back
 	 * from 416 to 208 Hz), so it is learned at the start, after each link
@@ -172,11 +162,10 @@ struct run_acc {
 	struct capture_writer *capture;
 	char capture_path[256];
 	struct second_acc second;
-	/* Both feet's strides in one timeline, and which sensor each side is;
-	 * their height drift against each other, taken out as they leave it. */
-	struct ins_merge merge;
+	/* Both feet's strides in one timeline, height corrected as they leave
+	 * it, and which sensor each side is. */
+	struct strides_join join;
 	int merge_sensor[2];
-	struct two_feet two_feet;
 };
 
 /* What the IMU notification being handled produced; stored once the
@@ -245,7 +234,7 @@ void ingest_free(struct ingest *in)
 		capture_writer_close(in->run.capture);
 	for (int i = 0; i < SESSION_MAX_SENSORS; i++)
 		if (in->sensors[i].imu) {
-			ins_free(in->sensors[i].imu->ins);
+			strides_foot_free(in->sensors[i].imu->strides);
 			free(in->sensors[i].imu);
 		}
 	free(in);
@@ -478,30 +467,26 @@ static struct imu_state *imu_state_of(struct ingest *in, struct sensor_state *s)
 		s->imu = xcalloc(1, sizeof(*s->imu));
 		s->imu->ordinal = in->imus_seen++;
 		imu_stream_init(&s->imu->stream);
-		landing_init(&s->imu->landing);
 		imu_resolve_foot(in, s);
 	}
 	return s->imu;
 }
 
-/* One INS per IMU, made at its first data and again if its rate changes
- * (never per sample). Its foot is the merge side: left 0, right 1, and an
- * IMU of unknown foot takes a side by the order the IMUs were seen. */
-static bool imu_ensure_ins(struct imu_state *st, double rate_hz, const struct sensor_state *s)
+/* One foot pipeline per IMU, made at its first data and again if its
+ * rate changes (never per sample). Its foot is the merge side: left 0,
+ * right 1, and an IMU of unknown foot takes a side by the order the IMUs
+ * were seen. */
+static bool imu_ensure_strides(struct imu_state *st, double rate_hz, const struct sensor_state *s)
 {
-	struct ins_config config;
-	if (st->ins && st->rate_hz == rate_hz)
+	if (st->strides && strides_foot_rate_hz(st->strides) == rate_hz)
 		return true;
-	ins_free(st->ins);
+	strides_foot_free(st->strides);
 	st->side = st->foot == IMU_FOOT_RIGHT ? 1 : st->foot == IMU_FOOT_LEFT ? 0 : st->ordinal % 2;
-	ins_config_default(&config);
-	config.rate_hz = rate_hz;
-	st->ins = ins_new(&config, st->side ? IMU_FOOT_RIGHT : IMU_FOOT_LEFT);
-	st->rate_hz = rate_hz;
-	if (!st->ins)
+	st->strides = strides_foot_new(rate_hz, st->side ? IMU_FOOT_RIGHT : IMU_FOOT_LEFT);
+	if (!st->strides)
 		log_warning("sensor %s streams at %.0f Hz, which the stride estimator cannot use",
 			    s->addr_str, rate_hz);
-	return st->ins != NULL;
+	return st->strides != NULL;
 }
 
 /*
@@ -529,40 +514,16 @@ static void imu_update_offset(struct imu_state *st, int64_t host_us, int64_t sen
 	st->offset_at_us = host_us;
 }
 
-static void imu_note_clip(struct imu_state *st, int64_t t_us)
-{
-	unsigned last = (st->clip_next + IMU_CLIP_RING - 1) % IMU_CLIP_RING;
-	if (st->clip_n && t_us >= st->clip_to_us[last] &&
-	    t_us - st->clip_to_us[last] <= IMU_CLIP_JOIN_US) {
-		st->clip_to_us[last] = t_us;
-		return;
-	}
-	st->clip_from_us[st->clip_next] = st->clip_to_us[st->clip_next] = t_us;
-	st->clip_next = (st->clip_next + 1) % IMU_CLIP_RING;
-	if (st->clip_n < IMU_CLIP_RING)
-		st->clip_n++;
-}
-
-static bool imu_clipped_between(const struct imu_state *st, int64_t from_us, int64_t to_us)
-{
-	for (unsigned i = 0; i < st->clip_n; i++)
-		if (st->clip_from_us[i] <= to_us && st->clip_to_us[i] >= from_us)
-			return true;
-	return false;
-}
-
 /* A completed stride at running speed is the IMU's "running" report. */
 static bool imu_stride_running(const struct ingest *in, const struct ins_stride *x)
 {
 	return x->valid && x->speed_mps >= in->config.start_speed_mps;
 }
 
-/* A stride the INS reported: from landing to landing, not from stance to
- * stance; and the foot's last good speed, for the length of a stride
- * across a restart. */
-static void imu_note_stride(struct imu_state *st, struct ins_stride *x)
+/* The foot's last good speed, for the length of a stride across a
+ * restart. */
+static void imu_note_stride(struct imu_state *st, const struct ins_stride *x)
 {
-	landing_apply(&st->landing, x);
 	if (x->valid && x->speed_mps < 10)
 		st->last_speed_mps = x->speed_mps;
 }
@@ -607,22 +568,18 @@ static bool imu_feed(struct ingest *in, struct sensor_state *s, const struct imu
 	bool active = false;
 
 	p->sensor = (int)(s - in->sensors);
-	if (st->ins && st->rate_hz != pkt->rate_hz)
-		while (ins_flush(st->ins, &stride))
+	if (st->strides && strides_foot_rate_hz(st->strides) != pkt->rate_hz)
+		while (strides_foot_flush(st->strides, &stride))
 			active |= imu_pend_stride(in, st, &stride);
-	if (!imu_ensure_ins(st, pkt->rate_hz, s))
+	if (!imu_ensure_strides(st, pkt->rate_hz, s))
 		return active;
 	if (imu_stream_stamp(&st->stream, pkt, samples, &gap))
 		imu_pend_gap(p, &gap);
 	imu_update_offset(st, host_us, samples[pkt->count - 1].t_us);
 	in->stats.imu_samples += pkt->count;
-	for (size_t i = 0; i < pkt->count; i++) {
-		if (samples[i].clipped)
-			imu_note_clip(st, samples[i].t_us);
-		landing_push(&st->landing, &samples[i]);
-		if (ins_push(st->ins, &samples[i], &stride))
+	for (size_t i = 0; i < pkt->count; i++)
+		if (strides_foot_push(st->strides, &samples[i], &stride))
 			active |= imu_pend_stride(in, st, &stride);
-	}
 	return active;
 }
 
@@ -841,9 +798,6 @@ static void imu_store_stride(struct ingest *in, const struct ins_stride *x)
 		return;
 	const struct sensor_state *s = &in->sensors[sensor];
 	const struct imu_state *st = s->imu;
-	/* x is on the host's clock (imu_add_stride), the clipped spans on the IMU's */
-	bool clipped =
-		imu_clipped_between(st, x->start_us - st->offset_us, x->end_us - st->offset_us);
 	struct store_stride row = {
 		.sensor_id = s->sensor_id,
 		.start_us = x->start_us,
@@ -857,7 +811,7 @@ static void imu_store_stride(struct ingest *in, const struct ins_stride *x)
 	};
 	snprintf(row.foot, sizeof(row.foot), "%s", foot_name(st->foot));
 	snprintf(row.flags, sizeof(row.flags), "%s%s%s", x->gap ? "gap," : "",
-		 x->valid ? "" : "restart,", clipped ? "clipped," : "");
+		 x->valid ? "" : "restart,", x->clipped ? "clipped," : "");
 	size_t len = strlen(row.flags);
 	if (len)
 		row.flags[len - 1] = '\0';
@@ -870,15 +824,9 @@ static void imu_store_stride(struct ingest *in, const struct ins_stride *x)
  * A foot far behind (its IMU gone) does not hold the other one back. */
 static void imu_drain(struct ingest *in, bool flush)
 {
-	struct ins_merge *m = &in->run.merge;
 	struct ins_stride x;
-	for (;;) {
-		bool lagging = m->len[0] >= INS_MERGE_QUEUE / 2 || m->len[1] >= INS_MERGE_QUEUE / 2;
-		if (!ins_merge_pop(m, flush || lagging, &x))
-			return;
-		two_feet_correct(&in->run.two_feet, &x);
+	while (strides_join_pop(&in->run.join, flush, &x))
 		imu_store_stride(in, &x);
-	}
 }
 
 static void imu_add_stride(struct ingest *in, int sensor, const struct ins_stride *x)
@@ -890,19 +838,19 @@ static void imu_add_stride(struct ingest *in, int sensor, const struct ins_strid
 	if (run->merge_sensor[side] != sensor) {
 		if (run->merge_sensor[side] >= 0) {
 			imu_drain(in, true); /* another IMU on this side: store the first one's */
-			two_feet_init(&run->two_feet); /* and its errors go with it */
+			strides_join_forget_drift(&run->join); /* and its errors go with it */
 		}
 		run->merge_sensor[side] = sensor;
 	}
 	imu_add_to_totals(&run->totals, st, side, x);
 	if (run->primary_pod < 0)
 		run->totals.distance_m = imu_distance_m(&run->totals);
-	/* Each IMU counts on a clock of its own: the merge and two_feet line
-	 * the feet up in time, so both on the host's. */
+	/* Each IMU counts on a clock of its own: the join lines the feet up
+	 * in time, so both on the host's. */
 	struct ins_stride host = *x;
 	host.start_us += st->offset_us;
 	host.end_us += st->offset_us;
-	ins_merge_push(&run->merge, side, &host);
+	strides_join_push(&run->join, side, &host);
 }
 
 /*
@@ -1000,8 +948,7 @@ static int begin_run(struct ingest *in, int64_t start_us)
 				 .primary_pod = -1,
 				 .merge_sensor = { -1, -1 } };
 	run->totals.hr_max = NAN;
-	ins_merge_init(&run->merge);
-	two_feet_init(&run->two_feet);
+	strides_join_init(&run->join);
 	/* Roles may have been given since the IMUs were first seen. */
 	for (int i = 0; i < SESSION_MAX_SENSORS; i++)
 		if (in->sensors[i].imu && !in->sensors[i].imu->foot_from_role)
@@ -1064,17 +1011,17 @@ static void imu_flush_run(struct ingest *in)
 	struct ins_stride x;
 	for (int i = 0; i < SESSION_MAX_SENSORS; i++) {
 		struct imu_state *st = in->sensors[i].imu;
-		if (!st || !st->ins)
+		if (!st || !st->strides)
 			continue;
-		while (ins_flush(st->ins, &x)) {
+		while (strides_foot_flush(st->strides, &x)) {
 			imu_note_stride(st, &x);
 			imu_add_stride(in, i, &x);
 			if (imu_stride_running(in, &x))
 				imu_add_to_totals(&run->at_last_active, st,
 						  x.foot == IMU_FOOT_RIGHT, &x);
 		}
-		ins_free(st->ins);
-		st->ins = NULL;
+		strides_foot_free(st->strides);
+		st->strides = NULL;
 	}
 }
 

@@ -224,7 +224,7 @@ void ins_free(struct ins *ins)
 	free(ins);
 }
 
-void ins_get_stats(const struct ins *ins, struct ins_stats *stats)
+void ins_stats(const struct ins *ins, struct ins_stats *stats)
 {
 	*stats = ins->stats;
 }
@@ -1233,48 +1233,4 @@ bool ins_flush(struct ins *ins, struct ins_stride *out)
 		close_stance(ins, out, &emitted);
 	}
 	return emitted;
-}
-
-/* ---- merging both feet ---- */
-
-void ins_merge_init(struct ins_merge *m)
-{
-	*m = (struct ins_merge){ .latest_us = { INT64_MIN, INT64_MIN } };
-}
-
-void ins_merge_push(struct ins_merge *m, int side, const struct ins_stride *s)
-{
-	side = side ? 1 : 0;
-	if (m->len[side] == INS_MERGE_QUEUE) {
-		m->head[side] = (m->head[side] + 1) % INS_MERGE_QUEUE;
-		m->len[side]--;
-		m->dropped++;
-	}
-	m->q[side][(m->head[side] + m->len[side]) % INS_MERGE_QUEUE] = *s;
-	m->len[side]++;
-	if (s->end_us > m->latest_us[side])
-		m->latest_us[side] = s->end_us;
-}
-
-bool ins_merge_pop(struct ins_merge *m, bool flush, struct ins_stride *out)
-{
-	int pick = -1;
-	for (int side = 0; side < 2; side++) {
-		if (m->len[side] == 0)
-			continue;
-		const struct ins_stride *s = &m->q[side][m->head[side]];
-		if (pick < 0 || s->end_us < m->q[pick][m->head[pick]].end_us)
-			pick = side;
-	}
-	if (pick < 0)
-		return false;
-	const struct ins_stride *s = &m->q[pick][m->head[pick]];
-	/* Wait until the other foot has reported past this stride's end, or
-	 * a stride of it ending earlier could still arrive. */
-	if (!flush && m->latest_us[!pick] < s->end_us)
-		return false;
-	*out = *s;
-	m->head[pick] = (m->head[pick] + 1) % INS_MERGE_QUEUE;
-	m->len[pick]--;
-	return true;
 }
