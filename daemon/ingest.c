@@ -13,6 +13,7 @@
 #include "decode/ess.h"
 #include "decode/hrm.h"
 #include "decode/imu.h"
+#include "nav/sensor_clock.h"
 #include "nav/strides.h"
 #include "log.h"
 #include "paths.h"
@@ -33,25 +34,9 @@
 #define IMU_MAX_SAMPLES 255
 /* Strides one notification can complete (255 samples at 100 Hz is 2.5 s). */
 #define IMU_MAX_PENDING 8
-/* A sensor clock and the host's drift apart by less than this (crystals
- * are specified to ±50 ppm); see imu_update_offset(). */
-#define IMU_CLOCK_DRIFT 100e-6
-/* A host-minus-sensor offset this far above the current one means the
- * sensor restarted its clock: start the estimate again. */
-#define IMU_OFFSET_RESET_US INT64_C(1000000)
-/* Movesense IMU6 rates; a packet's rate is inferred from the timestamps. */
-static const double movesense_rates_hz[] = { 13, 26, 52, 104, 208, 416, 833, 1666 };
 /* Samples are decoded at this rate until the real one is known (their
  * times within the packet are then made again). */
 #define MS_PROVISIONAL_RATE_HZ 104.0
-/* Movesense stamps packets in whole milliseconds, so two packets' spacing
- * is off by up to 1 ms; a sensor's rate may differ from the nominal one
- * by a few percent. A spacing within both of the expected is expected. */
-#define MS_SPACING_SLACK_MS 1.0
-#define MS_SPACING_SLACK 0.03
-/* A silence this long may have been a reconnect that a replay does not
- * hear of (ingest_link_lost): the rate is learned again after it. */
-#define MS_RELEARN_SILENCE_MS 1000.0
 /* The longest notification ATT carries (Bluetooth Core, Vol 3, Part F,
  * 3.2.9): the one packet kept while its rate is learned is at most this. */
 #define MS_HELD_MAX_LEN 512
@@ -79,19 +64,13 @@ struct imu_state {
 	struct imu_stream stream;
 	struct strides_foot *strides; /* NULL until data come; a new rate makes a new one */
 	double last_speed_mps;        /* of the last valid stride, for strides across a restart */
-	bool have_offset;
-	int64_t offset_us;    /* host time - sensor time, lower envelope */
-	int64_t offset_at_us; /* host time of the offset's last update */
+	struct sensor_clock_offset clock; /* host time - sensor time */
 	/* Movesense: the rate is not in the packets but in their spacing, and
 	 * changes when the sensor is subscribed again (ble_source.c falls back
 	 * from 416 to 208 Hz), so it is learned at the start, after each link
 	 * loss and when the spacing says it changed. */
-	double ms_rate_hz;   /* 0 while it is being learned */
+	struct sensor_clock_rate ms_rate;
 	double ms_logged_hz; /* the rate last reported in the log */
-	bool ms_have_prev;
-	uint32_t ms_prev_raw; /* previous packet's first sample, ms */
-	size_t ms_prev_count;
-	unsigned ms_prev_multiple; /* the previous spacing was this many packets: a loss */
 	/* The packet that arrived while the rate was unknown, fed once the
 	 * next one tells its rate (0 bytes: none). */
 	uint16_t ms_held_len;
@@ -467,6 +446,7 @@ static struct imu_state *imu_state_of(struct ingest *in, struct sensor_state *s)
 		s->imu = xcalloc(1, sizeof(*s->imu));
 		s->imu->ordinal = in->imus_seen++;
 		imu_stream_init(&s->imu->stream);
+		sensor_clock_rate_init(&s->imu->ms_rate);
 		imu_resolve_foot(in, s);
 	}
 	return s->imu;
@@ -487,31 +467,6 @@ static bool imu_ensure_strides(struct imu_state *st, double rate_hz, const struc
 		log_warning("sensor %s streams at %.0f Hz, which the stride estimator cannot use",
 			    s->addr_str, rate_hz);
 	return st->strides != NULL;
-}
-
-/*
- * Host time = sensor time + offset. A notification arrives after its last
- * sample was taken, so each one bounds the offset from above and the
- * least bound seen is the estimate; it may rise by the clocks' greatest
- * drift since, so a slow sensor clock is followed. Far above means the
- * sensor restarted its clock.
- */
-static void imu_update_offset(struct imu_state *st, int64_t host_us, int64_t sensor_us)
-{
-	int64_t bound_us = host_us - sensor_us;
-	if (st->have_offset) {
-		int64_t allowed_us =
-			st->offset_us +
-			(int64_t)((double)(host_us - st->offset_at_us) * IMU_CLOCK_DRIFT);
-		if (bound_us <= allowed_us + IMU_OFFSET_RESET_US) {
-			st->offset_us = bound_us < allowed_us ? bound_us : allowed_us;
-			st->offset_at_us = host_us;
-			return;
-		}
-	}
-	st->have_offset = true;
-	st->offset_us = bound_us;
-	st->offset_at_us = host_us;
 }
 
 /* A completed stride at running speed is the IMU's "running" report. */
@@ -575,7 +530,7 @@ static bool imu_feed(struct ingest *in, struct sensor_state *s, const struct imu
 		return active;
 	if (imu_stream_stamp(&st->stream, pkt, samples, &gap))
 		imu_pend_gap(p, &gap);
-	imu_update_offset(st, host_us, samples[pkt->count - 1].t_us);
+	sensor_clock_offset_update(&st->clock, host_us, samples[pkt->count - 1].t_us);
 	in->stats.imu_samples += pkt->count;
 	for (size_t i = 0; i < pkt->count; i++)
 		if (strides_foot_push(st->strides, &samples[i], &stride))
@@ -607,89 +562,17 @@ static bool imu_decode_config(struct ingest *in, struct sensor_state *s,
 	return true;
 }
 
-/*
- * Movesense packets do not say their rate: it is the subscribed one, which
- * a replay does not know and a new subscription may change, so it is taken
- * from the spacing of consecutive packets' timestamps and snapped to the
- * rates IMU6 offers.
- */
-
-/* The IMU6 rate at which the previous packet lasts until this one; 0 if
- * none fits. */
-static double movesense_rate_from_spacing(const struct imu_state *st, uint32_t t_first_raw)
-{
-	int32_t dt_ms = (int32_t)(t_first_raw - st->ms_prev_raw);
-	if (dt_ms <= 0)
-		return 0; /* a repeated time, or the sensor restarted its clock */
-	double rate_hz = (double)st->ms_prev_count * 1000.0 / dt_ms;
-	for (size_t i = 0; i < sizeof(movesense_rates_hz) / sizeof(movesense_rates_hz[0]); i++)
-		if (fabs(rate_hz - movesense_rates_hz[i]) < 0.15 * movesense_rates_hz[i])
-			return movesense_rates_hz[i];
-	return 0;
-}
-
-/*
- * Whether this packet comes a whole number of the previous packet's
- * durations after it at the current rate: one is the next packet, more
- * is packets lost in between (*multiple says how many durations). Any
- * other spacing no loss explains, and a long silence may hide a new
- * subscription.
- */
-static bool movesense_spacing_fits(const struct imu_state *st, uint32_t t_first_raw,
-				   unsigned *multiple)
-{
-	int32_t dt_ms = (int32_t)(t_first_raw - st->ms_prev_raw);
-	double packet_ms = (double)st->ms_prev_count * 1000.0 / st->ms_rate_hz;
-	double m = nearbyint(dt_ms / packet_ms);
-	if (dt_ms <= 0 || m < 1 || dt_ms - packet_ms > MS_RELEARN_SILENCE_MS)
-		return false;
-	*multiple = (unsigned)m;
-	return fabs(dt_ms - m * packet_ms) <=
-	       MS_SPACING_SLACK_MS + MS_SPACING_SLACK * m * packet_ms;
-}
-
-/*
- * The rate of this packet, from its spacing after the previous one; 0
- * while it is unknown. A spacing that is a whole number of packets is a
- * loss, except when the same number comes twice running: the sensor
- * then streams that many times slower (416 to 208 Hz with as many
- * samples per packet spaces them twice as far, as one lost packet does).
- * Any other spacing means the rate changed: the spacing gives the new
- * one, or the next packet's does.
- */
+/* The packet's rate, from its spacing after the previous one (0 while
+ * it is unknown), logged when it changes. */
 static double movesense_track_rate(struct imu_state *st, const struct sensor_state *s,
 				   const struct imu_packet *pkt)
 {
-	if (st->ms_have_prev) {
-		unsigned multiple = 0;
-		bool fits = st->ms_rate_hz > 0 &&
-			    movesense_spacing_fits(st, pkt->t_first_raw, &multiple);
-		if (fits && multiple > 1 && multiple == st->ms_prev_multiple)
-			fits = false;
-		if (!fits) {
-			st->ms_rate_hz = movesense_rate_from_spacing(st, pkt->t_first_raw);
-			multiple = 0;
-		}
-		st->ms_prev_multiple = multiple;
+	double rate_hz = sensor_clock_rate_track(&st->ms_rate, pkt->t_first_raw, pkt->count);
+	if (rate_hz > 0 && rate_hz != st->ms_logged_hz) {
+		log_info("sensor %s streams Movesense IMU6 at %.0f Hz", s->addr_str, rate_hz);
+		st->ms_logged_hz = rate_hz;
 	}
-	st->ms_have_prev = true;
-	st->ms_prev_raw = pkt->t_first_raw;
-	st->ms_prev_count = pkt->count;
-	if (st->ms_rate_hz > 0 && st->ms_rate_hz != st->ms_logged_hz) {
-		log_info("sensor %s streams Movesense IMU6 at %.0f Hz", s->addr_str,
-			 st->ms_rate_hz);
-		st->ms_logged_hz = st->ms_rate_hz;
-	}
-	return st->ms_rate_hz;
-}
-
-/* The samples' times within the packet at the rate now known, as
- * imu_ms_parse_imu6 makes them. */
-static void movesense_restamp(struct imu_packet *pkt, struct imu_sample *samples, double rate_hz)
-{
-	pkt->rate_hz = rate_hz;
-	for (size_t i = 0; i < pkt->count; i++)
-		samples[i].t_us = llround((double)i * 1e6 / rate_hz);
+	return rate_hz;
 }
 
 static void movesense_drop_held(struct imu_state *st, const struct sensor_state *s)
@@ -720,7 +603,7 @@ static bool movesense_feed_held(struct ingest *in, struct sensor_state *s)
 {
 	struct imu_state *st = s->imu;
 	struct imu_packet pkt;
-	bool ok = imu_ms_parse_imu6(st->ms_held, st->ms_held_len, st->ms_held[1], st->ms_rate_hz, 0,
+	bool ok = imu_ms_parse_imu6(st->ms_held, st->ms_held_len, st->ms_held[1], st->ms_rate.rate_hz, 0,
 				    0, st->foot, &pkt, in->ms_held_samples, MS_HELD_MAX_SAMPLES);
 	st->ms_held_len = 0;
 	return ok && imu_feed(in, s, &pkt, in->ms_held_samples, st->ms_held_host_us);
@@ -735,7 +618,7 @@ static bool imu_decode_movesense(struct ingest *in, struct sensor_state *s,
 	if (n->len >= 1 && n->value[0] == IMU_MS_RESP_COMMAND)
 		return true; /* the answer to a subscription: nothing to decode */
 	/* Any subscription's reference is accepted. */
-	double rate_hz = st->ms_rate_hz > 0 ? st->ms_rate_hz : MS_PROVISIONAL_RATE_HZ;
+	double rate_hz = st->ms_rate.rate_hz > 0 ? st->ms_rate.rate_hz : MS_PROVISIONAL_RATE_HZ;
 	if (n->len < 2 || !imu_ms_parse_imu6(n->value, n->len, n->value[1], rate_hz, 0, 0, st->foot,
 					     &pkt, in->imu_samples, IMU_MAX_SAMPLES))
 		return false;
@@ -745,7 +628,7 @@ static bool imu_decode_movesense(struct ingest *in, struct sensor_state *s,
 		return true;
 	}
 	if (pkt.rate_hz != rate_hz)
-		movesense_restamp(&pkt, in->imu_samples, rate_hz);
+		sensor_clock_restamp(&pkt, in->imu_samples, rate_hz);
 	if (st->ms_held_len)
 		*active = movesense_feed_held(in, s);
 	*active |= imu_feed(in, s, &pkt, in->imu_samples, n->host_time_us);
@@ -757,9 +640,7 @@ static bool imu_decode_movesense(struct ingest *in, struct sensor_state *s,
 static void movesense_link_lost(struct imu_state *st, const struct sensor_state *s)
 {
 	movesense_drop_held(st, s);
-	st->ms_rate_hz = 0;
-	st->ms_have_prev = false;
-	st->ms_prev_multiple = 0;
+	sensor_clock_rate_reset(&st->ms_rate);
 }
 
 /* ---- shoe-IMU strides in the run ---- */
@@ -848,8 +729,8 @@ static void imu_add_stride(struct ingest *in, int sensor, const struct ins_strid
 	/* Each IMU counts on a clock of its own: the join lines the feet up
 	 * in time, so both on the host's. */
 	struct ins_stride host = *x;
-	host.start_us += st->offset_us;
-	host.end_us += st->offset_us;
+	host.start_us += st->clock.offset_us;
+	host.end_us += st->clock.offset_us;
 	strides_join_push(&run->join, side, &host);
 }
 
@@ -891,7 +772,7 @@ static int record_sensor_gap(struct ingest *in, struct sensor_state *s, int64_t 
 
 static int imu_record_gap(struct ingest *in, struct sensor_state *s, const struct imu_gap *g)
 {
-	int64_t from_us = g->from_us + s->imu->offset_us, to_us = g->to_us + s->imu->offset_us;
+	int64_t from_us = g->from_us + s->imu->clock.offset_us, to_us = g->to_us + s->imu->clock.offset_us;
 	log_debug("sensor %s lost %u packets (%u samples, %.3f s) during run %lld", s->addr_str,
 		  g->lost_packets, g->lost_samples, (to_us - from_us) / (double)US_PER_S,
 		  (long long)in->run.id);
