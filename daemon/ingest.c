@@ -10,8 +10,7 @@
 
 #include "nav/baro.h"
 #include "capture/capture.h"
-#include "decode/ess.h"
-#include "decode/hrm.h"
+#include "decode/drivers.h"
 #include "decode/imu.h"
 #include "nav/sensor_clock.h"
 #include "nav/strides.h"
@@ -168,7 +167,7 @@ struct ingest {
 	struct run_acc run;
 	int64_t last_run_id;
 	struct ingest_stats stats;
-	struct gatt_uuid uuid_imu_data, uuid_imu_config, uuid_movesense;
+	struct drivers drivers;
 	int imus_seen;
 	struct imu_pending imu_pending;
 	struct imu_sample imu_samples[IMU_MAX_SAMPLES];
@@ -197,9 +196,7 @@ struct ingest *ingest_new(struct store *store, const struct ingest_config *confi
 {
 	struct ingest *in = xcalloc(1, sizeof(*in));
 	in->store = store;
-	gatt_uuid_parse(IMU_HS_DATA_UUID, &in->uuid_imu_data);
-	gatt_uuid_parse(IMU_HS_CONFIG_UUID, &in->uuid_imu_config);
-	gatt_uuid_parse(IMU_MS_NOTIFY_UUID, &in->uuid_movesense);
+	drivers_init(&in->drivers);
 	session_init(&in->session, &config->session);
 	ingest_set_config(in, config);
 	return in;
@@ -1012,62 +1009,65 @@ static void remember_convention(struct ingest *in, struct sensor_state *s)
 		store_failed(in, -EIO, "a cadence convention");
 }
 
+/* A pod's running status, or its speed for one that never reports it. */
+static void decoded_rsc(struct ingest *in, struct sensor_state *s, struct decoded *d)
+{
+	d->is_rsc = true;
+	s->reports_running |= d->rsc.running;
+	d->active = s->reports_running ? d->rsc.running
+				       : d->rsc.speed_mps >= in->config.start_speed_mps;
+	rsc_cadence_observe(&s->cadence, &d->rsc);
+	remember_convention(in, s);
+}
+
+/* The shoe IMUs' decoders need the sensor's clock and stream. */
+static bool decode_imu(struct ingest *in, struct sensor_state *s, const struct notification *n,
+		       enum decode_kind kind, struct decoded *d)
+{
+	if (kind == DECODE_IMU_CONFIG)
+		return imu_decode_config(in, s, n);
+	d->is_imu = kind == DECODE_IMU_DATA ? imu_decode_data(in, s, n, &d->active)
+					    : imu_decode_movesense(in, s, n, &d->active);
+	return d->is_imu;
+}
+
 static struct decoded decode(struct ingest *in, struct sensor_state *s,
 			     const struct notification *n)
 {
 	struct decoded d = { .ok = true };
-	struct hrm_measurement hrm;
-	uint16_t features;
-	uint8_t location;
+	const struct decode_driver *drv = drivers_find(&in->drivers, &n->uuid);
+	struct decode_value v = { 0 };
 
-	switch (gatt_uuid_to16(&n->uuid)) {
-	case UUID_RSC_MEASUREMENT:
-		d.ok = d.is_rsc = rsc_parse_measurement(n->value, n->len, &d.rsc);
-		if (d.ok) {
-			s->reports_running |= d.rsc.running;
-			d.active = s->reports_running
-					   ? d.rsc.running
-					   : d.rsc.speed_mps >= in->config.start_speed_mps;
-			rsc_cadence_observe(&s->cadence, &d.rsc);
-			remember_convention(in, s);
-		}
-		break;
-	case UUID_HEART_RATE_MEASUREMENT:
-		d.ok = d.has_hr = hrm_parse_measurement(n->value, n->len, &hrm);
-		d.hr_bpm = hrm.heart_rate_bpm;
-		/* A strap without skin contact reports nonsense. */
-		if (d.ok &&
-		    ((hrm.contact_supported && !hrm.contact_detected) || hrm.heart_rate_bpm == 0))
-			d.has_hr = false;
-		break;
-	case UUID_PRESSURE:
-		d.ok = d.has_pressure = ess_parse_pressure(n->value, n->len, &d.pressure_pa);
-		break;
-	case UUID_TEMPERATURE:
-		/* "unknown" (0x8000) is well formed; only a short value is not. */
-		d.has_temperature = ess_parse_temperature(n->value, n->len, &d.temperature_c);
-		d.ok = n->len >= 2;
-		break;
-	case UUID_RSC_FEATURE:
-		d.ok = rsc_parse_feature(n->value, n->len, &features);
-		s->reports_running |= d.ok && (features & RSC_FEATURE_RUNNING_STATUS);
-		break;
-	case UUID_SENSOR_LOCATION:
-		d.ok = rsc_parse_sensor_location(n->value, n->len, &location);
-		break;
-	default:
-		if (gatt_uuid_equal(&n->uuid, &in->uuid_imu_data))
-			d.ok = d.is_imu = imu_decode_data(in, s, n, &d.active);
-		else if (gatt_uuid_equal(&n->uuid, &in->uuid_imu_config))
-			d.ok = imu_decode_config(in, s, n);
-		else if (gatt_uuid_equal(&n->uuid, &in->uuid_movesense))
-			d.ok = d.is_imu = imu_decode_movesense(in, s, n, &d.active);
-		else {
-			note_unknown(in, s, n);
-			return d;
-		}
-		break;
+	if (!drv) {
+		note_unknown(in, s, n);
+		return d;
 	}
+	if (!drv->decode)
+		d.ok = decode_imu(in, s, n, drv->kind, &d);
+	else if ((d.ok = drv->decode(n->value, n->len, &v)))
+		switch (drv->kind) {
+		case DECODE_RSC_MEASUREMENT:
+			d.rsc = v.rsc;
+			decoded_rsc(in, s, &d);
+			break;
+		case DECODE_RSC_FEATURE:
+			s->reports_running |= (v.rsc_features & RSC_FEATURE_RUNNING_STATUS) != 0;
+			break;
+		case DECODE_HEART_RATE:
+			d.has_hr = v.has_value;
+			d.hr_bpm = v.heart_rate_bpm;
+			break;
+		case DECODE_PRESSURE:
+			d.has_pressure = v.has_value;
+			d.pressure_pa = v.pressure_pa;
+			break;
+		case DECODE_TEMPERATURE:
+			d.has_temperature = v.has_value;
+			d.temperature_c = v.temperature_c;
+			break;
+		default:
+			break;
+		}
 	if (!d.ok)
 		note_malformed(in, s, n);
 	return d;
