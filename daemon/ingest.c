@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "ingest.h"
 
+
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -8,18 +9,12 @@
 #include <string.h>
 #include <time.h>
 
-#include "nav/baro.h"
 #include "capture/capture.h"
-#include "decode/drivers.h"
-#include "decode/imu.h"
-#include "nav/sensor_clock.h"
-#include "nav/strides.h"
+#include "ingest_internal.h"
 #include "log.h"
 #include "paths.h"
-#include "decode/rsc.h"
 #include "util/xalloc.h"
 
-#define US_PER_S INT64_C(1000000)
 /* Climb on a 12-s average, counted once it exceeds 0.3 m or what the
  * sensor's noise and resolution could fake (baro.h). Chosen on simulated
  * hilly runs (gain within ±5% on 40 of 40 seeds) and a real flat run
@@ -28,152 +23,6 @@
 #define CLIMB_HYSTERESIS_M 0.3
 /* Beyond this a pod's distance counter was reset, not run. */
 #define MAX_DISTANCE_STEP_M 100.0
-/* The most samples one IMU notification carries (the hamstride profile's
- * count is a byte; a Movesense packet within ATT's 512 bytes holds 21). */
-#define IMU_MAX_SAMPLES 255
-/* Strides one notification can complete (255 samples at 100 Hz is 2.5 s). */
-#define IMU_MAX_PENDING 8
-/* Samples are decoded at this rate until the real one is known (their
- * times within the packet are then made again). */
-#define MS_PROVISIONAL_RATE_HZ 104.0
-/* The longest notification ATT carries (Bluetooth Core, Vol 3, Part F,
- * 3.2.9): the one packet kept while its rate is learned is at most this. */
-#define MS_HELD_MAX_LEN 512
-#define MS_HELD_MAX_SAMPLES ((MS_HELD_MAX_LEN - 6) / 24)
-/* A sensor's last-seen time in the store is brought up to date this
- * often while it is heard, and at the end of each run: not per packet. */
-#define SEEN_EVERY_US (60 * US_PER_S)
-/* Log the first few bad packets of a sensor, then one in this many. */
-#define LOG_EVERY 1000
-#define LOG_FIRST 3
-
-/*
- * A shoe IMU: its clock against the host's, its sample stream and the foot
- * pipeline (strides.h) that turns it into strides. Which foot: the role the runner gave the
- * sensor ("imu-left"/"imu-right" in the registry), else the foot byte of
- * the hamstride profile's configuration if the sensor sent it, else
- * unknown.
- */
-struct imu_state {
-	uint8_t foot; /* enum imu_foot, resolved as above */
-	bool foot_from_role;
-	uint8_t config_foot; /* from the configuration characteristic */
-	int ordinal;         /* how many IMUs were seen before this one */
-	int side;            /* merge side (0/1), fixed when its INS is made */
-	struct imu_stream stream;
-	struct strides_foot *strides; /* NULL until data come; a new rate makes a new one */
-	double last_speed_mps;        /* of the last valid stride, for strides across a restart */
-	struct sensor_clock_offset clock; /* host time - sensor time */
-	/* Movesense: the rate is not in the packets but in their spacing, and
-	 * changes when the sensor is subscribed again (ble_source.c falls back
-	 * from 416 to 208 Hz), so it is learned at the start, after each link
-	 * loss and when the spacing says it changed. */
-	struct sensor_clock_rate ms_rate;
-	double ms_logged_hz; /* the rate last reported in the log */
-	/* The packet that arrived while the rate was unknown, fed once the
-	 * next one tells its rate (0 bytes: none). */
-	uint16_t ms_held_len;
-	int64_t ms_held_host_us;
-	uint8_t ms_held[MS_HELD_MAX_LEN];
-};
-
-struct sensor_state {
-	bool used;
-	uint8_t addr[NOTIFICATION_ADDR_LEN];
-	char addr_str[18];
-	int64_t sensor_id;
-	struct rsc_cadence cadence;
-	enum rsc_convention convention_stored;
-	/* Pods that report running status are believed; for the others a
-	 * speed threshold stands in (the MilestonePod never sets the bit). */
-	bool reports_running;
-	uint64_t malformed;
-	uint64_t unknown;
-	struct imu_state *imu;            /* NULL unless the sensor is a shoe IMU */
-	bool relinked;                    /* its link dropped since its last measurement */
-	int64_t heard_us, seen_stored_us; /* last notification; last one stored as seen */
-	/* Its last gap in the run: one silence seen two ways (the session's
-	 * silence, the IMU's lost packets) is one gap. */
-	int64_t gap_run_id, gap_id, gap_from_us, gap_to_us;
-};
-
-/* What one second of the run has received so far. */
-struct second_acc {
-	int64_t second;
-	bool open;
-	double speed_sum, cadence_sum, stride_sum, pressure_sum, temperature_sum, hr_sum;
-	unsigned speed_n, cadence_n, stride_n, pressure_n, temperature_n, hr_n;
-};
-
-/* What the run summary adds up. A run ends at its last running report, so
- * the summary is taken from a copy made then, not from the walk or the
- * standing about until the idle timeout. */
-struct run_totals {
-	double distance_m;
-	double gain_m, loss_m;
-	double cadence_sum, stride_sum, hr_sum, hr_max;
-	unsigned cadence_n, stride_n, hr_n;
-	/* Shoe-IMU strides: distance per merge side, and the valid strides'
-	 * lengths and durations for the run's stride length and cadence. */
-	double imu_side_m[2];
-	unsigned imu_side_strides[2];
-	double imu_length_sum_m, imu_duration_sum_s;
-	unsigned imu_valid_strides;
-};
-
-struct run_acc {
-	int64_t id;
-	int64_t start_us;
-	int primary_pod; /* the sensor whose distance counts, -1 until one runs */
-	struct run_totals totals;
-	struct run_totals at_last_active;
-	bool have_total;
-	double last_total_m;
-	int64_t last_speed_us;
-	double last_speed_mps;
-	bool have_reference;
-	double reference_pa;
-	struct baro_climb climb;
-	int64_t notifications;
-	int64_t gaps;
-	double gap_s;
-	struct capture_writer *capture;
-	char capture_path[256];
-	struct second_acc second;
-	/* Both feet's strides in one timeline, height corrected as they leave
-	 * it, and which sensor each side is. */
-	struct strides_join join;
-	int merge_sensor[2];
-};
-
-/* What the IMU notification being handled produced; stored once the
- * session has said which run it belongs to. */
-struct imu_pending {
-	int sensor;
-	unsigned n_strides;
-	struct ins_stride strides[IMU_MAX_PENDING];
-	bool has_gap;
-	struct imu_gap gap;
-};
-
-struct ingest {
-	struct store *store;
-	struct ingest_config config;
-	char capture_dir[200];
-	char source[64];
-	struct session session;
-	struct sensor_state sensors[SESSION_MAX_SENSORS];
-	bool in_run;
-	struct run_acc run;
-	int64_t last_run_id;
-	struct ingest_stats stats;
-	struct drivers drivers;
-	int imus_seen;
-	struct imu_pending imu_pending;
-	struct imu_sample imu_samples[IMU_MAX_SAMPLES];
-	struct imu_sample ms_held_samples[MS_HELD_MAX_SAMPLES];
-};
-
 void ingest_config_default(struct ingest_config *c)
 {
 	*c = (struct ingest_config){ .start_speed_mps = 1.8, .source = "unknown" };
@@ -223,7 +72,7 @@ static bool worth_logging(uint64_t count)
 
 /* A full disk or a read-only database fails every write: say so, but not
  * for each notification. */
-static int store_failed(struct ingest *in, int err, const char *what)
+int ingest_store_failed(struct ingest *in, int err, const char *what)
 {
 	if (worth_logging(++in->stats.store_errors))
 		log_error("cannot store %s: %s (%llu failed writes so far)", what,
@@ -251,7 +100,7 @@ static int sensor_index(struct ingest *in, const struct notification *n)
 	notification_addr_to_str(n->addr, s->addr_str, sizeof(s->addr_str));
 	rsc_cadence_init(&s->cadence);
 	if (store_sensor(in->store, s->addr_str, n->addr_type, n->host_time_us, &s->sensor_id) < 0)
-		store_failed(in, -EIO, "a new sensor");
+		ingest_store_failed(in, -EIO, "a new sensor");
 	s->heard_us = s->seen_stored_us = n->host_time_us;
 	log_info("sensor %s seen", s->addr_str);
 	return free_slot;
@@ -340,7 +189,7 @@ static int flush_second(struct ingest *in)
 	run->totals.loss_m = run->climb.loss_m;
 	*sec = (struct second_acc){ 0 };
 	if (store_sample(in->store, run->id, &sample) < 0)
-		return store_failed(in, -EIO, "a sample");
+		return ingest_store_failed(in, -EIO, "a sample");
 	return 0;
 }
 
@@ -409,335 +258,13 @@ static void aggregate_rsc(struct ingest *in, int sensor, const struct rsc_measur
 	}
 }
 
-/* ---- shoe IMUs: clock, samples, INS, strides ---- */
-
-static const char *foot_name(uint8_t foot)
-{
-	return foot == IMU_FOOT_LEFT ? "left" : foot == IMU_FOOT_RIGHT ? "right" : "unknown";
-}
-
-/* The registry's role wins over the sensor's own configuration. */
-static void imu_resolve_foot(struct ingest *in, struct sensor_state *s)
-{
-	struct imu_state *st = s->imu;
-	struct store_sensor_info info;
-	uint8_t foot = st->config_foot;
-	bool from_role = false;
-
-	if (store_get_sensor(in->store, s->addr_str, &info) == 0) {
-		if (strcmp(info.role, "imu-left") == 0)
-			foot = IMU_FOOT_LEFT, from_role = true;
-		else if (strcmp(info.role, "imu-right") == 0)
-			foot = IMU_FOOT_RIGHT, from_role = true;
-	}
-	if (foot != st->foot)
-		log_info("sensor %s is on the %s shoe (from its %s)", s->addr_str, foot_name(foot),
-			 from_role ? "role" : "configuration");
-	st->foot = foot;
-	st->foot_from_role = from_role;
-}
-
-static struct imu_state *imu_state_of(struct ingest *in, struct sensor_state *s)
-{
-	if (!s->imu) {
-		s->imu = xcalloc(1, sizeof(*s->imu));
-		s->imu->ordinal = in->imus_seen++;
-		imu_stream_init(&s->imu->stream);
-		sensor_clock_rate_init(&s->imu->ms_rate);
-		imu_resolve_foot(in, s);
-	}
-	return s->imu;
-}
-
-/* One foot pipeline per IMU, made at its first data and again if its
- * rate changes (never per sample). Its foot is the merge side: left 0,
- * right 1, and an IMU of unknown foot takes a side by the order the IMUs
- * were seen. */
-static bool imu_ensure_strides(struct imu_state *st, double rate_hz, const struct sensor_state *s)
-{
-	if (st->strides && strides_foot_rate_hz(st->strides) == rate_hz)
-		return true;
-	strides_foot_free(st->strides);
-	st->side = st->foot == IMU_FOOT_RIGHT ? 1 : st->foot == IMU_FOOT_LEFT ? 0 : st->ordinal % 2;
-	st->strides = strides_foot_new(rate_hz, st->side ? IMU_FOOT_RIGHT : IMU_FOOT_LEFT);
-	if (!st->strides)
-		log_warning("sensor %s streams at %.0f Hz, which the stride estimator cannot use",
-			    s->addr_str, rate_hz);
-	return st->strides != NULL;
-}
-
-/* A completed stride at running speed is the IMU's "running" report. */
-static bool imu_stride_running(const struct ingest *in, const struct ins_stride *x)
-{
-	return x->valid && x->speed_mps >= in->config.start_speed_mps;
-}
-
-/* The foot's last good speed, for the length of a stride across a
- * restart. */
-static void imu_note_stride(struct imu_state *st, const struct ins_stride *x)
-{
-	if (x->valid && x->speed_mps < 10)
-		st->last_speed_mps = x->speed_mps;
-}
-
-/* A stride the INS completed waits in in->imu_pending for the session's
- * verdict; true if it is a running one. */
-static bool imu_pend_stride(struct ingest *in, struct imu_state *st, struct ins_stride *x)
-{
-	struct imu_pending *p = &in->imu_pending;
-	imu_note_stride(st, x);
-	if (p->n_strides < IMU_MAX_PENDING)
-		p->strides[p->n_strides++] = *x;
-	return imu_stride_running(in, x);
-}
-
-/* One notification may stamp two packets (a Movesense's held one, then
- * its own): their losses are one gap. */
-static void imu_pend_gap(struct imu_pending *p, const struct imu_gap *g)
-{
-	if (!p->has_gap) {
-		p->has_gap = true;
-		p->gap = *g;
-		return;
-	}
-	p->gap.to_us = g->to_us;
-	p->gap.lost_packets += g->lost_packets;
-	p->gap.lost_samples += g->lost_samples;
-}
-
-/* Stamps one parsed packet's samples and runs them through the sensor's
- * INS; strides and a gap wait in in->imu_pending for the session's
- * verdict. An INS made for another rate hands over its strides first,
- * as at the end of a run. True if a running stride was completed: that
- * is the IMU's "running" report. */
-static bool imu_feed(struct ingest *in, struct sensor_state *s, const struct imu_packet *pkt,
-		     struct imu_sample *samples, int64_t host_us)
-{
-	struct imu_state *st = s->imu;
-	struct imu_pending *p = &in->imu_pending;
-	struct ins_stride stride;
-	struct imu_gap gap;
-	bool active = false;
-
-	p->sensor = (int)(s - in->sensors);
-	if (st->strides && strides_foot_rate_hz(st->strides) != pkt->rate_hz)
-		while (strides_foot_flush(st->strides, &stride))
-			active |= imu_pend_stride(in, st, &stride);
-	if (!imu_ensure_strides(st, pkt->rate_hz, s))
-		return active;
-	if (imu_stream_stamp(&st->stream, pkt, samples, &gap))
-		imu_pend_gap(p, &gap);
-	sensor_clock_offset_update(&st->clock, host_us, samples[pkt->count - 1].t_us);
-	in->stats.imu_samples += pkt->count;
-	for (size_t i = 0; i < pkt->count; i++)
-		if (strides_foot_push(st->strides, &samples[i], &stride))
-			active |= imu_pend_stride(in, st, &stride);
-	return active;
-}
-
-static bool imu_decode_data(struct ingest *in, struct sensor_state *s, const struct notification *n,
-			    bool *active)
-{
-	struct imu_state *st = imu_state_of(in, s);
-	struct imu_packet pkt;
-	if (!imu_hs_parse_data(n->value, n->len, st->foot, &pkt, in->imu_samples, IMU_MAX_SAMPLES))
-		return false;
-	*active = imu_feed(in, s, &pkt, in->imu_samples, n->host_time_us);
-	return true;
-}
-
-static bool imu_decode_config(struct ingest *in, struct sensor_state *s,
-			      const struct notification *n)
-{
-	struct imu_state *st = imu_state_of(in, s);
-	struct imu_hs_config config;
-	if (!imu_hs_parse_config(n->value, n->len, &config))
-		return false;
-	st->config_foot = config.foot;
-	if (!st->foot_from_role)
-		imu_resolve_foot(in, s);
-	return true;
-}
-
-/* The packet's rate, from its spacing after the previous one (0 while
- * it is unknown), logged when it changes. */
-static double movesense_track_rate(struct imu_state *st, const struct sensor_state *s,
-				   const struct imu_packet *pkt)
-{
-	double rate_hz = sensor_clock_rate_track(&st->ms_rate, pkt->t_first_raw, pkt->count);
-	if (rate_hz > 0 && rate_hz != st->ms_logged_hz) {
-		log_info("sensor %s streams Movesense IMU6 at %.0f Hz", s->addr_str, rate_hz);
-		st->ms_logged_hz = rate_hz;
-	}
-	return rate_hz;
-}
-
-static void movesense_drop_held(struct imu_state *st, const struct sensor_state *s)
-{
-	if (st->ms_held_len)
-		log_debug("sensor %s: a Movesense packet of unknown rate is not used", s->addr_str);
-	st->ms_held_len = 0;
-}
-
-/* Keeps the packet until the next one tells its rate; one packet, the
- * latest, is kept. */
-static void movesense_hold(struct imu_state *st, const struct sensor_state *s,
-			   const struct notification *n)
-{
-	movesense_drop_held(st, s);
-	if (n->len > sizeof(st->ms_held)) {
-		log_debug("sensor %s: a %u-byte Movesense packet is too long to keep", s->addr_str,
-			  n->len);
-		return;
-	}
-	memcpy(st->ms_held, n->value, n->len);
-	st->ms_held_len = n->len;
-	st->ms_held_host_us = n->host_time_us;
-}
-
-/* The held packet through the INS at the rate just learned. */
-static bool movesense_feed_held(struct ingest *in, struct sensor_state *s)
-{
-	struct imu_state *st = s->imu;
-	struct imu_packet pkt;
-	bool ok = imu_ms_parse_imu6(st->ms_held, st->ms_held_len, st->ms_held[1], st->ms_rate.rate_hz, 0,
-				    0, st->foot, &pkt, in->ms_held_samples, MS_HELD_MAX_SAMPLES);
-	st->ms_held_len = 0;
-	return ok && imu_feed(in, s, &pkt, in->ms_held_samples, st->ms_held_host_us);
-}
-
-static bool imu_decode_movesense(struct ingest *in, struct sensor_state *s,
-				 const struct notification *n, bool *active)
-{
-	struct imu_state *st = imu_state_of(in, s);
-	struct imu_packet pkt;
-
-	if (n->len >= 1 && n->value[0] == IMU_MS_RESP_COMMAND)
-		return true; /* the answer to a subscription: nothing to decode */
-	/* Any subscription's reference is accepted. */
-	double rate_hz = st->ms_rate.rate_hz > 0 ? st->ms_rate.rate_hz : MS_PROVISIONAL_RATE_HZ;
-	if (n->len < 2 || !imu_ms_parse_imu6(n->value, n->len, n->value[1], rate_hz, 0, 0, st->foot,
-					     &pkt, in->imu_samples, IMU_MAX_SAMPLES))
-		return false;
-	rate_hz = movesense_track_rate(st, s, &pkt);
-	if (!(rate_hz > 0)) {
-		movesense_hold(st, s, n);
-		return true;
-	}
-	if (pkt.rate_hz != rate_hz)
-		sensor_clock_restamp(&pkt, in->imu_samples, rate_hz);
-	if (st->ms_held_len)
-		*active = movesense_feed_held(in, s);
-	*active |= imu_feed(in, s, &pkt, in->imu_samples, n->host_time_us);
-	return true;
-}
-
-/* After a link loss the sensor is subscribed again, perhaps at another
- * rate: learn it again. A packet still waiting for its rate never will. */
-static void movesense_link_lost(struct imu_state *st, const struct sensor_state *s)
-{
-	movesense_drop_held(st, s);
-	sensor_clock_rate_reset(&st->ms_rate);
-}
-
-/* ---- shoe-IMU strides in the run ---- */
-
-static double imu_distance_m(const struct run_totals *t)
-{
-	double sum_m = 0;
-	int sides = 0;
-	for (int i = 0; i < 2; i++)
-		if (t->imu_side_strides[i]) {
-			sum_m += t->imu_side_m[i];
-			sides++;
-		}
-	return sides ? sum_m / sides : NAN;
-}
-
-/* A stride across a restart has no trustworthy length: its distance is
- * taken at the foot's last good speed, so a lost stretch is not lost
- * distance. */
-static void imu_add_to_totals(struct run_totals *t, const struct imu_state *st, int side,
-			      const struct ins_stride *x)
-{
-	t->imu_side_m[side] += x->valid ? x->length_m : st->last_speed_mps * x->duration_us * 1e-6;
-	t->imu_side_strides[side]++;
-	if (x->valid) {
-		t->imu_length_sum_m += x->length_m;
-		t->imu_duration_sum_s += x->duration_us * 1e-6;
-		t->imu_valid_strides++;
-	}
-}
-
-static void imu_store_stride(struct ingest *in, const struct ins_stride *x)
-{
-	int sensor = in->run.merge_sensor[x->foot == IMU_FOOT_RIGHT];
-	if (sensor < 0)
-		return;
-	const struct sensor_state *s = &in->sensors[sensor];
-	const struct imu_state *st = s->imu;
-	struct store_stride row = {
-		.sensor_id = s->sensor_id,
-		.start_us = x->start_us,
-		.end_us = x->end_us,
-		.length_m = x->length_m,
-		.duration_s = x->duration_us * 1e-6,
-		.speed_mps = x->speed_mps,
-		.height_change_m = x->height_change_m,
-		.stance_s = x->stance_us * 1e-6,
-		.clearance_m = x->clearance_m,
-	};
-	snprintf(row.foot, sizeof(row.foot), "%s", foot_name(st->foot));
-	snprintf(row.flags, sizeof(row.flags), "%s%s%s", x->gap ? "gap," : "",
-		 x->valid ? "" : "restart,", x->clipped ? "clipped," : "");
-	size_t len = strlen(row.flags);
-	if (len)
-		row.flags[len - 1] = '\0';
-	in->stats.strides++;
-	if (store_stride(in->store, in->run.id, &row) < 0)
-		store_failed(in, -EIO, "a stride");
-}
-
-/* Stores the strides both feet have reported past; everything with flush.
- * A foot far behind (its IMU gone) does not hold the other one back. */
-static void imu_drain(struct ingest *in, bool flush)
-{
-	struct ins_stride x;
-	while (strides_join_pop(&in->run.join, flush, &x))
-		imu_store_stride(in, &x);
-}
-
-static void imu_add_stride(struct ingest *in, int sensor, const struct ins_stride *x)
-{
-	struct run_acc *run = &in->run;
-	const struct imu_state *st = in->sensors[sensor].imu;
-	int side = x->foot == IMU_FOOT_RIGHT;
-
-	if (run->merge_sensor[side] != sensor) {
-		if (run->merge_sensor[side] >= 0) {
-			imu_drain(in, true); /* another IMU on this side: store the first one's */
-			strides_join_forget_drift(&run->join); /* and its errors go with it */
-		}
-		run->merge_sensor[side] = sensor;
-	}
-	imu_add_to_totals(&run->totals, st, side, x);
-	if (run->primary_pod < 0)
-		run->totals.distance_m = imu_distance_m(&run->totals);
-	/* Each IMU counts on a clock of its own: the join lines the feet up
-	 * in time, so both on the host's. */
-	struct ins_stride host = *x;
-	host.start_us += st->clock.offset_us;
-	host.end_us += st->clock.offset_us;
-	strides_join_push(&run->join, side, &host);
-}
-
 /*
  * Records a gap of a sensor in the run. One silence is often seen twice:
  * the session finds the sensor silent by arrival times, and an IMU's
  * sequence numbers find the packets lost in sensor time. Gaps of one
  * sensor that overlap are one gap, widened to cover both.
  */
-static int record_sensor_gap(struct ingest *in, struct sensor_state *s, int64_t from_us,
+int ingest_record_sensor_gap(struct ingest *in, struct sensor_state *s, int64_t from_us,
 			     int64_t to_us)
 {
 	struct run_acc *run = &in->run;
@@ -752,7 +279,7 @@ static int record_sensor_gap(struct ingest *in, struct sensor_state *s, int64_t 
 		run->gap_s += (s->gap_to_us - s->gap_from_us - was_us) / (double)US_PER_S;
 		if (s->gap_id &&
 		    store_gap_widen(in->store, s->gap_id, s->gap_from_us, s->gap_to_us) < 0)
-			return store_failed(in, -EIO, "a gap");
+			return ingest_store_failed(in, -EIO, "a gap");
 		return 0;
 	}
 	in->stats.gaps++;
@@ -763,31 +290,8 @@ static int record_sensor_gap(struct ingest *in, struct sensor_state *s, int64_t 
 	s->gap_to_us = to_us;
 	s->gap_id = 0;
 	if (store_gap(in->store, run->id, s->sensor_id, from_us, to_us, &s->gap_id) < 0)
-		return store_failed(in, -EIO, "a gap");
+		return ingest_store_failed(in, -EIO, "a gap");
 	return 0;
-}
-
-static int imu_record_gap(struct ingest *in, struct sensor_state *s, const struct imu_gap *g)
-{
-	int64_t from_us = g->from_us + s->imu->clock.offset_us, to_us = g->to_us + s->imu->clock.offset_us;
-	log_debug("sensor %s lost %u packets (%u samples, %.3f s) during run %lld", s->addr_str,
-		  g->lost_packets, g->lost_samples, (to_us - from_us) / (double)US_PER_S,
-		  (long long)in->run.id);
-	return record_sensor_gap(in, s, from_us, to_us);
-}
-
-/* What the notification just decoded produced, now that it has a run. */
-static void imu_aggregate(struct ingest *in)
-{
-	struct imu_pending *p = &in->imu_pending;
-	if (p->sensor < 0)
-		return;
-	struct sensor_state *s = &in->sensors[p->sensor];
-	if (p->has_gap)
-		imu_record_gap(in, s, &p->gap);
-	for (unsigned i = 0; i < p->n_strides; i++)
-		imu_add_stride(in, p->sensor, &p->strides[i]);
-	imu_drain(in, false);
 }
 
 /* ---- run start and end ---- */
@@ -830,11 +334,11 @@ static int begin_run(struct ingest *in, int64_t start_us)
 	/* Roles may have been given since the IMUs were first seen. */
 	for (int i = 0; i < SESSION_MAX_SENSORS; i++)
 		if (in->sensors[i].imu && !in->sensors[i].imu->foot_from_role)
-			imu_resolve_foot(in, &in->sensors[i]);
+			ingest_imu_resolve_foot(in, &in->sensors[i]);
 	run->at_last_active = run->totals;
 	baro_climb_init(&run->climb, CLIMB_WINDOW_S, CLIMB_HYSTERESIS_M);
 	if (store_run_begin(in->store, start_us, in->source, &run->id) < 0)
-		return store_failed(in, -EIO, "a new run");
+		return ingest_store_failed(in, -EIO, "a new run");
 	in->in_run = true;
 	in->stats.runs++;
 	open_capture(in);
@@ -851,7 +355,7 @@ static void close_capture(struct ingest *in)
 		log_warning("capture %s of run %lld is incomplete", run->capture_path,
 			    (long long)run->id);
 	else if (store_run_set_capture(in->store, run->id, run->capture_path) < 0)
-		store_failed(in, -EIO, "the capture's name");
+		ingest_store_failed(in, -EIO, "the capture's name");
 	run->capture = NULL;
 }
 
@@ -875,34 +379,6 @@ static double run_stride_length_m(const struct run_totals *t)
 	return mean_or_nan(t->stride_sum, t->stride_n);
 }
 
-/*
- * Each INS holds its foot's last stride until the stance after it is
- * over, and at the end of a run that stance is never closed: flush them so
- * the run keeps its last strides. A flushed INS takes no more samples; the
- * IMU's next data make a new one (it levels itself at the first stance).
- * A final stride at running speed counts in the summary as the running
- * report it would have been.
- */
-static void imu_flush_run(struct ingest *in)
-{
-	struct run_acc *run = &in->run;
-	struct ins_stride x;
-	for (int i = 0; i < SESSION_MAX_SENSORS; i++) {
-		struct imu_state *st = in->sensors[i].imu;
-		if (!st || !st->strides)
-			continue;
-		while (strides_foot_flush(st->strides, &x)) {
-			imu_note_stride(st, &x);
-			imu_add_stride(in, i, &x);
-			if (imu_stride_running(in, &x))
-				imu_add_to_totals(&run->at_last_active, st,
-						  x.foot == IMU_FOOT_RIGHT, &x);
-		}
-		strides_foot_free(st->strides);
-		st->strides = NULL;
-	}
-}
-
 /* Brings the sensors' last-seen times in the store up to date. */
 static void store_seen(struct ingest *in, struct sensor_state *s)
 {
@@ -910,7 +386,7 @@ static void store_seen(struct ingest *in, struct sensor_state *s)
 		return;
 	s->seen_stored_us = s->heard_us;
 	if (store_sensor_seen(in->store, s->sensor_id, s->heard_us) < 0)
-		store_failed(in, -EIO, "when a sensor was last seen");
+		ingest_store_failed(in, -EIO, "when a sensor was last seen");
 }
 
 static void store_seen_all(struct ingest *in)
@@ -923,8 +399,8 @@ static void store_seen_all(struct ingest *in)
 static int end_run(struct ingest *in, const struct session_event *ev)
 {
 	struct run_acc *run = &in->run;
-	imu_flush_run(in);
-	imu_drain(in, true);
+	ingest_imu_flush_run(in);
+	ingest_imu_drain(in, true);
 	store_seen_all(in);
 	int err = flush_second(in);
 	const struct run_totals *t = &run->at_last_active;
@@ -934,7 +410,7 @@ static int end_run(struct ingest *in, const struct session_event *ev)
 		.start_us = ev->start_us,
 		.end_us = ev->end_us,
 		.duration_s = (ev->end_us - ev->start_us) / (double)US_PER_S,
-		.distance_m = run->primary_pod >= 0 ? t->distance_m : imu_distance_m(t),
+		.distance_m = run->primary_pod >= 0 ? t->distance_m : ingest_imu_distance_m(t),
 		.elevation_gain_m = run->have_reference ? t->gain_m : NAN,
 		.elevation_loss_m = run->have_reference ? t->loss_m : NAN,
 		.cadence_spm = run_cadence_spm(t),
@@ -952,7 +428,7 @@ static int end_run(struct ingest *in, const struct session_event *ev)
 	in->in_run = false;
 	in->last_run_id = run->id;
 	if (store_run_end(in->store, &summary) < 0 || store_flush(in->store) < 0)
-		err = store_failed(in, -EIO, "the end of a run");
+		err = ingest_store_failed(in, -EIO, "the end of a run");
 	log_notice("run %lld ended (%s): %.0f s, %.0f m", (long long)run->id, ev->reason,
 		   summary.duration_s, summary.distance_m);
 	return err;
@@ -963,7 +439,7 @@ static int record_gap(struct ingest *in, const struct session_event *ev)
 	struct sensor_state *s = &in->sensors[ev->sensor];
 	log_info("sensor %s silent for %.1f s during run %lld", s->addr_str,
 		 (ev->end_us - ev->start_us) / (double)US_PER_S, (long long)in->run.id);
-	return record_sensor_gap(in, s, ev->start_us, ev->end_us);
+	return ingest_record_sensor_gap(in, s, ev->start_us, ev->end_us);
 }
 
 static int handle_events(struct ingest *in, const struct session_event *ev, size_t n)
@@ -1006,7 +482,7 @@ static void remember_convention(struct ingest *in, struct sensor_state *s)
 	log_info("sensor %s counts cadence in %s per minute", s->addr_str,
 		 rsc_convention_name(conv));
 	if (store_sensor_set_convention(in->store, s->sensor_id, rsc_convention_name(conv)) < 0)
-		store_failed(in, -EIO, "a cadence convention");
+		ingest_store_failed(in, -EIO, "a cadence convention");
 }
 
 /* A pod's running status, or its speed for one that never reports it. */
@@ -1025,9 +501,9 @@ static bool decode_imu(struct ingest *in, struct sensor_state *s, const struct n
 		       enum decode_kind kind, struct decoded *d)
 {
 	if (kind == DECODE_IMU_CONFIG)
-		return imu_decode_config(in, s, n);
-	d->is_imu = kind == DECODE_IMU_DATA ? imu_decode_data(in, s, n, &d->active)
-					    : imu_decode_movesense(in, s, n, &d->active);
+		return ingest_imu_decode_config(in, s, n);
+	d->is_imu = kind == DECODE_IMU_DATA ? ingest_imu_decode_data(in, s, n, &d->active)
+					    : ingest_imu_decode_movesense(in, s, n, &d->active);
 	return d->is_imu;
 }
 
@@ -1080,7 +556,7 @@ static void aggregate(struct ingest *in, int sensor, const struct decoded *d, in
 		return;
 	}
 	if (d->is_imu) {
-		imu_aggregate(in);
+		ingest_imu_aggregate(in);
 		return;
 	}
 	if (!d->has_hr && !d->has_pressure && !d->has_temperature)
@@ -1160,7 +636,7 @@ int ingest_notification(struct ingest *in, const struct notification *n)
 	}
 	if (store_notification(in->store, in->in_run ? in->run.id : 0,
 			       in->sensors[sensor].sensor_id, n) < 0)
-		err = store_failed(in, -EIO, "a notification");
+		err = ingest_store_failed(in, -EIO, "a notification");
 	return err;
 }
 
@@ -1172,7 +648,7 @@ void ingest_link_lost(struct ingest *in, const uint8_t addr[NOTIFICATION_ADDR_LE
 			session_sensor_lost(&in->session, i);
 			in->sensors[i].relinked = true;
 			if (in->sensors[i].imu)
-				movesense_link_lost(in->sensors[i].imu, &in->sensors[i]);
+				ingest_imu_link_lost(in->sensors[i].imu, &in->sensors[i]);
 		}
 }
 
@@ -1188,7 +664,7 @@ int ingest_finish(struct ingest *in, const char *reason)
 	int err = handle_events(in, ev, session_finish(&in->session, reason, ev));
 	store_seen_all(in);
 	if (store_flush(in->store) < 0)
-		err = store_failed(in, -EIO, "the last writes");
+		err = ingest_store_failed(in, -EIO, "the last writes");
 	return err;
 }
 
