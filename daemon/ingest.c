@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "ingest.h"
 
-
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>

@@ -205,8 +205,9 @@ static bool movesense_feed_held(struct ingest *in, struct sensor_state *s)
 {
 	struct imu_state *st = s->imu;
 	struct imu_packet pkt;
-	bool ok = imu_ms_parse_imu6(st->ms_held, st->ms_held_len, st->ms_held[1], st->ms_rate.rate_hz, 0,
-				    0, st->foot, &pkt, in->ms_held_samples, MS_HELD_MAX_SAMPLES);
+	bool ok =
+		imu_ms_parse_imu6(st->ms_held, st->ms_held_len, st->ms_held[1], st->ms_rate.rate_hz,
+				  0, 0, st->foot, &pkt, in->ms_held_samples, MS_HELD_MAX_SAMPLES);
 	st->ms_held_len = 0;
 	return ok && imu_feed(in, s, &pkt, in->ms_held_samples, st->ms_held_host_us);
 }
@@ -320,7 +321,8 @@ static void imu_add_stride(struct ingest *in, int sensor, const struct ins_strid
 
 	if (run->merge_sensor[side] != sensor) {
 		if (run->merge_sensor[side] >= 0) {
-			ingest_imu_drain(in, true); /* another IMU on this side: store the first one's */
+			ingest_imu_drain(
+				in, true); /* another IMU on this side: store the first one's */
 			strides_join_forget_drift(&run->join); /* and its errors go with it */
 		}
 		run->merge_sensor[side] = sensor;
@@ -338,7 +340,8 @@ static void imu_add_stride(struct ingest *in, int sensor, const struct ins_strid
 
 static int imu_record_gap(struct ingest *in, struct sensor_state *s, const struct imu_gap *g)
 {
-	int64_t from_us = g->from_us + s->imu->clock.offset_us, to_us = g->to_us + s->imu->clock.offset_us;
+	int64_t from_us = g->from_us + s->imu->clock.offset_us,
+		to_us = g->to_us + s->imu->clock.offset_us;
 	log_debug("sensor %s lost %u packets (%u samples, %.3f s) during run %lld", s->addr_str,
 		  g->lost_packets, g->lost_samples, (to_us - from_us) / (double)US_PER_S,
 		  (long long)in->run.id);
@@ -386,4 +389,3 @@ void ingest_imu_flush_run(struct ingest *in)
 		st->strides = NULL;
 	}
 }
-

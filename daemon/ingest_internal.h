@@ -179,8 +179,8 @@ void ingest_imu_resolve_foot(struct ingest *in, struct sensor_state *s);
 /* The decoders of the hamstride IMU profile and of Movesense: the samples
  * through the sensor's foot pipeline, strides and gaps pending in
  * in->imu_pending; *active if a running stride was completed. */
-bool ingest_imu_decode_data(struct ingest *in, struct sensor_state *s,
-			    const struct notification *n, bool *active);
+bool ingest_imu_decode_data(struct ingest *in, struct sensor_state *s, const struct notification *n,
+			    bool *active);
 bool ingest_imu_decode_config(struct ingest *in, struct sensor_state *s,
 			      const struct notification *n);
 bool ingest_imu_decode_movesense(struct ingest *in, struct sensor_state *s,

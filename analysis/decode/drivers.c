@@ -40,7 +40,7 @@ const struct decode_driver *drivers_find(const struct drivers *d, const struct g
 	for (size_t i = 0; i < d->n; i++)
 		if (u16 ? d->uuid16[i] == u16
 			: !d->uuid16[i] && d->uuid[i].len == uuid->len &&
-				  memcmp(d->uuid[i].bytes, uuid->bytes, uuid->len) == 0)
+				    memcmp(d->uuid[i].bytes, uuid->bytes, uuid->len) == 0)
 			return d->driver[i];
 	return NULL;
 }

@@ -377,4 +377,3 @@ void ins_decorrelate_position(struct ins *ins)
 			ins->P[j][i] = 0;
 		}
 }
-

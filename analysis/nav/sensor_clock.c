@@ -66,7 +66,8 @@ static double rate_from_spacing(const struct sensor_clock_rate *r, uint32_t t_fi
 		return 0; /* a repeated time, or the sensor restarted its clock */
 	double rate_hz = (double)r->prev_count * 1000.0 / dt_ms;
 	for (size_t i = 0; i < SENSOR_CLOCK_MS_RATES; i++)
-		if (fabs(rate_hz - sensor_clock_ms_rates_hz[i]) < 0.15 * sensor_clock_ms_rates_hz[i])
+		if (fabs(rate_hz - sensor_clock_ms_rates_hz[i]) <
+		    0.15 * sensor_clock_ms_rates_hz[i])
 			return sensor_clock_ms_rates_hz[i];
 	return 0;
 }

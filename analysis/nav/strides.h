@@ -44,8 +44,7 @@ struct strides_foot *strides_foot_new(double rate_hz, uint8_t foot);
 void strides_foot_free(struct strides_foot *f);
 /* The next sample, in sensor-time order. True and *out filled when a
  * stride is complete: from landing to landing, its clipped flag set. */
-bool strides_foot_push(struct strides_foot *f, const struct imu_sample *s,
-		       struct ins_stride *out);
+bool strides_foot_push(struct strides_foot *f, const struct imu_sample *s, struct ins_stride *out);
 /* At the end of the samples: the strides still held. Call until false;
  * the foot takes no samples afterwards. */
 bool strides_foot_flush(struct strides_foot *f, struct ins_stride *out);

@@ -64,7 +64,8 @@ static void correct_two_feet(struct ins_stride *st[2], const unsigned n[2], doub
 	unsigned in[2] = { 0, 0 }, out[2] = { 0, 0 };
 	struct ins_stride x;
 	while (in[0] < n[0] || in[1] < n[1]) {
-		int f = in[1] == n[1] || (in[0] < n[0] && st[0][in[0]].end_us <= st[1][in[1]].end_us)
+		int f = in[1] == n[1] ||
+					(in[0] < n[0] && st[0][in[0]].end_us <= st[1][in[1]].end_us)
 				? 0
 				: 1;
 		strides_join_push(&j, f, &st[f][in[f]++]);

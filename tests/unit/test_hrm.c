@@ -93,7 +93,12 @@ static void test_driver_table(void **state)
 	struct drivers d;
 	struct gatt_uuid u;
 	drivers_init(&d);
-	const char *known[] = { "2A53", "2A54", "2A5D", "2A37", "2A6D", "2A6E",
+	const char *known[] = { "2A53",
+				"2A54",
+				"2A5D",
+				"2A37",
+				"2A6D",
+				"2A6E",
 				"494d5502-6861-6d73-7472-696465000000",
 				"494d5501-6861-6d73-7472-696465000000",
 				"34800002-7185-4d5d-b431-630e7050e8f0",

@@ -152,9 +152,10 @@ static void test_clipped_flag_is_the_strides_own(void **state)
 	for (size_t i = 0; i < r.n_strides; i++) {
 		bool truth = has_clipped_sample(&r, &r.strides[i]);
 		if (r.strides[i].clipped != truth)
-			fail_msg("seed %llu: stride %zu [%lld, %lld) flagged %d, own samples say %d",
-				 (unsigned long long)seed, i, (long long)r.strides[i].start_us,
-				 (long long)r.strides[i].end_us, r.strides[i].clipped, truth);
+			fail_msg(
+				"seed %llu: stride %zu [%lld, %lld) flagged %d, own samples say %d",
+				(unsigned long long)seed, i, (long long)r.strides[i].start_us,
+				(long long)r.strides[i].end_us, r.strides[i].clipped, truth);
 		flagged += truth;
 	}
 	/* Not every stride: the test has both kinds. */
@@ -196,9 +197,10 @@ static void test_landing_sample_belongs_to_the_next_stride(void **state)
 		const struct ins_stride *x = &r.strides[i];
 		bool truth = has_clipped_sample(&r, x);
 		if (x->clipped != truth)
-			fail_msg("seed %llu: stride %zu [%lld, %lld) flagged %d, own samples say %d",
-				 (unsigned long long)seed, i, (long long)x->start_us,
-				 (long long)x->end_us, x->clipped, truth);
+			fail_msg(
+				"seed %llu: stride %zu [%lld, %lld) flagged %d, own samples say %d",
+				(unsigned long long)seed, i, (long long)x->start_us,
+				(long long)x->end_us, x->clipped, truth);
 		ends_on_mark += at_landings(x->end_us) && !truth;
 		flagged += x->clipped;
 	}
