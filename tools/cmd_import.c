@@ -19,16 +19,11 @@
 #include "cli.h"
 #include "cli_util.h"
 #include "import/imu_csv.h"
-#include "nav/ins.h"
-#include "nav/landing.h"
-#include "nav/two_feet.h"
+#include "nav/strides.h"
 #include "util/xalloc.h"
 
 #define CMD "import"
 #define MAX_SLOTS IMU_CSV_MAX_FEET
-/* Bursts of clipped samples remembered per foot until their strides are
- * out of the merge: far more than a merge queue's strides hold. */
-#define CLIP_RING 4096
 
 static void usage(FILE *out)
 {
@@ -325,18 +320,9 @@ static int survey_file(struct source *src, struct imu_csv_survey *survey)
 
 /* ---- strides ---- */
 
-struct clip_burst {
-	int64_t from_us, to_us;
-	unsigned samples;
-};
-
+/* What each foot's strides add up to, for the run and the report. */
 struct foot_state {
-	struct ins *ins;
-	struct landing landing; /* strides from landing to landing, as the daemon's */
 	uint8_t foot;
-	struct clip_burst clips[CLIP_RING];
-	unsigned clip_head, clip_len;
-	/* totals */
 	unsigned strides, clipped_strides, gap_strides, restart_strides;
 	double length_m, duration_s, gain_m, loss_m;
 };
@@ -344,49 +330,10 @@ struct foot_state {
 struct importer {
 	unsigned slots;
 	struct foot_state feet[MAX_SLOTS];
-	struct ins_merge merge;
-	struct two_feet two_feet; /* the feet's height drift against each other */
+	struct strides *pipeline; /* side i is slot i */
 	struct store_stride *strides;
 	size_t n_strides, cap_strides;
-	uint64_t clipped_samples[MAX_SLOTS];
 };
-
-static void note_clipped(struct foot_state *fs, int64_t t_us, int64_t period_us)
-{
-	if (fs->clip_len) {
-		struct clip_burst *last =
-			&fs->clips[(fs->clip_head + fs->clip_len - 1) % CLIP_RING];
-		if (t_us - last->to_us <= 2 * period_us) {
-			last->to_us = t_us;
-			last->samples++;
-			return;
-		}
-	}
-	if (fs->clip_len == CLIP_RING) {
-		fs->clip_head = (fs->clip_head + 1) % CLIP_RING;
-		fs->clip_len--;
-	}
-	fs->clips[(fs->clip_head + fs->clip_len++) % CLIP_RING] =
-		(struct clip_burst){ .from_us = t_us, .to_us = t_us, .samples = 1 };
-}
-
-/* Clipped samples within the stride; forgets bursts before it (a foot's
- * strides come out of the merge in time order). */
-static unsigned clipped_in(struct foot_state *fs, int64_t start_us, int64_t end_us)
-{
-	while (fs->clip_len && fs->clips[fs->clip_head].to_us < start_us) {
-		fs->clip_head = (fs->clip_head + 1) % CLIP_RING;
-		fs->clip_len--;
-	}
-	unsigned n = 0;
-	for (unsigned i = 0; i < fs->clip_len; i++) {
-		const struct clip_burst *b = &fs->clips[(fs->clip_head + i) % CLIP_RING];
-		if (b->from_us >= end_us)
-			break;
-		n += b->samples;
-	}
-	return n;
-}
 
 static const char *foot_name(uint8_t foot)
 {
@@ -421,7 +368,7 @@ static void keep_stride(struct importer *im, int slot, const struct ins_stride *
 		add_flag(x.flags, sizeof(x.flags), "restart");
 		fs->restart_strides++;
 	}
-	if (clipped_in(fs, s->start_us, s->end_us)) {
+	if (s->clipped) {
 		add_flag(x.flags, sizeof(x.flags), "clipped");
 		fs->clipped_strides++;
 	}
@@ -447,50 +394,17 @@ static int slot_of_foot(const struct importer *im, uint8_t foot)
 	return 0;
 }
 
-/* Moves strides out of the merge in end-time order. */
-static void drain(struct importer *im, bool flush)
+/* Keeps the strides the pipeline has ready, in end-time order. */
+static void drain(struct importer *im)
 {
 	struct ins_stride s;
-	while (ins_merge_pop(&im->merge, flush, &s)) {
-		two_feet_correct(&im->two_feet, &s);
+	while (strides_pop(im->pipeline, &s))
 		keep_stride(im, slot_of_foot(im, s.foot), &s);
-	}
-}
-
-static void take_stride(struct importer *im, unsigned slot, const struct ins_stride *s)
-{
-	if (im->slots == 1) {
-		keep_stride(im, 0, s);
-		return;
-	}
-	/* A foot far ahead of the other (its sensor stopped finding stances)
-	 * releases its oldest stride rather than dropping it. */
-	int side = slot ? 1 : 0;
-	if (im->merge.len[side] == INS_MERGE_QUEUE)
-		drain(im, true);
-	ins_merge_push(&im->merge, side, s);
-	drain(im, false);
-}
-
-static void push_sample(struct importer *im, unsigned slot, const struct imu_sample *sample,
-			int64_t period_us)
-{
-	struct foot_state *fs = &im->feet[slot];
-	struct ins_stride s;
-	if (sample->clipped) {
-		note_clipped(fs, sample->t_us, period_us);
-		im->clipped_samples[slot]++;
-	}
-	landing_push(&fs->landing, sample);
-	if (ins_push(fs->ins, sample, &s)) {
-		landing_apply(&fs->landing, &s);
-		take_stride(im, slot, &s);
-	}
 }
 
 /* ---- pass 2 ---- */
 
-static void feed_row(struct importer *im, struct source *src, int64_t period_us)
+static void feed_row(struct importer *im, struct source *src)
 {
 	struct imu_sample samples[IMU_CSV_MAX_FEET];
 	struct imu_csv_gap gap;
@@ -502,12 +416,13 @@ static void feed_row(struct importer *im, struct source *src, int64_t period_us)
 	}
 	for (unsigned i = 0; i < n; i++) {
 		samples[i].foot = im->feet[src->first_slot + i].foot;
-		push_sample(im, src->first_slot + i, &samples[i], period_us);
+		strides_push(im->pipeline, src->first_slot + i, &samples[i]);
+		drain(im);
 	}
 }
 
 /* Both files' rows in time order. */
-static int run_estimator(struct importer *im, struct source *src, unsigned nsrc, int64_t period_us)
+static int run_estimator(struct importer *im, struct source *src, unsigned nsrc)
 {
 	int rc;
 	for (unsigned i = 0; i < nsrc; i++)
@@ -520,19 +435,13 @@ static int run_estimator(struct importer *im, struct source *src, unsigned nsrc,
 				pick = (int)i;
 		if (pick < 0)
 			break;
-		feed_row(im, &src[pick], period_us);
+		feed_row(im, &src[pick]);
 		if ((rc = source_next(&src[pick])))
 			return rc;
 	}
 	/* the strides ending in each foot's final stance */
-	for (unsigned i = 0; i < im->slots; i++) {
-		struct ins_stride s;
-		while (ins_flush(im->feet[i].ins, &s)) {
-			landing_apply(&im->feet[i].landing, &s);
-			take_stride(im, i, &s);
-		}
-	}
-	drain(im, true);
+	strides_finish(im->pipeline);
+	drain(im);
 	return 0;
 }
 
@@ -683,10 +592,12 @@ static void print_clipping(const struct importer *im, const struct imu_csv_resol
 					 ch < 3 ? res->clip_level[i][ch]
 						: res->clip_level[i][ch] * 180 / M_PI,
 					 ch < 3 ? "m/s²" : "°/s");
-		if (im->clipped_samples[i] == 0 && !levels[0])
+		struct strides_foot_stats st;
+		strides_foot_stats(im->pipeline->foot[i], &st);
+		if (st.clipped_samples == 0 && !levels[0])
 			continue;
 		printf("  clipping  %s: %llu samples saturated%s%s%s; %u strides flagged \"clipped\"\n",
-		       foot_name(fs->foot), (unsigned long long)im->clipped_samples[i],
+		       foot_name(fs->foot), (unsigned long long)st.clipped_samples,
 		       levels[0] ? " (" : "", levels, levels[0] ? ")" : "", fs->clipped_strides);
 		if (levels[0])
 			printf("            (saturation found in the data as repeated extreme values)\n");
@@ -753,8 +664,7 @@ static int choose_start(const struct import_args *a, const struct imu_csv_resolv
 
 static void importer_free(struct importer *im)
 {
-	for (unsigned i = 0; i < im->slots; i++)
-		ins_free(im->feet[i].ins);
+	strides_free(im->pipeline);
 	free(im->strides);
 	free(im);
 }
@@ -794,18 +704,18 @@ static struct importer *importer_new(const struct source *src, unsigned nsrc,
 				     const struct imu_csv_resolved *res)
 {
 	struct importer *im = xcalloc(1, sizeof(*im));
-	struct ins_config cfg;
-	ins_config_default(&cfg);
-	cfg.rate_hz = res->rate_hz;
-	ins_merge_init(&im->merge);
-	two_feet_init(&im->two_feet);
+	uint8_t feet[MAX_SLOTS];
 	for (unsigned i = 0; i < nsrc; i++)
 		for (unsigned f = 0; f < imu_csv_feet(src[i].csv) && im->slots < MAX_SLOTS; f++) {
-			struct foot_state *fs = &im->feet[im->slots++];
-			fs->foot = imu_csv_foot(src[i].csv, f);
-			fs->ins = ins_new(&cfg, fs->foot);
-			landing_init(&fs->landing);
+			feet[im->slots] = imu_csv_foot(src[i].csv, f);
+			im->feet[im->slots].foot = feet[im->slots];
+			im->slots++;
 		}
+	im->pipeline = strides_new(res->rate_hz, im->slots, feet);
+	if (!im->pipeline) {
+		free(im);
+		return NULL;
+	}
 	return im;
 }
 
@@ -822,6 +732,11 @@ static int import(const struct cli_globals *g, const struct import_args *a)
 		rc = choose_start(a, &res, &start_us, start_why, sizeof(start_why));
 	if (rc == 0) {
 		im = importer_new(src, nsrc, &res);
+		if (!im) {
+			cli_error("%s: the stride estimator cannot run at %.1f Hz; nothing stored",
+				  a->path[0], res.rate_hz);
+			rc = EX_DATAERR;
+		}
 		/* Pass 2: the same files again from the top. */
 		for (unsigned i = 0; i < nsrc && rc == 0; i++) {
 			struct imu_csv_layout layout = a->layout;
@@ -833,7 +748,7 @@ static int import(const struct cli_globals *g, const struct import_args *a)
 			imu_csv_converter_init(&src[i].conv, &res, start_us, i);
 		}
 		if (rc == 0)
-			rc = run_estimator(im, src, nsrc, llround(1e6 / res.rate_hz));
+			rc = run_estimator(im, src, nsrc);
 	}
 	if (rc == 0 && im->n_strides == 0) {
 		cli_error("%s: the estimator found no strides (the foot never stood still long "

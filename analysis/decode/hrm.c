@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "decode/hrm.h"
 
+#include "decode/drivers.h"
 #include "util/cursor.h"
 
 enum {
@@ -42,5 +43,17 @@ bool hrm_parse_measurement(const uint8_t *buf, size_t len, struct hrm_measuremen
 		while (m.n_rr < HRM_MAX_RR && cursor_le16(&c, &rr))
 			m.rr_s[m.n_rr++] = rr / 1024.0;
 	*out = m;
+	return true;
+}
+
+bool hrm_decode_measurement(const uint8_t *buf, size_t len, struct decode_value *out)
+{
+	struct hrm_measurement m;
+	if (!hrm_parse_measurement(buf, len, &m))
+		return false;
+	/* Without skin contact a strap reports nonsense. */
+	bool no_contact = m.contact_supported && !m.contact_detected;
+	*out = (struct decode_value){ .has_value = !no_contact && m.heart_rate_bpm != 0,
+				      .heart_rate_bpm = m.heart_rate_bpm };
 	return true;
 }

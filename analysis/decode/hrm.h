@@ -21,3 +21,8 @@ struct hrm_measurement {
 /* false (output untouched) if a flagged field is cut off; RR intervals
  * beyond HRM_MAX_RR and a trailing odd byte are ignored. */
 bool hrm_parse_measurement(const uint8_t *buf, size_t len, struct hrm_measurement *out);
+
+struct decode_value;
+/* The drivers' entry (drivers.h): a strap without skin contact, or one
+ * reporting 0 bpm, sends a well-formed value with no heart rate in it. */
+bool hrm_decode_measurement(const uint8_t *buf, size_t len, struct decode_value *out);

@@ -3,6 +3,7 @@
 
 #include <math.h>
 
+#include "decode/drivers.h"
 #include "util/cursor.h"
 
 bool rsc_parse_measurement(const uint8_t *buf, size_t len, struct rsc_measurement *out)
@@ -161,5 +162,32 @@ bool rsc_cadence_normalise(const struct rsc_cadence *c, const struct rsc_measure
 		unit_length_m = m->speed_mps * 60.0 / m->cadence_raw_per_min;
 	*cadence_spm = m->cadence_raw_per_min * steps_per_unit;
 	*stride_length_m = unit_length_m * 2.0 / steps_per_unit;
+	return true;
+}
+
+bool rsc_decode_measurement(const uint8_t *buf, size_t len, struct decode_value *out)
+{
+	struct rsc_measurement m;
+	if (!rsc_parse_measurement(buf, len, &m))
+		return false;
+	*out = (struct decode_value){ .has_value = true, .rsc = m };
+	return true;
+}
+
+bool rsc_decode_feature(const uint8_t *buf, size_t len, struct decode_value *out)
+{
+	uint16_t features;
+	if (!rsc_parse_feature(buf, len, &features))
+		return false;
+	*out = (struct decode_value){ .has_value = true, .rsc_features = features };
+	return true;
+}
+
+bool rsc_decode_sensor_location(const uint8_t *buf, size_t len, struct decode_value *out)
+{
+	uint8_t location;
+	if (!rsc_parse_sensor_location(buf, len, &location))
+		return false;
+	*out = (struct decode_value){ .has_value = true, .location = location };
 	return true;
 }

@@ -77,3 +77,9 @@ const char *rsc_convention_name(enum rsc_convention conv);
  * or the measurement has no cadence. */
 bool rsc_cadence_normalise(const struct rsc_cadence *c, const struct rsc_measurement *m,
 			   double *cadence_spm, double *stride_length_m);
+
+struct decode_value;
+/* The drivers' entries (drivers.h). */
+bool rsc_decode_measurement(const uint8_t *buf, size_t len, struct decode_value *out);
+bool rsc_decode_feature(const uint8_t *buf, size_t len, struct decode_value *out);
+bool rsc_decode_sensor_location(const uint8_t *buf, size_t len, struct decode_value *out);

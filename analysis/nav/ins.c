@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "nav/ins.h"
+#include "nav/ins_internal.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -8,128 +9,6 @@
 
 #include "util/mat3.h"
 #include "util/xalloc.h"
-
-#define GRAVITY_MPS2 9.80665
-#define NS 18 /* error states: δp, δv, δθ, δba, δbg, δka */
-#define IP 0
-#define IV 3
-#define IT 6
-#define IBA 9
-#define IBG 12
-#define IKA 15
-#define MAX_WINDOW 33
-#define RING 256                /* samples and detector statistics, power of two */
-#define LOOKAHEAD_S 0.08        /* how far the detector looks around a sample */
-#define VALLEY_FACTOR 3.0       /* within this factor of the local minimum */
-#define VALLEY_CEILING 10.0     /* times the threshold: what may count as a valley */
-#define STANCE_DUE 0.6          /* of the usual swing: a stance may begin */
-#define SWINGS 5                /* the usual swing: median of this many strides' */
-#define VALLEY_DEPTH 40.0       /* times below the swing's peak: what may count as a valley */
-#define RUN_STANCE_S 0.12       /* detected stances shorter than this: a running gait */
-#define FIRST_SWING_S 0.3       /* before the first stride: no valley sooner after standing, */
-#define FIRST_VALLEY_DEPTH 80.0 /* nor less deep */
-#define INIT_STILL_S 1.0        /* a stance this long initialises at once */
-#define INIT_MIN_S 0.02
-#define GYRO_BIAS_STILL_S 0.5 /* standing this long gives a gyro bias estimate */
-#define STANCE_MERGE_S 0.06   /* detector flicker shorter than this is one stance */
-#define SWING_MIN_MOVE_M 0.08 /* a swing moves the foot at least this far... */
-#define SWING_MIN_S 0.5       /* ...or lasts this long; else it was a stance's flicker */
-#define QUIET_INTERVAL_S 1.0  /* longer than any stride */
-#define QUIET_FACTOR 3.0
-#define COV_FLUSH_S 0.1 /* at least this often; updates flush too */
-#define ZUPT_RATE_HZ 250.0
-#define ZUPT_CORE 0.5                         /* of the threshold: the stance's still core */
-#define MIN_STANCE_N 2                        /* samples; fewer is detector flicker */
-#define SCALE_MIN_RATE_HZ 300                 /* below this the scale factor states are left out */
-#define UNSEEN_FORCE_MPS2 (16 * GRAVITY_MPS2) /* a heel strike's peak, at full scale */
-
-/* Accumulated error-state transition since the last covariance update:
- * identity plus these blocks (p: position, v: velocity, t: attitude).
- * The attitude blocks of position and velocity are sums of -dt [f]×, so
- * skew-symmetric: only their vector is kept. The velocity-accelerometer
- * bias block accumulates the same -dt R as the attitude-gyro bias block,
- * so tbg serves as both. */
-struct phi {
-	double pv;           /* times I */
-	double pt[3], vt[3]; /* the blocks are [pt]×, [vt]× */
-	double pba[9], pbg[9], pka[9];
-	double vbg[9], vka[9];
-	double tbg[9]; /* also the v-ba block */
-	double dt_s;
-	unsigned steps;
-};
-
-struct ins {
-	struct ins_config cfg;
-	uint8_t foot;
-	unsigned half; /* detector window half-width, samples */
-	unsigned window;
-	unsigned lookahead;           /* samples */
-	unsigned min_stance_n;        /* samples */
-	struct imu_sample ring[RING]; /* delay line: sample i at i % RING */
-	double stat[RING];            /* detector statistic, same indexing */
-	double gamma[RING];           /* its threshold */
-	uint64_t pushed;
-	uint64_t next_decision; /* first sample not yet processed */
-	bool ended;             /* ins_flush has run */
-	bool still;             /* the decided sample is still enough to update */
-	bool valley;            /* ...and is a stance found as a valley */
-	double swing_peak;      /* highest statistic since the last stance sample */
-	/* Sums over the detector window, slid one sample at a time and
-	 * summed afresh every RING samples so rounding cannot build up. */
-	double win_acc[3], win_acc2;   /* Σ a, Σ |a|² */
-	double win_gyro[3], win_gyro2; /* Σ ω, Σ |ω|² */
-	unsigned win_clipped;          /* clipped samples in the window */
-
-	/* navigation state */
-	bool initialized;
-	double R[9]; /* body to navigation */
-	double v[3], p[3], ba[3], bg[3];
-	double ka[3];      /* accelerometer scale correction */
-	double ka_var[3];  /* its variance, kept over restarts */
-	bool clip_unseen;  /* acc clipped since the last update */
-	bool scale_states; /* the scale factor is estimated */
-	double P[NS][NS];
-	struct phi phi;
-	double f_prev_n[3];
-	double w_prev[3]; /* previous raw angular rate */
-	bool have_prev;
-	int64_t t_prev_us;
-	double yaw_keep;
-	bool bg_known;
-
-	/* initial alignment */
-	double init_acc[3], init_gyro[3];
-	unsigned init_n;
-	int64_t init_start_us;
-
-	/* stance tracking */
-	bool in_stance;
-	bool prev_stance_sample;   /* the detector's last decision */
-	bool stance_valley;        /* the current stance has a valley sample... */
-	bool stance_on_time;       /* ...or began where a running stance was due */
-	bool stance_updated;       /* ...has had a zero-velocity update */
-	int64_t last_swing_us;     /* stance end to stance start, usually */
-	int64_t swings_us[SWINGS]; /* the latest strides' swings, a ring */
-	unsigned swings_n;
-	unsigned stance_n;
-	int64_t stance_start_us, stance_last_us;
-	double stance_pos[3];
-	bool have_prev_stance;
-	double prev_pos[3];
-	int64_t prev_start_us, prev_stance_us;
-	double swing_max_z, stride_max_z;
-	bool stride_valid, stride_gap;
-	int64_t last_gap_us; /* first sample after the latest gap */
-	double speed_recent_mps;
-	/* quietest detector statistic in the current and previous interval */
-	double tmin_cur, tmin_prev;
-	int64_t tmin_start_us;
-
-	struct ins_stats stats;
-};
-
-static void phi_reset(struct ins *ins);
 
 void ins_config_default(struct ins_config *cfg)
 {
@@ -151,32 +30,6 @@ void ins_config_default(struct ins_config *cfg)
 		.det_window_s = 0.0125,
 		.max_gap_s = 0.1,
 	};
-}
-
-/* ---- 3x3 helpers, row-major ---- */
-
-/* Rotation matrix of the rotation vector w (Rodrigues). */
-static void so3_exp(const double w[3], double r[9])
-{
-	double th2 = w[0] * w[0] + w[1] * w[1] + w[2] * w[2], a, b;
-	if (th2 < 1e-12) {
-		a = 1 - th2 / 6;
-		b = 0.5 - th2 / 24;
-	} else {
-		double th = sqrt(th2);
-		a = sin(th) / th;
-		b = (1 - cos(th)) / th2;
-	}
-	double x = w[0], y = w[1], z = w[2];
-	r[0] = 1 - b * (y * y + z * z);
-	r[1] = -a * z + b * x * y;
-	r[2] = a * y + b * x * z;
-	r[3] = a * z + b * x * y;
-	r[4] = 1 - b * (x * x + z * z);
-	r[5] = -a * x + b * y * z;
-	r[6] = -a * y + b * x * z;
-	r[7] = a * x + b * y * z;
-	r[8] = 1 - b * (x * x + y * y);
 }
 
 /* ---- life cycle ---- */
@@ -224,7 +77,7 @@ void ins_free(struct ins *ins)
 	free(ins);
 }
 
-void ins_get_stats(const struct ins *ins, struct ins_stats *stats)
+void ins_stats(const struct ins *ins, struct ins_stats *stats)
 {
 	*stats = ins->stats;
 }
@@ -412,22 +265,6 @@ static bool decide_stance(const struct ins *ins, uint64_t d, double gamma)
 
 /* ---- filter ---- */
 
-static void filter_init_covariance(struct ins *ins)
-{
-	memset(ins->P, 0, sizeof(ins->P));
-	const double att_sd = 0.5 * M_PI / 180;
-	for (int i = 0; i < 3; i++) {
-		ins->P[IP + i][IP + i] = 1e-8;
-		ins->P[IV + i][IV + i] = 1e-4;
-		ins->P[IT + i][IT + i] = att_sd * att_sd;
-		ins->P[IBA + i][IBA + i] =
-			ins->cfg.acc_bias_init_mps2 * ins->cfg.acc_bias_init_mps2;
-		ins->P[IBG + i][IBG + i] =
-			ins->cfg.gyro_bias_init_radps * ins->cfg.gyro_bias_init_radps;
-		ins->P[IKA + i][IKA + i] = ins->ka_var[i];
-	}
-}
-
 /* Levels the foot from the mean specific force of a stance. */
 static void align(struct ins *ins)
 {
@@ -446,8 +283,8 @@ static void align(struct ins *ins)
 	}
 	memset(ins->v, 0, sizeof(ins->v));
 	memset(ins->ba, 0, sizeof(ins->ba));
-	filter_init_covariance(ins);
-	phi_reset(ins);
+	ins_filter_init_covariance(ins);
+	ins_phi_reset(ins);
 	if (ins->bg_known)
 		for (int i = 0; i < 3; i++)
 			ins->P[IBG + i][IBG + i] *= 0.01;
@@ -482,356 +319,6 @@ static void mechanise(struct ins *ins, const struct imu_sample *s, double dt, do
 		ins->v[k] = v_new;
 	}
 	memcpy(ins->f_prev_n, f_n, sizeof(ins->f_prev_n));
-}
-
-/*
- * Covariance propagation is the filter's main cost, and nothing needs P
- * between zero-velocity updates. So the transition matrix is accumulated
- * (it keeps the structure of F = I + dt·A below, eight 3x3 blocks) and
- * P ← Φ P Φᵀ + Q is applied every COV_FLUSH_S and before each update.
- * Error dynamics: δṗ = δv, δv̇ = -[f]×δθ - R δba - R diag(u) δka,
- * δθ̇ = -R δbg, with u the bias-corrected accelerometer reading and
- * f = R (1 - ka) u.
- */
-static void phi_reset(struct ins *ins)
-{
-	memset(&ins->phi, 0, sizeof(ins->phi));
-}
-
-/* dst += k · src for a 3x3 block */
-static void mat_add_scaled(double *restrict dst, const double *restrict src, double k)
-{
-#pragma GCC unroll 9
-	for (int i = 0; i < 9; i++)
-		dst[i] += k * src[i];
-}
-
-/* out = x × v, that is [x]× v */
-static void cross(const double x[3], const double v[3], double out[3])
-{
-	out[0] = x[1] * v[2] - x[2] * v[1];
-	out[1] = x[2] * v[0] - x[0] * v[2];
-	out[2] = x[0] * v[1] - x[1] * v[0];
-}
-
-/* dst += [x]× b for a 3x3 block b: column by column, a cross product */
-static void skew_mul_add(double *restrict dst, const double x[3], const double *restrict b)
-{
-	for (int j = 0; j < 3; j++) {
-		double col[3] = { b[j], b[3 + j], b[6 + j] }, t[3];
-		cross(x, col, t);
-		for (int i = 0; i < 3; i++)
-			dst[3 * i + j] += t[i];
-	}
-}
-
-static void propagate(struct ins *ins, const double u[3], const double f_n[3], double dt)
-{
-	struct phi *f = &ins->phi;
-	double a[3], B[9], BK[9];
-	for (int k = 0; k < 3; k++)
-		a[k] = -dt * f_n[k]; /* A = -dt [f]× = [a]× */
-	for (int i = 0; i < 3; i++)
-		for (int j = 0; j < 3; j++) {
-			B[3 * i + j] = -dt * ins->R[3 * i + j];
-			BK[3 * i + j] = B[3 * i + j] * u[j];
-		}
-	/* Φ ← F Φ, rows in dependency order */
-	for (int k = 0; k < 3; k++)
-		f->pt[k] += dt * f->vt[k];
-	mat_add_scaled(f->pba, f->tbg, dt);
-	mat_add_scaled(f->pbg, f->vbg, dt);
-	mat_add_scaled(f->pka, f->vka, dt);
-	f->pv += dt;
-	skew_mul_add(f->vbg, a, f->tbg);
-	for (int k = 0; k < 3; k++)
-		f->vt[k] += a[k];
-	mat_add_scaled(f->vka, BK, 1);
-	mat_add_scaled(f->tbg, B, 1);
-	f->dt_s += dt;
-	f->steps++;
-}
-
-/*
- * Process noise over an interval T, added at its end. White acceleration
- * noise of variance q per second leaves q·T in velocity, q·T³/3 in
- * position and q·T²/2 between them; keeping the cross term lets the
- * interval be long without losing the position-velocity correlation.
- */
-static void add_process_noise(struct ins *ins, double T)
-{
-	const struct ins_config *c = &ins->cfg;
-	double(*P)[NS] = ins->P;
-	double qv = c->acc_noise_mps2_rthz * c->acc_noise_mps2_rthz * T;
-	double qt = c->gyro_noise_radps_rthz * c->gyro_noise_radps_rthz * T;
-	double qa = c->acc_bias_rw_mps2_rts * c->acc_bias_rw_mps2_rts * T;
-	double qg = c->gyro_bias_rw_radps_rts * c->gyro_bias_rw_radps_rts * T;
-	double qk = ins->scale_states ? c->acc_scale_rw_rts * c->acc_scale_rw_rts * T : 0;
-	for (int i = 0; i < 3; i++) {
-		P[IP + i][IP + i] += qv * T * T / 3;
-		P[IP + i][IV + i] += qv * T / 2;
-		P[IV + i][IP + i] += qv * T / 2;
-		P[IV + i][IV + i] += qv;
-		P[IT + i][IT + i] += qt;
-		P[IBA + i][IBA + i] += qa;
-		P[IBG + i][IBG + i] += qg;
-		P[IKA + i][IKA + i] += qk;
-	}
-}
-
-/* Σk blk[i][k] src[k][j]: one element of a block times three rows */
-static inline double blk_dot(const double blk[9], int i, const double (*src)[NS], int j)
-{
-	return blk[3 * i] * src[0][j] + blk[3 * i + 1] * src[1][j] + blk[3 * i + 2] * src[2][j];
-}
-
-/* ([x]× src)[i][j], the same for a skew-symmetric block */
-static inline double skew_dot(const double x[3], int i, const double (*src)[NS], int j)
-{
-	int i1 = (i + 1) % 3, i2 = (i + 2) % 3;
-	return x[i1] * src[i2][j] - x[i2] * src[i1][j];
-}
-
-/*
- * M = Φ P for the navigation rows of Φ (the bias rows are identity).
- * Each row is one pass over P's columns, the block products added in a
- * fixed order; the columns are independent, so the loops vectorise.
- */
-static void phi_times_cov(const struct phi *restrict f, const double (*restrict P)[NS],
-			  double (*restrict M)[NS])
-{
-	for (int i = 0; i < 3; i++)
-		for (int j = 0; j < NS; j++) {
-			double m = P[IP + i][j] + f->pv * P[IV + i][j];
-			m += skew_dot(f->pt, i, P + IT, j);
-			m += blk_dot(f->pba, i, P + IBA, j);
-			m += blk_dot(f->pbg, i, P + IBG, j);
-			m += blk_dot(f->pka, i, P + IKA, j);
-			M[IP + i][j] = m;
-		}
-	for (int i = 0; i < 3; i++)
-		for (int j = 0; j < NS; j++) {
-			double m = P[IV + i][j] + skew_dot(f->vt, i, P + IT, j);
-			m += blk_dot(f->tbg, i, P + IBA, j);
-			m += blk_dot(f->vbg, i, P + IBG, j);
-			m += blk_dot(f->vka, i, P + IKA, j);
-			M[IV + i][j] = m;
-		}
-	for (int i = 0; i < 3; i++)
-		for (int j = 0; j < NS; j++)
-			M[IT + i][j] = P[IT + i][j] + blk_dot(f->tbg, i, P + IBG, j);
-}
-
-/* dst[i] += Σk row[k] blk[i][k]: one row times a block transposed. */
-static void cols_add(double *restrict dst, const double *restrict row, const double blk[9])
-{
-	for (int i = 0; i < 3; i++)
-		dst[i] += row[0] * blk[3 * i] + row[1] * blk[3 * i + 1] + row[2] * blk[3 * i + 2];
-}
-
-/* dst += [x]× row: the same for a skew-symmetric block */
-static void cols_add_skew(double *restrict dst, const double *restrict row, const double x[3])
-{
-	double t[3];
-	cross(x, row, t);
-	for (int i = 0; i < 3; i++)
-		dst[i] += t[i];
-}
-
-/*
- * P ← Φ P Φᵀ + Q. The bias rows of Φ are identity, so only the position,
- * velocity and attitude rows of Φ P are computed (M), the bias columns
- * of the result are M's own, and the bias-bias block does not change.
- * The result is symmetric: each navigation row is computed from its own
- * block rightwards and mirrored.
- */
-static void cov_flush(struct ins *ins)
-{
-	struct phi *f = &ins->phi;
-	if (f->steps == 0)
-		return;
-	double(*P)[NS] = ins->P;
-	double M[9][NS];
-	phi_times_cov(f, (const double(*)[NS])P, M);
-	for (int r = 0; r < 9; r++) {
-		const double *row = M[r];
-		double out[9];
-		memcpy(out, row, sizeof(out));
-		if (r < IV) {
-			for (int i = 0; i < 3; i++)
-				out[IP + i] += f->pv * row[IV + i];
-			cols_add_skew(&out[IP], &row[IT], f->pt);
-			cols_add(&out[IP], &row[IBA], f->pba);
-			cols_add(&out[IP], &row[IBG], f->pbg);
-			cols_add(&out[IP], &row[IKA], f->pka);
-		}
-		if (r < IT) {
-			cols_add_skew(&out[IV], &row[IT], f->vt);
-			cols_add(&out[IV], &row[IBA], f->tbg);
-			cols_add(&out[IV], &row[IBG], f->vbg);
-			cols_add(&out[IV], &row[IKA], f->vka);
-		}
-		cols_add(&out[IT], &row[IBG], f->tbg);
-		for (int c = r; c < 9; c++) {
-			P[r][c] = out[c];
-			P[c][r] = out[c];
-		}
-		for (int c = 9; c < NS; c++) {
-			P[r][c] = row[c];
-			P[c][r] = row[c];
-		}
-	}
-	add_process_noise(ins, f->dt_s);
-	phi_reset(ins);
-}
-
-/*
- * A clipped sample hides an unknown part of the impact, so the velocity
- * picks up an error the model did not see coming: of the order of the
- * full-scale reading itself per clipped sample. Saying so, at the moment
- * it happens, lets the next zero-velocity update put that error where it
- * arose (velocity, and position since the clip) instead of bending the
- * whole swing and the height of the stance.
- */
-static void charge_unseen(struct ins *ins, double dv_sd)
-{
-	cov_flush(ins);
-	for (int i = 0; i < 3; i++)
-		ins->P[IV + i][IV + i] += dv_sd * dv_sd;
-	ins->clip_unseen = true;
-}
-
-static void inflate_clipped(struct ins *ins, const struct imu_sample *s, double dt)
-{
-	double hidden = 0;
-	for (int k = 0; k < 3; k++)
-		if (s->clipped & (IMU_CLIP_ACC_X << k))
-			hidden = fmax(hidden, fabs(s->acc_mps2[k]));
-	charge_unseen(ins, hidden * dt);
-}
-
-/*
- * Samples lost in transit hide the motion just as a clip does, and more
- * of it: the step integrates straight across the gap, and a heel strike
- * in there (a full-scale impact for several samples) is simply missed:
- * on a simulated fast run the next update saw 0.3 m/s more downward
- * velocity than usual, taught it to the biases and tilt as a clip would,
- * and the foot climbed 0.4 m a stride for half a minute. The samples
- * missing could have read up to full scale.
- */
-static void inflate_gap(struct ins *ins, double missing_s)
-{
-	charge_unseen(ins, UNSEEN_FORCE_MPS2 * missing_s);
-}
-
-static bool inv3_sym(const double s[9], double out[9])
-{
-	double c0 = s[4] * s[8] - s[5] * s[7];
-	double c1 = s[5] * s[6] - s[3] * s[8];
-	double c2 = s[3] * s[7] - s[4] * s[6];
-	double det = s[0] * c0 + s[1] * c1 + s[2] * c2;
-	if (!(fabs(det) > 1e-300))
-		return false;
-	double id = 1 / det;
-	out[0] = c0 * id;
-	out[1] = (s[2] * s[7] - s[1] * s[8]) * id;
-	out[2] = (s[1] * s[5] - s[2] * s[4]) * id;
-	out[3] = c1 * id;
-	out[4] = (s[0] * s[8] - s[2] * s[6]) * id;
-	out[5] = (s[2] * s[3] - s[0] * s[5]) * id;
-	out[6] = c2 * id;
-	out[7] = (s[1] * s[6] - s[0] * s[7]) * id;
-	out[8] = (s[0] * s[4] - s[1] * s[3]) * id;
-	return true;
-}
-
-/*
- * Kalman update with a direct observation of the three error states at
- * index at: innovation y = z - h(x), measurement noise r on each axis.
- * Feeds the error back into the navigation state. States from index
- * fixed on are only considered (Schmidt): their gain is zero, so they
- * keep their estimate and variance, and their correlations with the
- * rest are updated as that gain implies, which keeps P positive
- * semi-definite.
- */
-static void update3(struct ins *ins, int at, const double y[3], double r, int fixed)
-{
-	double(*P)[NS] = ins->P;
-	double S[9], Si[9];
-	for (int i = 0; i < 3; i++)
-		for (int j = 0; j < 3; j++)
-			S[3 * i + j] = P[at + i][at + j] + (i == j ? r : 0);
-	if (!inv3_sym(S, Si))
-		return;
-	double K[NS][3], dx[NS], Pa[3][NS];
-	for (int i = 0; i < NS; i++) {
-		for (int j = 0; j < 3; j++)
-			K[i][j] = i < fixed ? P[i][at] * Si[j] + P[i][at + 1] * Si[3 + j] +
-						      P[i][at + 2] * Si[6 + j]
-					    : 0;
-		dx[i] = K[i][0] * y[0] + K[i][1] * y[1] + K[i][2] * y[2];
-	}
-	memcpy(Pa, &P[at][0], sizeof(Pa));
-	for (int i = 0; i < NS; i++)
-		for (int j = i; j < NS; j++) {
-			double v = P[i][j] -
-				   (K[i][0] * Pa[0][j] + K[i][1] * Pa[1][j] + K[i][2] * Pa[2][j]);
-			P[i][j] = v;
-			P[j][i] = v;
-		}
-	double dr[9], rn[9];
-	so3_exp(&dx[IT], dr);
-	mat3_mul(dr, ins->R, rn);
-	memcpy(ins->R, rn, sizeof(rn));
-	for (int k = 0; k < 3; k++) {
-		ins->p[k] += dx[IP + k];
-		ins->v[k] += dx[IV + k];
-		ins->ba[k] += dx[IBA + k];
-		ins->bg[k] += dx[IBG + k];
-		ins->ka[k] += dx[IKA + k];
-	}
-}
-
-/*
- * Zero-velocity pseudo-measurement. (A zero angular rate update in every
- * stance was tried and left out: feet roll over during a detected stance,
- * and on the OpenShoe loops it tripled the end-point error.)
- *
- * The first update after a clipped impact corrects the navigation states
- * only. The velocity the clip hid is one-sided (in the simulated sprints
- * 0.3 m/s downward at every landing), not the zero-mean noise the filter
- * models, and letting that update teach the bias and scale states made
- * them learn the clip: the scale drifted by 0.5 % a minute.
- */
-static void zupt(struct ins *ins)
-{
-	cov_flush(ins);
-	double y[3] = { -ins->v[0], -ins->v[1], -ins->v[2] };
-	update3(ins, IV, y, ins->cfg.zupt_sd_mps * ins->cfg.zupt_sd_mps,
-		ins->clip_unseen ? IBA : NS);
-	ins->clip_unseen = false;
-	ins->stats.zupts++;
-}
-
-/*
- * Position is never observed, only carried along, and through the
- * heading and tilt its error correlates with everything the foot has
- * done since the start. A heading or tilt correction at a later update
- * then turns the whole path so far about its starting point: 600 m out,
- * a 3 mrad heading correction moved the foot 2 m, and that went into
- * the stride being measured. When a stance is over its position is made
- * independent of the rest, so the next updates correct only what the
- * coming stride adds (as if the stance position were a cloned state
- * that stride lengths are measured from).
- */
-static void decorrelate_position(struct ins *ins)
-{
-	cov_flush(ins);
-	for (int i = IP; i < IP + 3; i++)
-		for (int j = IV; j < NS; j++) {
-			ins->P[i][j] = 0;
-			ins->P[j][i] = 0;
-		}
 }
 
 /* ---- strides ---- */
@@ -870,7 +357,7 @@ static void close_stance(struct ins *ins, struct ins_stride *out, bool *emitted)
 	if (!ins->initialized || !ins->stance_updated ||
 	    (ins->stance_n < ins->min_stance_n && !ins->stance_valley && !ins->stance_on_time))
 		return;
-	decorrelate_position(ins);
+	ins_decorrelate_position(ins);
 	if (ins->have_prev_stance) {
 		struct ins_stride s = {
 			.foot = ins->foot,
@@ -953,7 +440,7 @@ static void track_stance(struct ins *ins, int64_t t_us, bool stance, struct ins_
 static void restart(struct ins *ins)
 {
 	ins->yaw_keep = atan2(ins->R[3], ins->R[0]);
-	cov_flush(ins);
+	ins_cov_flush(ins);
 	for (int k = 0; k < 3; k++)
 		ins->ka_var[k] = ins->P[IKA + k][IKA + k];
 	ins->initialized = false;
@@ -1003,11 +490,11 @@ static void navigate(struct ins *ins, const struct imu_sample *s, bool stance)
 	double f_n[3], u[3];
 	if (dt > 0) {
 		mechanise(ins, s, dt, u, f_n);
-		propagate(ins, u, f_n, dt);
+		ins_propagate(ins, u, f_n, dt);
 		if (s->clipped & (IMU_CLIP_ACC_X | IMU_CLIP_ACC_Y | IMU_CLIP_ACC_Z))
-			inflate_clipped(ins, s, dt);
+			ins_inflate_clipped(ins, s, dt);
 		if (dt > 1.5 / ins->cfg.rate_hz)
-			inflate_gap(ins, dt - 1 / ins->cfg.rate_hz);
+			ins_inflate_gap(ins, dt - 1 / ins->cfg.rate_hz);
 	} else {
 		double a[3];
 		for (int k = 0; k < 3; k++)
@@ -1024,9 +511,9 @@ static void navigate(struct ins *ins, const struct imu_sample *s, bool stance)
 	bool first = stance && !ins->prev_stance_sample;
 	ins->prev_stance_sample = stance;
 	if (stance && ins->still && !s->clipped && (first || ins->phi.dt_s >= 0.999 / ZUPT_RATE_HZ))
-		zupt(ins);
+		ins_zupt(ins);
 	else if (ins->phi.dt_s >= COV_FLUSH_S)
-		cov_flush(ins);
+		ins_cov_flush(ins);
 }
 
 static bool process(struct ins *ins, const struct imu_sample *s, bool stance,
@@ -1233,48 +720,4 @@ bool ins_flush(struct ins *ins, struct ins_stride *out)
 		close_stance(ins, out, &emitted);
 	}
 	return emitted;
-}
-
-/* ---- merging both feet ---- */
-
-void ins_merge_init(struct ins_merge *m)
-{
-	*m = (struct ins_merge){ .latest_us = { INT64_MIN, INT64_MIN } };
-}
-
-void ins_merge_push(struct ins_merge *m, int side, const struct ins_stride *s)
-{
-	side = side ? 1 : 0;
-	if (m->len[side] == INS_MERGE_QUEUE) {
-		m->head[side] = (m->head[side] + 1) % INS_MERGE_QUEUE;
-		m->len[side]--;
-		m->dropped++;
-	}
-	m->q[side][(m->head[side] + m->len[side]) % INS_MERGE_QUEUE] = *s;
-	m->len[side]++;
-	if (s->end_us > m->latest_us[side])
-		m->latest_us[side] = s->end_us;
-}
-
-bool ins_merge_pop(struct ins_merge *m, bool flush, struct ins_stride *out)
-{
-	int pick = -1;
-	for (int side = 0; side < 2; side++) {
-		if (m->len[side] == 0)
-			continue;
-		const struct ins_stride *s = &m->q[side][m->head[side]];
-		if (pick < 0 || s->end_us < m->q[pick][m->head[pick]].end_us)
-			pick = side;
-	}
-	if (pick < 0)
-		return false;
-	const struct ins_stride *s = &m->q[pick][m->head[pick]];
-	/* Wait until the other foot has reported past this stride's end, or
-	 * a stride of it ending earlier could still arrive. */
-	if (!flush && m->latest_us[!pick] < s->end_us)
-		return false;
-	*out = *s;
-	m->head[pick] = (m->head[pick] + 1) % INS_MERGE_QUEUE;
-	m->len[pick]--;
-	return true;
 }

@@ -50,6 +50,7 @@ struct ins_stride {
 	uint8_t foot;     /* enum imu_foot */
 	bool valid;       /* false if the stride spans a restart */
 	bool gap;         /* samples were lost inside the stride */
+	bool clipped;     /* a sample inside was saturated (set by strides.h) */
 	int64_t start_us; /* stance start (landing) */
 	int64_t end_us;   /* next stance start */
 	int64_t duration_us;
@@ -84,26 +85,8 @@ struct ins_stats {
 	uint64_t restarts;
 	uint64_t strides;
 };
-void ins_get_stats(const struct ins *ins, struct ins_stats *stats);
+void ins_stats(const struct ins *ins, struct ins_stats *stats);
 
 /* Current navigation state, for tests and plots. */
 void ins_get_position(const struct ins *ins, double pos_m[3]);
 bool ins_in_stance(const struct ins *ins);
-
-/*
- * Merges the two feet's strides into one timeline ordered by end time.
- * Push each foot's strides as they come; pop returns the earliest stride
- * once the other foot has caught up to it (or unconditionally with
- * flush), so the output order never changes afterwards.
- */
-#define INS_MERGE_QUEUE 32
-struct ins_merge {
-	struct ins_stride q[2][INS_MERGE_QUEUE];
-	unsigned head[2], len[2];
-	int64_t latest_us[2]; /* end of the last stride seen per side */
-	uint64_t dropped;
-};
-void ins_merge_init(struct ins_merge *m);
-/* side: 0 left, 1 right. A full queue drops its oldest stride. */
-void ins_merge_push(struct ins_merge *m, int side, const struct ins_stride *s);
-bool ins_merge_pop(struct ins_merge *m, bool flush, struct ins_stride *out);

@@ -24,7 +24,7 @@
  * strides.
  *
  * Streaming, constant memory, no allocation: feed both feet's strides in
- * end-time order (ins_merge's), each once, before they are stored. One
+ * end-time order (strides_join's), each once, before they are stored. One
  * foot alone is left exactly as it is.
  */
 #pragma once

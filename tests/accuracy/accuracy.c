@@ -17,8 +17,7 @@
 #include <string.h>
 
 #include "sim/imu_sim.h"
-#include "nav/ins.h"
-#include "nav/two_feet.h"
+#include "nav/strides.h"
 
 #define BUF 1024
 #define MAX_STRIDES 4096
@@ -50,20 +49,31 @@ static void add_pair(struct acc_stats *a, const struct ins_stride *e, double dh_
 	a->sum_true += len_true;
 }
 
-/* Both feet's strides through the two-feet correction in end-time order,
- * as the daemon and the importer store them; each foot's own heights are
- * kept in one[side][i] first. */
+/* Both feet's strides, each foot's as its half of the stride pipeline
+ * gave them, joined as the daemon and the importer join them (strides.h):
+ * in end-time order, height corrected. Each foot's own heights are kept
+ * in one[side][i] first; the corrected strides replace the foot's own in
+ * place (the join keeps each foot's order). */
 static void correct_two_feet(struct ins_stride *st[2], const unsigned n[2], double *one[2])
 {
-	struct two_feet tf;
-	two_feet_init(&tf);
+	static struct strides_join j;
+	strides_join_init(&j);
 	for (int f = 0; f < 2; f++)
 		for (unsigned i = 0; i < n[f]; i++)
 			one[f][i] = st[f][i].height_change_m;
-	unsigned i = 0, j = 0;
-	while (i < n[0] || j < n[1]) {
-		bool left = j == n[1] || (i < n[0] && st[0][i].end_us <= st[1][j].end_us);
-		two_feet_correct(&tf, left ? &st[0][i++] : &st[1][j++]);
+	unsigned in[2] = { 0, 0 }, out[2] = { 0, 0 };
+	struct ins_stride x;
+	while (in[0] < n[0] || in[1] < n[1]) {
+		int f = in[1] == n[1] ||
+					(in[0] < n[0] && st[0][in[0]].end_us <= st[1][in[1]].end_us)
+				? 0
+				: 1;
+		strides_join_push(&j, f, &st[f][in[f]++]);
+		bool done = in[0] == n[0] && in[1] == n[1];
+		while (strides_join_pop(&j, done, &x)) {
+			int side = x.foot == IMU_FOOT_RIGHT;
+			st[side][out[side]++] = x;
+		}
 	}
 }
 
@@ -76,10 +86,8 @@ static void sim_run(double rate, double speed, double grade, uint64_t seed, stru
 	c.grade = grade;
 	c.seed = seed;
 	struct imu_sim *sim = imu_sim_new(&c);
-	struct ins_config ic;
-	ins_config_default(&ic);
-	ic.rate_hz = rate;
-	struct ins *ins[2] = { ins_new(&ic, IMU_FOOT_LEFT), ins_new(&ic, IMU_FOOT_RIGHT) };
+	struct strides_foot *feet[2] = { strides_foot_new(rate, IMU_FOOT_LEFT),
+					 strides_foot_new(rate, IMU_FOOT_RIGHT) };
 	static struct imu_sample s[BUF];
 	static struct imu_sim_stride tr[2][MAX_STRIDES];
 	static struct ins_stride es[2][MAX_STRIDES];
@@ -90,7 +98,8 @@ static void sim_run(double rate, double speed, double grade, uint64_t seed, stru
 		size_t n = imu_sim_generate(sim, s, BUF);
 		for (size_t i = 0; i < n; i++) {
 			int f = s[i].foot == IMU_FOOT_RIGHT;
-			if (ins_push(ins[f], &s[i], &es[f][nes[f]]) && nes[f] < MAX_STRIDES - 1)
+			if (strides_foot_push(feet[f], &s[i], &es[f][nes[f]]) &&
+			    nes[f] < MAX_STRIDES - 1)
 				nes[f]++;
 		}
 		while (imu_sim_pop_truth(sim, &t)) {
@@ -116,7 +125,7 @@ static void sim_run(double rate, double speed, double grade, uint64_t seed, stru
 			add_pair(a, &es[f][i], dh_one[f][i], tr[f][j].length_m,
 				 tr[f][j].height_change_m);
 		}
-		ins_free(ins[f]);
+		strides_foot_free(feet[f]);
 	}
 	imu_sim_free(sim);
 }
@@ -237,19 +246,17 @@ static FILE *open_in(const char *dir, const char *name)
 	return fopen(path, "r");
 }
 
-/* Feeds samples one at a time into an INS and keeps its strides. */
+/* Feeds samples one at a time into a foot's stride pipeline and keeps its
+ * strides. */
 struct runner {
-	struct ins *ins;
+	struct strides_foot *foot;
 	struct ins_stride st[MAX_STRIDES];
 	unsigned n;
 };
 
 static void runner_init(struct runner *r, double rate, uint8_t foot)
 {
-	struct ins_config ic;
-	ins_config_default(&ic);
-	ic.rate_hz = rate;
-	r->ins = ins_new(&ic, foot);
+	r->foot = strides_foot_new(rate, foot);
 	r->n = 0;
 }
 
@@ -264,13 +271,13 @@ static void runner_push(struct runner *r, double t_s, const double acc[3], const
 	for (int k = 0; k < 3; k++)
 		if (fabs(gyro[k]) >= 0.985 * gyro_range)
 			s.clipped |= (uint8_t)(IMU_CLIP_GYRO_X << k);
-	if (ins_push(r->ins, &s, &r->st[r->n]) && r->n < MAX_STRIDES - 1)
+	if (strides_foot_push(r->foot, &s, &r->st[r->n]) && r->n < MAX_STRIDES - 1)
 		r->n++;
 }
 
 static void runner_finish(struct runner *r)
 {
-	while (ins_flush(r->ins, &r->st[r->n]))
+	while (strides_foot_flush(r->foot, &r->st[r->n]))
 		if (r->n < MAX_STRIDES - 1)
 			r->n++;
 }
@@ -316,7 +323,7 @@ static double gait_driven_one(const char *dir, int exp, double *abs_err_sum, uns
 		 "imu/gait_driven/SensorConnectData_%d_strideIndex_timestamp_gcpX_gcpY.csv", exp);
 	f = open_in(dir, name);
 	if (!f) {
-		ins_free(r.ins);
+		strides_foot_free(r.foot);
 		return NAN;
 	}
 	double prev_x = 0, prev_y = 0, prev_t = 0, sum_abs_pct = 0;
@@ -343,7 +350,7 @@ static double gait_driven_one(const char *dir, int exp, double *abs_err_sum, uns
 		prev_t = t;
 	}
 	fclose(f);
-	ins_free(r.ins);
+	strides_foot_free(r.foot);
 	*abs_err_sum += sum_abs_pct;
 	*count += n;
 	return n ? sum_abs_pct / n : NAN;
@@ -457,8 +464,8 @@ static void gaitmap_table(const char *dir, bool *have)
 	if (n_side[0] && n_side[1])
 		printf("  height change bias left %+.2f cm, right %+.2f cm per stride\n\n",
 		       100 * sh_side[0] / n_side[0], 100 * sh_side[1] / n_side[1]);
-	ins_free(feet[0].ins);
-	ins_free(feet[1].ins);
+	strides_foot_free(feet[0].foot);
+	strides_foot_free(feet[1].foot);
 }
 
 /* Solves the 3x3 system m x = b by Cramer's rule; false if singular. */
@@ -562,7 +569,7 @@ static void openshoe_one(const char *dir, const char *name)
 	       name + strlen("imu/openshoe/"), r.n, path, horiz, path > 0 ? 100 * horiz / path : 0,
 	       end[2]);
 	print_height_split(r.st, r.n);
-	ins_free(r.ins);
+	strides_foot_free(r.foot);
 }
 
 static void openshoe_table(const char *dir, bool *have)

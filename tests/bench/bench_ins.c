@@ -63,7 +63,7 @@ int main(int argc, char **argv)
 		clock_gettime(CLOCK_MONOTONIC, &b);
 		double sec = (double)(b.tv_sec - a.tv_sec) + 1e-9 * (double)(b.tv_nsec - a.tv_nsec);
 		rate[p] = (double)n / sec;
-		ins_get_stats(ins, &stats);
+		ins_stats(ins, &stats);
 		ins_free(ins);
 	}
 	qsort(rate, PASSES, sizeof(rate[0]), cmp_double);

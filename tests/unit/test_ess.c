@@ -6,6 +6,7 @@
 
 #include <cmocka.h>
 
+#include "decode/drivers.h"
 #include "decode/ess.h"
 
 static void test_pressure(void **state)
@@ -40,11 +41,29 @@ static void test_temperature(void **state)
 	assert_float_equal(t, 99, 0);
 }
 
+/* ESS's "value is not known" is a well-formed temperature without a value;
+ * only a short one is malformed. */
+static void test_unknown_temperature_is_well_formed(void **state)
+{
+	(void)state;
+	struct decode_value v;
+	const uint8_t unknown[] = { 0x00, 0x80 }, cold[] = { 0x0c, 0xfe };
+	assert_true(ess_decode_temperature(unknown, 2, &v));
+	assert_false(v.has_value);
+	assert_true(ess_decode_temperature(cold, 2, &v));
+	assert_true(v.has_value);
+	assert_true(v.temperature_c == -5.0);
+	v.has_value = true;
+	assert_false(ess_decode_temperature(cold, 1, &v));
+	assert_true(v.has_value);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pressure),
 		cmocka_unit_test(test_temperature),
+		cmocka_unit_test(test_unknown_temperature_is_well_formed),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

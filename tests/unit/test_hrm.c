@@ -7,6 +7,7 @@
 
 #include <cmocka.h>
 
+#include "decode/drivers.h"
 #include "decode/hrm.h"
 
 static void test_uint8_with_contact_and_rr(void **state)
@@ -63,6 +64,58 @@ static void test_rr_capped(void **state)
 	assert_float_equal(m.rr_s[HRM_MAX_RR - 1], 1.0, 1e-12);
 }
 
+/* A strap that supports contact detection but has none, or reads 0 bpm,
+ * sends well-formed nonsense: decoded, without a heart rate. */
+static void test_no_contact_no_heart_rate(void **state)
+{
+	(void)state;
+	struct decode_value v;
+	const uint8_t touching[] = { 0x06, 142 }, loose[] = { 0x04, 142 }, zero[] = { 0x00, 0 },
+		      no_sensor[] = { 0x00, 142 };
+	assert_true(hrm_decode_measurement(touching, sizeof(touching), &v));
+	assert_true(v.has_value);
+	assert_true(v.heart_rate_bpm == 142);
+	assert_true(hrm_decode_measurement(loose, sizeof(loose), &v));
+	assert_false(v.has_value);
+	assert_true(hrm_decode_measurement(zero, sizeof(zero), &v));
+	assert_false(v.has_value);
+	assert_true(hrm_decode_measurement(no_sensor, sizeof(no_sensor), &v));
+	assert_true(v.has_value); /* no contact detection at all: believed */
+	v.has_value = true;
+	assert_false(hrm_decode_measurement(touching, 1, &v));
+	assert_true(v.has_value); /* malformed: left untouched */
+}
+
+/* Every profile ingest reads is in the one table, and nothing else. */
+static void test_driver_table(void **state)
+{
+	(void)state;
+	struct drivers d;
+	struct gatt_uuid u;
+	drivers_init(&d);
+	const char *known[] = { "2A53",
+				"2A54",
+				"2A5D",
+				"2A37",
+				"2A6D",
+				"2A6E",
+				"494d5502-6861-6d73-7472-696465000000",
+				"494d5501-6861-6d73-7472-696465000000",
+				"34800002-7185-4d5d-b431-630e7050e8f0",
+				"00002a37-0000-1000-8000-00805f9b34fb" };
+	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
+		assert_true(gatt_uuid_parse(known[i], &u));
+		if (!drivers_find(&d, &u))
+			fail_msg("%s has no driver", known[i]);
+	}
+	assert_true(gatt_uuid_parse("2A37", &u));
+	assert_int_equal(drivers_find(&d, &u)->kind, DECODE_HEART_RATE);
+	assert_true(gatt_uuid_parse("2A19", &u)); /* battery level */
+	assert_null(drivers_find(&d, &u));
+	assert_true(gatt_uuid_parse("494d5503-6861-6d73-7472-696465000000", &u));
+	assert_null(drivers_find(&d, &u));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -70,6 +123,8 @@ int main(void)
 		cmocka_unit_test(test_uint16_with_energy),
 		cmocka_unit_test(test_truncated_left_untouched),
 		cmocka_unit_test(test_rr_capped),
+		cmocka_unit_test(test_no_contact_no_heart_rate),
+		cmocka_unit_test(test_driver_table),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

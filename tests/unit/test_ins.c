@@ -423,29 +423,6 @@ static void test_packet_lost_at_impact(void **state)
 	}
 }
 
-static void test_merge(void **state)
-{
-	(void)state;
-	struct ins_merge m;
-	ins_merge_init(&m);
-	struct ins_stride s = { 0 }, out;
-	s.end_us = 100;
-	ins_merge_push(&m, 0, &s);
-	assert_false(ins_merge_pop(&m, false, &out)); /* right may still report earlier */
-	s.end_us = 50;
-	ins_merge_push(&m, 1, &s);
-	s.end_us = 150;
-	ins_merge_push(&m, 1, &s);
-	assert_true(ins_merge_pop(&m, false, &out));
-	assert_int_equal(out.end_us, 50);
-	assert_true(ins_merge_pop(&m, false, &out));
-	assert_int_equal(out.end_us, 100);
-	assert_false(ins_merge_pop(&m, false, &out));
-	assert_true(ins_merge_pop(&m, true, &out));
-	assert_int_equal(out.end_us, 150);
-	assert_false(ins_merge_pop(&m, true, &out));
-}
-
 static void test_rejects_bad_config(void **state)
 {
 	(void)state;
@@ -472,7 +449,6 @@ int main(void)
 		cmocka_unit_test(test_flush_keeps_last_stride),
 		cmocka_unit_test(test_saturated_gyro),
 		cmocka_unit_test(test_swing_quiet_moment),
-		cmocka_unit_test(test_merge),
 		cmocka_unit_test(test_rejects_bad_config),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
