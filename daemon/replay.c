@@ -56,7 +56,7 @@ void replay_free(struct replay *r)
 {
 	if (!r)
 		return;
-	capture_reader_free(r->reader);
+	capture_reader_close(r->reader);
 	free(r);
 }
 

@@ -19,7 +19,7 @@
 struct capture_reader;
 struct capture_writer;
 
-/* The reader's fixed tables (see capture.c for what happens beyond them):
+/* The reader's fixed tables (see capture_reader.c for what happens beyond them):
  * connections open at once, characteristics discovered per connection,
  * and the longest value read or written (ATT never sends more than 512). */
 #define CAPTURE_MAX_CONNS 16
@@ -58,7 +58,7 @@ struct capture_reader_stats {
 };
 void capture_reader_stats(const struct capture_reader *r, struct capture_reader_stats *out);
 
-void capture_reader_free(struct capture_reader *r);
+void capture_reader_close(struct capture_reader *r);
 
 /*
  * Writes a btsnoop file (datalink 2001, the Linux monitor format btmon -w

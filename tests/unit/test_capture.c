@@ -242,7 +242,7 @@ static void read_mem(const struct bytes *b, struct read_result *res,
 	if (setup)
 		setup(r);
 	read_all(r, res);
-	capture_reader_free(r);
+	capture_reader_close(r);
 }
 
 /* ---- test data files ---------------------------------------------------------- */
@@ -403,7 +403,7 @@ static void test_round_trip(void **state)
 	if (capture_reader_open(tmp_path, &r, why, sizeof(why)) != 0)
 		fail_msg("reader: %s", why);
 	read_all(r, res);
-	capture_reader_free(r);
+	capture_reader_close(r);
 	assert_int_equal(res->ret, 0);
 	assert_int_equal(res->count, n);
 	for (size_t i = 0; i < n; i++)
@@ -449,7 +449,7 @@ static void test_truncated_everywhere(void **state)
 			continue;
 		}
 		read_all(r, res);
-		capture_reader_free(r);
+		capture_reader_close(r);
 		assert_true(res->count <= n);
 		for (size_t i = 0; i < res->count && i < MAX_GOT; i++)
 			assert_notification_equal(&in[i], &res->got[i].n);
@@ -870,7 +870,7 @@ static void test_data_files(void **state)
 		if (capture_reader_open(path, &r, want, sizeof(want)) != 0)
 			fail_msg("%s", want);
 		read_all(r, res);
-		capture_reader_free(r);
+		capture_reader_close(r);
 		assert_int_equal(res->ret, 0);
 		snprintf(path, sizeof(path), "%s/tests/data/capture-%s.expected", root, names[k]);
 		f = fopen(path, "r");
