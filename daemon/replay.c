@@ -7,13 +7,18 @@
 #include <string.h>
 
 #include "capture/capture.h"
+#include "log.h"
 #include "util/xalloc.h"
+
+/* Damage past this many places in one capture is counted, not logged. */
+#define DAMAGE_LOGGED_MAX 10
 
 struct replay {
 	struct capture_reader *reader;
 	bool have_pending;
 	bool at_end;
 	int error;
+	uint64_t damage_seen; /* damaged places already logged or counted */
 	struct notification pending;
 	uint8_t pending_value[CAPTURE_VALUE_MAX];
 	char why[512];
@@ -60,6 +65,26 @@ void replay_free(struct replay *r)
 	free(r);
 }
 
+static uint64_t damage_count(const struct capture_reader_stats *st)
+{
+	return st->bad_times + st->damaged;
+}
+
+/* Logs damage the reader has just survived (the first few places). */
+static void log_new_damage(struct replay *r)
+{
+	struct capture_reader_stats st;
+
+	capture_reader_stats(r->reader, &st);
+	if (damage_count(&st) == r->damage_seen)
+		return;
+	if (r->damage_seen < DAMAGE_LOGGED_MAX)
+		log_warning("%s", capture_reader_damage(r->reader));
+	if (r->damage_seen < DAMAGE_LOGGED_MAX && damage_count(&st) >= DAMAGE_LOGGED_MAX)
+		log_warning("further damage in this capture is counted, not logged");
+	r->damage_seen = damage_count(&st);
+}
+
 /* Reads ahead one notification, copying its value out of the reader. */
 static bool fill_pending(struct replay *r)
 {
@@ -69,6 +94,7 @@ static bool fill_pending(struct replay *r)
 	if (r->at_end || r->error)
 		return false;
 	int ret = capture_reader_next(r->reader, &n);
+	log_new_damage(r);
 	if (ret <= 0) {
 		r->at_end = true;
 		if (ret < 0) {
@@ -130,6 +156,24 @@ const char *replay_error(const struct replay *r)
 bool replay_damaged(const struct replay *r)
 {
 	return r->error != 0;
+}
+
+bool replay_damage_summary(const struct replay *r, char *buf, size_t size)
+{
+	struct capture_reader_stats st;
+
+	capture_reader_stats(r->reader, &st);
+	if (damage_count(&st) == 0)
+		return false;
+	snprintf(buf, size,
+		 "the capture is damaged, first at byte %llu: %llu record%s skipped for a "
+		 "damaged time, %llu byte%s skipped at %llu damaged place%s; the readable "
+		 "records around the damage are stored",
+		 (unsigned long long)st.first_damage_byte, (unsigned long long)st.bad_times,
+		 st.bad_times == 1 ? "" : "s", (unsigned long long)st.skipped_bytes,
+		 st.skipped_bytes == 1 ? "" : "s", (unsigned long long)st.damaged,
+		 st.damaged == 1 ? "" : "s");
+	return true;
 }
 
 struct sim_to_file {

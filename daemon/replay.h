@@ -41,6 +41,10 @@ const char *replay_error(const struct replay *r);
 const char *replay_source_name(const char *path, char *buf, size_t size);
 /* Whether reading the capture failed (rather than storing what it held). */
 bool replay_damaged(const struct replay *r);
+/* Damage the reader survived (records skipped for their time, bytes skipped
+ * to the next readable record; each place is logged as a warning when
+ * found): true with a sentence in buf, false if there was none. */
+bool replay_damage_summary(const struct replay *r, char *buf, size_t size);
 
 /* Simulates into a capture file (the simulator's seam to the outside). */
 int replay_simulate_to_file(const struct sim_options *options, const char *path, sim_truth_fn truth,

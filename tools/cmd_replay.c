@@ -23,8 +23,9 @@ static void usage(FILE *out)
 		     "  --capture-dir DIR   also record each run to its own capture in DIR\n"
 		     "  -v, --verbose       log each sensor and run\n"
 		     "  -h, --help          this help\n\n"
-		     "Exit codes: 0 done, 65 damaged capture (what came before the damage is\n"
-		     "stored), 66 no such file, 64 bad arguments.\n");
+		     "Exit codes: 0 done, 65 damaged capture (every readable record is\n"
+		     "stored; the damage is skipped, or ends the replay if nothing after it\n"
+		     "can be read), 66 no such file, 64 bad arguments.\n");
 }
 
 struct replay_args {
@@ -118,6 +119,9 @@ int cmd_replay(const struct cli_globals *g, int argc, char **argv)
 	       (unsigned long long)st.malformed, (unsigned long long)st.unknown);
 	if (replay_damaged(r)) {
 		cli_error("%s; the notifications before it are stored", replay_error(r));
+		code = EX_DATAERR;
+	} else if (replay_damage_summary(r, why, sizeof(why))) {
+		cli_error("%s: %s", a.path, why);
 		code = EX_DATAERR;
 	} else if (err < 0 || st.store_errors) {
 		cli_error(

@@ -13,7 +13,8 @@
  *   declarations are ignored (their notifications come out unmapped).
  * - CAPTURE_VALUE_MAX bytes of ATT value: longer L2CAP PDUs are skipped and
  *   counted (ATT itself never carries more than 512).
- * - Records longer than any HCI packet are skipped and counted.
+ * - Records longer than any HCI packet are damage (capture_frames.h):
+ *   resynchronised past and counted.
  * The --map overrides are the one table that grows, but only on request.
  */
 #include "capture/capture.h"
@@ -29,6 +30,7 @@
 #include "util/bytes.h"
 #include "util/cursor.h"
 #include "capture/capture_format.h"
+#include "capture/capture_frames.h"
 #include "util/xalloc.h"
 
 enum packet_kind { PKT_OTHER, PKT_EVENT, PKT_ACL_TX, PKT_ACL_RX };
@@ -67,115 +69,20 @@ struct pending {
 };
 
 struct capture_reader {
-	FILE *f;
 	char *name;
-	uint32_t datalink;
-	uint64_t offset; /* bytes consumed from the file */
-	uint64_t tick;   /* records read, for least-recently-active eviction */
-	int error;
-	char error_text[256];
+	uint64_t tick; /* records read, for least-recently-active eviction */
+	struct capture_frames frames;
 	struct capture_reader_stats stats;
 	struct char_map *overrides;
 	size_t n_overrides, cap_overrides;
 	struct pending pending;
-	int64_t rec_time_us;
+	const uint8_t *rec; /* the record being decoded */
 	uint32_t rec_len;
-	bool rec_discarded;
+	int64_t rec_time_us;
 	struct conn conns[CAPTURE_MAX_CONNS];
-	uint8_t rec[RECORD_MAX];
 };
 
-/* ---- reader: errors ---------------------------------------------------- */
-
-static __attribute__((format(printf, 3, 4))) int fail(struct capture_reader *r, int err,
-						      const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(r->error_text, sizeof(r->error_text), fmt, ap);
-	va_end(ap);
-	r->error = err;
-	return err;
-}
-
-static int fail_short_read(struct capture_reader *r, size_t got, const char *where)
-{
-	if (ferror(r->f))
-		return fail(r, -EIO, "could not read capture file %s: %s", r->name,
-			    strerror(errno));
-	return fail(r, -EBADMSG, "capture file %s is truncated at byte %llu (%s)", r->name,
-		    (unsigned long long)r->offset + got, where);
-}
-
-static const char *datalink_name(uint32_t datalink)
-{
-	switch (datalink) {
-	case 1000:
-		return "unencapsulated";
-	case 1001:
-		return "HCI";
-	case 1002:
-		return "HCI UART (H4)";
-	case 1003:
-		return "HCI BSCP";
-	case 1004:
-		return "HCI three-wire UART (H5)";
-	case 2001:
-		return "Linux monitor";
-	case 2002:
-		return "BlueZ simulator";
-	default:
-		return "unknown";
-	}
-}
-
 /* ---- reader: opening ----------------------------------------------------- */
-
-/* Says what the file is when it is not btsnoop, for the common mistakes. */
-static const char *not_btsnoop_hint(const uint8_t *hdr, size_t got)
-{
-	static const uint8_t pcap_le[4] = { 0xd4, 0xc3, 0xb2, 0xa1 };
-	static const uint8_t pcap_be[4] = { 0xa1, 0xb2, 0xc3, 0xd4 };
-	static const uint8_t pcapng[4] = { 0x0a, 0x0d, 0x0d, 0x0a };
-
-	if (got >= 4 &&
-	    (!memcmp(hdr, pcap_le, 4) || !memcmp(hdr, pcap_be, 4) || !memcmp(hdr, pcapng, 4)))
-		return "it is a pcap file; Wireshark can save it as btsnoop";
-	return "it does not start with \"btsnoop\"";
-}
-
-static int read_file_header(struct capture_reader *r)
-{
-	uint8_t hdr[BTSNOOP_HDR_LEN];
-	size_t got = fread(hdr, 1, sizeof(hdr), r->f);
-	size_t magic_len = got < sizeof(btsnoop_magic) ? got : sizeof(btsnoop_magic);
-	uint32_t version;
-
-	if (ferror(r->f))
-		return fail_short_read(r, got, "file header");
-	if (got == 0)
-		return fail(r, -EBADMSG, "%s is empty, not a btsnoop capture", r->name);
-	if (memcmp(hdr, btsnoop_magic, magic_len) != 0)
-		return fail(r, -EBADMSG, "%s is not a btsnoop capture (%s)", r->name,
-			    not_btsnoop_hint(hdr, got));
-	if (got < sizeof(hdr))
-		return fail_short_read(r, got, "file header");
-	r->offset = sizeof(hdr);
-	version = bytes_be32(hdr + 8);
-	r->datalink = bytes_be32(hdr + 12);
-	if (version != BTSNOOP_VERSION)
-		return fail(r, -EBADMSG,
-			    "capture file %s is btsnoop version %u; only version 1 exists", r->name,
-			    version);
-	if (r->datalink != DATALINK_HCI && r->datalink != DATALINK_H4 &&
-	    r->datalink != DATALINK_MONITOR)
-		return fail(r, -ENOTSUP,
-			    "capture file %s has datalink %u (%s); hamstride reads 1001 (HCI), "
-			    "1002 (HCI UART, Android) and 2001 (Linux monitor, btmon -w)",
-			    r->name, r->datalink, datalink_name(r->datalink));
-	return 0;
-}
 
 int capture_reader_open_stream(FILE *f, const char *name, struct capture_reader **out, char *why,
 			       size_t why_len)
@@ -183,12 +90,11 @@ int capture_reader_open_stream(FILE *f, const char *name, struct capture_reader 
 	struct capture_reader *r = xcalloc(1, sizeof(*r));
 	int ret;
 
-	r->f = f;
 	r->name = xstrdup(name);
-	ret = read_file_header(r);
+	ret = capture_frames_open(&r->frames, f, r->name);
 	if (ret < 0) {
 		if (why && why_len)
-			snprintf(why, why_len, "%s", r->error_text);
+			snprintf(why, why_len, "%s", r->frames.error_text);
 		capture_reader_close(r);
 		*out = NULL;
 		return ret;
@@ -230,20 +136,31 @@ void capture_reader_map(struct capture_reader *r, uint16_t handle, const struct 
 
 const char *capture_reader_error(const struct capture_reader *r)
 {
-	return r->error ? r->error_text : "";
+	return r->frames.error ? r->frames.error_text : "";
+}
+
+const char *capture_reader_damage(const struct capture_reader *r)
+{
+	return r->frames.damage_text;
 }
 
 void capture_reader_stats(const struct capture_reader *r, struct capture_reader_stats *out)
 {
+	const struct capture_reader_stats *fs = &r->frames.stats;
+
 	*out = r->stats;
+	out->records = fs->records;
+	out->bad_times = fs->bad_times;
+	out->damaged = fs->damaged;
+	out->skipped_bytes = fs->skipped_bytes;
+	out->first_damage_byte = fs->first_damage_byte;
 }
 
 void capture_reader_close(struct capture_reader *r)
 {
 	if (!r)
 		return;
-	if (r->f)
-		fclose(r->f);
+	capture_frames_close(&r->frames);
 	free(r->overrides);
 	free(r->name);
 	free(r);
@@ -642,73 +559,9 @@ static void record_monitor(struct capture_reader *r, uint32_t flags)
 	dispatch(r, kind, index, r->rec, r->rec_len);
 }
 
-/* The record being read is cut short; named only then, as formatting its
- * number for every record costs as much as reading it. */
-static int fail_short_record(struct capture_reader *r, size_t got)
-{
-	char where[48];
-	snprintf(where, sizeof(where), "record %llu", (unsigned long long)r->stats.records + 1);
-	return fail_short_read(r, got, where);
-}
-
-/* Reads and throws away a record too long for any HCI packet, checking that
- * it is all there. */
-static int discard(struct capture_reader *r, uint64_t len)
-{
-	while (len > 0) {
-		size_t want = len < sizeof(r->rec) ? (size_t)len : sizeof(r->rec);
-		size_t got = fread(r->rec, 1, want, r->f);
-		if (got < want)
-			return fail_short_record(r, got);
-		r->offset += got;
-		len -= got;
-	}
-	return 0;
-}
-
-/* 1 with the record in r->rec, 0 at the clean end, or a negative errno. */
-static int read_record(struct capture_reader *r, uint32_t *flags)
-{
-	uint8_t hdr[BTSNOOP_REC_HDR_LEN];
-	size_t got = fread(hdr, 1, sizeof(hdr), r->f);
-	uint32_t incl_len;
-	int ret;
-
-	if (got == 0 && feof(r->f))
-		return 0;
-	if (got < sizeof(hdr))
-		return fail_short_record(r, got);
-	r->offset += got;
-	incl_len = bytes_be32(hdr + 4);
-	*flags = bytes_be32(hdr + 8);
-	/* Before 1970 or past 2262 is garbage; wrapping keeps it defined. */
-	r->rec_time_us = (int64_t)(bytes_be64(hdr + 16) - (uint64_t)BTSNOOP_UNIX_EPOCH_US);
-	if (incl_len > sizeof(r->rec)) {
-		ret = discard(r, incl_len);
-		if (ret < 0)
-			return ret;
-		r->stats.records++;
-		r->stats.skipped_packets++;
-		r->rec_len = 0;
-		r->rec_discarded = true;
-		return 1;
-	}
-	got = fread(r->rec, 1, incl_len, r->f);
-	if (got < incl_len)
-		return fail_short_record(r, got);
-	r->offset += got;
-	r->stats.records++;
-	r->tick++;
-	r->rec_len = incl_len;
-	r->rec_discarded = false;
-	return 1;
-}
-
 static void process_record(struct capture_reader *r, uint32_t flags)
 {
-	if (r->rec_discarded)
-		return;
-	switch (r->datalink) {
+	switch (r->frames.datalink) {
 	case DATALINK_HCI:
 		record_hci(r, flags);
 		break;
@@ -767,18 +620,19 @@ static bool emit(struct capture_reader *r, struct notification *n)
 
 int capture_reader_next(struct capture_reader *r, struct notification *n)
 {
-	uint32_t flags = 0;
+	struct capture_frame frame;
 	int ret;
 
-	if (r->error)
-		return r->error;
 	for (;;) {
 		if (emit(r, n))
 			return 1;
-		ret = read_record(r, &flags);
+		ret = capture_frames_next(&r->frames, &frame);
 		if (ret <= 0)
 			return ret;
-		process_record(r, flags);
+		r->tick++;
+		r->rec = frame.data;
+		r->rec_len = frame.len;
+		r->rec_time_us = frame.time_us;
+		process_record(r, frame.flags);
 	}
 }
-
