@@ -1364,6 +1364,11 @@ int ingest_finish(struct ingest *in, const char *reason)
 	return err;
 }
 
+int ingest_commit(struct ingest *in)
+{
+	return store_flush(in->store) < 0 ? store_failed(in, -EIO, "the last writes") : 0;
+}
+
 int64_t ingest_last_run(const struct ingest *in)
 {
 	return in->last_run_id;

@@ -10,6 +10,9 @@
 #include "log.h"
 #include "util/xalloc.h"
 
+/* A replay commits every second of capture time, as live sensors are
+ * committed every second, so a crash loses at most that much of a run. */
+#define COMMIT_EVERY_US 1000000
 /* Damage past this many places in one capture is counted, not logged. */
 #define DAMAGE_LOGGED_MAX 10
 
@@ -19,6 +22,8 @@ struct replay {
 	bool at_end;
 	int error;
 	uint64_t damage_seen; /* damaged places already logged or counted */
+	bool committed_once;
+	int64_t committed_us; /* capture time of the last commit */
 	struct notification pending;
 	uint8_t pending_value[CAPTURE_VALUE_MAX];
 	char why[512];
@@ -118,13 +123,30 @@ bool replay_peek_time(struct replay *r, int64_t *t_us)
 	return true;
 }
 
+/* Commits once a second of capture time has passed since the last commit
+ * (or time went back). */
+static int commit_by_data_time(struct replay *r, struct ingest *in, int64_t t_us)
+{
+	if (!r->committed_once) {
+		r->committed_once = true;
+		r->committed_us = t_us;
+		return 0;
+	}
+	if (t_us - r->committed_us < COMMIT_EVERY_US && t_us >= r->committed_us)
+		return 0;
+	r->committed_us = t_us;
+	return ingest_commit(in);
+}
+
 int replay_feed(struct replay *r, struct ingest *in, size_t max)
 {
 	size_t fed = 0;
 	while (fed < max && fill_pending(r)) {
 		r->have_pending = false;
 		fed++;
-		int err = ingest_notification(in, &r->pending);
+		int err = commit_by_data_time(r, in, r->pending.host_time_us);
+		if (err == 0)
+			err = ingest_notification(in, &r->pending);
 		if (err < 0)
 			return err;
 	}
