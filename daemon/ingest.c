@@ -990,6 +990,9 @@ static void open_capture(struct ingest *in)
 		log_warning("run %lld is not recorded to a capture: %s", (long long)run->id, why);
 		run->capture = NULL;
 		run->capture_path[0] = '\0';
+	} else if (store_run_set_capture(in->store, run->id, run->capture_path) < 0) {
+		/* Named from the start, so a run killed mid-way still finds it. */
+		store_failed(in, -EIO, "the capture's name");
 	}
 }
 

@@ -98,10 +98,58 @@ static void test_fast_replay_commits_by_data_time(void **state)
 	unlink(cap);
 }
 
+/* Issue 17.8: an open run names its capture file from the start, so a
+ * run killed mid-way leaves no capture that no run references. */
+static void test_open_run_names_its_capture(void **state)
+{
+	(void)state;
+	char cap[64], db[64], dir[64], why[512], sql[256];
+	struct sim_options o;
+	struct ingest_config config;
+	struct store *store;
+	struct replay *r;
+	int64_t t0, t;
+
+	snprintf(cap, sizeof(cap), "/tmp/test-replay-cap-%d.btsnoop", (int)getpid());
+	snprintf(db, sizeof(db), "/tmp/test-replay-cap-%d.db", (int)getpid());
+	snprintf(dir, sizeof(dir), "/tmp/test-replay-dir-%d", (int)getpid());
+	remove_db(db);
+	sim_options_default(&o);
+	o.seed = 17;
+	o.run_minutes = 2;
+	assert_int_equal(replay_simulate_to_file(&o, cap, NULL, NULL, why, sizeof(why)), 0);
+	assert_int_equal(replay_open(cap, &r, why, sizeof(why)), 0);
+	assert_int_equal(store_open(db, STORE_READ_WRITE, &store, why, sizeof(why)), 0);
+	ingest_config_default(&config);
+	config.source = "test";
+	config.capture_dir = dir;
+	struct ingest *in = ingest_new(store, &config);
+
+	assert_true(replay_peek_time(r, &t0));
+	while (replay_peek_time(r, &t) && t < t0 + 60 * US_PER_S)
+		assert_int_equal(replay_feed(r, in, 1), 1);
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM runs WHERE end_us IS NULL");
+	assert_int_equal(committed(db, sql), 1);
+	snprintf(sql, sizeof(sql),
+		 "SELECT count(*) FROM runs WHERE capture_path LIKE '%s/run-000001-%%.btsnoop'",
+		 dir);
+	assert_int_equal(committed(db, sql), 1);
+
+	ingest_free(in);
+	store_close(store);
+	replay_free(r);
+	remove_db(db);
+	unlink(cap);
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fast_replay_commits_by_data_time),
+		cmocka_unit_test(test_open_run_names_its_capture),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
