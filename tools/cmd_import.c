@@ -809,6 +809,18 @@ static struct importer *importer_new(const struct source *src, unsigned nsrc,
 	return im;
 }
 
+/* Rows left out for values no sensor gives: said on stderr, with the line. */
+static void warn_implausible(const struct source *src, unsigned nsrc)
+{
+	char text[IMU_CSV_ERROR_LEN];
+
+	for (unsigned i = 0; i < nsrc; i++)
+		if (src[i].conv.implausible)
+			fprintf(stderr, "hamstride: warning: %s: %s\n", src[i].path,
+				imu_csv_implausible_text(&src[i].conv, src[i].csv, text,
+							 sizeof(text)));
+}
+
 static int import(const struct cli_globals *g, const struct import_args *a)
 {
 	struct source src[2] = { { 0 } };
@@ -834,6 +846,8 @@ static int import(const struct cli_globals *g, const struct import_args *a)
 		}
 		if (rc == 0)
 			rc = run_estimator(im, src, nsrc, llround(1e6 / res.rate_hz));
+		if (rc == 0)
+			warn_implausible(src, nsrc);
 	}
 	if (rc == 0 && im->n_strides == 0) {
 		cli_error("%s: the estimator found no strides (the foot never stood still long "

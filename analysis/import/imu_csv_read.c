@@ -508,6 +508,26 @@ static bool blank(const char *line)
 	return true;
 }
 
+/* The largest magnitude a channel can have in any unit: 200 g in m/s²,
+ * 10,000 °/s in °/s. */
+static double outer_limit(int channel)
+{
+	return channel < 3 ? IMU_CSV_ACC_LIMIT_G * 9.80665 : IMU_CSV_GYRO_LIMIT_DPS;
+}
+
+static void mark_implausible(struct imu_csv_row *row)
+{
+	row->bad_foot = 0;
+	row->bad_channel = -1;
+	for (unsigned f = 0; f < row->feet; f++)
+		for (int ch = 0; ch < 6; ch++)
+			if (fabs(row->v[f][ch]) > outer_limit(ch)) {
+				row->bad_foot = f;
+				row->bad_channel = ch;
+				return;
+			}
+}
+
 static enum imu_csv_status parse_row(struct imu_csv *r, const char *line, struct imu_csv_row *out)
 {
 	const char *p = line, *cell;
@@ -549,6 +569,7 @@ static enum imu_csv_status parse_row(struct imu_csv *r, const char *line, struct
 	out->feet = r->feet;
 	for (unsigned f = 0; f < r->feet; f++)
 		memcpy(out->v[f], &v[1 + 6 * f], sizeof(out->v[f]));
+	mark_implausible(out);
 	r->any_row = true;
 	return IMU_CSV_ROW;
 }

@@ -74,10 +74,18 @@ void imu_csv_survey_add(struct imu_csv_survey *s, const struct imu_csv_row *row)
 	} else if (s->n_intervals < IMU_CSV_INTERVALS) {
 		s->intervals[s->n_intervals++] = row->t - s->t_last;
 	}
+	if (s->rows > 0 && row->t - s->t_last > s->max_interval) {
+		s->max_interval = row->t - s->t_last;
+		s->max_interval_line = row->line;
+	}
 	s->t_last = row->t;
 	s->rows++;
 	if (row->t != floor(row->t))
 		s->integer_times = false;
+	if (row->bad_channel >= 0) {
+		s->implausible++;
+		return;
+	}
 	for (unsigned f = 0; f < row->feet && f < IMU_CSV_MAX_FEET; f++) {
 		const double *v = row->v[f];
 		double mag = sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2]);
@@ -115,6 +123,11 @@ void imu_csv_survey_merge(struct imu_csv_survey *s, const struct imu_csv_survey 
 	if (o->t_last > s->t_last)
 		s->t_last = o->t_last;
 	s->integer_times = s->integer_times && o->integer_times;
+	s->implausible += o->implausible;
+	if (o->max_interval > s->max_interval) {
+		s->max_interval = o->max_interval;
+		s->max_interval_line = o->max_interval_line;
+	}
 	for (unsigned f = 0; f < o->feet && s->feet < IMU_CSV_MAX_FEET; f++)
 		s->foot[s->feet++] = o->foot[f];
 }
@@ -236,6 +249,15 @@ static bool resolve_time(const struct imu_csv_survey *s, const struct imu_csv_op
 			      res->rate_hz, res->rate_estimated ? "from the time column" : "given");
 	res->t0 = s->t_first;
 	res->duration_s = (s->t_last - s->t_first) * time_scale_s(res->time_unit, res->rate_hz);
+	if (!(res->duration_s <= IMU_CSV_MAX_DURATION_S))
+		return reject(
+			why, len,
+			"line %lu: the time jumps by %.6g (%s) from the row before it, "
+			"making a recording of %.3g hours; no run lasts beyond %.0f hours, so "
+			"the time cell is damaged: fix or delete line %lu",
+			s->max_interval_line, s->max_interval,
+			imu_csv_time_unit_name(res->time_unit), res->duration_s / 3600,
+			IMU_CSV_MAX_DURATION_S / 3600, s->max_interval_line);
 	double min_s = o->min_duration_s > 0 ? o->min_duration_s : 2;
 	if (res->duration_s < min_s)
 		return reject(why, len,
@@ -389,6 +411,10 @@ static void resolve_clipping(const struct imu_csv_survey *s, const struct imu_cs
 			double scale = acc ? acc_scale(res->acc_unit) : gyro_scale(res->gyro_unit);
 			double max = s->foot[f].ch[ch].max_abs * scale;
 			double plausible = acc ? 2 * GRAVITY_MPS2 : 300 * DEG_TO_RAD;
+			double outer = acc ? IMU_CSV_ACC_LIMIT_G * GRAVITY_MPS2
+					   : IMU_CSV_GYRO_LIMIT_DPS * DEG_TO_RAD;
+			res->limit[f][ch] =
+				given > 0 ? fmin(outer, given * (1 + IMU_CSV_RANGE_MARGIN)) : outer;
 			if (given > 0) {
 				res->clip_level[f][ch] = given * (1 - CLIP_TOLERANCE_GIVEN);
 			} else if (s->foot[f].ch[ch].at_max >= 3 && max >= plausible) {
@@ -432,13 +458,75 @@ void imu_csv_converter_init(struct imu_csv_converter *c, const struct imu_csv_re
 	c->foot_offset = foot_offset;
 }
 
+static void note_implausible(struct imu_csv_converter *c, const struct imu_csv_row *row,
+			     unsigned foot, int channel, double value)
+{
+	if (c->implausible++ > 0)
+		return;
+	c->implausible_line = row->line;
+	c->implausible_foot = foot;
+	c->implausible_channel = channel;
+	c->implausible_value = value;
+}
+
+/* A value beyond its limit, checked in SI units. */
+static bool row_implausible(struct imu_csv_converter *c, const struct imu_csv_row *row)
+{
+	const struct imu_csv_resolved *res = &c->res;
+	double as = acc_scale(res->acc_unit), gs = gyro_scale(res->gyro_unit);
+
+	for (unsigned i = 0; i < row->feet; i++) {
+		unsigned f = c->foot_offset + i < IMU_CSV_MAX_FEET ? c->foot_offset + i : 0;
+		for (int ch = 0; ch < 6; ch++) {
+			double si = row->v[i][ch] * (ch < 3 ? as : gs);
+			if (!(fabs(si) <= res->limit[f][ch])) {
+				note_implausible(c, row, i, ch, row->v[i][ch]);
+				return true;
+			}
+		}
+	}
+	return false;
+}
+
+const char *imu_csv_implausible_text(const struct imu_csv_converter *c, const struct imu_csv *r,
+				     char *buf, size_t size)
+{
+	static const char *const names[6] = { "acc x",  "acc y",  "acc z",
+					      "gyro x", "gyro y", "gyro z" };
+	int ch = c->implausible_channel;
+
+	if (c->implausible == 0) {
+		snprintf(buf, size, "%s", "");
+		return buf;
+	}
+	snprintf(buf, size,
+		 "line %lu: %s (%s) reads %.6g, %s; %llu row%s like it %s left out as %s "
+		 "(check the recording, or give the sensor's --acc-range/--gyro-range)",
+		 c->implausible_line, ch < 0 ? "time" : names[ch],
+		 imu_csv_column_name(r, c->implausible_foot, ch), c->implausible_value,
+		 ch < 0 ? "outside the recording's time" : "beyond any sensor's range",
+		 (unsigned long long)c->implausible, c->implausible == 1 ? "" : "s",
+		 c->implausible == 1 ? "is" : "are", c->implausible == 1 ? "a gap" : "gaps");
+	return buf;
+}
+
 unsigned imu_csv_convert(struct imu_csv_converter *c, const struct imu_csv *r,
 			 const struct imu_csv_row *row, struct imu_sample *out, bool *had_gap,
 			 struct imu_csv_gap *gap)
 {
 	const struct imu_csv_resolved *res = &c->res;
 	double scale_us = 1e6 * time_scale_s(res->time_unit, res->rate_hz);
-	int64_t t_us = c->start_us + llround((row->t - res->t0) * scale_us);
+	double offset_us = (row->t - res->t0) * scale_us;
+	*had_gap = false;
+	/* Times outside the surveyed recording (a file changed between the
+	 * passes) would overflow. */
+	if (!(offset_us >= 0 && offset_us <= 1e6 * IMU_CSV_MAX_DURATION_S)) {
+		note_implausible(c, row, 0, -1, row->t);
+		return 0;
+	}
+	if (row_implausible(c, row))
+		return 0;
+	int64_t t_us = c->start_us + llround(offset_us);
 	int64_t period_us = llround(1e6 / res->rate_hz);
 	*had_gap = c->have_prev && (double)(t_us - c->prev_us) > GAP_PERIODS * (double)period_us;
 	if (*had_gap) {
