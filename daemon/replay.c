@@ -198,6 +198,41 @@ bool replay_damage_summary(const struct replay *r, char *buf, size_t size)
 	return true;
 }
 
+static bool survey_sensor(struct replay_survey *s, const uint8_t *addr)
+{
+	for (unsigned i = 0; i < s->n_sensors; i++)
+		if (memcmp(s->addr[i], addr, NOTIFICATION_ADDR_LEN) == 0)
+			return true;
+	if (s->n_sensors == REPLAY_SURVEY_SENSORS)
+		return false;
+	memcpy(s->addr[s->n_sensors++], addr, NOTIFICATION_ADDR_LEN);
+	return true;
+}
+
+int replay_survey_file(const char *path, struct replay_survey *out, char *why, size_t why_len)
+{
+	struct capture_reader *reader;
+	struct notification n;
+	int ret = capture_reader_open(path, &reader, why, why_len);
+
+	memset(out, 0, sizeof(*out));
+	if (ret < 0)
+		return ret;
+	out->complete = true;
+	while ((ret = capture_reader_next(reader, &n)) == 1) {
+		if (out->notifications == 0 || n.host_time_us < out->first_us)
+			out->first_us = n.host_time_us;
+		if (out->notifications == 0 || n.host_time_us > out->last_us)
+			out->last_us = n.host_time_us;
+		out->notifications++;
+		out->complete = survey_sensor(out, n.addr) && out->complete;
+	}
+	if (ret < 0)
+		out->complete = false;
+	capture_reader_close(reader);
+	return 0;
+}
+
 struct sim_to_file {
 	struct capture_writer *writer;
 	sim_truth_fn truth;

@@ -79,6 +79,39 @@ static int parse_args(int argc, char **argv, struct replay_args *a)
 	return 0;
 }
 
+/* A capture replayed before has every one of its notifications stored, from
+ * the same sensors over the same times (issue 17.7). True, with a message,
+ * if so: replaying it again would store every run twice. */
+static bool already_stored(struct store *store, const char *path)
+{
+	struct replay_survey sv;
+	struct store_stored_span span;
+	uint64_t stored = 0;
+	int64_t first = 0, last = 0;
+	char why[512], addr[18];
+
+	if (replay_survey_file(path, &sv, why, sizeof(why)) < 0 || !sv.complete ||
+	    sv.notifications == 0)
+		return false;
+	for (unsigned i = 0; i < sv.n_sensors; i++) {
+		notification_addr_to_str(sv.addr[i], addr, sizeof(addr));
+		if (store_count_notifications(store, addr, sv.first_us, sv.last_us, &span) < 0)
+			return false;
+		stored += span.notifications;
+		if (span.first_run && (!first || span.first_run < first))
+			first = span.first_run;
+		if (span.last_run > last)
+			last = span.last_run;
+	}
+	if (stored < sv.notifications)
+		return false;
+	printf("%s: already stored: its %llu notifications, from the same %u sensor%s over the "
+	       "same times, are in the database (runs %lld to %lld); not replayed again\n",
+	       path, (unsigned long long)sv.notifications, sv.n_sensors,
+	       sv.n_sensors == 1 ? "" : "s", (long long)first, (long long)last);
+	return true;
+}
+
 int cmd_replay(const struct cli_globals *g, int argc, char **argv)
 {
 	struct replay_args a = { 0 };
@@ -102,6 +135,11 @@ int cmd_replay(const struct cli_globals *g, int argc, char **argv)
 	if ((code = cli_open_store(g, STORE_READ_WRITE, &store))) {
 		replay_free(r);
 		return code;
+	}
+	if (already_stored(store, a.path)) {
+		replay_free(r);
+		store_close(store);
+		return 0;
 	}
 	replay_source_name(a.path, source, sizeof(source));
 	ingest_config_default(&config);
