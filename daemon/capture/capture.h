@@ -53,7 +53,7 @@ int capture_reader_next(struct capture_reader *r, struct notification *n);
 const char *capture_reader_error(const struct capture_reader *r);
 /* The latest damage survived (a record skipped for its time, or bytes
  * skipped to the next readable record), naming the byte; "" if none. */
-const char *capture_reader_damage(const struct capture_reader *r);
+const char *capture_reader_damage(struct capture_reader *r);
 
 struct capture_reader_stats {
 	uint64_t records;

@@ -12,8 +12,9 @@
 #include "util/xalloc.h"
 
 #define FRAME_MAX (BTSNOOP_REC_HDR_LEN + RECORD_MAX)
-/* A record, the header after it, and room to read ahead. */
-#define BUF_CAP (2 * FRAME_MAX + BTSNOOP_REC_HDR_LEN)
+/* A record, the header after it, and room to read ahead; kept under the
+ * 128 KiB from which allocators map memory afresh for each reader. */
+#define BUF_CAP (FRAME_MAX + BTSNOOP_REC_HDR_LEN + 4096)
 #define US_PER_S INT64_C(1000000)
 /* A record stamped further than this from the record before it, while the
  * records on either side of it agree, carries a damaged time. Sensors
@@ -242,28 +243,17 @@ static bool resync(struct capture_frames *fr)
 static void note_damage(struct capture_frames *fr, uint64_t at, const struct frame_header *h,
 			bool plausible)
 {
-	uint64_t skipped = position(fr) - at;
-
 	if (fr->stats.damaged + fr->stats.bad_times == 0)
 		fr->stats.first_damage_byte = at;
 	fr->stats.damaged++;
-	fr->stats.skipped_bytes += skipped;
-	if (plausible)
-		snprintf(fr->damage_text, sizeof(fr->damage_text),
-			 "capture file %s is damaged at byte %llu: record %llu claims %u bytes, "
-			 "past the record that follows; %llu bytes skipped to the next record "
-			 "at byte %llu",
-			 fr->name, (unsigned long long)at,
-			 (unsigned long long)fr->stats.records + 1, h->incl_len,
-			 (unsigned long long)skipped, (unsigned long long)position(fr));
-	else
-		snprintf(fr->damage_text, sizeof(fr->damage_text),
-			 "capture file %s is damaged at byte %llu: record %llu's header is "
-			 "impossible (length %u of %u, flags 0x%08x); %llu bytes skipped to the "
-			 "next record at byte %llu",
-			 fr->name, (unsigned long long)at,
-			 (unsigned long long)fr->stats.records + 1, h->incl_len, h->orig_len,
-			 h->flags, (unsigned long long)skipped, (unsigned long long)position(fr));
+	fr->stats.skipped_bytes += position(fr) - at;
+	fr->damage = (struct capture_damage){ .kind = plausible ? DAMAGE_LENGTH : DAMAGE_HEADER,
+					      .at = at,
+					      .record = fr->stats.records + 1,
+					      .resume = position(fr),
+					      .orig_len = h->orig_len,
+					      .incl_len = h->incl_len,
+					      .flags = h->flags };
 }
 
 /* A record cut shorter than it was (included length below the original)
@@ -301,23 +291,60 @@ static bool time_is_damaged(const struct capture_frames *fr, int64_t t_us, bool 
 
 static void note_bad_time(struct capture_frames *fr, int64_t t_us)
 {
-	char when[64] = "an impossible time";
-	time_t s = (time_t)(t_us / US_PER_S);
-	struct tm tm;
 	uint64_t at = position(fr);
-	double jump_s = fr->have_last ? (double)time_distance_us(t_us, fr->last_time_us) / 1e6 : 0;
 
-	if (gmtime_r(&s, &tm))
-		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
 	if (fr->stats.damaged + fr->stats.bad_times == 0)
 		fr->stats.first_damage_byte = at;
 	fr->stats.bad_times++;
+	fr->damage = (struct capture_damage){ .kind = DAMAGE_TIME,
+					      .at = at,
+					      .record = fr->stats.records,
+					      .time_us = t_us,
+					      .had_last = fr->have_last,
+					      .last_time_us = fr->last_time_us };
+}
+
+static void describe_bad_time(struct capture_frames *fr, const struct capture_damage *d)
+{
+	char when[64] = "an impossible time";
+	time_t s = (time_t)(d->time_us / US_PER_S);
+	struct tm tm;
+	double jump_s =
+		d->had_last ? (double)time_distance_us(d->time_us, d->last_time_us) / 1e6 : 0;
+
+	if (gmtime_r(&s, &tm))
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
 	snprintf(fr->damage_text, sizeof(fr->damage_text),
 		 "capture file %s: record %llu at byte %llu is stamped %s, %.0f s %s the "
 		 "record before it while the records around it agree; its time is damaged, "
 		 "the record is skipped",
-		 fr->name, (unsigned long long)fr->stats.records, (unsigned long long)at, when,
-		 jump_s, fr->have_last && t_us < fr->last_time_us ? "before" : "after");
+		 fr->name, (unsigned long long)d->record, (unsigned long long)d->at, when, jump_s,
+		 d->had_last && d->time_us < d->last_time_us ? "before" : "after");
+}
+
+const char *capture_frames_damage(struct capture_frames *fr)
+{
+	const struct capture_damage *d = &fr->damage;
+	unsigned long long at = d->at, rec = d->record, skipped = d->resume - d->at;
+
+	if (d->kind == DAMAGE_NONE)
+		fr->damage_text[0] = '\0';
+	else if (d->kind == DAMAGE_TIME)
+		describe_bad_time(fr, d);
+	else if (d->kind == DAMAGE_LENGTH)
+		snprintf(fr->damage_text, sizeof(fr->damage_text),
+			 "capture file %s is damaged at byte %llu: record %llu claims %u bytes, "
+			 "past the record that follows; %llu bytes skipped to the next record "
+			 "at byte %llu",
+			 fr->name, at, rec, d->incl_len, skipped, (unsigned long long)d->resume);
+	else
+		snprintf(fr->damage_text, sizeof(fr->damage_text),
+			 "capture file %s is damaged at byte %llu: record %llu's header is "
+			 "impossible (length %u of %u, flags 0x%08x); %llu bytes skipped to the "
+			 "next record at byte %llu",
+			 fr->name, at, rec, d->incl_len, d->orig_len, d->flags, skipped,
+			 (unsigned long long)d->resume);
+	return fr->damage_text;
 }
 
 /* ---- records ---- */

@@ -27,6 +27,18 @@ struct capture_frame {
 	int64_t time_us;
 };
 
+/* The latest damage, kept as facts and put into words only when asked
+ * for: a damaged capture can hold thousands of damaged places. */
+enum capture_damage_kind { DAMAGE_NONE, DAMAGE_TIME, DAMAGE_LENGTH, DAMAGE_HEADER };
+struct capture_damage {
+	enum capture_damage_kind kind;
+	uint64_t at, record, resume;
+	uint32_t orig_len, incl_len, flags;
+	int64_t time_us;
+	bool had_last;
+	int64_t last_time_us;
+};
+
 struct capture_frames {
 	FILE *f;
 	const char *name; /* for messages; not owned */
@@ -40,7 +52,8 @@ struct capture_frames {
 	struct capture_reader_stats stats; /* records and damage counts only */
 	int error;
 	char error_text[256];
-	char damage_text[320]; /* the latest damage, "" if none */
+	struct capture_damage damage;
+	char damage_text[320];
 };
 
 /* Reads the file header; owns f from here on, also on failure (close it
@@ -50,3 +63,5 @@ int capture_frames_open(struct capture_frames *fr, FILE *f, const char *name);
  * says where: truncated, unreadable, or damaged past recovery). */
 int capture_frames_next(struct capture_frames *fr, struct capture_frame *out);
 void capture_frames_close(struct capture_frames *fr);
+/* The latest damage in words, naming the byte; "" if none. */
+const char *capture_frames_damage(struct capture_frames *fr);

@@ -139,9 +139,9 @@ const char *capture_reader_error(const struct capture_reader *r)
 	return r->frames.error ? r->frames.error_text : "";
 }
 
-const char *capture_reader_damage(const struct capture_reader *r)
+const char *capture_reader_damage(struct capture_reader *r)
 {
-	return r->frames.damage_text;
+	return capture_frames_damage(&r->frames);
 }
 
 void capture_reader_stats(const struct capture_reader *r, struct capture_reader_stats *out)
