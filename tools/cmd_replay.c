@@ -105,10 +105,16 @@ static bool already_stored(struct store *store, const char *path)
 	}
 	if (stored < sv.notifications)
 		return false;
+	char runs[64];
+	if (first == last)
+		snprintf(runs, sizeof(runs), "run %lld", (long long)first);
+	else
+		snprintf(runs, sizeof(runs), "runs %lld to %lld", (long long)first,
+			 (long long)last);
 	printf("%s: already stored: its %llu notifications, from the same %u sensor%s over the "
-	       "same times, are in the database (runs %lld to %lld); not replayed again\n",
+	       "same times, are in the database (%s); not replayed again\n",
 	       path, (unsigned long long)sv.notifications, sv.n_sensors,
-	       sv.n_sensors == 1 ? "" : "s", (long long)first, (long long)last);
+	       sv.n_sensors == 1 ? "" : "s", runs);
 	return true;
 }
 
