@@ -323,6 +323,9 @@ static void open_capture(struct ingest *in)
 		log_warning("run %lld is not recorded to a capture: %s", (long long)run->id, why);
 		run->capture = NULL;
 		run->capture_path[0] = '\0';
+	} else if (store_run_set_capture(in->store, run->id, run->capture_path) < 0) {
+		/* Named from the start, so a run killed mid-way still finds it. */
+		ingest_store_failed(in, -EIO, "the capture's name");
 	}
 }
 
@@ -687,6 +690,11 @@ int ingest_finish(struct ingest *in, const char *reason)
 	if (store_flush(in->store) < 0)
 		err = ingest_store_failed(in, -EIO, "the last writes");
 	return err;
+}
+
+int ingest_commit(struct ingest *in)
+{
+	return store_flush(in->store) < 0 ? ingest_store_failed(in, -EIO, "the last writes") : 0;
 }
 
 int64_t ingest_last_run(const struct ingest *in)

@@ -55,6 +55,9 @@ int ingest_notification(struct ingest *in, const struct notification *n);
 void ingest_link_lost(struct ingest *in, const uint8_t addr[NOTIFICATION_ADDR_LEN]);
 /* Time passes without data: ends timed-out runs. */
 int ingest_tick(struct ingest *in, int64_t now_us);
+/* Commits what the pipeline has stored so far, as the live loop does each
+ * second; 0 or a negative errno (logged and counted as a store error). */
+int ingest_commit(struct ingest *in);
 /* Ends the open run, if any, with this reason. */
 int ingest_finish(struct ingest *in, const char *reason);
 /* The last run stored (0 if none yet). */

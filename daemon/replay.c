@@ -7,13 +7,23 @@
 #include <string.h>
 
 #include "capture/capture.h"
+#include "log.h"
 #include "util/xalloc.h"
+
+/* A replay commits every second of capture time, as live sensors are
+ * committed every second, so a crash loses at most that much of a run. */
+#define COMMIT_EVERY_US 1000000
+/* Damage past this many places in one capture is counted, not logged. */
+#define DAMAGE_LOGGED_MAX 10
 
 struct replay {
 	struct capture_reader *reader;
 	bool have_pending;
 	bool at_end;
 	int error;
+	uint64_t damage_seen; /* damaged places already logged or counted */
+	bool committed_once;
+	int64_t committed_us; /* capture time of the last commit */
 	struct notification pending;
 	uint8_t pending_value[CAPTURE_VALUE_MAX];
 	char why[512];
@@ -56,8 +66,28 @@ void replay_free(struct replay *r)
 {
 	if (!r)
 		return;
-	capture_reader_free(r->reader);
+	capture_reader_close(r->reader);
 	free(r);
+}
+
+static uint64_t damage_count(const struct capture_reader_stats *st)
+{
+	return st->bad_times + st->damaged;
+}
+
+/* Logs damage the reader has just survived (the first few places). */
+static void log_new_damage(struct replay *r)
+{
+	struct capture_reader_stats st;
+
+	capture_reader_stats(r->reader, &st);
+	if (damage_count(&st) == r->damage_seen)
+		return;
+	if (r->damage_seen < DAMAGE_LOGGED_MAX)
+		log_warning("%s", capture_reader_damage(r->reader));
+	if (r->damage_seen < DAMAGE_LOGGED_MAX && damage_count(&st) >= DAMAGE_LOGGED_MAX)
+		log_warning("further damage in this capture is counted, not logged");
+	r->damage_seen = damage_count(&st);
 }
 
 /* Reads ahead one notification, copying its value out of the reader. */
@@ -69,6 +99,7 @@ static bool fill_pending(struct replay *r)
 	if (r->at_end || r->error)
 		return false;
 	int ret = capture_reader_next(r->reader, &n);
+	log_new_damage(r);
 	if (ret <= 0) {
 		r->at_end = true;
 		if (ret < 0) {
@@ -92,13 +123,30 @@ bool replay_peek_time(struct replay *r, int64_t *t_us)
 	return true;
 }
 
+/* Commits once a second of capture time has passed since the last commit
+ * (or time went back). */
+static int commit_by_data_time(struct replay *r, struct ingest *in, int64_t t_us)
+{
+	if (!r->committed_once) {
+		r->committed_once = true;
+		r->committed_us = t_us;
+		return 0;
+	}
+	if (t_us - r->committed_us < COMMIT_EVERY_US && t_us >= r->committed_us)
+		return 0;
+	r->committed_us = t_us;
+	return ingest_commit(in);
+}
+
 int replay_feed(struct replay *r, struct ingest *in, size_t max)
 {
 	size_t fed = 0;
 	while (fed < max && fill_pending(r)) {
 		r->have_pending = false;
 		fed++;
-		int err = ingest_notification(in, &r->pending);
+		int err = commit_by_data_time(r, in, r->pending.host_time_us);
+		if (err == 0)
+			err = ingest_notification(in, &r->pending);
 		if (err < 0)
 			return err;
 	}
@@ -130,6 +178,59 @@ const char *replay_error(const struct replay *r)
 bool replay_damaged(const struct replay *r)
 {
 	return r->error != 0;
+}
+
+bool replay_damage_summary(const struct replay *r, char *buf, size_t size)
+{
+	struct capture_reader_stats st;
+
+	capture_reader_stats(r->reader, &st);
+	if (damage_count(&st) == 0)
+		return false;
+	snprintf(buf, size,
+		 "the capture is damaged, first at byte %llu: %llu record%s skipped for a "
+		 "damaged time, %llu byte%s skipped at %llu damaged place%s; the readable "
+		 "records around the damage are stored",
+		 (unsigned long long)st.first_damage_byte, (unsigned long long)st.bad_times,
+		 st.bad_times == 1 ? "" : "s", (unsigned long long)st.skipped_bytes,
+		 st.skipped_bytes == 1 ? "" : "s", (unsigned long long)st.damaged,
+		 st.damaged == 1 ? "" : "s");
+	return true;
+}
+
+static bool survey_sensor(struct replay_survey *s, const uint8_t *addr)
+{
+	for (unsigned i = 0; i < s->n_sensors; i++)
+		if (memcmp(s->addr[i], addr, NOTIFICATION_ADDR_LEN) == 0)
+			return true;
+	if (s->n_sensors == REPLAY_SURVEY_SENSORS)
+		return false;
+	memcpy(s->addr[s->n_sensors++], addr, NOTIFICATION_ADDR_LEN);
+	return true;
+}
+
+int replay_survey_file(const char *path, struct replay_survey *out, char *why, size_t why_len)
+{
+	struct capture_reader *reader;
+	struct notification n;
+	int ret = capture_reader_open(path, &reader, why, why_len);
+
+	memset(out, 0, sizeof(*out));
+	if (ret < 0)
+		return ret;
+	out->complete = true;
+	while ((ret = capture_reader_next(reader, &n)) == 1) {
+		if (out->notifications == 0 || n.host_time_us < out->first_us)
+			out->first_us = n.host_time_us;
+		if (out->notifications == 0 || n.host_time_us > out->last_us)
+			out->last_us = n.host_time_us;
+		out->notifications++;
+		out->complete = survey_sensor(out, n.addr) && out->complete;
+	}
+	if (ret < 0)
+		out->complete = false;
+	capture_reader_close(reader);
+	return 0;
 }
 
 struct sim_to_file {

@@ -41,6 +41,24 @@ const char *replay_error(const struct replay *r);
 const char *replay_source_name(const char *path, char *buf, size_t size);
 /* Whether reading the capture failed (rather than storing what it held). */
 bool replay_damaged(const struct replay *r);
+/* Damage the reader survived (records skipped for their time, bytes skipped
+ * to the next readable record; each place is logged as a warning when
+ * found): true with a sentence in buf, false if there was none. */
+bool replay_damage_summary(const struct replay *r, char *buf, size_t size);
+
+/* What a capture holds, read ahead of a replay to recognise one already
+ * stored: its notifications, their first and last times and the sensors
+ * (complete is false when there were more than REPLAY_SURVEY_SENSORS, or
+ * the capture could not be read to its end). */
+#define REPLAY_SURVEY_SENSORS 16
+struct replay_survey {
+	uint64_t notifications;
+	int64_t first_us, last_us;
+	unsigned n_sensors;
+	uint8_t addr[REPLAY_SURVEY_SENSORS][NOTIFICATION_ADDR_LEN];
+	bool complete;
+};
+int replay_survey_file(const char *path, struct replay_survey *out, char *why, size_t why_len);
 
 /* Simulates into a capture file (the simulator's seam to the outside). */
 int replay_simulate_to_file(const struct sim_options *options, const char *path, sim_truth_fn truth,

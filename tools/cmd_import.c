@@ -481,8 +481,23 @@ static void summarise(const struct importer *im, const struct imu_csv_resolved *
 	snprintf(run->end_reason, sizeof(run->end_reason), "end of file");
 }
 
+/* The same recording imported before gives the same run: same start, end
+ * and distance (issue 17.7). True, with a message, if it is stored. */
+static bool already_stored(struct store *s, const struct store_run *run, const char *paths)
+{
+	int64_t same;
+
+	if (store_find_same_run(s, run, &same) < 0)
+		return false;
+	printf("%s: already stored as run %lld (same start, end and distance); not imported "
+	       "again\n",
+	       paths, (long long)same);
+	return true;
+}
+
 static int store_import(const struct cli_globals *g, const struct importer *im,
-			struct store_run *run, const char *source, uint64_t gaps, double gap_s)
+			struct store_run *run, const char *source, uint64_t gaps, double gap_s,
+			bool *duplicate)
 {
 	struct store *s;
 	int rc = cli_open_store(g, STORE_READ_WRITE, &s);
@@ -491,6 +506,12 @@ static int store_import(const struct cli_globals *g, const struct importer *im,
 	run->gaps = (int64_t)gaps;
 	run->gap_s = gap_s;
 	snprintf(run->source, sizeof(run->source), "%s", source);
+	run->id = 0;
+	*duplicate = already_stored(s, run, source + strlen("import "));
+	if (*duplicate) {
+		store_close(s);
+		return 0;
+	}
 	int err = store_run_begin(s, run->start_us, source, &run->id);
 	for (size_t i = 0; err == 0 && i < im->n_strides; i++)
 		err = store_stride(s, run->id, &im->strides[i]);
@@ -719,6 +740,18 @@ static struct importer *importer_new(const struct source *src, unsigned nsrc,
 	return im;
 }
 
+/* Rows left out for values no sensor gives: said on stderr, with the line. */
+static void warn_implausible(const struct source *src, unsigned nsrc)
+{
+	char text[IMU_CSV_ERROR_LEN];
+
+	for (unsigned i = 0; i < nsrc; i++)
+		if (src[i].conv.implausible)
+			fprintf(stderr, "hamstride: warning: %s: %s\n", src[i].path,
+				imu_csv_implausible_text(&src[i].conv, src[i].csv, text,
+							 sizeof(text)));
+}
+
 static int import(const struct cli_globals *g, const struct import_args *a)
 {
 	struct source src[2] = { { 0 } };
@@ -749,6 +782,8 @@ static int import(const struct cli_globals *g, const struct import_args *a)
 		}
 		if (rc == 0)
 			rc = run_estimator(im, src, nsrc);
+		if (rc == 0)
+			warn_implausible(src, nsrc);
 	}
 	if (rc == 0 && im->n_strides == 0) {
 		cli_error("%s: the estimator found no strides (the foot never stood still long "
@@ -767,8 +802,9 @@ static int import(const struct cli_globals *g, const struct import_args *a)
 		snprintf(source, sizeof(source), "import %s%s%s", base_name(a->path[0]),
 			 nsrc > 1 ? " + " : "", nsrc > 1 ? base_name(a->path[1]) : "");
 		summarise(im, &res, start_us, &run);
-		rc = store_import(g, im, &run, source, gaps, gap_s);
-		if (rc == 0)
+		bool duplicate = false;
+		rc = store_import(g, im, &run, source, gaps, gap_s, &duplicate);
+		if (rc == 0 && !duplicate)
 			print_report(im, &run, src, nsrc, &res, start_why);
 	}
 	for (unsigned i = 0; i < nsrc; i++)

@@ -23,8 +23,9 @@ static void usage(FILE *out)
 		     "  --capture-dir DIR   also record each run to its own capture in DIR\n"
 		     "  -v, --verbose       log each sensor and run\n"
 		     "  -h, --help          this help\n\n"
-		     "Exit codes: 0 done, 65 damaged capture (what came before the damage is\n"
-		     "stored), 66 no such file, 64 bad arguments.\n");
+		     "Exit codes: 0 done, 65 damaged capture (every readable record is\n"
+		     "stored; the damage is skipped, or ends the replay if nothing after it\n"
+		     "can be read), 66 no such file, 64 bad arguments.\n");
 }
 
 struct replay_args {
@@ -78,6 +79,45 @@ static int parse_args(int argc, char **argv, struct replay_args *a)
 	return 0;
 }
 
+/* A capture replayed before has every one of its notifications stored, from
+ * the same sensors over the same times (issue 17.7). True, with a message,
+ * if so: replaying it again would store every run twice. */
+static bool already_stored(struct store *store, const char *path)
+{
+	struct replay_survey sv;
+	struct store_stored_span span;
+	uint64_t stored = 0;
+	int64_t first = 0, last = 0;
+	char why[512], addr[18];
+
+	if (replay_survey_file(path, &sv, why, sizeof(why)) < 0 || !sv.complete ||
+	    sv.notifications == 0)
+		return false;
+	for (unsigned i = 0; i < sv.n_sensors; i++) {
+		notification_addr_to_str(sv.addr[i], addr, sizeof(addr));
+		if (store_count_notifications(store, addr, sv.first_us, sv.last_us, &span) < 0)
+			return false;
+		stored += span.notifications;
+		if (span.first_run && (!first || span.first_run < first))
+			first = span.first_run;
+		if (span.last_run > last)
+			last = span.last_run;
+	}
+	if (stored < sv.notifications)
+		return false;
+	char runs[64];
+	if (first == last)
+		snprintf(runs, sizeof(runs), "run %lld", (long long)first);
+	else
+		snprintf(runs, sizeof(runs), "runs %lld to %lld", (long long)first,
+			 (long long)last);
+	printf("%s: already stored: its %llu notifications, from the same %u sensor%s over the "
+	       "same times, are in the database (%s); not replayed again\n",
+	       path, (unsigned long long)sv.notifications, sv.n_sensors,
+	       sv.n_sensors == 1 ? "" : "s", runs);
+	return true;
+}
+
 int cmd_replay(const struct cli_globals *g, int argc, char **argv)
 {
 	struct replay_args a = { 0 };
@@ -102,6 +142,11 @@ int cmd_replay(const struct cli_globals *g, int argc, char **argv)
 		replay_free(r);
 		return code;
 	}
+	if (already_stored(store, a.path)) {
+		replay_free(r);
+		store_close(store);
+		return 0;
+	}
 	replay_source_name(a.path, source, sizeof(source));
 	ingest_config_default(&config);
 	config.source = source;
@@ -118,6 +163,9 @@ int cmd_replay(const struct cli_globals *g, int argc, char **argv)
 	       (unsigned long long)st.malformed, (unsigned long long)st.unknown);
 	if (replay_damaged(r)) {
 		cli_error("%s; the notifications before it are stored", replay_error(r));
+		code = EX_DATAERR;
+	} else if (replay_damage_summary(r, why, sizeof(why))) {
+		cli_error("%s: %s", a.path, why);
 		code = EX_DATAERR;
 	} else if (err < 0 || st.store_errors) {
 		cli_error(

@@ -27,6 +27,18 @@
 #define IMU_CSV_MAX_FEET 2
 #define IMU_CSV_ERROR_LEN 768
 
+/* Beyond any sensor's range, in whatever unit the file is written: the
+ * widest accelerometers read ±200 g, gyroscopes ±4000 °/s. A value past
+ * these (or past a range given with the options) is damage, not data: its
+ * row is left out as a gap and counted. */
+#define IMU_CSV_ACC_LIMIT_G 200.0
+#define IMU_CSV_GYRO_LIMIT_DPS 10000.0
+/* Readings may pass a given full scale by this much before they are
+ * impossible (calibrated outputs saturate a little beyond it). */
+#define IMU_CSV_RANGE_MARGIN 0.05
+/* A recording spanning more than this has a damaged time cell. */
+#define IMU_CSV_MAX_DURATION_S (48.0 * 3600)
+
 enum imu_csv_time_unit {
 	IMU_CSV_TIME_AUTO = 0, /* from the spacing of the first samples */
 	IMU_CSV_TIME_S,
@@ -66,6 +78,10 @@ struct imu_csv_row {
 	double t;                      /* time column as written */
 	unsigned feet;                 /* 1 or 2 */
 	double v[IMU_CSV_MAX_FEET][6]; /* acc x y z, gyro x y z */
+	/* A value beyond IMU_CSV_*_LIMIT in every unit: the first such
+	 * foot and channel (0..5), or channel -1 if none. */
+	unsigned bad_foot;
+	int bad_channel;
 };
 
 enum imu_csv_status {
@@ -107,6 +123,12 @@ struct imu_csv_survey {
 	uint64_t rows;
 	unsigned long first_line;
 	double t_first, t_last;
+	/* The longest step in time, and the line it leads to. */
+	double max_interval;
+	unsigned long max_interval_line;
+	/* Rows with a value beyond any sensor (imu_csv_row.bad_channel): their
+	 * values are left out of the survey. */
+	uint64_t implausible;
 	unsigned n_intervals; /* the first intervals, for the nominal rate */
 	double intervals[IMU_CSV_INTERVALS];
 	bool integer_times; /* every time so far a whole number */
@@ -163,6 +185,9 @@ struct imu_csv_resolved {
 	double gyro_peak_radps[IMU_CSV_MAX_FEET];
 	enum imu_csv_mounting mounting[IMU_CSV_MAX_FEET];
 	char mount_axis[IMU_CSV_MAX_FEET][3]; /* "+z", "-x", ... */
+	/* Beyond this (SI units) a value is impossible: IMU_CSV_*_LIMIT, or
+	 * the range given with a margin. */
+	double limit[IMU_CSV_MAX_FEET][6];
 	/* Saturation level per foot and channel in SI units; INFINITY: none. */
 	double clip_level[IMU_CSV_MAX_FEET][6];
 	bool clip_detected[IMU_CSV_MAX_FEET][6]; /* found in the data, not given */
@@ -193,6 +218,13 @@ struct imu_csv_converter {
 	bool have_prev;
 	int64_t prev_us;
 	uint64_t clipped[IMU_CSV_MAX_FEET];
+	/* Rows left out for a value beyond res.limit (or a time outside the
+	 * recording), and the first of them. */
+	uint64_t implausible;
+	unsigned long implausible_line;
+	unsigned implausible_foot;
+	int implausible_channel; /* -1: the time */
+	double implausible_value;
 };
 
 /* foot_offset: 0, or 1 for the second file of a left/right pair (whose
@@ -201,10 +233,17 @@ void imu_csv_converter_init(struct imu_csv_converter *c, const struct imu_csv_re
 			    int64_t start_us, unsigned foot_offset);
 /* Fills out[0..row->feet) (foot labels from the reader) and returns the
  * count; *gap is set and true returned in *had_gap when time jumped by
- * more than 2.5 sample periods since the previous row. */
+ * more than 2.5 sample periods since the previous row. A row with a value
+ * beyond res.limit returns 0 and is counted (c->implausible): the rows
+ * around it then meet as across any gap. */
 unsigned imu_csv_convert(struct imu_csv_converter *c, const struct imu_csv *r,
 			 const struct imu_csv_row *row, struct imu_sample *out, bool *had_gap,
 			 struct imu_csv_gap *gap);
+
+/* "line 12: acc x (accX) reads 1e+308, beyond any sensor's range; 3 rows
+ * like it are left out as gaps", or "" if no row was left out. */
+const char *imu_csv_implausible_text(const struct imu_csv_converter *c, const struct imu_csv *r,
+				     char *buf, size_t size);
 
 /* Names for messages. */
 const char *imu_csv_time_unit_name(enum imu_csv_time_unit u);

@@ -19,7 +19,7 @@
 struct capture_reader;
 struct capture_writer;
 
-/* The reader's fixed tables (see capture.c for what happens beyond them):
+/* The reader's fixed tables (see capture_reader.c for what happens beyond them):
  * connections open at once, characteristics discovered per connection,
  * and the longest value read or written (ATT never sends more than 512). */
 #define CAPTURE_MAX_CONNS 16
@@ -41,7 +41,9 @@ void capture_reader_map(struct capture_reader *r, uint16_t handle, const struct 
 /*
  * The next notification: 1 with *n filled (n->value valid until the next
  * call), 0 at the clean end of the file, or a negative errno (-EBADMSG for a
- * malformed or truncated file) with capture_reader_error() saying where.
+ * truncated file, or one damaged with nothing readable after the damage)
+ * with capture_reader_error() saying where. Damage with readable records
+ * after it is skipped and counted (capture_reader_stats, _damage).
  * Records that are not ATT notifications are skipped; a malformed HCI or ATT
  * packet inside a well-formed record is skipped and counted, not an error.
  */
@@ -49,16 +51,26 @@ int capture_reader_next(struct capture_reader *r, struct notification *n);
 
 /* "capture file run.btsnoop is truncated at byte 4711 (record 12)" */
 const char *capture_reader_error(const struct capture_reader *r);
+/* The latest damage survived (a record skipped for its time, or bytes
+ * skipped to the next readable record), naming the byte; "" if none. */
+const char *capture_reader_damage(struct capture_reader *r);
 
 struct capture_reader_stats {
 	uint64_t records;
 	uint64_t notifications;
 	uint64_t skipped_packets; /* malformed HCI/L2CAP/ATT inside records */
 	uint64_t unmapped;        /* notifications whose handle had no UUID */
+	/* Damage survived: records skipped for a time far from both their
+	 * neighbours, damaged places resynchronised past and the bytes skipped
+	 * there, and where the first damage of either kind is. */
+	uint64_t bad_times;
+	uint64_t damaged;
+	uint64_t skipped_bytes;
+	uint64_t first_damage_byte;
 };
 void capture_reader_stats(const struct capture_reader *r, struct capture_reader_stats *out);
 
-void capture_reader_free(struct capture_reader *r);
+void capture_reader_close(struct capture_reader *r);
 
 /*
  * Writes a btsnoop file (datalink 2001, the Linux monitor format btmon -w

@@ -549,6 +549,32 @@ int store_close_open_runs(struct store *s, const char *reason, store_run_fn fn, 
 	return err;
 }
 
+int store_count_notifications(struct store *s, const char *addr, int64_t from_us, int64_t to_us,
+			      struct store_stored_span *out)
+{
+	sqlite3_stmt *st;
+	int err = store_prepare_fresh(s,
+				      "SELECT count(*), min(n.run_id), max(n.run_id) "
+				      "FROM notifications n JOIN sensors x ON x.id = n.sensor_id "
+				      "WHERE x.address = ? AND n.t_us BETWEEN ? AND ?",
+				      &st);
+	if (err)
+		return err;
+	sqlite3_bind_text(st, 1, addr, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, from_us);
+	sqlite3_bind_int64(st, 3, to_us);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		out->notifications = (uint64_t)sqlite3_column_int64(st, 0);
+		out->first_run = sqlite3_column_int64(st, 1); /* NULL reads as 0 */
+		out->last_run = sqlite3_column_int64(st, 2);
+	} else {
+		err = store_sqlite_failure(s, rc, "counting stored notifications");
+	}
+	sqlite3_finalize(st);
+	return err;
+}
+
 /* ---- what a session stored ----------------------------------------------- */
 
 static int count_query(struct store *s, const char *sql, int64_t bound, int64_t *out)
@@ -587,5 +613,34 @@ int store_tally_since(struct store *s, const struct store_tally *mark, struct st
 	if (!err)
 		err = count_query(s, "SELECT count(*) FROM notifications WHERE id > ?",
 				  mark->notifications, &out->notifications);
+	return err;
+}
+
+int store_find_same_run(struct store *s, const struct store_run *like, int64_t *run_id)
+{
+	sqlite3_stmt *st;
+	int err = store_prepare_fresh(
+		s,
+		"SELECT id FROM runs WHERE id <> ? AND start_us = ? AND end_us = ? "
+		"AND notifications = ? "
+		"AND ((distance_m IS NULL AND ? IS NULL) OR abs(distance_m - ?) "
+		"< 0.001) ORDER BY id LIMIT 1",
+		&st);
+	if (err)
+		return err;
+	sqlite3_bind_int64(st, 1, like->id);
+	sqlite3_bind_int64(st, 2, like->start_us);
+	sqlite3_bind_int64(st, 3, like->end_us);
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)like->notifications);
+	store_bind_real(st, 5, like->distance_m);
+	store_bind_real(st, 6, like->distance_m);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*run_id = sqlite3_column_int64(st, 0);
+	else if (rc == SQLITE_DONE)
+		err = -ENOENT;
+	else
+		err = store_sqlite_failure(s, rc, "looking for the same run");
+	sqlite3_finalize(st);
 	return err;
 }

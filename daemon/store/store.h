@@ -148,6 +148,18 @@ int store_get_run(struct store *s, int64_t run_id, struct store_run *out); /* -E
 /* The run that started last; -ENOENT if there is none. */
 int store_get_last_run(struct store *s, struct store_run *out);
 int store_foreach_run(struct store *s, int64_t from_us, int64_t to_us, store_run_fn fn, void *user);
+/* Notifications stored from the sensor at addr ("C4:7C:8D:6A:1B:2E")
+ * between two times (inclusive), and the lowest and highest run holding
+ * them (0: none), to recognise a capture already replayed. */
+struct store_stored_span {
+	uint64_t notifications;
+	int64_t first_run, last_run;
+};
+int store_count_notifications(struct store *s, const char *addr, int64_t from_us, int64_t to_us,
+			      struct store_stored_span *out);
+/* A run other than like->id with the same start, end, notification count
+ * and distance (to 1 mm): 0 with *run_id set, -ENOENT if there is none. */
+int store_find_same_run(struct store *s, const struct store_run *like, int64_t *run_id);
 int store_foreach_sample(struct store *s, int64_t run_id /* 0: all runs */, int64_t from_us,
 			 int64_t to_us, store_sample_fn fn, void *user);
 /* A run's strides, both feet in one timeline ordered by end time. */

@@ -25,15 +25,15 @@ def ftms(speed_kmh, distance_m, incline_pct):
                        round(incline_pct * 10), 0)
 
 
-def write_capture(path, speed_field_kmh):
+def write_capture(path, speed_field_kmh, t0=T0):
     """A belt at 3 m/s and 4 % for MINUTES; the pod says 3.3 m/s."""
     cap = Capture(path)
-    cap.connect(0x40, 'F1:22:33:44:55:66', T0)
-    cap.discover(0x40, 0x0e, 0x2A53, T0)
-    cap.connect(0x41, 'F1:22:33:44:55:77', T0)
-    cap.discover(0x41, 0x20, 0x2ACD, T0)
+    cap.connect(0x40, 'F1:22:33:44:55:66', t0)
+    cap.discover(0x40, 0x0e, 0x2A53, t0)
+    cap.connect(0x41, 'F1:22:33:44:55:77', t0)
+    cap.discover(0x41, 0x20, 0x2ACD, t0)
     for s in range(MINUTES * 60):
-        t = T0 + (s + 1) * 1_000_000
+        t = t0 + (s + 1) * 1_000_000
         cap.notify(0x40, 0x0e, rsc(3.3, 170), t)
         cap.notify(0x41, 0x20, ftms(speed_field_kmh, 3.0 * s, 4.0), t + 500_000)
     cap.close()
@@ -44,7 +44,9 @@ def main():
         db = os.path.join(tmp, 't.db')
         good, mph = os.path.join(tmp, 'belt.btsnoop'), os.path.join(tmp, 'mph.btsnoop')
         write_capture(good, 10.8)
-        write_capture(mph, 10.8 / KMH_PER_MPH)
+        # A day later: the same sensors at the same times would be the same
+        # run, which replay refuses to store twice.
+        write_capture(mph, 10.8 / KMH_PER_MPH, T0 + 86_400_000_000)
         run([CLI, '--db', db, 'replay', good])
         run([CLI, '--db', db, 'replay', mph])
         con = sqlite3.connect(db)

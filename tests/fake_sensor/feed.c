@@ -127,7 +127,7 @@ static int load_capture(struct collector *c, const char *path, char *why, size_t
 			break;
 	if (rc < 0)
 		snprintf(why, why_len, "%s", capture_reader_error(r));
-	capture_reader_free(r);
+	capture_reader_close(r);
 	return rc < 0 ? rc : 0;
 }
 

@@ -7,7 +7,8 @@
  * libFuzzer build (clang), with the seeds in tests/data:
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -DHAMSTRIDE_LIBFUZZER \
  *     -D_GNU_SOURCE -Ianalysis -Idaemon tests/fuzz/fuzz_capture.c \
- *     daemon/capture/capture.c analysis/util/notification.c analysis/util/xalloc.c -o fuzz_capture
+ *     daemon/capture/capture_frames.c daemon/capture/capture_reader.c \
+ *     analysis/util/notification.c analysis/util/xalloc.c -o fuzz_capture
  *   mkdir -p corpus && ./fuzz_capture corpus tests/data/capture-*.btsnoop
  *
  * Without HAMSTRIDE_LIBFUZZER it is a plain program that runs the target
@@ -65,7 +66,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	read_capture(r);
-	capture_reader_free(r);
+	capture_reader_close(r);
 	return 0;
 }
 

@@ -242,7 +242,7 @@ static void read_mem(const struct bytes *b, struct read_result *res,
 	if (setup)
 		setup(r);
 	read_all(r, res);
-	capture_reader_free(r);
+	capture_reader_close(r);
 }
 
 /* ---- test data files ---------------------------------------------------------- */
@@ -403,7 +403,7 @@ static void test_round_trip(void **state)
 	if (capture_reader_open(tmp_path, &r, why, sizeof(why)) != 0)
 		fail_msg("reader: %s", why);
 	read_all(r, res);
-	capture_reader_free(r);
+	capture_reader_close(r);
 	assert_int_equal(res->ret, 0);
 	assert_int_equal(res->count, n);
 	for (size_t i = 0; i < n; i++)
@@ -449,7 +449,7 @@ static void test_truncated_everywhere(void **state)
 			continue;
 		}
 		read_all(r, res);
-		capture_reader_free(r);
+		capture_reader_close(r);
 		assert_true(res->count <= n);
 		for (size_t i = 0; i < res->count && i < MAX_GOT; i++)
 			assert_notification_equal(&in[i], &res->got[i].n);
@@ -790,8 +790,11 @@ static void test_garbage_inside_records(void **state)
 	assert_int_equal(res->count, 1);
 	assert_int_equal(res->got[0].n.host_time_us, T0 + 5);
 	assert_int_equal(res->got[0].n.value[0], 0x01);
-	assert_int_equal(res->stats.records, 12);
-	assert_int_equal(res->stats.skipped_packets, 10);
+	/* The record longer than any HCI packet is damage: skipped past whole. */
+	assert_int_equal(res->stats.records, 11);
+	assert_int_equal(res->stats.skipped_packets, 9);
+	assert_int_equal(res->stats.damaged, 1);
+	assert_int_equal(res->stats.skipped_bytes, 24 + sizeof(huge));
 	free(b);
 	free(res);
 }
@@ -850,6 +853,123 @@ static void test_bad_files(void **state)
 	free(b);
 }
 
+/* A capture of n notifications 100 ms apart on one connection; *at[i] is
+ * the byte where record i (0: the connection event) starts. */
+static void build_ticks(struct bytes *b, unsigned n, size_t *at)
+{
+	uint8_t ev[32], ntf[4] = { 0x1b, 0x0e, 0x00, 0x00 };
+	size_t len = le_conn_event(ev, 0x01, 0x0040, 1, addr_pod);
+
+	btsnoop_header(b, DL_MONITOR);
+	at[0] = b->len;
+	mon(b, 0, MON_EVENT, T0, ev, len);
+	for (unsigned i = 0; i < n; i++) {
+		ntf[3] = (uint8_t)i;
+		at[i + 1] = b->len;
+		mon_att(b, 0, true, T0 + 100000 * (int64_t)(i + 1), 0x0040, ntf, sizeof(ntf));
+	}
+}
+
+/* Overwrites the time of the record starting at byte at. */
+static void stamp(struct bytes *b, size_t at, int64_t time_us)
+{
+	uint64_t ts = (uint64_t)(time_us + EPOCH_US);
+	for (int i = 0; i < 8; i++)
+		b->d[at + 16 + (size_t)i] = (uint8_t)(ts >> (56 - 8 * i));
+}
+
+/* Issues 17.2 and 18.4: one record's time damaged (a flipped high byte,
+ * an hour, 10^15 µs) is skipped and counted, and the others keep their
+ * times, so a replay neither splits the run nor waits for it. */
+static void test_damaged_timestamp_is_skipped(void **state)
+{
+	(void)state;
+	static const int64_t damage_us[] = { INT64_C(1) << 56, INT64_C(3600000000),
+					     INT64_C(1000000000000000), -INT64_C(3600000000) };
+	struct read_result *res = calloc(1, sizeof(*res));
+
+	for (size_t k = 0; k < sizeof(damage_us) / sizeof(damage_us[0]); k++) {
+		struct bytes *b = bytes_new();
+		size_t at[12];
+		char want[64];
+
+		build_ticks(b, 10, at);
+		stamp(b, at[5], T0 + 500000 + damage_us[k]);
+		read_mem(b, res, NULL);
+		assert_int_equal(res->ret, 0);
+		assert_int_equal(res->count, 9);
+		assert_int_equal(res->stats.bad_times, 1);
+		assert_int_equal(res->stats.first_damage_byte, at[5]);
+		for (size_t i = 0; i < res->count; i++) {
+			int64_t t = res->got[i].n.host_time_us;
+			assert_true(t >= T0 && t <= T0 + 1000000);
+			assert_int_not_equal(res->got[i].n.value[0], 4); /* the damaged one */
+		}
+		struct capture_reader *r;
+		char why[256];
+		assert_int_equal(open_mem(b, b->len, &r, why, sizeof(why)), 0);
+		read_all(r, res);
+		snprintf(want, sizeof(want), "at byte %zu is stamped", at[5]);
+		if (!strstr(capture_reader_damage(r), want))
+			fail_msg("\"%s\" does not say \"%s\"", capture_reader_damage(r), want);
+		capture_reader_close(r);
+		free(b);
+	}
+	/* A real pause (the times after it agree) is no damage. */
+	struct bytes *b = bytes_new();
+	size_t at[12];
+	build_ticks(b, 10, at);
+	for (unsigned i = 5; i <= 10; i++)
+		stamp(b, at[i], T0 + 100000 * i + INT64_C(3600000000));
+	read_mem(b, res, NULL);
+	assert_int_equal(res->count, 10);
+	assert_int_equal(res->stats.bad_times, 0);
+	free(b);
+	free(res);
+}
+
+/* Issue 18.3: one damaged record length no longer throws the rest away:
+ * the reader resumes at the next readable record, counts the bytes it
+ * skipped and names the byte where the damage is. Every length byte of
+ * every record is tried, with each of a few damaging values. */
+static void test_damaged_length_resyncs(void **state)
+{
+	(void)state;
+	static const uint8_t values[] = { 0x01, 0x7f, 0xff };
+	struct read_result *res = calloc(1, sizeof(*res));
+	struct bytes *clean = bytes_new(), *b = bytes_new();
+	size_t at[42];
+	unsigned tried = 0;
+
+	build_ticks(clean, 40, at);
+	for (unsigned rec = 1; rec < 40; rec++) {
+		for (unsigned byte = 0; byte < 8; byte++) {
+			for (size_t v = 0; v < sizeof(values); v++) {
+				memcpy(b, clean, sizeof(*b));
+				if (b->d[at[rec] + byte] == values[v])
+					continue;
+				b->d[at[rec] + byte] = values[v];
+				read_mem(b, res, NULL);
+				tried++;
+				if (res->ret != 0)
+					fail_msg("record %u byte %u = %02x: %s", rec, byte,
+						 values[v], res->error);
+				/* At most the damaged record is lost. */
+				assert_true(res->count >= 39);
+				if (res->count == 40)
+					continue; /* only the original length was hit */
+				assert_int_equal(res->stats.damaged, 1);
+				assert_int_equal(res->stats.first_damage_byte, at[rec]);
+				assert_int_equal(res->got[39 - 1].n.value[0], 39);
+			}
+		}
+	}
+	assert_true(tried > 500);
+	free(clean);
+	free(b);
+	free(res);
+}
+
 /* The checked-in captures still read as their expectations say. */
 static void test_data_files(void **state)
 {
@@ -870,7 +990,7 @@ static void test_data_files(void **state)
 		if (capture_reader_open(path, &r, want, sizeof(want)) != 0)
 			fail_msg("%s", want);
 		read_all(r, res);
-		capture_reader_free(r);
+		capture_reader_close(r);
 		assert_int_equal(res->ret, 0);
 		snprintf(path, sizeof(path), "%s/tests/data/capture-%s.expected", root, names[k]);
 		f = fopen(path, "r");
@@ -892,11 +1012,18 @@ static void test_data_files(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_round_trip),   cmocka_unit_test(test_truncated_everywhere),
-		cmocka_unit_test(test_write_error),  cmocka_unit_test(test_h4_fragments),
-		cmocka_unit_test(test_hci_1001),     cmocka_unit_test(test_map_override),
-		cmocka_unit_test(test_btmon_layout), cmocka_unit_test(test_garbage_inside_records),
-		cmocka_unit_test(test_bad_files),    cmocka_unit_test(test_data_files),
+		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_truncated_everywhere),
+		cmocka_unit_test(test_write_error),
+		cmocka_unit_test(test_h4_fragments),
+		cmocka_unit_test(test_hci_1001),
+		cmocka_unit_test(test_map_override),
+		cmocka_unit_test(test_btmon_layout),
+		cmocka_unit_test(test_garbage_inside_records),
+		cmocka_unit_test(test_bad_files),
+		cmocka_unit_test(test_data_files),
+		cmocka_unit_test(test_damaged_timestamp_is_skipped),
+		cmocka_unit_test(test_damaged_length_resyncs),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
