@@ -34,7 +34,7 @@ static void print_help(FILE *out)
 		"  --db PATH    database (default: $HAMSTRIDE_DB, /var/lib/hamstride/hamstride.db\n"
 		"               if it exists, else ~/.local/share/hamstride/hamstride.db)\n"
 		"  --version    print the version\n"
-		"  -h, --help   this help; 'hamstride COMMAND --help' for a command's\n");
+		"  -h, --help   this help; 'hamstride COMMAND --help' for a command's own\n");
 }
 
 int main(int argc, char **argv)
