@@ -82,14 +82,30 @@ static double attribute_number(const xmlNode *n, const char *name)
 	return v;
 }
 
+/* n decimal digits at p, as a number; false if any is not a digit. */
+static bool digits(const char *p, int n, int *out)
+{
+	int v = 0;
+	for (int i = 0; i < n; i++) {
+		if (!isdigit((unsigned char)p[i]))
+			return false;
+		v = v * 10 + (p[i] - '0');
+	}
+	*out = v;
+	return true;
+}
+
 /* 2026-11-21T07:30:15Z, with optional fraction and a Z or ±hh:mm offset;
  * INT64_MIN if it is not one. */
 static int64_t iso8601_us(const char *s)
 {
 	struct tm tm = { 0 };
-	int consumed = 0;
-	if (!s || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-			 &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &consumed) != 6)
+	const int consumed = 19; /* YYYY-MM-DDThh:mm:ss */
+	if (!s || strnlen(s, consumed) < (size_t)consumed || s[4] != '-' || s[7] != '-' ||
+	    s[10] != 'T' || s[13] != ':' || s[16] != ':' || !digits(s, 4, &tm.tm_year) ||
+	    !digits(s + 5, 2, &tm.tm_mon) || !digits(s + 8, 2, &tm.tm_mday) ||
+	    !digits(s + 11, 2, &tm.tm_hour) || !digits(s + 14, 2, &tm.tm_min) ||
+	    !digits(s + 17, 2, &tm.tm_sec))
 		return INT64_MIN;
 	if (tm.tm_year < 1970 || tm.tm_year > 2200 || tm.tm_mon < 1 || tm.tm_mon > 12 ||
 	    tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 || tm.tm_min > 59 ||
@@ -105,7 +121,8 @@ static int64_t iso8601_us(const char *s)
 		p = end;
 	}
 	int offset_s = 0, oh, om;
-	if ((*p == '+' || *p == '-') && sscanf(p + 1, "%2d:%2d", &oh, &om) == 2)
+	if ((*p == '+' || *p == '-') && digits(p + 1, 2, &oh) && p[3] == ':' &&
+	    digits(p + 4, 2, &om))
 		offset_s = (*p == '-' ? -1 : 1) * (oh * 3600 + om * 60);
 	return ((int64_t)timegm(&tm) - offset_s) * 1000000 + (int64_t)llround(fraction * 1e6);
 }

@@ -85,10 +85,11 @@ int store_foreach_stride(struct store *s, int64_t run_id, store_stride_fn fn, vo
 int store_stride_feet(struct store *s, int64_t run_id, struct store_stride_feet *out)
 {
 	sqlite3_stmt *st;
-	int err = store_prepare_fresh(s,
-				      "SELECT foot, count(*), avg(length_m) FROM strides "
-				      "WHERE run_id = ? AND foot IN ('left', 'right') GROUP BY foot",
-				      &st);
+	int err =
+		store_prepare_fresh(s,
+				    "SELECT foot, count(*), avg(length_m) FROM strides "
+				    "WHERE run_id = ? AND foot IN ('left', 'right') GROUP BY foot",
+				    &st);
 	if (err)
 		return err;
 	*out = (struct store_stride_feet){ { 0, 0 }, { NAN, NAN } };

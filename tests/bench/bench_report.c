@@ -83,7 +83,8 @@ static void add_segments(struct store *s, int64_t run_id, int64_t start_us, doub
 static void add_strides(struct store *s, int64_t run_id, int64_t start_us, double duration_s)
 {
 	for (int foot = 0; foot < 2; foot++)
-		for (double t = 0; t < duration_s; t += 0.7) {
+		for (int k = 0; k * 0.7 < duration_s; k++) {
+			double t = k * 0.7;
 			struct store_stride x = {
 				.start_us = start_us + (int64_t)(t * 1e6) + foot * 350000,
 				.end_us = start_us + (int64_t)((t + 0.7) * 1e6) + foot * 350000,

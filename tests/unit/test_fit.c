@@ -392,7 +392,7 @@ static void same(int column, const char *what, size_t row, double got, double wa
 static void check_against_oracle(const char *fit_name, const char *csv_name)
 {
 	char path[512];
-	size_t len;
+	size_t len = 0;
 	uint8_t *buf = slurp(real_path(fit_name, path, sizeof(path)), &len);
 	if (!buf)
 		skip();
@@ -471,7 +471,7 @@ static void test_every_real_file(void **state)
 		{ "activity-settings.fit", -2 },
 	};
 	char path[512];
-	size_t len;
+	size_t len = 0;
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
 		uint8_t *buf = slurp(real_path(files[i].name, path, sizeof(path)), &len);
 		if (!buf)
