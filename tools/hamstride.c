@@ -19,6 +19,9 @@ static const struct cli_command commands[] = {
 	{ "sim", "write a simulated run or training block as a capture", cmd_sim },
 	{ "import", "import imu FILE: a raw shoe-IMU recording as a run", cmd_import },
 	{ "strides", "strides RUN|last: a run's strides from shoe IMUs", cmd_strides },
+	{ "pain", "pain add|list|edit|remove: the pain log", cmd_pain },
+	{ "day", "day DATE: the day's sitting hours and back stiffness", cmd_day },
+	{ "patterns", "which clinical pattern the pain reports resemble", cmd_patterns },
 };
 
 static void print_help(FILE *out)
