@@ -15,9 +15,11 @@
 
 /* Intercept and the exposures. */
 #define COLUMNS (1 + PATTERN_EXPOSURES)
-/* Tests a verdict rests on: descents and climbs, on the combined score. */
+/* A verdict rests on two one-sided tests on the combined score: worse with
+ * descents, worse with climbs. Each at 2.5 % (the 95 % interval lying above
+ * zero) keeps the chance of either by luck at 5 % (Bonferroni). */
 #define TERRAIN_TESTS 2
-#define DECISION_ALPHA (0.05 / TERRAIN_TESTS)
+#define DECISION_ALPHA (0.05 / TERRAIN_TESTS) /* one-sided, per test */
 
 static const char *const verdict_names[] = { "insufficient", "neither", "neural", "lumbar",
 					     "both" };
@@ -295,7 +297,7 @@ static bool fit_outcome(const struct pattern_report *r, size_t n, enum pattern_o
 		gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, half, inv, 0.0, cov);
 		double dof = (double)(d.n - p);
 		double t95 = gsl_cdf_tdist_Qinv(0.025, dof);
-		double tdec = gsl_cdf_tdist_Qinv(DECISION_ALPHA / 2, dof);
+		double tdec = gsl_cdf_tdist_Qinv(DECISION_ALPHA, dof);
 		for (size_t j = 1; j < p; j++) {
 			double b = gsl_vector_get(beta, j);
 			double se = sqrt(fmax(gsl_matrix_get(cov, j, j), 0));
@@ -382,7 +384,7 @@ static void estimate_need(const struct pattern_result *res, struct pattern_resul
 			best_x = (enum pattern_exposure)x;
 		}
 	}
-	double crit = gsl_cdf_ugaussian_Qinv(DECISION_ALPHA / 2);
+	double crit = gsl_cdf_ugaussian_Qinv(DECISION_ALPHA);
 	out->need = best_x == PATTERN_DOWNHILL ? PATTERN_NEED_DESCENTS : PATTERN_NEED_CLIMBS;
 	if (best_t <= 0.5) {
 		/* Nothing leans either way: enough runs to rule a meaningful

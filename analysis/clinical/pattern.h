@@ -17,9 +17,9 @@
  * days) and Student t intervals on n - p degrees of freedom: small, whole-
  * number, autocorrelated N-of-1 series with a bad day now and then. The
  * verdict is decided on the combined score (during and after together),
- * with one test for descents and one for climbs: an effect counts only if
- * its interval at the Bonferroni level for those two tests (97.5 %)
- * excludes zero; the 95 % intervals are what is shown.
+ * with one one-sided test for descents and one for climbs: an effect
+ * counts only if its 95 % interval lies above zero (each test at 2.5 %, so
+ * 5 % for the two together).
  */
 #pragma once
 

@@ -242,7 +242,7 @@ void cohort_runner_make(gsl_rng *rng, enum cohort_mechanism m, unsigned weeks,
 	out->mechanism = m;
 	draw_effects(rng, m, out);
 	int64_t when = 0;
-	for (unsigned w = 0; w < weeks && w < 12; w++)
+	for (unsigned w = 0; w < weeks && w < COHORT_MAX_RUNS / 4; w++)
 		plan_week(rng, w, out, &when);
 	struct exp_run exps[COHORT_MAX_RUNS];
 	for (size_t i = 0; i < out->n_runs; i++)

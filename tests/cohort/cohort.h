@@ -49,7 +49,7 @@ struct cohort_runner {
 
 const char *cohort_mechanism_name(enum cohort_mechanism m);
 
-/* A runner over `weeks` weeks (at most 12), exposures related, reports
+/* A runner over `weeks` weeks (at most 16), exposures related, reports
  * built (reports[] point into the runner, which must not move). */
 void cohort_runner_make(gsl_rng *rng, enum cohort_mechanism m, unsigned weeks,
 			struct cohort_runner *out);
