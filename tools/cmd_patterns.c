@@ -289,9 +289,14 @@ static void print_side(const char *side, const struct pattern_result *r, size_t 
 
 /* ---- JSON ---- */
 
+/* Three decimals, written as such (not as the nearest binary double). */
 static json_object *json_number(double v)
 {
-	return isfinite(v) ? json_object_new_double(round(v * 1000) / 1000) : NULL;
+	if (!isfinite(v))
+		return NULL;
+	char text[32];
+	snprintf(text, sizeof(text), "%.3f", v);
+	return json_object_new_double_s(strtod(text, NULL), text);
 }
 
 static json_object *json_interval(const char *exposure, const char *outcome, const char *unit,

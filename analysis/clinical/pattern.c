@@ -301,9 +301,11 @@ static bool fit_outcome(const struct pattern_report *r, size_t n, enum pattern_o
 		for (size_t j = 1; j < p; j++) {
 			double b = gsl_vector_get(beta, j);
 			double se = sqrt(fmax(gsl_matrix_get(cov, j, j), 0));
-			effect[d.column[j]] =
-				(struct pattern_interval){ b, b - t95 * se, b + t95 * se, d.n,
-							   b - tdec * se > 0 };
+			/* Only the combined score decides; the others are shown. */
+			effect[d.column[j]] = (struct pattern_interval){
+				b, b - t95 * se, b + t95 * se, d.n,
+				o == PATTERN_COMBINED && b - tdec * se > 0
+			};
 		}
 		gsl_vector_free(xty);
 		gsl_vector_free(beta);

@@ -71,7 +71,7 @@ enum pattern_outcome {
 struct pattern_interval {
 	double effect, low, high;
 	size_t n;
-	bool shown; /* excludes zero at the decision level */
+	bool shown; /* the combined score's effect, above zero at the decision level */
 };
 
 /* One reported run of this side. */
