@@ -264,8 +264,8 @@ static int check_entry(const struct store_pain *p, const struct store_run *run)
 static void warn_red_flags(const struct store_pain *p)
 {
 	if (p->n_flags)
-		printf("RED FLAG logged: see a doctor promptly. Pain with %s needs a clinician, "
-		       "not a pattern; until one has seen it, do not treat it with massage or "
+		printf("RED FLAG logged (%s): see a doctor promptly. This needs a clinician, not "
+		       "a pattern; until one has seen it, do not treat it with massage or "
 		       "exercise.\n",
 		       p->flags[0]);
 }
@@ -329,7 +329,7 @@ static int pain_add(const struct cli_globals *g, int argc, char **argv)
 		rc = commit(s, store_pain_add(s, &p));
 	}
 	if (!rc) {
-		printf("pain entry %lld: %s, %s side\n", (long long)p.entry_id, p.day, p.side);
+		printf("pain entry %lld: %s, side %s\n", (long long)p.entry_id, p.day, p.side);
 		warn_red_flags(&p);
 	}
 	store_close(s);
