@@ -60,11 +60,11 @@ static int parse_day(const char *command, const char *text, char day[11])
 {
 	int64_t us;
 	if (strlen(text) != 10 || !cli_parse_time(text, &us))
-		return cli_usage_error(command, "'%s' is not a run ID, 'last' or a date like 2026-11-21",
-				       text);
+		return cli_usage_error(
+			command, "'%s' is not a run ID, 'last' or a date like 2026-11-21", text);
 	if (us > now_us())
-		return cli_usage_error(command, "%s is in the future: log a day once it has happened",
-				       text);
+		return cli_usage_error(command,
+				       "%s is in the future: log a day once it has happened", text);
 	snprintf(day, 11, "%s", text);
 	return 0;
 }
@@ -73,8 +73,8 @@ static int parse_score(const char *option, const char *text, int *out)
 {
 	int64_t v;
 	if (!cli_parse_int64(text, &v) || v > 10)
-		return cli_usage_error(CMD, "%s wants a whole number from 0 to 10, not '%s'", option,
-				       text);
+		return cli_usage_error(CMD, "%s wants a whole number from 0 to 10, not '%s'",
+				       option, text);
 	*out = (int)v;
 	return 0;
 }
@@ -124,8 +124,9 @@ static int add_span_end(struct pain_opts *o, bool from, const char *text)
 		return cli_usage_error(CMD, "at most %d spans per entry", PAIN_MAX_SPANS);
 	double s;
 	if (!parse_elapsed(text, &s))
-		return cli_usage_error(CMD, "%s wants a time from the run's start like 0:42:10, not '%s'",
-				       from ? "--from" : "--to", text);
+		return cli_usage_error(
+			CMD, "%s wants a time from the run's start like 0:42:10, not '%s'",
+			from ? "--from" : "--to", text);
 	(from ? o->from_s : o->to_s)[(*n)++] = s;
 	return 0;
 }
@@ -133,10 +134,11 @@ static int add_span_end(struct pain_opts *o, bool from, const char *text)
 static int add_flag(struct pain_opts *o, const char *name)
 {
 	if (!store_pain_is_red_flag(name))
-		return cli_usage_error(CMD,
-				       "--red-flag wants one of night-pain, numbness, weakness, "
-				       "saddle-numbness, bowel-bladder, fever, sudden-onset, not '%s'",
-				       name);
+		return cli_usage_error(
+			CMD,
+			"--red-flag wants one of night-pain, numbness, weakness, "
+			"saddle-numbness, bowel-bladder, fever, sudden-onset, not '%s'",
+			name);
 	if (o->n_flags < PAIN_MAX_FLAGS)
 		o->flags[o->n_flags++] = name;
 	return 0;
@@ -173,9 +175,10 @@ static int parse_pain_options(int argc, char **argv, struct pain_opts *o)
 			rc = parse_score("--next-morning", optarg, &o->next_morning);
 			break;
 		case 's':
-			if (strcmp(optarg, "left") && strcmp(optarg, "right") && strcmp(optarg, "both"))
-				return cli_usage_error(CMD, "--side wants left, right or both, not '%s'",
-						       optarg);
+			if (strcmp(optarg, "left") && strcmp(optarg, "right") &&
+			    strcmp(optarg, "both"))
+				return cli_usage_error(
+					CMD, "--side wants left, right or both, not '%s'", optarg);
 			o->side = optarg;
 			break;
 		case 'f':
@@ -241,7 +244,8 @@ static int check_entry(const struct store_pain *p, const struct store_run *run)
 		return cli_usage_error(CMD, "a day's entry needs a score: --during, --after or "
 					    "--next-morning");
 	if (!run && p->n_spans)
-		return cli_usage_error(CMD, "--from/--to are times in a run; %s has no run", p->day);
+		return cli_usage_error(CMD, "--from/--to are times in a run; %s has no run",
+				       p->day);
 	for (size_t i = 0; i < p->n_spans; i++) {
 		char a[16], b[16], d[16];
 		const struct store_pain_span *x = &p->spans[i];
@@ -249,14 +253,15 @@ static int check_entry(const struct store_pain *p, const struct store_run *run)
 			return cli_usage_error(CMD, "span %s to %s ends before it starts",
 					       cli_format_duration(x->from_s, a, sizeof(a)),
 					       cli_format_duration(x->to_s, b, sizeof(b)));
-		double length = isfinite(run->duration_s) ? run->duration_s
-							  : (double)(run->end_us - run->start_us) / 1e6;
+		double length = isfinite(run->duration_s)
+					? run->duration_s
+					: (double)(run->end_us - run->start_us) / 1e6;
 		if (x->to_s > ceil(length))
-			return cli_usage_error(CMD, "span %s to %s is outside run %lld, which lasted %s",
-					       cli_format_duration(x->from_s, a, sizeof(a)),
-					       cli_format_duration(x->to_s, b, sizeof(b)),
-					       (long long)run->id,
-					       cli_format_duration(length, d, sizeof(d)));
+			return cli_usage_error(
+				CMD, "span %s to %s is outside run %lld, which lasted %s",
+				cli_format_duration(x->from_s, a, sizeof(a)),
+				cli_format_duration(x->to_s, b, sizeof(b)), (long long)run->id,
+				cli_format_duration(length, d, sizeof(d)));
 	}
 	return 0;
 }
@@ -339,8 +344,8 @@ static int pain_add(const struct cli_globals *g, int argc, char **argv)
 static int parse_entry(const char *text, int64_t *entry)
 {
 	if (!cli_parse_int64(text, entry) || *entry < 1)
-		return cli_usage_error(CMD, "'%s' is not an entry number (see 'hamstride pain list')",
-				       text);
+		return cli_usage_error(
+			CMD, "'%s' is not an entry number (see 'hamstride pain list')", text);
 	return 0;
 }
 
@@ -352,7 +357,8 @@ static int pain_edit(const struct cli_globals *g, int argc, char **argv)
 		return rc < 0 ? 0 : rc;
 	int64_t entry;
 	if (optind >= argc)
-		return cli_usage_error(CMD, "edit needs an entry number (see 'hamstride pain list')");
+		return cli_usage_error(CMD,
+				       "edit needs an entry number (see 'hamstride pain list')");
 	if ((rc = parse_entry(argv[optind], &entry)))
 		return rc;
 	struct store *s;
@@ -361,7 +367,8 @@ static int pain_edit(const struct cli_globals *g, int argc, char **argv)
 	struct store_pain p;
 	struct store_run run;
 	if (store_pain_get(s, entry, &p) || p.removed) {
-		cli_error("no pain entry %lld to edit (see 'hamstride pain list')", (long long)entry);
+		cli_error("no pain entry %lld to edit (see 'hamstride pain list')",
+			  (long long)entry);
 		store_close(s);
 		return EX_NOINPUT;
 	}
@@ -387,7 +394,8 @@ static int pain_remove(const struct cli_globals *g, int argc, char **argv)
 	int64_t entry;
 	int rc;
 	if (argc != 3)
-		return cli_usage_error(CMD, "remove needs one entry number (see 'hamstride pain list')");
+		return cli_usage_error(CMD,
+				       "remove needs one entry number (see 'hamstride pain list')");
 	if ((rc = parse_entry(argv[2], &entry)))
 		return rc;
 	struct store *s;
@@ -417,14 +425,16 @@ static int print_entry(void *user, const struct store_pain *p)
 	snprintf(run, sizeof(run), p->run_id ? "%lld" : "-", (long long)p->run_id);
 	printf("%5lld", (long long)p->entry_id);
 	if (history)
-		printf("  v%-2d %-20s %-7s", p->version, cli_format_time(p->recorded_us, rec, sizeof(rec)),
+		printf("  v%-2d %-20s %-7s", p->version,
+		       cli_format_time(p->recorded_us, rec, sizeof(rec)),
 		       p->removed ? "removed" : "");
 	printf("  %-10s  %5s  %-5s  %6s  %5s  %7s", p->day, run, p->side,
 	       score_text(p->during, d, sizeof(d)), score_text(p->after, a, sizeof(a)),
 	       score_text(p->next_morning, m, sizeof(m)));
 	for (size_t i = 0; i < p->n_spans; i++) {
 		char f[16], t[16];
-		printf("%s%s-%s", i ? "," : "  ", cli_format_duration(p->spans[i].from_s, f, sizeof(f)),
+		printf("%s%s-%s", i ? "," : "  ",
+		       cli_format_duration(p->spans[i].from_s, f, sizeof(f)),
 		       cli_format_duration(p->spans[i].to_s, t, sizeof(t)));
 	}
 	if (p->location[0])
@@ -477,8 +487,8 @@ int cmd_pain(const struct cli_globals *g, int argc, char **argv)
 		return 0;
 	}
 	usage(stderr);
-	return cli_usage_error(CMD, "expected add, edit, remove or list%s%s%s", *what ? ", not '" : "",
-			       what, *what ? "'" : "");
+	return cli_usage_error(CMD, "expected add, edit, remove or list%s%s%s",
+			       *what ? ", not '" : "", what, *what ? "'" : "");
 }
 
 static void day_usage(FILE *out)
@@ -503,7 +513,8 @@ int cmd_day(const struct cli_globals *g, int argc, char **argv)
 	while (rc == 0 && (opt = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
 		if (opt == 's' && (!cli_parse_double(optarg, &d.sitting_hours) ||
 				   d.sitting_hours < 0 || d.sitting_hours > 24))
-			return cli_usage_error("day", "--sitting-hours wants 0 to 24, not '%s'", optarg);
+			return cli_usage_error("day", "--sitting-hours wants 0 to 24, not '%s'",
+					       optarg);
 		if (opt == 'b')
 			rc = parse_score("--back-stiffness", optarg, &d.back_stiffness);
 		if (opt == 'h') {

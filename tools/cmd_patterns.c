@@ -249,8 +249,8 @@ static void print_interval(const char *label, const struct pattern_interval *iv,
 {
 	if (!isfinite(iv->effect))
 		return;
-	printf("    %-24s %+5.2f %s (95 %% CI %+.2f to %+.2f), %zu runs%s\n", label, iv->effect, unit,
-	       iv->low, iv->high, iv->n, iv->shown ? " *" : "");
+	printf("    %-24s %+5.2f %s (95 %% CI %+.2f to %+.2f), %zu runs%s\n", label, iv->effect,
+	       unit, iv->low, iv->high, iv->n, iv->shown ? " *" : "");
 }
 
 static void print_side(const char *side, const struct pattern_result *r, size_t n_entries)
@@ -325,10 +325,12 @@ static json_object *json_evidence(const struct pattern_result *r)
 		for (int x = 0; x < PATTERN_EXPOSURES; x++)
 			if (isfinite(r->effect[o][x].effect))
 				json_object_array_add(
-					list, json_interval(pattern_exposure_name((enum pattern_exposure)x),
-							    pattern_outcome_name((enum pattern_outcome)o),
-							    pattern_exposure_unit((enum pattern_exposure)x),
-							    &r->effect[o][x]));
+					list,
+					json_interval(
+						pattern_exposure_name((enum pattern_exposure)x),
+						pattern_outcome_name((enum pattern_outcome)o),
+						pattern_exposure_unit((enum pattern_exposure)x),
+						&r->effect[o][x]));
 	}
 	const struct {
 		const char *name, *outcome, *unit;
@@ -337,7 +339,8 @@ static json_object *json_evidence(const struct pattern_result *r)
 		{ "after-minus-during", "after", "points", &r->after_minus_during },
 		{ "span-descent", "span", "share of span time on descents minus the rest's",
 		  &r->span_descent },
-		{ "span-climb", "span", "share of span time on climbs minus the rest's", &r->span_climb },
+		{ "span-climb", "span", "share of span time on climbs minus the rest's",
+		  &r->span_climb },
 	};
 	for (size_t i = 0; i < sizeof(extra) / sizeof(extra[0]); i++)
 		if (isfinite(extra[i].iv->effect))
@@ -360,15 +363,17 @@ static json_object *json_side(const char *side, const struct pattern_result *r, 
 	json_object *load = json_object_new_object();
 	json_object_object_add(load, "tracks_load", json_object_new_boolean(r->load));
 	if (r->fitted[PATTERN_COMBINED])
-		json_object_object_add(load, "effect", json_interval("load", "combined",
-								     pattern_exposure_unit(PATTERN_LOAD),
-								     &r->effect[PATTERN_COMBINED][PATTERN_LOAD]));
+		json_object_object_add(load, "effect",
+				       json_interval("load", "combined",
+						     pattern_exposure_unit(PATTERN_LOAD),
+						     &r->effect[PATTERN_COMBINED][PATTERN_LOAD]));
 	json_object_object_add(o, "load", load);
 	json_object *need = json_object_new_object();
 	char text[128];
 	json_object_object_add(need, "runs", json_object_new_int64(r->needed_runs));
-	json_object_object_add(need, "text", json_object_new_string(pattern_need_text(
-						     r->need, r->needed_runs, text, sizeof(text))));
+	json_object_object_add(need, "text",
+			       json_object_new_string(pattern_need_text(r->need, r->needed_runs,
+									text, sizeof(text))));
 	json_object_object_add(need, "min_reported_runs", json_object_new_int(PATTERN_MIN_REPORTS));
 	json_object_object_add(need, "min_hilly_runs", json_object_new_int(PATTERN_MIN_HILLY));
 	json_object_object_add(o, "needed", need);
@@ -419,8 +424,7 @@ static int parse_options(int argc, char **argv, struct patterns_args *a)
 	return 0;
 }
 
-static size_t count_entries(const struct gather *g, const char *side,
-			    const struct patterns_args *a)
+static size_t count_entries(const struct gather *g, const char *side, const struct patterns_args *a)
 {
 	size_t n = 0;
 	for (size_t i = 0; i < g->n_entries; i++) {
@@ -467,8 +471,9 @@ static void report(const struct gather *g, const struct patterns_args *a,
 		json_object_object_add(root, "sides", list);
 		json_object_object_add(root, "runs_without_segments",
 				       json_object_new_int64((int64_t)g->without_segments));
-		printf("%s\n", json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
-									    JSON_C_TO_STRING_NOSLASHESCAPE));
+		printf("%s\n",
+		       json_object_to_json_string_ext(
+			       root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
 	} else {
 		json_object_put(list);
 	}

@@ -79,7 +79,8 @@ void export_pain_run_cells(struct csv *c, const struct export_pain_index *idx, i
 		if (p->run_id != run_id)
 			continue;
 		for (int side = 0; side < 2; side++) {
-			if (strcmp(p->side, side ? "right" : "left") != 0 && strcmp(p->side, "both") != 0)
+			if (strcmp(p->side, side ? "right" : "left") != 0 &&
+			    strcmp(p->side, "both") != 0)
 				continue;
 			v[3 * side] = higher(v[3 * side], p->during);
 			v[3 * side + 1] = higher(v[3 * side + 1], p->after);
@@ -95,9 +96,8 @@ void export_pain_run_cells(struct csv *c, const struct export_pain_index *idx, i
 }
 
 static const char *const pain_columns[] = {
-	"entry",        "version", "recorded_utc", "removed",   "day",   "run_id",
-	"side",         "during",  "after",        "next_morning", "spans", "where",
-	"red_flags",    "note",
+	"entry",  "version", "recorded_utc", "removed", "day",   "run_id",    "side",
+	"during", "after",   "next_morning", "spans",   "where", "red_flags", "note",
 };
 
 struct pain_writer {

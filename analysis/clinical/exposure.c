@@ -107,8 +107,8 @@ static double descent_stride_ratio(const struct exp_run *r)
 }
 
 /* Median of the finite values of pick(run); NAN if there are none. */
-static double median_of(const struct exp_run *runs, size_t n, double (*pick)(const struct exp_run *),
-			double *scratch)
+static double median_of(const struct exp_run *runs, size_t n,
+			double (*pick)(const struct exp_run *), double *scratch)
 {
 	size_t m = 0;
 	for (size_t i = 0; i < n; i++) {

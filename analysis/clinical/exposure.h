@@ -33,10 +33,10 @@ struct exp_run {
 	/* Time-weighted stride_ratio of the segments of each class. */
 	double stride_ratio[SEG_CLASS_COUNT];
 	/* Filled by exp_relate_runs from the runner's other runs: */
-	double speed_ratio;    /* flat_speed against the runner's usual; 1 usual */
-	double overstride_pct; /* descents' stride against the usual stride on
+	double speed_ratio;     /* flat_speed against the runner's usual; 1 usual */
+	double overstride_pct;  /* descents' stride against the usual stride on
 				* descents, percent longer; 0 with no descent */
-	double load_ratio;     /* distance against the longest of the previous
+	double load_ratio;      /* distance against the longest of the previous
 				* 30 days; NAN without one */
 	double week_distance_m; /* this run and those of the 7 days before */
 };

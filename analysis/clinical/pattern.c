@@ -23,8 +23,7 @@
 
 static const char *const verdict_names[] = { "insufficient", "neither", "neural", "lumbar",
 					     "both" };
-static const char *const exposure_names[] = { "downhill", "uphill", "speed", "overstride",
-					      "load" };
+static const char *const exposure_names[] = { "downhill", "uphill", "speed", "overstride", "load" };
 static const char *const exposure_units[] = {
 	"points per quarter of the run on descents",
 	"points per quarter of the run on climbs",
@@ -71,8 +70,11 @@ const char *const *pattern_caveats(size_t *n)
 const char *pattern_need_text(enum pattern_need need, unsigned runs, char *buf, size_t size)
 {
 	static const char *const what[] = {
-		"", "reported runs", "reported runs with a long descent or climbs",
-		"reported runs with a long descent", "reported runs with climbs",
+		"",
+		"reported runs",
+		"reported runs with a long descent or climbs",
+		"reported runs with a long descent",
+		"reported runs with climbs",
 	};
 	if (need == PATTERN_NEED_NOTHING || (unsigned)need >= sizeof(what) / sizeof(what[0]))
 		snprintf(buf, size, "nothing");
@@ -203,11 +205,12 @@ static bool build_design(const struct pattern_report *r, size_t n, enum pattern_
 		if (!usable_report(&r[i]) || !isfinite(outcome_of(&r[i], o)))
 			continue;
 		for (size_t j = 0; j < d->p; j++)
-			gsl_matrix_set(d->x, row, j,
-				       d->column[j] < 0 ? 1.0
-							: pattern_covariate(r[i].run,
-									    (enum pattern_exposure)
-										    d->column[j]));
+			gsl_matrix_set(
+				d->x, row, j,
+				d->column[j] < 0
+					? 1.0
+					: pattern_covariate(r[i].run,
+							    (enum pattern_exposure)d->column[j]));
 		gsl_vector_set(d->y, row, outcome_of(&r[i], o));
 		row++;
 	}
@@ -302,10 +305,10 @@ static bool fit_outcome(const struct pattern_report *r, size_t n, enum pattern_o
 			double b = gsl_vector_get(beta, j);
 			double se = sqrt(fmax(gsl_matrix_get(cov, j, j), 0));
 			/* Only the combined score decides; the others are shown. */
-			effect[d.column[j]] = (struct pattern_interval){
-				b, b - t95 * se, b + t95 * se, d.n,
-				o == PATTERN_COMBINED && b - tdec * se > 0
-			};
+			effect[d.column[j]] =
+				(struct pattern_interval){ b, b - t95 * se, b + t95 * se, d.n,
+							   o == PATTERN_COMBINED &&
+								   b - tdec * se > 0 };
 		}
 		gsl_vector_free(xty);
 		gsl_vector_free(beta);
@@ -404,8 +407,7 @@ static size_t count_usable(const struct pattern_report *r, size_t n, size_t *hil
 	size_t m = 0;
 	*hilly = 0;
 	for (size_t i = 0; i < n; i++) {
-		if (!usable_report(&r[i]) ||
-		    (!isfinite(r[i].during) && !isfinite(r[i].after)))
+		if (!usable_report(&r[i]) || (!isfinite(r[i].during) && !isfinite(r[i].after)))
 			continue;
 		m++;
 		if (is_hilly(r[i].run))

@@ -113,7 +113,7 @@ double pattern_covariate(const struct exp_run *run, enum pattern_exposure x);
 
 void pattern_analyse(const struct pattern_report *reports, size_t n, struct pattern_result *out);
 
-const char *pattern_verdict_name(enum pattern_verdict v); /* "neural", ... */
+const char *pattern_verdict_name(enum pattern_verdict v);   /* "neural", ... */
 const char *pattern_exposure_name(enum pattern_exposure x); /* "downhill", ... */
 /* "points per quarter of the run on descents", ... */
 const char *pattern_exposure_unit(enum pattern_exposure x);

@@ -45,8 +45,9 @@ static int insert_children(struct store *s, const struct store_pain *p)
 	sqlite3_stmt *st;
 	int err = 0;
 	if (p->n_spans) {
-		err = prepare_write(s, "INSERT INTO pain_spans (version_id, from_s, to_s) VALUES (?, ?, ?)",
-				    &st);
+		err = prepare_write(
+			s, "INSERT INTO pain_spans (version_id, from_s, to_s) VALUES (?, ?, ?)",
+			&st);
 		for (size_t i = 0; i < p->n_spans && !err; i++) {
 			sqlite3_bind_int64(st, 1, p->version_id);
 			sqlite3_bind_double(st, 2, p->spans[i].from_s);
@@ -56,8 +57,8 @@ static int insert_children(struct store *s, const struct store_pain *p)
 		sqlite3_finalize(st);
 	}
 	if (p->n_flags && !err) {
-		err = prepare_write(s, "INSERT INTO pain_red_flags (version_id, flag) VALUES (?, ?)",
-				    &st);
+		err = prepare_write(
+			s, "INSERT INTO pain_red_flags (version_id, flag) VALUES (?, ?)", &st);
 		for (size_t i = 0; i < p->n_flags && !err; i++) {
 			sqlite3_bind_int64(st, 1, p->version_id);
 			sqlite3_bind_text(st, 2, p->flags[i], -1, SQLITE_STATIC);
@@ -105,7 +106,8 @@ static int insert_version(struct store *s, struct store_pain *p)
 		return err;
 	p->version_id = sqlite3_last_insert_rowid(s->db);
 	if (!p->entry_id) {
-		err = store_prepare_fresh(s, "SELECT entry_id FROM pain_versions WHERE id = ?", &st);
+		err = store_prepare_fresh(s, "SELECT entry_id FROM pain_versions WHERE id = ?",
+					  &st);
 		if (err)
 			return err;
 		sqlite3_bind_int64(st, 1, p->version_id);
@@ -124,14 +126,13 @@ int store_pain_add(struct store *s, struct store_pain *p)
 	return insert_version(s, p);
 }
 
-#define PAIN_COLUMNS                                                                        \
+#define PAIN_COLUMNS                                                                      \
 	"id, entry_id, version, recorded_us, removed, run_id, day, side, during, after, " \
 	"next_morning, location, note"
 
 static int column_score(sqlite3_stmt *st, int i)
 {
-	return sqlite3_column_type(st, i) == SQLITE_NULL ? PAIN_UNKNOWN
-							 : sqlite3_column_int(st, i);
+	return sqlite3_column_type(st, i) == SQLITE_NULL ? PAIN_UNKNOWN : sqlite3_column_int(st, i);
 }
 
 static void read_row(sqlite3_stmt *st, struct store_pain *p)
@@ -166,8 +167,8 @@ static int read_children(struct store *s, struct store_pain *p)
 		p->spans[p->n_spans++].to_s = sqlite3_column_double(st, 1);
 	}
 	sqlite3_finalize(st);
-	err = store_prepare_fresh(s, "SELECT flag FROM pain_red_flags WHERE version_id = ? ORDER BY rowid",
-				  &st);
+	err = store_prepare_fresh(
+		s, "SELECT flag FROM pain_red_flags WHERE version_id = ? ORDER BY rowid", &st);
 	if (err)
 		return err;
 	sqlite3_bind_int64(st, 1, p->version_id);
@@ -180,10 +181,11 @@ static int read_children(struct store *s, struct store_pain *p)
 int store_pain_get(struct store *s, int64_t entry_id, struct store_pain *out)
 {
 	sqlite3_stmt *st;
-	int err = store_prepare_fresh(s,
-				      "SELECT " PAIN_COLUMNS " FROM pain_versions WHERE entry_id = ? "
-				      "ORDER BY version DESC LIMIT 1",
-				      &st);
+	int err =
+		store_prepare_fresh(s,
+				    "SELECT " PAIN_COLUMNS " FROM pain_versions WHERE entry_id = ? "
+				    "ORDER BY version DESC LIMIT 1",
+				    &st);
 	if (err)
 		return err;
 	sqlite3_bind_int64(st, 1, entry_id);

@@ -28,9 +28,9 @@ struct store_pain {
 	int version;         /* 1, 2, ... */
 	int64_t recorded_us; /* when this version was written */
 	bool removed;
-	int64_t run_id; /* 0: a day without a run */
-	char day[11];   /* YYYY-MM-DD */
-	char side[8];   /* left, right, both */
+	int64_t run_id;                  /* 0: a day without a run */
+	char day[11];                    /* YYYY-MM-DD */
+	char side[8];                    /* left, right, both */
 	int during, after, next_morning; /* 0..10 or PAIN_UNKNOWN */
 	char location[128];
 	char note[256];

@@ -60,8 +60,12 @@ static void make_run(struct store *s, unsigned i, int64_t *id)
 	}
 	if (store_segments_replace(s, *id, segs, SEGMENTS))
 		die("segments", s);
-	struct store_run r = { .id = *id, .start_us = start, .end_us = start + (int64_t)(t * 1e6),
-			       .duration_s = t, .distance_m = 450.0 * SEGMENTS, .speed_mps = 3 };
+	struct store_run r = { .id = *id,
+			       .start_us = start,
+			       .end_us = start + (int64_t)(t * 1e6),
+			       .duration_s = t,
+			       .distance_m = 450.0 * SEGMENTS,
+			       .speed_mps = 3 };
 	snprintf(r.end_reason, sizeof(r.end_reason), "idle");
 	snprintf(r.source, sizeof(r.source), "bench");
 	if (store_run_end(s, &r))
@@ -83,8 +87,12 @@ static void make_run(struct store *s, unsigned i, int64_t *id)
 static void add_strides(struct store *s, int64_t id, unsigned i)
 {
 	for (unsigned k = 0; k < STRIDES; k++) {
-		struct store_stride x = { .length_m = 2.1, .duration_s = 0.7, .speed_mps = 3,
-					  .height_change_m = 0, .stance_s = 0.2, .clearance_m = 0.1 };
+		struct store_stride x = { .length_m = 2.1,
+					  .duration_s = 0.7,
+					  .speed_mps = 3,
+					  .height_change_m = 0,
+					  .stance_s = 0.2,
+					  .clearance_m = 0.1 };
 		snprintf(x.foot, sizeof(x.foot), "%s", k % 2 ? "left" : "right");
 		x.start_us = T0 + (int64_t)i * DAY_US + (int64_t)k * 700000;
 		x.end_us = x.start_us + 700000;

@@ -18,13 +18,12 @@ const char *cohort_mechanism_name(enum cohort_mechanism m)
 
 enum pattern_verdict cohort_expected(enum cohort_mechanism m)
 {
-	return m == COHORT_NEURAL ? PATTERN_NEURAL
+	return m == COHORT_NEURAL   ? PATTERN_NEURAL
 	       : m == COHORT_LUMBAR ? PATTERN_LUMBAR
 				    : PATTERN_NEITHER;
 }
 
-double cohort_truth(const struct cohort_runner *r, enum pattern_outcome o,
-		    enum pattern_exposure x)
+double cohort_truth(const struct cohort_runner *r, enum pattern_outcome o, enum pattern_exposure x)
 {
 	if (o == PATTERN_COMBINED)
 		return (r->beta[PATTERN_DURING][x] + r->beta[PATTERN_AFTER][x]) / 2;
@@ -47,8 +46,10 @@ static size_t route_pieces(enum route r, double km, struct piece *p, gsl_rng *rn
 		break;
 	case ROLLING:
 		for (double d = 0; d < km * 1000 && n < COHORT_MAX_SEGS; d += 400)
-			p[n++] = (struct piece){ 400, (n % 3 == 0 ? 3.5 : n % 3 == 1 ? -3.5 : 0.5) +
-							       gsl_ran_gaussian(rng, 0.5) };
+			p[n++] = (struct piece){ 400, (n % 3 == 0   ? 3.5
+						       : n % 3 == 1 ? -3.5
+								    : 0.5) +
+							      gsl_ran_gaussian(rng, 0.5) };
 		break;
 	case LONG_DESCENT: {
 		/* Driven up: flat, a long steady descent, flat home. */
@@ -98,7 +99,8 @@ static void make_run(gsl_rng *rng, enum route route, double km, double effort,
 		memset(s, 0, sizeof(*s));
 		double flat_mps = 3.2 * effort * (1 + gsl_ran_gaussian(rng, 0.01));
 		double v = segment_speed(flat_mps, p[i].grade_pct);
-		s->cls = seg_classify(p[i].grade_pct, &(struct seg_thresholds)SEG_THRESHOLDS_DEFAULT);
+		s->cls = seg_classify(p[i].grade_pct,
+				      &(struct seg_thresholds)SEG_THRESHOLDS_DEFAULT);
 		s->length_m = p[i].length_m;
 		s->duration_s = p[i].length_m / v;
 		s->start_us = t;
@@ -130,7 +132,8 @@ static void plan_week(gsl_rng *rng, unsigned week, struct cohort_runner *r, int6
 		double km, effort = 1 + gsl_ran_gaussian(rng, 0.04);
 		if (k == 3) {
 			route = gsl_rng_uniform(rng) < 0.5 ? LONG_DESCENT : FLAT;
-			km = 14 * (gsl_rng_uniform(rng) < 0.3 ? gsl_ran_flat(rng, 1.2, 1.7) : gsl_ran_flat(rng, 0.8, 1.05));
+			km = 14 * (gsl_rng_uniform(rng) < 0.3 ? gsl_ran_flat(rng, 1.2, 1.7)
+							      : gsl_ran_flat(rng, 0.8, 1.05));
 			effort -= 0.05;
 		} else {
 			route = k == 0 ? FLAT : midweek[gsl_rng_uniform_int(rng, 4)];
@@ -149,7 +152,7 @@ static void plan_week(gsl_rng *rng, unsigned week, struct cohort_runner *r, int6
 static void draw_effects(gsl_rng *rng, enum cohort_mechanism m, struct cohort_runner *r)
 {
 	memset(r->beta, 0, sizeof(r->beta));
-	double (*b)[PATTERN_EXPOSURES] = r->beta;
+	double(*b)[PATTERN_EXPOSURES] = r->beta;
 	switch (m) {
 	case COHORT_NEURAL:
 		/* Smallest: 2 points for half the run downhill (Farrar's meaningful
@@ -202,7 +205,8 @@ static void report_span(gsl_rng *rng, const struct cohort_runner *r, size_t i,
 	const struct seg_segment *s = &run->segs[pick];
 	double from = (double)(s->start_us - run->exp.start_us) / 1e6;
 	double to = (double)(s->end_us - run->exp.start_us) / 1e6;
-	struct exp_span span = { from + gsl_ran_flat(rng, -30, 30), to + gsl_ran_flat(rng, -30, 30) };
+	struct exp_span span = { from + gsl_ran_flat(rng, -30, 30),
+				 to + gsl_ran_flat(rng, -30, 30) };
 	span.from_s = fmax(span.from_s, 0);
 	exp_split_spans(run->segs, run->n_segs, run->exp.start_us, &span, 1, out);
 }
@@ -229,9 +233,9 @@ static void report_pain(gsl_rng *rng, struct cohort_runner *r)
 		r->has_span[i] = r->during[i] >= 3 && gsl_rng_uniform(rng) < 0.5;
 		if (r->has_span[i])
 			report_span(rng, r, i, &r->split[i]);
-		r->reports[r->n_reports++] = (struct pattern_report){
-			e, r->during[i], r->after[i], r->has_span[i] ? &r->split[i] : NULL
-		};
+		r->reports[r->n_reports++] =
+			(struct pattern_report){ e, r->during[i], r->after[i],
+						 r->has_span[i] ? &r->split[i] : NULL };
 	}
 }
 

@@ -59,8 +59,7 @@ void cohort_truncate(struct cohort_runner *r, size_t n);
 
 /* The true effect of x on outcome o (the combined score's is the mean of
  * during's and after's). */
-double cohort_truth(const struct cohort_runner *r, enum pattern_outcome o,
-		    enum pattern_exposure x);
+double cohort_truth(const struct cohort_runner *r, enum pattern_outcome o, enum pattern_exposure x);
 
 /* The verdict the mechanism should give. */
 enum pattern_verdict cohort_expected(enum cohort_mechanism m);

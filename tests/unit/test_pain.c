@@ -196,7 +196,8 @@ static void test_day_context_latest_counts(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_edit_keeps_the_earlier_version, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_edit_keeps_the_earlier_version, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_remove_is_a_marked_version, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_spans_and_flags_round_trip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_schema_refuses_bad_scores_and_sides, setup,

@@ -50,7 +50,8 @@ static void run_mechanism(gsl_rng *rng, enum cohort_mechanism m, unsigned weeks,
 		t->terrain += r.verdict >= PATTERN_NEURAL;
 		for (int x = 0; x < PATTERN_EXPOSURES; x++) {
 			const struct pattern_interval *iv = &r.effect[PATTERN_COMBINED][x];
-			double truth = cohort_truth(&runner, PATTERN_COMBINED, (enum pattern_exposure)x);
+			double truth =
+				cohort_truth(&runner, PATTERN_COMBINED, (enum pattern_exposure)x);
 			if (!isfinite(iv->low))
 				continue;
 			t->intervals++;
