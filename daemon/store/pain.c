@@ -25,6 +25,7 @@ bool store_pain_is_red_flag(const char *name)
 
 static int prepare_write(struct store *s, const char *sql, sqlite3_stmt **st)
 {
+	*st = NULL;
 	int err = store_begin_write(s);
 	if (err)
 		return err;
@@ -42,7 +43,7 @@ static void bind_score(sqlite3_stmt *st, int i, int score)
 
 static int insert_children(struct store *s, const struct store_pain *p)
 {
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = NULL;
 	int err = 0;
 	if (p->n_spans) {
 		err = prepare_write(
@@ -181,6 +182,7 @@ static int read_children(struct store *s, struct store_pain *p)
 int store_pain_get(struct store *s, int64_t entry_id, struct store_pain *out)
 {
 	sqlite3_stmt *st;
+	memset(out, 0, sizeof(*out));
 	int err =
 		store_prepare_fresh(s,
 				    "SELECT " PAIN_COLUMNS " FROM pain_versions WHERE entry_id = ? "

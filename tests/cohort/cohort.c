@@ -35,17 +35,23 @@ struct piece {
 	double length_m, grade_pct;
 };
 
+/* How many pieces of step_m it takes to cover length_m. */
+static unsigned pieces(double length_m, double step_m)
+{
+	return (unsigned)ceil(length_m / step_m);
+}
+
 static size_t route_pieces(enum route r, double km, struct piece *p, gsl_rng *rng)
 {
 	size_t n = 0;
 	switch (r) {
 	case FLAT:
 	case TRACK:
-		for (double d = 0; d < km * 1000 && n < COHORT_MAX_SEGS; d += 1000)
+		for (unsigned k = 0; k < pieces(km * 1000, 1000) && n < COHORT_MAX_SEGS; k++)
 			p[n++] = (struct piece){ 1000, gsl_ran_gaussian(rng, 0.5) };
 		break;
 	case ROLLING:
-		for (double d = 0; d < km * 1000 && n < COHORT_MAX_SEGS; d += 400)
+		for (unsigned k = 0; k < pieces(km * 1000, 400) && n < COHORT_MAX_SEGS; k++)
 			p[n++] = (struct piece){ 400, (n % 3 == 0   ? 3.5
 						       : n % 3 == 1 ? -3.5
 								    : 0.5) +
@@ -56,7 +62,8 @@ static size_t route_pieces(enum route r, double km, struct piece *p, gsl_rng *rn
 		double descent_km = km * gsl_ran_flat(rng, 0.4, 0.6);
 		double flat_km = (km - descent_km) / 2;
 		p[n++] = (struct piece){ flat_km * 1000, 0.5 };
-		for (double d = 0; d < descent_km * 1000 && n < COHORT_MAX_SEGS - 1; d += 500)
+		for (unsigned k = 0; k < pieces(descent_km * 1000, 500) && n < COHORT_MAX_SEGS - 1;
+		     k++)
 			p[n++] = (struct piece){ 500, -gsl_ran_flat(rng, 4, 8) };
 		p[n++] = (struct piece){ flat_km * 1000, -0.5 };
 		break;
