@@ -175,8 +175,8 @@ static int parse_pain_options(int argc, char **argv, struct pain_opts *o)
 			rc = parse_score("--next-morning", optarg, &o->next_morning);
 			break;
 		case 's':
-			if (strcmp(optarg, "left") && strcmp(optarg, "right") &&
-			    strcmp(optarg, "both"))
+			if (strcmp(optarg, "left") != 0 && strcmp(optarg, "right") != 0 &&
+			    strcmp(optarg, "both") != 0)
 				return cli_usage_error(
 					CMD, "--side wants left, right or both, not '%s'", optarg);
 			o->side = optarg;
