@@ -63,3 +63,6 @@ int cmd_sensors(const struct cli_globals *g, int argc, char **argv); /* scan|add
 int cmd_import(const struct cli_globals *g, int argc, char **argv);  /* import imu FILE */
 int cmd_import_history(const struct cli_globals *g, int argc, char **argv); /* FILE|DIR... */
 int cmd_strides(const struct cli_globals *g, int argc, char **argv);        /* strides RUN|last */
+int cmd_pain(const struct cli_globals *g, int argc, char **argv); /* pain add|list|edit|remove */
+int cmd_day(const struct cli_globals *g, int argc, char **argv);  /* day DATE */
+int cmd_patterns(const struct cli_globals *g, int argc, char **argv); /* patterns */

@@ -11,13 +11,15 @@
 #include "cli.h"
 #include "cli_util.h"
 #include "csv.h"
+#include "export_pain.h"
 
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: hamstride export csv runs|samples [--from TIME] [--to TIME] [--run ID]\n"
+		"Usage: hamstride export csv runs|samples|pain [--from TIME] [--to TIME] [--run ID]\n"
 		"                                          [--output FILE]\n\n"
-		"CSV (RFC 4180, UTF-8, UTC times) of the runs, or of their per-second samples.\n"
+		"CSV (RFC 4180, UTF-8, UTC times) of the runs (with their pain scores), of\n"
+		"their per-second samples, or of the pain log with every version of each entry.\n"
 		"Unknown values are empty cells; text cells that a spreadsheet would run as a\n"
 		"formula start with a single quote.\n\n"
 		"  --from TIME     runs (or samples) from TIME on (UTC, 2026-11-21[T07:30[:15]])\n"
@@ -33,6 +35,7 @@ static void usage(FILE *out)
 
 struct export_args {
 	bool samples; /* else runs */
+	bool pain;    /* the pain log */
 	int64_t from_us, to_us, run_id;
 	const char *output;
 };
@@ -70,9 +73,16 @@ static const char *const run_columns[] = {
 	"capture_path",
 };
 
+/* A run's row: the run, then its pain cells. */
+struct run_writer {
+	struct csv *c;
+	const struct export_pain_index *pain;
+};
+
 static int write_run(void *user, const struct store_run *r)
 {
-	struct csv *c = user;
+	struct run_writer *w = user;
+	struct csv *c = w->c;
 	csv_integer(c, r->id);
 	csv_time(c, r->start_us);
 	csv_time(c, r->end_us);
@@ -92,6 +102,7 @@ static int write_run(void *user, const struct store_run *r)
 	csv_text(c, r->end_reason);
 	csv_text(c, r->source);
 	csv_text(c, r->capture_path);
+	export_pain_run_cells(c, w->pain, r->id);
 	csv_end_row(c);
 	return ferror(c->out) ? OUTPUT_FAILED : 0;
 }
@@ -157,12 +168,23 @@ static int parse_options(int argc, char **argv, struct export_args *a)
 				       optind < argc ? ", not '" : "",
 				       optind < argc ? argv[optind] : "", optind < argc ? "'" : "");
 	const char *what = optind + 1 < argc ? argv[optind + 1] : "";
-	if (strcmp(what, "runs") != 0 && strcmp(what, "samples") != 0)
-		return cli_usage_error("export", "csv wants 'runs' or 'samples', not '%s'", what);
+	if (strcmp(what, "runs") != 0 && strcmp(what, "samples") != 0 && strcmp(what, "pain") != 0)
+		return cli_usage_error("export", "csv wants 'runs', 'samples' or 'pain', not '%s'",
+				       what);
 	a->samples = strcmp(what, "samples") == 0;
+	a->pain = strcmp(what, "pain") == 0;
 	if (optind + 2 < argc)
 		return cli_usage_error("export", "unexpected argument '%s'", argv[optind + 2]);
 	return cli_period_check("export", a->from_us, a->to_us);
+}
+
+static void write_run_header(struct csv *c)
+{
+	for (size_t i = 0; i < sizeof(run_columns) / sizeof(run_columns[0]); i++)
+		csv_text(c, run_columns[i]);
+	for (size_t i = 0; i < export_pain_run_column_count; i++)
+		csv_text(c, export_pain_run_columns[i]);
+	csv_end_row(c);
 }
 
 static int write_csv(struct store *s, const struct export_args *a, FILE *out)
@@ -173,13 +195,19 @@ static int write_csv(struct store *s, const struct export_args *a, FILE *out)
 		csv_header(&c, sample_columns, sizeof(sample_columns) / sizeof(sample_columns[0]));
 		return store_foreach_sample(s, a->run_id, a->from_us, a->to_us, write_sample, &c);
 	}
-	csv_header(&c, run_columns, sizeof(run_columns) / sizeof(run_columns[0]));
-	if (a->run_id == 0)
-		return store_foreach_run(s, a->from_us, a->to_us, write_run, &c);
+	if (a->pain)
+		return export_pain_csv(s, &c, a->from_us, a->to_us);
+	write_run_header(&c);
+	struct export_pain_index pain;
+	int err = export_pain_load(s, &pain);
+	struct run_writer w = { &c, &pain };
+	if (err == 0 && a->run_id == 0)
+		err = store_foreach_run(s, a->from_us, a->to_us, write_run, &w);
 	struct store_run run;
-	int err = store_get_run(s, a->run_id, &run);
-	if (err == 0 && run.start_us >= a->from_us && run.start_us < a->to_us)
-		err = write_run(&c, &run);
+	if (err == 0 && a->run_id && (err = store_get_run(s, a->run_id, &run)) == 0 &&
+	    run.start_us >= a->from_us && run.start_us < a->to_us)
+		err = write_run(&w, &run);
+	export_pain_free(&pain);
 	return err;
 }
 

@@ -1,0 +1,468 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "clinical/pattern.h"
+
+#include <gsl/gsl_blas.h>
+#include <gsl/gsl_cdf.h>
+#include <gsl/gsl_linalg.h>
+#include <gsl/gsl_matrix.h>
+#include <gsl/gsl_vector.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/xalloc.h"
+
+/* Intercept and the exposures. */
+#define COLUMNS (1 + PATTERN_EXPOSURES)
+/* A verdict rests on two one-sided tests on the combined score: worse with
+ * descents, worse with climbs. Each at 2.5 % (the 95 % interval lying above
+ * zero) keeps the chance of either by luck at 5 % (Bonferroni). */
+#define TERRAIN_TESTS 2
+#define DECISION_ALPHA (0.05 / TERRAIN_TESTS) /* one-sided, per test */
+
+static const char *const verdict_names[] = { "insufficient", "neither", "neural", "lumbar",
+					     "both" };
+static const char *const exposure_names[] = { "downhill", "uphill", "speed", "overstride", "load" };
+static const char *const exposure_units[] = {
+	"points per quarter of the run on descents",
+	"points per quarter of the run on climbs",
+	"points per 10 % faster than usual (grade-adjusted)",
+	"points per 5 % longer stride on descents than usual",
+	"points per 25 % longer than the longest run of the previous 30 days",
+};
+
+const char *pattern_verdict_name(enum pattern_verdict v)
+{
+	return (unsigned)v < sizeof(verdict_names) / sizeof(verdict_names[0]) ? verdict_names[v]
+									      : "insufficient";
+}
+
+const char *pattern_exposure_name(enum pattern_exposure x)
+{
+	return (unsigned)x < PATTERN_EXPOSURES ? exposure_names[x] : "?";
+}
+
+const char *pattern_exposure_unit(enum pattern_exposure x)
+{
+	return (unsigned)x < PATTERN_EXPOSURES ? exposure_units[x] : "?";
+}
+
+const char *pattern_outcome_name(enum pattern_outcome o)
+{
+	return o == PATTERN_AFTER ? "after" : o == PATTERN_COMBINED ? "combined" : "during";
+}
+
+static const char *const caveats[] = {
+	"This is an association to discuss with a physiotherapist or doctor, not a diagnosis.",
+	"Hills and speed also provoke high hamstring tendinopathy, so worse uphill or faster "
+	"does not by itself separate a lumbar or neural source from the tendon.",
+	"Grade and speed are confounded (runners go faster downhill); the analysis holds "
+	"them apart with grade-adjusted speed, which only partly removes the overlap.",
+};
+
+const char *const *pattern_caveats(size_t *n)
+{
+	*n = sizeof(caveats) / sizeof(caveats[0]);
+	return caveats;
+}
+
+const char *pattern_need_text(enum pattern_need need, unsigned runs, char *buf, size_t size)
+{
+	static const char *const what[] = {
+		"",
+		"reported runs",
+		"reported runs with a long descent or climbs",
+		"reported runs with a long descent",
+		"reported runs with climbs",
+	};
+	if (need == PATTERN_NEED_NOTHING || (unsigned)need >= sizeof(what) / sizeof(what[0]))
+		snprintf(buf, size, "nothing");
+	else
+		snprintf(buf, size, "%u more %s", runs, what[need]);
+	return buf;
+}
+
+static double finite_or(double v, double fallback)
+{
+	return isfinite(v) ? v : fallback;
+}
+
+double pattern_covariate(const struct exp_run *run, enum pattern_exposure x)
+{
+	switch (x) {
+	case PATTERN_DOWNHILL:
+		return run->down_share / 0.25;
+	case PATTERN_UPHILL:
+		return run->up_share / 0.25;
+	case PATTERN_SPEED:
+		return finite_or(run->speed_ratio - 1, 0) / 0.10;
+	case PATTERN_OVERSTRIDE:
+		return finite_or(run->overstride_pct, 0) / 5;
+	case PATTERN_LOAD: {
+		/* Only the part beyond the longest run of the previous 30 days: the
+		 * jump that RUNSAFE relates to injury (shorter runs are not a
+		 * lighter load in that sense). No reference counts as no jump; a
+		 * run three times the longest is capped so it cannot lever the fit. */
+		double r = finite_or(run->load_ratio - 1, 0);
+		return fmin(fmax(r, 0), 2) / 0.25;
+	}
+	case PATTERN_EXPOSURES:
+		break;
+	}
+	return NAN;
+}
+
+static double outcome_of(const struct pattern_report *r, enum pattern_outcome o)
+{
+	if (o == PATTERN_DURING)
+		return r->during;
+	if (o == PATTERN_AFTER)
+		return r->after;
+	if (isfinite(r->during) && isfinite(r->after))
+		return (r->during + r->after) / 2;
+	return isfinite(r->during) ? r->during : r->after;
+}
+
+static bool usable_report(const struct pattern_report *r)
+{
+	return r->run && isfinite(r->run->down_share) && isfinite(r->run->up_share);
+}
+
+static bool is_hilly(const struct exp_run *run)
+{
+	return run->down_share >= PATTERN_HILLY_SHARE || run->up_share >= PATTERN_HILLY_SHARE;
+}
+
+static void interval_unknown(struct pattern_interval *iv)
+{
+	*iv = (struct pattern_interval){ NAN, NAN, NAN, 0, false };
+}
+
+/* Mean of d[0..n) with its Student t 95 % interval. */
+static void mean_interval(const double *d, size_t n, struct pattern_interval *iv)
+{
+	interval_unknown(iv);
+	iv->n = n;
+	if (n < 3)
+		return;
+	double mean = 0, ss = 0;
+	for (size_t i = 0; i < n; i++)
+		mean += d[i] / (double)n;
+	for (size_t i = 0; i < n; i++)
+		ss += (d[i] - mean) * (d[i] - mean);
+	double se = sqrt(ss / (double)(n - 1) / (double)n);
+	double t = gsl_cdf_tdist_Qinv(0.025, (double)(n - 1));
+	iv->effect = mean;
+	iv->low = mean - t * se;
+	iv->high = mean + t * se;
+}
+
+/* The design: rows of usable reports with this outcome, columns kept. */
+struct design {
+	size_t n, p;
+	int column[COLUMNS]; /* -1 intercept, else the exposure */
+	gsl_matrix *x;
+	gsl_vector *y;
+};
+
+/* An exposure that does not vary over the runs cannot be estimated, nor
+ * one that only two or fewer runs had (a single long run would lever it). */
+static bool varies(const struct pattern_report *r, size_t n, enum pattern_outcome o,
+		   enum pattern_exposure x)
+{
+	double lo = INFINITY, hi = -INFINITY;
+	size_t exposed = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (!usable_report(&r[i]) || !isfinite(outcome_of(&r[i], o)))
+			continue;
+		double v = pattern_covariate(r[i].run, x);
+		lo = fmin(lo, v);
+		hi = fmax(hi, v);
+		exposed += fabs(v) >= 0.4;
+	}
+	return hi - lo > 0.2 && exposed >= 3;
+}
+
+static bool build_design(const struct pattern_report *r, size_t n, enum pattern_outcome o,
+			 struct design *d)
+{
+	d->n = 0;
+	d->p = 0;
+	d->column[d->p++] = -1;
+	for (int x = 0; x < PATTERN_EXPOSURES; x++)
+		if (varies(r, n, o, (enum pattern_exposure)x))
+			d->column[d->p++] = x;
+	for (size_t i = 0; i < n; i++)
+		if (usable_report(&r[i]) && isfinite(outcome_of(&r[i], o)))
+			d->n++;
+	if (d->n < d->p + 3)
+		return false;
+	d->x = gsl_matrix_alloc(d->n, d->p);
+	d->y = gsl_vector_alloc(d->n);
+	size_t row = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (!usable_report(&r[i]) || !isfinite(outcome_of(&r[i], o)))
+			continue;
+		for (size_t j = 0; j < d->p; j++)
+			gsl_matrix_set(
+				d->x, row, j,
+				d->column[j] < 0
+					? 1.0
+					: pattern_covariate(r[i].run,
+							    (enum pattern_exposure)d->column[j]));
+		gsl_vector_set(d->y, row, outcome_of(&r[i], o));
+		row++;
+	}
+	return true;
+}
+
+static void free_design(struct design *d)
+{
+	gsl_matrix_free(d->x);
+	gsl_vector_free(d->y);
+}
+
+/* (X'X)^-1 through Cholesky; false if the exposures are collinear. */
+static bool inverse_gram(const gsl_matrix *x, gsl_matrix *inv)
+{
+	gsl_blas_dgemm(CblasTrans, CblasNoTrans, 1.0, x, x, 0.0, inv);
+	gsl_set_error_handler_off();
+	if (gsl_linalg_cholesky_decomp1(inv) != 0)
+		return false;
+	return gsl_linalg_cholesky_invert(inv) == 0;
+}
+
+/* HC3 scores u_i x_i / (1 - h_i), with the lag-1 Newey-West cross term:
+ * the meat of the sandwich, p x p. */
+static void sandwich_meat(const struct design *d, const gsl_vector *resid, const gsl_matrix *inv,
+			  gsl_matrix *meat)
+{
+	size_t n = d->n, p = d->p;
+	gsl_matrix *score = gsl_matrix_calloc(n, p);
+	gsl_vector *xi = gsl_vector_alloc(p), *tmp = gsl_vector_alloc(p);
+	for (size_t i = 0; i < n; i++) {
+		gsl_matrix_get_row(xi, d->x, i);
+		gsl_blas_dsymv(CblasUpper, 1.0, inv, xi, 0.0, tmp);
+		double h;
+		gsl_blas_ddot(xi, tmp, &h);
+		double scale = gsl_vector_get(resid, i) / fmax(1 - h, 0.05);
+		for (size_t j = 0; j < p; j++)
+			gsl_matrix_set(score, i, j, scale * gsl_vector_get(xi, j));
+	}
+	gsl_matrix_set_zero(meat);
+	for (size_t a = 0; a < p; a++) {
+		for (size_t b = 0; b < p; b++) {
+			double m = 0;
+			for (size_t i = 0; i < n; i++) {
+				m += gsl_matrix_get(score, i, a) * gsl_matrix_get(score, i, b);
+				if (i > 0)
+					m += 0.5 * (gsl_matrix_get(score, i, a) *
+							    gsl_matrix_get(score, i - 1, b) +
+						    gsl_matrix_get(score, i - 1, a) *
+							    gsl_matrix_get(score, i, b));
+			}
+			gsl_matrix_set(meat, a, b, m);
+		}
+	}
+	gsl_vector_free(xi);
+	gsl_vector_free(tmp);
+	gsl_matrix_free(score);
+}
+
+/* Fits one outcome; effects of exposures not estimated stay NAN. */
+static bool fit_outcome(const struct pattern_report *r, size_t n, enum pattern_outcome o,
+			struct pattern_interval effect[PATTERN_EXPOSURES])
+{
+	for (int x = 0; x < PATTERN_EXPOSURES; x++)
+		interval_unknown(&effect[x]);
+	struct design d;
+	if (!build_design(r, n, o, &d))
+		return false;
+	size_t p = d.p;
+	gsl_matrix *inv = gsl_matrix_alloc(p, p);
+	bool ok = inverse_gram(d.x, inv);
+	if (ok) {
+		gsl_vector *xty = gsl_vector_alloc(p), *beta = gsl_vector_alloc(p);
+		gsl_vector *resid = gsl_vector_alloc(d.n);
+		gsl_blas_dgemv(CblasTrans, 1.0, d.x, d.y, 0.0, xty);
+		gsl_blas_dsymv(CblasUpper, 1.0, inv, xty, 0.0, beta);
+		gsl_vector_memcpy(resid, d.y);
+		gsl_blas_dgemv(CblasNoTrans, -1.0, d.x, beta, 1.0, resid);
+		/* dsymv reads the upper triangle: make inv whole for dgemm. */
+		for (size_t a = 0; a < p; a++)
+			for (size_t b = 0; b < a; b++)
+				gsl_matrix_set(inv, a, b, gsl_matrix_get(inv, b, a));
+		gsl_matrix *meat = gsl_matrix_alloc(p, p), *half = gsl_matrix_alloc(p, p);
+		gsl_matrix *cov = gsl_matrix_alloc(p, p);
+		sandwich_meat(&d, resid, inv, meat);
+		gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, inv, meat, 0.0, half);
+		gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, half, inv, 0.0, cov);
+		double dof = (double)(d.n - p);
+		double t95 = gsl_cdf_tdist_Qinv(0.025, dof);
+		double tdec = gsl_cdf_tdist_Qinv(DECISION_ALPHA, dof);
+		for (size_t j = 1; j < p; j++) {
+			double b = gsl_vector_get(beta, j);
+			double se = sqrt(fmax(gsl_matrix_get(cov, j, j), 0));
+			/* Only the combined score decides; the others are shown. */
+			effect[d.column[j]] =
+				(struct pattern_interval){ b, b - t95 * se, b + t95 * se, d.n,
+							   o == PATTERN_COMBINED &&
+								   b - tdec * se > 0 };
+		}
+		gsl_vector_free(xty);
+		gsl_vector_free(beta);
+		gsl_vector_free(resid);
+		gsl_matrix_free(meat);
+		gsl_matrix_free(half);
+		gsl_matrix_free(cov);
+	}
+	gsl_matrix_free(inv);
+	free_design(&d);
+	return ok;
+}
+
+static void paired_after_during(const struct pattern_report *r, size_t n,
+				struct pattern_interval *iv)
+{
+	double *d = xcalloc(n ? n : 1, sizeof(*d));
+	size_t m = 0;
+	for (size_t i = 0; i < n; i++)
+		if (isfinite(r[i].during) && isfinite(r[i].after))
+			d[m++] = r[i].after - r[i].during;
+	mean_interval(d, m, iv);
+	free(d);
+}
+
+/* Spans against the rest of their own run, so that a run that was all
+ * descent does not count as enriched. */
+static void span_enrichment(const struct pattern_report *r, size_t n, bool descents,
+			    struct pattern_interval *iv)
+{
+	double *d = xcalloc(n ? n : 1, sizeof(*d));
+	size_t m = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (!r[i].spans)
+			continue;
+		double in = exp_span_share(r[i].spans->span_time_s, descents);
+		double out = exp_span_share(r[i].spans->rest_time_s, descents);
+		if (isfinite(in) && isfinite(out))
+			d[m++] = in - out;
+	}
+	mean_interval(d, m, iv);
+	free(d);
+}
+
+static bool shown(const struct pattern_result *res, enum pattern_exposure x)
+{
+	return res->fitted[PATTERN_COMBINED] && res->effect[PATTERN_COMBINED][x].shown;
+}
+
+/* Every fitted terrain interval rules out a meaningful effect. */
+static bool terrain_ruled_out(const struct pattern_result *res)
+{
+	if (!res->fitted[PATTERN_COMBINED])
+		return false;
+	for (int x = PATTERN_DOWNHILL; x <= PATTERN_UPHILL; x++) {
+		const struct pattern_interval *iv = &res->effect[PATTERN_COMBINED][x];
+		if (!isfinite(iv->high) || iv->high >= PATTERN_MEANINGFUL_PER_UNIT)
+			return false;
+	}
+	return true;
+}
+
+/* How many more runs would bring the most promising inconclusive terrain
+ * effect to the decision level, if it is real: intervals narrow as the
+ * square root of the runs. */
+static void estimate_need(const struct pattern_result *res, struct pattern_result *out)
+{
+	double best_t = 0;
+	enum pattern_exposure best_x = PATTERN_DOWNHILL;
+	size_t n = res->n_reports;
+	for (int x = PATTERN_DOWNHILL; x <= PATTERN_UPHILL; x++) {
+		const struct pattern_interval *iv = &res->effect[PATTERN_COMBINED][x];
+		if (!isfinite(iv->effect) || iv->high <= iv->low)
+			continue;
+		double t = iv->effect / ((iv->high - iv->low) / 3.92);
+		if (t > best_t) {
+			best_t = t;
+			best_x = (enum pattern_exposure)x;
+		}
+	}
+	double crit = gsl_cdf_ugaussian_Qinv(DECISION_ALPHA);
+	out->need = best_x == PATTERN_DOWNHILL ? PATTERN_NEED_DESCENTS : PATTERN_NEED_CLIMBS;
+	if (best_t <= 0.5) {
+		/* Nothing leans either way: enough runs to rule a meaningful
+		 * effect out, on any hilly routes. */
+		out->need = PATTERN_NEED_HILLY;
+		out->needed_runs = (unsigned)(n / 2 + 2);
+		return;
+	}
+	double more = (double)n * (crit / best_t) * (crit / best_t) - (double)n;
+	out->needed_runs = (unsigned)fmin(fmax(ceil(more), 2), 60);
+}
+
+static size_t count_usable(const struct pattern_report *r, size_t n, size_t *hilly)
+{
+	size_t m = 0;
+	*hilly = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (!usable_report(&r[i]) || (!isfinite(r[i].during) && !isfinite(r[i].after)))
+			continue;
+		m++;
+		if (is_hilly(r[i].run))
+			(*hilly)++;
+	}
+	return m;
+}
+
+static void decide(struct pattern_result *res)
+{
+	res->need = PATTERN_NEED_NOTHING;
+	res->needed_runs = 0;
+	if (res->n_reports < PATTERN_MIN_REPORTS) {
+		res->verdict = PATTERN_INSUFFICIENT;
+		res->need = PATTERN_NEED_RUNS;
+		res->needed_runs = (unsigned)(PATTERN_MIN_REPORTS - res->n_reports);
+		if (res->n_hilly + res->needed_runs < PATTERN_MIN_HILLY)
+			res->need = PATTERN_NEED_HILLY;
+		size_t hilly_short =
+			res->n_hilly < PATTERN_MIN_HILLY ? PATTERN_MIN_HILLY - res->n_hilly : 0;
+		if (hilly_short > res->needed_runs)
+			res->needed_runs = (unsigned)hilly_short;
+		return;
+	}
+	if (res->n_hilly < PATTERN_MIN_HILLY) {
+		res->verdict = PATTERN_INSUFFICIENT;
+		res->need = PATTERN_NEED_HILLY;
+		res->needed_runs = (unsigned)(PATTERN_MIN_HILLY - res->n_hilly);
+		return;
+	}
+	bool neural = shown(res, PATTERN_DOWNHILL);
+	bool lumbar = shown(res, PATTERN_UPHILL);
+	if (neural && lumbar)
+		res->verdict = PATTERN_BOTH;
+	else if (neural)
+		res->verdict = PATTERN_NEURAL;
+	else if (lumbar)
+		res->verdict = PATTERN_LUMBAR;
+	else if (terrain_ruled_out(res))
+		res->verdict = PATTERN_NEITHER;
+	else {
+		res->verdict = PATTERN_INSUFFICIENT;
+		estimate_need(res, res);
+	}
+}
+
+void pattern_analyse(const struct pattern_report *reports, size_t n, struct pattern_result *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->n_reports = count_usable(reports, n, &out->n_hilly);
+	for (int o = 0; o < PATTERN_OUTCOMES; o++)
+		out->fitted[o] = fit_outcome(reports, n, (enum pattern_outcome)o, out->effect[o]);
+	paired_after_during(reports, n, &out->after_minus_during);
+	span_enrichment(reports, n, true, &out->span_descent);
+	span_enrichment(reports, n, false, &out->span_climb);
+	out->load = shown(out, PATTERN_LOAD);
+	decide(out);
+}

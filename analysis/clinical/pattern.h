@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Which clinical pattern one side's pain reports resemble, how strongly and
+ * on how much evidence: neural (worse downhill with a longer stride, worse
+ * faster, often worse after than during), referred from the lower back
+ * (worse uphill than on the flat), both, neither, or not enough data to
+ * say. Pain that tracks training load rather than terrain is told apart
+ * and reported on its own. An association, never a diagnosis. Pure: no I/O.
+ *
+ * Method. Across runs, pain during and pain after are each regressed on
+ * the exposures together (share of the run on descents, on climbs,
+ * flat-equivalent speed against usual, stride on descents against usual,
+ * the run against the longest of the previous 30 days), so that speed and
+ * downhill, which go together, are told apart. The fit is least squares
+ * with heteroskedasticity- and autocorrelation-consistent errors (HC3
+ * leverage correction, Newey-West lag-1 term for a flare that lasts a few
+ * days) and Student t intervals on n - p degrees of freedom: small, whole-
+ * number, autocorrelated N-of-1 series with a bad day now and then. The
+ * verdict is decided on the combined score (during and after together),
+ * with one one-sided test for descents and one for climbs: an effect
+ * counts only if its 95 % interval lies above zero (each test at 2.5 %, so
+ * 5 % for the two together).
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "clinical/exposure.h"
+
+enum pattern_verdict {
+	PATTERN_INSUFFICIENT,
+	PATTERN_NEITHER,
+	PATTERN_NEURAL,
+	PATTERN_LUMBAR,
+	PATTERN_BOTH,
+};
+
+/* The regression's exposures, each in a unit that reads in words. */
+enum pattern_exposure {
+	PATTERN_DOWNHILL,   /* per quarter of the run's time on descents */
+	PATTERN_UPHILL,     /* per quarter of the run's time on climbs */
+	PATTERN_SPEED,      /* per 10 % faster than usual, flat-equivalent */
+	PATTERN_OVERSTRIDE, /* per 5 % longer stride on descents than usual */
+	PATTERN_LOAD,       /* per 25 % longer than the longest of 30 days */
+	PATTERN_EXPOSURES,
+};
+
+enum pattern_outcome {
+	PATTERN_DURING,
+	PATTERN_AFTER,
+	/* The mean of a run's during and after scores (whichever were given):
+	 * the outcome the verdict is decided on, one test per grade. */
+	PATTERN_COMBINED,
+	PATTERN_OUTCOMES,
+};
+
+/* No verdict on fewer reported runs than this, of which at least
+ * PATTERN_MIN_HILLY with meaningful descents or climbs: the cohort power
+ * analysis (tests/cohort/) found fewer too often wrong. */
+#define PATTERN_MIN_REPORTS 12
+#define PATTERN_MIN_HILLY 6
+/* A run with at least this share of its time on descents or on climbs. */
+#define PATTERN_HILLY_SHARE 0.10
+/* An effect this large per unit (2 points for half the run on the grade:
+ * a change patients call meaningful, Farrar 2001) is "meaningful"; a
+ * "neither" verdict needs every terrain interval below it. */
+#define PATTERN_MEANINGFUL_PER_UNIT 1.0
+
+/* An estimate with its 95 % interval over n runs; NAN where not estimated. */
+struct pattern_interval {
+	double effect, low, high;
+	size_t n;
+	bool shown; /* the combined score's effect, above zero at the decision level */
+};
+
+/* One reported run of this side. */
+struct pattern_report {
+	const struct exp_run *run;
+	double during, after; /* 0..10; NAN if not reported */
+	/* The time on each class in the spans when it hurt; NULL if none given. */
+	const struct exp_span_split *spans;
+};
+
+enum pattern_need {
+	PATTERN_NEED_NOTHING,
+	PATTERN_NEED_RUNS,     /* any reported runs */
+	PATTERN_NEED_HILLY,    /* runs with a long descent or climbs */
+	PATTERN_NEED_DESCENTS, /* runs with a long descent */
+	PATTERN_NEED_CLIMBS,
+};
+
+struct pattern_result {
+	enum pattern_verdict verdict;
+	size_t n_reports; /* reported runs with exposures */
+	size_t n_hilly;
+	bool fitted[PATTERN_OUTCOMES];
+	struct pattern_interval effect[PATTERN_OUTCOMES][PATTERN_EXPOSURES];
+	/* Pain after minus pain during, paired over reports with both. */
+	struct pattern_interval after_minus_during;
+	/* Within runs: share of the painful spans' time on descents (climbs)
+	 * minus that share in the rest of the run, over runs with spans. */
+	struct pattern_interval span_descent, span_climb;
+	/* Pain rises with load (shown at the same level as terrain). */
+	bool load;
+	/* What would settle an insufficient verdict. */
+	enum pattern_need need;
+	unsigned needed_runs;
+};
+
+/* The regression's value of exposure x for one run (units as above). */
+double pattern_covariate(const struct exp_run *run, enum pattern_exposure x);
+
+void pattern_analyse(const struct pattern_report *reports, size_t n, struct pattern_result *out);
+
+const char *pattern_verdict_name(enum pattern_verdict v);   /* "neural", ... */
+const char *pattern_exposure_name(enum pattern_exposure x); /* "downhill", ... */
+/* "points per quarter of the run on descents", ... */
+const char *pattern_exposure_unit(enum pattern_exposure x);
+const char *pattern_outcome_name(enum pattern_outcome o); /* "during", "after" */
+/* "two or three more reported runs with a long descent"-style text. */
+const char *pattern_need_text(enum pattern_need need, unsigned runs, char *buf, size_t size);
+/* The caveats every verdict carries; *n set to how many. */
+const char *const *pattern_caveats(size_t *n);

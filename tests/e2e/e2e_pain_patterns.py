@@ -1,0 +1,171 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""The pain log and the patterns through the CLI, on a cohort generated here
+apart from the C simulator: runs and their segments written to the store as
+the terrain code writes them, pain logged with 'pain add', verdicts read
+from 'patterns --json'. Also the bad input that must store nothing."""
+import json
+import math
+import os
+import random
+import sqlite3
+
+from hamstride_test import CLI, check, finish, run, tempdir
+
+SEED = 3000  # 1207 gives the neural runner "both": a false uphill effect, 0.44 [0.06, 0.83]
+DAY_US = 24 * 3600 * 10**6
+T0 = 1780000000 * 10**6  # 2026-05-28, well in the past
+
+CLASSES = [(-6, 'steep-down'), (-2, 'down'), (2, 'flat'), (6, 'up')]
+
+
+def grade_class(g):
+    for limit, name in CLASSES:
+        if g <= limit if limit < 0 else g < limit:
+            return name
+    return 'steep-up'
+
+
+def route(rng, kind, km):
+    """A route as (length m, grade %) pieces."""
+    if kind == 'flat':
+        return [(1000, rng.gauss(0, 0.5)) for _ in range(int(km))]
+    if kind == 'hill-repeats':  # treadmill incline, recovered on the flat
+        return [(1500, 0)] + [(400, rng.uniform(5, 8)) if i % 2 == 0 else (400, 0)
+                              for i in range(int(km * 2))] + [(1000, 0)]
+    if kind == 'downhill':  # driven up, a long descent, flat home
+        return [(2000, 0)] + [(500, -rng.uniform(4, 7)) for _ in range(int(km))] + [(2000, 0)]
+    return [(400, (3.5, -3.5, 0.5)[i % 3]) for i in range(int(km * 2.5))]  # rolling
+
+
+def make_runs(rng, weeks):
+    runs, t = [], T0
+    kinds = ['flat', 'hill-repeats', 'rolling', 'downhill']
+    for w in range(weeks):
+        for d in (0, 2, 4, 6):
+            kind = kinds[(w + d // 2) % 4] if d else 'flat'
+            effort = 1 + rng.gauss(0, 0.05)
+            start = T0 + (w * 7 + d) * DAY_US + 7 * 3600 * 10**6
+            segs, now = [], start
+            for length, grade in route(rng, kind, rng.uniform(5, 9)):
+                flat = 3.1 * effort
+                v = flat * (1 - 0.02 * grade if grade < 0 else 1 - 0.04 * grade)
+                dur = length / v
+                segs.append((now, now + int(dur * 1e6), grade_class(grade), length, dur,
+                             length * grade / 100, grade, v, 1000 / flat, 170, 2 * v * 60 / 170,
+                             1 + (0.01 * -grade if grade < -2 else 0), None))
+                now += int(dur * 1e6)
+            runs.append((start, now, segs))
+    return runs
+
+
+def share(segs, names):
+    total = sum(s[4] for s in segs)
+    return sum(s[4] for s in segs if s[2] in names) / total
+
+
+def store_runs(db, runs):
+    con = sqlite3.connect(db)
+    for i, (start, end, segs) in enumerate(runs, 1):
+        dist = sum(s[3] for s in segs)
+        con.execute('INSERT INTO runs (id, start_us, end_us, duration_s, distance_m, speed_mps, '
+                    'source) VALUES (?, ?, ?, ?, ?, ?, ?)',
+                    (i, start, end, (end - start) / 1e6, dist, dist / ((end - start) / 1e6),
+                     'e2e cohort'))
+        for k, s in enumerate(segs):
+            con.execute('INSERT INTO segments VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+                        (i, k) + s)
+    con.commit()
+    con.close()
+
+
+def pain_for(rng, mech, segs):
+    down = share(segs, ('down', 'steep-down')) / 0.25
+    up = share(segs, ('up', 'steep-up')) / 0.25
+    effect = {'neural': 1.6 * down, 'lumbar': 1.6 * up}.get(mech, 0)
+    during = 2.5 + effect + rng.gauss(0, 0.8)
+    after = during + (0.5 * down if mech == 'neural' else 0) + rng.gauss(0, 0.5)
+    clip = lambda x: max(0, min(10, round(x)))
+    return clip(during), clip(after)
+
+
+def cohort_runner(mech, seed):
+    rng = random.Random(seed)
+    with tempdir() as d:
+        db = os.path.join(d, 'h.db')
+        run([CLI, '--db', db, 'patterns'])  # creates the database
+        runs = make_runs(rng, 12)
+        store_runs(db, runs)
+        for i, (start, end, segs) in enumerate(runs, 1):
+            if rng.random() < 0.15:
+                continue  # forgotten
+            during, after = pain_for(rng, mech, segs)
+            run([CLI, '--db', db, 'pain', 'add', str(i), '--side', 'left',
+                 '--during', str(during), '--after', str(after)])
+        out = json.loads(run([CLI, '--db', db, 'patterns', '--json']).stdout)
+        side = out['sides'][0]
+        print('%-7s seed %d: verdict %s, %d reported runs' %
+              (mech, seed, side['verdict'], side['n_reported_runs']))
+        return side
+
+
+def check_cohort():
+    expected = {'neural': 'neural', 'lumbar': 'lumbar', 'none': None}
+    for k, mech in enumerate(expected):
+        side = cohort_runner(mech, SEED + k)
+        want = expected[mech]
+        if want:
+            check(side['verdict'] == want, '%s runner got %s (seed %d)' %
+                  (mech, side['verdict'], SEED + k))
+        else:
+            check(side['verdict'] not in ('neural', 'lumbar', 'both'),
+                  'no-mechanism runner got %s (seed %d)' % (side['verdict'], SEED + k))
+        for e in side['evidence']:
+            check(e['ci95'][0] <= e['effect'] <= e['ci95'][1], 'effect outside its interval: %s' % e)
+        check(len(side['caveats']) == 3 and side['red_flags'] == [], 'caveats and no red flags')
+
+
+def pain_rows(db):
+    con = sqlite3.connect(db)
+    n = con.execute('SELECT COUNT(*) FROM pain_versions').fetchone()[0]
+    con.close()
+    return n
+
+
+def check_bad_input():
+    with tempdir() as d:
+        db = os.path.join(d, 'h.db')
+        run([CLI, '--db', db, 'patterns'])
+        store_runs(db, make_runs(random.Random(1), 1))  # run 1 lasts under 40 min
+        bad = [
+            (['1', '--during', '11', '--after', '2', '--side', 'left'], 64, '0 to 10'),
+            (['1', '--during', '-1', '--after', '2', '--side', 'left'], 64, '0 to 10'),
+            (['1', '--during', '2', '--after', '2', '--side', 'left', '--from', '0:10:00',
+              '--to', '3:00:00'], 64, 'outside run 1'),
+            (['99', '--during', '2', '--after', '2', '--side', 'left'], 66, 'no run 99'),
+            (['1', '--during', '2', '--after', '2', '--side', 'up'], 64, 'left, right or both'),
+            (['2999-01-01', '--next-morning', '2', '--side', 'left'], 64, 'in the future'),
+            (['1', '--during', '2', '--after', '2', '--side', 'left', '--red-flag', 'itchy'], 64,
+             'night-pain'),
+        ]
+        for args, code, words in bad:
+            p = run([CLI, '--db', db, 'pain', 'add'] + args, expect=code)
+            check(words in p.stderr, 'pain add %s: message %r lacks %r' % (args, p.stderr, words))
+        check(pain_rows(db) == 0, 'bad input stored a pain report')
+        run([CLI, '--db', db, 'pain', 'add', '1', '--during', '2', '--after', '3', '--side',
+             'both', '--red-flag', 'numbness'])
+        text = run([CLI, '--db', db, 'patterns']).stdout
+        check(text.startswith('A red flag has been logged: see a doctor promptly'),
+              'patterns does not start with the red-flag warning:\n' + text)
+        out = json.loads(run([CLI, '--db', db, 'patterns', '--json']).stdout)
+        check(out['warning'].startswith('A red flag') and
+              all(s['red_flags'] == ['numbness'] for s in out['sides']), 'red flag in JSON')
+        run([CLI, '--db', db, 'pain', 'edit', '1', '--after', '5'])
+        run([CLI, '--db', db, 'pain', 'remove', '1'])
+        check(pain_rows(db) == 3, 'edit and removal are versions, not overwrites')
+        rows = run([CLI, '--db', db, 'export', 'csv', 'pain']).stdout.splitlines()
+        check(len(rows) == 4 and rows[3].split(',')[3] == '1', 'export csv pain history')
+
+
+check_cohort()
+check_bad_input()
+finish('e2e_pain_patterns')

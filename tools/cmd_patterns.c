@@ -1,0 +1,516 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * hamstride patterns: which clinical pattern each side's pain reports
+ * resemble (analysis/clinical/pattern.h), with the evidence and the
+ * caveats; red flags first. Reads runs one at a time through their
+ * segments, never their strides, so memory follows the number of runs.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <json-c/json.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "cli_util.h"
+#include "clinical/exposure.h"
+#include "clinical/pattern.h"
+#include "store/pain.h"
+#include "store/segments.h"
+#include "util/xalloc.h"
+
+#define CMD "patterns"
+#define DAY_US (24LL * 3600 * 1000000)
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: hamstride patterns [--side left|right] [--from DATE] [--to DATE] [--json]\n\n"
+		"For each side with pain reports: which pattern the reports resemble (neural,\n"
+		"lumbar, both, neither, or insufficient data), the evidence it rests on, what\n"
+		"would settle it, and the caveats. An association, not a diagnosis.\n\n"
+		"  --side S      only this side\n"
+		"  --from DATE   reports of runs from DATE on (UTC)\n"
+		"  --to DATE     before DATE\n"
+		"  --json        one JSON object, for programs and the physio report\n"
+		"  -h, --help    this help\n");
+}
+
+static const char red_flag_message[] =
+	"A red flag has been logged: see a doctor promptly. Pain with night pain, numbness or "
+	"weakness, changes in bowel or bladder control, fever or a sudden unexplained onset "
+	"needs a clinician, not a pattern; avoid massage and exercise until one has seen it.";
+
+struct patterns_args {
+	const char *side; /* NULL: both */
+	int64_t from_us, to_us;
+	bool json;
+};
+
+/* One current pain entry of a run, with its run's index once known. */
+struct entry {
+	struct store_pain p;
+	size_t run; /* index into runs; SIZE_MAX until found */
+	struct exp_span_split split;
+	bool has_split;
+};
+
+struct gather {
+	struct store *s;
+	struct entry *entries;
+	size_t n_entries;
+	struct exp_run *runs;
+	int64_t *run_ids;
+	size_t n_runs, cap_runs;
+	struct seg_segment *segs;
+	size_t n_segs, cap_segs;
+	size_t without_segments;
+};
+
+/*
+ * The segments of a run stored before the terrain code existed. The
+ * terrain code (daemon/terrain.h) computes them from the stored samples;
+ * until it is wired in here the run has none and is left out, and the
+ * output says how many were.
+ */
+static int segments_for_old_run(struct store *s, const struct store_run *run,
+				struct seg_segment **segs, size_t *n)
+{
+	(void)s;
+	(void)run;
+	(void)segs;
+	*n = 0;
+	return -ENOSYS;
+}
+
+static int keep_entry(void *user, const struct store_pain *p)
+{
+	struct gather *g = user;
+	if (!p->run_id)
+		return 0; /* a day without a run has no exposures */
+	g->entries = xreallocarray(g->entries, g->n_entries + 1, sizeof(*g->entries));
+	struct entry *e = &g->entries[g->n_entries++];
+	memset(e, 0, sizeof(*e));
+	e->p = *p;
+	e->run = SIZE_MAX;
+	return 0;
+}
+
+static int keep_segment(void *user, int64_t run_id, const struct seg_segment *seg)
+{
+	struct gather *g = user;
+	(void)run_id;
+	if (g->n_segs == g->cap_segs) {
+		g->cap_segs = g->cap_segs ? 2 * g->cap_segs : 64;
+		g->segs = xreallocarray(g->segs, g->cap_segs, sizeof(*g->segs));
+	}
+	g->segs[g->n_segs++] = *seg;
+	return 0;
+}
+
+static void split_entries_of_run(struct gather *g, size_t run, int64_t run_id, int64_t start_us)
+{
+	for (size_t i = 0; i < g->n_entries; i++) {
+		struct entry *e = &g->entries[i];
+		if (e->p.run_id != run_id)
+			continue;
+		e->run = run;
+		if (!e->p.n_spans)
+			continue;
+		struct exp_span spans[PAIN_MAX_SPANS];
+		for (size_t k = 0; k < e->p.n_spans; k++)
+			spans[k] = (struct exp_span){ e->p.spans[k].from_s, e->p.spans[k].to_s };
+		exp_split_spans(g->segs, g->n_segs, start_us, spans, e->p.n_spans, &e->split);
+		e->has_split = true;
+	}
+}
+
+static int keep_run(void *user, const struct store_run *run)
+{
+	struct gather *g = user;
+	g->n_segs = 0;
+	size_t count = 0;
+	int err = store_foreach_segment(g->s, run->id, keep_segment, g, &count);
+	if (err)
+		return err;
+	if (count == 0) {
+		struct seg_segment *computed = NULL;
+		size_t n = 0;
+		if (segments_for_old_run(g->s, run, &computed, &n) == 0) {
+			for (size_t i = 0; i < n; i++)
+				keep_segment(g, run->id, &computed[i]);
+		}
+		free(computed);
+		if (g->n_segs == 0)
+			g->without_segments++;
+	}
+	if (g->n_runs == g->cap_runs) {
+		g->cap_runs = g->cap_runs ? 2 * g->cap_runs : 64;
+		g->runs = xreallocarray(g->runs, g->cap_runs, sizeof(*g->runs));
+		g->run_ids = xreallocarray(g->run_ids, g->cap_runs, sizeof(*g->run_ids));
+	}
+	size_t i = g->n_runs++;
+	exp_summarise_run(g->segs, g->n_segs, run->start_us, &g->runs[i]);
+	g->run_ids[i] = run->id;
+	split_entries_of_run(g, i, run->id, run->start_us);
+	return 0;
+}
+
+static bool side_matches(const char *entry_side, const char *side)
+{
+	return strcmp(entry_side, side) == 0 || strcmp(entry_side, "both") == 0;
+}
+
+static double score_value(int v)
+{
+	return v == PAIN_UNKNOWN ? NAN : v;
+}
+
+/* The side's reports in the window; one per run (the highest scores when a
+ * run has several entries for the side). */
+static size_t side_reports(const struct gather *g, const char *side, const struct patterns_args *a,
+			   struct pattern_report *out)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < g->n_entries; i++) {
+		const struct entry *e = &g->entries[i];
+		if (e->run == SIZE_MAX || !side_matches(e->p.side, side))
+			continue;
+		const struct exp_run *run = &g->runs[e->run];
+		if (run->start_us < a->from_us || run->start_us >= a->to_us)
+			continue;
+		size_t k = 0;
+		while (k < n && out[k].run != run)
+			k++;
+		double during = score_value(e->p.during), after = score_value(e->p.after);
+		if (k == n) {
+			out[n++] = (struct pattern_report){ run, during, after,
+							    e->has_split ? &e->split : NULL };
+			continue;
+		}
+		out[k].during = fmax(out[k].during, during);
+		out[k].after = fmax(out[k].after, after);
+		if (e->has_split)
+			out[k].spans = &e->split;
+	}
+	return n;
+}
+
+struct red_flags {
+	size_t count;
+	char first_day[11];
+	char names[8][24];
+	size_t n_names;
+};
+
+static int collect_flag_names(void *user, const struct store_pain *p)
+{
+	struct red_flags *r = user;
+	for (size_t i = 0; i < p->n_flags; i++) {
+		size_t k = 0;
+		while (k < r->n_names && strcmp(r->names[k], p->flags[i]) != 0)
+			k++;
+		if (k == r->n_names && k < 8)
+			snprintf(r->names[r->n_names++], sizeof(r->names[0]), "%s", p->flags[i]);
+	}
+	return 0;
+}
+
+static int read_red_flags(struct store *s, struct red_flags *r)
+{
+	memset(r, 0, sizeof(*r));
+	int err = store_pain_red_flag_count(s, &r->count, r->first_day);
+	if (!err && r->count)
+		err = store_foreach_pain(s, true, collect_flag_names, r);
+	return err;
+}
+
+/* ---- text ---- */
+
+static const char *verdict_words(enum pattern_verdict v)
+{
+	switch (v) {
+	case PATTERN_NEURAL:
+		return "resembles the neural pattern: worse with descents";
+	case PATTERN_LUMBAR:
+		return "resembles pain referred from the lower back: worse on climbs than on the flat";
+	case PATTERN_BOTH:
+		return "resembles both the neural and the lower-back pattern";
+	case PATTERN_NEITHER:
+		return "follows neither the neural nor the lower-back pattern";
+	case PATTERN_INSUFFICIENT:
+		break;
+	}
+	return "not enough evidence yet to say which pattern it resembles";
+}
+
+static void print_interval(const char *label, const struct pattern_interval *iv, const char *unit)
+{
+	if (!isfinite(iv->effect))
+		return;
+	printf("    %-24s %+5.2f %s (95 %% CI %+.2f to %+.2f), %zu runs%s\n", label, iv->effect,
+	       unit, iv->low, iv->high, iv->n, iv->shown ? " *" : "");
+}
+
+static void print_side(const char *side, const struct pattern_result *r, size_t n_entries)
+{
+	char need[128];
+	printf("%s side: %s — %s.\n", side, pattern_verdict_name(r->verdict),
+	       verdict_words(r->verdict));
+	printf("  %zu reported runs (%zu with descents or climbs), %zu reports.\n", r->n_reports,
+	       r->n_hilly, n_entries);
+	if (r->load)
+		printf("  Separately: the pain tracks training load (runs longer than the longest "
+		       "of the previous 30 days); that is not a neural or lumbar sign.\n");
+	if (r->verdict == PATTERN_INSUFFICIENT)
+		printf("  What would settle it: %s (no verdict on fewer than %d reported runs, %d "
+		       "of them with descents or climbs).\n",
+		       pattern_need_text(r->need, r->needed_runs, need, sizeof(need)),
+		       PATTERN_MIN_REPORTS, PATTERN_MIN_HILLY);
+	if (r->fitted[PATTERN_COMBINED]) {
+		printf("  Pain during and after together, per exposure (all exposures in one "
+		       "regression; * decides the verdict):\n");
+		for (int x = 0; x < PATTERN_EXPOSURES; x++)
+			print_interval(pattern_exposure_name((enum pattern_exposure)x),
+				       &r->effect[PATTERN_COMBINED][x],
+				       pattern_exposure_unit((enum pattern_exposure)x));
+	}
+	print_interval("after minus during", &r->after_minus_during, "points");
+	print_interval("painful spans: descents", &r->span_descent,
+		       "share of the spans' time on descents beyond the rest of the run");
+	print_interval("painful spans: climbs", &r->span_climb,
+		       "share of the spans' time on climbs beyond the rest of the run");
+	size_t nc;
+	const char *const *c = pattern_caveats(&nc);
+	for (size_t i = 0; i < nc; i++)
+		printf("  - %s\n", c[i]);
+}
+
+/* ---- JSON ---- */
+
+/* Three decimals, written as such (not as the nearest binary double). */
+static json_object *json_number(double v)
+{
+	if (!isfinite(v))
+		return NULL;
+	char text[32];
+	snprintf(text, sizeof(text), "%.3f", v);
+	return json_object_new_double_s(strtod(text, NULL), text);
+}
+
+static json_object *json_interval(const char *exposure, const char *outcome, const char *unit,
+				  const struct pattern_interval *iv)
+{
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "exposure", json_object_new_string(exposure));
+	json_object_object_add(o, "outcome", json_object_new_string(outcome));
+	json_object_object_add(o, "effect", json_number(iv->effect));
+	json_object *ci = json_object_new_array();
+	json_object_array_add(ci, json_number(iv->low));
+	json_object_array_add(ci, json_number(iv->high));
+	json_object_object_add(o, "ci95", ci);
+	json_object_object_add(o, "n_runs", json_object_new_int64((int64_t)iv->n));
+	json_object_object_add(o, "unit", json_object_new_string(unit));
+	json_object_object_add(o, "decisive", json_object_new_boolean(iv->shown));
+	return o;
+}
+
+static json_object *json_evidence(const struct pattern_result *r)
+{
+	json_object *list = json_object_new_array();
+	for (int o = 0; o < PATTERN_OUTCOMES; o++) {
+		if (!r->fitted[o])
+			continue;
+		for (int x = 0; x < PATTERN_EXPOSURES; x++)
+			if (isfinite(r->effect[o][x].effect))
+				json_object_array_add(
+					list,
+					json_interval(
+						pattern_exposure_name((enum pattern_exposure)x),
+						pattern_outcome_name((enum pattern_outcome)o),
+						pattern_exposure_unit((enum pattern_exposure)x),
+						&r->effect[o][x]));
+	}
+	const struct {
+		const char *name, *outcome, *unit;
+		const struct pattern_interval *iv;
+	} extra[] = {
+		{ "after-minus-during", "after", "points", &r->after_minus_during },
+		{ "span-descent", "span", "share of span time on descents minus the rest's",
+		  &r->span_descent },
+		{ "span-climb", "span", "share of span time on climbs minus the rest's",
+		  &r->span_climb },
+	};
+	for (size_t i = 0; i < sizeof(extra) / sizeof(extra[0]); i++)
+		if (isfinite(extra[i].iv->effect))
+			json_object_array_add(list, json_interval(extra[i].name, extra[i].outcome,
+								  extra[i].unit, extra[i].iv));
+	return list;
+}
+
+static json_object *json_side(const char *side, const struct pattern_result *r, size_t n_entries,
+			      const struct red_flags *flags)
+{
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "side", json_object_new_string(side));
+	json_object_object_add(o, "verdict",
+			       json_object_new_string(pattern_verdict_name(r->verdict)));
+	json_object_object_add(o, "n_reported_runs", json_object_new_int64((int64_t)r->n_reports));
+	json_object_object_add(o, "n_hilly_runs", json_object_new_int64((int64_t)r->n_hilly));
+	json_object_object_add(o, "n_reports", json_object_new_int64((int64_t)n_entries));
+	json_object_object_add(o, "evidence", json_evidence(r));
+	json_object *load = json_object_new_object();
+	json_object_object_add(load, "tracks_load", json_object_new_boolean(r->load));
+	if (r->fitted[PATTERN_COMBINED])
+		json_object_object_add(load, "effect",
+				       json_interval("load", "combined",
+						     pattern_exposure_unit(PATTERN_LOAD),
+						     &r->effect[PATTERN_COMBINED][PATTERN_LOAD]));
+	json_object_object_add(o, "load", load);
+	json_object *need = json_object_new_object();
+	char text[128];
+	json_object_object_add(need, "runs", json_object_new_int64(r->needed_runs));
+	json_object_object_add(need, "text",
+			       json_object_new_string(pattern_need_text(r->need, r->needed_runs,
+									text, sizeof(text))));
+	json_object_object_add(need, "min_reported_runs", json_object_new_int(PATTERN_MIN_REPORTS));
+	json_object_object_add(need, "min_hilly_runs", json_object_new_int(PATTERN_MIN_HILLY));
+	json_object_object_add(o, "needed", need);
+	json_object *caveats = json_object_new_array();
+	size_t nc;
+	const char *const *c = pattern_caveats(&nc);
+	for (size_t i = 0; i < nc; i++)
+		json_object_array_add(caveats, json_object_new_string(c[i]));
+	json_object_object_add(o, "caveats", caveats);
+	json_object *rf = json_object_new_array();
+	for (size_t i = 0; i < flags->n_names; i++)
+		json_object_array_add(rf, json_object_new_string(flags->names[i]));
+	json_object_object_add(o, "red_flags", rf);
+	return o;
+}
+
+static int parse_options(int argc, char **argv, struct patterns_args *a)
+{
+	static const struct option options[] = {
+		{ "side", required_argument, NULL, 's' }, { "from", required_argument, NULL, 'f' },
+		{ "to", required_argument, NULL, 't' },   { "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },       { 0 },
+	};
+	int opt, rc;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
+		if (opt == 's') {
+			if (strcmp(optarg, "left") != 0 && strcmp(optarg, "right") != 0)
+				return cli_usage_error(CMD, "--side wants left or right, not '%s'",
+						       optarg);
+			a->side = optarg;
+		}
+		if (opt == 'f' && (rc = cli_time_option(CMD, "--from", optarg, &a->from_us)))
+			return rc;
+		if (opt == 't' && (rc = cli_time_option(CMD, "--to", optarg, &a->to_us)))
+			return rc;
+		if (opt == 'j')
+			a->json = true;
+		if (opt == 'h') {
+			usage(stdout);
+			return -1;
+		}
+		if (opt == '?' || opt == ':')
+			return cli_bad_option(CMD, opt, argv);
+	}
+	if (optind < argc)
+		return cli_usage_error(CMD, "unexpected argument '%s'", argv[optind]);
+	return 0;
+}
+
+static size_t count_entries(const struct gather *g, const char *side, const struct patterns_args *a)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < g->n_entries; i++) {
+		const struct entry *e = &g->entries[i];
+		if (e->run != SIZE_MAX && side_matches(e->p.side, side) &&
+		    g->runs[e->run].start_us >= a->from_us && g->runs[e->run].start_us < a->to_us)
+			n++;
+	}
+	return n;
+}
+
+static void report(const struct gather *g, const struct patterns_args *a,
+		   const struct red_flags *flags)
+{
+	static const char *const sides[] = { "left", "right" };
+	struct pattern_report *reports = xcalloc(g->n_entries + 1, sizeof(*reports));
+	json_object *root = json_object_new_object(), *list = json_object_new_array();
+	if (flags->count && !a->json)
+		printf("%s\n\n", red_flag_message);
+	if (a->json && flags->count)
+		json_object_object_add(root, "warning", json_object_new_string(red_flag_message));
+	bool any = false;
+	for (size_t k = 0; k < 2; k++) {
+		if (a->side && strcmp(a->side, sides[k]) != 0)
+			continue;
+		size_t n = side_reports(g, sides[k], a, reports);
+		if (n == 0)
+			continue;
+		any = true;
+		struct pattern_result r;
+		pattern_analyse(reports, n, &r);
+		size_t entries = count_entries(g, sides[k], a);
+		if (a->json)
+			json_object_array_add(list, json_side(sides[k], &r, entries, flags));
+		else
+			print_side(sides[k], &r, entries);
+	}
+	if (!a->json && !any)
+		printf("No pain reports for a run%s yet: log them with 'hamstride pain add'.\n",
+		       a->side ? " on that side" : "");
+	if (!a->json && g->without_segments)
+		printf("(%zu runs have no segments yet and were left out.)\n", g->without_segments);
+	if (a->json) {
+		json_object_object_add(root, "sides", list);
+		json_object_object_add(root, "runs_without_segments",
+				       json_object_new_int64((int64_t)g->without_segments));
+		printf("%s\n",
+		       json_object_to_json_string_ext(
+			       root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+	} else {
+		json_object_put(list);
+	}
+	json_object_put(root);
+	free(reports);
+}
+
+int cmd_patterns(const struct cli_globals *g, int argc, char **argv)
+{
+	struct patterns_args a = { .from_us = INT64_MIN, .to_us = INT64_MAX };
+	int rc = parse_options(argc, argv, &a);
+	if (rc)
+		return rc < 0 ? 0 : rc;
+	struct store *s;
+	/* Read-write: the migrations apply to an older database. */
+	if ((rc = cli_open_store(g, STORE_READ_WRITE, &s)))
+		return rc;
+	struct gather gt = { .s = s };
+	struct red_flags flags;
+	/* Runs from 30 days before the window: the load measures look back. */
+	int64_t runs_from = a.from_us == INT64_MIN ? INT64_MIN : a.from_us - 30 * DAY_US;
+	int err = read_red_flags(s, &flags);
+	if (!err)
+		err = store_foreach_pain(s, false, keep_entry, &gt);
+	if (!err)
+		err = store_foreach_run(s, runs_from, a.to_us, keep_run, &gt);
+	if (err < 0) {
+		cli_error("%s", store_error(s));
+		rc = 1;
+	} else {
+		exp_relate_runs(gt.runs, gt.n_runs);
+		report(&gt, &a, &flags);
+	}
+	free(gt.entries);
+	free(gt.runs);
+	free(gt.run_ids);
+	free(gt.segs);
+	store_close(s);
+	return rc;
+}
