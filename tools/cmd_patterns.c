@@ -14,6 +14,7 @@
 
 #include "cli.h"
 #include "cli_util.h"
+#include "patterns.h"
 #include "clinical/exposure.h"
 #include "clinical/pattern.h"
 #include "store/pain.h"
@@ -436,16 +437,41 @@ static size_t count_entries(const struct gather *g, const char *side, const stru
 	return n;
 }
 
-static void report(const struct gather *g, const struct patterns_args *a,
-		   const struct red_flags *flags)
+/* The sides' results, as --json prints them and the physio report reads
+ * them. */
+static json_object *build_json(const struct gather *g, const struct patterns_args *a,
+			       const struct red_flags *flags)
 {
 	static const char *const sides[] = { "left", "right" };
 	struct pattern_report *reports = xcalloc(g->n_entries + 1, sizeof(*reports));
 	json_object *root = json_object_new_object(), *list = json_object_new_array();
-	if (flags->count && !a->json)
-		printf("%s\n\n", red_flag_message);
-	if (a->json && flags->count)
+	if (flags->count)
 		json_object_object_add(root, "warning", json_object_new_string(red_flag_message));
+	for (size_t k = 0; k < 2; k++) {
+		if (a->side && strcmp(a->side, sides[k]) != 0)
+			continue;
+		size_t n = side_reports(g, sides[k], a, reports);
+		if (n == 0)
+			continue;
+		struct pattern_result r;
+		pattern_analyse(reports, n, &r);
+		json_object_array_add(
+			list, json_side(sides[k], &r, count_entries(g, sides[k], a), flags));
+	}
+	json_object_object_add(root, "sides", list);
+	json_object_object_add(root, "runs_without_segments",
+			       json_object_new_int64((int64_t)g->without_segments));
+	free(reports);
+	return root;
+}
+
+static void print_text(const struct gather *g, const struct patterns_args *a,
+		       const struct red_flags *flags)
+{
+	static const char *const sides[] = { "left", "right" };
+	struct pattern_report *reports = xcalloc(g->n_entries + 1, sizeof(*reports));
+	if (flags->count)
+		printf("%s\n\n", red_flag_message);
 	bool any = false;
 	for (size_t k = 0; k < 2; k++) {
 		if (a->side && strcmp(a->side, sides[k]) != 0)
@@ -456,29 +482,51 @@ static void report(const struct gather *g, const struct patterns_args *a,
 		any = true;
 		struct pattern_result r;
 		pattern_analyse(reports, n, &r);
-		size_t entries = count_entries(g, sides[k], a);
-		if (a->json)
-			json_object_array_add(list, json_side(sides[k], &r, entries, flags));
-		else
-			print_side(sides[k], &r, entries);
+		print_side(sides[k], &r, count_entries(g, sides[k], a));
 	}
-	if (!a->json && !any)
+	if (!any)
 		printf("No pain reports for a run%s yet: log them with 'hamstride pain add'.\n",
 		       a->side ? " on that side" : "");
-	if (!a->json && g->without_segments)
+	if (g->without_segments)
 		printf("(%zu runs have no segments yet and were left out.)\n", g->without_segments);
-	if (a->json) {
-		json_object_object_add(root, "sides", list);
-		json_object_object_add(root, "runs_without_segments",
-				       json_object_new_int64((int64_t)g->without_segments));
-		printf("%s\n",
-		       json_object_to_json_string_ext(
-			       root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
-	} else {
-		json_object_put(list);
-	}
-	json_object_put(root);
 	free(reports);
+}
+
+/* Everything the analysis reads, for the window of a. */
+static int gather_all(struct store *s, const struct patterns_args *a, struct gather *gt,
+		      struct red_flags *flags)
+{
+	*gt = (struct gather){ .s = s };
+	/* Runs from 30 days before the window: the load measures look back. */
+	int64_t runs_from = a->from_us == INT64_MIN ? INT64_MIN : a->from_us - 30 * DAY_US;
+	int err = read_red_flags(s, flags);
+	if (!err)
+		err = store_foreach_pain(s, false, keep_entry, gt);
+	if (!err)
+		err = store_foreach_run(s, runs_from, a->to_us, keep_run, gt);
+	if (!err)
+		exp_relate_runs(gt->runs, gt->n_runs);
+	return err;
+}
+
+static void free_gather(struct gather *gt)
+{
+	free(gt->entries);
+	free(gt->runs);
+	free(gt->run_ids);
+	free(gt->segs);
+}
+
+int patterns_json(struct store *s, int64_t from_us, int64_t to_us, const char *side,
+		  json_object **out)
+{
+	const struct patterns_args a = { .side = side, .from_us = from_us, .to_us = to_us };
+	struct gather gt;
+	struct red_flags flags;
+	int err = gather_all(s, &a, &gt, &flags);
+	*out = err ? NULL : build_json(&gt, &a, &flags);
+	free_gather(&gt);
+	return err;
 }
 
 int cmd_patterns(const struct cli_globals *g, int argc, char **argv)
@@ -491,26 +539,22 @@ int cmd_patterns(const struct cli_globals *g, int argc, char **argv)
 	/* Read-write: the migrations apply to an older database. */
 	if ((rc = cli_open_store(g, STORE_READ_WRITE, &s)))
 		return rc;
-	struct gather gt = { .s = s };
+	struct gather gt;
 	struct red_flags flags;
-	/* Runs from 30 days before the window: the load measures look back. */
-	int64_t runs_from = a.from_us == INT64_MIN ? INT64_MIN : a.from_us - 30 * DAY_US;
-	int err = read_red_flags(s, &flags);
-	if (!err)
-		err = store_foreach_pain(s, false, keep_entry, &gt);
-	if (!err)
-		err = store_foreach_run(s, runs_from, a.to_us, keep_run, &gt);
+	int err = gather_all(s, &a, &gt, &flags);
 	if (err < 0) {
 		cli_error("%s", store_error(s));
 		rc = 1;
+	} else if (a.json) {
+		json_object *root = build_json(&gt, &a, &flags);
+		printf("%s\n",
+		       json_object_to_json_string_ext(
+			       root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(root);
 	} else {
-		exp_relate_runs(gt.runs, gt.n_runs);
-		report(&gt, &a, &flags);
+		print_text(&gt, &a, &flags);
 	}
-	free(gt.entries);
-	free(gt.runs);
-	free(gt.run_ids);
-	free(gt.segs);
+	free_gather(&gt);
 	store_close(s);
 	return rc;
 }

@@ -116,6 +116,42 @@ def check_empty_period(db, work, block_bars):
     check(bars < block_bars / 3, 'empty chart inked %.3f (block %.3f)' % (bars, block_bars))
 
 
+def pain(db, *args):
+    run([CLI, '--db', db, 'pain', 'add'] + list(args))
+
+
+def check_pain_report(db, work):
+    """Pain on a few runs (one with a span when it hurt), then a red flag."""
+    ids = [r.split()[0] for r in
+           run([CLI, '--db', db, 'runs']).stdout.splitlines()[1:] if r.strip()]
+    for k, run_id in enumerate(ids[-6:]):
+        pain(db, run_id, '--during', str(2 + k % 3), '--after', str(3 + k % 4), '--side', 'left',
+             '--next-morning', '2')
+    pain(db, ids[-1], '--during', '4', '--after', '6', '--side', 'left', '--from', '0:05:00',
+         '--to', '0:15:00')
+    pdf = os.path.join(work, 'pain.pdf')
+    report(db, pdf)
+    words = ' '.join(text(pdf, 1).split())
+    check('Left side:' in words, 'page 1 names the side and its verdict: %r' % words[:600])
+    check('No pain was logged' not in words, 'pain is logged')
+    check('SEE A DOCTOR' not in words, 'no red flag yet')
+    img = grey_page(pdf, 2, work)
+    dots = ink(img, 100, 470, 540, 650)
+    check(dots > 0.004, 'the pain chart has its points: %.4f' % dots)
+    print('pain chart ink %.4f' % dots)
+    check('when it hurt' in ' '.join(text(pdf, 3).split()), 'page 3 shades the painful span')
+
+    pain(db, ids[-2], '--during', '3', '--after', '3', '--side', 'right', '--red-flag',
+         'numbness')
+    flagged = os.path.join(work, 'flagged.pdf')
+    report(db, flagged)
+    first = ' '.join(text(flagged, 1).split())
+    at = first.find('SEE A DOCTOR PROMPTLY')
+    check(0 <= at < first.find('What the data resemble'),
+          'the red flag comes before the verdicts: %r' % first[:400])
+    check('numbness' in first, 'the red flag is named')
+
+
 def check_bad_arguments(db, work):
     target = os.path.join(work, 'bad.pdf')
     for extra in (['--side', 'middle'], ['--from', '2026-12-30'], ['--weeks', '0']):
@@ -138,6 +174,7 @@ def main():
         bars = check_block_report(db, work)
         check_empty_period(db, work, bars)
         check_bad_arguments(db, work)
+        check_pain_report(db, work)
     finish('e2e_report_pdf')
 
 

@@ -94,6 +94,8 @@ struct physio_data {
  * (store_error() says why). */
 int physio_data_load(struct store *s, const struct physio_options *o, struct physio_data *d);
 void physio_data_free(struct physio_data *d);
+/* The pain log's part of it (physio_pain.c), once the runs are read. */
+int physio_pain_load(struct store *s, struct physio_data *d);
 
 /* The report as a PDF at path: 0 or a negative errno, *why saying what
  * failed. */

@@ -199,9 +199,11 @@ int physio_data_load(struct store *s, const struct physio_options *o, struct phy
 	if (err == 0)
 		assess_load(&l);
 	free(l.load);
+	standard_caveats(d); /* the pattern analysis's own replace them */
+	if (err == 0)
+		err = physio_pain_load(s, d);
 	if (err == 0)
 		err = load_profiles(s, d);
-	standard_caveats(d);
 	return err;
 }
 

@@ -564,8 +564,8 @@ static void page_terrain(struct page *p)
 		return;
 	}
 	for (size_t i = 0; i < d->n_profiles; i++) {
-		profile_chart(p, &d->profiles[i], top, 140);
-		top += 150;
+		profile_chart(p, &d->profiles[i], top, 128);
+		top += 138;
 	}
 	const struct chart_legend_entry e[] = {
 		{ "elevation", { 0, 0, 0, 1.2, false }, 2 },
