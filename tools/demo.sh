@@ -31,6 +31,20 @@ echo
 echo "== hamstride report"
 build/tools/hamstride --db "$db" report
 echo
+echo "== hamstride pain add (what the runner reported after the block's last runs)"
+for entry in 19:2:4 20:1:2 21:3:4 22:2:5 23:1:3; do
+	IFS=: read -r run during after <<-EOF
+		$entry
+	EOF
+	build/tools/hamstride --db "$db" pain add "$run" --side left --during "$during" \
+		--after "$after" --next-morning 2 --where "high, near the sit bone" >/dev/null
+done
+build/tools/hamstride --db "$db" pain add last --side left --during 3 --after 5 \
+	--next-morning 3 --from 0:40:00 --to 0:55:00 --where "high, near the sit bone"
+echo
+echo "== hamstride patterns"
+build/tools/hamstride --db "$db" patterns
+echo
 echo "== hamstride report --pdf (the physiotherapist's report)"
 build/tools/hamstride --db "$db" report --pdf build/demo-report.pdf --weeks 8
 echo "the report: $top/build/demo-report.pdf"
