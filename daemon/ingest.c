@@ -19,6 +19,7 @@
 #include "paths.h"
 #include "decode/rsc.h"
 #include "nav/two_feet.h"
+#include "terrain.h"
 #include "util/xalloc.h"
 
 #define US_PER_S INT64_C(1000000)
@@ -209,7 +210,9 @@ struct ingest {
 
 void ingest_config_default(struct ingest_config *c)
 {
-	*c = (struct ingest_config){ .start_speed_mps = 1.8, .source = "unknown" };
+	*c = (struct ingest_config){ .start_speed_mps = 1.8,
+				     .source = "unknown",
+				     .segments = SEG_THRESHOLDS_DEFAULT };
 	session_config_default(&c->session);
 }
 
@@ -1126,7 +1129,8 @@ static int end_run(struct ingest *in, const struct session_event *ev)
 	snprintf(summary.capture_path, sizeof(summary.capture_path), "%s", run->capture_path);
 	in->in_run = false;
 	in->last_run_id = run->id;
-	if (store_run_end(in->store, &summary) < 0 || store_flush(in->store) < 0)
+	if (store_run_end(in->store, &summary) < 0 || store_flush(in->store) < 0 ||
+	    terrain_compute_run(in->store, run->id, &in->config.segments, NULL) < 0)
 		err = store_failed(in, -EIO, "the end of a run");
 	log_notice("run %lld ended (%s): %.0f s, %.0f m", (long long)run->id, ev->reason,
 		   summary.duration_s, summary.distance_m);
