@@ -12,8 +12,10 @@
 #include "util/xalloc.h"
 
 /* State: altitude (m), vertical rate (m/s), barometer bias (m), the
- * barometer's temperature coefficient (m/K). */
-enum { H, V, B, C, NS };
+ * barometer's temperature coefficient (m/K), and the INS's bias in
+ * vertical rate (m/s): a foot INS's height drifts by millimetres a stride,
+ * one way for a whole run, which the barometer sees over minutes. */
+enum { H, V, B, C, R, NS };
 
 /* Process noise, per second. The vertical rate wanders as the grade
  * changes (10 % over a few hundred metres); the bias as weather moves
@@ -21,7 +23,8 @@ enum { H, V, B, C, NS };
  * the rate, plus a little for the model's own error. */
 #define Q_ALTITUDE_M2 1e-4
 #define Q_RATE_M2_S3 2e-3
-#define Q_BIAS_M2_S 2e-3
+#define Q_BIAS_M2_S 5e-4
+#define Q_INS_BIAS_M2_S3 1e-9
 #define DT_MAX_S 60.0
 /* Priors: the run starts at altitude 0; the barometer's offset is what it
  * first reads; its temperature coefficient about 1.5 Pa/K (0.12 m/K) of
@@ -29,6 +32,7 @@ enum { H, V, B, C, NS };
 #define P0_RATE_M2_S2 0.09
 #define P0_BIAS_M2 4.0
 #define P0_COEFF_M2_K2 (0.17 * 0.17)
+#define P0_INS_BIAS_M2_S2 (0.01 * 0.01)
 /* Measurement noise: the barometer's is measured from the run, never below
  * this; a stride's height change (after the two-feet correction) to a few
  * centimetres; a treadmill's incline to its 0.1 % resolution. */
@@ -64,6 +68,7 @@ static void kf_predict(struct kf *k, double dt)
 	k->P[H][H] += Q_ALTITUDE_M2 * dt;
 	k->P[V][V] += Q_RATE_M2_S3 * dt;
 	k->P[B][B] += Q_BIAS_M2_S * dt;
+	k->P[R][R] += Q_INS_BIAS_M2_S3 * dt;
 }
 
 /* One scalar measurement z = h·x + noise of variance r; false if gated. */
@@ -225,7 +230,7 @@ static void measure_second(struct plan *p, struct kf *k, size_t i)
 	int64_t end_us = i + 1 < in->n ? in->t_us[i + 1] : INT64_MAX;
 	while (p->next_stride < p->n_strides && p->strides[p->next_stride].mid_us < end_us) {
 		const struct stride_mid *s = &p->strides[p->next_stride++];
-		const double h[NS] = { [V] = 1 };
+		const double h[NS] = { [V] = 1, [R] = 1 };
 		kf_update(k, h, s->rate_mps, s->r);
 	}
 	if (p->baro && !isnan(p->baro[i])) {
@@ -267,6 +272,7 @@ static void smooth(struct plan *p, double *altitude_m)
 	k.P[V][V] = P0_RATE_M2_S2;
 	k.P[B][B] = P0_BIAS_M2;
 	k.P[C][C] = P0_COEFF_M2_K2;
+	k.P[R][R] = P0_INS_BIAS_M2_S2;
 	for (size_t i = 0; i < n; i++) {
 		if (i)
 			kf_predict(&k, step_s(in, i));
