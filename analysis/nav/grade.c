@@ -130,7 +130,7 @@ static bool baro_altitudes(const struct grade_input *in, double *alt)
 /* The noise of a barometric altitude: robust SD of its second difference
  * (white noise of SD s gives s·sqrt(6)), and at least a uniform
  * quantisation's (step/sqrt(12)). */
-static double baro_noise_m(const double *alt, size_t n)
+static double baro_noise_m(const double *alt, size_t n, double *quantum_m)
 {
 	double *d2 = xcalloc(n + 1, sizeof(*d2)), *work = xcalloc(n + 1, sizeof(*work));
 	size_t m = 0;
@@ -150,6 +150,7 @@ static double baro_noise_m(const double *alt, size_t n)
 	}
 	if (isfinite(quantum))
 		sd = fmax(sd, quantum / sqrt(12.0));
+	*quantum_m = isfinite(quantum) ? quantum : 0;
 	free(d2);
 	free(work);
 	return sd;
@@ -408,6 +409,7 @@ bool grade_estimate(const struct grade_input *in, struct grade_result *out)
 	r.altitude_m = xcalloc(n, sizeof(double));
 	r.grade_pct = xcalloc(n, sizeof(double));
 	struct plan p = { .in = in, .treadmill = has_incline(in), .last_temp_c = NAN };
+	double quantum_m = 0;
 	p.strides = xcalloc(in->n_strides + 1, sizeof(*p.strides));
 	if (p.treadmill) {
 		r.sources = GRADE_SOURCE_TREADMILL;
@@ -415,7 +417,7 @@ bool grade_estimate(const struct grade_input *in, struct grade_result *out)
 		p.baro = xcalloc(n, sizeof(double));
 		if (baro_altitudes(in, p.baro)) {
 			r.sources |= GRADE_SOURCE_BARO;
-			double sd = baro_noise_m(p.baro, n);
+			double sd = baro_noise_m(p.baro, n, &quantum_m);
 			p.baro_r = sd * sd;
 			p.t0_c = first_temperature(in);
 		} else {
@@ -432,7 +434,12 @@ bool grade_estimate(const struct grade_input *in, struct grade_result *out)
 	} else {
 		smooth(&p, r.altitude_m);
 		grade_over_window(in->distance_m, r.altitude_m, n, GRADE_WINDOW_M, r.grade_pct);
-		grade_gain_loss(r.altitude_m, n, GRADE_GAIN_HYSTERESIS_M, &r.gain_m, &r.loss_m);
+		/* A coarse barometer alone (a watch logging whole 10 Pa) leaves
+		 * steps in the smoothed altitude that are not climb. */
+		double hysteresis_m = GRADE_GAIN_HYSTERESIS_M;
+		if (r.sources == GRADE_SOURCE_BARO)
+			hysteresis_m = fmax(hysteresis_m, GRADE_GAIN_QUANTA * quantum_m);
+		grade_gain_loss(r.altitude_m, n, hysteresis_m, &r.gain_m, &r.loss_m);
 	}
 	free(p.baro);
 	free(p.strides);

@@ -27,6 +27,8 @@
 /* Gain and loss: a change counts once it exceeds this (on the smoothed
  * altitude, whose noise is centimetres). */
 #define GRADE_GAIN_HYSTERESIS_M 0.5
+/* ...and, for a barometer alone, this many steps of its resolution. */
+#define GRADE_GAIN_QUANTA 2.0
 /* Pressures outside this range are not from a working sensor on a run. */
 #define GRADE_PRESSURE_MIN_PA 30000.0
 #define GRADE_PRESSURE_MAX_PA 110000.0
