@@ -198,3 +198,50 @@ int cmd_segments(const struct cli_globals *g, int argc, char **argv)
 	store_close(s);
 	return rc;
 }
+
+/* ---- by class, for run show ---- */
+
+struct class_total {
+	double duration_s, length_m, flat_km, stride_m_x_m, stride_length_m;
+};
+
+static int add_to_class(void *user, int64_t run_id, const struct seg_segment *x)
+{
+	(void)run_id;
+	struct class_total *t = &((struct class_total *)user)[x->cls];
+	t->duration_s += x->duration_s;
+	t->length_m += x->length_m;
+	/* GAP over a class: its time over its flat-equivalent distance */
+	t->flat_km += x->gap_s_per_km > 0 ? x->duration_s / x->gap_s_per_km : NAN;
+	if (isfinite(x->stride_m)) {
+		t->stride_m_x_m += x->stride_m * x->length_m;
+		t->stride_length_m += x->length_m;
+	}
+	return 0;
+}
+
+int cli_print_terrain_by_class(struct store *s, int64_t run_id)
+{
+	struct class_total t[SEG_CLASS_COUNT] = { 0 };
+	int err = store_foreach_segment(s, run_id, add_to_class, t, NULL);
+	if (err < 0) {
+		cli_error("%s", store_error(s));
+		return 1;
+	}
+	printf("\n%-10s  %7s  %6s  %6s  %6s  %6s\n", "class", "time", "km", "min/km", "GAP",
+	       "stride");
+	for (unsigned c = 0; c < SEG_CLASS_COUNT; c++) {
+		if (t[c].duration_s <= 0)
+			continue;
+		char dur[16], pace[16], gap[16], stride[16];
+		printf("%-10s  %7s  %6.2f  %6s  %6s  %6s\n", seg_class_name((enum seg_class)c),
+		       cli_format_duration(t[c].duration_s, dur, sizeof(dur)), t[c].length_m / 1000,
+		       cli_format_pace(t[c].length_m / t[c].duration_s, pace, sizeof(pace)),
+		       cli_format_s_per_km(t[c].duration_s / t[c].flat_km, gap, sizeof(gap)),
+		       cli_format_number(t[c].stride_length_m > 0
+						 ? t[c].stride_m_x_m / t[c].stride_length_m
+						 : NAN,
+					 2, stride, sizeof(stride)));
+	}
+	return 0;
+}

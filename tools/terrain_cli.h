@@ -22,4 +22,6 @@ const char *cli_format_s_per_km(double s_per_km, char *buf, size_t size);
  * computed and stored, through a read-write connection of its own. 0 or
  * an exit code, having said why. */
 int cli_ensure_terrain(const struct cli_globals *g, struct store *s, int64_t run_id);
+/* run show's table: time, distance, pace, GAP and stride by class. */
+int cli_print_terrain_by_class(struct store *s, int64_t run_id);
 int cli_count_segment(void *user, int64_t run_id, const struct seg_segment *x);
