@@ -281,9 +281,9 @@ static void estimate(const struct run_data *d, struct terrain *x)
 	}
 	for (size_t i = 0; i < d->n_strides; i++) {
 		const struct store_stride *s = &d->strides[i];
-		x->strides[i] = (struct grade_stride){
-			s->start_us, s->end_us, stride_trusted(s) ? s->height_change_m : NAN
-		};
+		x->strides[i] =
+			(struct grade_stride){ s->start_us, s->end_us,
+					       stride_trusted(s) ? s->height_change_m : NAN };
 	}
 	run_distance(d, x->dist);
 	run_strides(d, x->stride);
@@ -316,9 +316,8 @@ static void estimate(const struct run_data *d, struct terrain *x)
 	}
 }
 
-static size_t cut(const struct run_data *d, const struct terrain *x,
-		  const struct seg_thresholds *t, const struct seg_stride_model *usual,
-		  struct seg_segment **segs)
+static size_t cut(const struct run_data *d, const struct terrain *x, const struct seg_thresholds *t,
+		  const struct seg_stride_model *usual, struct seg_segment **segs)
 {
 	struct seg_second *sec = xcalloc(d->n, sizeof(*sec));
 	for (size_t k = 0; k < d->n; k++)

@@ -59,7 +59,7 @@ int cmd_runs(const struct cli_globals *g, int argc, char **argv);
 int cmd_run(const struct cli_globals *g, int argc, char **argv); /* run show ID */
 int cmd_report(const struct cli_globals *g, int argc, char **argv);
 int cmd_export(const struct cli_globals *g, int argc, char **argv);
-int cmd_sensors(const struct cli_globals *g, int argc, char **argv); /* scan|add|list|remove */
-int cmd_import(const struct cli_globals *g, int argc, char **argv);  /* import imu FILE */
-int cmd_strides(const struct cli_globals *g, int argc, char **argv); /* strides RUN|last */
+int cmd_sensors(const struct cli_globals *g, int argc, char **argv);  /* scan|add|list|remove */
+int cmd_import(const struct cli_globals *g, int argc, char **argv);   /* import imu FILE */
+int cmd_strides(const struct cli_globals *g, int argc, char **argv);  /* strides RUN|last */
 int cmd_segments(const struct cli_globals *g, int argc, char **argv); /* segments RUN|last */

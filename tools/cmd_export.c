@@ -56,27 +56,13 @@ static void csv_time(struct csv *c, int64_t us)
 }
 
 static const char *const run_columns[] = {
-	"run_id",
-	"start_utc",
-	"end_utc",
-	"duration_s",
-	"distance_m",
-	"elevation_gain_m",
-	"elevation_loss_m",
-	"speed_mps",
-	"pace_s_per_km",
-	"grade_pct",
-	"gap_s_per_km",
-	"cadence_spm",
-	"stride_length_m",
-	"heart_rate_bpm",
-	"heart_rate_max_bpm",
-	"notifications",
-	"gaps",
-	"gap_s",
-	"end_reason",
-	"source",
-	"capture_path",
+	"run_id",           "start_utc",      "end_utc",
+	"duration_s",       "distance_m",     "elevation_gain_m",
+	"elevation_loss_m", "speed_mps",      "pace_s_per_km",
+	"grade_pct",        "gap_s_per_km",   "cadence_spm",
+	"stride_length_m",  "heart_rate_bpm", "heart_rate_max_bpm",
+	"notifications",    "gaps",           "gap_s",
+	"end_reason",       "source",         "capture_path",
 };
 
 static int write_run(void *user, const struct store_run *r)
@@ -109,8 +95,8 @@ static int write_run(void *user, const struct store_run *r)
 }
 
 static const char *const sample_columns[] = {
-	"run_id",	  "time_utc",	 "speed_mps",	  "pace_s_per_km",  "grade_pct",
-	"gap_s_per_km", "cadence_spm", "stride_length_m", "distance_m",	    "elevation_m",
+	"run_id",       "time_utc",      "speed_mps",       "pace_s_per_km", "grade_pct",
+	"gap_s_per_km", "cadence_spm",   "stride_length_m", "distance_m",    "elevation_m",
 	"pressure_pa",  "temperature_c", "heart_rate_bpm",
 };
 
@@ -178,8 +164,8 @@ static int parse_options(int argc, char **argv, struct export_args *a)
 	else if (strcmp(what, "segments") == 0)
 		a->kind = EXPORT_SEGMENTS;
 	else
-		return cli_usage_error("export", "csv wants 'runs', 'samples' or 'segments', not '%s'",
-				       what);
+		return cli_usage_error("export",
+				       "csv wants 'runs', 'samples' or 'segments', not '%s'", what);
 	if (optind + 2 < argc)
 		return cli_usage_error("export", "unexpected argument '%s'", argv[optind + 2]);
 	return 0;

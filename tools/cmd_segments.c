@@ -28,10 +28,9 @@ static void usage(FILE *out)
 }
 
 const char *const cli_segment_columns[CLI_SEGMENT_COLUMNS] = {
-	"run_id",	"start_utc",	  "end_utc",	     "class",
-	"length_m",	"duration_s",	  "elevation_change_m", "grade_pct",
-	"speed_mps",	"pace_s_per_km", "gap_s_per_km",	     "cadence_spm",
-	"stride_m",	"stride_ratio",  "heart_rate_bpm",
+	"run_id",       "start_utc",          "end_utc",   "class",        "length_m",
+	"duration_s",   "elevation_change_m", "grade_pct", "speed_mps",    "pace_s_per_km",
+	"gap_s_per_km", "cadence_spm",        "stride_m",  "stride_ratio", "heart_rate_bpm",
 };
 
 void cli_segment_csv_row(struct csv *c, int64_t run_id, const struct seg_segment *x)

@@ -19,7 +19,8 @@ static const struct cli_command commands[] = {
 	{ "sim", "write a simulated run or training block as a capture", cmd_sim },
 	{ "import", "import imu FILE: a raw shoe-IMU recording as a run", cmd_import },
 	{ "strides", "strides RUN|last: a run's strides from shoe IMUs", cmd_strides },
-	{ "segments", "segments RUN|last: a run's uphill, flat and downhill segments", cmd_segments },
+	{ "segments", "segments RUN|last: a run's uphill, flat and downhill segments",
+	  cmd_segments },
 };
 
 static void print_help(FILE *out)

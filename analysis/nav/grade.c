@@ -166,7 +166,8 @@ struct stride_mid {
 
 static int compare_mid(const void *a, const void *b)
 {
-	int64_t x = ((const struct stride_mid *)a)->mid_us, y = ((const struct stride_mid *)b)->mid_us;
+	int64_t x = ((const struct stride_mid *)a)->mid_us,
+		y = ((const struct stride_mid *)b)->mid_us;
 	return (x > y) - (x < y);
 }
 
@@ -207,9 +208,9 @@ static double speed_at(const struct grade_input *in, size_t k)
 struct plan {
 	const struct grade_input *in;
 	bool treadmill;
-	double *baro;   /* cleaned barometric altitude, or NULL */
-	double baro_r;  /* its noise variance */
-	double t0_c;    /* the temperature the coefficient is relative to */
+	double *baro;  /* cleaned barometric altitude, or NULL */
+	double baro_r; /* its noise variance */
+	double t0_c;   /* the temperature the coefficient is relative to */
 	struct stride_mid *strides;
 	size_t n_strides, next_stride;
 	double last_temp_c;
@@ -238,7 +239,8 @@ static void measure_second(struct plan *p, struct kf *k, size_t i)
 		double t_c = in->temperature_c ? in->temperature_c[i] : NAN;
 		if (isfinite(t_c) && t_c > -60 && t_c < 85)
 			p->last_temp_c = t_c;
-		double dT = isfinite(p->last_temp_c) && isfinite(p->t0_c) ? p->last_temp_c - p->t0_c : 0;
+		double dT = isfinite(p->last_temp_c) && isfinite(p->t0_c) ? p->last_temp_c - p->t0_c
+									  : 0;
 		const double h[NS] = { [H] = 1, [B] = 1, [C] = dT };
 		kf_update(k, h, p->baro[i], p->baro_r);
 	}
@@ -394,7 +396,8 @@ static bool input_ok(const struct grade_input *in)
 	for (size_t k = 0; k < in->n; k++) {
 		if (!isfinite(in->distance_m[k]))
 			return false;
-		if (k && (in->t_us[k] <= in->t_us[k - 1] || in->distance_m[k] < in->distance_m[k - 1]))
+		if (k &&
+		    (in->t_us[k] <= in->t_us[k - 1] || in->distance_m[k] < in->distance_m[k - 1]))
 			return false;
 	}
 	return true;

@@ -54,17 +54,17 @@ struct grade_stride {
  * where a second lacks the value. */
 struct grade_input {
 	size_t n;
-	const int64_t *t_us;        /* increasing */
-	const double *distance_m;   /* horizontal, non-decreasing, required */
-	const double *pressure_pa;  /* barometer */
-	const double *temperature_c; /* the barometer's own temperature */
-	const double *incline_pct;  /* a treadmill's reported incline */
+	const int64_t *t_us;                /* increasing */
+	const double *distance_m;           /* horizontal, non-decreasing, required */
+	const double *pressure_pa;          /* barometer */
+	const double *temperature_c;        /* the barometer's own temperature */
+	const double *incline_pct;          /* a treadmill's reported incline */
 	const struct grade_stride *strides; /* any order, both feet */
 	size_t n_strides;
 };
 
 struct grade_result {
-	unsigned sources; /* enum grade_source bits actually used */
+	unsigned sources;      /* enum grade_source bits actually used */
 	double gain_m, loss_m; /* NAN without a source */
 	/* per second (n each, owned): altitude relative to the run's start
 	 * and grade in percent; NAN everywhere without a source */

@@ -55,8 +55,8 @@ void gap_smooth_grade(const int64_t *t_us, const double *grade_pct, size_t n, do
 	}
 }
 
-double gap_s_per_km(const int64_t *t_us, const double *distance_m,
-		    const double *smoothed_grade_pct, size_t a, size_t b)
+double gap_s_per_km(const int64_t *t_us, const double *distance_m, const double *smoothed_grade_pct,
+		    size_t a, size_t b)
 {
 	double flat_m = 0;
 	for (size_t k = a + 1; k <= b; k++) {

@@ -40,5 +40,5 @@ void gap_smooth_grade(const int64_t *t_us, const double *grade_pct, size_t n, do
  * t_us[a] to t_us[b] over the flat-equivalent distance covered between
  * them, with smoothed_grade_pct from gap_smooth_grade. NAN when no
  * distance was covered or a grade is unknown. */
-double gap_s_per_km(const int64_t *t_us, const double *distance_m,
-		    const double *smoothed_grade_pct, size_t a, size_t b);
+double gap_s_per_km(const int64_t *t_us, const double *distance_m, const double *smoothed_grade_pct,
+		    size_t a, size_t b);

@@ -202,8 +202,8 @@ static size_t coalesce(struct piece *pieces, size_t np)
 
 /* The neighbour (-1 before, +1 after, 0 none) a short piece joins: the
  * known one whose class is nearest the piece's own mean grade. */
-static int merge_side(const struct seg_second *sec, size_t n, const struct piece *pieces,
-		      size_t np, size_t i, const struct seg_thresholds *t)
+static int merge_side(const struct seg_second *sec, size_t n, const struct piece *pieces, size_t np,
+		      size_t i, const struct seg_thresholds *t)
 {
 	bool before = i > 0 && pieces[i - 1].cls != SEG_UNKNOWN;
 	bool after = i + 1 < np && pieces[i + 1].cls != SEG_UNKNOWN;
@@ -212,12 +212,12 @@ static int merge_side(const struct seg_second *sec, size_t n, const struct piece
 	enum seg_class own = seg_classify(piece_grade_pct(sec, n, &pieces[i]), t);
 	if (own == SEG_UNKNOWN)
 		own = pieces[i].cls;
-	int db = abs((int)pieces[i - 1].cls - (int)own), da = abs((int)pieces[i + 1].cls - (int)own);
+	int db = abs((int)pieces[i - 1].cls - (int)own),
+	    da = abs((int)pieces[i + 1].cls - (int)own);
 	if (db != da)
 		return db < da ? -1 : 1;
-	return piece_length_m(sec, n, &pieces[i - 1]) >= piece_length_m(sec, n, &pieces[i + 1])
-		       ? -1
-		       : 1;
+	return piece_length_m(sec, n, &pieces[i - 1]) >= piece_length_m(sec, n, &pieces[i + 1]) ? -1
+												: 1;
 }
 
 /* Merges the shortest short known piece into a neighbour until none is

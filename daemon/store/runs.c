@@ -264,10 +264,11 @@ int store_get_last_run(struct store *s, struct store_run *out)
 int store_foreach_run(struct store *s, int64_t from_us, int64_t to_us, store_run_fn fn, void *user)
 {
 	sqlite3_stmt *st;
-	int err = store_prepare_fresh(s,
-				      "SELECT " RUN_READ_COLUMNS " FROM runs WHERE start_us >= ? AND "
-				      "start_us < ? ORDER BY start_us, id",
-				      &st);
+	int err =
+		store_prepare_fresh(s,
+				    "SELECT " RUN_READ_COLUMNS " FROM runs WHERE start_us >= ? AND "
+				    "start_us < ? ORDER BY start_us, id",
+				    &st);
 	if (err)
 		return err;
 	sqlite3_bind_int64(st, 1, from_us);

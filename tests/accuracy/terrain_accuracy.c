@@ -348,11 +348,9 @@ static double flat_gap_error(uint64_t seed)
 		temp[k] = 15 + 8 * (1 - exp(-(double)k / 200));
 		p[k] = 101000 + 60.0 * (double)k / 3600 + 1.5 * (temp[k] - 15) + 2.5 * (u - 6);
 	}
-	struct grade_input in = { .n = N,
-				  .t_us = t,
-				  .distance_m = d,
-				  .pressure_pa = p,
-				  .temperature_c = temp };
+	struct grade_input in = {
+		.n = N, .t_us = t, .distance_m = d, .pressure_pa = p, .temperature_c = temp
+	};
 	struct grade_result r;
 	if (!grade_estimate(&in, &r))
 		return NAN;

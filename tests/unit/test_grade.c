@@ -72,8 +72,8 @@ static void make_run(struct run *r, unsigned sources, unsigned long seed)
 		r->temp[k] = 12 + 8 * (1 - exp(-(double)k / 180));
 		double p0 = 101325 + drift_pa_s * (double)k;
 		r->p[k] = (sources & BARO) ? p0 * pow(1 - (300 + r->truth_h[k]) / 44330.0, 5.255) +
-						    coeff_pa_k * (r->temp[k] - 12) +
-						    gsl_ran_gaussian(rng, 2.5)
+						     coeff_pa_k * (r->temp[k] - 12) +
+						     gsl_ran_gaussian(rng, 2.5)
 					   : NAN;
 		r->incline[k] = NAN;
 	}
@@ -219,8 +219,8 @@ static void test_no_source(void **state)
 	struct seg_second *sec = calloc(N, sizeof(*sec));
 	for (size_t k = 0; k < N; k++) {
 		assert_true(isnan(g.grade_pct[k]));
-		sec[k] = (struct seg_second){ r.t[k], r.d[k], g.altitude_m[k], g.grade_pct[k],
-					      NAN,    NAN,    NAN };
+		sec[k] = (struct seg_second){ r.t[k], r.d[k], g.altitude_m[k], g.grade_pct[k], NAN,
+					      NAN,    NAN };
 	}
 	const struct seg_thresholds t = SEG_THRESHOLDS_DEFAULT;
 	struct seg_segment *segs;
@@ -260,8 +260,8 @@ static void test_segments_of_course(void **state)
 	assert_true(grade_estimate(&in, &g));
 	struct seg_second *sec = calloc(N, sizeof(*sec));
 	for (size_t k = 0; k < N; k++)
-		sec[k] = (struct seg_second){ r.t[k], r.d[k], g.altitude_m[k], g.grade_pct[k],
-					      170,    2.1,    NAN };
+		sec[k] = (struct seg_second){ r.t[k], r.d[k], g.altitude_m[k], g.grade_pct[k], 170,
+					      2.1,    NAN };
 	const struct seg_thresholds t = SEG_THRESHOLDS_DEFAULT;
 	struct seg_segment *segs;
 	size_t n = seg_cut(sec, N, &t, NULL, &segs);
@@ -298,7 +298,9 @@ static void test_short_bump_merged(void **state)
 	for (size_t k = 0; k < 600; k++) {
 		double x = 3.0 * (double)k;
 		double h = x > 900 && x < 960 ? 3 * sin(M_PI * (x - 900) / 60) : 0;
-		sec[k] = (struct seg_second){ T0_US + (int64_t)k * 1000000, x, h, NAN, NAN, NAN, NAN };
+		sec[k] = (struct seg_second){
+			T0_US + (int64_t)k * 1000000, x, h, NAN, NAN, NAN, NAN
+		};
 	}
 	double d[600], h[600], g[600];
 	for (size_t k = 0; k < 600; k++)
@@ -383,18 +385,12 @@ static void test_stride_model(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_barometer_alone),
-		cmocka_unit_test(test_imu_alone),
-		cmocka_unit_test(test_barometer_and_imu),
-		cmocka_unit_test(test_treadmill_incline),
-		cmocka_unit_test(test_bad_barometer),
-		cmocka_unit_test(test_no_source),
-		cmocka_unit_test(test_malformed_input),
-		cmocka_unit_test(test_segments_of_course),
-		cmocka_unit_test(test_short_bump_merged),
-		cmocka_unit_test(test_gap_factor),
-		cmocka_unit_test(test_gap_noisy_grade),
-		cmocka_unit_test(test_stride_model),
+		cmocka_unit_test(test_barometer_alone),   cmocka_unit_test(test_imu_alone),
+		cmocka_unit_test(test_barometer_and_imu), cmocka_unit_test(test_treadmill_incline),
+		cmocka_unit_test(test_bad_barometer),     cmocka_unit_test(test_no_source),
+		cmocka_unit_test(test_malformed_input),   cmocka_unit_test(test_segments_of_course),
+		cmocka_unit_test(test_short_bump_merged), cmocka_unit_test(test_gap_factor),
+		cmocka_unit_test(test_gap_noisy_grade),   cmocka_unit_test(test_stride_model),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

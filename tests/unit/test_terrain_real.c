@@ -118,8 +118,8 @@ int main(void)
 	}
 	struct seg_second *sec = calloc(n, sizeof(*sec));
 	for (size_t k = 0; k < n; k++)
-		sec[k] = (struct seg_second){ t[k], dist[k], g.altitude_m[k], g.grade_pct[k],
-					      NAN,  NAN,     NAN };
+		sec[k] = (struct seg_second){ t[k], dist[k], g.altitude_m[k], g.grade_pct[k], NAN,
+					      NAN,  NAN };
 	const struct seg_thresholds th = SEG_THRESHOLDS_DEFAULT;
 	struct seg_segment *segs;
 	size_t ns = seg_cut(sec, n, &th, NULL, &segs);
@@ -128,8 +128,8 @@ int main(void)
 	for (size_t k = 0; k < n; k++)
 		max_abs_grade = fmax(max_abs_grade, fabs(g.grade_pct[k]));
 	for (size_t i = 0; i < ns; i++) {
-		printf("  %-10s %7.0f m  %+5.2f %%\n", seg_class_name(segs[i].cls), segs[i].length_m,
-		       segs[i].grade_pct);
+		printf("  %-10s %7.0f m  %+5.2f %%\n", seg_class_name(segs[i].cls),
+		       segs[i].length_m, segs[i].grade_pct);
 		if (segs[i].cls == SEG_FLAT)
 			continue;
 		hill_m += segs[i].length_m;
