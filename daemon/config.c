@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <ini.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -160,6 +161,42 @@ static void escape_text(const char *text, char *out, size_t size)
 	out[o] = '\0';
 }
 
+/* [segments]: the grade classes' thresholds (run/segments.h), in percent,
+ * and the shortest segment. */
+static const char *set_segments_key(struct daemon_config *c, const char *name, const char *value)
+{
+	static const struct {
+		const char *name;
+		size_t offset;
+		double lo, hi;
+		const char *problem;
+	} keys[] = {
+		{ "flat_pct", offsetof(struct seg_thresholds, flat_pct), 0.5, 5,
+		  "flat_pct must be a grade from 0.5 to 5 %" },
+		{ "steep_pct", offsetof(struct seg_thresholds, steep_pct), 2, 30,
+		  "steep_pct must be a grade from 2 to 30 %" },
+		{ "hysteresis_pct", offsetof(struct seg_thresholds, hysteresis_pct), 0, 2,
+		  "hysteresis_pct must be from 0 to 2 %" },
+		{ "min_length_m", offsetof(struct seg_thresholds, min_length_m), 0, 2000,
+		  "min_length_m must be a length from 0 to 2000 m" },
+		{ "min_duration_s", offsetof(struct seg_thresholds, min_duration_s), 0, 600,
+		  "min_duration_s must be a number of seconds from 0 to 600" },
+	};
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		if (strcmp(name, keys[i].name) != 0)
+			continue;
+		char *end;
+		double v = strtod(value, &end);
+		if (end == value || *end || !(v >= keys[i].lo && v <= keys[i].hi))
+			return keys[i].problem;
+		*(double *)((char *)&c->ingest.segments + keys[i].offset) = v;
+		if (!(c->ingest.segments.flat_pct < c->ingest.segments.steep_pct))
+			return "flat_pct must be below steep_pct";
+		return NULL;
+	}
+	return "unknown key";
+}
+
 static int handle_line(void *user, const char *section, const char *name, const char *value)
 {
 	struct parse_state *st = user;
@@ -169,6 +206,8 @@ static int handle_line(void *user, const char *section, const char *name, const 
 		problem = set_daemon_key(&st->config, name, value);
 	else if (!strcmp(section, "session"))
 		problem = set_session_key(&st->config, name, value);
+	else if (!strcmp(section, "segments"))
+		problem = set_segments_key(&st->config, name, value);
 	else if (!strcmp(section, "replay"))
 		problem = !strcmp(name, "realtime") ? (parse_bool(value, &st->config.realtime)
 							       ? NULL

@@ -12,6 +12,7 @@
 #include "ingest_internal.h"
 #include "log.h"
 #include "paths.h"
+#include "terrain.h"
 #include "util/xalloc.h"
 
 /* Climb on a 12-s average, counted once it exceeds 0.3 m or what the
@@ -24,7 +25,9 @@
 #define MAX_DISTANCE_STEP_M 100.0
 void ingest_config_default(struct ingest_config *c)
 {
-	*c = (struct ingest_config){ .start_speed_mps = 1.8, .source = "unknown" };
+	*c = (struct ingest_config){ .start_speed_mps = 1.8,
+				     .source = "unknown",
+				     .segments = SEG_THRESHOLDS_DEFAULT };
 	session_config_default(&c->session);
 }
 
@@ -440,7 +443,8 @@ static int end_run(struct ingest *in, const struct session_event *ev)
 	in->last_run_id = run->id;
 	if (store_run_end(in->store, &summary) < 0 ||
 	    treadmill_store_run(&run->tm, in->store, &summary, ingest_imu_distance_m(t)) < 0 ||
-	    store_flush(in->store) < 0)
+	    store_flush(in->store) < 0 ||
+	    terrain_compute_run(in->store, run->id, &in->config.segments, NULL) < 0)
 		err = ingest_store_failed(in, -EIO, "the end of a run");
 	log_notice("run %lld ended (%s): %.0f s, %.0f m", (long long)run->id, ev->reason,
 		   summary.duration_s, summary.distance_m);

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "run/segments.h"
 #include "util/notification.h"
 #include "session.h"
 #include "store/store.h"
@@ -25,6 +26,8 @@ struct ingest_config {
 	const char *capture_dir;
 	/* Recorded in each run: "replay FILE", "simulator", "ble". */
 	const char *source;
+	/* Grade classes of the run's segments ([segments] in the config). */
+	struct seg_thresholds segments;
 };
 
 void ingest_config_default(struct ingest_config *c);

@@ -22,5 +22,8 @@ CREATE TABLE segments (
 	PRIMARY KEY (run_id, seq)
 ) WITHOUT ROWID;
 
+-- grade over 50 m of path (analysis/nav/grade.h); grade-adjusted pace of
+-- the second, from the grade averaged over 30 s (analysis/run/gap.h)
 ALTER TABLE samples ADD COLUMN grade_pct REAL;
+ALTER TABLE samples ADD COLUMN gap_s_per_km REAL;
 ALTER TABLE runs ADD COLUMN gap_s_per_km REAL;

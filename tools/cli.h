@@ -66,3 +66,4 @@ int cmd_strides(const struct cli_globals *g, int argc, char **argv);        /* s
 int cmd_pain(const struct cli_globals *g, int argc, char **argv); /* pain add|list|edit|remove */
 int cmd_day(const struct cli_globals *g, int argc, char **argv);  /* day DATE */
 int cmd_patterns(const struct cli_globals *g, int argc, char **argv); /* patterns */
+int cmd_segments(const struct cli_globals *g, int argc, char **argv); /* segments RUN|last */

@@ -12,14 +12,18 @@
 #include "cli_util.h"
 #include "csv.h"
 #include "export_pain.h"
+#include "store/segments.h"
+#include "terrain_cli.h"
+#include "util/xalloc.h"
 
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: hamstride export csv runs|samples|pain [--from TIME] [--to TIME] [--run ID]\n"
-		"                                          [--output FILE]\n\n"
+		"Usage: hamstride export csv runs|samples|segments|pain [--from TIME] [--to TIME]\n"
+		"                                       [--run ID] [--output FILE]\n\n"
 		"CSV (RFC 4180, UTF-8, UTC times) of the runs (with their pain scores), of\n"
-		"their per-second samples, or of the pain log with every version of each entry.\n"
+		"their per-second samples, of their uphill, flat and downhill segments, or of\n"
+		"the pain log with every version of each entry.\n"
 		"Unknown values are empty cells; text cells that a spreadsheet would run as a\n"
 		"formula start with a single quote.\n\n"
 		"  --from TIME     runs (or samples) from TIME on (UTC, 2026-11-21[T07:30[:15]])\n"
@@ -33,9 +37,11 @@ static void usage(FILE *out)
  * scan; positive, so never mistaken for the store's negative errno. */
 #define OUTPUT_FAILED 1
 
+enum export_kind { EXPORT_RUNS, EXPORT_SAMPLES, EXPORT_SEGMENTS, EXPORT_PAIN };
+
 struct export_args {
-	bool samples; /* else runs */
-	bool pain;    /* the pain log */
+	const struct cli_globals *g;
+	enum export_kind kind;
 	int64_t from_us, to_us, run_id;
 	const char *output;
 };
@@ -52,25 +58,13 @@ static void csv_time(struct csv *c, int64_t us)
 }
 
 static const char *const run_columns[] = {
-	"run_id",
-	"start_utc",
-	"end_utc",
-	"duration_s",
-	"distance_m",
-	"elevation_gain_m",
-	"elevation_loss_m",
-	"speed_mps",
-	"pace_s_per_km",
-	"cadence_spm",
-	"stride_length_m",
-	"heart_rate_bpm",
-	"heart_rate_max_bpm",
-	"notifications",
-	"gaps",
-	"gap_s",
-	"end_reason",
-	"source",
-	"capture_path",
+	"run_id",           "start_utc",      "end_utc",
+	"duration_s",       "distance_m",     "elevation_gain_m",
+	"elevation_loss_m", "speed_mps",      "pace_s_per_km",
+	"grade_pct",        "gap_s_per_km",   "cadence_spm",
+	"stride_length_m",  "heart_rate_bpm", "heart_rate_max_bpm",
+	"notifications",    "gaps",           "gap_s",
+	"end_reason",       "source",         "capture_path",
 };
 
 /* A run's row: the run, then its pain cells. */
@@ -92,6 +86,9 @@ static int write_run(void *user, const struct store_run *r)
 	csv_number(c, r->elevation_loss_m, 1);
 	csv_number(c, r->speed_mps, 3);
 	csv_number(c, pace_s_per_km(r->speed_mps), 1);
+	/* the mean grade: net climb over distance */
+	csv_number(c, 100 * (r->elevation_gain_m - r->elevation_loss_m) / r->distance_m, 2);
+	csv_number(c, r->gap_s_per_km, 1);
 	csv_number(c, r->cadence_spm, 1);
 	csv_number(c, r->stride_length_m, 3);
 	csv_number(c, r->heart_rate_bpm, 0);
@@ -108,9 +105,9 @@ static int write_run(void *user, const struct store_run *r)
 }
 
 static const char *const sample_columns[] = {
-	"run_id",      "time_utc",        "speed_mps",      "pace_s_per_km",
-	"cadence_spm", "stride_length_m", "distance_m",     "elevation_m",
-	"pressure_pa", "temperature_c",   "heart_rate_bpm",
+	"run_id",       "time_utc",      "speed_mps",       "pace_s_per_km", "grade_pct",
+	"gap_s_per_km", "cadence_spm",   "stride_length_m", "distance_m",    "elevation_m",
+	"pressure_pa",  "temperature_c", "heart_rate_bpm",
 };
 
 static int write_sample(void *user, int64_t run_id, const struct store_sample *x)
@@ -120,6 +117,8 @@ static int write_sample(void *user, int64_t run_id, const struct store_sample *x
 	csv_time(c, x->t_us);
 	csv_number(c, x->speed_mps, 3);
 	csv_number(c, pace_s_per_km(x->speed_mps), 1);
+	csv_number(c, x->grade_pct, 2);
+	csv_number(c, x->gap_s_per_km, 1);
 	csv_number(c, x->cadence_spm, 1);
 	csv_number(c, x->stride_length_m, 3);
 	csv_number(c, x->distance_m, 1);
@@ -168,11 +167,18 @@ static int parse_options(int argc, char **argv, struct export_args *a)
 				       optind < argc ? ", not '" : "",
 				       optind < argc ? argv[optind] : "", optind < argc ? "'" : "");
 	const char *what = optind + 1 < argc ? argv[optind + 1] : "";
-	if (strcmp(what, "runs") != 0 && strcmp(what, "samples") != 0 && strcmp(what, "pain") != 0)
-		return cli_usage_error("export", "csv wants 'runs', 'samples' or 'pain', not '%s'",
+	if (strcmp(what, "runs") == 0)
+		a->kind = EXPORT_RUNS;
+	else if (strcmp(what, "samples") == 0)
+		a->kind = EXPORT_SAMPLES;
+	else if (strcmp(what, "segments") == 0)
+		a->kind = EXPORT_SEGMENTS;
+	else if (strcmp(what, "pain") == 0)
+		a->kind = EXPORT_PAIN;
+	else
+		return cli_usage_error("export",
+				       "csv wants 'runs', 'samples', 'segments' or 'pain', not '%s'",
 				       what);
-	a->samples = strcmp(what, "samples") == 0;
-	a->pain = strcmp(what, "pain") == 0;
 	if (optind + 2 < argc)
 		return cli_usage_error("export", "unexpected argument '%s'", argv[optind + 2]);
 	return cli_period_check("export", a->from_us, a->to_us);
@@ -187,15 +193,63 @@ static void write_run_header(struct csv *c)
 	csv_end_row(c);
 }
 
+/* ---- segments: each run's, computed first for a run from before ---- */
+
+struct run_ids {
+	size_t n, cap;
+	int64_t *id;
+};
+
+static int note_run_id(void *user, const struct store_run *r)
+{
+	struct run_ids *ids = user;
+	if (ids->n == ids->cap) {
+		ids->cap = ids->cap ? 2 * ids->cap : 64;
+		ids->id = xreallocarray(ids->id, ids->cap, sizeof(*ids->id));
+	}
+	ids->id[ids->n++] = r->id;
+	return 0;
+}
+
+static int write_segment(void *user, int64_t run_id, const struct seg_segment *x)
+{
+	struct csv *c = user;
+	cli_segment_csv_row(c, run_id, x);
+	return ferror(c->out) ? OUTPUT_FAILED : 0;
+}
+
+static int write_segments(struct store *s, const struct export_args *a, struct csv *c)
+{
+	struct run_ids ids = { 0 };
+	struct store_run run;
+	int err = 0;
+	if (a->run_id == 0)
+		err = store_foreach_run(s, a->from_us, a->to_us, note_run_id, &ids);
+	else if ((err = store_get_run(s, a->run_id, &run)) == 0 && run.start_us >= a->from_us &&
+		 run.start_us < a->to_us)
+		note_run_id(&ids, &run);
+	csv_header(c, cli_segment_columns, CLI_SEGMENT_COLUMNS);
+	for (size_t i = 0; i < ids.n && !err; i++) {
+		if (cli_ensure_terrain(a->g, s, ids.id[i]))
+			err = -EIO;
+		else
+			err = store_foreach_segment(s, ids.id[i], write_segment, c, NULL);
+	}
+	free(ids.id);
+	return err;
+}
+
 static int write_csv(struct store *s, const struct export_args *a, FILE *out)
 {
 	struct csv c;
 	csv_init(&c, out);
-	if (a->samples) {
+	if (a->kind == EXPORT_SEGMENTS)
+		return write_segments(s, a, &c);
+	if (a->kind == EXPORT_SAMPLES) {
 		csv_header(&c, sample_columns, sizeof(sample_columns) / sizeof(sample_columns[0]));
 		return store_foreach_sample(s, a->run_id, a->from_us, a->to_us, write_sample, &c);
 	}
-	if (a->pain)
+	if (a->kind == EXPORT_PAIN)
 		return export_pain_csv(s, &c, a->from_us, a->to_us);
 	write_run_header(&c);
 	struct export_pain_index pain;
@@ -267,7 +321,7 @@ static int export_to_stdout(struct store *s, const struct export_args *a)
 
 int cmd_export(const struct cli_globals *g, int argc, char **argv)
 {
-	struct export_args a = { .from_us = INT64_MIN, .to_us = INT64_MAX };
+	struct export_args a = { .g = g, .from_us = INT64_MIN, .to_us = INT64_MAX };
 	int rc = parse_options(argc, argv, &a);
 	if (rc)
 		return rc < 0 ? 0 : rc;

@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "cli_util.h"
 #include "store/pods.h"
+#include "terrain_cli.h"
 #include "util/xalloc.h"
 
 static void runs_usage(FILE *out)
@@ -161,6 +162,8 @@ static void print_run(const struct store_run *r)
 	print_quantity("stride length", r->stride_length_m, 2, "m");
 	print_quantity("elevation gain", r->elevation_gain_m, 1, "m");
 	print_quantity("elevation loss", r->elevation_loss_m, 1, "m");
+	snprintf(buf, sizeof(buf), "%s min/km", cli_format_s_per_km(r->gap_s_per_km, a, sizeof(a)));
+	print_field("grade-adj. pace", isfinite(r->gap_s_per_km) ? buf : "-");
 	print_quantity("heart rate mean", r->heart_rate_bpm, 0, "bpm");
 	print_quantity("heart rate max", r->heart_rate_max_bpm, 0, "bpm");
 	snprintf(buf, sizeof(buf), "%lld", (long long)r->notifications);
@@ -229,9 +232,14 @@ int cmd_run(const struct cli_globals *g, int argc, char **argv)
 		return rc;
 	struct store_run run;
 	rc = cli_get_run(g, s, id, &run);
+	/* A run from before the terrain gets it now, gain and loss too; one
+	 * that cannot (a database the user may not write) shows without. */
+	if (rc == 0 && cli_ensure_terrain(g, s, run.id) == 0)
+		rc = cli_get_run(g, s, run.id, &run);
 	if (rc == 0) {
 		print_run(&run);
 		print_surface(s, run.id);
+		rc = cli_print_terrain_by_class(s, run.id);
 	}
 	store_close(s);
 	return rc;

@@ -20,6 +20,8 @@ static const struct cli_command commands[] = {
 	{ "import", "import FILE|DIR...: a watch's history; import imu FILE: a raw IMU recording",
 	  cmd_import },
 	{ "strides", "strides RUN|last: a run's strides from shoe IMUs", cmd_strides },
+	{ "segments", "segments RUN|last: a run's uphill, flat and downhill segments",
+	  cmd_segments },
 	{ "pain", "pain add|list|edit|remove: the pain log", cmd_pain },
 	{ "day", "day DATE: the day's sitting hours and back stiffness", cmd_day },
 	{ "patterns", "which clinical pattern the pain reports resemble", cmd_patterns },

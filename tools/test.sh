@@ -63,3 +63,14 @@ set -e
 [ "$rc" -ne 77 ] || { echo "accuracy: real recordings not found, skipped"; rc=0; }
 [ "$rc" -le 1 ] || exit "$rc"
 [ "$rc" -eq 0 ] || echo "accuracy: some targets are not met yet (see the table above)"
+
+# The terrain's accuracy: grade, climb, segment classes and GAP against the
+# simulator through the whole pipeline (tests/accuracy/terrain_accuracy.c).
+# Exit 1 while a target is missed, reported here like the INS's.
+echo "== terrain accuracy report"
+set +e
+build-test/tests/accuracy/terrain_accuracy
+rc=$?
+set -e
+[ "$rc" -le 1 ] || exit "$rc"
+[ "$rc" -eq 0 ] || echo "terrain accuracy: some targets are not met yet (see the table above)"

@@ -59,3 +59,41 @@ struct seg_segment {
 	double stride_ratio;
 	double heart_rate_bpm;
 };
+
+/* One second of a run, as the segmenter reads it; NAN where not known. */
+struct seg_second {
+	int64_t t_us;
+	double distance_m; /* horizontal, from the start; non-decreasing */
+	double altitude_m; /* relative to the start; NAN: no altitude source */
+	double grade_pct;  /* over GRADE_WINDOW_M (nav/grade.h) */
+	double cadence_spm;
+	double stride_m;
+	double heart_rate_bpm;
+};
+
+/* The runner's usual full stride at a speed on the flat: intercept_m +
+ * slope_s * speed_mps, from their earlier runs' flat segments. */
+struct seg_stride_model {
+	bool valid;
+	double intercept_m, slope_s;
+	size_t points;
+};
+/* Fewer flat segments than this, or none at a sensible speed and stride,
+ * make no model (stride_ratio is then NAN). */
+#define SEG_STRIDE_MODEL_MIN_POINTS 5
+/* A robust (bisquare) regression of stride on speed over the points;
+ * with a speed spread under 0.1 m/s, the median stride at any speed.
+ * false (model untouched) with too few usable points. */
+bool seg_stride_model_fit(const double *speed_mps, const double *stride_m, size_t n,
+			  struct seg_stride_model *model);
+/* The usual stride at speed_mps; NAN without a valid model. */
+double seg_stride_model_at(const struct seg_stride_model *model, double speed_mps);
+
+/* Cuts the n seconds into segments of one class: each second's class with
+ * hysteresis (a class changes only once the grade is hysteresis_pct past
+ * a threshold), pieces shorter than both minimums merged into the
+ * neighbour nearest in grade (never into or out of unknown), then every
+ * field of struct seg_segment. usual may be NULL. Returns how many
+ * segments *out (allocated, to free()) holds: 0 for n < 2. */
+size_t seg_cut(const struct seg_second *sec, size_t n, const struct seg_thresholds *t,
+	       const struct seg_stride_model *usual, struct seg_segment **out);

@@ -212,6 +212,7 @@ static void read_run(sqlite3_stmt *st, struct store_run *r)
 	store_column_text(st, 15, r->end_reason, sizeof(r->end_reason));
 	store_column_text(st, 16, r->source, sizeof(r->source));
 	store_column_text(st, 17, r->capture_path, sizeof(r->capture_path));
+	r->gap_s_per_km = store_column_real(st, 18);
 }
 
 static void read_sample(sqlite3_stmt *st, struct store_sample *x)
@@ -225,6 +226,8 @@ static void read_sample(sqlite3_stmt *st, struct store_sample *x)
 	x->temperature_c = store_column_real(st, 7);
 	x->elevation_m = store_column_real(st, 8);
 	x->heart_rate_bpm = store_column_real(st, 9);
+	x->grade_pct = store_column_real(st, 10);
+	x->gap_s_per_km = store_column_real(st, 11);
 }
 
 /* One run from a cached query; run_id is bound when it is not 0. */
@@ -261,10 +264,11 @@ int store_get_last_run(struct store *s, struct store_run *out)
 int store_foreach_run(struct store *s, int64_t from_us, int64_t to_us, store_run_fn fn, void *user)
 {
 	sqlite3_stmt *st;
-	int err = store_prepare_fresh(s,
-				      "SELECT " RUN_COLUMNS " FROM runs WHERE start_us >= ? AND "
-				      "start_us < ? ORDER BY start_us, id",
-				      &st);
+	int err =
+		store_prepare_fresh(s,
+				    "SELECT " RUN_READ_COLUMNS " FROM runs WHERE start_us >= ? AND "
+				    "start_us < ? ORDER BY start_us, id",
+				    &st);
 	if (err)
 		return err;
 	sqlite3_bind_int64(st, 1, from_us);
@@ -287,9 +291,9 @@ int store_foreach_sample(struct store *s, int64_t run_id, int64_t from_us, int64
 			 store_sample_fn fn, void *user)
 {
 	static const char *const sql[2] = {
-		"SELECT " SAMPLE_COLUMNS " FROM samples WHERE t_us >= ?2 AND t_us < ?3 "
+		"SELECT " SAMPLE_READ_COLUMNS " FROM samples WHERE t_us >= ?2 AND t_us < ?3 "
 		"ORDER BY t_us, run_id",
-		"SELECT " SAMPLE_COLUMNS " FROM samples WHERE run_id = ?1 AND t_us >= ?2 AND "
+		"SELECT " SAMPLE_READ_COLUMNS " FROM samples WHERE run_id = ?1 AND t_us >= ?2 AND "
 		"t_us < ?3 ORDER BY t_us",
 	};
 	sqlite3_stmt *st;

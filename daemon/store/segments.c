@@ -47,7 +47,7 @@ static void bind_segment(sqlite3_stmt *st, int64_t run_id, size_t seq, const str
 int store_segments_replace(struct store *s, int64_t run_id, const struct seg_segment *segs,
 			   size_t n)
 {
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = NULL;
 	int err = write_once(s, "DELETE FROM segments WHERE run_id = ?", &st,
 			     "preparing to replace segments");
 	if (err)
@@ -97,7 +97,7 @@ static void read_segment(sqlite3_stmt *st, struct seg_segment *x)
 int store_foreach_segment(struct store *s, int64_t run_id, store_segment_fn fn, void *user,
 			  size_t *count)
 {
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = NULL;
 	size_t n = 0;
 	int err = store_prepare_fresh(
 		s, "SELECT " SEGMENT_COLUMNS " FROM segments WHERE run_id = ? ORDER BY seq", &st);
@@ -121,34 +121,45 @@ int store_foreach_segment(struct store *s, int64_t run_id, store_segment_fn fn, 
 	return err;
 }
 
-/* An UPDATE of one row by key: -ENOENT names what was missing. */
-static int update_one(struct store *s, const char *sql, int64_t key1, int64_t key2, bool two_keys,
-		      double value, const char *doing, const char *missing)
+int store_samples_set_terrain(struct store *s, int64_t run_id, size_t n, const int64_t *t_us,
+			      const double *elevation_m, const double *grade_pct,
+			      const double *gap_s_per_km)
 {
-	sqlite3_stmt *st;
-	int err = write_once(s, sql, &st, doing);
-	if (err)
-		return err;
-	store_bind_real(st, 1, value);
-	sqlite3_bind_int64(st, 2, key1);
-	if (two_keys)
-		sqlite3_bind_int64(st, 3, key2);
-	err = store_step_write(s, st, doing);
+	sqlite3_stmt *st = NULL;
+	int err = write_once(s,
+			     "UPDATE samples SET elevation_m = ?, grade_pct = ?, gap_s_per_km = ? "
+			     "WHERE run_id = ? AND t_us = ?",
+			     &st, "preparing to store the samples' grade");
+	for (size_t i = 0; i < n && !err; i++) {
+		store_bind_real(st, 1, elevation_m[i]);
+		store_bind_real(st, 2, grade_pct[i]);
+		store_bind_real(st, 3, gap_s_per_km[i]);
+		sqlite3_bind_int64(st, 4, run_id);
+		sqlite3_bind_int64(st, 5, t_us[i]);
+		err = store_step_write(s, st, "storing a sample's grade");
+	}
 	sqlite3_finalize(st);
-	if (err == 0 && sqlite3_changes(s->db) == 0)
-		return store_set_error(s, -ENOENT, "database %s: %s", s->path, missing);
 	return err;
 }
 
-int store_sample_set_grade(struct store *s, int64_t run_id, int64_t t_us, double grade_pct)
+int store_run_set_terrain(struct store *s, int64_t run_id, double gain_m, double loss_m,
+			  double gap_s_per_km)
 {
-	return update_one(s, "UPDATE samples SET grade_pct = ? WHERE run_id = ? AND t_us = ?",
-			  run_id, t_us, true, grade_pct, "storing a sample's grade",
-			  "no such sample");
-}
-
-int store_run_set_gap(struct store *s, int64_t run_id, double gap_s_per_km)
-{
-	return update_one(s, "UPDATE runs SET gap_s_per_km = ? WHERE id = ?", run_id, 0, false,
-			  gap_s_per_km, "storing a run's grade-adjusted pace", "no such run");
+	sqlite3_stmt *st = NULL;
+	int err = write_once(s,
+			     "UPDATE runs SET elevation_gain_m = ?, elevation_loss_m = ?, "
+			     "gap_s_per_km = ? WHERE id = ?",
+			     &st, "storing a run's terrain");
+	if (err)
+		return err;
+	store_bind_real(st, 1, gain_m);
+	store_bind_real(st, 2, loss_m);
+	store_bind_real(st, 3, gap_s_per_km);
+	sqlite3_bind_int64(st, 4, run_id);
+	err = store_step_write(s, st, "storing a run's terrain");
+	sqlite3_finalize(st);
+	if (err == 0 && sqlite3_changes(s->db) == 0)
+		return store_set_error(s, -ENOENT, "database %s: no run %lld", s->path,
+				       (long long)run_id);
+	return err;
 }

@@ -22,8 +22,13 @@ typedef int (*store_segment_fn)(void *user, int64_t run_id, const struct seg_seg
  * were read, 0 for a run whose segments were never computed. */
 int store_foreach_segment(struct store *s, int64_t run_id, store_segment_fn fn, void *user,
 			  size_t *count);
-/* The grade of the sample of second t_us (schema 004's samples.grade_pct);
- * NAN stores NULL. -ENOENT if there is no such sample. */
-int store_sample_set_grade(struct store *s, int64_t run_id, int64_t t_us, double grade_pct);
-/* The run's grade-adjusted pace, s/km; NAN stores NULL. */
-int store_run_set_gap(struct store *s, int64_t run_id, double gap_s_per_km);
+/* The terrain of each of the run's seconds t_us[0..n): elevation (m,
+ * relative to the start), grade (%) and grade-adjusted pace (s/km); NAN
+ * stores NULL. Seconds the run has no sample of are skipped. */
+int store_samples_set_terrain(struct store *s, int64_t run_id, size_t n, const int64_t *t_us,
+			      const double *elevation_m, const double *grade_pct,
+			      const double *gap_s_per_km);
+/* The run's elevation gain and loss (m) and grade-adjusted pace (s/km);
+ * NAN stores NULL. -ENOENT if there is no such run. */
+int store_run_set_terrain(struct store *s, int64_t run_id, double gain_m, double loss_m,
+			  double gap_s_per_km);

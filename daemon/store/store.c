@@ -79,9 +79,9 @@ static const char *const stmt_sql[STMT_COUNT] = {
 			"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 	[STMT_STRIDE_NEW] = "INSERT INTO strides (" STRIDE_COLUMNS ") "
 			    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-	[STMT_GET_RUN] = "SELECT " RUN_COLUMNS " FROM runs WHERE id = ?",
+	[STMT_GET_RUN] = "SELECT " RUN_READ_COLUMNS " FROM runs WHERE id = ?",
 	[STMT_LAST_RUN] =
-		"SELECT " RUN_COLUMNS " FROM runs ORDER BY start_us DESC, id DESC LIMIT 1",
+		"SELECT " RUN_READ_COLUMNS " FROM runs ORDER BY start_us DESC, id DESC LIMIT 1",
 };
 
 /* ---- errors ---------------------------------------------------------- */

@@ -90,6 +90,9 @@ struct store_sample {
 	double temperature_c;
 	double elevation_m; /* relative to the start of the run */
 	double heart_rate_bpm;
+	/* read back only (schema 004, written by the terrain after the run) */
+	double grade_pct;
+	double gap_s_per_km;
 };
 int store_sample(struct store *s, int64_t run_id, const struct store_sample *sample);
 
@@ -136,6 +139,7 @@ struct store_run {
 	char end_reason[32]; /* "idle", "sensors gone", "shutdown", "end of replay" */
 	char source[64];     /* "replay FILE", "simulator", "ble" */
 	char capture_path[256];
+	double gap_s_per_km; /* read back only: grade-adjusted pace (schema 004) */
 };
 int store_run_end(struct store *s, const struct store_run *run);
 

@@ -46,6 +46,10 @@ enum store_stmt {
 #define SAMPLE_COLUMNS                                                                     \
 	"run_id, t_us, speed_mps, cadence_spm, stride_length_m, distance_m, pressure_pa, " \
 	"temperature_c, elevation_m, heart_rate_bpm"
+/* What is read back also has the terrain's results (schema 004), which
+ * daemon/terrain.c writes after the run. */
+#define SAMPLE_READ_COLUMNS SAMPLE_COLUMNS ", grade_pct, gap_s_per_km"
+#define RUN_READ_COLUMNS RUN_COLUMNS ", gap_s_per_km"
 
 /* A sensor added (first and last seen set to the time it was added) and
  * not heard since: its first data set both. */

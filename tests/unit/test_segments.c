@@ -132,9 +132,17 @@ static void test_store_replace_and_read(void **state)
 	assert_float_equal(c.segs[1].grade_pct, -8.0, 1e-12);
 	assert_float_equal(c.segs[1].length_m, 450.0, 1e-12);
 
-	assert_int_equal(store_run_set_gap(s, run, 301.5), 0);
-	assert_int_equal(store_run_set_gap(s, run + 1, 301.5), -ENOENT);
-	assert_int_equal(store_sample_set_grade(s, run, T0, 1.0), -ENOENT);
+	assert_int_equal(store_run_set_terrain(s, run, 12.5, 11.0, 301.5), 0);
+	assert_int_equal(store_run_set_terrain(s, run + 1, 1, 1, 301.5), -ENOENT);
+	struct store_run back;
+	assert_int_equal(store_get_run(s, run, &back), 0);
+	assert_float_equal(back.gap_s_per_km, 301.5, 1e-12);
+	assert_float_equal(back.elevation_gain_m, 12.5, 1e-12);
+	assert_float_equal(back.elevation_loss_m, 11.0, 1e-12);
+	/* a second the run has no sample of is skipped, not an error */
+	int64_t t = T0;
+	double one = 1.0;
+	assert_int_equal(store_samples_set_terrain(s, run, 1, &t, &one, &one, &one), 0);
 	store_close(s);
 	unlink(path);
 	char wal[80];
