@@ -19,6 +19,7 @@
 #include "clinical/pattern.h"
 #include "store/pain.h"
 #include "store/segments.h"
+#include "terrain.h"
 #include "util/xalloc.h"
 
 #define CMD "patterns"
@@ -70,19 +71,15 @@ struct gather {
 };
 
 /*
- * The segments of a run stored before the terrain code existed. The
- * terrain code (daemon/terrain.h) computes them from the stored samples;
- * until it is wired in here the run has none and is left out, and the
- * output says how many were.
+ * A run stored before the terrain code existed gets its terrain computed
+ * from its stored samples now (daemon/terrain.h), and kept. A database
+ * that cannot be written leaves the run without segments: it is left out
+ * and the output says how many were.
  */
-static int segments_for_old_run(struct store *s, const struct store_run *run,
-				struct seg_segment **segs, size_t *n)
+static void terrain_for_old_run(struct store *s, int64_t run_id)
 {
-	(void)s;
-	(void)run;
-	(void)segs;
-	*n = 0;
-	return -ENOSYS;
+	const struct seg_thresholds t = SEG_THRESHOLDS_DEFAULT;
+	terrain_ensure_run(s, run_id, &t);
 }
 
 static int keep_entry(void *user, const struct store_pain *p)
@@ -136,13 +133,10 @@ static int keep_run(void *user, const struct store_run *run)
 	if (err)
 		return err;
 	if (count == 0) {
-		struct seg_segment *computed = NULL;
-		size_t n = 0;
-		if (segments_for_old_run(g->s, run, &computed, &n) == 0) {
-			for (size_t i = 0; i < n; i++)
-				keep_segment(g, run->id, &computed[i]);
-		}
-		free(computed);
+		terrain_for_old_run(g->s, run->id);
+		err = store_foreach_segment(g->s, run->id, keep_segment, g, &count);
+		if (err)
+			return err;
 		if (g->n_segs == 0)
 			g->without_segments++;
 	}
