@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nav/baro.h"
 #include "nav/grade.h"
 #include "run/gap.h"
 #include "store/segments.h"
@@ -370,6 +371,26 @@ static int store_terrain(struct store *s, int64_t run_id, const struct run_data 
 	return err;
 }
 
+/*
+ * A run imported from a watch's file has the watch's altitude and no
+ * pressure: the altitude goes to the estimator as the pressure it stands
+ * for, so the watch's barometer (or GPS elevation) is smoothed and graded
+ * as a barometer's is. Only for imports: a live run's elevation is the
+ * terrain's own output.
+ */
+static void watch_altitude_as_pressure(const struct store_run *run, struct run_data *d)
+{
+	if (strncmp(run->source, "import ", 7) != 0)
+		return;
+	for (size_t k = 0; k < d->n; k++)
+		if (isfinite(d->samples[k].pressure_pa))
+			return;
+	for (size_t k = 0; k < d->n; k++)
+		if (isfinite(d->samples[k].elevation_m))
+			d->samples[k].pressure_pa =
+				baro_pressure_pa(d->samples[k].elevation_m, ISA_SEA_LEVEL_PA);
+}
+
 int terrain_compute_run(struct store *s, int64_t run_id, const struct seg_thresholds *t,
 			size_t *segments)
 {
@@ -383,6 +404,8 @@ int terrain_compute_run(struct store *s, int64_t run_id, const struct seg_thresh
 		err = store_foreach_stride(s, run_id, collect_stride, &d);
 	if (!err)
 		err = usual_stride(s, &run, &usual);
+	if (!err)
+		watch_altitude_as_pressure(&run, &d);
 	if (!err && d.n < 2) {
 		d.n = 0;
 		grid_from_strides(&d);

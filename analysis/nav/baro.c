@@ -12,6 +12,11 @@ double baro_altitude_m(double pressure_pa, double reference_pa)
 	return ISA_SCALE_HEIGHT_M * (1.0 - pow(pressure_pa / reference_pa, ISA_EXPONENT));
 }
 
+double baro_pressure_pa(double altitude_m, double reference_pa)
+{
+	return reference_pa * pow(1.0 - altitude_m / ISA_SCALE_HEIGHT_M, 1.0 / ISA_EXPONENT);
+}
+
 void baro_climb_init(struct baro_climb *c, size_t window, double hysteresis_m)
 {
 	*c = (struct baro_climb){ 0 };

@@ -11,7 +11,12 @@
 
 /* Height above the level where the pressure is reference_pa, by the
  * international standard atmosphere. */
+/* The standard atmosphere's pressure at sea level. */
+#define ISA_SEA_LEVEL_PA 101325.0
+
 double baro_altitude_m(double pressure_pa, double reference_pa);
+/* Its inverse: the pressure at altitude_m above the reference's level. */
+double baro_pressure_pa(double altitude_m, double reference_pa);
 
 #define BARO_SMOOTH_MAX 64
 

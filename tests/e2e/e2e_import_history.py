@@ -120,6 +120,10 @@ def main():
         samples = export_csv(db, 'samples', '--run', r[0]['run_id'])
         check(len(samples) == 582, 'a sample per record: %d' % len(samples))
         check(abs(float(r[0]['distance_m']) - 732.9) < 5, 'distance %s' % r[0]['distance_m'])
+        segs = export_csv(db, 'segments', '--run', r[0]['run_id'])
+        classes = {s['class'] for s in segs}
+        check(segs and 'unknown' not in classes,
+              "the watch's altitude gives the walk its grade: %r" % classes)
 
         renamed = os.path.join(work, 'renamed.bin')
         shutil.copy(WALK, renamed)
