@@ -49,7 +49,7 @@ echo "== lint"
 tools/lint.sh build-test
 
 echo "== benchmarks (figures, not pass/fail)"
-meson test -C build-test --suite bench --verbose 2>&1 | grep -E "notifications/s|RSS|samples/s|OK|FAIL"
+meson test -C build-test --suite bench --verbose 2>&1 | grep -E "notifications/s|RSS|samples/s|records/s|median|share|OK|FAIL"
 
 # The foot-INS accuracy report: figures against the simulator and the real
 # recordings. It exits 1 while a target is still missed, which is reported
