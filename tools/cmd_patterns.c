@@ -431,16 +431,17 @@ static size_t count_entries(const struct gather *g, const char *side, const stru
 	return n;
 }
 
-/* The sides' results, as --json prints them and the physio report reads
- * them. */
-static json_object *build_json(const struct gather *g, const struct patterns_args *a,
-			       const struct red_flags *flags)
+/* Analyses each side with reports in the window, handing its result to fn;
+ * returns how many sides had reports. */
+typedef void (*side_fn)(void *user, const char *side, const struct pattern_result *r,
+			size_t n_entries);
+
+static size_t for_each_side(const struct gather *g, const struct patterns_args *a, side_fn fn,
+			    void *user)
 {
 	static const char *const sides[] = { "left", "right" };
 	struct pattern_report *reports = xcalloc(g->n_entries + 1, sizeof(*reports));
-	json_object *root = json_object_new_object(), *list = json_object_new_array();
-	if (flags->count)
-		json_object_object_add(root, "warning", json_object_new_string(red_flag_message));
+	size_t analysed = 0;
 	for (size_t k = 0; k < 2; k++) {
 		if (a->side && strcmp(a->side, sides[k]) != 0)
 			continue;
@@ -449,41 +450,58 @@ static json_object *build_json(const struct gather *g, const struct patterns_arg
 			continue;
 		struct pattern_result r;
 		pattern_analyse(reports, n, &r);
-		json_object_array_add(
-			list, json_side(sides[k], &r, count_entries(g, sides[k], a), flags));
+		fn(user, sides[k], &r, count_entries(g, sides[k], a));
+		analysed++;
 	}
-	json_object_object_add(root, "sides", list);
+	free(reports);
+	return analysed;
+}
+
+struct json_sides {
+	json_object *list;
+	const struct red_flags *flags;
+};
+
+static void add_json_side(void *user, const char *side, const struct pattern_result *r,
+			  size_t n_entries)
+{
+	struct json_sides *j = user;
+	json_object_array_add(j->list, json_side(side, r, n_entries, j->flags));
+}
+
+static void print_text_side(void *user, const char *side, const struct pattern_result *r,
+			    size_t n_entries)
+{
+	(void)user;
+	print_side(side, r, n_entries);
+}
+
+/* The sides' results, as --json prints them and the physio report reads
+ * them. */
+static json_object *build_json(const struct gather *g, const struct patterns_args *a,
+			       const struct red_flags *flags)
+{
+	json_object *root = json_object_new_object();
+	struct json_sides j = { json_object_new_array(), flags };
+	if (flags->count)
+		json_object_object_add(root, "warning", json_object_new_string(red_flag_message));
+	for_each_side(g, a, add_json_side, &j);
+	json_object_object_add(root, "sides", j.list);
 	json_object_object_add(root, "runs_without_segments",
 			       json_object_new_int64((int64_t)g->without_segments));
-	free(reports);
 	return root;
 }
 
 static void print_text(const struct gather *g, const struct patterns_args *a,
 		       const struct red_flags *flags)
 {
-	static const char *const sides[] = { "left", "right" };
-	struct pattern_report *reports = xcalloc(g->n_entries + 1, sizeof(*reports));
 	if (flags->count)
 		printf("%s\n\n", red_flag_message);
-	bool any = false;
-	for (size_t k = 0; k < 2; k++) {
-		if (a->side && strcmp(a->side, sides[k]) != 0)
-			continue;
-		size_t n = side_reports(g, sides[k], a, reports);
-		if (n == 0)
-			continue;
-		any = true;
-		struct pattern_result r;
-		pattern_analyse(reports, n, &r);
-		print_side(sides[k], &r, count_entries(g, sides[k], a));
-	}
-	if (!any)
+	if (for_each_side(g, a, print_text_side, NULL) == 0)
 		printf("No pain reports for a run%s yet: log them with 'hamstride pain add'.\n",
 		       a->side ? " on that side" : "");
 	if (g->without_segments)
 		printf("(%zu runs have no segments yet and were left out.)\n", g->without_segments);
-	free(reports);
 }
 
 /* Everything the analysis reads, for the window of a. */

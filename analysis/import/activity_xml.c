@@ -58,11 +58,9 @@ static const xmlNode *descendant(const xmlNode *n, const char *name)
 	return NULL;
 }
 
-static double number_of(const xmlNode *n)
+/* A number in text libxml2 gave (and frees); NAN if it is not one. */
+static double number_in(xmlChar *text)
 {
-	if (!n)
-		return NAN;
-	xmlChar *text = xmlNodeGetContent(n);
 	char *end;
 	double v = text ? strtod((const char *)text, &end) : NAN;
 	if (text && (end == (char *)text || !isfinite(v)))
@@ -71,15 +69,14 @@ static double number_of(const xmlNode *n)
 	return v;
 }
 
+static double number_of(const xmlNode *n)
+{
+	return n ? number_in(xmlNodeGetContent(n)) : NAN;
+}
+
 static double attribute_number(const xmlNode *n, const char *name)
 {
-	xmlChar *text = xmlGetProp(n, (const xmlChar *)name);
-	char *end;
-	double v = text ? strtod((const char *)text, &end) : NAN;
-	if (text && (end == (char *)text || !isfinite(v)))
-		v = NAN;
-	xmlFree(text);
-	return v;
+	return number_in(xmlGetProp(n, (const xmlChar *)name));
 }
 
 /* n decimal digits at p, as a number; false if any is not a digit. */

@@ -16,24 +16,12 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "bench_util.h"
 #include "import/activity.h"
 
 #define ROUNDS 5
 #define READS 50
 #define TARGET_RECORDS_PER_S 1e6
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-static int compare_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
 
 int main(int argc, char **argv)
 {
@@ -55,7 +43,7 @@ int main(int argc, char **argv)
 	double rate[ROUNDS];
 	size_t records = 0;
 	for (int r = 0; r < ROUNDS; r++) {
-		double t0 = now_s();
+		double t0 = bench_now_s();
 		for (int i = 0; i < READS; i++) {
 			struct activity a;
 			if (fit_activity_read(buf, len, &a) != 0) {
@@ -65,9 +53,9 @@ int main(int argc, char **argv)
 			records = a.n_records;
 			activity_free(&a);
 		}
-		rate[r] = (double)records * READS / (now_s() - t0);
+		rate[r] = (double)records * READS / (bench_now_s() - t0);
 	}
-	qsort(rate, ROUNDS, sizeof(rate[0]), compare_double);
+	qsort(rate, ROUNDS, sizeof(rate[0]), bench_compare_double);
 	printf("FIT decode: %zu records a read, median %.0f records/s (target >= %.0f)\n", records,
 	       rate[ROUNDS / 2], TARGET_RECORDS_PER_S);
 	free(buf);

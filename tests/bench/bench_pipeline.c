@@ -32,6 +32,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_util.h"
 #include "ingest.h"
 #include "log.h"
 #include "replay.h"
@@ -41,19 +42,6 @@
 #define TARGET_NOTIFICATIONS_PER_S 200000.0
 #define TARGET_RSS_KB 8192L
 #define TARGET_IMU_HOUR_S 1.5
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-static int compare_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
 
 static void simulate(const char *path, unsigned weeks, double minutes, bool imu)
 {
@@ -91,11 +79,11 @@ static double replay_once(const char *capture, const char *db, struct ingest_sta
 	ingest_config_default(&config);
 	config.source = "bench";
 	struct ingest *in = ingest_new(store, &config);
-	double start = now_s();
+	double start = bench_now_s();
 	n = replay_feed_all(replay, in);
 	ingest_finish(in, "end of replay");
 	store_close(store);
-	double elapsed = now_s() - start;
+	double elapsed = bench_now_s() - start;
 	struct ingest_stats st;
 	ingest_stats(in, &st);
 	ingest_free(in);
@@ -144,13 +132,13 @@ static void terrain_cost(const char *db, double pipeline_s, double minutes)
 	double best = INFINITY;
 	size_t segments = 0;
 	for (int i = 0; i < 3; i++) {
-		double start = now_s();
+		double start = bench_now_s();
 		if (store_get_last_run(store, &run) < 0 ||
 		    terrain_compute_run(store, run.id, &t, &segments) < 0) {
 			fprintf(stderr, "bench: terrain: %s\n", store_error(store));
 			exit(1);
 		}
-		double s = now_s() - start;
+		double s = bench_now_s() - start;
 		best = s < best ? s : best;
 	}
 	store_close(store);
@@ -243,7 +231,7 @@ int main(int argc, char **argv)
 
 	if (!imu_only) {
 		replay_block(block, block_db, repeat, rates, &st);
-		qsort(rates, (size_t)repeat, sizeof(rates[0]), compare_double);
+		qsort(rates, (size_t)repeat, sizeof(rates[0]), bench_compare_double);
 		double median = rates[repeat / 2];
 		printf("decode+store: %" PRIu64 " notifications, median %.0f notifications/s over "
 		       "%d runs (min %.0f, max %.0f); target %.0f: %s\n",
@@ -255,7 +243,7 @@ int main(int argc, char **argv)
 	/* The IMU hour is long: three passes at most. */
 	int imu_repeat = repeat < 3 ? repeat : 3;
 	replay_imu_run(imu_hour, imu_db, imu_repeat, seconds, &st);
-	qsort(seconds, (size_t)imu_repeat, sizeof(seconds[0]), compare_double);
+	qsort(seconds, (size_t)imu_repeat, sizeof(seconds[0]), bench_compare_double);
 	double imu_s = seconds[imu_repeat / 2];
 	/* The hour's target, in proportion for a shorter run. */
 	double target_s = TARGET_IMU_HOUR_S * imu_minutes / 60;

@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_util.h"
 #include "store/segments.h"
 #include "store/store.h"
 
@@ -34,13 +35,6 @@
 #define TARGET_RSS_KB (50L * 1024)
 #define T0 INT64_C(1640995200000000) /* 2022-01-01T00:00Z */
 #define DAY_US INT64_C(86400000000)
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 static void die(struct store *s, int err)
 {
@@ -169,7 +163,7 @@ static void make_database(const char *path)
 /* One 'hamstride report --pdf' as its own process: wall time and peak RSS. */
 static double report_once(const char *cli, const char *db, const char *pdf, long *rss_kb)
 {
-	double t0 = now_s();
+	double t0 = bench_now_s();
 	pid_t pid = fork();
 	if (pid == 0) {
 		execl(cli, cli, "--db", db, "report", "--pdf", pdf, "--from", "2022-01-01", "--to",
@@ -184,13 +178,7 @@ static double report_once(const char *cli, const char *db, const char *pdf, long
 		exit(1);
 	}
 	*rss_kb = ru.ru_maxrss;
-	return now_s() - t0;
-}
-
-static int compare_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
+	return bench_now_s() - t0;
 }
 
 int main(void)
@@ -203,10 +191,10 @@ int main(void)
 		return 1;
 	snprintf(db, sizeof(db), "%s/h.db", dir);
 	snprintf(pdf, sizeof(pdf), "%s/r.pdf", dir);
-	double t0 = now_s();
+	double t0 = bench_now_s();
 	make_database(db);
 	printf("database: %d runs, %d segments, strides on %d, samples on %d: made in %.1f s\n",
-	       RUNS, RUNS * SEGMENTS_PER_RUN, IMU_RUNS, SAMPLED_RUNS, now_s() - t0);
+	       RUNS, RUNS * SEGMENTS_PER_RUN, IMU_RUNS, SAMPLED_RUNS, bench_now_s() - t0);
 	double times[REPEATS];
 	long rss_kb = 0, peak_kb = 0;
 	for (int i = 0; i < REPEATS; i++) {
@@ -214,7 +202,7 @@ int main(void)
 		if (rss_kb > peak_kb)
 			peak_kb = rss_kb;
 	}
-	qsort(times, REPEATS, sizeof(times[0]), compare_double);
+	qsort(times, REPEATS, sizeof(times[0]), bench_compare_double);
 	printf("report --pdf over 5 years: median %.2f s (target < %.1f s), "
 	       "peak RSS %ld KiB (target < %ld KiB)\n",
 	       times[REPEATS / 2], TARGET_S, peak_kb, TARGET_RSS_KB);
