@@ -9,6 +9,7 @@
 #include "nav/baro.h"
 #include "nav/grade.h"
 #include "run/gap.h"
+#include "store/pods.h"
 #include "store/segments.h"
 #include "util/xalloc.h"
 
@@ -21,7 +22,9 @@ struct run_data {
 	struct store_sample *samples;
 	size_t n_strides, cap_strides;
 	struct store_stride *strides;
-	bool synthesised; /* no second was stored: the grid is the strides' */
+	bool synthesised;    /* no second was stored: the grid is the strides' */
+	double *incline_pct; /* a treadmill's, per sample; NULL without one */
+	size_t incline_next;
 };
 
 static int collect_sample(void *user, int64_t run_id, const struct store_sample *x)
@@ -294,6 +297,7 @@ static void estimate(const struct run_data *d, struct terrain *x)
 		.distance_m = x->dist,
 		.pressure_pa = x->pressure,
 		.temperature_c = x->temperature,
+		.incline_pct = d->incline_pct,
 		.strides = x->strides,
 		.n_strides = d->n_strides,
 	};
@@ -391,6 +395,22 @@ static void watch_altitude_as_pressure(const struct store_run *run, struct run_d
 				baro_pressure_pa(d->samples[k].elevation_m, ISA_SEA_LEVEL_PA);
 }
 
+/* A treadmill's incline lands on the sample of the same second. */
+static int collect_incline(void *user, int64_t t_us, double incline_pct)
+{
+	struct run_data *d = user;
+	if (!d->incline_pct) {
+		d->incline_pct = xcalloc(d->n ? d->n : 1, sizeof(double));
+		for (size_t k = 0; k < d->n; k++)
+			d->incline_pct[k] = NAN;
+	}
+	while (d->incline_next < d->n && d->samples[d->incline_next].t_us < t_us)
+		d->incline_next++;
+	if (d->incline_next < d->n && d->samples[d->incline_next].t_us == t_us)
+		d->incline_pct[d->incline_next] = incline_pct;
+	return 0;
+}
+
 int terrain_compute_run(struct store *s, int64_t run_id, const struct seg_thresholds *t,
 			size_t *segments)
 {
@@ -411,6 +431,8 @@ int terrain_compute_run(struct store *s, int64_t run_id, const struct seg_thresh
 		grid_from_strides(&d);
 		d.synthesised = true;
 	}
+	if (!err && !d.synthesised)
+		err = store_foreach_incline(s, run_id, collect_incline, &d);
 	size_t n_segs = 0;
 	if (!err && d.n >= 2) {
 		struct terrain x = { 0 };
@@ -423,6 +445,7 @@ int terrain_compute_run(struct store *s, int64_t run_id, const struct seg_thresh
 	}
 	free(d.samples);
 	free(d.strides);
+	free(d.incline_pct);
 	if (segments)
 		*segments = err ? 0 : n_segs;
 	return err;

@@ -64,6 +64,28 @@ int store_run_incline(struct store *s, int64_t run_id, int64_t *seconds, double 
 	return err;
 }
 
+int store_foreach_incline(struct store *s, int64_t run_id, store_incline_fn fn, void *user)
+{
+	sqlite3_stmt *st;
+	int err = store_prepare_fresh(s,
+				      "SELECT t_us, incline_pct FROM samples WHERE run_id = ? AND "
+				      "incline_pct IS NOT NULL ORDER BY t_us",
+				      &st);
+	if (err)
+		return err;
+	sqlite3_bind_int64(st, 1, run_id);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		err = fn(user, sqlite3_column_int64(st, 0), sqlite3_column_double(st, 1));
+		if (err)
+			break;
+	}
+	if (!err && rc != SQLITE_DONE)
+		err = store_sqlite_failure(s, rc, "reading a run's incline");
+	sqlite3_finalize(st);
+	return err;
+}
+
 int store_run_set_surface(struct store *s, int64_t run_id, const struct store_run_surface *x)
 {
 	sqlite3_stmt *st;

@@ -17,6 +17,10 @@ int store_sample_set_incline(struct store *s, int64_t run_id, int64_t t_us, doub
 /* The run's seconds with an incline: how many and their mean (NAN if none),
  * for a grade estimator's choice of source and for tests. */
 int store_run_incline(struct store *s, int64_t run_id, int64_t *seconds, double *mean_pct);
+/* Each second of the run that has an incline, in time order; fn returns 0
+ * to go on, non-zero to stop (which is returned). */
+typedef int (*store_incline_fn)(void *user, int64_t t_us, double incline_pct);
+int store_foreach_incline(struct store *s, int64_t run_id, store_incline_fn fn, void *user);
 
 struct store_run_surface {
 	char surface[16];          /* "" over ground, "treadmill" */

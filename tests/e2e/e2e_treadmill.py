@@ -62,6 +62,12 @@ def main():
                                  'WHERE run_id = 1').fetchone()
         check(n >= MINUTES * 60 - 2, 'incline in %d seconds' % n)
         check_close('incline %', incline, 4.0, 1e-9)
+        grades = con.execute('SELECT min(grade_pct), max(grade_pct) FROM samples '
+                             'WHERE run_id = 1').fetchone()
+        check(grades[0] is not None and abs(grades[0] - 4.0) < 0.2 and abs(grades[1] - 4.0) < 0.2,
+              "the treadmill's 4 %% incline is the run's grade: %r" % (grades,))
+        classes = {r[0] for r in con.execute('SELECT class FROM segments WHERE run_id = 1')}
+        check(classes == {'up'}, 'a 4 %% belt is one uphill: %r' % classes)
         shown = run([CLI, '--db', db, 'run', 'show', '1']).stdout
         check('surface              treadmill' in shown, 'run show says treadmill:\n' + shown)
         note = con.execute('SELECT distance_note FROM runs WHERE id = 2').fetchone()[0]
