@@ -79,8 +79,11 @@ static void make_run(struct run *r, unsigned sources, unsigned long seed)
 	}
 	r->n_strides = 0;
 	double ins_drift_mps = gsl_ran_flat(rng, -0.002, 0.002);
-	for (double t = 0; (sources & IMU) && t + STRIDE_S < N - 1 && r->n_strides < MAX_STRIDES;
-	     t += STRIDE_S / 2) { /* both feet: a stride every half stride time */
+	/* both feet: a stride every half stride time */
+	for (size_t i = 0; (sources & IMU) && r->n_strides < MAX_STRIDES; i++) {
+		double t = (double)i * STRIDE_S / 2;
+		if (t + STRIDE_S >= N - 1)
+			break;
 		double dh = course_elevation_m(SPEED_MPS * (t + STRIDE_S)) -
 			    course_elevation_m(SPEED_MPS * t);
 		r->strides[r->n_strides++] = (struct grade_stride){
