@@ -176,9 +176,9 @@ static int parse_options(int argc, char **argv, struct export_args *a)
 	else if (strcmp(what, "pain") == 0)
 		a->kind = EXPORT_PAIN;
 	else
-		return cli_usage_error("export",
-				       "csv wants 'runs', 'samples', 'segments' or 'pain', not '%s'",
-				       what);
+		return cli_usage_error(
+			"export", "csv wants 'runs', 'samples', 'segments' or 'pain', not '%s'",
+			what);
 	if (optind + 2 < argc)
 		return cli_usage_error("export", "unexpected argument '%s'", argv[optind + 2]);
 	return cli_period_check("export", a->from_us, a->to_us);
