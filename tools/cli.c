@@ -227,3 +227,18 @@ const char *cli_format_number(double value, int decimals, char *buf, size_t size
 		snprintf(buf, size, "-");
 	return buf;
 }
+
+int cli_run_argument(const char *command, int argc, char **argv, int64_t *id)
+{
+	if (optind != argc - 1)
+		return cli_usage_error(command,
+				       optind >= argc ? "expected a run: an ID or 'last'"
+						      : "expected one run, not '%s' too",
+				       optind < argc ? argv[optind + 1] : "");
+	if (!cli_parse_run_ref(argv[optind], id))
+		return cli_usage_error(command,
+				       "expected a run ID (from 'hamstride runs') or 'last', "
+				       "not '%s'",
+				       argv[optind]);
+	return 0;
+}

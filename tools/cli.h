@@ -47,6 +47,9 @@ const char *cli_format_pace(double speed_mps, char *buf, size_t size);
 bool cli_parse_int64(const char *text, int64_t *out);
 /* A run as the user names it: a run ID, or "last" (*id = 0). */
 bool cli_parse_run_ref(const char *text, int64_t *id);
+/* The one RUN|last argument left after the options (argv[optind]); else
+ * a usage error naming what is wrong, returned as EX_USAGE. */
+int cli_run_argument(const char *command, int argc, char **argv, int64_t *id);
 /* Reads run id (0: the last one); otherwise says why on stderr and
  * returns the exit code (EX_NOINPUT when there is no such run). */
 int cli_get_run(const struct cli_globals *g, struct store *s, int64_t id, struct store_run *out);

@@ -153,17 +153,7 @@ static int parse_args(int argc, char **argv, bool *csv, int64_t *run_id)
 		if (opt == '?' || opt == ':')
 			return cli_bad_option(CMD, opt, argv);
 	}
-	if (optind != argc - 1)
-		return cli_usage_error(CMD,
-				       optind >= argc ? "expected a run: an ID or 'last'"
-						      : "expected one run, not '%s' too",
-				       optind < argc ? argv[optind + 1] : "");
-	if (!cli_parse_run_ref(argv[optind], run_id))
-		return cli_usage_error(CMD,
-				       "expected a run ID (from 'hamstride runs') or 'last', "
-				       "not '%s'",
-				       argv[optind]);
-	return 0;
+	return cli_run_argument(CMD, argc, argv, run_id);
 }
 
 int cmd_segments(const struct cli_globals *g, int argc, char **argv)

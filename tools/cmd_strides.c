@@ -171,18 +171,7 @@ static int parse_args(int argc, char **argv, struct strides_args *a)
 		if (opt == '?' || opt == ':')
 			return cli_bad_option(CMD, opt, argv);
 	}
-	if (optind != argc - 1)
-		return cli_usage_error(CMD,
-				       optind >= argc ? "expected a run: an ID or 'last'"
-						      : "expected one run, not '%s' too",
-				       optind < argc ? argv[optind + 1] : "");
-	const char *run = argv[optind];
-	if (!cli_parse_run_ref(run, &a->run_id))
-		return cli_usage_error(CMD,
-				       "expected a run ID (from 'hamstride runs') or 'last', "
-				       "not '%s'",
-				       run);
-	return 0;
+	return cli_run_argument(CMD, argc, argv, &a->run_id);
 }
 
 int cmd_strides(const struct cli_globals *g, int argc, char **argv)

@@ -23,16 +23,6 @@ bool store_pain_is_red_flag(const char *name)
 	return false;
 }
 
-static int prepare_write(struct store *s, const char *sql, sqlite3_stmt **st)
-{
-	*st = NULL;
-	int err = store_begin_write(s);
-	if (err)
-		return err;
-	int rc = sqlite3_prepare_v2(s->db, sql, -1, st, NULL);
-	return rc == SQLITE_OK ? 0 : store_sqlite_failure(s, rc, "preparing a pain-log write");
-}
-
 static void bind_score(sqlite3_stmt *st, int i, int score)
 {
 	if (score == PAIN_UNKNOWN)
@@ -46,9 +36,9 @@ static int insert_children(struct store *s, const struct store_pain *p)
 	sqlite3_stmt *st = NULL;
 	int err = 0;
 	if (p->n_spans) {
-		err = prepare_write(
+		err = store_prepare_write(
 			s, "INSERT INTO pain_spans (version_id, from_s, to_s) VALUES (?, ?, ?)",
-			&st);
+			&st, "preparing a pain-log write");
 		for (size_t i = 0; i < p->n_spans && !err; i++) {
 			sqlite3_bind_int64(st, 1, p->version_id);
 			sqlite3_bind_double(st, 2, p->spans[i].from_s);
@@ -58,8 +48,9 @@ static int insert_children(struct store *s, const struct store_pain *p)
 		sqlite3_finalize(st);
 	}
 	if (p->n_flags && !err) {
-		err = prepare_write(
-			s, "INSERT INTO pain_red_flags (version_id, flag) VALUES (?, ?)", &st);
+		err = store_prepare_write(
+			s, "INSERT INTO pain_red_flags (version_id, flag) VALUES (?, ?)", &st,
+			"preparing a pain-log write");
 		for (size_t i = 0; i < p->n_flags && !err; i++) {
 			sqlite3_bind_int64(st, 1, p->version_id);
 			sqlite3_bind_text(st, 2, p->flags[i], -1, SQLITE_STATIC);
@@ -74,13 +65,13 @@ static int insert_children(struct store *s, const struct store_pain *p)
 static int insert_version(struct store *s, struct store_pain *p)
 {
 	sqlite3_stmt *st;
-	int err = prepare_write(
+	int err = store_prepare_write(
 		s,
 		"INSERT INTO pain_versions (entry_id, version, recorded_us, removed, run_id, day, "
 		"side, during, after, next_morning, location, note) VALUES "
 		"(COALESCE(?, (SELECT COALESCE(MAX(entry_id), 0) + 1 FROM pain_versions)), "
 		"?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-		&st);
+		&st, "preparing a pain-log write");
 	if (err)
 		return err;
 	if (p->entry_id)
@@ -288,10 +279,10 @@ int store_pain_red_flag_count(struct store *s, size_t *count, char *first_day)
 int store_day_set(struct store *s, const struct store_day *d)
 {
 	sqlite3_stmt *st;
-	int err = prepare_write(s,
-				"INSERT INTO day_context (day, recorded_us, sitting_hours, "
-				"back_stiffness) VALUES (?, ?, ?, ?)",
-				&st);
+	int err = store_prepare_write(s,
+				      "INSERT INTO day_context (day, recorded_us, sitting_hours, "
+				      "back_stiffness) VALUES (?, ?, ?, ?)",
+				      &st, "preparing a pain-log write");
 	if (err)
 		return err;
 	sqlite3_bind_text(st, 1, d->day, -1, SQLITE_STATIC);

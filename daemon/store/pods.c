@@ -10,16 +10,6 @@
 
 #include "store/store_internal.h"
 
-/* A write prepared for this call, inside the store's open batch. */
-static int prepare_write(struct store *s, const char *sql, sqlite3_stmt **st, const char *doing)
-{
-	int err = store_begin_write(s);
-	if (err)
-		return err;
-	int rc = sqlite3_prepare_v2(s->db, sql, -1, st, NULL);
-	return rc == SQLITE_OK ? 0 : store_sqlite_failure(s, rc, doing);
-}
-
 static int step_once(struct store *s, sqlite3_stmt *st, const char *doing)
 {
 	int err = store_step_write(s, st, doing);
@@ -32,9 +22,9 @@ static int step_once(struct store *s, sqlite3_stmt *st, const char *doing)
 int store_sample_set_incline(struct store *s, int64_t run_id, int64_t t_us, double incline_pct)
 {
 	sqlite3_stmt *st;
-	int err =
-		prepare_write(s, "UPDATE samples SET incline_pct = ? WHERE run_id = ? AND t_us = ?",
-			      &st, "preparing to store an incline");
+	int err = store_prepare_write(
+		s, "UPDATE samples SET incline_pct = ? WHERE run_id = ? AND t_us = ?", &st,
+		"preparing to store an incline");
 	if (err)
 		return err;
 	store_bind_real(st, 1, incline_pct);
@@ -89,10 +79,10 @@ int store_foreach_incline(struct store *s, int64_t run_id, store_incline_fn fn, 
 int store_run_set_surface(struct store *s, int64_t run_id, const struct store_run_surface *x)
 {
 	sqlite3_stmt *st;
-	int err = prepare_write(s,
-				"UPDATE runs SET surface = ?, distance_note = ?, "
-				"pod_distance_raw_m = ?, pod_scale = ? WHERE id = ?",
-				&st, "preparing to store a run's surface");
+	int err = store_prepare_write(s,
+				      "UPDATE runs SET surface = ?, distance_note = ?, "
+				      "pod_distance_raw_m = ?, pod_scale = ? WHERE id = ?",
+				      &st, "preparing to store a run's surface");
 	if (err)
 		return err;
 	store_bind_text(st, 1, x->surface);
@@ -133,11 +123,12 @@ int store_pod_calibration_add(struct store *s, int64_t sensor_id,
 			      const struct store_pod_calibration *c)
 {
 	sqlite3_stmt *st;
-	int err = prepare_write(s,
-				"INSERT OR REPLACE INTO pod_calibrations (sensor_id, run_id, t_us, "
-				"run_scale, run_scale_sd, windows, pod_m, imu_m, scale, scale_sd) "
-				"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-				&st, "preparing to store a pod calibration");
+	int err = store_prepare_write(
+		s,
+		"INSERT OR REPLACE INTO pod_calibrations (sensor_id, run_id, t_us, "
+		"run_scale, run_scale_sd, windows, pod_m, imu_m, scale, scale_sd) "
+		"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		&st, "preparing to store a pod calibration");
 	if (err)
 		return err;
 	sqlite3_bind_int64(st, 1, sensor_id);

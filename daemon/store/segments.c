@@ -15,16 +15,6 @@
 	"grade_pct, speed_mps, gap_s_per_km, cadence_spm, stride_m, stride_ratio, "        \
 	"heart_rate_bpm"
 
-/* Binds and runs one write prepared for this call. */
-static int write_once(struct store *s, const char *sql, sqlite3_stmt **st, const char *doing)
-{
-	int err = store_begin_write(s);
-	if (err)
-		return err;
-	int rc = sqlite3_prepare_v2(s->db, sql, -1, st, NULL);
-	return rc == SQLITE_OK ? 0 : store_sqlite_failure(s, rc, doing);
-}
-
 static void bind_segment(sqlite3_stmt *st, int64_t run_id, size_t seq, const struct seg_segment *x)
 {
 	sqlite3_bind_int64(st, 1, run_id);
@@ -48,8 +38,8 @@ int store_segments_replace(struct store *s, int64_t run_id, const struct seg_seg
 			   size_t n)
 {
 	sqlite3_stmt *st = NULL;
-	int err = write_once(s, "DELETE FROM segments WHERE run_id = ?", &st,
-			     "preparing to replace segments");
+	int err = store_prepare_write(s, "DELETE FROM segments WHERE run_id = ?", &st,
+				      "preparing to replace segments");
 	if (err)
 		return err;
 	sqlite3_bind_int64(st, 1, run_id);
@@ -59,10 +49,10 @@ int store_segments_replace(struct store *s, int64_t run_id, const struct seg_seg
 		return err;
 	if (n == 0)
 		return 0;
-	err = write_once(s,
-			 "INSERT INTO segments (" SEGMENT_COLUMNS ") VALUES "
-			 "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-			 &st, "preparing to store segments");
+	err = store_prepare_write(s,
+				  "INSERT INTO segments (" SEGMENT_COLUMNS ") VALUES "
+				  "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+				  &st, "preparing to store segments");
 	if (err)
 		return err;
 	for (size_t i = 0; i < n && !err; i++) {
@@ -126,10 +116,11 @@ int store_samples_set_terrain(struct store *s, int64_t run_id, size_t n, const i
 			      const double *gap_s_per_km)
 {
 	sqlite3_stmt *st = NULL;
-	int err = write_once(s,
-			     "UPDATE samples SET elevation_m = ?, grade_pct = ?, gap_s_per_km = ? "
-			     "WHERE run_id = ? AND t_us = ?",
-			     &st, "preparing to store the samples' grade");
+	int err = store_prepare_write(
+		s,
+		"UPDATE samples SET elevation_m = ?, grade_pct = ?, gap_s_per_km = ? "
+		"WHERE run_id = ? AND t_us = ?",
+		&st, "preparing to store the samples' grade");
 	for (size_t i = 0; i < n && !err; i++) {
 		store_bind_real(st, 1, elevation_m[i]);
 		store_bind_real(st, 2, grade_pct[i]);
@@ -146,10 +137,10 @@ int store_run_set_terrain(struct store *s, int64_t run_id, double gain_m, double
 			  double gap_s_per_km)
 {
 	sqlite3_stmt *st = NULL;
-	int err = write_once(s,
-			     "UPDATE runs SET elevation_gain_m = ?, elevation_loss_m = ?, "
-			     "gap_s_per_km = ? WHERE id = ?",
-			     &st, "storing a run's terrain");
+	int err = store_prepare_write(s,
+				      "UPDATE runs SET elevation_gain_m = ?, elevation_loss_m = ?, "
+				      "gap_s_per_km = ? WHERE id = ?",
+				      &st, "storing a run's terrain");
 	if (err)
 		return err;
 	store_bind_real(st, 1, gain_m);

@@ -250,6 +250,16 @@ int store_begin_write(struct store *s)
 	return err;
 }
 
+int store_prepare_write(struct store *s, const char *sql, sqlite3_stmt **st, const char *doing)
+{
+	*st = NULL;
+	int err = store_begin_write(s);
+	if (err)
+		return err;
+	int rc = sqlite3_prepare_v2(s->db, sql, -1, st, NULL);
+	return rc == SQLITE_OK ? 0 : store_sqlite_failure(s, rc, doing);
+}
+
 /*
  * A statement failed. A constraint error (say, an unknown run id) only undoes
  * that statement, so the batch goes on; anything else (disk full, I/O) may

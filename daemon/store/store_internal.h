@@ -97,6 +97,9 @@ sqlite3_stmt *store_write_stmt(struct store *s, enum store_stmt id, int *err);
 /* Opens the batch transaction if none is open: for writes whose statement
  * is prepared by store_prepare_fresh. */
 int store_begin_write(struct store *s);
+/* Opens the batch and prepares sql for one use (*st NULL on failure), for
+ * the writes of a table family that are too rare to keep prepared. */
+int store_prepare_write(struct store *s, const char *sql, sqlite3_stmt **st, const char *doing);
 /* Runs a write statement whose parameters are bound; resets it. */
 int store_step_write(struct store *s, sqlite3_stmt *st, const char *doing);
 /* A plain INSERT of a row that is nearly always new; *taken says a key
