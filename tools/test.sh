@@ -38,7 +38,10 @@ echo "== AddressSanitizer + UndefinedBehaviorSanitizer"
 [ -f build-asan/build.ninja ] ||
 	meson setup build-asan -Db_sanitize=address,undefined -Db_lundef=false >/dev/null
 ninja -C build-asan
+# fontconfig keeps its caches for the life of the process (the PDF
+# report's fonts): not a leak of ours, and not safely freed at exit.
 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
+	LSAN_OPTIONS=suppressions=$top/tests/lsan.supp \
 	run_suites build-asan unit replay e2e fuzz
 
 echo "== valgrind"

@@ -104,9 +104,5 @@ int physio_render_pdf(const struct physio_data *d, const char *path, char *why, 
  * last page. For the tests and the README's pictures. */
 int physio_render_png(const struct physio_data *d, unsigned page, double scale, const char *path,
 		      char *why, size_t why_len);
-/* Releases the font caches cairo, pango and fontconfig keep for the
- * process, once it has drawn its last page, so a leak checker sees only
- * what is really lost. */
-void physio_release_fonts(void);
 /* How many pages the report of these data has. */
 unsigned physio_page_count(const struct physio_data *d);

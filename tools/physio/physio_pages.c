@@ -6,11 +6,9 @@
  */
 #include <cairo-pdf.h>
 #include <errno.h>
-#include <fontconfig/fontconfig.h>
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_fit.h>
 #include <math.h>
-#include <pango/pangocairo.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -832,13 +830,6 @@ int physio_render_pdf(const struct physio_data *d, const char *path, char *why, 
 		status = cairo_surface_status(pdf);
 	cairo_surface_destroy(pdf);
 	return status == CAIRO_STATUS_SUCCESS ? 0 : cairo_failure(status, path, why, why_len);
-}
-
-void physio_release_fonts(void)
-{
-	pango_cairo_font_map_set_default(NULL);
-	cairo_debug_reset_static_data();
-	FcFini();
 }
 
 int physio_render_png(const struct physio_data *d, unsigned page, double scale, const char *path,

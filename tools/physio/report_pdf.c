@@ -105,6 +105,5 @@ int report_pdf(const struct cli_globals *g, const struct report_pdf_args *a)
 			       physio_page_count(&d), d.n_runs, d.n_pain_reports);
 	}
 	physio_data_free(&d);
-	physio_release_fonts();
 	return err ? 1 : rc;
 }
