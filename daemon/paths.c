@@ -2,6 +2,8 @@
 #include "paths.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,11 +45,92 @@ int paths_make_parent(const char *path)
 		if (*p != '/')
 			continue;
 		*p = '\0';
-		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+		if (mkdir(dir, paths_dir_mode()) < 0 && errno != EEXIST)
 			return -errno;
 		*p = '/';
 	}
-	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+	if (mkdir(dir, paths_dir_mode()) < 0 && errno != EEXIST)
 		return -errno;
 	return 0;
+}
+
+static mode_t current_umask(void)
+{
+	/* umask() cannot be read without being set: put it straight back. */
+	mode_t mask = umask(077);
+	umask(mask);
+	return mask;
+}
+
+/* A umask that shuts others out but lets the group read says the
+ * files are meant for a group (the service's UMask=0027). */
+static bool group_may_read(mode_t mask)
+{
+	return (mask & 007) == 007 && (mask & 040) == 0;
+}
+
+mode_t paths_file_mode(void)
+{
+	mode_t mask = current_umask();
+	return (group_may_read(mask) ? 0640 : 0600) & ~mask;
+}
+
+mode_t paths_dir_mode(void)
+{
+	mode_t mask = current_umask();
+	return (group_may_read(mask) ? 0750 : 0700) & ~mask;
+}
+
+/* Takes away what mode does not grant; never adds. */
+static int narrow_fd(int fd, mode_t mode)
+{
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode) || (st.st_mode & 0777 & ~mode) == 0)
+		return 0;
+	return fchmod(fd, st.st_mode & 0777 & mode) < 0 ? -errno : 0;
+}
+
+int paths_create_file(const char *path, int extra)
+{
+	mode_t mode = paths_file_mode();
+	int fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | extra, mode);
+	if (fd < 0)
+		return -errno;
+	int err = narrow_fd(fd, mode);
+	if (err < 0) {
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+int paths_create_temp(char *template_path)
+{
+	int fd = mkstemp(template_path); /* 0600, O_EXCL */
+	if (fd < 0)
+		return -errno;
+	if (fchmod(fd, paths_file_mode()) < 0) {
+		int err = -errno;
+		close(fd);
+		unlink(template_path);
+		return err;
+	}
+	return fd;
+}
+
+int paths_tighten(const char *path, mode_t *old_mode, mode_t *new_mode)
+{
+	struct stat st;
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	mode_t want = st.st_mode & 0777 & paths_file_mode();
+	if (!S_ISREG(st.st_mode) || st.st_uid != geteuid() || want == (st.st_mode & 0777))
+		return 0;
+	if (chmod(path, want) < 0)
+		return -errno;
+	*old_mode = st.st_mode & 0777;
+	*new_mode = want;
+	return 1;
 }

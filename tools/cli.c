@@ -4,12 +4,16 @@
 #include "cli_util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+
+#include "paths.h"
 
 int cli_usage_error(const char *command, const char *fmt, ...)
 {
@@ -40,6 +44,19 @@ int cli_open_store(const struct cli_globals *g, enum store_mode mode, struct sto
 		return 0;
 	cli_error("%s", why);
 	return err == -ENOENT ? EX_NOINPUT : 1;
+}
+
+FILE *cli_create_output(const char *path)
+{
+	int fd = paths_create_file(path, O_TRUNC);
+	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (!f) {
+		int err = fd < 0 ? -fd : errno;
+		if (fd >= 0)
+			close(fd);
+		errno = err;
+	}
+	return f;
 }
 
 bool cli_parse_run_ref(const char *text, int64_t *id)

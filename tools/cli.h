@@ -32,6 +32,10 @@ void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Opens the store, printing why on failure; returns 0 or an exit code. */
 int cli_open_store(const struct cli_globals *g, enum store_mode mode, struct store **out);
+/* A file the user named for output, replaced if it is there: private
+ * (paths_file_mode) and never through a symbolic link. NULL and errno
+ * set if it cannot be created. */
+FILE *cli_create_output(const char *path);
 
 /* Accepts 2026-11-21, 2026-11-21T07:30, 2026-11-21T07:30:15 and a trailing Z
  * (all UTC). */

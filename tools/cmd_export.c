@@ -12,6 +12,7 @@
 #include "cli_util.h"
 #include "csv.h"
 #include "export_pain.h"
+#include "paths.h"
 #include "store/segments.h"
 #include "terrain_cli.h"
 #include "util/xalloc.h"
@@ -274,7 +275,10 @@ static int export_to_file(struct store *s, const struct export_args *a)
 		cli_error("output file name %s is too long", a->output);
 		return EX_CANTCREAT;
 	}
-	int fd = mkstemp(tmp);
+	/* Private, like the database it comes from (paths_file_mode). */
+	int fd = paths_create_temp(tmp);
+	if (fd < 0)
+		errno = -fd;
 	FILE *out = fd >= 0 ? fdopen(fd, "w") : NULL;
 	if (!out) {
 		cli_error("cannot create %s: %s", a->output, strerror(errno));
@@ -284,11 +288,6 @@ static int export_to_file(struct store *s, const struct export_args *a)
 		}
 		return EX_CANTCREAT;
 	}
-	/* mkstemp makes it 0600; the file gets what the umask allows, as
-	 * any file this user creates, never more. */
-	mode_t mask = umask(0);
-	umask(mask);
-	fchmod(fd, 0666 & ~mask);
 	int err = write_csv(s, a, out);
 	int write_failed = ferror(out) | (fclose(out) != 0);
 	int rc = 0;

@@ -322,7 +322,7 @@ static void write_truth_header(FILE *f, const struct sim_args *a)
 static int open_truth_files(const struct sim_args *a, struct sim_output *out)
 {
 	if (a->truth) {
-		out->truth = fopen(a->truth, "w");
+		out->truth = cli_create_output(a->truth);
 		if (!out->truth) {
 			cli_error("cannot write the truth file %s: %s", a->truth, strerror(errno));
 			return EX_CANTCREAT;
@@ -331,7 +331,7 @@ static int open_truth_files(const struct sim_args *a, struct sim_output *out)
 		write_truth_header(out->truth, a);
 	}
 	if (a->stride_truth) {
-		out->strides = fopen(a->stride_truth, "w");
+		out->strides = cli_create_output(a->stride_truth);
 		if (!out->strides) {
 			cli_error("cannot write the stride truth file %s: %s", a->stride_truth,
 				  strerror(errno));
@@ -342,7 +342,7 @@ static int open_truth_files(const struct sim_args *a, struct sim_output *out)
 			   (int)(sizeof(stride_columns) / sizeof(stride_columns[0])));
 	}
 	if (a->second_truth) {
-		out->seconds = fopen(a->second_truth, "w");
+		out->seconds = cli_create_output(a->second_truth);
 		if (!out->seconds) {
 			cli_error("cannot write the second truth file %s: %s", a->second_truth,
 				  strerror(errno));

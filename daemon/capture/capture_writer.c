@@ -13,6 +13,7 @@
 
 #include "capture/capture.h"
 #include "capture/capture_format.h"
+#include "paths.h"
 #include "util/bytes.h"
 #include "util/xalloc.h"
 
@@ -75,8 +76,11 @@ int capture_writer_open(const char *path, struct capture_writer **out, char *why
 	uint8_t hdr[BTSNOOP_HDR_LEN];
 	struct capture_writer *w;
 	/* Never through a symbolic link: one planted at a predictable name
-	 * (a run's capture, a --output) would have its target overwritten. */
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0666);
+	 * (a run's capture, a --output) would have its target overwritten.
+	 * Private like the database: it holds the same run. */
+	int fd = paths_create_file(path, O_TRUNC);
+	if (fd < 0)
+		errno = -fd;
 	FILE *f = fd >= 0 ? fdopen(fd, "wb") : NULL;
 	int err;
 

@@ -9,6 +9,7 @@
 #include "store/store_internal.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <sqlite3.h>
 #include <stdarg.h>
@@ -376,6 +377,45 @@ static int check_folder_writable(const char *path, char *why, size_t why_len)
 }
 
 /*
+ * SQLite would create the file 0644 (less the umask), and its -wal and
+ * -shm files take the main file's mode: so the file is made here first,
+ * private (paths_file_mode), and SQLite opens it as an empty database.
+ */
+static int create_private(const char *path, char *why, size_t why_len)
+{
+	int fd = paths_create_file(path, O_EXCL);
+	if (fd == -EEXIST)
+		return 0; /* another process made it first */
+	if (fd < 0) {
+		snprintf(why, why_len, "cannot create database %s: %s", path, strerror(-fd));
+		return fd;
+	}
+	close(fd);
+	return 0;
+}
+
+/* A database (or its -wal, -shm) left readable by others from before is
+ * narrowed to what a new one gets; the log says so, once per file. */
+static void tighten_files(const char *path)
+{
+	static const char *const suffixes[] = { "", "-wal", "-shm" };
+	for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+		char file[4096 + 8];
+		mode_t was, now;
+		snprintf(file, sizeof(file), "%s%s", path, suffixes[i]);
+		int r = paths_tighten(file, &was, &now);
+		if (r > 0)
+			log_warning("%s was mode %04o: narrowed to %04o, so that only its owner%s "
+				    "can read it",
+				    file, (unsigned)was, (unsigned)now,
+				    now & 040 ? " and its group" : "");
+		else if (r < 0)
+			log_warning("%s could not be narrowed to a private mode: %s", file,
+				    strerror(-r));
+	}
+}
+
+/*
  * Checks what SQLite would otherwise report vaguely or late (a read-only
  * file opens "successfully" and fails at the first write), so the message
  * can say which file or folder and what to do.
@@ -400,7 +440,8 @@ static int check_access(const char *path, enum store_mode mode, char *why, size_
 				 strerror(-err));
 			return err;
 		}
-		return check_folder_writable(path, why, why_len);
+		err = check_folder_writable(path, why, why_len);
+		return err ? err : create_private(path, why, why_len);
 	}
 	if (S_ISDIR(st.st_mode)) {
 		snprintf(why, why_len, "database path %s is a directory: give the path of a file",
@@ -641,6 +682,7 @@ int store_open(const char *path, enum store_mode mode, struct store **out, char 
 	int err = check_access(path, mode, why, why_len);
 	if (err)
 		return err;
+	tighten_files(path);
 	struct store *s = xcalloc(1, sizeof(*s));
 	s->path = xstrdup(path);
 	s->read_only = mode == STORE_READ_ONLY;

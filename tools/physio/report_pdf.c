@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "paths.h"
 #include "physio/physio.h"
 #include "terrain_cli.h"
 #include "util/xalloc.h"
@@ -16,9 +17,9 @@ static int temporary_beside(const char *path, char *tmp, size_t size)
 {
 	if ((size_t)snprintf(tmp, size, "%s.XXXXXX", path) >= size)
 		return -ENAMETOOLONG;
-	int fd = mkstemp(tmp); /* 0600: health data stay private */
+	int fd = paths_create_temp(tmp); /* health data stay private */
 	if (fd < 0)
-		return -errno;
+		return fd;
 	close(fd);
 	return 0;
 }
