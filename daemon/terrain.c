@@ -2,6 +2,7 @@
 #include "terrain.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -411,8 +412,17 @@ static int collect_incline(void *user, int64_t t_us, double incline_pct)
 	return 0;
 }
 
-int terrain_compute_run(struct store *s, int64_t run_id, const struct seg_thresholds *t,
-			size_t *segments)
+/* A database that cannot be written (read-only media, a full disk, a
+ * read-only connection): what a reader can still be shown. */
+static bool unwritable(int err)
+{
+	return err == -EROFS || err == -EACCES || err == -EPERM || err == -ENOSPC;
+}
+
+/* show_unstored: a run whose terrain cannot be stored has its segments
+ * shown on this connection instead (store_segments_show). */
+static int compute_run(struct store *s, int64_t run_id, const struct seg_thresholds *t,
+		       size_t *segments, bool show_unstored)
 {
 	struct store_run run;
 	struct run_data d = { 0 };
@@ -440,6 +450,10 @@ int terrain_compute_run(struct store *s, int64_t run_id, const struct seg_thresh
 		estimate(&d, &x);
 		n_segs = cut(&d, &x, t, &usual, &segs);
 		err = store_terrain(s, run_id, &d, &x, segs, n_segs);
+		if (err && show_unstored && unwritable(err)) {
+			store_segments_show(s, run_id, segs, n_segs);
+			err = 0;
+		}
 		free(segs);
 		terrain_free(&x);
 	}
@@ -449,6 +463,12 @@ int terrain_compute_run(struct store *s, int64_t run_id, const struct seg_thresh
 	if (segments)
 		*segments = err ? 0 : n_segs;
 	return err;
+}
+
+int terrain_compute_run(struct store *s, int64_t run_id, const struct seg_thresholds *t,
+			size_t *segments)
+{
+	return compute_run(s, run_id, t, segments, false);
 }
 
 static int count_nothing(void *user, int64_t run_id, const struct seg_segment *x)
@@ -463,5 +483,5 @@ int terrain_ensure_run(struct store *s, int64_t run_id, const struct seg_thresho
 	int err = store_foreach_segment(s, run_id, count_nothing, NULL, &n);
 	if (err || n)
 		return err;
-	return terrain_compute_run(s, run_id, t, NULL);
+	return compute_run(s, run_id, t, NULL, true);
 }

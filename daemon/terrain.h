@@ -25,5 +25,8 @@
  * negative errno (the store's error says why). */
 int terrain_compute_run(struct store *s, int64_t run_id, const struct seg_thresholds *t,
 			size_t *segments);
-/* The same only if the run has no segments yet (a run from before). */
+/* The same only if the run has no segments yet (a run from before). On a
+ * database that cannot be written (a read-only connection or file system,
+ * a full disk), the segments are computed and shown on this connection
+ * without being stored (store_segments_show), and 0 is returned. */
 int terrain_ensure_run(struct store *s, int64_t run_id, const struct seg_thresholds *t);

@@ -36,6 +36,13 @@ void cli_error(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+/* The database cannot be written (read-only media or file, a folder
+ * that is not writable): reading still works. */
+static bool cannot_write(int err)
+{
+	return err == -EROFS || err == -EACCES || err == -EPERM;
+}
+
 int cli_open_store(const struct cli_globals *g, enum store_mode mode, struct store **out)
 {
 	char why[1024];
@@ -43,7 +50,29 @@ int cli_open_store(const struct cli_globals *g, enum store_mode mode, struct sto
 	if (err == 0)
 		return 0;
 	cli_error("%s", why);
+	if (err == -ENOENT)
+		return EX_NOINPUT;
+	if (err == -ENOSPC)
+		return EX_IOERR;
+	return mode == STORE_READ_WRITE && cannot_write(err) ? EX_CANTCREAT : 1;
+}
+
+int cli_open_store_for_reading(const struct cli_globals *g, struct store **out)
+{
+	char why[1024];
+	int err = store_open(g->db_path, STORE_READ_WRITE, out, why, sizeof(why));
+	if (err == 0)
+		return 0;
+	if (cannot_write(err))
+		return cli_open_store(g, STORE_READ_ONLY, out);
+	cli_error("%s", why);
 	return err == -ENOENT ? EX_NOINPUT : 1;
+}
+
+int cli_write_exit(const struct store *s)
+{
+	int err = store_errno(s);
+	return err == -ENOSPC || err == -EIO || err == -EROFS ? EX_IOERR : 1;
 }
 
 FILE *cli_create_output(const char *path)

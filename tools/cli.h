@@ -31,7 +31,17 @@ int cli_usage_error(const char *command, const char *fmt, ...)
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Opens the store, printing why on failure; returns 0 or an exit code. */
+/* 0, or an exit code having said why: 66 no database (reading), 73 a
+ * database that cannot be written (read-only media or file) opened to
+ * write, 1 otherwise. */
 int cli_open_store(const struct cli_globals *g, enum store_mode mode, struct store **out);
+/* For a command that only reads but keeps what it computes (the terrain
+ * of old runs) and applies the migrations where it can: read-write if
+ * the database can be written, else read-only. */
+int cli_open_store_for_reading(const struct cli_globals *g, struct store **out);
+/* The exit code for a write to the database that failed: 74 for a full
+ * disk or an I/O error, 1 otherwise (the caller says why). */
+int cli_write_exit(const struct store *s);
 /* A file the user named for output, replaced if it is there: private
  * (paths_file_mode) and never through a symbolic link. NULL and errno
  * set if it cannot be created. */

@@ -522,7 +522,7 @@ static int store_import(const struct cli_globals *g, const struct importer *im,
 	if (err < 0) {
 		cli_error("%s; nothing was imported", store_error(s));
 		store_discard(s); /* a constraint error leaves the batch open */
-		rc = 1;
+		rc = cli_write_exit(s);
 	}
 	store_close(s);
 	return rc;

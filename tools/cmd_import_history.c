@@ -434,7 +434,8 @@ int cmd_import_history(const struct cli_globals *g, int argc, char **argv)
 	int err = 0;
 	for (int i = optind; i < argc && err == 0; i++)
 		err = import_path(&im, argv[i], 0);
+	int rc_write = err ? cli_write_exit(im.s) : 0;
 	store_close(im.s);
 	progress(&im.t, true);
-	return err ? 1 : im.t.failed ? EX_DATAERR : 0;
+	return err ? rc_write : im.t.failed ? EX_DATAERR : 0;
 }

@@ -283,7 +283,7 @@ static int commit(struct store *s, int err)
 	if (err) {
 		cli_error("%s", store_error(s));
 		store_discard(s);
-		return err == -ENOENT ? EX_NOINPUT : 1;
+		return err == -ENOENT ? EX_NOINPUT : cli_write_exit(s);
 	}
 	return 0;
 }

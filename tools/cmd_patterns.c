@@ -72,9 +72,10 @@ struct gather {
 
 /*
  * A run stored before the terrain code existed gets its terrain computed
- * from its stored samples now (daemon/terrain.h), and kept. A database
- * that cannot be written leaves the run without segments: it is left out
- * and the output says how many were.
+ * from its stored samples now (daemon/terrain.h), and kept; on a database
+ * that cannot be written it is computed and used without being kept. A
+ * run whose terrain cannot be computed is left out and the output says
+ * how many were.
  */
 static void terrain_for_old_run(struct store *s, int64_t run_id)
 {
@@ -548,8 +549,8 @@ int cmd_patterns(const struct cli_globals *g, int argc, char **argv)
 	if (rc)
 		return rc < 0 ? 0 : rc;
 	struct store *s;
-	/* Read-write: the migrations apply to an older database. */
-	if ((rc = cli_open_store(g, STORE_READ_WRITE, &s)))
+	/* Read-write where it can: the migrations apply to an older database. */
+	if ((rc = cli_open_store_for_reading(g, &s)))
 		return rc;
 	struct gather gt;
 	struct red_flags flags;

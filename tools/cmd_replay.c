@@ -168,9 +168,10 @@ int cmd_replay(const struct cli_globals *g, int argc, char **argv)
 		cli_error("%s: %s", a.path, why);
 		code = EX_DATAERR;
 	} else if (err < 0 || st.store_errors) {
-		cli_error(
-			"the database could not be written (see above); what was stored before is kept");
-		code = 1;
+		cli_error("database %s could not be written (see above); what was stored before "
+			  "is kept",
+			  g->db_path);
+		code = EX_IOERR;
 	} else {
 		code = 0;
 	}

@@ -305,8 +305,9 @@ static int add_sensor(const struct cli_globals *g, const char *address, const ui
 	return 0;
 fail:
 	cli_error("%s", store_error(s));
+	rc = cli_write_exit(s);
 	store_close(s);
-	return 1;
+	return rc;
 }
 
 static int check_name(const char *name)
@@ -551,12 +552,13 @@ static int sensors_remove(const struct cli_globals *g, int argc, char **argv)
 		cli_error("no sensor %s was added (see 'hamstride sensors list')", address);
 	else if (err < 0)
 		cli_error("%s", store_error(s));
+	int rc_write = err < 0 && err != -ENOENT ? cli_write_exit(s) : 0;
 	store_close(s);
 	if (err == 0)
 		printf("Removed %s; what it recorded stays in the database.\n"
 		       "hamstrided stops connecting to it: " RELOAD_HINT ".\n",
 		       address);
-	return err == -ENOENT ? EX_NOINPUT : err < 0 ? 1 : 0;
+	return err == -ENOENT ? EX_NOINPUT : rc_write;
 }
 
 int cmd_sensors(const struct cli_globals *g, int argc, char **argv)

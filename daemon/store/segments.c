@@ -6,9 +6,11 @@
 #include <math.h>
 #include <sqlite3.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "store/store_internal.h"
+#include "util/xalloc.h"
 
 #define SEGMENT_COLUMNS                                                                    \
 	"run_id, seq, start_us, end_us, class, length_m, duration_s, elevation_change_m, " \
@@ -84,9 +86,47 @@ static void read_segment(sqlite3_stmt *st, struct seg_segment *x)
 	x->heart_rate_bpm = store_column_real(st, 14);
 }
 
+void store_segments_show(struct store *s, int64_t run_id, const struct seg_segment *segs, size_t n)
+{
+	s->shown = xreallocarray(s->shown, s->n_shown + 1, sizeof(*s->shown));
+	struct store_shown_segments *x = &s->shown[s->n_shown++];
+	x->run_id = run_id;
+	x->n = n;
+	x->segs = xcalloc(n ? n : 1, sizeof(*segs));
+	if (n)
+		memcpy(x->segs, segs, n * sizeof(*segs));
+}
+
+void store_free_shown(struct store *s)
+{
+	for (size_t i = 0; i < s->n_shown; i++)
+		free(s->shown[i].segs);
+	free(s->shown);
+	s->shown = NULL;
+	s->n_shown = 0;
+}
+
+static const struct store_shown_segments *shown_of_run(const struct store *s, int64_t run_id)
+{
+	for (size_t i = 0; i < s->n_shown; i++)
+		if (s->shown[i].run_id == run_id)
+			return &s->shown[i];
+	return NULL;
+}
+
 int store_foreach_segment(struct store *s, int64_t run_id, store_segment_fn fn, void *user,
 			  size_t *count)
 {
+	const struct store_shown_segments *shown = shown_of_run(s, run_id);
+	if (shown) {
+		int err = 0;
+		size_t i;
+		for (i = 0; i < shown->n && !err; i++)
+			err = fn(user, run_id, &shown->segs[i]);
+		if (count)
+			*count = i;
+		return err;
+	}
 	sqlite3_stmt *st = NULL;
 	size_t n = 0;
 	int err = store_prepare_fresh(

@@ -22,6 +22,10 @@ typedef int (*store_segment_fn)(void *user, int64_t run_id, const struct seg_seg
  * were read, 0 for a run whose segments were never computed. */
 int store_foreach_segment(struct store *s, int64_t run_id, store_segment_fn fn, void *user,
 			  size_t *count);
+/* Segments computed for a run that has none stored, on a database that
+ * cannot be written (read-only media, a full disk): this connection reads
+ * them as the run's until it closes; nothing is written. */
+void store_segments_show(struct store *s, int64_t run_id, const struct seg_segment *segs, size_t n);
 /* The terrain of each of the run's seconds t_us[0..n): elevation (m,
  * relative to the start), grade (%) and grade-adjusted pace (s/km); NAN
  * stores NULL. Seconds the run has no sample of are skipped. */

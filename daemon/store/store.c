@@ -172,13 +172,19 @@ int store_set_error(struct store *s, int err, const char *fmt, ...)
 int store_sqlite_failure(struct store *s, int rc, const char *doing)
 {
 	int err = errno_from_sqlite(rc);
+	/* A full disk met while growing the -shm or writing the -wal is an
+	 * I/O error to SQLite; the system's errno says what it was. */
+	if ((rc & 0xff) == SQLITE_IOERR && s->db && sqlite3_system_errno(s->db) == ENOSPC) {
+		err = -ENOSPC;
+		rc = SQLITE_FULL;
+	}
 	char words[64];
 	snprintf(words, sizeof(words), "%s", strerror(-err));
 	if (words[0] >= 'A' && words[0] <= 'Z')
 		words[0] = (char)(words[0] - 'A' + 'a');
 	return store_set_error(s, err, "database %s%s: %s: %s failed (%s)%s",
 			       err == -ENOSPC ? "full, " : "", s->path, words, doing,
-			       sqlite3_errmsg(s->db), sqlite_hint(rc));
+			       s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc), sqlite_hint(rc));
 }
 
 const char *store_error(const struct store *s)
@@ -624,6 +630,7 @@ static void free_store(struct store *s)
 {
 	for (int i = 0; i < STMT_COUNT; i++)
 		sqlite3_finalize(s->stmt[i]);
+	store_free_shown(s);
 	sqlite3_close_v2(s->db);
 	free(s->path);
 	free(s);
@@ -635,11 +642,19 @@ static void free_store(struct store *s)
  * the daemon is stopped. With no -wal file there is nothing uncommitted, and
  * SQLite's documented way out is to open the file as immutable.
  */
-static bool reader_needs_immutable(const char *path)
+/* Does a -wal file hold commits not yet in the database? (An empty one
+ * is what an opening that failed leaves.) */
+static bool has_wal(const char *path)
 {
 	char wal[4096 + 8];
+	struct stat st;
 	snprintf(wal, sizeof(wal), "%s-wal", path);
-	return check_folder_writable(path, NULL, 0) < 0 && access(wal, F_OK) < 0;
+	return stat(wal, &st) == 0 && st.st_size > 0;
+}
+
+static bool reader_needs_immutable(const char *path)
+{
+	return check_folder_writable(path, NULL, 0) < 0 && !has_wal(path);
 }
 
 /* file: URI of path with immutable=1; '?', '#' and '%' escaped. */
@@ -655,13 +670,13 @@ static char *immutable_uri(const char *path)
 	return uri;
 }
 
-static int open_connection(struct store *s)
+static int open_connection(struct store *s, bool immutable)
 {
 	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
 	char *uri = NULL;
 	if (s->read_only) {
 		flags = SQLITE_OPEN_READONLY;
-		if (reader_needs_immutable(s->path))
+		if (immutable || reader_needs_immutable(s->path))
 			uri = immutable_uri(s->path);
 	}
 	int rc = sqlite3_open_v2(uri ? uri : s->path, &s->db,
@@ -686,9 +701,18 @@ int store_open(const char *path, enum store_mode mode, struct store **out, char 
 	struct store *s = xcalloc(1, sizeof(*s));
 	s->path = xstrdup(path);
 	s->read_only = mode == STORE_READ_ONLY;
-	err = open_connection(s);
+	err = open_connection(s, false);
 	if (!err)
 		err = configure(s, mode);
+	/* A full disk has no room for the -shm file a reader needs; with no
+	 * -wal nothing is uncommitted, so it reads the file as it is. */
+	if (err == -ENOSPC && s->read_only && !has_wal(path)) {
+		sqlite3_close_v2(s->db);
+		s->db = NULL;
+		err = open_connection(s, true);
+		if (!err)
+			err = configure(s, mode);
+	}
 	if (err) {
 		snprintf(why, why_len, "%s", s->error);
 		free_store(s);

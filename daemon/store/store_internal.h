@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "run/segments.h"
 #include "store/store.h"
 
 enum store_stmt {
@@ -78,7 +79,19 @@ struct store {
 	int64_t range_run_id, range_first_id, range_last_id;
 	struct uuid_text uuid_text[UUID_TEXT_CACHE];
 	unsigned uuid_text_n, uuid_text_next;
+	/* Segments computed for runs that have none stored, on a database
+	 * that cannot be written (store_segments_show). */
+	struct store_shown_segments *shown;
+	size_t n_shown;
 };
+
+struct store_shown_segments {
+	int64_t run_id;
+	struct seg_segment *segs;
+	size_t n;
+};
+/* Frees what store_segments_show kept. */
+void store_free_shown(struct store *s);
 
 /* The message store_error() returns; returns err. */
 int store_set_error(struct store *s, int err, const char *fmt, ...)
