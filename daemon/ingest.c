@@ -76,7 +76,9 @@ static bool worth_logging(uint64_t count)
  * for each notification. */
 int ingest_store_failed(struct ingest *in, int err, const char *what)
 {
-	if (worth_logging(++in->stats.store_errors))
+	/* A full disk is said once, by the store, which keeps what it can. */
+	bool said = store_holding(in->store) && store_errno(in->store) == -ENOSPC;
+	if (worth_logging(++in->stats.store_errors) && !said)
 		log_error("cannot store %s: %s (%llu failed writes so far)", what,
 			  store_error(in->store), (unsigned long long)in->stats.store_errors);
 	return err == -EIO ? store_errno(in->store) : err;

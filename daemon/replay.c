@@ -144,9 +144,12 @@ int replay_feed(struct replay *r, struct ingest *in, size_t max)
 	while (fed < max && fill_pending(r)) {
 		r->have_pending = false;
 		fed++;
+		/* A commit that failed (a full disk) does not lose the
+		 * notification: it is ingested, and held or counted, too. */
 		int err = commit_by_data_time(r, in, r->pending.host_time_us);
+		int ingested = ingest_notification(in, &r->pending);
 		if (err == 0)
-			err = ingest_notification(in, &r->pending);
+			err = ingested;
 		if (err < 0)
 			return err;
 	}

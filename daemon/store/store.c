@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -242,6 +243,190 @@ sqlite3_stmt *store_cached(struct store *s, enum store_stmt id, int *rc)
 	return s->stmt[id];
 }
 
+/* ---- a full disk --------------------------------------------------------- */
+
+/*
+ * When the disk fills, the batch that was being committed is lost (at most
+ * the last second, as with a crash), and from then on the data writes (the
+ * statements below, which need no id back) are kept in memory as SQL with
+ * their values, in order, and run in one transaction once the disk has room
+ * again; the other writes (a new run, a gap, a new sensor) fail meanwhile.
+ */
+static const enum store_stmt holdable_stmts[] = {
+	STMT_NOTIFICATION, STMT_SAMPLE,      STMT_SAMPLE_NEW,        STMT_STRIDE,
+	STMT_STRIDE_NEW,   STMT_SENSOR_SEEN, STMT_SENSOR_CONVENTION, STMT_GAP_WIDEN,
+	STMT_RUN_CAPTURE,  STMT_RUN_END,
+};
+
+/* Room the held writes need before they are tried: twice their size
+ * (the -wal and then the database) and a margin for SQLite's pages. */
+#define HOLD_MARGIN_BYTES (256 * 1024)
+
+static bool holdable_id(enum store_stmt id)
+{
+	for (size_t i = 0; i < sizeof(holdable_stmts) / sizeof(holdable_stmts[0]); i++)
+		if (holdable_stmts[i] == id)
+			return true;
+	return false;
+}
+
+static bool holdable(const struct store *s, const sqlite3_stmt *st)
+{
+	for (size_t i = 0; i < sizeof(holdable_stmts) / sizeof(holdable_stmts[0]); i++)
+		if (s->stmt[holdable_stmts[i]] == st)
+			return true;
+	return false;
+}
+
+static int64_t monotonic_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static double mib(size_t bytes)
+{
+	return bytes / (1024.0 * 1024.0);
+}
+
+void store_hold_when_full(struct store *s, size_t max_bytes)
+{
+	s->hold.max_bytes = max_bytes;
+}
+
+bool store_holding(const struct store *s)
+{
+	return s->hold.active;
+}
+
+static void hold_begin(struct store *s)
+{
+	s->hold.active = true;
+	s->hold.since_us = monotonic_us();
+	log_error("%s; what arrives from now on is kept in memory (up to %.0f MiB) and "
+		  "written when space is freed; a run that starts meanwhile is not recorded",
+		  s->error, mib(s->hold.max_bytes));
+}
+
+static void hold_free(struct store_hold *h)
+{
+	for (size_t i = 0; i < h->n; i++)
+		free(h->sql[i]);
+	free(h->sql);
+	h->sql = NULL;
+	h->n = h->cap = h->bytes = 0;
+	h->notifications = h->dropped = h->dropped_notifications = h->refused = 0;
+	h->active = false;
+}
+
+/* The statement as SQL with its values; an insert that may replace. */
+static char *held_sql(sqlite3_stmt *st, bool replace)
+{
+	static const char insert[] = "INSERT INTO ";
+	char *expanded = sqlite3_expanded_sql(st);
+	if (!expanded)
+		return NULL;
+	char *sql;
+	if (replace && strncmp(expanded, insert, strlen(insert)) == 0) {
+		size_t len = strlen(expanded) + sizeof("INSERT OR REPLACE INTO ");
+		sql = xmalloc(len);
+		snprintf(sql, len, "INSERT OR REPLACE INTO %s", expanded + strlen(insert));
+	} else {
+		sql = xstrdup(expanded);
+	}
+	sqlite3_free(expanded);
+	return sql;
+}
+
+static void hold_statement(struct store *s, sqlite3_stmt *st, bool replace)
+{
+	struct store_hold *h = &s->hold;
+	bool notification = st == s->stmt[STMT_NOTIFICATION];
+	char *sql = held_sql(st, replace);
+	sqlite3_reset(st);
+	size_t cost = sql ? strlen(sql) + 1 + sizeof(char *) : 0;
+	if (!sql || h->bytes + cost > h->max_bytes) {
+		if (!h->dropped)
+			log_error(
+				"the writes kept in memory for %s reached %.0f MiB: newer data are "
+				"dropped, and counted, until space is freed",
+				s->path, mib(h->max_bytes));
+		h->dropped++;
+		h->dropped_notifications += notification;
+		free(sql);
+		return;
+	}
+	if (h->n == h->cap) {
+		h->cap = h->cap ? 2 * h->cap : 1024;
+		h->sql = xreallocarray(h->sql, h->cap, sizeof(*h->sql));
+	}
+	h->sql[h->n++] = sql;
+	h->bytes += cost;
+	h->notifications += notification;
+}
+
+static bool room_for_held(const struct store *s)
+{
+	char dir[4096];
+	struct statvfs vfs;
+	snprintf(dir, sizeof(dir), "%s", s->path);
+	char *slash = strrchr(dir, '/');
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".");
+	else
+		slash[slash == dir] = '\0';
+	if (statvfs(dir, &vfs) < 0)
+		return true; /* cannot tell: try */
+	return (uint64_t)vfs.f_bavail * vfs.f_frsize >=
+	       2 * (uint64_t)s->hold.bytes + HOLD_MARGIN_BYTES;
+}
+
+static int still_held(struct store *s)
+{
+	const struct store_hold *h = &s->hold;
+	return store_set_error(s, -ENOSPC,
+			       "database full, %s: no space left on device; %zu writes "
+			       "(%llu notifications, %.1f MiB) wait in memory for space to be "
+			       "freed, %llu more were dropped and %llu could not wait",
+			       s->path, h->n, (unsigned long long)h->notifications, mib(h->bytes),
+			       (unsigned long long)h->dropped, (unsigned long long)h->refused);
+}
+
+/* Writes what was held, in one transaction, if the disk has room. */
+static int hold_release(struct store *s)
+{
+	struct store_hold *h = &s->hold;
+	if (!room_for_held(s))
+		return still_held(s);
+	int rc = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	for (size_t i = 0; i < h->n && rc == SQLITE_OK; i++) {
+		rc = sqlite3_exec(s->db, h->sql[i], NULL, NULL, NULL);
+		if ((rc & 0xff) == SQLITE_CONSTRAINT)
+			rc = SQLITE_OK; /* that row only, as when it was first written */
+	}
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		if (!sqlite3_get_autocommit(s->db))
+			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		return still_held(s);
+	}
+	log_notice("database %s has room again: the %zu writes kept in memory for %.0f s "
+		   "(%llu notifications, %.1f MiB) are stored; %llu were dropped (%llu of them "
+		   "notifications) and %llu could not wait",
+		   s->path, h->n, (monotonic_us() - h->since_us) / 1e6,
+		   (unsigned long long)h->notifications, mib(h->bytes),
+		   (unsigned long long)h->dropped, (unsigned long long)h->dropped_notifications,
+		   (unsigned long long)h->refused);
+	store_set_error(s, -ENOSPC,
+			"database %s was full for %.0f s: what was kept in memory is stored, "
+			"the batch being committed when it filled was lost",
+			s->path, (monotonic_us() - h->since_us) / 1e6);
+	hold_free(h);
+	return 0;
+}
+
 /* ---- writing ------------------------------------------------------------ */
 
 /* Opens the batch transaction if none is open. */
@@ -251,6 +436,10 @@ int store_begin_write(struct store *s)
 		return store_set_error(s, -EROFS, "database %s was opened read-only", s->path);
 	if (s->in_batch)
 		return 0;
+	if (s->hold.active && hold_release(s) < 0) {
+		s->hold.refused++;
+		return -ENOSPC;
+	}
 	int err = exec(s, "BEGIN IMMEDIATE", "starting a transaction");
 	if (err == 0)
 		s->in_batch = true;
@@ -284,12 +473,18 @@ int store_write_failure(struct store *s, int rc, const char *doing)
 	size_t len = strlen(s->error);
 	snprintf(s->error + len, sizeof(s->error) - len,
 		 " (rows since the last flush were not saved)");
+	if (err == -ENOSPC && s->hold.max_bytes && !s->hold.active)
+		hold_begin(s);
 	return err;
 }
 
 /* Runs a write statement whose parameters are bound; resets it. */
 int store_step_write(struct store *s, sqlite3_stmt *st, const char *doing)
 {
+	if (s->hold.active && holdable(s, st)) {
+		hold_statement(s, st, false);
+		return 0;
+	}
 	int rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : store_write_failure(s, rc, doing);
@@ -307,6 +502,11 @@ int store_step_write(struct store *s, sqlite3_stmt *st, const char *doing)
  */
 int store_insert_new(struct store *s, sqlite3_stmt *st, const char *doing, bool *taken)
 {
+	if (s->hold.active && holdable(s, st)) {
+		hold_statement(s, st, true);
+		*taken = false;
+		return 0;
+	}
 	int rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	*taken = (rc & 0xff) == SQLITE_CONSTRAINT;
@@ -317,7 +517,7 @@ int store_insert_new(struct store *s, sqlite3_stmt *st, const char *doing, bool 
 sqlite3_stmt *store_write_stmt(struct store *s, enum store_stmt id, int *err)
 {
 	int rc;
-	*err = store_begin_write(s);
+	*err = s->hold.active && holdable_id(id) ? 0 : store_begin_write(s);
 	if (*err)
 		return NULL;
 	sqlite3_stmt *st = store_cached(s, id, &rc);
@@ -336,6 +536,8 @@ void store_discard(struct store *s)
 
 int store_flush(struct store *s)
 {
+	if (s->hold.active)
+		return hold_release(s);
 	if (!s->in_batch)
 		return 0;
 	int rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
@@ -631,6 +833,7 @@ static void free_store(struct store *s)
 	for (int i = 0; i < STMT_COUNT; i++)
 		sqlite3_finalize(s->stmt[i]);
 	store_free_shown(s);
+	hold_free(&s->hold);
 	sqlite3_close_v2(s->db);
 	free(s->path);
 	free(s);

@@ -29,6 +29,18 @@ const char *store_error(const struct store *s);
  * -EUCLEAN: the file is damaged), -EIO if none was recorded. */
 int store_errno(const struct store *s);
 int store_flush(struct store *s);
+/*
+ * The daemon's way with a full disk: the batch being committed is lost (at
+ * most the last second) and, from then on, the notifications, samples,
+ * strides and run ends written are kept in memory, up to max_bytes, and
+ * stored by the first store_flush() that finds room; beyond max_bytes the
+ * newest are dropped and counted. Writes that need an id back (a new run,
+ * gap or sensor) fail with -ENOSPC meanwhile. The log says when it starts
+ * and when it ends. Without this call a full disk fails the writes.
+ */
+void store_hold_when_full(struct store *s, size_t max_bytes);
+/* Writes are being kept in memory for want of space. */
+bool store_holding(const struct store *s);
 /* Drops every write since the last flush (an all-or-nothing import that
  * failed half-way); what was flushed stays. */
 void store_discard(struct store *s);

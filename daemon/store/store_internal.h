@@ -67,6 +67,24 @@ struct uuid_text {
 	char text[40];
 };
 
+/* While the disk is full: the data writes, as SQL with their values, in
+ * order, to run once there is room (store_hold_when_full). */
+struct store_hold {
+	size_t max_bytes; /* 0: a full disk fails the writes */
+	bool active;
+	char **sql;
+	size_t n, cap, bytes;
+	uint64_t notifications;                  /* held */
+	uint64_t dropped, dropped_notifications; /* beyond max_bytes */
+	uint64_t refused;                        /* writes that cannot be held */
+	int64_t since_us;                        /* CLOCK_MONOTONIC, when it filled */
+};
+
+struct store_shown_segments {
+	int64_t run_id;
+	struct seg_segment *segs;
+	size_t n;
+};
 struct store {
 	sqlite3 *db;
 	char *path;
@@ -83,13 +101,9 @@ struct store {
 	 * that cannot be written (store_segments_show). */
 	struct store_shown_segments *shown;
 	size_t n_shown;
+	struct store_hold hold; /* a full disk: writes kept in memory */
 };
 
-struct store_shown_segments {
-	int64_t run_id;
-	struct seg_segment *segs;
-	size_t n;
-};
 /* Frees what store_segments_show kept. */
 void store_free_shown(struct store *s);
 

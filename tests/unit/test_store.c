@@ -432,8 +432,11 @@ static void test_read_only_file(void **state)
 	store_close(s);
 	char parent[160];
 	snprintf(parent, sizeof(parent), "%s/a/b", f->dir);
+	char top[160];
+	snprintf(top, sizeof(top), "%s/a", f->dir);
 	/* The file is read-only, its folder world-writable as /tmp is. */
 	assert_int_equal(chmod(f->dir, 0755), 0);
+	assert_int_equal(chmod(top, 0755), 0); /* made private (0700) by the store */
 	assert_int_equal(chmod(parent, 01777), 0);
 	assert_int_equal(chmod(f->db, 0444), 0);
 	pid_t pid = fork();
@@ -454,7 +457,10 @@ static void test_read_only_folder(void **state)
 	store_close(open_rw(f->db));
 	char parent[160];
 	snprintf(parent, sizeof(parent), "%s/a/b", f->dir);
+	char top[160];
+	snprintf(top, sizeof(top), "%s/a", f->dir);
 	assert_int_equal(chmod(f->dir, 0755), 0);
+	assert_int_equal(chmod(top, 0755), 0); /* made private (0700) by the store */
 	assert_int_equal(chmod(parent, 0755), 0);
 	assert_int_equal(chmod(f->db, 0666), 0);
 	pid_t pid = fork();
