@@ -661,7 +661,9 @@ static int check_access(const char *path, enum store_mode mode, char *why, size_
 	if (access(path, W_OK) < 0) {
 		int err = -errno;
 		snprintf(why, why_len,
-			 "database %s is not writable (%s): fix its permissions, or only read it",
+			 "database %s is not writable (%s): the commands that only read it "
+			 "still do; to write, remount its file system read-write or fix the "
+			 "file's permissions",
 			 path, strerror(-err));
 		return err;
 	}
