@@ -592,6 +592,14 @@ static int check_folder_writable(const char *path, char *why, size_t why_len)
 static int create_private(const char *path, char *why, size_t why_len)
 {
 	int fd = paths_create_file(path, O_EXCL);
+	struct stat st;
+	if (fd == -EEXIST && lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
+		snprintf(why, why_len,
+			 "database %s is a symbolic link to nothing: refused, so that nothing is "
+			 "created where it points; remove the link or give another path",
+			 path);
+		return -ELOOP;
+	}
 	if (fd == -EEXIST)
 		return 0; /* another process made it first */
 	if (fd < 0) {
@@ -931,7 +939,13 @@ void store_close(struct store *s)
 {
 	if (!s)
 		return;
-	if (store_flush(s) < 0)
-		log_error("%s", store_error(s));
+	if (store_flush(s) < 0) {
+		if (s->hold.active)
+			log_error("the disk of %s is still full: the %zu writes kept in memory "
+				  "(%llu notifications) are lost",
+				  s->path, s->hold.n, (unsigned long long)s->hold.notifications);
+		else
+			log_error("%s", store_error(s));
+	}
 	free_store(s);
 }

@@ -131,6 +131,14 @@ def no_symlinks(tmp, cap, db):
         os.unlink(link)
     with open(target) as f:
         check(f.read() == 'keep me\n', 'a planted link\'s target was overwritten')
+    # A link to nothing where a new database is to be made: nothing is made.
+    link, nowhere = os.path.join(tmp, 'planted.db'), os.path.join(tmp, 'nowhere.db')
+    os.symlink(nowhere, link)
+    p = run([CLI, '--db', link, 'pain', 'add', '2026-11-30', '--next-morning', '2',
+             '--side', 'left'], expect=None)
+    check(p.returncode != 0 and not os.path.exists(nowhere),
+          'a database was created through a dangling link: ' + p.stderr)
+    os.unlink(link)
     # Exports and the PDF are renamed into place: a link there is replaced.
     link = os.path.join(tmp, 'planted.csv')
     os.symlink(target, link)
