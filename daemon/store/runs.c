@@ -189,7 +189,8 @@ int store_run_end(struct store *s, const struct store_run *run)
 		sqlite3_bind_null(st, 20);
 	}
 	err = store_step_write(s, st, "finishing a run");
-	if (err == 0 && sqlite3_changes(s->db) == 0)
+	/* Held for a full disk, it has changed nothing yet. */
+	if (err == 0 && !store_holding(s) && sqlite3_changes(s->db) == 0)
 		return store_set_error(s, -ENOENT, "database %s: no run %lld to finish", s->path,
 				       (long long)run->id);
 	return err;
