@@ -44,8 +44,11 @@ int cli_open_store(const struct cli_globals *g, enum store_mode mode, struct sto
 
 bool cli_parse_run_ref(const char *text, int64_t *id)
 {
-	*id = 0;
-	return strcmp(text, "last") == 0 || (cli_parse_int64(text, id) && *id >= 1);
+	int64_t v = 0;
+	if (strcmp(text, "last") != 0 && !(cli_parse_int64(text, &v) && v >= 1))
+		return false; /* *id untouched, as a parser leaves it */
+	*id = v;
+	return true;
 }
 
 int cli_get_run(const struct cli_globals *g, struct store *s, int64_t id, struct store_run *out)
@@ -187,6 +190,34 @@ bool cli_parse_double(const char *text, double *out)
 	if (errno == ERANGE || *end || !isfinite(v))
 		return false;
 	*out = v;
+	return true;
+}
+
+/* H:MM:SS or M:SS (or plain seconds) to seconds. */
+bool cli_parse_elapsed(const char *text, double *out)
+{
+	int64_t part[3];
+	int n = 0;
+	const char *p = text;
+	while (n < 3) {
+		char *end;
+		errno = 0;
+		long long v = strtoll(p, &end, 10);
+		if (end == p || errno || v < 0 || (n > 0 && v > 59))
+			return false;
+		part[n++] = v;
+		if (*end == 0)
+			break;
+		if (*end != ':')
+			return false;
+		p = end + 1;
+	}
+	if (*p == 0 && n == 0)
+		return false;
+	double s = 0;
+	for (int i = 0; i < n; i++)
+		s = s * 60 + (double)part[i];
+	*out = s;
 	return true;
 }
 
