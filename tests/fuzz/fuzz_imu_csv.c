@@ -3,9 +3,9 @@
  * Fuzz target for the IMU CSV importer (import/imu_csv.h), the whole path
  * 'hamstride import imu' takes: pass 1 (read every line, survey), resolve
  * units, rate and saturation, pass 2 (read again, convert to samples).
- * The first two bytes are the command's options (time, acceleration and
- * gyroscope units, rate, delimiter, skipped rows, foot, columns by
- * number), the rest is the file. Checked: a refused file says why; the
+ * The first bytes are the command's options (time, acceleration and
+ * gyroscope units, delimiter, skipped rows, foot, columns by number, and
+ * --rate, --acc-range, --gyro-range as doubles), the rest is the file. Checked: a refused file says why; the
  * samples of a resolved one are finite, their times increase, and no row
  * gives more samples than the file has feet.
  */
@@ -21,17 +21,29 @@
 static const char delimiters[] = { 0, ',', ';', '\t', ' ', '|', 0, 0 };
 static const char *const numbered[7] = { "1", "2", "3", "4", "5", "6", "7" };
 
-static void options_from(uint8_t a, uint8_t b, struct imu_csv_layout *layout,
-			 struct imu_csv_options *opt)
+/* A number the command line would pass (--rate, --acc-range,
+ * --gyro-range: above 0, at most max), else 0 (not given). */
+static double given(const uint8_t *p, double max)
 {
+	double v;
+	memcpy(&v, p, sizeof(v));
+	return v > 0 && v <= max ? v : 0;
+}
+
+/* The options from the input's first bytes: a, b, c, then the numbers c
+ * says are given. Returns how many bytes they took, 0 if too few. */
+static size_t options_from(const uint8_t *data, size_t size, struct imu_csv_layout *layout,
+			   struct imu_csv_options *opt)
+{
+	if (size < 3)
+		return 0;
+	uint8_t a = data[0], b = data[1], c = data[2];
+	size_t used = 3;
 	memset(layout, 0, sizeof(*layout));
 	memset(opt, 0, sizeof(*opt));
 	opt->time_unit = (enum imu_csv_time_unit)((a & 7) % 5);
 	opt->acc_unit = (enum imu_csv_acc_unit)(((a >> 3) & 3) % 3);
 	opt->gyro_unit = (enum imu_csv_gyro_unit)(((a >> 5) & 3) % 3);
-	opt->rate_hz = (a & 0x80) ? 100 : 0;
-	if (opt->time_unit == IMU_CSV_TIME_SAMPLES && opt->rate_hz == 0)
-		opt->rate_hz = 200;
 	layout->delimiter = delimiters[b & 7];
 	layout->skip_rows = (b >> 3) & 3;
 	layout->foot = (uint8_t)(((b >> 5) & 3) % 3);
@@ -42,6 +54,18 @@ static void options_from(uint8_t a, uint8_t b, struct imu_csv_layout *layout,
 			layout->gyro_cols[i] = numbered[4 + i];
 		}
 	}
+	static const double limits[3] = { 100000, 1000, 100000 }; /* as cmd_import.c */
+	double *fields[3] = { &opt->rate_hz, &opt->acc_range_g, &opt->gyro_range_dps };
+	for (int i = 0; i < 3; i++) {
+		if (!(c & (1u << i)))
+			continue;
+		if (size < used + sizeof(double))
+			return 0;
+		*fields[i] = given(data + used, limits[i]);
+		used += sizeof(double);
+	}
+	opt->min_duration_s = (c & 8) ? 0.5 : 0;
+	return used;
 }
 
 /* Feeds each line of text (NUL-separated copies of it) to r; the rows to
@@ -142,12 +166,12 @@ static void import(char *text, const struct imu_csv_layout *layout,
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	if (size < 2)
-		return 0;
 	struct imu_csv_layout layout;
 	struct imu_csv_options opt;
-	options_from(data[0], data[1], &layout, &opt);
-	char *text = fuzz_text(data + 2, size - 2);
+	size_t used = options_from(data, size, &layout, &opt);
+	if (used == 0)
+		return 0;
+	char *text = fuzz_text(data + used, size - used);
 	import(text, &layout, &opt);
 	free(text);
 	return 0;
