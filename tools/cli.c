@@ -193,27 +193,28 @@ bool cli_parse_double(const char *text, double *out)
 	return true;
 }
 
-/* H:MM:SS or M:SS (or plain seconds) to seconds. */
+/* H:MM:SS or M:SS (or plain seconds) to seconds: digits and at most two
+ * colons, nothing else (no sign, blank or a fourth part). */
 bool cli_parse_elapsed(const char *text, double *out)
 {
 	int64_t part[3];
 	int n = 0;
 	const char *p = text;
-	while (n < 3) {
+	for (;;) {
 		char *end;
+		if (*p < '0' || *p > '9')
+			return false;
 		errno = 0;
 		long long v = strtoll(p, &end, 10);
-		if (end == p || errno || v < 0 || (n > 0 && v > 59))
+		if (errno || (n > 0 && v > 59))
 			return false;
 		part[n++] = v;
-		if (*end == 0)
+		if (*end == '\0')
 			break;
-		if (*end != ':')
+		if (*end != ':' || n == 3)
 			return false;
 		p = end + 1;
 	}
-	if (*p == 0 && n == 0)
-		return false;
 	double s = 0;
 	for (int i = 0; i < n; i++)
 		s = s * 60 + (double)part[i];

@@ -51,10 +51,17 @@ static void check_elapsed(const char *text)
 {
 	double s;
 	memset(&s, FUZZ_POISON, sizeof(s));
-	if (cli_parse_elapsed(text, &s))
+	if (cli_parse_elapsed(text, &s)) {
 		FUZZ_CHECK(isfinite(s) && s >= 0);
-	else
+		/* H:MM:SS, M:SS or seconds: digits and at most two colons. */
+		FUZZ_CHECK(text[strspn(text, "0123456789:")] == '\0');
+		unsigned colons = 0;
+		for (const char *p = text; *p; p++)
+			colons += *p == ':';
+		FUZZ_CHECK(colons <= 2);
+	} else {
 		FUZZ_CHECK(fuzz_untouched(&s, sizeof(s)));
+	}
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
