@@ -19,8 +19,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define FUZZ_CHECK(cond)                                                                          \
-	((cond) ? (void)0 : fuzz_fail(#cond, __FILE__, __LINE__))
+#define FUZZ_CHECK(cond) ((cond) ? (void)0 : fuzz_fail(#cond, __FILE__, __LINE__))
 
 static inline void fuzz_fail(const char *what, const char *file, int line)
 {

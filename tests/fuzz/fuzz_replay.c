@@ -133,7 +133,8 @@ int main(int argc, char **argv)
 		if (stat(argv[i], &st) != 0)
 			printf("%s: %s not found, skipped\n", argv[0], argv[i]);
 		else
-			failed |= S_ISDIR(st.st_mode) ? run_dir(argv[i], suffix, &n) : run_file(argv[i], &n);
+			failed |= S_ISDIR(st.st_mode) ? run_dir(argv[i], suffix, &n)
+						      : run_file(argv[i], &n);
 	}
 	printf("%s: %lu inputs from %lu files ran cleanly\n", argv[0], n.inputs, n.files);
 	return failed;

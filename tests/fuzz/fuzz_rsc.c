@@ -47,8 +47,7 @@ static void check_small_fields(const uint8_t *v, size_t len)
 
 	/* The drivers' entries agree with the parsers. */
 	struct decode_value dv;
-	FUZZ_CHECK(rsc_decode_measurement(v, len, &dv) ==
-		   rsc_parse_measurement(v, len, &dv.rsc));
+	FUZZ_CHECK(rsc_decode_measurement(v, len, &dv) == rsc_parse_measurement(v, len, &dv.rsc));
 	FUZZ_CHECK(rsc_decode_feature(v, len, &dv) == rsc_parse_feature(v, len, &features));
 	FUZZ_CHECK(rsc_decode_sensor_location(v, len, &dv) ==
 		   rsc_parse_sensor_location(v, len, &location));

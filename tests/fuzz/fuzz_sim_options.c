@@ -22,7 +22,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		char *nl = strchr(line, '\n');
 		if (nl)
 			*nl = '\0';
-		enum sim_option_id id = (enum sim_option_id)((unsigned char)line[0] % SIM_OPT_COUNT);
+		enum sim_option_id id =
+			(enum sim_option_id)((unsigned char)line[0] % SIM_OPT_COUNT);
 		const char *value = line[1] ? line + 1 : NULL;
 		struct sim_option_parser before = p;
 		why[0] = '\0';

@@ -24,8 +24,8 @@ static void test_run_ref(void **state)
 
 	/* Refused: the ID keeps its value (it was set to 0 or to the
 	 * parsed number before). */
-	static const char *const refused[] = { "0", "00", "-3", "1x", "", "Last", " 5",
-					       "9223372036854775808" };
+	static const char *const refused[] = { "0", "00",   "-3", "1x",
+					       "",  "Last", " 5", "9223372036854775808" };
 	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
 		id = UNTOUCHED_ID;
 		assert_false(cli_parse_run_ref(refused[i], &id));
@@ -44,8 +44,8 @@ static void test_elapsed(void **state)
 	assert_true(cli_parse_elapsed("95", &s));
 	assert_float_equal(s, 95, 0);
 
-	static const char *const refused[] = { "", ":", "1:60", "1:02:03:04", "-1", "1:-1",
-					       "1:", "a", "1.5", "+5", " 5", "1::2" };
+	static const char *const refused[] = { "",   ":", "1:60", "1:02:03:04", "-1", "1:-1",
+					       "1:", "a", "1.5",  "+5",         " 5", "1::2" };
 	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
 		s = -1;
 		assert_false(cli_parse_elapsed(refused[i], &s));
@@ -62,7 +62,7 @@ static void test_time(void **state)
 	assert_true(cli_parse_time("2024-02-29", &us));
 
 	static const char *const refused[] = { "2025-02-29", "2026-11-21T24:00", "2026-11-21T07",
-					       "1969-12-31", "2026-11-21Z ", "2026-1-21" };
+					       "1969-12-31", "2026-11-21Z ",     "2026-1-21" };
 	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
 		us = UNTOUCHED_ID;
 		assert_false(cli_parse_time(refused[i], &us));
