@@ -4,7 +4,7 @@
 # libFuzzer, AddressSanitizer and UBSan in build-fuzz/, then runs each
 # target for the time given, one at a time and at low priority (the
 # machine is shared), and prints per target: executions, executions a
-# second, new corpus entries and crashes.
+# second, new corpus entries, crashes and the CPU seconds it took.
 #
 #   tools/fuzz.sh [MINUTES|SECONDSs] [TARGET...]   (default: 1 minute, every target)
 #   tools/fuzz.sh 10s rsc hrm                      (10 seconds each)
@@ -67,15 +67,26 @@ export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 
 stat_of() { sed -n "s/^stat::$1: *//p" "$2" | tail -n 1; }
+# cpu_now: CPU seconds the finished children have used so far (the
+# shell's own 'times', which a command substitution would reset).
+mkdir -p $build/fuzz
+cpu_mark() {
+	times >$build/fuzz/.times
+	cpu_now=$(awk 'END { split($1, u, "m"); split($2, s, "m"); printf "%.1f", u[1] * 60 + u[2] + s[1] * 60 + s[2] }' $build/fuzz/.times)
+}
 
-printf '%-14s %12s %9s %6s %8s\n' target executions exec/s new crashes
+printf '%-14s %12s %9s %6s %8s %6s\n' target executions exec/s new crashes cpu_s
 total=0
 crashed=0
+cpu_mark
+cpu_start=$cpu_now
 for t in $targets; do
 	work=$build/fuzz/$t
 	mkdir -p "$work/corpus" "$work/crashes"
 	log=$work/last.log
 	before=$(find "$work/crashes" -type f | wc -l)
+	cpu_mark
+	cpu_before=$cpu_now
 	# -timeout: an input slower than 10 s is a hang; -rss_limit_mb: a
 	# parser must not need more than 1 GiB for any input.
 	nice -n 10 "$build/tests/fuzz/fuzz_$t" -max_total_time="$seconds" \
@@ -83,11 +94,13 @@ for t in $targets; do
 		-artifact_prefix="$work/crashes/" "$work/corpus" "tests/fuzz/corpus/$t" \
 		>"$log" 2>&1 || true
 	after=$(find "$work/crashes" -type f | wc -l)
+	cpu_mark
+	cpu=$(awk -v a="$cpu_now" -v b="$cpu_before" 'BEGIN { printf "%.1f", a - b }')
 	runs=$(stat_of number_of_executed_units "$log")
 	rate=$(stat_of average_exec_per_sec "$log")
 	new=$(stat_of new_units_added "$log")
 	found=$((after - before))
-	printf '%-14s %12s %9s %6s %8s\n' "$t" "${runs:-?}" "${rate:-?}" "${new:-?}" "$found"
+	printf '%-14s %12s %9s %6s %8s %6s\n' "$t" "${runs:-?}" "${rate:-?}" "${new:-?}" "$found" "$cpu"
 	[ -z "$runs" ] || total=$((total + runs))
 	if [ "$found" -gt 0 ] || [ -z "$runs" ]; then
 		crashed=1
@@ -95,5 +108,6 @@ for t in $targets; do
 		echo "    log: $log; inputs: $work/crashes/"
 	fi
 done
-printf '%-14s %12s\n' total "$total"
+cpu_mark
+printf '%-14s %12s %33s\n' total "$total" "$(awk -v a="$cpu_now" -v b="$cpu_start" 'BEGIN { printf "%.1f", a - b }')"
 exit "$crashed"
