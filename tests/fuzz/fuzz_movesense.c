@@ -34,7 +34,6 @@ static void check_imu6(const uint8_t *v, size_t len, uint8_t reference, double r
 	static struct imu_sample samples[DAEMON_CAP];
 	struct imu_packet pkt;
 	memset(&pkt, FUZZ_POISON, sizeof(pkt));
-	memset(samples, FUZZ_POISON, sizeof(samples));
 	if (!imu_ms_parse_imu6(v, len, reference, rate_hz, acc_range, 0, IMU_FOOT_RIGHT, &pkt,
 			       samples, cap)) {
 		/* The samples are scratch on failure (decode/imu.h), the
