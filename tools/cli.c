@@ -90,8 +90,11 @@ FILE *cli_create_output(const char *path)
 
 bool cli_parse_run_ref(const char *text, int64_t *id)
 {
-	*id = 0;
-	return strcmp(text, "last") == 0 || (cli_parse_int64(text, id) && *id >= 1);
+	int64_t v = 0;
+	if (strcmp(text, "last") != 0 && !(cli_parse_int64(text, &v) && v >= 1))
+		return false; /* *id untouched, as a parser leaves it */
+	*id = v;
+	return true;
 }
 
 int cli_get_run(const struct cli_globals *g, struct store *s, int64_t id, struct store_run *out)
@@ -233,6 +236,35 @@ bool cli_parse_double(const char *text, double *out)
 	if (errno == ERANGE || *end || !isfinite(v))
 		return false;
 	*out = v;
+	return true;
+}
+
+/* H:MM:SS or M:SS (or plain seconds) to seconds: digits and at most two
+ * colons, nothing else (no sign, blank or a fourth part). */
+bool cli_parse_elapsed(const char *text, double *out)
+{
+	int64_t part[3];
+	int n = 0;
+	const char *p = text;
+	for (;;) {
+		char *end;
+		if (*p < '0' || *p > '9')
+			return false;
+		errno = 0;
+		long long v = strtoll(p, &end, 10);
+		if (errno || (n > 0 && v > 59))
+			return false;
+		part[n++] = v;
+		if (*end == '\0')
+			break;
+		if (*end != ':' || n == 3)
+			return false;
+		p = end + 1;
+	}
+	double s = 0;
+	for (int i = 0; i < n; i++)
+		s = s * 60 + (double)part[i];
+	*out = s;
 	return true;
 }
 

@@ -68,6 +68,8 @@ int cli_run_argument(const char *command, int argc, char **argv, int64_t *id);
  * returns the exit code (EX_NOINPUT when there is no such run). */
 int cli_get_run(const struct cli_globals *g, struct store *s, int64_t id, struct store_run *out);
 bool cli_parse_double(const char *text, double *out);
+/* A time from a run's start, H:MM:SS, M:SS or seconds, to seconds. */
+bool cli_parse_elapsed(const char *text, double *out);
 
 /* The commands, each in tools/cmd_NAME.c. */
 int cmd_sim(const struct cli_globals *g, int argc, char **argv);

@@ -79,34 +79,6 @@ static int parse_score(const char *option, const char *text, int *out)
 	return 0;
 }
 
-/* H:MM:SS or M:SS (or plain seconds) to seconds. */
-static bool parse_elapsed(const char *text, double *out)
-{
-	int64_t part[3];
-	int n = 0;
-	const char *p = text;
-	while (n < 3) {
-		char *end;
-		errno = 0;
-		long long v = strtoll(p, &end, 10);
-		if (end == p || errno || v < 0 || (n > 0 && v > 59))
-			return false;
-		part[n++] = v;
-		if (*end == 0)
-			break;
-		if (*end != ':')
-			return false;
-		p = end + 1;
-	}
-	if (*p == 0 && n == 0)
-		return false;
-	double s = 0;
-	for (int i = 0; i < n; i++)
-		s = s * 60 + (double)part[i];
-	*out = s;
-	return true;
-}
-
 /* What the options said; NULL/unset where they said nothing. */
 struct pain_opts {
 	int during, after, next_morning; /* PAIN_UNKNOWN: not given */
@@ -123,7 +95,7 @@ static int add_span_end(struct pain_opts *o, bool from, const char *text)
 	if (*n >= PAIN_MAX_SPANS)
 		return cli_usage_error(CMD, "at most %d spans per entry", PAIN_MAX_SPANS);
 	double s;
-	if (!parse_elapsed(text, &s))
+	if (!cli_parse_elapsed(text, &s))
 		return cli_usage_error(
 			CMD, "%s wants a time from the run's start like 0:42:10, not '%s'",
 			from ? "--from" : "--to", text);

@@ -3,7 +3,8 @@
 # Installs the Debian packages hamstride builds and tests with. Safe to run
 # again: it only calls apt-get when something is missing. With --vm: only
 # those the Bluetooth test VM (tests/vm/) needs on the host; with --lint:
-# clang-format and clang-tidy (tools/lint.sh).
+# clang-format and clang-tidy (tools/lint.sh); with --fuzz: clang and its
+# libFuzzer and sanitizer runtimes (tools/fuzz.sh).
 set -eu
 
 packages="build-essential meson ninja-build pkg-config python3
@@ -12,6 +13,7 @@ sqlite3 valgrind libxml2-dev libcairo2-dev libpango1.0-dev fonts-dejavu-core
 poppler-utils man-db groff-base"
 [ "${1:-}" != --vm ] || packages="qemu-system-x86 busybox-static cpio kmod"
 [ "${1:-}" != --lint ] || packages="clang-format clang-tidy"
+[ "${1:-}" != --fuzz ] || packages="clang libclang-rt-dev"
 
 missing=""
 for p in $packages; do

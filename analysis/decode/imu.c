@@ -334,9 +334,13 @@ static bool detect_gap(struct imu_stream *s, const struct imu_packet *pkt, int64
 		return false;
 	s->lost_packets += lost_packets;
 	s->lost_samples += lost_samples;
+	/* Packets lost by their sequence numbers while the clock says this
+	 * one came early (a sensor whose packets overlap in time): the gap
+	 * is empty, not negative, so no run loses gap time to it. */
+	int64_t from_us = s->next_expected_us < first_us ? s->next_expected_us : first_us;
 	if (gap)
 		*gap = (struct imu_gap){
-			.from_us = s->next_expected_us,
+			.from_us = from_us,
 			.to_us = first_us,
 			.lost_packets = lost_packets,
 			.lost_samples = lost_samples,

@@ -169,6 +169,15 @@ const struct fit_field *fit_field_find(const struct fit_message *m, uint8_t numb
 	return NULL;
 }
 
+bool fit_field_uint(const struct fit_field *f, uint32_t max, uint32_t *out)
+{
+	double v;
+	if (!fit_field_double(f, &v) || !(v >= 0 && v <= max))
+		return false;
+	*out = (uint32_t)v;
+	return true;
+}
+
 bool fit_field_scaled(const struct fit_message *m, uint8_t number, double scale, double offset,
 		      double *out)
 {
@@ -317,10 +326,10 @@ static size_t message_size(const struct definition *def)
 
 static void timestamp_from_fields(struct decoder *d, struct fit_message *m)
 {
-	double t;
-	if (fit_field_double(fit_field_find(m, FIT_TIMESTAMP_FIELD), &t)) {
+	uint32_t t;
+	if (fit_field_uint(fit_field_find(m, FIT_TIMESTAMP_FIELD), UINT32_MAX, &t)) {
 		m->has_timestamp = true;
-		m->timestamp = (uint32_t)t;
+		m->timestamp = t;
 		d->last_timestamp = m->timestamp;
 		d->have_timestamp = true;
 	}

@@ -134,6 +134,10 @@ const struct fit_field *fit_field_find(const struct fit_message *m, uint8_t numb
  * own size when that is 1, 2 or 4 bytes.
  */
 bool fit_field_double(const struct fit_field *f, double *out);
+/* The field as a whole number from 0 to max, what the profile's enum,
+ * uint16 and uint32 fields hold; false if absent, invalid or outside
+ * (a file may define any field with any base type, float64 included). */
+bool fit_field_uint(const struct fit_field *f, uint32_t max, uint32_t *out);
 /* The same scaled as the profile says: raw / scale - offset. */
 bool fit_field_scaled(const struct fit_message *m, uint8_t number, double scale, double offset,
 		      double *out);

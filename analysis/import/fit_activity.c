@@ -2,6 +2,7 @@
 #include "import/activity.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,7 +55,7 @@ enum {
 
 #define SEMICIRCLE_DEG (180.0 / 2147483648.0)
 
-static int64_t fit_time_us(double fit_s)
+static int64_t fit_time_us(uint32_t fit_s)
 {
 	return ((int64_t)fit_s + FIT_EPOCH_UNIX_S) * 1000000;
 }
@@ -87,25 +88,26 @@ static const char *manufacturer_name(int id)
 
 static void read_file_id(struct activity *a, const struct fit_message *m)
 {
-	double v;
-	if (fit_field_double(fit_field_find(m, FILE_ID_TYPE), &v))
+	uint32_t v, maker, product;
+	if (fit_field_uint(fit_field_find(m, FILE_ID_TYPE), INT_MAX, &v))
 		a->file_type = (int)v;
-	double maker = NAN, product = NAN, serial, created;
-	fit_field_double(fit_field_find(m, FILE_ID_MANUFACTURER), &maker);
-	fit_field_double(fit_field_find(m, FILE_ID_PRODUCT), &product);
-	if (fit_field_double(fit_field_find(m, FILE_ID_SERIAL), &serial))
-		a->serial = (uint32_t)serial;
-	if (fit_field_double(fit_field_find(m, FILE_ID_TIME_CREATED), &created))
-		a->created_us = fit_time_us(created);
-	if (!isnan(maker)) {
+	bool has_maker =
+		fit_field_uint(fit_field_find(m, FILE_ID_MANUFACTURER), UINT16_MAX, &maker);
+	bool has_product = fit_field_uint(fit_field_find(m, FILE_ID_PRODUCT), UINT16_MAX, &product);
+	if (fit_field_uint(fit_field_find(m, FILE_ID_SERIAL), UINT32_MAX, &v))
+		a->serial = v;
+	if (fit_field_uint(fit_field_find(m, FILE_ID_TIME_CREATED), UINT32_MAX, &v))
+		a->created_us = fit_time_us(v);
+	if (has_maker) {
 		const char *name = manufacturer_name((int)maker);
 		if (name)
 			snprintf(a->device, sizeof(a->device), "%s", name);
 		else
-			snprintf(a->device, sizeof(a->device), "manufacturer %d", (int)maker);
-		if (!isnan(product)) {
+			snprintf(a->device, sizeof(a->device), "manufacturer %u", (unsigned)maker);
+		if (has_product) {
 			size_t len = strlen(a->device);
-			snprintf(a->device + len, sizeof(a->device) - len, " %d", (int)product);
+			snprintf(a->device + len, sizeof(a->device) - len, " %u",
+				 (unsigned)product);
 		}
 	}
 }
@@ -113,10 +115,10 @@ static void read_file_id(struct activity *a, const struct fit_message *m)
 static void read_sport(struct activity *a, const struct fit_message *m, uint8_t sport_field,
 		       uint8_t sub_field)
 {
-	double v;
-	if (a->sport < 0 && fit_field_double(fit_field_find(m, sport_field), &v))
+	uint32_t v;
+	if (a->sport < 0 && fit_field_uint(fit_field_find(m, sport_field), INT_MAX, &v))
 		a->sport = (int)v;
-	if (a->sub_sport < 0 && fit_field_double(fit_field_find(m, sub_field), &v))
+	if (a->sub_sport < 0 && fit_field_uint(fit_field_find(m, sub_field), INT_MAX, &v))
 		a->sub_sport = (int)v;
 }
 

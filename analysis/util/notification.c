@@ -89,7 +89,9 @@ bool gatt_uuid_parse(const char *text, struct gatt_uuid *out)
 		text += 2;
 	len = strlen(text);
 	if (len == 4) {
-		if (!parse_hex_bytes(text, be, 2))
+		/* 0x0000 is no SIG UUID, and 0 is how gatt_uuid_to16 says so:
+		 * taken, it would print as "unknown" and match nothing. */
+		if (!parse_hex_bytes(text, be, 2) || (be[0] | be[1]) == 0)
 			return false;
 		*out = gatt_uuid_from16((uint16_t)(be[0] << 8 | be[1]));
 		return true;

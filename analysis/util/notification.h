@@ -52,7 +52,7 @@ uint16_t gatt_uuid_to16(const struct gatt_uuid *uuid);
 bool gatt_uuid_equal(const struct gatt_uuid *a, const struct gatt_uuid *b);
 /* "2A53" or "6e400001-b5a3-f393-e0a9-e50e24dcca9e"; buf needs 37 bytes. */
 const char *gatt_uuid_to_str(const struct gatt_uuid *uuid, char *buf, size_t size);
-/* Accepts "2A53", "0x2a53" or the 36-character 128-bit form. */
+/* Accepts "2A53", "0x2a53" or the 36-character 128-bit form; not 0000. */
 bool gatt_uuid_parse(const char *text, struct gatt_uuid *out);
 
 /* "C4:7C:8D:6A:1B:2E" (most significant byte first); buf needs 18 bytes. */

@@ -178,6 +178,30 @@ static void test_stream_wrap_and_loss(void **state)
 	assert_int_equal(st.lost_packets, 2);
 }
 
+/* Sequence numbers say a packet was lost, but the next one is stamped
+ * before the previous packet's end (the fuzzer's find): the loss is
+ * counted, and the gap is empty rather than running backwards. */
+static void test_stream_loss_in_overlapping_time(void **state)
+{
+	(void)state;
+	struct imu_stream st;
+	imu_stream_init(&st);
+	uint8_t buf[128];
+	struct imu_packet pkt;
+	struct imu_sample s[8];
+	struct imu_gap gap;
+	size_t len = hs_one(1, 1000000u, 4, buf); /* 1.000-1.010 s at 400 Hz */
+	assert_true(imu_hs_parse_data(buf, len, 0, &pkt, s, 8));
+	assert_false(imu_stream_stamp(&st, &pkt, s, &gap));
+	len = hs_one(3, 1005000u, 4, buf); /* seq 2 lost, yet 5 ms early */
+	assert_true(imu_hs_parse_data(buf, len, 0, &pkt, s, 8));
+	assert_true(imu_stream_stamp(&st, &pkt, s, &gap));
+	assert_int_equal(gap.lost_packets, 1);
+	assert_true(gap.from_us <= gap.to_us);
+	assert_int_equal(gap.to_us, s[0].t_us);
+	assert_int_equal(st.lost_packets, 1);
+}
+
 static size_t ms_packet(uint8_t ref, uint32_t t_ms, size_t n, float acc_z, uint8_t *buf)
 {
 	buf[0] = IMU_MS_RESP_DATA;
@@ -333,6 +357,7 @@ int main(void)
 		cmocka_unit_test(test_hs_roundtrip),
 		cmocka_unit_test(test_hs_config),
 		cmocka_unit_test(test_stream_wrap_and_loss),
+		cmocka_unit_test(test_stream_loss_in_overlapping_time),
 		cmocka_unit_test(test_movesense),
 		cmocka_unit_test(test_movesense_loss),
 		cmocka_unit_test(test_movesense_commands),

@@ -19,6 +19,11 @@ static void test_uuid16_round_trip(void **state)
 	assert_string_equal(gatt_uuid_to_str(&u, buf, sizeof(buf)), "2A53");
 	assert_true(gatt_uuid_parse("2A37", &u));
 	assert_int_equal(gatt_uuid_to16(&u), UUID_HEART_RATE_MEASUREMENT);
+	/* 0000 is no SIG UUID: it would print as "unknown" (the fuzzer's
+	 * round trip found it), so it is refused and u keeps its value. */
+	assert_false(gatt_uuid_parse("0000", &u));
+	assert_false(gatt_uuid_parse("0x0000", &u));
+	assert_int_equal(gatt_uuid_to16(&u), UUID_HEART_RATE_MEASUREMENT);
 }
 
 /* A SIG UUID spelled out on the base UUID equals its 16-bit form. */
