@@ -59,6 +59,12 @@ struct exp_span {
 struct exp_span_split {
 	double span_time_s[SEG_CLASS_COUNT];
 	double rest_time_s[SEG_CLASS_COUNT];
+	/* The spans' share of their known-grade time on descents (climbs):
+	 * as reported, and its mean and variance had the same spans come at
+	 * any moment of the run (shifted together around the run's time, the
+	 * randomisation a pain unrelated to the terrain would give). NAN
+	 * where the spans cover no known grade. */
+	double share[2], null_mean[2], null_var[2]; /* [0] descents, [1] climbs */
 };
 
 /* Splits the run's time on each class into the spans (overlaps counted

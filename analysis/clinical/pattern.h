@@ -55,6 +55,10 @@ enum pattern_outcome {
 	PATTERN_OUTCOMES,
 };
 
+/* Within-run evidence needs at least this many runs whose spans could
+ * show it (runs with some of the grade and a span). */
+#define PATTERN_MIN_SPAN_RUNS 2
+
 /* No verdict on fewer reported runs than this, of which at least
  * PATTERN_MIN_HILLY with meaningful descents or climbs: the cohort power
  * analysis (tests/cohort/) found fewer too often wrong. */
@@ -71,7 +75,28 @@ enum pattern_outcome {
 struct pattern_interval {
 	double effect, low, high;
 	size_t n;
-	bool shown; /* the combined score's effect, above zero at the decision level */
+	/* The estimate over its standard error as the standard normal
+	 * deviate with the same one-sided p-value (t on its degrees of
+	 * freedom turned into z), so that tests can be combined; NAN. */
+	double z;
+	bool shown; /* decides the verdict: above zero at the decision level */
+};
+
+/* The two terrain questions the verdict answers. */
+enum pattern_direction {
+	PATTERN_DESCENTS, /* neural: worse with descents */
+	PATTERN_CLIMBS,   /* lumbar: worse on climbs than on the flat */
+	PATTERN_DIRECTIONS,
+};
+
+/* One direction's evidence: across runs, the combined score's slope on the
+ * grade with the other exposures held; within runs, the painful spans'
+ * excess time on the grade. Independent pieces of evidence (one compares
+ * runs, the other parts of the same run), combined as Stouffer's z. */
+struct pattern_test {
+	double z_across, z_within; /* NAN where not available */
+	double z, p;               /* together, and its one-sided p-value */
+	bool shown;                /* p below the decision level */
 };
 
 /* One reported run of this side. */
@@ -101,6 +126,12 @@ struct pattern_result {
 	/* Within runs: share of the painful spans' time on descents (climbs)
 	 * minus that share in the rest of the run, over runs with spans. */
 	struct pattern_interval span_descent, span_climb;
+	/* Within runs, the spans against the same spans at random moments
+	 * (descents, climbs): z and the runs that could show it. */
+	double z_spans[PATTERN_DIRECTIONS];
+	size_t n_span_runs[PATTERN_DIRECTIONS];
+	/* The tests the verdict is decided on. */
+	struct pattern_test test[PATTERN_DIRECTIONS];
 	/* Pain rises with load (shown at the same level as terrain). */
 	bool load;
 	/* What would settle an insufficient verdict. */
