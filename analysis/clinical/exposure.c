@@ -91,6 +91,7 @@ void exp_summarise_run(const struct seg_segment *segs, size_t n, int64_t start_u
 	out->overstride_pct = 0;
 	out->load_ratio = NAN;
 	out->week_distance_m = out->distance_m;
+	out->length_ratio = NAN;
 }
 
 /* The stride ratio on descents, steep and gentle together by time. */
@@ -127,6 +128,11 @@ static double flat_speed_of(const struct exp_run *r)
 	return r->flat_speed_mps;
 }
 
+static double distance_of(const struct exp_run *r)
+{
+	return r->distance_m > 0 ? r->distance_m : NAN;
+}
+
 static void relate_load(struct exp_run *runs, size_t n)
 {
 	struct load_run *in = xcalloc(n ? n : 1, sizeof(*in));
@@ -152,9 +158,11 @@ void exp_relate_runs(struct exp_run *runs, size_t n)
 	double *scratch = xcalloc(n ? n : 1, sizeof(*scratch));
 	double usual_speed = median_of(runs, n, flat_speed_of, scratch);
 	double usual_descent = median_of(runs, n, descent_stride_ratio, scratch);
+	double usual_distance = median_of(runs, n, distance_of, scratch);
 	for (size_t i = 0; i < n; i++) {
 		struct exp_run *r = &runs[i];
 		r->speed_ratio = usual_speed > 0 ? r->flat_speed_mps / usual_speed : NAN;
+		r->length_ratio = usual_distance > 0 ? r->distance_m / usual_distance : NAN;
 		double d = descent_stride_ratio(r);
 		r->overstride_pct =
 			isfinite(d) && usual_descent > 0 ? 100 * (d / usual_descent - 1) : 0;

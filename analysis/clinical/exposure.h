@@ -39,6 +39,7 @@ struct exp_run {
 	double load_ratio;      /* distance against the longest of the previous
 				* 30 days; NAN without one */
 	double week_distance_m; /* this run and those of the 7 days before */
+	double length_ratio;    /* distance against the runner's median run */
 };
 
 /* A run's exposures from its segments (in time order). */

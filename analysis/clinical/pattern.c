@@ -24,13 +24,15 @@
 
 static const char *const verdict_names[] = { "insufficient", "neither", "neural", "lumbar",
 					     "both" };
-static const char *const exposure_names[] = { "downhill", "uphill", "speed", "overstride", "load" };
+static const char *const exposure_names[] = { "downhill",   "uphill", "speed",
+					      "overstride", "load",   "length" };
 static const char *const exposure_units[] = {
 	"points per quarter of the run on descents",
 	"points per quarter of the run on climbs",
 	"points per 10 % faster than usual (grade-adjusted)",
 	"points per 5 % longer stride on descents than usual",
 	"points per 25 % longer than the longest run of the previous 30 days",
+	"points per 25 % longer than the runner's median run",
 };
 
 const char *pattern_verdict_name(enum pattern_verdict v)
@@ -108,6 +110,9 @@ double pattern_covariate(const struct exp_run *run, enum pattern_exposure x)
 		double r = finite_or(run->load_ratio - 1, 0);
 		return fmin(fmax(r, 0), 2) / 0.25;
 	}
+	case PATTERN_LENGTH:
+		/* Capped as load is, for the same reason. */
+		return fmin(finite_or(run->length_ratio - 1, 0), 2) / 0.25;
 	case PATTERN_EXPOSURES:
 		break;
 	}
@@ -363,7 +368,8 @@ static bool fit_outcome(const struct pattern_report *r, size_t n, enum pattern_o
 				b + t95 * se,
 				d.n,
 				se > 0 ? t_as_z(b / se, dof) : NAN,
-				o == PATTERN_COMBINED && d.column[j] == PATTERN_LOAD &&
+				o == PATTERN_COMBINED &&
+					(d.column[j] == PATTERN_LOAD || d.column[j] == PATTERN_LENGTH) &&
 					b - tdec * se > 0,
 			};
 		}
@@ -585,7 +591,7 @@ void pattern_analyse(const struct pattern_report *reports, size_t n, struct patt
 	paired_after_during(reports, n, &out->after_minus_during);
 	span_enrichment(reports, n, true, &out->span_descent);
 	span_enrichment(reports, n, false, &out->span_climb);
-	out->load = shown(out, PATTERN_LOAD);
+	out->load = shown(out, PATTERN_LOAD) || shown(out, PATTERN_LENGTH);
 	for (int d = 0; d < PATTERN_DIRECTIONS; d++)
 		out->z_spans[d] = span_randomisation_z(reports, n, d, &out->n_span_runs[d]);
 	terrain_tests(out);

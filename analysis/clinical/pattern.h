@@ -43,6 +43,10 @@ enum pattern_exposure {
 	PATTERN_SPEED,      /* per 10 % faster than usual, flat-equivalent */
 	PATTERN_OVERSTRIDE, /* per 5 % longer stride on descents than usual */
 	PATTERN_LOAD,       /* per 25 % longer than the longest of 30 days */
+	/* Per 25 % longer than the runner's median run: pain that grows with
+	 * the run's length would otherwise be read as terrain on routes
+	 * whose long runs are hilly (a long descent on the week's long run). */
+	PATTERN_LENGTH,
 	PATTERN_EXPOSURES,
 };
 

@@ -2,8 +2,6 @@
 #include "cohort.h"
 
 #include <gsl/gsl_randist.h>
-#include <gsl/gsl_sort.h>
-#include <gsl/gsl_statistics_double.h>
 #include <math.h>
 #include <string.h>
 
@@ -27,8 +25,13 @@ enum pattern_verdict cohort_expected(enum cohort_mechanism m)
 
 double cohort_truth(const struct cohort_runner *r, enum pattern_outcome o, enum pattern_exposure x)
 {
-	if (x == PATTERN_LOAD && r->variant->load_by_distance)
-		return NAN; /* the pain follows another measure of load */
+	/* A variant whose load pain follows the run's length: the load's
+	 * effect is the length's, and the jump has none. */
+	if (r->variant->load_by_distance && (x == PATTERN_LOAD || x == PATTERN_LENGTH)) {
+		if (x == PATTERN_LOAD)
+			return 0;
+		x = PATTERN_LOAD;
+	}
 	if (o == PATTERN_COMBINED)
 		return (r->beta[PATTERN_DURING][x] + r->beta[PATTERN_AFTER][x]) / 2;
 	return r->beta[o][x];
@@ -194,19 +197,6 @@ static void draw_effects(gsl_rng *rng, enum cohort_mechanism m, const struct coh
 			b[o][x] *= v->effect_scale;
 }
 
-/* The load-driven pain of a variant whose pain follows the run's distance
- * against the runner's median run, not the jump over the longest of 30
- * days (a model the analysis does not share): per 25 % longer. */
-static double distance_load(const struct cohort_runner *r, size_t i)
-{
-	double d[COHORT_MAX_RUNS];
-	for (size_t k = 0; k < r->n_runs; k++)
-		d[k] = r->runs[k].exp.distance_m;
-	gsl_sort(d, 1, r->n_runs);
-	double median = gsl_stats_median_from_sorted_data(d, 1, r->n_runs);
-	return (r->runs[i].exp.distance_m / median - 1) / 0.25;
-}
-
 static double score(double latent)
 {
 	return fmin(fmax(round(latent), 0), 10);
@@ -261,9 +251,12 @@ static void report_pain(gsl_rng *rng, const struct cohort_variant *v, struct coh
 		for (int o = 0; o <= PATTERN_AFTER; o++) {
 			latent[o] = base + flare + bad + gsl_ran_gaussian(rng, 0.7 * v->noise_scale);
 			for (int x = 0; x < PATTERN_EXPOSURES; x++) {
-				double c = x == PATTERN_LOAD && v->load_by_distance
-						   ? distance_load(r, i)
-						   : pattern_covariate(e, (enum pattern_exposure)x);
+				/* A load variant's pain follows the run's length
+				 * against the runner's median, not the jump. */
+				enum pattern_exposure cx = x == PATTERN_LOAD && v->load_by_distance
+								   ? PATTERN_LENGTH
+								   : (enum pattern_exposure)x;
+				double c = pattern_covariate(e, cx);
 				latent[o] += r->beta[o][x] * c;
 			}
 		}

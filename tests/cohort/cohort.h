@@ -35,7 +35,7 @@ struct cohort_variant {
 	double span_rate;         /* chance a run hurting 3 or more gets a span */
 	double span_on_grade;     /* chance a terrain mechanism's span is on its grade */
 	double long_descent_rate; /* chance the week's long run is the long descent */
-	bool load_by_distance;    /* load pain follows distance, not the 30-day jump */
+	bool load_by_distance;    /* load pain follows the length, not the 30-day jump */
 };
 #define COHORT_BASE { 1.0, 1.0, 0.5, 0.8, 0.5, false }
 extern const struct cohort_variant cohort_base;
@@ -77,8 +77,7 @@ void cohort_runner_make_variant(gsl_rng *rng, enum cohort_mechanism m, unsigned 
 void cohort_truncate(struct cohort_runner *r, size_t n);
 
 /* The true effect of x on outcome o (the combined score's is the mean of
- * during's and after's); NAN where the variant's pain follows another
- * measure than the analysis's. */
+ * during's and after's). */
 double cohort_truth(const struct cohort_runner *r, enum pattern_outcome o, enum pattern_exposure x);
 
 /* The verdict the mechanism should give. */
