@@ -41,6 +41,40 @@ const char *pattern_verdict_name(enum pattern_verdict v)
 									      : "insufficient";
 }
 
+bool pattern_verdict_from_name(const char *name, enum pattern_verdict *v)
+{
+	for (size_t i = 0; i < sizeof(verdict_names) / sizeof(verdict_names[0]); i++) {
+		if (strcmp(name, verdict_names[i]) == 0) {
+			*v = (enum pattern_verdict)i;
+			return true;
+		}
+	}
+	return false;
+}
+
+const char *pattern_verdict_words(enum pattern_verdict v)
+{
+	switch (v) {
+	case PATTERN_NEURAL:
+		return "resembles the neural pattern clinicians describe: worse with descents "
+		       "(often with a longer stride or faster, and worse after the run than "
+		       "during it)";
+	case PATTERN_LUMBAR:
+		return "resembles pain referred from the lower back: worse on climbs than on the "
+		       "flat";
+	case PATTERN_BOTH:
+		return "shows features of both the neural and the lower-back pattern: worse "
+		       "with descents and on climbs";
+	case PATTERN_NEITHER:
+		return "follows neither the neural nor the lower-back pattern: the runs rule out "
+		       "a meaningful effect of descents or climbs";
+	case PATTERN_INSUFFICIENT:
+		break;
+	}
+	return "cannot be told apart yet: not enough reports on varied terrain to say which "
+	       "pattern it resembles";
+}
+
 const char *pattern_exposure_name(enum pattern_exposure x)
 {
 	return (unsigned)x < PATTERN_EXPOSURES ? exposure_names[x] : "?";
@@ -385,16 +419,65 @@ static bool fit_outcome(const struct pattern_report *r, size_t n, enum pattern_o
 	return ok;
 }
 
-static void paired_after_during(const struct pattern_report *r, size_t n,
+/* A later score minus the score during, paired over the runs with both. */
+static void paired_minus_during(const struct pattern_report *r, size_t n, bool morning,
 				struct pattern_interval *iv)
 {
 	double *d = xcalloc(n ? n : 1, sizeof(*d));
 	size_t m = 0;
-	for (size_t i = 0; i < n; i++)
-		if (isfinite(r[i].during) && isfinite(r[i].after))
-			d[m++] = r[i].after - r[i].during;
+	for (size_t i = 0; i < n; i++) {
+		double later = morning ? r[i].next_morning : r[i].after;
+		if (isfinite(r[i].during) && isfinite(later))
+			d[m++] = later - r[i].during;
+	}
 	mean_interval(d, m, iv);
 	free(d);
+}
+
+static void count_morning_worse(const struct pattern_report *r, size_t n,
+				struct pattern_result *out)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (!isfinite(r[i].next_morning) || !isfinite(r[i].during))
+			continue;
+		out->n_morning++;
+		out->n_morning_worse += r[i].next_morning > r[i].during;
+	}
+}
+
+/* The slope of the combined score on one context value, with its 95 %
+ * interval (least squares, Student t on n - 2): an association shown
+ * beside the verdict, not a part of it. */
+static void context_slope(const struct pattern_report *r, size_t n, bool sitting,
+			  struct pattern_interval *iv)
+{
+	interval_unknown(iv);
+	double sx = 0, sy = 0, sxx = 0, sxy = 0, syy = 0;
+	size_t m = 0;
+	for (size_t i = 0; i < n; i++) {
+		double x = sitting ? r[i].sitting_hours : r[i].back_stiffness;
+		double y = outcome_of(&r[i], PATTERN_COMBINED);
+		if (!isfinite(x) || !isfinite(y))
+			continue;
+		sx += x;
+		sy += y;
+		sxx += x * x;
+		sxy += x * y;
+		syy += y * y;
+		m++;
+	}
+	iv->n = m;
+	double k = (double)m;
+	double vx = sxx - sx * sx / k, cxy = sxy - sx * sy / k, vy = syy - sy * sy / k;
+	if (m < 4 || vx <= 1e-9)
+		return;
+	double b = cxy / vx;
+	double se = sqrt(fmax(vy - b * cxy, 0) / (k - 2) / vx);
+	double t = gsl_cdf_tdist_Qinv(0.025, k - 2);
+	iv->effect = b;
+	iv->low = b - t * se;
+	iv->high = b + t * se;
+	iv->z = se > 0 ? t_as_z(b / se, k - 2) : NAN;
 }
 
 /* Spans against the rest of their own run, so that a run that was all
@@ -588,7 +671,11 @@ void pattern_analyse(const struct pattern_report *reports, size_t n, struct patt
 	out->n_reports = count_usable(reports, n, &out->n_hilly);
 	for (int o = 0; o < PATTERN_OUTCOMES; o++)
 		out->fitted[o] = fit_outcome(reports, n, (enum pattern_outcome)o, out->effect[o]);
-	paired_after_during(reports, n, &out->after_minus_during);
+	paired_minus_during(reports, n, false, &out->after_minus_during);
+	paired_minus_during(reports, n, true, &out->morning_minus_during);
+	count_morning_worse(reports, n, out);
+	context_slope(reports, n, true, &out->sitting);
+	context_slope(reports, n, false, &out->stiffness);
 	span_enrichment(reports, n, true, &out->span_descent);
 	span_enrichment(reports, n, false, &out->span_climb);
 	out->load = shown(out, PATTERN_LOAD) || shown(out, PATTERN_LENGTH);

@@ -109,6 +109,10 @@ struct pattern_report {
 	double during, after; /* 0..10; NAN if not reported */
 	/* The time on each class in the spans when it hurt; NULL if none given. */
 	const struct exp_span_split *spans;
+	/* The next morning's score, and the day's context: hours sitting and
+	 * back stiffness 0..10 (the run's day, else the day before); NAN if
+	 * not logged. Shown as evidence; they do not decide the verdict. */
+	double next_morning, sitting_hours, back_stiffness;
 };
 
 enum pattern_need {
@@ -125,8 +129,17 @@ struct pattern_result {
 	size_t n_hilly;
 	bool fitted[PATTERN_OUTCOMES];
 	struct pattern_interval effect[PATTERN_OUTCOMES][PATTERN_EXPOSURES];
-	/* Pain after minus pain during, paired over reports with both. */
-	struct pattern_interval after_minus_during;
+	/* Pain after minus pain during, paired over reports with both; the
+	 * next morning minus during the same way (the neural pattern is often
+	 * worse after the run; the pain-monitoring model reads a next morning
+	 * worse than the run as "too much"). */
+	struct pattern_interval after_minus_during, morning_minus_during;
+	/* Reported runs whose next morning was worse than during the run. */
+	size_t n_morning, n_morning_worse;
+	/* The day's context against the combined score: points per hour of
+	 * sitting, per point of back stiffness (simple regressions; both go
+	 * with pain referred from the lower back). */
+	struct pattern_interval sitting, stiffness;
 	/* Within runs: share of the painful spans' time on descents (climbs)
 	 * minus that share in the rest of the run, over runs with spans. */
 	struct pattern_interval span_descent, span_climb;
@@ -148,7 +161,13 @@ double pattern_covariate(const struct exp_run *run, enum pattern_exposure x);
 
 void pattern_analyse(const struct pattern_report *reports, size_t n, struct pattern_result *out);
 
-const char *pattern_verdict_name(enum pattern_verdict v);   /* "neural", ... */
+const char *pattern_verdict_name(enum pattern_verdict v); /* "neural", ... */
+/* The verdict by its name; false (and *v untouched) for another word. */
+bool pattern_verdict_from_name(const char *name, enum pattern_verdict *v);
+/* What the verdict says of the pain, one sentence without its subject:
+ * "resembles the neural pattern: worse with descents", ... The one wording
+ * of the verdicts, for the text, the JSON and the physio report. */
+const char *pattern_verdict_words(enum pattern_verdict v);
 const char *pattern_exposure_name(enum pattern_exposure x); /* "downhill", ... */
 /* "points per quarter of the run on descents", ... */
 const char *pattern_exposure_unit(enum pattern_exposure x);

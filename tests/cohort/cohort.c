@@ -268,8 +268,13 @@ static void report_pain(gsl_rng *rng, const struct cohort_variant *v, struct coh
 		if (r->has_span[i])
 			report_span(rng, r, i, v, &r->split[i]);
 		r->reports[r->n_reports++] =
-			(struct pattern_report){ e, r->during[i], r->after[i],
-						 r->has_span[i] ? &r->split[i] : NULL };
+			(struct pattern_report){ e,
+						 r->during[i],
+						 r->after[i],
+						 r->has_span[i] ? &r->split[i] : NULL,
+						 NAN,
+						 NAN,
+						 NAN };
 	}
 }
 

@@ -108,6 +108,32 @@ static void evidence_line(json_object *e, char *buf, size_t size)
 			 : "");
 }
 
+/* "Worse on descents: z +2.10 across runs, +1.50 within 4 runs' spans;
+ * together p = 0.004, decides the verdict." */
+static void read_tests(struct physio_verdict *v, json_object *side)
+{
+	json_object *list;
+	if (!json_object_object_get_ex(side, "tests", &list))
+		return;
+	for (size_t i = 0; i < json_object_array_length(list); i++) {
+		json_object *t = json_object_array_get_idx(list, i);
+		if (!isfinite(number_of(t, "z")) ||
+		    v->n_evidence >= sizeof(v->evidence) / sizeof(v->evidence[0]))
+			continue;
+		char within[96] = "";
+		if (isfinite(number_of(t, "z_within_runs")))
+			snprintf(within, sizeof(within), ", %+.2f within %.0f runs' painful spans",
+				 number_of(t, "z_within_runs"), number_of(t, "n_span_runs"));
+		snprintf(v->evidence[v->n_evidence++], sizeof(v->evidence[0]),
+			 "Worse on %s: z %+.2f across runs%s; together p = %.3f%s",
+			 string_of(t, "direction"), number_of(t, "z_across_runs"), within,
+			 number_of(t, "p"),
+			 json_object_get_boolean(json_object_object_get(t, "decisive"))
+				 ? ", decides the verdict"
+				 : "");
+	}
+}
+
 static void read_side(struct physio_verdict *v, json_object *side)
 {
 	memset(v, 0, sizeof(*v));
@@ -125,12 +151,15 @@ static void read_side(struct physio_verdict *v, json_object *side)
 			 * 'hamstride patterns --json'. */
 			if (strcmp(string_of(e, "outcome"), "combined") != 0 &&
 			    strcmp(string_of(e, "outcome"), "span") != 0 &&
+			    strcmp(string_of(e, "outcome"), "next-morning") != 0 &&
+			    strcmp(string_of(e, "outcome"), "context") != 0 &&
 			    strcmp(string_of(e, "exposure"), "after-minus-during") != 0)
 				continue;
 			if (v->n_evidence < sizeof(v->evidence) / sizeof(v->evidence[0]))
 				evidence_line(e, v->evidence[v->n_evidence++],
 					      sizeof(v->evidence[0]));
 		}
+	read_tests(v, side);
 	json_object *need, *load;
 	if (strcmp(v->verdict, "insufficient") == 0 &&
 	    json_object_object_get_ex(side, "needed", &need))
