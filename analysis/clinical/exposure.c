@@ -233,10 +233,6 @@ static void shifted_class_time(const struct seg_segment *segs, size_t n, int64_t
 	}
 }
 
-/* Offsets at which the null distribution is sampled: enough that the
- * variance is within a few per cent of the continuous one. */
-#define NULL_SHIFTS 120
-
 static void span_null(const struct seg_segment *segs, size_t n, int64_t start_us,
 		      const struct exp_span *spans, size_t n_spans, struct exp_span_split *out)
 {
@@ -245,12 +241,15 @@ static void span_null(const struct seg_segment *segs, size_t n, int64_t start_us
 	double total_s = n ? (double)(segs[n - 1].end_us - start_us) / 1e6 : 0;
 	double sum[2] = { 0 }, sum2[2] = { 0 };
 	size_t count[2] = { 0 };
-	for (int k = 0; total_s > 0 && k < NULL_SHIFTS; k++) {
+	for (int k = 0; k < EXP_NULL_SHIFTS; k++)
+		out->null_share[0][k] = out->null_share[1][k] = NAN;
+	for (int k = 0; total_s > 0 && k < EXP_NULL_SHIFTS; k++) {
 		double t[SEG_CLASS_COUNT];
-		shifted_class_time(segs, n, start_us, spans, n_spans, total_s * k / NULL_SHIFTS,
+		shifted_class_time(segs, n, start_us, spans, n_spans, total_s * k / EXP_NULL_SHIFTS,
 				   total_s, t);
 		for (int d = 0; d < 2; d++) {
 			double v = exp_span_share(t, d == 0);
+			out->null_share[d][k] = v;
 			if (!isfinite(v))
 				continue;
 			sum[d] += v;

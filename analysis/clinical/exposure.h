@@ -56,6 +56,9 @@ struct exp_span {
 	double from_s, to_s;
 };
 
+/* Offsets at which a span's null distribution is sampled. */
+#define EXP_NULL_SHIFTS 100
+
 /* Time on each class inside the spans and in the rest of the run. */
 struct exp_span_split {
 	double span_time_s[SEG_CLASS_COUNT];
@@ -66,6 +69,10 @@ struct exp_span_split {
 	 * randomisation a pain unrelated to the terrain would give). NAN
 	 * where the spans cover no known grade. */
 	double share[2], null_mean[2], null_var[2]; /* [0] descents, [1] climbs */
+	/* The share at each of EXP_NULL_SHIFTS evenly spaced shifts (NAN
+	 * where the shifted spans cover no known grade): the whole null
+	 * distribution, for an exact randomisation test over runs. */
+	double null_share[2][EXP_NULL_SHIFTS];
 };
 
 /* Splits the run's time on each class into the spans (overlaps counted

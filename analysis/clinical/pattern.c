@@ -71,8 +71,8 @@ const char *pattern_verdict_words(enum pattern_verdict v)
 	case PATTERN_INSUFFICIENT:
 		break;
 	}
-	return "cannot be told apart yet: not enough reports on varied terrain to say which "
-	       "pattern it resembles";
+	return "cannot be placed yet: the reports so far neither show a pattern nor rule "
+	       "one out";
 }
 
 const char *pattern_exposure_name(enum pattern_exposure x)
@@ -512,30 +512,80 @@ static bool shown(const struct pattern_result *res, enum pattern_exposure x)
  * Either alone when the other is missing. The runs' regression is the
  * evidence every runner has; spans only strengthen or weaken it.
  */
+/* The randomisation's grid: a run's excess share in steps of 1 %. */
+#define EXCESS_STEP 0.01
+#define EXCESS_HALF 100 /* bins each side of zero for one run */
+
+/* One run's null distribution of its excess (share minus the shifts'
+ * mean) on the grid, as probabilities; its observed excess in bins. */
+static bool run_null(const struct exp_span_split *sp, int d, double *prob, long *observed)
+{
+	size_t valid = 0;
+	for (int k = 0; k < EXP_NULL_SHIFTS; k++)
+		valid += isfinite(sp->null_share[d][k]);
+	if (!valid || !isfinite(sp->share[d]) || !(sp->null_var[d] >= 1e-6))
+		return false;
+	memset(prob, 0, (2 * EXCESS_HALF + 1) * sizeof(*prob));
+	for (int k = 0; k < EXP_NULL_SHIFTS; k++) {
+		if (!isfinite(sp->null_share[d][k]))
+			continue;
+		long bin = lround((sp->null_share[d][k] - sp->null_mean[d]) / EXCESS_STEP);
+		prob[EXCESS_HALF + bin] += 1.0 / (double)valid;
+	}
+	*observed = lround((sp->share[d] - sp->null_mean[d]) / EXCESS_STEP);
+	return true;
+}
+
 /*
  * Within runs: were the spans on the grade more than spans of the same
- * lengths at random moments of the same runs would be? Each run's excess
+ * lengths at other moments of the same runs would be? Each run's excess
  * (its spans' share of time on the grade minus that share's mean over all
- * shifts of the spans around the run) is summed over runs and set against
- * the shifts' variances: a randomisation test, calibrated whatever the
- * runs' routes, in which a run without the grade weighs nothing. Needs
- * PATTERN_MIN_SPAN_RUNS runs that could have shown it.
+ * shifts of the spans around the run) is summed over runs, and the sum's
+ * exact null distribution (the runs' shift distributions convolved) gives
+ * the mid-p-value: a randomisation test, calibrated whatever the routes,
+ * in which a run without the grade weighs nothing. Needs
+ * PATTERN_MIN_SPAN_RUNS runs that could have shown it. Returned as z.
  */
 static double span_randomisation_z(const struct pattern_report *r, size_t n, int d,
 				   size_t *informative)
 {
-	double excess = 0, var = 0;
+	size_t width = 2 * EXCESS_HALF + 1, span = 1;
+	double *sum = xcalloc(width * (n + 1), sizeof(*sum));
+	double *next = xcalloc(width * (n + 1), sizeof(*next));
+	double one[2 * EXCESS_HALF + 1];
+	long observed = 0;
+	sum[0] = 1; /* the sum's distribution, offset by EXCESS_HALF per run */
 	*informative = 0;
 	for (size_t i = 0; i < n; i++) {
-		const struct exp_span_split *sp = r[i].spans;
-		if (!sp || !isfinite(sp->share[d]) || !isfinite(sp->null_var[d]) ||
-		    sp->null_var[d] < 1e-6)
+		long obs;
+		if (!r[i].spans || !run_null(r[i].spans, d, one, &obs))
 			continue;
-		excess += sp->share[d] - sp->null_mean[d];
-		var += sp->null_var[d];
+		memset(next, 0, (span + width - 1) * sizeof(*next));
+		for (size_t a = 0; a < span; a++)
+			if (sum[a] > 0)
+				for (size_t b = 0; b < width; b++)
+					next[a + b] += sum[a] * one[b];
+		span += width - 1;
+		memcpy(sum, next, span * sizeof(*sum));
+		observed += obs;
 		(*informative)++;
 	}
-	return *informative >= PATTERN_MIN_SPAN_RUNS ? excess / sqrt(var) : NAN;
+	double z = NAN;
+	if (*informative >= PATTERN_MIN_SPAN_RUNS) {
+		long at = observed + (long)(*informative * EXCESS_HALF);
+		double above = 0, equal = 0;
+		for (size_t k = 0; k < span; k++) {
+			if ((long)k > at)
+				above += sum[k];
+			else if ((long)k == at)
+				equal += sum[k];
+		}
+		double p = fmin(fmax(above + equal / 2, 1e-9), 1 - 1e-9);
+		z = gsl_cdf_ugaussian_Qinv(p);
+	}
+	free(sum);
+	free(next);
+	return z;
 }
 
 static void direction_test(const struct pattern_interval *across, double z_within,

@@ -61,7 +61,7 @@ enum pattern_outcome {
 
 /* Within-run evidence needs at least this many runs whose spans could
  * show it (runs with some of the grade and a span). */
-#define PATTERN_MIN_SPAN_RUNS 2
+#define PATTERN_MIN_SPAN_RUNS 1
 
 /* No verdict on fewer reported runs than this, of which at least
  * PATTERN_MIN_HILLY with meaningful descents or climbs: the cohort power
