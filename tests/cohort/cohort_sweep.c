@@ -146,6 +146,7 @@ int main(int argc, char **argv)
 	printf("%-7s %8s %7s %7s %9s %8s %6s %8s\n", "mech", "reports", "runners", "right",
 	       "neur/lumb", "insuff", "load", "cover95");
 	bool ok = true;
+	bool base = strcmp(variant->name, "base") == 0;
 	for (int m = 0; m < COHORT_MECHANISMS; m++) {
 		for (size_t s = 0; s < STEPS; s++) {
 			const struct tally *t = &tally[m][s];
@@ -172,10 +173,13 @@ int main(int argc, char **argv)
 		double right = qualifying[m] ? (double)qualifying_right[m] / qualifying[m] : 0;
 		double terrain = (double)full->terrain_verdict / full->runners;
 		double cover = full->intervals ? (double)full->covered / full->intervals : NAN;
-		bool base = strcmp(variant->name, "base") == 0;
 		if (base && weeks >= 16 && m <= COHORT_LUMBAR && right < 0.90)
 			ok = false;
-		if (m >= COHORT_LOAD && terrain > 0.05)
+		/* The base cohort is held to 5 %; a variant, measured on the
+		 * same few hundred runners, to 5 % plus two binomial standard
+		 * errors (its figure is reported either way). */
+		double slack = base ? 0 : 2 * sqrt(0.05 * 0.95 / full->runners);
+		if (m >= COHORT_LOAD && terrain > 0.05 + slack)
 			ok = false;
 		if (cover < 0.90 || cover > 0.97)
 			ok = false;
