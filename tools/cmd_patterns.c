@@ -55,14 +55,13 @@ struct patterns_args {
 struct entry {
 	struct store_pain p;
 	size_t run; /* index into runs; SIZE_MAX until found */
-	struct exp_span_split split;
-	bool has_split;
+	struct exp_span_split *split; /* only for entries with spans: it is large */
 };
 
 struct gather {
 	struct store *s;
 	struct entry *entries;
-	size_t n_entries;
+	size_t n_entries, cap_entries;
 	struct exp_run *runs;
 	int64_t *run_ids;
 	size_t n_runs, cap_runs;
@@ -90,7 +89,10 @@ static int keep_entry(void *user, const struct store_pain *p)
 	struct gather *g = user;
 	if (!p->run_id)
 		return 0; /* a day without a run has no exposures */
-	g->entries = xreallocarray(g->entries, g->n_entries + 1, sizeof(*g->entries));
+	if (g->n_entries == g->cap_entries) {
+		g->cap_entries = g->cap_entries ? 2 * g->cap_entries : 64;
+		g->entries = xreallocarray(g->entries, g->cap_entries, sizeof(*g->entries));
+	}
 	struct entry *e = &g->entries[g->n_entries++];
 	memset(e, 0, sizeof(*e));
 	e->p = *p;
@@ -122,8 +124,9 @@ static void split_entries_of_run(struct gather *g, size_t run, int64_t run_id, i
 		struct exp_span spans[PAIN_MAX_SPANS];
 		for (size_t k = 0; k < e->p.n_spans; k++)
 			spans[k] = (struct exp_span){ e->p.spans[k].from_s, e->p.spans[k].to_s };
-		exp_split_spans(g->segs, g->n_segs, start_us, spans, e->p.n_spans, &e->split);
-		e->has_split = true;
+		if (!e->split)
+			e->split = xcalloc(1, sizeof(*e->split));
+		exp_split_spans(g->segs, g->n_segs, start_us, spans, e->p.n_spans, e->split);
 	}
 }
 
@@ -222,7 +225,7 @@ static size_t side_reports(const struct gather *g, const char *side, const struc
 				run,
 				during,
 				after,
-				e->has_split ? &e->split : NULL,
+				e->split,
 				morning,
 				day ? day->sitting_hours : NAN,
 				day && day->back_stiffness != PAIN_UNKNOWN ? day->back_stiffness
@@ -233,8 +236,8 @@ static size_t side_reports(const struct gather *g, const char *side, const struc
 		out[k].during = fmax(out[k].during, during);
 		out[k].after = fmax(out[k].after, after);
 		out[k].next_morning = fmax(out[k].next_morning, morning);
-		if (e->has_split)
-			out[k].spans = &e->split;
+		if (e->split)
+			out[k].spans = e->split;
 	}
 	return n;
 }
@@ -612,6 +615,8 @@ static int gather_all(struct store *s, const struct patterns_args *a, struct gat
 
 static void free_gather(struct gather *gt)
 {
+	for (size_t i = 0; i < gt->n_entries; i++)
+		free(gt->entries[i].split);
 	free(gt->entries);
 	free(gt->runs);
 	free(gt->run_ids);

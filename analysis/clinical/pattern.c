@@ -516,6 +516,25 @@ static bool shown(const struct pattern_result *res, enum pattern_exposure x)
 #define EXCESS_STEP 0.01
 #define EXCESS_HALF 100 /* bins each side of zero for one run */
 
+/* Beyond this many informative runs the sum's null distribution is normal
+ * enough (and the exact one costs runs squared). */
+#define EXACT_MAX_RUNS 40
+
+/* The normal approximation: the summed excess over the root of the summed
+ * shift variances. */
+static double span_normal_z(const struct pattern_report *r, size_t n, int d)
+{
+	double excess = 0, var = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct exp_span_split *sp = r[i].spans;
+		if (!sp || !isfinite(sp->share[d]) || !(sp->null_var[d] >= 1e-6))
+			continue;
+		excess += sp->share[d] - sp->null_mean[d];
+		var += sp->null_var[d];
+	}
+	return var > 0 ? excess / sqrt(var) : NAN;
+}
+
 /* One run's null distribution of its excess (share minus the shifts'
  * mean) on the grid, as probabilities; its observed excess in bins. */
 static bool run_null(const struct exp_span_split *sp, int d, double *prob, long *observed)
@@ -550,12 +569,17 @@ static double span_randomisation_z(const struct pattern_report *r, size_t n, int
 				   size_t *informative)
 {
 	size_t width = 2 * EXCESS_HALF + 1, span = 1;
-	double *sum = xcalloc(width * (n + 1), sizeof(*sum));
-	double *next = xcalloc(width * (n + 1), sizeof(*next));
 	double one[2 * EXCESS_HALF + 1];
+	*informative = 0;
+	for (size_t i = 0; i < n; i++)
+		*informative += r[i].spans && run_null(r[i].spans, d, one, &(long){ 0 });
+	if (*informative > EXACT_MAX_RUNS)
+		return span_normal_z(r, n, d);
+	double *sum = xcalloc(width * (*informative + 1), sizeof(*sum));
+	double *next = xcalloc(width * (*informative + 1), sizeof(*next));
 	long observed = 0;
 	sum[0] = 1; /* the sum's distribution, offset by EXCESS_HALF per run */
-	*informative = 0;
+	size_t used = 0;
 	for (size_t i = 0; i < n; i++) {
 		long obs;
 		if (!r[i].spans || !run_null(r[i].spans, d, one, &obs))
@@ -568,11 +592,11 @@ static double span_randomisation_z(const struct pattern_report *r, size_t n, int
 		span += width - 1;
 		memcpy(sum, next, span * sizeof(*sum));
 		observed += obs;
-		(*informative)++;
+		used++;
 	}
 	double z = NAN;
 	if (*informative >= PATTERN_MIN_SPAN_RUNS) {
-		long at = observed + (long)(*informative * EXCESS_HALF);
+		long at = observed + (long)(used * EXCESS_HALF);
 		double above = 0, equal = 0;
 		for (size_t k = 0; k < span; k++) {
 			if ((long)k > at)
