@@ -290,10 +290,16 @@ static void print_tests(const struct pattern_result *r)
 		const struct pattern_test *t = &r->test[d];
 		if (!isfinite(t->z))
 			continue;
+		char p[16];
+		if (t->p < 0.001)
+			snprintf(p, sizeof(p), "< 0.001");
+		else
+			snprintf(p, sizeof(p), "= %.3f", t->p);
 		printf("    worse on %-8s z %+.2f across runs", direction_names[d], t->z_across);
 		if (isfinite(t->z_within))
-			printf(", %+.2f within %zu runs' spans", t->z_within, r->n_span_runs[d]);
-		printf(": together p = %.3f (decides below 0.025)%s\n", t->p, t->shown ? " *" : "");
+			printf(", %+.2f in the painful spans of %zu run%s", t->z_within,
+			       r->n_span_runs[d], r->n_span_runs[d] == 1 ? "" : "s");
+		printf("; together p %s (decides below 0.025)%s\n", p, t->shown ? " *" : "");
 	}
 }
 
@@ -343,14 +349,23 @@ static void print_side(const char *side, const struct pattern_result *r, size_t 
 
 /* ---- JSON ---- */
 
-/* Three decimals, written as such (not as the nearest binary double). */
-static json_object *json_number(double v)
+/* Three decimals (or, significant, three digits), written as such (not as
+ * the nearest binary double). */
+static json_object *json_number_as(double v, bool significant)
 {
 	if (!isfinite(v))
 		return NULL;
 	char text[32];
-	snprintf(text, sizeof(text), "%.3f", v);
+	if (significant)
+		snprintf(text, sizeof(text), "%.3g", v);
+	else
+		snprintf(text, sizeof(text), "%.3f", v);
 	return json_object_new_double_s(strtod(text, NULL), text);
+}
+
+static json_object *json_number(double v)
+{
+	return json_number_as(v, false);
 }
 
 static json_object *json_interval(const char *exposure, const char *outcome, const char *unit,
@@ -419,7 +434,8 @@ static json_object *json_tests(const struct pattern_result *r)
 		json_object_object_add(o, "n_span_runs",
 				       json_object_new_int64((int64_t)r->n_span_runs[d]));
 		json_object_object_add(o, "z", json_number(t->z));
-		json_object_object_add(o, "p", json_number(t->p));
+		/* Three significant digits: a small p is the point. */
+		json_object_object_add(o, "p", json_number_as(t->p, true));
 		json_object_object_add(o, "decisive", json_object_new_boolean(t->shown));
 		json_object_array_add(list, o);
 	}
