@@ -54,7 +54,7 @@ struct patterns_args {
 /* One current pain entry of a run, with its run's index once known. */
 struct entry {
 	struct store_pain p;
-	size_t run; /* index into runs; SIZE_MAX until found */
+	size_t run;                   /* index into runs; SIZE_MAX until found */
 	struct exp_span_split *split; /* only for entries with spans: it is large */
 };
 

@@ -260,7 +260,8 @@ static void span_null(const struct seg_segment *segs, size_t n, int64_t start_us
 	for (int d = 0; d < 2; d++) {
 		double mean = count[d] ? sum[d] / (double)count[d] : NAN;
 		out->null_mean[d] = mean;
-		out->null_var[d] = count[d] ? fmax(sum2[d] / (double)count[d] - mean * mean, 0) : NAN;
+		out->null_var[d] =
+			count[d] ? fmax(sum2[d] / (double)count[d] - mean * mean, 0) : NAN;
 	}
 }
 

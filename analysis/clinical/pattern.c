@@ -403,7 +403,8 @@ static bool fit_outcome(const struct pattern_report *r, size_t n, enum pattern_o
 				d.n,
 				se > 0 ? t_as_z(b / se, dof) : NAN,
 				o == PATTERN_COMBINED &&
-					(d.column[j] == PATTERN_LOAD || d.column[j] == PATTERN_LENGTH) &&
+					(d.column[j] == PATTERN_LOAD ||
+					 d.column[j] == PATTERN_LENGTH) &&
 					b - tdec * se > 0,
 			};
 		}
@@ -630,9 +631,11 @@ static void terrain_tests(struct pattern_result *res)
 	struct pattern_interval none;
 	interval_unknown(&none);
 	const struct pattern_interval *down =
-		res->fitted[PATTERN_COMBINED] ? &res->effect[PATTERN_COMBINED][PATTERN_DOWNHILL] : &none;
-	const struct pattern_interval *up =
-		res->fitted[PATTERN_COMBINED] ? &res->effect[PATTERN_COMBINED][PATTERN_UPHILL] : &none;
+		res->fitted[PATTERN_COMBINED] ? &res->effect[PATTERN_COMBINED][PATTERN_DOWNHILL]
+					      : &none;
+	const struct pattern_interval *up = res->fitted[PATTERN_COMBINED]
+						    ? &res->effect[PATTERN_COMBINED][PATTERN_UPHILL]
+						    : &none;
 	direction_test(down, res->z_spans[PATTERN_DESCENTS], &res->test[PATTERN_DESCENTS]);
 	direction_test(up, res->z_spans[PATTERN_CLIMBS], &res->test[PATTERN_CLIMBS]);
 	/* The intervals that decided are marked as such. */
@@ -642,9 +645,9 @@ static void terrain_tests(struct pattern_result *res)
 	};
 	for (int d = 0; d < PATTERN_DIRECTIONS; d++)
 		for (int k = 0; k < 2; k++)
-			marks[d][k]->shown = res->test[d].shown &&
-					     (k == 0 ? isfinite(res->test[d].z_across)
-						     : isfinite(res->test[d].z_within));
+			marks[d][k]->shown =
+				res->test[d].shown && (k == 0 ? isfinite(res->test[d].z_across)
+							      : isfinite(res->test[d].z_within));
 }
 
 /* Every fitted terrain interval rules out a meaningful effect. */

@@ -249,7 +249,8 @@ static void report_pain(gsl_rng *rng, const struct cohort_variant *v, struct coh
 		double bad = gsl_rng_uniform(rng) < 0.05 ? gsl_ran_flat(rng, 2, 4) : 0;
 		double latent[PATTERN_OUTCOMES];
 		for (int o = 0; o <= PATTERN_AFTER; o++) {
-			latent[o] = base + flare + bad + gsl_ran_gaussian(rng, 0.7 * v->noise_scale);
+			latent[o] =
+				base + flare + bad + gsl_ran_gaussian(rng, 0.7 * v->noise_scale);
 			for (int x = 0; x < PATTERN_EXPOSURES; x++) {
 				/* A load variant's pain follows the run's length
 				 * against the runner's median, not the jump. */
@@ -267,14 +268,10 @@ static void report_pain(gsl_rng *rng, const struct cohort_variant *v, struct coh
 		r->has_span[i] = r->during[i] >= 3 && gsl_rng_uniform(rng) < v->span_rate;
 		if (r->has_span[i])
 			report_span(rng, r, i, v, &r->split[i]);
-		r->reports[r->n_reports++] =
-			(struct pattern_report){ e,
-						 r->during[i],
-						 r->after[i],
-						 r->has_span[i] ? &r->split[i] : NULL,
-						 NAN,
-						 NAN,
-						 NAN };
+		r->reports[r->n_reports++] = (struct pattern_report){
+			e,   r->during[i], r->after[i], r->has_span[i] ? &r->split[i] : NULL,
+			NAN, NAN,          NAN
+		};
 	}
 }
 

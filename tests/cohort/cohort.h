@@ -37,7 +37,10 @@ struct cohort_variant {
 	double long_descent_rate; /* chance the week's long run is the long descent */
 	bool load_by_distance;    /* load pain follows the length, not the 30-day jump */
 };
-#define COHORT_BASE { 1.0, 1.0, 0.5, 0.8, 0.5, false }
+#define COHORT_BASE                            \
+	{                                      \
+		1.0, 1.0, 0.5, 0.8, 0.5, false \
+	}
 extern const struct cohort_variant cohort_base;
 
 struct cohort_run {
@@ -63,7 +66,6 @@ struct cohort_runner {
 };
 
 const char *cohort_mechanism_name(enum cohort_mechanism m);
-
 
 /* A runner over `weeks` weeks (at most 16), exposures related, reports
  * built (reports[] point into the runner, which must not move). */

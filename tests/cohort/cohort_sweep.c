@@ -57,8 +57,8 @@ static void score_runner(const struct cohort_runner *r, const struct pattern_res
 			continue;
 		for (int x = 0; x < PATTERN_EXPOSURES; x++) {
 			const struct pattern_interval *iv = &res->effect[o][x];
-			double truth = cohort_truth(r, (enum pattern_outcome)o,
-						    (enum pattern_exposure)x);
+			double truth =
+				cohort_truth(r, (enum pattern_outcome)o, (enum pattern_exposure)x);
 			if (!isfinite(iv->low) || !isfinite(truth))
 				continue;
 			t->intervals++;

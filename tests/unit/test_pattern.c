@@ -102,8 +102,7 @@ static void test_spans_anywhere_rarely_pass(void **state)
 			passed += r.z_spans[d] > 1.96;
 		}
 	}
-	printf("spans anywhere: %u of %u within-run tests passed (seed %d)\n", passed, tests,
-	       SEED);
+	printf("spans anywhere: %u of %u within-run tests passed (seed %d)\n", passed, tests, SEED);
 	assert_true(tests >= RUNNERS);
 	assert_true(passed <= tests / 10);
 	gsl_rng_free(rng);
