@@ -120,14 +120,19 @@ static void read_tests(struct physio_verdict *v, json_object *side)
 		if (!isfinite(number_of(t, "z")) ||
 		    v->n_evidence >= sizeof(v->evidence) / sizeof(v->evidence[0]))
 			continue;
-		char within[96] = "";
+		char within[96] = "", p[16];
+		double spans = number_of(t, "n_span_runs");
 		if (isfinite(number_of(t, "z_within_runs")))
-			snprintf(within, sizeof(within), ", %+.2f within %.0f runs' painful spans",
-				 number_of(t, "z_within_runs"), number_of(t, "n_span_runs"));
+			snprintf(within, sizeof(within),
+				 ", %+.2f in the painful spans of %.0f run%s",
+				 number_of(t, "z_within_runs"), spans, spans == 1 ? "" : "s");
+		if (number_of(t, "p") < 0.001)
+			snprintf(p, sizeof(p), "< 0.001");
+		else
+			snprintf(p, sizeof(p), "= %.3f", number_of(t, "p"));
 		snprintf(v->evidence[v->n_evidence++], sizeof(v->evidence[0]),
-			 "Worse on %s: z %+.2f across runs%s; together p = %.3f%s",
-			 string_of(t, "direction"), number_of(t, "z_across_runs"), within,
-			 number_of(t, "p"),
+			 "Worse on %s: z %+.2f across runs%s; together p %s%s",
+			 string_of(t, "direction"), number_of(t, "z_across_runs"), within, p,
 			 json_object_get_boolean(json_object_object_get(t, "decisive"))
 				 ? ", decides the verdict"
 				 : "");
@@ -143,6 +148,7 @@ static void read_side(struct physio_verdict *v, json_object *side)
 		 "%.0f reported runs, %.0f of them with descents or climbs; %.0f reports.",
 		 number_of(side, "n_reported_runs"), number_of(side, "n_hilly_runs"),
 		 number_of(side, "n_reports"));
+	read_tests(v, side);
 	json_object *list;
 	if (json_object_object_get_ex(side, "evidence", &list))
 		for (size_t i = 0; i < json_object_array_length(list); i++) {
@@ -159,7 +165,6 @@ static void read_side(struct physio_verdict *v, json_object *side)
 				evidence_line(e, v->evidence[v->n_evidence++],
 					      sizeof(v->evidence[0]));
 		}
-	read_tests(v, side);
 	json_object *need, *load;
 	if (strcmp(v->verdict, "insufficient") == 0 &&
 	    json_object_object_get_ex(side, "needed", &need))
