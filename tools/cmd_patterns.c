@@ -11,6 +11,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli.h"
 #include "cli_util.h"
@@ -53,21 +54,22 @@ struct patterns_args {
 /* One current pain entry of a run, with its run's index once known. */
 struct entry {
 	struct store_pain p;
-	size_t run; /* index into runs; SIZE_MAX until found */
-	struct exp_span_split split;
-	bool has_split;
+	size_t run;                   /* index into runs; SIZE_MAX until found */
+	struct exp_span_split *split; /* only for entries with spans: it is large */
 };
 
 struct gather {
 	struct store *s;
 	struct entry *entries;
-	size_t n_entries;
+	size_t n_entries, cap_entries;
 	struct exp_run *runs;
 	int64_t *run_ids;
 	size_t n_runs, cap_runs;
 	struct seg_segment *segs;
 	size_t n_segs, cap_segs;
 	size_t without_segments;
+	struct store_day *days; /* by day */
+	size_t n_days;
 };
 
 /*
@@ -88,7 +90,10 @@ static int keep_entry(void *user, const struct store_pain *p)
 	struct gather *g = user;
 	if (!p->run_id)
 		return 0; /* a day without a run has no exposures */
-	g->entries = xreallocarray(g->entries, g->n_entries + 1, sizeof(*g->entries));
+	if (g->n_entries == g->cap_entries) {
+		g->cap_entries = g->cap_entries ? 2 * g->cap_entries : 64;
+		g->entries = xreallocarray(g->entries, g->cap_entries, sizeof(*g->entries));
+	}
 	struct entry *e = &g->entries[g->n_entries++];
 	memset(e, 0, sizeof(*e));
 	e->p = *p;
@@ -120,8 +125,9 @@ static void split_entries_of_run(struct gather *g, size_t run, int64_t run_id, i
 		struct exp_span spans[PAIN_MAX_SPANS];
 		for (size_t k = 0; k < e->p.n_spans; k++)
 			spans[k] = (struct exp_span){ e->p.spans[k].from_s, e->p.spans[k].to_s };
-		exp_split_spans(g->segs, g->n_segs, start_us, spans, e->p.n_spans, &e->split);
-		e->has_split = true;
+		if (!e->split)
+			e->split = xcalloc(1, sizeof(*e->split));
+		exp_split_spans(g->segs, g->n_segs, start_us, spans, e->p.n_spans, e->split);
 	}
 }
 
@@ -153,6 +159,39 @@ static int keep_run(void *user, const struct store_run *run)
 	return 0;
 }
 
+static int keep_day(void *user, const struct store_day *d)
+{
+	struct gather *g = user;
+	g->days = xreallocarray(g->days, g->n_days + 1, sizeof(*g->days));
+	g->days[g->n_days++] = *d;
+	return 0;
+}
+
+static const struct store_day *find_day(const struct gather *g, const char *day)
+{
+	for (size_t i = 0; i < g->n_days; i++)
+		if (strcmp(g->days[i].day, day) == 0)
+			return &g->days[i];
+	return NULL;
+}
+
+/* The context of a run's day, else of the day before (sitting at work the
+ * day before a morning run counts for it). */
+static const struct store_day *context_of(const struct gather *g, int64_t start_us)
+{
+	char day[11];
+	for (int back = 0; back < 2; back++) {
+		time_t t = (time_t)((start_us - back * DAY_US) / 1000000);
+		struct tm tm;
+		gmtime_r(&t, &tm);
+		strftime(day, sizeof(day), "%Y-%m-%d", &tm);
+		const struct store_day *d = find_day(g, day);
+		if (d)
+			return d;
+	}
+	return NULL;
+}
+
 static bool side_matches(const char *entry_side, const char *side)
 {
 	return strcmp(entry_side, side) == 0 || strcmp(entry_side, "both") == 0;
@@ -180,15 +219,26 @@ static size_t side_reports(const struct gather *g, const char *side, const struc
 		while (k < n && out[k].run != run)
 			k++;
 		double during = score_value(e->p.during), after = score_value(e->p.after);
+		double morning = score_value(e->p.next_morning);
 		if (k == n) {
-			out[n++] = (struct pattern_report){ run, during, after,
-							    e->has_split ? &e->split : NULL };
+			const struct store_day *day = context_of(g, run->start_us);
+			out[n++] = (struct pattern_report){
+				run,
+				during,
+				after,
+				e->split,
+				morning,
+				day ? day->sitting_hours : NAN,
+				day && day->back_stiffness != PAIN_UNKNOWN ? day->back_stiffness
+									   : NAN,
+			};
 			continue;
 		}
 		out[k].during = fmax(out[k].during, during);
 		out[k].after = fmax(out[k].after, after);
-		if (e->has_split)
-			out[k].spans = &e->split;
+		out[k].next_morning = fmax(out[k].next_morning, morning);
+		if (e->split)
+			out[k].spans = e->split;
 	}
 	return n;
 }
@@ -224,23 +274,6 @@ static int read_red_flags(struct store *s, struct red_flags *r)
 
 /* ---- text ---- */
 
-static const char *verdict_words(enum pattern_verdict v)
-{
-	switch (v) {
-	case PATTERN_NEURAL:
-		return "resembles the neural pattern: worse with descents";
-	case PATTERN_LUMBAR:
-		return "resembles pain referred from the lower back: worse on climbs than on the flat";
-	case PATTERN_BOTH:
-		return "resembles both the neural and the lower-back pattern";
-	case PATTERN_NEITHER:
-		return "follows neither the neural nor the lower-back pattern";
-	case PATTERN_INSUFFICIENT:
-		break;
-	}
-	return "not enough evidence yet to say which pattern it resembles";
-}
-
 static void print_interval(const char *label, const struct pattern_interval *iv, const char *unit)
 {
 	if (!isfinite(iv->effect))
@@ -249,11 +282,33 @@ static void print_interval(const char *label, const struct pattern_interval *iv,
 	       unit, iv->low, iv->high, iv->n, iv->shown ? " *" : "");
 }
 
+static const char *const direction_names[] = { "descents", "climbs" };
+
+/* The two tests the verdict rests on, across and within runs. */
+static void print_tests(const struct pattern_result *r)
+{
+	for (int d = 0; d < PATTERN_DIRECTIONS; d++) {
+		const struct pattern_test *t = &r->test[d];
+		if (!isfinite(t->z))
+			continue;
+		char p[16];
+		if (t->p < 0.001)
+			snprintf(p, sizeof(p), "< 0.001");
+		else
+			snprintf(p, sizeof(p), "= %.3f", t->p);
+		printf("    worse on %-8s z %+.2f across runs", direction_names[d], t->z_across);
+		if (isfinite(t->z_within))
+			printf(", %+.2f in the painful spans of %zu run%s", t->z_within,
+			       r->n_span_runs[d], r->n_span_runs[d] == 1 ? "" : "s");
+		printf("; together p %s (decides below 0.025)%s\n", p, t->shown ? " *" : "");
+	}
+}
+
 static void print_side(const char *side, const struct pattern_result *r, size_t n_entries)
 {
 	char need[128];
-	printf("%s side: %s — %s.\n", side, pattern_verdict_name(r->verdict),
-	       verdict_words(r->verdict));
+	printf("%s side: %s — the pain %s.\n", side, pattern_verdict_name(r->verdict),
+	       pattern_verdict_words(r->verdict));
 	printf("  %zu reported runs (%zu with descents or climbs), %zu reports.\n", r->n_reports,
 	       r->n_hilly, n_entries);
 	if (r->load)
@@ -272,11 +327,21 @@ static void print_side(const char *side, const struct pattern_result *r, size_t 
 				       &r->effect[PATTERN_COMBINED][x],
 				       pattern_exposure_unit((enum pattern_exposure)x));
 	}
+	print_tests(r);
 	print_interval("after minus during", &r->after_minus_during, "points");
+	print_interval("next morning - during", &r->morning_minus_during, "points");
+	if (r->n_morning)
+		printf("    next morning worse than during the run: %zu of %zu runs\n",
+		       r->n_morning_worse, r->n_morning);
 	print_interval("painful spans: descents", &r->span_descent,
 		       "share of the spans' time on descents beyond the rest of the run");
 	print_interval("painful spans: climbs", &r->span_climb,
 		       "share of the spans' time on climbs beyond the rest of the run");
+	if (isfinite(r->sitting.effect) || isfinite(r->stiffness.effect))
+		printf("  The day's context (sitting and back stiffness go with pain referred from "
+		       "the lower back; shown, not part of the verdict):\n");
+	print_interval("sitting", &r->sitting, "points per hour sitting");
+	print_interval("back stiffness", &r->stiffness, "points per point of stiffness");
 	size_t nc;
 	const char *const *c = pattern_caveats(&nc);
 	for (size_t i = 0; i < nc; i++)
@@ -285,14 +350,23 @@ static void print_side(const char *side, const struct pattern_result *r, size_t 
 
 /* ---- JSON ---- */
 
-/* Three decimals, written as such (not as the nearest binary double). */
-static json_object *json_number(double v)
+/* Three decimals (or, significant, three digits), written as such (not as
+ * the nearest binary double). */
+static json_object *json_number_as(double v, bool significant)
 {
 	if (!isfinite(v))
 		return NULL;
 	char text[32];
-	snprintf(text, sizeof(text), "%.3f", v);
+	if (significant)
+		snprintf(text, sizeof(text), "%.3g", v);
+	else
+		snprintf(text, sizeof(text), "%.3f", v);
 	return json_object_new_double_s(strtod(text, NULL), text);
+}
+
+static json_object *json_number(double v)
+{
+	return json_number_as(v, false);
 }
 
 static json_object *json_interval(const char *exposure, const char *outcome, const char *unit,
@@ -333,6 +407,10 @@ static json_object *json_evidence(const struct pattern_result *r)
 		const struct pattern_interval *iv;
 	} extra[] = {
 		{ "after-minus-during", "after", "points", &r->after_minus_during },
+		{ "morning-minus-during", "next-morning", "points", &r->morning_minus_during },
+		{ "sitting", "context", "points per hour sitting", &r->sitting },
+		{ "back-stiffness", "context", "points per point of back stiffness",
+		  &r->stiffness },
 		{ "span-descent", "span", "share of span time on descents minus the rest's",
 		  &r->span_descent },
 		{ "span-climb", "span", "share of span time on climbs minus the rest's",
@@ -342,6 +420,26 @@ static json_object *json_evidence(const struct pattern_result *r)
 		if (isfinite(extra[i].iv->effect))
 			json_object_array_add(list, json_interval(extra[i].name, extra[i].outcome,
 								  extra[i].unit, extra[i].iv));
+	return list;
+}
+
+static json_object *json_tests(const struct pattern_result *r)
+{
+	json_object *list = json_object_new_array();
+	for (int d = 0; d < PATTERN_DIRECTIONS; d++) {
+		const struct pattern_test *t = &r->test[d];
+		json_object *o = json_object_new_object();
+		json_object_object_add(o, "direction", json_object_new_string(direction_names[d]));
+		json_object_object_add(o, "z_across_runs", json_number(t->z_across));
+		json_object_object_add(o, "z_within_runs", json_number(t->z_within));
+		json_object_object_add(o, "n_span_runs",
+				       json_object_new_int64((int64_t)r->n_span_runs[d]));
+		json_object_object_add(o, "z", json_number(t->z));
+		/* Three significant digits: a small p is the point. */
+		json_object_object_add(o, "p", json_number_as(t->p, true));
+		json_object_object_add(o, "decisive", json_object_new_boolean(t->shown));
+		json_object_array_add(list, o);
+	}
 	return list;
 }
 
@@ -355,7 +453,15 @@ static json_object *json_side(const char *side, const struct pattern_result *r, 
 	json_object_object_add(o, "n_reported_runs", json_object_new_int64((int64_t)r->n_reports));
 	json_object_object_add(o, "n_hilly_runs", json_object_new_int64((int64_t)r->n_hilly));
 	json_object_object_add(o, "n_reports", json_object_new_int64((int64_t)n_entries));
+	json_object_object_add(o, "verdict_text",
+			       json_object_new_string(pattern_verdict_words(r->verdict)));
 	json_object_object_add(o, "evidence", json_evidence(r));
+	json_object_object_add(o, "tests", json_tests(r));
+	json_object *morning = json_object_new_object();
+	json_object_object_add(morning, "n_runs", json_object_new_int64((int64_t)r->n_morning));
+	json_object_object_add(morning, "worse_than_during",
+			       json_object_new_int64((int64_t)r->n_morning_worse));
+	json_object_object_add(o, "next_morning", morning);
 	json_object *load = json_object_new_object();
 	json_object_object_add(load, "tracks_load", json_object_new_boolean(r->load));
 	if (r->fitted[PATTERN_COMBINED])
@@ -516,6 +622,8 @@ static int gather_all(struct store *s, const struct patterns_args *a, struct gat
 	if (!err)
 		err = store_foreach_pain(s, false, keep_entry, gt);
 	if (!err)
+		err = store_foreach_day(s, keep_day, gt);
+	if (!err)
 		err = store_foreach_run(s, runs_from, a->to_us, keep_run, gt);
 	if (!err)
 		exp_relate_runs(gt->runs, gt->n_runs);
@@ -524,10 +632,13 @@ static int gather_all(struct store *s, const struct patterns_args *a, struct gat
 
 static void free_gather(struct gather *gt)
 {
+	for (size_t i = 0; i < gt->n_entries; i++)
+		free(gt->entries[i].split);
 	free(gt->entries);
 	free(gt->runs);
 	free(gt->run_ids);
 	free(gt->segs);
+	free(gt->days);
 }
 
 int patterns_json(struct store *s, int64_t from_us, int64_t to_us, const char *side,

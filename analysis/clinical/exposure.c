@@ -91,6 +91,7 @@ void exp_summarise_run(const struct seg_segment *segs, size_t n, int64_t start_u
 	out->overstride_pct = 0;
 	out->load_ratio = NAN;
 	out->week_distance_m = out->distance_m;
+	out->length_ratio = NAN;
 }
 
 /* The stride ratio on descents, steep and gentle together by time. */
@@ -127,6 +128,11 @@ static double flat_speed_of(const struct exp_run *r)
 	return r->flat_speed_mps;
 }
 
+static double distance_of(const struct exp_run *r)
+{
+	return r->distance_m > 0 ? r->distance_m : NAN;
+}
+
 static void relate_load(struct exp_run *runs, size_t n)
 {
 	struct load_run *in = xcalloc(n ? n : 1, sizeof(*in));
@@ -152,9 +158,11 @@ void exp_relate_runs(struct exp_run *runs, size_t n)
 	double *scratch = xcalloc(n ? n : 1, sizeof(*scratch));
 	double usual_speed = median_of(runs, n, flat_speed_of, scratch);
 	double usual_descent = median_of(runs, n, descent_stride_ratio, scratch);
+	double usual_distance = median_of(runs, n, distance_of, scratch);
 	for (size_t i = 0; i < n; i++) {
 		struct exp_run *r = &runs[i];
 		r->speed_ratio = usual_speed > 0 ? r->flat_speed_mps / usual_speed : NAN;
+		r->length_ratio = usual_distance > 0 ? r->distance_m / usual_distance : NAN;
 		double d = descent_stride_ratio(r);
 		r->overstride_pct =
 			isfinite(d) && usual_descent > 0 ? 100 * (d / usual_descent - 1) : 0;
@@ -167,7 +175,7 @@ void exp_relate_runs(struct exp_run *runs, size_t n)
 static double covered_s(double a, double b, const struct exp_span *spans, size_t n_spans)
 {
 	/* Walk the cut points: a piece is covered if any span holds its middle. */
-	double cuts[2 * 16 + 2];
+	double cuts[2 * 2 * 16 + 2];
 	size_t m = 0;
 	cuts[m++] = a;
 	cuts[m++] = b;
@@ -191,6 +199,72 @@ static double covered_s(double a, double b, const struct exp_span *spans, size_t
 	return total;
 }
 
+/* Time on each class of the spans shifted by offset_s around a run of
+ * total_s (a span running past the end wraps to the start). */
+static void shifted_class_time(const struct seg_segment *segs, size_t n, int64_t start_us,
+			       const struct exp_span *spans, size_t n_spans, double offset_s,
+			       double total_s, double time_s[SEG_CLASS_COUNT])
+{
+	struct exp_span moved[2 * 16];
+	size_t m = 0;
+	for (size_t k = 0; k < n_spans; k++) {
+		double a = fmod(spans[k].from_s + offset_s, total_s);
+		double len = fmin(spans[k].to_s - spans[k].from_s, total_s);
+		if (len <= 0)
+			continue;
+		if (a + len <= total_s) {
+			moved[m++] = (struct exp_span){ a, a + len };
+		} else {
+			moved[m++] = (struct exp_span){ a, total_s };
+			moved[m++] = (struct exp_span){ 0, a + len - total_s };
+		}
+	}
+	memset(time_s, 0, sizeof(double) * SEG_CLASS_COUNT);
+	for (size_t i = 0; i < n; i++) {
+		const struct seg_segment *x = &segs[i];
+		enum seg_class c = x->cls < SEG_CLASS_COUNT ? x->cls : SEG_UNKNOWN;
+		double a = (double)(x->start_us - start_us) / 1e6;
+		double b = (double)(x->end_us - start_us) / 1e6;
+		double whole = usable(x->duration_s);
+		if (b <= a || whole <= 0)
+			continue;
+		/* Wall time may exceed moving time: scale to the segment's own. */
+		time_s[c] += covered_s(a, b, moved, m) * whole / (b - a);
+	}
+}
+
+static void span_null(const struct seg_segment *segs, size_t n, int64_t start_us,
+		      const struct exp_span *spans, size_t n_spans, struct exp_span_split *out)
+{
+	for (int d = 0; d < 2; d++)
+		out->share[d] = exp_span_share(out->span_time_s, d == 0);
+	double total_s = n ? (double)(segs[n - 1].end_us - start_us) / 1e6 : 0;
+	double sum[2] = { 0 }, sum2[2] = { 0 };
+	size_t count[2] = { 0 };
+	for (int k = 0; k < EXP_NULL_SHIFTS; k++)
+		out->null_share[0][k] = out->null_share[1][k] = NAN;
+	for (int k = 0; total_s > 0 && k < EXP_NULL_SHIFTS; k++) {
+		double t[SEG_CLASS_COUNT];
+		shifted_class_time(segs, n, start_us, spans, n_spans, total_s * k / EXP_NULL_SHIFTS,
+				   total_s, t);
+		for (int d = 0; d < 2; d++) {
+			double v = exp_span_share(t, d == 0);
+			out->null_share[d][k] = v;
+			if (!isfinite(v))
+				continue;
+			sum[d] += v;
+			sum2[d] += v * v;
+			count[d]++;
+		}
+	}
+	for (int d = 0; d < 2; d++) {
+		double mean = count[d] ? sum[d] / (double)count[d] : NAN;
+		out->null_mean[d] = mean;
+		out->null_var[d] =
+			count[d] ? fmax(sum2[d] / (double)count[d] - mean * mean, 0) : NAN;
+	}
+}
+
 void exp_split_spans(const struct seg_segment *segs, size_t n, int64_t start_us,
 		     const struct exp_span *spans, size_t n_spans, struct exp_span_split *out)
 {
@@ -210,4 +284,5 @@ void exp_split_spans(const struct seg_segment *segs, size_t n, int64_t start_us,
 		out->span_time_s[c] += in;
 		out->rest_time_s[c] += whole - in;
 	}
+	span_null(segs, n, start_us, spans, n_spans, out);
 }

@@ -39,6 +39,7 @@ struct exp_run {
 	double load_ratio;      /* distance against the longest of the previous
 				* 30 days; NAN without one */
 	double week_distance_m; /* this run and those of the 7 days before */
+	double length_ratio;    /* distance against the runner's median run */
 };
 
 /* A run's exposures from its segments (in time order). */
@@ -55,10 +56,23 @@ struct exp_span {
 	double from_s, to_s;
 };
 
+/* Offsets at which a span's null distribution is sampled. */
+#define EXP_NULL_SHIFTS 100
+
 /* Time on each class inside the spans and in the rest of the run. */
 struct exp_span_split {
 	double span_time_s[SEG_CLASS_COUNT];
 	double rest_time_s[SEG_CLASS_COUNT];
+	/* The spans' share of their known-grade time on descents (climbs):
+	 * as reported, and its mean and variance had the same spans come at
+	 * any moment of the run (shifted together around the run's time, the
+	 * randomisation a pain unrelated to the terrain would give). NAN
+	 * where the spans cover no known grade. */
+	double share[2], null_mean[2], null_var[2]; /* [0] descents, [1] climbs */
+	/* The share at each of EXP_NULL_SHIFTS evenly spaced shifts (NAN
+	 * where the shifted spans cover no known grade): the whole null
+	 * distribution, for an exact randomisation test over runs. */
+	double null_share[2][EXP_NULL_SHIFTS];
 };
 
 /* Splits the run's time on each class into the spans (overlaps counted

@@ -43,6 +43,10 @@ enum pattern_exposure {
 	PATTERN_SPEED,      /* per 10 % faster than usual, flat-equivalent */
 	PATTERN_OVERSTRIDE, /* per 5 % longer stride on descents than usual */
 	PATTERN_LOAD,       /* per 25 % longer than the longest of 30 days */
+	/* Per 25 % longer than the runner's median run: pain that grows with
+	 * the run's length would otherwise be read as terrain on routes
+	 * whose long runs are hilly (a long descent on the week's long run). */
+	PATTERN_LENGTH,
 	PATTERN_EXPOSURES,
 };
 
@@ -54,6 +58,10 @@ enum pattern_outcome {
 	PATTERN_COMBINED,
 	PATTERN_OUTCOMES,
 };
+
+/* Within-run evidence needs at least this many runs whose spans could
+ * show it (runs with some of the grade and a span). */
+#define PATTERN_MIN_SPAN_RUNS 1
 
 /* No verdict on fewer reported runs than this, of which at least
  * PATTERN_MIN_HILLY with meaningful descents or climbs: the cohort power
@@ -71,7 +79,28 @@ enum pattern_outcome {
 struct pattern_interval {
 	double effect, low, high;
 	size_t n;
-	bool shown; /* the combined score's effect, above zero at the decision level */
+	/* The estimate over its standard error as the standard normal
+	 * deviate with the same one-sided p-value (t on its degrees of
+	 * freedom turned into z), so that tests can be combined; NAN. */
+	double z;
+	bool shown; /* decides the verdict: above zero at the decision level */
+};
+
+/* The two terrain questions the verdict answers. */
+enum pattern_direction {
+	PATTERN_DESCENTS, /* neural: worse with descents */
+	PATTERN_CLIMBS,   /* lumbar: worse on climbs than on the flat */
+	PATTERN_DIRECTIONS,
+};
+
+/* One direction's evidence: across runs, the combined score's slope on the
+ * grade with the other exposures held; within runs, the painful spans'
+ * excess time on the grade. Independent pieces of evidence (one compares
+ * runs, the other parts of the same run), combined as Stouffer's z. */
+struct pattern_test {
+	double z_across, z_within; /* NAN where not available */
+	double z, p;               /* together, and its one-sided p-value */
+	bool shown;                /* p below the decision level */
 };
 
 /* One reported run of this side. */
@@ -80,6 +109,10 @@ struct pattern_report {
 	double during, after; /* 0..10; NAN if not reported */
 	/* The time on each class in the spans when it hurt; NULL if none given. */
 	const struct exp_span_split *spans;
+	/* The next morning's score, and the day's context: hours sitting and
+	 * back stiffness 0..10 (the run's day, else the day before); NAN if
+	 * not logged. Shown as evidence; they do not decide the verdict. */
+	double next_morning, sitting_hours, back_stiffness;
 };
 
 enum pattern_need {
@@ -96,11 +129,26 @@ struct pattern_result {
 	size_t n_hilly;
 	bool fitted[PATTERN_OUTCOMES];
 	struct pattern_interval effect[PATTERN_OUTCOMES][PATTERN_EXPOSURES];
-	/* Pain after minus pain during, paired over reports with both. */
-	struct pattern_interval after_minus_during;
+	/* Pain after minus pain during, paired over reports with both; the
+	 * next morning minus during the same way (the neural pattern is often
+	 * worse after the run; the pain-monitoring model reads a next morning
+	 * worse than the run as "too much"). */
+	struct pattern_interval after_minus_during, morning_minus_during;
+	/* Reported runs whose next morning was worse than during the run. */
+	size_t n_morning, n_morning_worse;
+	/* The day's context against the combined score: points per hour of
+	 * sitting, per point of back stiffness (simple regressions; both go
+	 * with pain referred from the lower back). */
+	struct pattern_interval sitting, stiffness;
 	/* Within runs: share of the painful spans' time on descents (climbs)
 	 * minus that share in the rest of the run, over runs with spans. */
 	struct pattern_interval span_descent, span_climb;
+	/* Within runs, the spans against the same spans at random moments
+	 * (descents, climbs): z and the runs that could show it. */
+	double z_spans[PATTERN_DIRECTIONS];
+	size_t n_span_runs[PATTERN_DIRECTIONS];
+	/* The tests the verdict is decided on. */
+	struct pattern_test test[PATTERN_DIRECTIONS];
 	/* Pain rises with load (shown at the same level as terrain). */
 	bool load;
 	/* What would settle an insufficient verdict. */
@@ -113,7 +161,13 @@ double pattern_covariate(const struct exp_run *run, enum pattern_exposure x);
 
 void pattern_analyse(const struct pattern_report *reports, size_t n, struct pattern_result *out);
 
-const char *pattern_verdict_name(enum pattern_verdict v);   /* "neural", ... */
+const char *pattern_verdict_name(enum pattern_verdict v); /* "neural", ... */
+/* The verdict by its name; false (and *v untouched) for another word. */
+bool pattern_verdict_from_name(const char *name, enum pattern_verdict *v);
+/* What the verdict says of the pain, one sentence without its subject:
+ * "resembles the neural pattern: worse with descents", ... The one wording
+ * of the verdicts, for the text, the JSON and the physio report. */
+const char *pattern_verdict_words(enum pattern_verdict v);
 const char *pattern_exposure_name(enum pattern_exposure x); /* "downhill", ... */
 /* "points per quarter of the run on descents", ... */
 const char *pattern_exposure_unit(enum pattern_exposure x);

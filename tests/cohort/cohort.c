@@ -25,6 +25,13 @@ enum pattern_verdict cohort_expected(enum cohort_mechanism m)
 
 double cohort_truth(const struct cohort_runner *r, enum pattern_outcome o, enum pattern_exposure x)
 {
+	/* A variant whose load pain follows the run's length: the load's
+	 * effect is the length's, and the jump has none. */
+	if (r->variant->load_by_distance && (x == PATTERN_LOAD || x == PATTERN_LENGTH)) {
+		if (x == PATTERN_LOAD)
+			return 0;
+		x = PATTERN_LOAD;
+	}
 	if (o == PATTERN_COMBINED)
 		return (r->beta[PATTERN_DURING][x] + r->beta[PATTERN_AFTER][x]) / 2;
 	return r->beta[o][x];
@@ -130,7 +137,8 @@ static void make_run(gsl_rng *rng, enum route route, double km, double effort,
 }
 
 /* The week's plan: days and routes; the long run sometimes jumps. */
-static void plan_week(gsl_rng *rng, unsigned week, struct cohort_runner *r, int64_t *when)
+static void plan_week(gsl_rng *rng, unsigned week, const struct cohort_variant *v,
+		      struct cohort_runner *r, int64_t *when)
 {
 	static const enum route midweek[] = { ROLLING, CLIMB_REPEATS, TRACK, FLAT };
 	static const unsigned days[] = { 0, 2, 3, 5 };
@@ -138,7 +146,7 @@ static void plan_week(gsl_rng *rng, unsigned week, struct cohort_runner *r, int6
 		enum route route;
 		double km, effort = 1 + gsl_ran_gaussian(rng, 0.04);
 		if (k == 3) {
-			route = gsl_rng_uniform(rng) < 0.5 ? LONG_DESCENT : FLAT;
+			route = gsl_rng_uniform(rng) < v->long_descent_rate ? LONG_DESCENT : FLAT;
 			km = 14 * (gsl_rng_uniform(rng) < 0.3 ? gsl_ran_flat(rng, 1.2, 1.7)
 							      : gsl_ran_flat(rng, 0.8, 1.05));
 			effort -= 0.05;
@@ -156,7 +164,8 @@ static void plan_week(gsl_rng *rng, unsigned week, struct cohort_runner *r, int6
 	}
 }
 
-static void draw_effects(gsl_rng *rng, enum cohort_mechanism m, struct cohort_runner *r)
+static void draw_effects(gsl_rng *rng, enum cohort_mechanism m, const struct cohort_variant *v,
+			 struct cohort_runner *r)
 {
 	memset(r->beta, 0, sizeof(r->beta));
 	double(*b)[PATTERN_EXPOSURES] = r->beta;
@@ -183,6 +192,9 @@ static void draw_effects(gsl_rng *rng, enum cohort_mechanism m, struct cohort_ru
 	case COHORT_MECHANISMS:
 		break;
 	}
+	for (int o = 0; o < PATTERN_OUTCOMES; o++)
+		for (int x = 0; x < PATTERN_EXPOSURES; x++)
+			b[o][x] *= v->effect_scale;
 }
 
 static double score(double latent)
@@ -190,78 +202,104 @@ static double score(double latent)
 	return fmin(fmax(round(latent), 0), 10);
 }
 
-/* A span when it hurt: the run's longest stretch of the provoking grade for
- * a terrain mechanism, else anywhere. */
+/* A stretch of a few minutes around a moment drawn uniformly over the
+ * run's time: pain that comes and goes whatever the terrain. */
+static struct exp_span span_anywhere(gsl_rng *rng, const struct cohort_run *run)
+{
+	const struct seg_segment *last = &run->segs[run->n_segs - 1];
+	double total = (double)(last->end_us - run->exp.start_us) / 1e6;
+	double mid = gsl_ran_flat(rng, 0, total), half = gsl_ran_flat(rng, 60, 240);
+	return (struct exp_span){ fmax(mid - half, 0), fmin(mid + half, total) };
+}
+
+/* A span when it hurt: for a terrain mechanism, usually the run's first
+ * stretch of the provoking grade (the runner notices it there); otherwise,
+ * and for the other mechanisms, anywhere in the run's time. */
 static void report_span(gsl_rng *rng, const struct cohort_runner *r, size_t i,
-			struct exp_span_split *out)
+			const struct cohort_variant *v, struct exp_span_split *out)
 {
 	const struct cohort_run *run = &r->runs[i];
-	size_t pick = gsl_rng_uniform_int(rng, run->n_segs);
 	bool down = r->mechanism == COHORT_NEURAL, up = r->mechanism == COHORT_LUMBAR;
-	if ((down || up) && gsl_rng_uniform(rng) < 0.8) {
+	struct exp_span span = span_anywhere(rng, run);
+	if ((down || up) && gsl_rng_uniform(rng) < v->span_on_grade) {
 		for (size_t k = 0; k < run->n_segs; k++) {
 			enum seg_class c = run->segs[k].cls;
 			bool hit = down ? (c == SEG_DOWN || c == SEG_STEEP_DOWN)
 					: (c == SEG_UP || c == SEG_STEEP_UP);
-			if (hit) {
-				pick = k;
-				break;
-			}
+			if (!hit)
+				continue;
+			const struct seg_segment *s = &run->segs[k];
+			double from = (double)(s->start_us - run->exp.start_us) / 1e6;
+			double to = (double)(s->end_us - run->exp.start_us) / 1e6;
+			span = (struct exp_span){ fmax(from + gsl_ran_flat(rng, -30, 30), 0),
+						  to + gsl_ran_flat(rng, -30, 30) };
+			break;
 		}
 	}
-	const struct seg_segment *s = &run->segs[pick];
-	double from = (double)(s->start_us - run->exp.start_us) / 1e6;
-	double to = (double)(s->end_us - run->exp.start_us) / 1e6;
-	struct exp_span span = { from + gsl_ran_flat(rng, -30, 30),
-				 to + gsl_ran_flat(rng, -30, 30) };
-	span.from_s = fmax(span.from_s, 0);
 	exp_split_spans(run->segs, run->n_segs, run->exp.start_us, &span, 1, out);
 }
 
-static void report_pain(gsl_rng *rng, struct cohort_runner *r)
+static void report_pain(gsl_rng *rng, const struct cohort_variant *v, struct cohort_runner *r)
 {
 	double base = gsl_ran_flat(rng, 2.0, 3.5), flare = 0;
 	r->n_reports = 0;
 	for (size_t i = 0; i < r->n_runs; i++) {
 		const struct exp_run *e = &r->runs[i].exp;
-		flare = 0.5 * flare + gsl_ran_gaussian(rng, 0.6);
+		flare = 0.5 * flare + gsl_ran_gaussian(rng, 0.6 * v->noise_scale);
 		double bad = gsl_rng_uniform(rng) < 0.05 ? gsl_ran_flat(rng, 2, 4) : 0;
 		double latent[PATTERN_OUTCOMES];
 		for (int o = 0; o <= PATTERN_AFTER; o++) {
-			latent[o] = base + flare + bad + gsl_ran_gaussian(rng, 0.7);
-			for (int x = 0; x < PATTERN_EXPOSURES; x++)
-				latent[o] += r->beta[o][x] *
-					     pattern_covariate(e, (enum pattern_exposure)x);
+			latent[o] =
+				base + flare + bad + gsl_ran_gaussian(rng, 0.7 * v->noise_scale);
+			for (int x = 0; x < PATTERN_EXPOSURES; x++) {
+				/* A load variant's pain follows the run's length
+				 * against the runner's median, not the jump. */
+				enum pattern_exposure cx = x == PATTERN_LOAD && v->load_by_distance
+								   ? PATTERN_LENGTH
+								   : (enum pattern_exposure)x;
+				double c = pattern_covariate(e, cx);
+				latent[o] += r->beta[o][x] * c;
+			}
 		}
 		if (gsl_rng_uniform(rng) < 0.2)
 			continue; /* forgot to log the run */
 		r->during[i] = score(latent[PATTERN_DURING]);
 		r->after[i] = gsl_rng_uniform(rng) < 0.1 ? NAN : score(latent[PATTERN_AFTER]);
-		r->has_span[i] = r->during[i] >= 3 && gsl_rng_uniform(rng) < 0.5;
+		r->has_span[i] = r->during[i] >= 3 && gsl_rng_uniform(rng) < v->span_rate;
 		if (r->has_span[i])
-			report_span(rng, r, i, &r->split[i]);
-		r->reports[r->n_reports++] =
-			(struct pattern_report){ e, r->during[i], r->after[i],
-						 r->has_span[i] ? &r->split[i] : NULL };
+			report_span(rng, r, i, v, &r->split[i]);
+		r->reports[r->n_reports++] = (struct pattern_report){
+			e,   r->during[i], r->after[i], r->has_span[i] ? &r->split[i] : NULL,
+			NAN, NAN,          NAN
+		};
 	}
 }
+
+const struct cohort_variant cohort_base = COHORT_BASE;
 
 void cohort_runner_make(gsl_rng *rng, enum cohort_mechanism m, unsigned weeks,
 			struct cohort_runner *out)
 {
+	cohort_runner_make_variant(rng, m, weeks, &cohort_base, out);
+}
+
+void cohort_runner_make_variant(gsl_rng *rng, enum cohort_mechanism m, unsigned weeks,
+				const struct cohort_variant *v, struct cohort_runner *out)
+{
 	memset(out, 0, sizeof(*out));
 	out->mechanism = m;
-	draw_effects(rng, m, out);
+	out->variant = v;
+	draw_effects(rng, m, v, out);
 	int64_t when = 0;
 	for (unsigned w = 0; w < weeks && w < COHORT_MAX_RUNS / 4; w++)
-		plan_week(rng, w, out, &when);
+		plan_week(rng, w, v, out, &when);
 	struct exp_run exps[COHORT_MAX_RUNS];
 	for (size_t i = 0; i < out->n_runs; i++)
 		exps[i] = out->runs[i].exp;
 	exp_relate_runs(exps, out->n_runs);
 	for (size_t i = 0; i < out->n_runs; i++)
 		out->runs[i].exp = exps[i];
-	report_pain(rng, out);
+	report_pain(rng, v, out);
 }
 
 void cohort_truncate(struct cohort_runner *r, size_t n)

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <gsl/gsl_rng.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "clinical/exposure.h"
@@ -26,6 +27,22 @@ enum cohort_mechanism {
 #define COHORT_MAX_RUNS 64
 #define COHORT_MAX_SEGS 48
 
+/* How a cohort differs from the base one, to check that the verdicts do
+ * not depend on this simulator's own constants. */
+struct cohort_variant {
+	double effect_scale;      /* the true effects times this */
+	double noise_scale;       /* the flare's and each score's noise times this */
+	double span_rate;         /* chance a run hurting 3 or more gets a span */
+	double span_on_grade;     /* chance a terrain mechanism's span is on its grade */
+	double long_descent_rate; /* chance the week's long run is the long descent */
+	bool load_by_distance;    /* load pain follows the length, not the 30-day jump */
+};
+#define COHORT_BASE                            \
+	{                                      \
+		1.0, 1.0, 0.5, 0.8, 0.5, false \
+	}
+extern const struct cohort_variant cohort_base;
+
 struct cohort_run {
 	struct seg_segment segs[COHORT_MAX_SEGS];
 	size_t n_segs;
@@ -35,6 +52,7 @@ struct cohort_run {
 
 struct cohort_runner {
 	enum cohort_mechanism mechanism;
+	const struct cohort_variant *variant;
 	/* The true effects, in the pattern analysis's units, per outcome. */
 	double beta[PATTERN_OUTCOMES][PATTERN_EXPOSURES];
 	size_t n_runs;
@@ -53,6 +71,9 @@ const char *cohort_mechanism_name(enum cohort_mechanism m);
  * built (reports[] point into the runner, which must not move). */
 void cohort_runner_make(gsl_rng *rng, enum cohort_mechanism m, unsigned weeks,
 			struct cohort_runner *out);
+
+void cohort_runner_make_variant(gsl_rng *rng, enum cohort_mechanism m, unsigned weeks,
+				const struct cohort_variant *v, struct cohort_runner *out);
 
 /* Keeps only the first n reports (a runner who has logged fewer). */
 void cohort_truncate(struct cohort_runner *r, size_t n);

@@ -10,12 +10,22 @@
  * 90 % of the time. Eight weeks (about 25 reported runs) are too few for
  * that with the smallest meaningful effect: the figures say how far.
  *
- * Usage: cohort_sweep [RUNNERS_PER_MECHANISM [SEED [WEEKS]]]
- * (WEEKS 8 by default, the brief's block; up to 16 for the power curve)
+ * Usage: cohort_sweep [RUNNERS_PER_MECHANISM [SEED [WEEKS [VARIANT]]]]
+ * (WEEKS 8 by default, the brief's block; up to 16 for the power curve).
+ * VARIANT changes the cohort so that the verdicts are seen not to hang on
+ * this simulator's own constants: base, half-effects, noisy (noise x1.5),
+ * no-spans, few-spans (a fifth of painful runs, half on the grade),
+ * flat-long (the long run a descent one week in five), load-distance (load
+ * pain follows the run's length against the usual, not the 30-day jump:
+ * the long runs are often hilly, so this is the trap for a terrain verdict).
+ * The 90 % bar on right verdicts is checked (at 8 weeks or more, base
+ * cohort only) over the runners the issue counts: those with at least
+ * PATTERN_MIN_HILLY reported hilly runs.
  */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cohort.h"
 
@@ -47,11 +57,12 @@ static void score_runner(const struct cohort_runner *r, const struct pattern_res
 			continue;
 		for (int x = 0; x < PATTERN_EXPOSURES; x++) {
 			const struct pattern_interval *iv = &res->effect[o][x];
-			if (!isfinite(iv->low))
+			double truth =
+				cohort_truth(r, (enum pattern_outcome)o, (enum pattern_exposure)x);
+			if (!isfinite(iv->low) || !isfinite(truth))
 				continue;
 			t->intervals++;
-			t->covered += covers(iv, cohort_truth(r, (enum pattern_outcome)o,
-							      (enum pattern_exposure)x));
+			t->covered += covers(iv, truth);
 		}
 	}
 }
@@ -65,6 +76,29 @@ static size_t hilly_reports(const struct cohort_runner *r)
 	return h;
 }
 
+struct named_variant {
+	const char *name;
+	struct cohort_variant v;
+};
+
+static const struct named_variant variants[] = {
+	{ "base", COHORT_BASE },
+	{ "half-effects", { 0.5, 1.0, 0.5, 0.8, 0.5, false } },
+	{ "noisy", { 1.0, 1.5, 0.5, 0.8, 0.5, false } },
+	{ "no-spans", { 1.0, 1.0, 0.0, 0.8, 0.5, false } },
+	{ "few-spans", { 1.0, 1.0, 0.2, 0.5, 0.5, false } },
+	{ "flat-long", { 1.0, 1.0, 0.5, 0.8, 0.2, false } },
+	{ "load-distance", { 1.0, 1.0, 0.5, 0.8, 0.5, true } },
+};
+
+static const struct named_variant *find_variant(const char *name)
+{
+	for (size_t i = 0; i < sizeof(variants) / sizeof(variants[0]); i++)
+		if (strcmp(variants[i].name, name) == 0)
+			return &variants[i];
+	return NULL;
+}
+
 static const size_t steps[] = { 8, 12, 16, 20, 24, 30, 36, 42, 1000 };
 #define STEPS (sizeof(steps) / sizeof(steps[0]))
 
@@ -73,15 +107,21 @@ int main(int argc, char **argv)
 	unsigned per = argc > 1 ? (unsigned)atoi(argv[1]) : 300;
 	unsigned long seed = argc > 2 ? strtoul(argv[2], NULL, 10) : 20261207;
 	unsigned weeks = argc > 3 ? (unsigned)atoi(argv[3]) : 8;
+	const struct named_variant *variant = find_variant(argc > 4 ? argv[4] : "base");
+	if (!variant) {
+		fprintf(stderr, "cohort_sweep: no variant '%s'\n", argv[4]);
+		return 2;
+	}
 	gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
 	gsl_rng_set(rng, seed);
 	static struct tally tally[COHORT_MECHANISMS][STEPS];
 	static struct cohort_runner r;
-	unsigned qualifying[COHORT_MECHANISMS] = { 0 };
+	unsigned qualifying[COHORT_MECHANISMS] = { 0 }, qualifying_right[COHORT_MECHANISMS] = { 0 };
 	double reports_sum[COHORT_MECHANISMS] = { 0 };
 	for (int m = 0; m < COHORT_MECHANISMS; m++) {
 		for (unsigned k = 0; k < per; k++) {
-			cohort_runner_make(rng, (enum cohort_mechanism)m, weeks, &r);
+			cohort_runner_make_variant(rng, (enum cohort_mechanism)m, weeks,
+						   &variant->v, &r);
 			size_t full = r.n_reports;
 			reports_sum[m] += (double)full;
 			for (size_t s = STEPS; s-- > 0;) {
@@ -92,16 +132,21 @@ int main(int argc, char **argv)
 					continue;
 				struct pattern_result res;
 				pattern_analyse(r.reports, r.n_reports, &res);
-				if (steps[s] == 1000 && hilly_reports(&r) >= PATTERN_MIN_HILLY)
+				if (steps[s] == 1000 && hilly_reports(&r) >= PATTERN_MIN_HILLY) {
 					qualifying[m]++;
+					qualifying_right[m] +=
+						res.verdict == cohort_expected(r.mechanism);
+				}
 				score_runner(&r, &res, &tally[m][s]);
 			}
 		}
 	}
-	printf("cohort sweep: %u runners per mechanism, %u weeks, seed %lu\n", per, weeks, seed);
+	printf("cohort sweep: %u runners per mechanism, %u weeks, seed %lu, variant %s\n", per,
+	       weeks, seed, variant->name);
 	printf("%-7s %8s %7s %7s %9s %8s %6s %8s\n", "mech", "reports", "runners", "right",
 	       "neur/lumb", "insuff", "load", "cover95");
 	bool ok = true;
+	bool base = strcmp(variant->name, "base") == 0;
 	for (int m = 0; m < COHORT_MECHANISMS; m++) {
 		for (size_t s = 0; s < STEPS; s++) {
 			const struct tally *t = &tally[m][s];
@@ -120,16 +165,21 @@ int main(int argc, char **argv)
 			       100.0 * t->load_flag / t->runners,
 			       t->intervals ? 100.0 * t->covered / t->intervals : NAN);
 		}
-		printf("%-7s runners with >= %d hilly reported runs: %u of %u\n",
+		printf("%-7s runners with >= %d hilly reported runs: %u of %u, right %.1f%%\n",
 		       cohort_mechanism_name((enum cohort_mechanism)m), PATTERN_MIN_HILLY,
-		       qualifying[m], per);
+		       qualifying[m], per,
+		       qualifying[m] ? 100.0 * qualifying_right[m] / qualifying[m] : NAN);
 		const struct tally *full = &tally[m][STEPS - 1];
-		double right = (double)full->right / full->runners;
+		double right = qualifying[m] ? (double)qualifying_right[m] / qualifying[m] : 0;
 		double terrain = (double)full->terrain_verdict / full->runners;
-		double cover = (double)full->covered / full->intervals;
-		if (weeks >= 16 && m <= COHORT_LUMBAR && right < 0.90)
+		double cover = full->intervals ? (double)full->covered / full->intervals : NAN;
+		if (base && weeks >= 16 && m <= COHORT_LUMBAR && right < 0.90)
 			ok = false;
-		if (m >= COHORT_LOAD && terrain > 0.05)
+		/* The base cohort is held to 5 %; a variant, measured on the
+		 * same few hundred runners, to 5 % plus two binomial standard
+		 * errors (its figure is reported either way). */
+		double slack = base ? 0 : 2 * sqrt(0.05 * 0.95 / full->runners);
+		if (m >= COHORT_LOAD && terrain > 0.05 + slack)
 			ok = false;
 		if (cover < 0.90 || cover > 0.97)
 			ok = false;

@@ -8,6 +8,7 @@ import math
 import os
 import random
 import sqlite3
+import time
 
 from hamstride_test import CLI, check, finish, run, tempdir
 
@@ -166,6 +167,64 @@ def check_bad_input():
         check(len(rows) == 4 and rows[3].split(',')[3] == '1', 'export csv pain history')
 
 
+def hms(seconds):
+    seconds = max(0, int(seconds))
+    return '%d:%02d:%02d' % (seconds // 3600, seconds // 60 % 60, seconds % 60)
+
+
+def first_descent_span(start, segs):
+    """The elapsed span of the run's first descent segment, or None."""
+    for s in segs:
+        if s[2] in ('down', 'steep-down'):
+            return hms((s[0] - start) / 1e6), hms((s[1] - start) / 1e6)
+    return None
+
+
+def check_spans_morning_and_day():
+    """A neural runner who also gives painful spans on some runs, the next
+    morning's score, and the day's sitting hours: the spans add within-run
+    evidence to the test, and the next morning and the context are shown."""
+    rng = random.Random(SEED + 10)
+    with tempdir() as d:
+        db = os.path.join(d, 'h.db')
+        run([CLI, '--db', db, 'patterns'])
+        runs = make_runs(rng, 6)
+        store_runs(db, runs)
+        for i, (start, end, segs) in enumerate(runs, 1):
+            if rng.random() < 0.15:
+                continue
+            during, after = pain_for(rng, 'neural', segs)
+            args = [CLI, '--db', db, 'pain', 'add', str(i), '--side', 'left', '--during',
+                    str(during), '--after', str(after), '--next-morning', str(max(0, after - 1))]
+            span = first_descent_span(start, segs)
+            if span and during >= 3 and rng.random() < 0.5:
+                args += ['--from', span[0], '--to', span[1]]
+            run(args)
+            if i % 2:
+                continue  # the context logged on some days only
+            day = '%04d-%02d-%02d' % time.gmtime(start // 10**6)[:3]
+            run([CLI, '--db', db, 'day', day, '--sitting-hours', str(rng.randint(2, 9)),
+                 '--back-stiffness', str(rng.randint(0, 3))])
+        out = json.loads(run([CLI, '--db', db, 'patterns', '--json']).stdout)
+        side = out['sides'][0]
+        tests = {t['direction']: t for t in side['tests']}
+        print('spans runner: verdict %s, descents z %s across, %s within %d runs' %
+              (side['verdict'], tests['descents']['z_across_runs'],
+               tests['descents']['z_within_runs'], tests['descents']['n_span_runs']))
+        check(side['verdict'] == 'neural', 'neural runner with spans got %s' % side['verdict'])
+        check(tests['descents']['decisive'] and tests['descents']['n_span_runs'] >= 1 and
+              tests['descents']['z_within_runs'] > 0, 'the spans count for descents')
+        check(side['next_morning']['n_runs'] == side['n_reported_runs'],
+              'every reported run has its next morning')
+        names = {e['exposure'] for e in side['evidence']}
+        check({'morning-minus-during', 'sitting', 'back-stiffness'} <= names,
+              'next morning and context in the evidence: %s' % sorted(names))
+        text = run([CLI, '--db', db, 'patterns']).stdout
+        check(side['verdict_text'] in text and 'next morning' in text and 'sitting' in text,
+              'the text says what the JSON says')
+
+
 check_cohort()
+check_spans_morning_and_day()
 check_bad_input()
 finish('e2e_pain_patterns')

@@ -110,6 +110,32 @@ static void test_spans_split_the_classes(void **state)
 	assert_float_equal(out.rest_time_s[SEG_FLAT], 500, 1e-6);
 	assert_float_equal(out.rest_time_s[SEG_UP], 200, 1e-6);
 	assert_float_equal(exp_span_share(out.span_time_s, true), 0.6, 1e-9);
+	assert_float_equal(out.share[0], 0.6, 1e-9);
+}
+
+/* Shifted uniformly around the run, a span's expected share of a grade is
+ * the run's share of it (here 300 of 1200 s on each): the randomisation's
+ * centre, to the grid's resolution. */
+static void test_span_null_is_centred_on_the_run(void **state)
+{
+	(void)state;
+	struct seg_segment s[] = {
+		seg(0, 600, SEG_FLAT, 1800, NAN, NAN),
+		seg(600, 300, SEG_DOWN, 1050, NAN, NAN),
+		seg(900, 300, SEG_UP, 600, NAN, NAN),
+	};
+	struct exp_span spans[] = { { 650, 800 } };
+	struct exp_span_split out;
+	exp_split_spans(s, 3, T0, spans, 1, &out);
+	assert_float_equal(out.share[0], 1.0, 1e-9);
+	assert_float_equal(out.null_mean[0], 0.25, 0.01);
+	assert_float_equal(out.null_mean[1], 0.25, 0.01);
+	assert_true(out.null_var[0] > 0.05);
+	size_t on_descent = 0;
+	for (int k = 0; k < EXP_NULL_SHIFTS; k++)
+		on_descent += out.null_share[0][k] > 0.999;
+	/* Whole on the descent for 150 of the 1200 s of offsets. */
+	assert_true(on_descent >= 11 && on_descent <= 14);
 }
 
 int main(void)
@@ -119,6 +145,7 @@ int main(void)
 		cmocka_unit_test(test_no_grade_known_gives_nan_shares),
 		cmocka_unit_test(test_relate_speed_stride_load),
 		cmocka_unit_test(test_spans_split_the_classes),
+		cmocka_unit_test(test_span_null_is_centred_on_the_run),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

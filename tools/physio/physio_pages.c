@@ -17,6 +17,7 @@
 #include "build-config.h"
 #include "cli.h"
 #include "cli_util.h"
+#include "clinical/pattern.h"
 #include "physio/chart.h"
 #include "physio/physio.h"
 #include "report.h"
@@ -155,18 +156,13 @@ static double week_x(int64_t t_us, int64_t first_us)
 
 /* ---- page 1: summary ----------------------------------------------------- */
 
+/* The analysis's own wording of the verdict (clinical/pattern.h), so that
+ * the report and 'hamstride patterns' say the same. */
 static const char *verdict_words(const char *verdict)
 {
-	if (strcmp(verdict, "neural") == 0)
-		return "resembles the neural pattern clinicians describe (worse downhill with a "
-		       "longer stride or faster, worse after the run than during it)";
-	if (strcmp(verdict, "lumbar") == 0)
-		return "resembles pain referred from the lower back (worse uphill than on the flat)";
-	if (strcmp(verdict, "both") == 0)
-		return "shows features of both the neural and the lumbar-referred pattern";
-	if (strcmp(verdict, "neither") == 0)
-		return "follows neither the neural nor the lumbar-referred pattern";
-	return "cannot be told apart yet: there are not enough reports on varied terrain";
+	enum pattern_verdict v = PATTERN_INSUFFICIENT;
+	pattern_verdict_from_name(verdict, &v);
+	return pattern_verdict_words(v);
 }
 
 static void red_flags_box(struct page *p)

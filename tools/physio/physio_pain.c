@@ -108,6 +108,37 @@ static void evidence_line(json_object *e, char *buf, size_t size)
 			 : "");
 }
 
+/* "Worse on descents: z +2.10 across runs, +1.50 within 4 runs' spans;
+ * together p = 0.004, decides the verdict." */
+static void read_tests(struct physio_verdict *v, json_object *side)
+{
+	json_object *list;
+	if (!json_object_object_get_ex(side, "tests", &list))
+		return;
+	for (size_t i = 0; i < json_object_array_length(list); i++) {
+		json_object *t = json_object_array_get_idx(list, i);
+		if (!isfinite(number_of(t, "z")) ||
+		    v->n_evidence >= sizeof(v->evidence) / sizeof(v->evidence[0]))
+			continue;
+		char within[96] = "", p[16];
+		double spans = number_of(t, "n_span_runs");
+		if (isfinite(number_of(t, "z_within_runs")))
+			snprintf(within, sizeof(within),
+				 ", %+.2f in the painful spans of %.0f run%s",
+				 number_of(t, "z_within_runs"), spans, spans == 1 ? "" : "s");
+		if (number_of(t, "p") < 0.001)
+			snprintf(p, sizeof(p), "< 0.001");
+		else
+			snprintf(p, sizeof(p), "= %.3f", number_of(t, "p"));
+		snprintf(v->evidence[v->n_evidence++], sizeof(v->evidence[0]),
+			 "Worse on %s: z %+.2f across runs%s; together p %s%s",
+			 string_of(t, "direction"), number_of(t, "z_across_runs"), within, p,
+			 json_object_get_boolean(json_object_object_get(t, "decisive"))
+				 ? ", decides the verdict"
+				 : "");
+	}
+}
+
 static void read_side(struct physio_verdict *v, json_object *side)
 {
 	memset(v, 0, sizeof(*v));
@@ -117,6 +148,7 @@ static void read_side(struct physio_verdict *v, json_object *side)
 		 "%.0f reported runs, %.0f of them with descents or climbs; %.0f reports.",
 		 number_of(side, "n_reported_runs"), number_of(side, "n_hilly_runs"),
 		 number_of(side, "n_reports"));
+	read_tests(v, side);
 	json_object *list;
 	if (json_object_object_get_ex(side, "evidence", &list))
 		for (size_t i = 0; i < json_object_array_length(list); i++) {
@@ -125,6 +157,8 @@ static void read_side(struct physio_verdict *v, json_object *side)
 			 * 'hamstride patterns --json'. */
 			if (strcmp(string_of(e, "outcome"), "combined") != 0 &&
 			    strcmp(string_of(e, "outcome"), "span") != 0 &&
+			    strcmp(string_of(e, "outcome"), "next-morning") != 0 &&
+			    strcmp(string_of(e, "outcome"), "context") != 0 &&
 			    strcmp(string_of(e, "exposure"), "after-minus-during") != 0)
 				continue;
 			if (v->n_evidence < sizeof(v->evidence) / sizeof(v->evidence[0]))
