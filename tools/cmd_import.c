@@ -315,6 +315,8 @@ static int survey_file(struct source *src, struct imu_csv_survey *survey)
 	imu_csv_survey_init(survey);
 	while ((rc = source_next(src)) == 0 && src->pending)
 		imu_csv_survey_add(survey, &src->row);
+	if (rc == 0)
+		imu_csv_survey_names(survey, src->csv);
 	return rc;
 }
 
@@ -557,14 +559,20 @@ static const char *three_names(const struct imu_csv *c, unsigned foot, int first
 	return buf;
 }
 
+/* How a unit was decided, for the report. */
+static const char *unit_source(bool detected, bool named)
+{
+	return detected ? " (detected)" : named ? " (from the name, checked)" : "";
+}
+
 static void print_columns(const struct source *src, unsigned nsrc, const struct importer *im,
 			  const struct imu_csv_resolved *res)
 {
 	const struct imu_csv *csv = src[0].csv;
 	printf("  time      %s in %s%s, %.1f Hz (%s), %.1f s\n", imu_csv_column_name(csv, 0, -1),
-	       imu_csv_time_unit_name(res->time_unit), res->time_unit_detected ? " (detected)" : "",
-	       res->rate_hz, res->rate_estimated ? "from the time column" : "given",
-	       res->duration_s);
+	       imu_csv_time_unit_name(res->time_unit),
+	       unit_source(res->time_unit_detected, res->time_unit_named), res->rate_hz,
+	       res->rate_estimated ? "from the time column" : "given", res->duration_s);
 	for (unsigned i = 0; i < nsrc; i++)
 		for (unsigned f = 0; f < imu_csv_feet(src[i].csv); f++) {
 			unsigned slot = src[i].first_slot + f;
@@ -573,12 +581,12 @@ static void print_columns(const struct source *src, unsigned nsrc, const struct 
 			       foot_name(im->feet[slot].foot),
 			       three_names(src[i].csv, f, 0, acc, sizeof(acc)),
 			       imu_csv_acc_unit_name(res->acc_unit),
-			       res->acc_unit_detected ? " (detected)" : "",
+			       unit_source(res->acc_unit_detected, res->acc_unit_named),
 			       res->acc_gravity_mps2[slot]);
 			printf("  %-9s gyro %s in %s%s, peak %.0f °/s\n", "",
 			       three_names(src[i].csv, f, 3, gyro, sizeof(gyro)),
 			       imu_csv_gyro_unit_name(res->gyro_unit),
-			       res->gyro_unit_detected ? " (detected)" : "",
+			       unit_source(res->gyro_unit_detected, res->gyro_unit_named),
 			       res->gyro_peak_radps[slot] * 180 / M_PI);
 		}
 }

@@ -114,6 +114,32 @@ void imu_csv_survey_add(struct imu_csv_survey *s, const struct imu_csv_row *row)
 	}
 }
 
+/* The unit all three axes' names agree on, else none. */
+static enum imu_csv_unit named_unit(const struct imu_csv *r, unsigned f, int first, char *name,
+				    size_t size)
+{
+	enum imu_csv_unit u = imu_csv_column_unit(r, f, first);
+	for (int k = 1; k < 3; k++)
+		if (imu_csv_column_unit(r, f, first + k) != u)
+			return IMU_CSV_UNIT_NONE;
+	snprintf(name, size, "%s", imu_csv_column_name(r, f, first));
+	return u;
+}
+
+void imu_csv_survey_names(struct imu_csv_survey *s, const struct imu_csv *r)
+{
+	s->time_named = imu_csv_column_unit(r, 0, -1);
+	snprintf(s->time_name, sizeof(s->time_name), "%s", imu_csv_column_name(r, 0, -1));
+	for (unsigned f = 0; f < imu_csv_feet(r) && f < IMU_CSV_MAX_FEET; f++) {
+		enum imu_csv_unit a =
+			named_unit(r, f, 0, s->foot[f].acc_name, sizeof(s->foot[f].acc_name));
+		enum imu_csv_unit g =
+			named_unit(r, f, 3, s->foot[f].gyro_name, sizeof(s->foot[f].gyro_name));
+		s->foot[f].acc_named = a == IMU_CSV_UNIT_G || a == IMU_CSV_UNIT_MPS2 ? a : 0;
+		s->foot[f].gyro_named = g == IMU_CSV_UNIT_DPS || g == IMU_CSV_UNIT_RADPS ? g : 0;
+	}
+}
+
 void imu_csv_survey_merge(struct imu_csv_survey *s, const struct imu_csv_survey *o)
 {
 	if (o->rows == 0)
@@ -219,6 +245,20 @@ static bool resolve_time(const struct imu_csv_survey *s, const struct imu_csv_op
 		return reject(why, len, "only %llu rows of samples: far too short to find strides",
 			      (unsigned long long)s->rows);
 	res->time_unit = o->time_unit;
+	if (res->time_unit == IMU_CSV_TIME_AUTO && s->time_named != IMU_CSV_UNIT_NONE) {
+		res->time_unit = s->time_named == IMU_CSV_UNIT_MS   ? IMU_CSV_TIME_MS
+				 : s->time_named == IMU_CSV_UNIT_US ? IMU_CSV_TIME_US
+								    : IMU_CSV_TIME_S;
+		res->time_unit_named = true;
+		double hz = 1 / (med * time_scale_s(res->time_unit, 0));
+		if (!(o->rate_hz > 0) && (hz < 50 || hz > 4000))
+			return reject(why, len,
+				      "the time column '%s' is named in %s, but its samples "
+				      "are %.6g apart: %.4g Hz, no IMU's rate; the name is wrong: "
+				      "give --time-unit (s, ms or us) to read it otherwise",
+				      s->time_name, imu_csv_time_unit_name(res->time_unit), med,
+				      hz);
+	}
 	if (res->time_unit == IMU_CSV_TIME_AUTO) {
 		res->time_unit_detected = true;
 		if (s->integer_times && med == 1)
@@ -277,7 +317,25 @@ static bool resolve_acc(const struct imu_csv_survey *s, const struct imu_csv_opt
 		enum imu_csv_acc_unit looks = med >= 0.5 && med <= 2  ? IMU_CSV_ACC_G
 					      : med >= 5 && med <= 20 ? IMU_CSV_ACC_MPS2
 								      : IMU_CSV_ACC_AUTO;
-		if (o->acc_unit == IMU_CSV_ACC_AUTO) {
+		enum imu_csv_unit named = s->foot[f].acc_named;
+		if (o->acc_unit == IMU_CSV_ACC_AUTO && named != IMU_CSV_UNIT_NONE) {
+			enum imu_csv_acc_unit said =
+				named == IMU_CSV_UNIT_G ? IMU_CSV_ACC_G : IMU_CSV_ACC_MPS2;
+			if (looks != said)
+				return reject(
+					why, len,
+					"the accelerometer column '%s' is named in %s, but at rest "
+					"it reads %.3g, %s: the name is wrong; give --acc-unit %s "
+					"to read the file so",
+					s->foot[f].acc_name, imu_csv_acc_unit_name(said), med,
+					looks == IMU_CSV_ACC_G      ? "gravity in g"
+					: looks == IMU_CSV_ACC_MPS2 ? "gravity in m/s²"
+								    : "neither 1 g nor 9.8 m/s²",
+					looks == IMU_CSV_ACC_MPS2 ? "mps2" : "g");
+			res->acc_unit = said;
+			res->acc_unit_detected = false;
+			res->acc_unit_named = true;
+		} else if (o->acc_unit == IMU_CSV_ACC_AUTO) {
 			if (looks == IMU_CSV_ACC_AUTO)
 				return reject(why, len,
 					      "%s accelerometer's magnitude is mostly "
@@ -335,7 +393,21 @@ static bool resolve_gyro(const struct imu_csv_survey *s, const struct imu_csv_op
 	}
 	res->gyro_unit = o->gyro_unit;
 	res->gyro_unit_detected = o->gyro_unit == IMU_CSV_GYRO_AUTO;
-	if (res->gyro_unit_detected)
+	enum imu_csv_unit named = s->foot[0].gyro_named;
+	if (res->gyro_unit_detected && named != IMU_CSV_UNIT_NONE) {
+		bool radps = named == IMU_CSV_UNIT_RADPS;
+		if ((radps && fast) || (!radps && moving_slowly))
+			return reject(why, len,
+				      "the gyroscope column '%s' is named in %s, but it %s %.4g "
+				      "there: the name is wrong; give --gyro-unit %s to read the "
+				      "file so",
+				      s->foot[0].gyro_name, radps ? "rad/s" : "°/s",
+				      radps ? "peaks at" : "never passes", peak,
+				      radps ? "dps" : "radps");
+		res->gyro_unit = radps ? IMU_CSV_GYRO_RADPS : IMU_CSV_GYRO_DPS;
+		res->gyro_unit_detected = false;
+		res->gyro_unit_named = true;
+	} else if (res->gyro_unit_detected)
 		res->gyro_unit = fast ? IMU_CSV_GYRO_DPS : IMU_CSV_GYRO_RADPS;
 	else if (o->gyro_unit == IMU_CSV_GYRO_RADPS && fast)
 		return reject(why, len,

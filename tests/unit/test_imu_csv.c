@@ -64,6 +64,7 @@ struct walk {
 	double clip_g;     /* 0: none */
 	double time_scale; /* file units per second */
 	const char *delim;
+	const char *prefix; /* cells before the time, with their delimiter */
 };
 
 static void walk_default(struct walk *w)
@@ -103,9 +104,9 @@ static void walk_line(const struct walk *w, unsigned i, char *buf, size_t size)
 {
 	double t = i / w->rate_hz, v[6];
 	walk_values(w, t, v);
-	snprintf(buf, size, "%.17g%s%.9g%s%.9g%s%.9g%s%.9g%s%.9g%s%.9g", w->t0 + t * w->time_scale,
-		 w->delim, v[0], w->delim, v[1], w->delim, v[2], w->delim, v[3], w->delim, v[4],
-		 w->delim, v[5]);
+	snprintf(buf, size, "%s%.17g%s%.9g%s%.9g%s%.9g%s%.9g%s%.9g%s%.9g",
+		 w->prefix ? w->prefix : "", w->t0 + t * w->time_scale, w->delim, v[0], w->delim,
+		 v[1], w->delim, v[2], w->delim, v[3], w->delim, v[4], w->delim, v[5]);
 }
 
 /* Feeds a header and a whole walk; returns the status. */
@@ -127,6 +128,7 @@ static bool resolve(struct fixture *fx, const struct imu_csv_options *opt,
 		    struct imu_csv_resolved *res, char *why, size_t len)
 {
 	struct imu_csv_options none = { 0 };
+	imu_csv_survey_names(&fx->survey, fx->r);
 	return imu_csv_resolve(&fx->survey, opt ? opt : &none, res, why, len);
 }
 
@@ -460,6 +462,134 @@ static void test_wrong_units_get_a_hint(void **state)
 	imu_csv_free(fx.r);
 }
 
+/* Names carrying their units, as pandas users and data-set converters
+ * write them: the old rule found no acc x column in any of these. */
+static void test_units_in_names(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *header, *delim;
+		bool acc_in_g, gyro_in_dps;
+		double time_scale;
+		enum imu_csv_time_unit time_unit;
+	} files[] = {
+		{ "t_s,ax_mps2,ay_mps2,az_mps2,gx_radps,gy_radps,gz_radps", ",", false, false, 1,
+		  IMU_CSV_TIME_S },
+		{ "time [ms];Acc X [m/s^2];Acc Y [m/s^2];Acc Z [m/s^2];Gyro X (deg/s);"
+		  "Gyro Y (deg/s);Gyro Z (deg/s)",
+		  ";", false, true, 1000, IMU_CSV_TIME_MS },
+		{ "timestamp_us\tacc_x_g\tacc_y_g\tacc_z_g\tgyr_x_dps\tgyr_y_dps\tgyr_z_dps", "\t",
+		  true, true, 1e6, IMU_CSV_TIME_US },
+		{ "T_s,X_ms2,Y_ms2,Z_ms2,X_rad_s,Y_rad_s,Z_rad_s", ",", false, false, 1,
+		  IMU_CSV_TIME_S },
+	};
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		struct imu_csv_layout layout = { 0 };
+		struct fixture fx;
+		struct walk w;
+		walk_default(&w);
+		w.acc_in_g = files[i].acc_in_g;
+		w.gyro_in_dps = files[i].gyro_in_dps;
+		w.time_scale = files[i].time_scale;
+		w.delim = files[i].delim;
+		open_reader(&fx, &layout);
+		assert_int_equal(feed_walk(&fx, &w, files[i].header), IMU_CSV_ROW);
+		struct imu_csv_resolved res;
+		char why[IMU_CSV_ERROR_LEN];
+		assert_true(resolve(&fx, NULL, &res, why, sizeof(why)));
+		assert_int_equal(res.time_unit, files[i].time_unit);
+		assert_true(res.time_unit_named && res.acc_unit_named && res.gyro_unit_named);
+		assert_int_equal(res.acc_unit, w.acc_in_g ? IMU_CSV_ACC_G : IMU_CSV_ACC_MPS2);
+		assert_int_equal(res.gyro_unit,
+				 w.gyro_in_dps ? IMU_CSV_GYRO_DPS : IMU_CSV_GYRO_RADPS);
+		assert_true(fabs(res.rate_hz - 200) < 0.01);
+		imu_csv_free(fx.r);
+	}
+}
+
+/* A name that contradicts the data is said to be wrong, with the way to
+ * read the file anyway. */
+static void test_units_in_names_checked(void **state)
+{
+	(void)state;
+	struct imu_csv_layout layout = { 0 };
+	struct fixture fx;
+	struct walk w;
+	walk_default(&w);
+	w.acc_in_g = false; /* m/s², named g */
+	open_reader(&fx, &layout);
+	assert_int_equal(feed_walk(&fx, &w, "t,ax_g,ay_g,az_g,gx,gy,gz"), IMU_CSV_ROW);
+	struct imu_csv_resolved res;
+	char why[IMU_CSV_ERROR_LEN];
+	assert_false(resolve(&fx, NULL, &res, why, sizeof(why)));
+	assert_non_null(strstr(why, "'ax_g' is named in g"));
+	assert_non_null(strstr(why, "give --acc-unit mps2"));
+	struct imu_csv_options opt = { .acc_unit = IMU_CSV_ACC_MPS2 };
+	assert_true(resolve(&fx, &opt, &res, why, sizeof(why)));
+	imu_csv_free(fx.r);
+
+	walk_default(&w);
+	w.gyro_in_dps = true; /* °/s, named rad/s */
+	open_reader(&fx, &layout);
+	assert_int_equal(feed_walk(&fx, &w, "t,ax,ay,az,gx_radps,gy_radps,gz_radps"), IMU_CSV_ROW);
+	assert_false(resolve(&fx, NULL, &res, why, sizeof(why)));
+	assert_non_null(strstr(why, "'gx_radps' is named in rad/s"));
+	assert_non_null(strstr(why, "give --gyro-unit dps"));
+	imu_csv_free(fx.r);
+
+	walk_default(&w);
+	w.time_scale = 1000; /* ms, named s */
+	open_reader(&fx, &layout);
+	assert_int_equal(feed_walk(&fx, &w, "t_s,ax,ay,az,gx,gy,gz"), IMU_CSV_ROW);
+	assert_false(resolve(&fx, NULL, &res, why, sizeof(why)));
+	assert_non_null(strstr(why, "'t_s' is named in s"));
+	imu_csv_free(fx.r);
+}
+
+/* A header split at spaces whose names are several words ending in a
+ * colon, with an id column first (OpenShoe's logs): the old rule split
+ * "a_x [g]:" in two and took the id for the time. */
+static void test_names_of_several_words(void **state)
+{
+	(void)state;
+	struct imu_csv_layout layout = { 0 };
+	struct fixture fx;
+	struct walk w;
+	walk_default(&w);
+	w.delim = " ";
+	w.prefix = "0xcb ";
+	w.t0 = 1274434048.5;
+	open_reader(&fx, &layout);
+	assert_int_equal(feed(&fx, "Inertial data."), IMU_CSV_SKIPPED);
+	assert_int_equal(feed_walk(&fx, &w,
+				   "Header:   Filtered ts[s]:   a_x [g]:  a_y [g]:  a_z [g]: "
+				   "ar_x [rad/s]: ar_y [rad/s]: ar_z [rad/s]:"),
+			 IMU_CSV_ROW);
+	assert_int_equal(fx.rows, 2000);
+	assert_non_null(strstr(imu_csv_column_name(fx.r, 0, -1), "Filtered ts[s]:"));
+	assert_string_equal(imu_csv_column_name(fx.r, 0, 3), "ar_x [rad/s]:");
+	struct imu_csv_resolved res;
+	char why[IMU_CSV_ERROR_LEN];
+	assert_true(resolve(&fx, NULL, &res, why, sizeof(why)));
+	assert_int_equal(res.acc_unit, IMU_CSV_ACC_G);
+	assert_int_equal(res.gyro_unit, IMU_CSV_GYRO_RADPS);
+	assert_true(fabs(res.rate_hz - 200) < 0.01);
+	imu_csv_free(fx.r);
+
+	/* spaces, no colons: a bracketed unit goes with the word before */
+	walk_default(&w);
+	w.delim = " ";
+	open_reader(&fx, &layout);
+	assert_int_equal(
+		feed_walk(&fx, &w, "t ax [g] ay [g] az [g] wx [deg/s] wy [deg/s] wz [deg/s]"),
+		IMU_CSV_ROW);
+	assert_string_equal(imu_csv_column_name(fx.r, 0, 4), "wy [deg/s]");
+	/* named °/s, but the walk turns at 6 rad/s */
+	assert_false(resolve(&fx, NULL, &res, why, sizeof(why)));
+	assert_non_null(strstr(why, "'wx [deg/s]' is named in °/s"));
+	imu_csv_free(fx.r);
+}
+
 static void test_upside_down_and_clipping(void **state)
 {
 	(void)state;
@@ -570,6 +700,9 @@ int main(void)
 		cmocka_unit_test(test_gap_found_and_reported),
 		cmocka_unit_test(test_too_short_and_still),
 		cmocka_unit_test(test_wrong_units_get_a_hint),
+		cmocka_unit_test(test_units_in_names),
+		cmocka_unit_test(test_units_in_names_checked),
+		cmocka_unit_test(test_names_of_several_words),
 		cmocka_unit_test(test_upside_down_and_clipping),
 		cmocka_unit_test(test_wall_clock_time),
 		cmocka_unit_test(test_preamble_and_header_limits),
