@@ -588,6 +588,8 @@ static void print_columns(const struct source *src, unsigned nsrc, const struct 
 			       imu_csv_gyro_unit_name(res->gyro_unit),
 			       unit_source(res->gyro_unit_detected, res->gyro_unit_named),
 			       res->gyro_peak_radps[slot] * 180 / M_PI);
+			if (res->gyro_unit_detected && i == 0 && f == 0)
+				printf("  %-9s      (the unit: %s)\n", "", res->gyro_evidence);
 		}
 }
 

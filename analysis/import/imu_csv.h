@@ -54,7 +54,7 @@ enum imu_csv_acc_unit {
 };
 
 enum imu_csv_gyro_unit {
-	IMU_CSV_GYRO_AUTO = 0, /* from the peak rate: a foot never turns at 40 rad/s */
+	IMU_CSV_GYRO_AUTO = 0, /* from the motion, the rail it saturates at, or its per-axis peak */
 	IMU_CSV_GYRO_DPS,
 	IMU_CSV_GYRO_RADPS,
 };
@@ -128,8 +128,9 @@ enum imu_csv_unit imu_csv_column_unit(const struct imu_csv *r, unsigned foot_ind
 #define IMU_CSV_MAG_BINS 240
 
 struct imu_csv_channel {
-	double max_abs;  /* largest |value| */
-	uint64_t at_max; /* samples at that value: many means saturation */
+	double max_abs;    /* largest |value| */
+	uint64_t at_max;   /* samples at that value: many means saturation */
+	uint64_t near_max; /* within 0.5 % of it: a calibrated output's rail */
 };
 
 struct imu_csv_survey {
@@ -156,6 +157,9 @@ struct imu_csv_survey {
 		double acc_sum[3];
 		double gyro_peak;      /* largest |gyro| */
 		uint64_t gyro_over_40; /* samples with |gyro| > 40 in file units */
+		/* Samples with every gyro axis below 0.5 and 30 in file
+		 * units: a stance, and not a swing read in °/s. */
+		uint64_t axes_still, axes_slow;
 		struct imu_csv_channel ch[6];
 		/* Units the columns' names carry (imu_csv_survey_names), and
 		 * the names, for messages. */
@@ -201,6 +205,9 @@ struct imu_csv_resolved {
 	bool acc_unit_detected, acc_unit_named;
 	enum imu_csv_gyro_unit gyro_unit;
 	bool gyro_unit_detected, gyro_unit_named;
+	/* What the gyro's unit was decided on, for the report: "the rail at
+	 * 500 °/s", "gravity turning with the rotation", ... */
+	char gyro_evidence[96];
 	double rate_hz;
 	bool rate_estimated;
 	double t0; /* the file's first time, its own units */

@@ -65,6 +65,8 @@ struct walk {
 	double time_scale; /* file units per second */
 	const char *delim;
 	const char *prefix; /* cells before the time, with their delimiter */
+	int gyro_axes;      /* about y, and as much about x (2) and z (3) */
+	double gyro_rail;   /* rad/s: the gyro saturates there; 0: never */
 };
 
 static void walk_default(struct walk *w)
@@ -86,9 +88,12 @@ static void walk_values(const struct walk *w, double t, double v[6])
 	v[0] = 2 * G * swing * sin(2 * M_PI * (phase - 0.6) / 0.4);
 	v[1] = 0.01 * sin(37 * t);
 	v[2] = z * (G + 1.5 * G * swing * swing);
-	v[3] = 0;
 	v[4] = z * w->peak_radps * swing;
-	v[5] = 0.001 * cos(11 * t);
+	v[3] = w->gyro_axes >= 2 ? -v[4] : 0;
+	v[5] = w->gyro_axes >= 3 ? v[4] : 0.001 * cos(11 * t);
+	for (int k = 3; k < 6 && w->gyro_rail > 0; k++)
+		if (fabs(v[k]) > w->gyro_rail)
+			v[k] = copysign(w->gyro_rail, v[k]);
 	for (int k = 0; k < 3; k++) {
 		if (w->clip_g > 0 && fabs(v[k]) > w->clip_g * G)
 			v[k] = copysign(w->clip_g * G, v[k]);
@@ -546,6 +551,72 @@ static void test_units_in_names_checked(void **state)
 	imu_csv_free(fx.r);
 }
 
+/*
+ * A sprinting foot on a ±2000 °/s gyroscope, in rad/s: two axes sit at
+ * 34.9 rad/s at once, and the norm of the rate, 49 rad/s, passed the old
+ * rule's 40 rad/s: the file was read as °/s and --gyro-unit radps
+ * refused. The rail is a range in rad/s, so the unit is.
+ */
+static void test_gyro_unit_from_the_rail(void **state)
+{
+	(void)state;
+	struct imu_csv_layout layout = { 0 };
+	struct fixture fx;
+	struct walk w;
+	walk_default(&w);
+	w.peak_radps = 45;
+	w.gyro_axes = 2;
+	w.gyro_rail = 2000 * M_PI / 180;
+	open_reader(&fx, &layout);
+	assert_int_equal(feed_walk(&fx, &w, TIME_ACC_GYRO), IMU_CSV_ROW);
+	struct imu_csv_resolved res;
+	char why[IMU_CSV_ERROR_LEN];
+	assert_true(resolve(&fx, NULL, &res, why, sizeof(why)));
+	assert_int_equal(res.gyro_unit, IMU_CSV_GYRO_RADPS);
+	assert_non_null(strstr(res.gyro_evidence, "a 2000 °/s range"));
+	assert_true(res.gyro_peak_radps[0] > 40);
+	struct imu_csv_options opt = { .gyro_unit = IMU_CSV_GYRO_RADPS };
+	assert_true(resolve(&fx, &opt, &res, why, sizeof(why)));
+	imu_csv_free(fx.r);
+
+	/* the same at ±500 °/s, written in °/s: the rail is 500 */
+	walk_default(&w);
+	w.peak_radps = 12;
+	w.gyro_rail = 500 * M_PI / 180;
+	w.gyro_in_dps = true;
+	open_reader(&fx, &layout);
+	assert_int_equal(feed_walk(&fx, &w, TIME_ACC_GYRO), IMU_CSV_ROW);
+	assert_true(resolve(&fx, NULL, &res, why, sizeof(why)));
+	assert_int_equal(res.gyro_unit, IMU_CSV_GYRO_DPS);
+	assert_non_null(strstr(res.gyro_evidence, "a 500 °/s range"));
+	imu_csv_free(fx.r);
+}
+
+/* Without a rail, the stances against the swings: a foot turning at 25
+ * rad/s about three axes (norm 43, which the old rule took for °/s)
+ * stands still in rad/s at every stance; in °/s its swings sit above 30. */
+static void test_gyro_unit_from_stance_and_swing(void **state)
+{
+	(void)state;
+	for (int dps = 0; dps < 2; dps++) {
+		struct imu_csv_layout layout = { 0 };
+		struct fixture fx;
+		struct walk w;
+		walk_default(&w);
+		w.peak_radps = 25;
+		w.gyro_axes = 3;
+		w.gyro_in_dps = dps;
+		open_reader(&fx, &layout);
+		assert_int_equal(feed_walk(&fx, &w, TIME_ACC_GYRO), IMU_CSV_ROW);
+		struct imu_csv_resolved res;
+		char why[IMU_CSV_ERROR_LEN];
+		assert_true(resolve(&fx, NULL, &res, why, sizeof(why)));
+		assert_int_equal(res.gyro_unit, dps ? IMU_CSV_GYRO_DPS : IMU_CSV_GYRO_RADPS);
+		assert_non_null(strstr(res.gyro_evidence, dps ? "turn faster" : "the stances"));
+		imu_csv_free(fx.r);
+	}
+}
+
 /* A header split at spaces whose names are several words ending in a
  * colon, with an id column first (OpenShoe's logs): the old rule split
  * "a_x [g]:" in two and took the id for the time. */
@@ -703,6 +774,8 @@ int main(void)
 		cmocka_unit_test(test_units_in_names),
 		cmocka_unit_test(test_units_in_names_checked),
 		cmocka_unit_test(test_names_of_several_words),
+		cmocka_unit_test(test_gyro_unit_from_the_rail),
+		cmocka_unit_test(test_gyro_unit_from_stance_and_swing),
 		cmocka_unit_test(test_upside_down_and_clipping),
 		cmocka_unit_test(test_wall_clock_time),
 		cmocka_unit_test(test_preamble_and_header_limits),
