@@ -127,10 +127,17 @@ enum imu_csv_unit imu_csv_column_unit(const struct imu_csv *r, unsigned foot_ind
 #define IMU_CSV_INTERVALS 255
 #define IMU_CSV_MAG_BINS 240
 
+/* |value| in 1 % steps from IMU_CSV_TOP_MIN (file units): where the
+ * ranges of sensors are, in every unit they are written in. */
+#define IMU_CSV_TOP_MIN 1.5
+#define IMU_CSV_TOP_BINS 820
+
 struct imu_csv_channel {
-	double max_abs;    /* largest |value| */
-	uint64_t at_max;   /* samples at that value: many means saturation */
-	uint64_t near_max; /* within 0.5 % of it: a calibrated output's rail */
+	double max_abs;  /* largest |value| */
+	uint64_t at_max; /* samples at that value: many means saturation */
+	/* A calibrated output wanders along its rail rather than sitting
+	 * on one value: samples crowd just below the maximum. */
+	uint32_t top[IMU_CSV_TOP_BINS];
 };
 
 struct imu_csv_survey {

@@ -54,28 +54,32 @@ static int mag_bin(double mag)
 	return b < 0 ? 0 : b >= IMU_CSV_MAG_BINS - 1 ? IMU_CSV_MAG_BINS - 1 : (int)b;
 }
 
-#define NEAR_MAX 0.005
 /* Per axis, in file units: a stance in rad/s reads below AXES_STILL, a
  * swing in °/s mostly above AXES_SLOW (gyro_evidence). */
 #define AXES_STILL 0.5
 #define AXES_SLOW 30.0
+#define TOP_STEP 0.01 /* log(1.01) ~ 0.00995: the bins of imu_csv_channel.top */
 
-/* A new maximum less than NEAR_MAX above the old keeps the count of
- * samples near it: a rail's readings wander by less than that. */
+static int top_bin(double a)
+{
+	if (!(a >= IMU_CSV_TOP_MIN))
+		return -1;
+	double b = log(a / IMU_CSV_TOP_MIN) / log(1 + TOP_STEP);
+	return b < IMU_CSV_TOP_BINS ? (int)b : IMU_CSV_TOP_BINS - 1;
+}
+
 static void channel_add(struct imu_csv_channel *c, double v)
 {
 	double a = fabs(v);
 	if (a > c->max_abs * (1 + 1e-12)) {
-		bool close = a <= c->max_abs * (1 + NEAR_MAX);
-		c->near_max = close ? c->near_max + 1 : 1;
 		c->max_abs = a;
 		c->at_max = 1;
-	} else {
-		if (a >= c->max_abs * (1 - 1e-12))
-			c->at_max++;
-		if (a >= c->max_abs * (1 - NEAR_MAX))
-			c->near_max++;
+	} else if (a >= c->max_abs * (1 - 1e-12)) {
+		c->at_max++;
 	}
+	int b = top_bin(a);
+	if (b >= 0 && c->top[b] < UINT32_MAX)
+		c->top[b]++;
 }
 
 void imu_csv_survey_add(struct imu_csv_survey *s, const struct imu_csv_row *row)
@@ -393,7 +397,7 @@ static double gyro_scale(enum imu_csv_gyro_unit u)
 
 /* Full scales gyroscopes are made with, °/s. */
 static const double gyro_ranges_dps[] = { 125, 245, 250, 300, 400, 500, 1000, 2000, 2500, 4000 };
-#define RAIL_SAMPLES 5         /* near the largest value: saturation, not a peak */
+#define RAIL_SAMPLES 20        /* in the top band: a rail, not a few high peaks */
 #define RAIL_MATCH 0.03        /* calibrated outputs saturate this near their range */
 #define SWING_SHARE_DPS 0.9    /* fewer samples slower than AXES_SLOW: °/s */
 #define SWING_SHARE_RADPS 0.97 /* more, and a stance's share still: rad/s */
@@ -406,13 +410,36 @@ struct gyro_vote {
 	char what[96];
 };
 
+#define RAIL_BAND_BINS 3 /* 3 %: how far a rail's readings wander */
+#define RAIL_CROWD 2.0   /* samples in the top band against the band below */
+
+/*
+ * Whether the channel's readings crowd just below its largest: the top
+ * band holds at least RAIL_SAMPLES and RAIL_CROWD times as many as the
+ * band below it. A rail does (3DM-GX5 exp 35 at ±500 °/s: 460 samples in
+ * 8.59-8.86 rad/s, 90 in 8.33-8.59); the peaks of a motion, however
+ * high, thin out towards the largest.
+ */
+static bool crowds_at_top(const struct imu_csv_channel *c)
+{
+	int top = top_bin(c->max_abs);
+	if (top < 2 * RAIL_BAND_BINS)
+		return false;
+	uint64_t high = 0, below = 0;
+	for (int b = top; b > top - RAIL_BAND_BINS; b--)
+		high += c->top[b];
+	for (int b = top - RAIL_BAND_BINS; b > top - 2 * RAIL_BAND_BINS; b--)
+		below += c->top[b];
+	return high >= RAIL_SAMPLES && (double)high >= RAIL_CROWD * (double)below;
+}
+
 /* An axis resting at its largest reading, and that a gyroscope's range
  * in one unit (57.3 times apart, so never both). */
 static void vote_by_rail(const struct imu_csv_survey *s, unsigned f, struct gyro_vote *v)
 {
 	for (int ch = 3; ch < 6; ch++) {
 		const struct imu_csv_channel *c = &s->foot[f].ch[ch];
-		if (c->near_max < RAIL_SAMPLES)
+		if (c->at_max < 3 && !crowds_at_top(c))
 			continue;
 		for (size_t i = 0; i < sizeof(gyro_ranges_dps) / sizeof(gyro_ranges_dps[0]); i++) {
 			double r = gyro_ranges_dps[i];
@@ -606,12 +633,12 @@ static void resolve_mounting(const struct imu_csv_survey *s, struct imu_csv_reso
 /* Full scales accelerometers are made with, g. */
 static const double acc_ranges_g[] = { 2, 4, 8, 16, 24, 32, 64, 100, 200 };
 
-/* Samples crowd within NEAR_MAX of the channel's largest reading, and
- * that is a range the sensor is made with (within RAIL_MATCH): the range
- * in SI units, else 0. */
+/* Samples crowd just below the channel's largest reading, and that is a
+ * range the sensor is made with (within RAIL_MATCH): the range in SI
+ * units, else 0. */
 static double rail_range(const struct imu_csv_channel *c, bool acc, double scale)
 {
-	if (c->near_max < RAIL_SAMPLES)
+	if (!crowds_at_top(c))
 		return 0;
 	size_t n = acc ? sizeof(acc_ranges_g) / sizeof(acc_ranges_g[0])
 		       : sizeof(gyro_ranges_dps) / sizeof(gyro_ranges_dps[0]);

@@ -67,6 +67,7 @@ struct walk {
 	const char *prefix; /* cells before the time, with their delimiter */
 	int gyro_axes;      /* about y, and as much about x (2) and z (3) */
 	double gyro_rail;   /* rad/s: the gyro saturates there; 0: never */
+	bool rail_wanders;  /* ...within 2 % below it, as calibrated outputs do */
 };
 
 static void walk_default(struct walk *w)
@@ -93,7 +94,10 @@ static void walk_values(const struct walk *w, double t, double v[6])
 	v[5] = w->gyro_axes >= 3 ? v[4] : 0.001 * cos(11 * t);
 	for (int k = 3; k < 6 && w->gyro_rail > 0; k++)
 		if (fabs(v[k]) > w->gyro_rail)
-			v[k] = copysign(w->gyro_rail, v[k]);
+			v[k] = copysign(w->gyro_rail * (w->rail_wanders
+								? 1 - 0.01 * (1 + sin(3e3 * t))
+								: 1),
+					v[k]);
 	for (int k = 0; k < 3; k++) {
 		if (w->clip_g > 0 && fabs(v[k]) > w->clip_g * G)
 			v[k] = copysign(w->clip_g * G, v[k]);
@@ -589,6 +593,32 @@ static void test_gyro_unit_from_the_rail(void **state)
 	assert_true(resolve(&fx, NULL, &res, why, sizeof(why)));
 	assert_int_equal(res.gyro_unit, IMU_CSV_GYRO_DPS);
 	assert_non_null(strstr(res.gyro_evidence, "a 500 °/s range"));
+	imu_csv_free(fx.r);
+
+	/* a rail that wanders, as a 3DM-GX5's at 8.67-8.86 rad/s: no value
+	 * repeats, which the old rule needed to see saturation at all */
+	walk_default(&w);
+	w.peak_radps = 12;
+	w.gyro_rail = 500 * M_PI / 180;
+	w.rail_wanders = true;
+	open_reader(&fx, &layout);
+	assert_int_equal(feed_walk(&fx, &w, TIME_ACC_GYRO), IMU_CSV_ROW);
+	assert_true(resolve(&fx, NULL, &res, why, sizeof(why)));
+	assert_int_equal(res.gyro_unit, IMU_CSV_GYRO_RADPS);
+	assert_true(res.clip_detected[0][4]);
+	assert_true(fabs(res.clip_level[0][4] - 0.985 * 500 * M_PI / 180) < 1e-6);
+	assert_false(res.clip_detected[0][3]);
+	imu_csv_free(fx.r);
+
+	/* peaks up to a range (8.0 rad/s growing 1 % a stride: 8.72 in the
+	 * last) that thin out towards the largest are motion */
+	walk_default(&w);
+	w.peak_radps = 8.0;
+	open_reader(&fx, &layout);
+	assert_int_equal(feed_walk(&fx, &w, TIME_ACC_GYRO), IMU_CSV_ROW);
+	assert_true(resolve(&fx, NULL, &res, why, sizeof(why)));
+	for (int ch = 0; ch < 6; ch++)
+		assert_false(res.clip_detected[0][ch]);
 	imu_csv_free(fx.r);
 }
 
