@@ -325,7 +325,7 @@ static int survey_file(struct source *src, struct imu_csv_survey *survey)
 /* What each foot's strides add up to, for the run and the report. */
 struct foot_state {
 	uint8_t foot;
-	unsigned strides, clipped_strides, gap_strides, restart_strides;
+	unsigned strides, clipped_strides, gap_strides, restart_strides, split_strides;
 	double length_m, duration_s, gain_m, loss_m;
 };
 
@@ -373,6 +373,10 @@ static void keep_stride(struct importer *im, int slot, const struct ins_stride *
 	if (s->clipped) {
 		add_flag(x.flags, sizeof(x.flags), "clipped");
 		fs->clipped_strides++;
+	}
+	if (s->split) {
+		add_flag(x.flags, sizeof(x.flags), "split");
+		fs->split_strides++;
 	}
 	fs->strides++;
 	fs->length_m += s->length_m;
@@ -652,10 +656,14 @@ static void print_report(const struct importer *im, const struct store_run *run,
 	print_clipping(im, res);
 	for (unsigned i = 0; i < im->slots; i++) {
 		const struct foot_state *fs = &im->feet[i];
-		printf("  strides   %s: %u, mean %.2f m, %u flagged \"gap\", %u \"restart\"\n",
+		printf("  strides   %s: %u, mean %.2f m, %u flagged \"gap\", %u \"restart\"",
 		       foot_name(fs->foot), fs->strides,
 		       fs->strides ? fs->length_m / fs->strides : NAN, fs->gap_strides,
 		       fs->restart_strides);
+		if (fs->split_strides)
+			printf(", %u \"split\" (halves of a stride with its middle stance missed)",
+			       fs->split_strides);
+		printf("\n");
 	}
 	if (run->gaps)
 		printf("  gaps      %lld in time, %.2f s in all: recorded with the run, not bridged\n",
