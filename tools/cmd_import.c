@@ -635,7 +635,8 @@ static void print_clipping(const struct importer *im, const struct imu_csv_resol
 		       foot_name(fs->foot), (unsigned long long)st.clipped_samples,
 		       levels[0] ? " (" : "", levels, levels[0] ? ")" : "", fs->clipped_strides);
 		if (levels[0])
-			printf("            (saturation found in the data as repeated extreme values)\n");
+			printf("            (saturation found in the data: readings that repeat or "
+			       "crowd at their largest)\n");
 	}
 }
 
