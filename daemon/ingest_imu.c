@@ -294,8 +294,9 @@ static void imu_store_stride(struct ingest *in, const struct ins_stride *x)
 		.clearance_m = x->clearance_m,
 	};
 	snprintf(row.foot, sizeof(row.foot), "%s", foot_name(st->foot));
-	snprintf(row.flags, sizeof(row.flags), "%s%s%s", x->gap ? "gap," : "",
-		 x->valid ? "" : "restart,", x->clipped ? "clipped," : "");
+	snprintf(row.flags, sizeof(row.flags), "%s%s%s%s", x->gap ? "gap," : "",
+		 x->valid ? "" : "restart,", x->clipped ? "clipped," : "",
+		 x->split ? "split," : "");
 	size_t len = strlen(row.flags);
 	if (len)
 		row.flags[len - 1] = '\0';

@@ -315,6 +315,8 @@ static int survey_file(struct source *src, struct imu_csv_survey *survey)
 	imu_csv_survey_init(survey);
 	while ((rc = source_next(src)) == 0 && src->pending)
 		imu_csv_survey_add(survey, &src->row);
+	if (rc == 0)
+		imu_csv_survey_names(survey, src->csv);
 	return rc;
 }
 
@@ -323,7 +325,7 @@ static int survey_file(struct source *src, struct imu_csv_survey *survey)
 /* What each foot's strides add up to, for the run and the report. */
 struct foot_state {
 	uint8_t foot;
-	unsigned strides, clipped_strides, gap_strides, restart_strides;
+	unsigned strides, clipped_strides, gap_strides, restart_strides, split_strides;
 	double length_m, duration_s, gain_m, loss_m;
 };
 
@@ -371,6 +373,10 @@ static void keep_stride(struct importer *im, int slot, const struct ins_stride *
 	if (s->clipped) {
 		add_flag(x.flags, sizeof(x.flags), "clipped");
 		fs->clipped_strides++;
+	}
+	if (s->split) {
+		add_flag(x.flags, sizeof(x.flags), "split");
+		fs->split_strides++;
 	}
 	fs->strides++;
 	fs->length_m += s->length_m;
@@ -557,14 +563,20 @@ static const char *three_names(const struct imu_csv *c, unsigned foot, int first
 	return buf;
 }
 
+/* How a unit was decided, for the report. */
+static const char *unit_source(bool detected, bool named)
+{
+	return detected ? " (detected)" : named ? " (from the name, checked)" : "";
+}
+
 static void print_columns(const struct source *src, unsigned nsrc, const struct importer *im,
 			  const struct imu_csv_resolved *res)
 {
 	const struct imu_csv *csv = src[0].csv;
 	printf("  time      %s in %s%s, %.1f Hz (%s), %.1f s\n", imu_csv_column_name(csv, 0, -1),
-	       imu_csv_time_unit_name(res->time_unit), res->time_unit_detected ? " (detected)" : "",
-	       res->rate_hz, res->rate_estimated ? "from the time column" : "given",
-	       res->duration_s);
+	       imu_csv_time_unit_name(res->time_unit),
+	       unit_source(res->time_unit_detected, res->time_unit_named), res->rate_hz,
+	       res->rate_estimated ? "from the time column" : "given", res->duration_s);
 	for (unsigned i = 0; i < nsrc; i++)
 		for (unsigned f = 0; f < imu_csv_feet(src[i].csv); f++) {
 			unsigned slot = src[i].first_slot + f;
@@ -573,13 +585,15 @@ static void print_columns(const struct source *src, unsigned nsrc, const struct 
 			       foot_name(im->feet[slot].foot),
 			       three_names(src[i].csv, f, 0, acc, sizeof(acc)),
 			       imu_csv_acc_unit_name(res->acc_unit),
-			       res->acc_unit_detected ? " (detected)" : "",
+			       unit_source(res->acc_unit_detected, res->acc_unit_named),
 			       res->acc_gravity_mps2[slot]);
 			printf("  %-9s gyro %s in %s%s, peak %.0f °/s\n", "",
 			       three_names(src[i].csv, f, 3, gyro, sizeof(gyro)),
 			       imu_csv_gyro_unit_name(res->gyro_unit),
-			       res->gyro_unit_detected ? " (detected)" : "",
+			       unit_source(res->gyro_unit_detected, res->gyro_unit_named),
 			       res->gyro_peak_radps[slot] * 180 / M_PI);
+			if (res->gyro_unit_detected && i == 0 && f == 0)
+				printf("  %-9s      (the unit: %s)\n", "", res->gyro_evidence);
 		}
 }
 
@@ -621,7 +635,8 @@ static void print_clipping(const struct importer *im, const struct imu_csv_resol
 		       foot_name(fs->foot), (unsigned long long)st.clipped_samples,
 		       levels[0] ? " (" : "", levels, levels[0] ? ")" : "", fs->clipped_strides);
 		if (levels[0])
-			printf("            (saturation found in the data as repeated extreme values)\n");
+			printf("            (saturation found in the data: readings that repeat or "
+			       "crowd at their largest)\n");
 	}
 }
 
@@ -642,10 +657,14 @@ static void print_report(const struct importer *im, const struct store_run *run,
 	print_clipping(im, res);
 	for (unsigned i = 0; i < im->slots; i++) {
 		const struct foot_state *fs = &im->feet[i];
-		printf("  strides   %s: %u, mean %.2f m, %u flagged \"gap\", %u \"restart\"\n",
+		printf("  strides   %s: %u, mean %.2f m, %u flagged \"gap\", %u \"restart\"",
 		       foot_name(fs->foot), fs->strides,
 		       fs->strides ? fs->length_m / fs->strides : NAN, fs->gap_strides,
 		       fs->restart_strides);
+		if (fs->split_strides)
+			printf(", %u \"split\" (halves of a stride with its middle stance missed)",
+			       fs->split_strides);
+		printf("\n");
 	}
 	if (run->gaps)
 		printf("  gaps      %lld in time, %.2f s in all: recorded with the run, not bridged\n",

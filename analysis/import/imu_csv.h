@@ -54,7 +54,7 @@ enum imu_csv_acc_unit {
 };
 
 enum imu_csv_gyro_unit {
-	IMU_CSV_GYRO_AUTO = 0, /* from the peak rate: a foot never turns at 40 rad/s */
+	IMU_CSV_GYRO_AUTO = 0, /* from the motion, the rail it saturates at, or its per-axis peak */
 	IMU_CSV_GYRO_DPS,
 	IMU_CSV_GYRO_RADPS,
 };
@@ -109,14 +109,35 @@ uint8_t imu_csv_foot(const struct imu_csv *r, unsigned index); /* enum imu_foot 
  * 0..5 (acc x y z, gyro x y z) of foot index. */
 const char *imu_csv_column_name(const struct imu_csv *r, unsigned foot_index, int channel);
 
+/* A unit a column's name carries: "ax_mps2", "gyro_x [deg/s]", "t_ms". */
+enum imu_csv_unit {
+	IMU_CSV_UNIT_NONE = 0,
+	IMU_CSV_UNIT_G,
+	IMU_CSV_UNIT_MPS2,
+	IMU_CSV_UNIT_DPS,
+	IMU_CSV_UNIT_RADPS,
+	IMU_CSV_UNIT_S,
+	IMU_CSV_UNIT_MS,
+	IMU_CSV_UNIT_US,
+};
+enum imu_csv_unit imu_csv_column_unit(const struct imu_csv *r, unsigned foot_index, int channel);
+
 /* ---- pass 1: what the whole file looks like ---- */
 
 #define IMU_CSV_INTERVALS 255
 #define IMU_CSV_MAG_BINS 240
 
+/* |value| in 1 % steps from IMU_CSV_TOP_MIN (file units): where the
+ * ranges of sensors are, in every unit they are written in. */
+#define IMU_CSV_TOP_MIN 1.5
+#define IMU_CSV_TOP_BINS 820
+
 struct imu_csv_channel {
 	double max_abs;  /* largest |value| */
 	uint64_t at_max; /* samples at that value: many means saturation */
+	/* A calibrated output wanders along its rail rather than sitting
+	 * on one value: samples crowd just below the maximum. */
+	uint32_t top[IMU_CSV_TOP_BINS];
 };
 
 struct imu_csv_survey {
@@ -143,12 +164,24 @@ struct imu_csv_survey {
 		double acc_sum[3];
 		double gyro_peak;      /* largest |gyro| */
 		uint64_t gyro_over_40; /* samples with |gyro| > 40 in file units */
+		/* Samples with every gyro axis below 0.5 and 30 in file
+		 * units: a stance, and not a swing read in °/s. */
+		uint64_t axes_still, axes_slow;
 		struct imu_csv_channel ch[6];
+		/* Units the columns' names carry (imu_csv_survey_names), and
+		 * the names, for messages. */
+		enum imu_csv_unit acc_named, gyro_named;
+		char acc_name[64], gyro_name[64];
 	} foot[IMU_CSV_MAX_FEET];
+	enum imu_csv_unit time_named;
+	char time_name[64];
 };
 
 void imu_csv_survey_init(struct imu_csv_survey *s);
 void imu_csv_survey_add(struct imu_csv_survey *s, const struct imu_csv_row *row);
+/* Notes the units the reader's column names carry (after the first row:
+ * the columns are known then). */
+void imu_csv_survey_names(struct imu_csv_survey *s, const struct imu_csv *r);
 /* Combines the survey of a second file (the other foot) into s. */
 void imu_csv_survey_merge(struct imu_csv_survey *s, const struct imu_csv_survey *other);
 
@@ -171,12 +204,17 @@ enum imu_csv_mounting {
 };
 
 struct imu_csv_resolved {
+	/* Each unit is given, detected, or (detected false, named true) read
+	 * from the column's name and found to agree with the data. */
 	enum imu_csv_time_unit time_unit;
-	bool time_unit_detected;
+	bool time_unit_detected, time_unit_named;
 	enum imu_csv_acc_unit acc_unit;
-	bool acc_unit_detected;
+	bool acc_unit_detected, acc_unit_named;
 	enum imu_csv_gyro_unit gyro_unit;
-	bool gyro_unit_detected;
+	bool gyro_unit_detected, gyro_unit_named;
+	/* What the gyro's unit was decided on, for the report: "the rail at
+	 * 500 °/s", "gravity turning with the rotation", ... */
+	char gyro_evidence[96];
 	double rate_hz;
 	bool rate_estimated;
 	double t0; /* the file's first time, its own units */

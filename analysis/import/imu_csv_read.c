@@ -43,6 +43,7 @@ struct imu_csv {
 	unsigned long prev_line;
 	bool any_row;
 	char label[SLOTS][96];
+	enum imu_csv_unit unit[SLOTS]; /* named in the header */
 	char error[IMU_CSV_ERROR_LEN];
 };
 
@@ -127,6 +128,142 @@ static bool parse_number(const char *cell, size_t len, double *out)
 
 /* ---- header names ---- */
 
+/* ---- units in names ---- */
+
+/* Spellings of each unit, lower case without spaces, '*' or '^', with
+ * "²" as 2, "°" and "degrees" as deg, "µ" as u. */
+static const struct {
+	const char *text;
+	enum imu_csv_unit unit;
+} unit_spellings[] = {
+	{ "g", IMU_CSV_UNIT_G },
+	{ "m/s2", IMU_CSV_UNIT_MPS2 },
+	{ "ms-2", IMU_CSV_UNIT_MPS2 },
+	{ "mps2", IMU_CSV_UNIT_MPS2 },
+	{ "ms2", IMU_CSV_UNIT_MPS2 },
+	{ "m/s/s", IMU_CSV_UNIT_MPS2 },
+	{ "mpss", IMU_CSV_UNIT_MPS2 },
+	{ "deg/s", IMU_CSV_UNIT_DPS },
+	{ "degs-1", IMU_CSV_UNIT_DPS },
+	{ "dps", IMU_CSV_UNIT_DPS },
+	{ "degps", IMU_CSV_UNIT_DPS },
+	{ "degs", IMU_CSV_UNIT_DPS },
+	{ "deg/sec", IMU_CSV_UNIT_DPS },
+	{ "rad/sec", IMU_CSV_UNIT_RADPS },
+	{ "rad/s", IMU_CSV_UNIT_RADPS },
+	{ "rads-1", IMU_CSV_UNIT_RADPS },
+	{ "radps", IMU_CSV_UNIT_RADPS },
+	{ "rads", IMU_CSV_UNIT_RADPS },
+	{ "radians/s", IMU_CSV_UNIT_RADPS },
+	{ "s", IMU_CSV_UNIT_S },
+	{ "sec", IMU_CSV_UNIT_S },
+	{ "secs", IMU_CSV_UNIT_S },
+	{ "seconds", IMU_CSV_UNIT_S },
+	{ "ms", IMU_CSV_UNIT_MS },
+	{ "msec", IMU_CSV_UNIT_MS },
+	{ "us", IMU_CSV_UNIT_US },
+	{ "usec", IMU_CSV_UNIT_US },
+};
+
+/* Appends src to dst, replacing what spellings differ in. */
+static void normalise_unit(const char *src, size_t len, char *dst, size_t size)
+{
+	static const struct {
+		const char *from, *to;
+	} subst[] = { { "\xc2\xb2", "2" }, { "\xc2\xb0", "deg" }, { "\xc2\xb5", "u" },
+		      { "\xce\xbc", "u" }, { "degrees", "deg" },  { "degree", "deg" } };
+	size_t n = 0;
+	for (size_t i = 0; i < len && n + 4 < size;) {
+		bool replaced = false;
+		for (size_t k = 0; k < sizeof(subst) / sizeof(subst[0]) && !replaced; k++) {
+			size_t fl = strlen(subst[k].from);
+			if (i + fl <= len && strncasecmp(src + i, subst[k].from, fl) == 0) {
+				size_t tl = strlen(subst[k].to);
+				memcpy(dst + n, subst[k].to, tl);
+				n += tl;
+				i += fl;
+				replaced = true;
+			}
+		}
+		if (replaced)
+			continue;
+		char c = src[i++];
+		if (c != ' ' && c != '*' && c != '^')
+			dst[n++] = (char)tolower((unsigned char)c);
+	}
+	dst[n] = 0;
+}
+
+static enum imu_csv_unit unit_of(const char *text, size_t len)
+{
+	char norm[64];
+	normalise_unit(text, len, norm, sizeof(norm));
+	for (size_t i = 0; i < sizeof(unit_spellings) / sizeof(unit_spellings[0]); i++)
+		if (strcmp(norm, unit_spellings[i].text) == 0)
+			return unit_spellings[i].unit;
+	return IMU_CSV_UNIT_NONE;
+}
+
+static bool unit_separator(char c)
+{
+	return c == '_' || c == ' ' || c == '.' || c == '-';
+}
+
+/*
+ * The unit a column's name carries, bracketed ("acc_x [m/s^2]", "gyro
+ * (deg/s)", "ts[s]") or as a suffix after a separator ("ax_mps2",
+ * "gx_rad_s", "t_s"), and the name without it in stem. A bracketed "G"
+ * is gauss (a magnetometer's), not g.
+ */
+static enum imu_csv_unit name_unit(const char *name, char *stem, size_t size)
+{
+	const char *open = strpbrk(name, "[(");
+	if (open) {
+		const char *close = strchr(open, *open == '[' ? ']' : ')');
+		size_t len = close ? (size_t)(close - open - 1) : strlen(open + 1);
+		copy_cell(stem, size, name, (size_t)(open - name));
+		if (len == 1 && open[1] == 'G')
+			return IMU_CSV_UNIT_NONE;
+		return unit_of(open + 1, len);
+	}
+	size_t n = strlen(name);
+	while (n && !isalnum((unsigned char)name[n - 1]))
+		n--; /* "a_x:" */
+	copy_cell(stem, size, name, n);
+	/* the last one or two words: "rad_s" is rad/s, "mps2" is m/s² */
+	for (int words = 2; words >= 1; words--) {
+		size_t start = n;
+		int seen = 0;
+		while (start > 0 && seen < words) {
+			start--;
+			if (unit_separator(name[start]))
+				seen++;
+		}
+		if (seen < words || start == 0)
+			continue;
+		char unit[32];
+		size_t len = n - start - 1;
+		if (len >= sizeof(unit))
+			continue;
+		memcpy(unit, name + start + 1, len);
+		unit[len] = 0;
+		for (char *p = unit; *p; p++)
+			if (unit_separator(*p))
+				*p = '/';
+		enum imu_csv_unit u = unit_of(unit, len);
+		if (u != IMU_CSV_UNIT_NONE) {
+			copy_cell(stem, size, name, start);
+			return u;
+		}
+	}
+	return IMU_CSV_UNIT_NONE;
+}
+
+static bool unit_is_time(enum imu_csv_unit u)
+{
+	return u == IMU_CSV_UNIT_S || u == IMU_CSV_UNIT_MS || u == IMU_CSV_UNIT_US;
+}
+
 /* Lower-case letters and digits of a name, without bracketed units:
  * "Acc_X [m/s^2]" -> "accx". */
 static void name_key(const char *name, char *key, size_t size)
@@ -149,19 +286,27 @@ static bool starts_with(const char *s, const char *prefix)
 	return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
-/* The channel a header name stands for (0..5), or -1. */
-static int name_channel(const char *key)
+/* The channel a header name stands for (0..5), or -1: from the name, or
+ * for an axis the name does not say more of ("ar_x [rad/s]", "x_mps2"),
+ * from its unit. */
+static int name_channel(const char *key, enum imu_csv_unit unit)
 {
 	size_t n = strlen(key);
-	if (n < 2)
+	if (n < 1)
 		return -1;
 	char axis = key[n - 1];
 	if (axis != 'x' && axis != 'y' && axis != 'z')
 		return -1;
 	int k = axis - 'x';
-	if (strstr(key, "acc") || (n == 2 && key[0] == 'a'))
+	if (n >= 2 && (strstr(key, "acc") || (n == 2 && key[0] == 'a')))
 		return k;
-	if (strstr(key, "gyr") || (n == 2 && (key[0] == 'g' || key[0] == 'w')))
+	if (n >= 2 && (strstr(key, "gyr") || (n == 2 && (key[0] == 'g' || key[0] == 'w'))))
+		return 3 + k;
+	if (strstr(key, "mag"))
+		return -1;
+	if (unit == IMU_CSV_UNIT_G || unit == IMU_CSV_UNIT_MPS2)
+		return k;
+	if (unit == IMU_CSV_UNIT_DPS || unit == IMU_CSV_UNIT_RADPS)
 		return 3 + k;
 	return -1;
 }
@@ -253,14 +398,23 @@ static void found_init(struct found *f)
 	f->time = -1;
 }
 
+/* The column's name without its unit, as a key, and the unit. */
+static enum imu_csv_unit column_key(const char *name, char *key, size_t size)
+{
+	char stem[CELL_MAX];
+	enum imu_csv_unit unit = name_unit(name, stem, sizeof(stem));
+	name_key(stem, key, size);
+	return unit;
+}
+
 static enum imu_csv_status find_by_name(struct imu_csv *r, struct found *f)
 {
 	for (size_t i = 0; i < r->ncols; i++) {
 		char key[CELL_MAX];
-		name_key(r->names[i], key, sizeof(key));
-		int ch = name_channel(key);
+		enum imu_csv_unit unit = column_key(r->names[i], key, sizeof(key));
+		int ch = name_channel(key, unit);
 		if (ch < 0) {
-			if (f->time < 0 && name_is_time(key))
+			if (f->time < 0 && (name_is_time(key) || unit_is_time(unit)))
 				f->time = (int)i;
 			continue;
 		}
@@ -370,12 +524,16 @@ static enum imu_csv_status choose_columns(struct imu_csv *r)
 				    r->col[0] + 1, channel_names[(s - 1) % 6]);
 	}
 	for (int s = 0; s < SLOTS; s++) {
+		r->unit[s] = IMU_CSV_UNIT_NONE;
 		if (r->col[s] < 0)
 			continue;
-		if (r->names && (size_t)r->col[s] < r->ncols && r->names[r->col[s]][0])
+		if (r->names && (size_t)r->col[s] < r->ncols && r->names[r->col[s]][0]) {
+			char key[CELL_MAX];
 			snprintf(r->label[s], sizeof(r->label[s]), "%s", r->names[r->col[s]]);
-		else
+			r->unit[s] = column_key(r->names[r->col[s]], key, sizeof(key));
+		} else {
 			snprintf(r->label[s], sizeof(r->label[s]), "column %d", r->col[s] + 1);
+		}
 	}
 	r->ready = true;
 	return IMU_CSV_ROW;
@@ -430,6 +588,13 @@ const char *imu_csv_column_name(const struct imu_csv *r, unsigned foot_index, in
 	return r->label[channel < 0 ? 0 : 1 + 6 * foot_index + (unsigned)channel];
 }
 
+enum imu_csv_unit imu_csv_column_unit(const struct imu_csv *r, unsigned foot_index, int channel)
+{
+	if (!r->ready || foot_index >= IMU_CSV_MAX_FEET || channel < -1 || channel > 5)
+		return IMU_CSV_UNIT_NONE;
+	return r->unit[channel < 0 ? 0 : 1 + 6 * foot_index + (unsigned)channel];
+}
+
 static char guess_delimiter(const char *line)
 {
 	if (strchr(line, ','))
@@ -460,12 +625,60 @@ static bool is_header(char delim, const char *line)
 	return text >= numbers && text > 0;
 }
 
+static bool ends_with_colon(const char *cell, size_t len)
+{
+	return len > 0 && cell[len - 1] == ':';
+}
+
+/*
+ * In a header split at spaces, a name may be several words: "a_x [g]:"
+ * and "Filtered ts[s]:" are one column each, as the numbers below show.
+ * When most words end with a colon, the colon ends a name; else a
+ * bracketed unit belongs to the word before it.
+ */
+static bool colon_names(const char *line)
+{
+	const char *p = line, *cell;
+	size_t len;
+	bool first = true, last_colon = false;
+	unsigned words = 0, colons = 0;
+	while (next_cell(&p, ' ', &cell, &len, &first)) {
+		words++;
+		last_colon = ends_with_colon(cell, len);
+		colons += last_colon;
+	}
+	return last_colon && 2 * colons >= words;
+}
+
+/* The next column name of a header row at *p. */
+static bool next_name(const char **p, char delim, bool colons, const char **start, size_t *len,
+		      bool *first)
+{
+	if (!next_cell(p, delim, start, len, first))
+		return false;
+	if (delim != ' ')
+		return true;
+	for (;;) {
+		const char *q = *p, *cell;
+		size_t l;
+		bool f = false;
+		if (colons ? ends_with_colon(*start, *len) : false)
+			return true;
+		if (!next_cell(&q, ' ', &cell, &l, &f))
+			return true;
+		if (!colons && *cell != '[' && *cell != '(')
+			return true;
+		*len = (size_t)(cell + l - *start);
+		*p = q;
+	}
+}
+
 static void add_header_row(struct imu_csv *r, const char *line)
 {
 	const char *p = line, *cell;
 	size_t len, i = 0;
-	bool first = true;
-	while (next_cell(&p, r->delim, &cell, &len, &first)) {
+	bool first = true, colons = r->delim == ' ' && colon_names(line);
+	while (next_name(&p, r->delim, colons, &cell, &len, &first)) {
 		if (i == r->ncols) {
 			r->names = xreallocarray(r->names, r->ncols + 1, sizeof(*r->names));
 			r->names[r->ncols++] = xcalloc(1, 1);

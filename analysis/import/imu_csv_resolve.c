@@ -54,6 +54,20 @@ static int mag_bin(double mag)
 	return b < 0 ? 0 : b >= IMU_CSV_MAG_BINS - 1 ? IMU_CSV_MAG_BINS - 1 : (int)b;
 }
 
+/* Per axis, in file units: a stance in rad/s reads below AXES_STILL, a
+ * swing in °/s mostly above AXES_SLOW (gyro_evidence). */
+#define AXES_STILL 0.5
+#define AXES_SLOW 30.0
+#define TOP_STEP 0.01 /* log(1.01) ~ 0.00995: the bins of imu_csv_channel.top */
+
+static int top_bin(double a)
+{
+	if (!(a >= IMU_CSV_TOP_MIN))
+		return -1;
+	double b = log(a / IMU_CSV_TOP_MIN) / log(1 + TOP_STEP);
+	return b < IMU_CSV_TOP_BINS ? (int)b : IMU_CSV_TOP_BINS - 1;
+}
+
 static void channel_add(struct imu_csv_channel *c, double v)
 {
 	double a = fabs(v);
@@ -63,6 +77,9 @@ static void channel_add(struct imu_csv_channel *c, double v)
 	} else if (a >= c->max_abs * (1 - 1e-12)) {
 		c->at_max++;
 	}
+	int b = top_bin(a);
+	if (b >= 0 && c->top[b] < UINT32_MAX)
+		c->top[b]++;
 }
 
 void imu_csv_survey_add(struct imu_csv_survey *s, const struct imu_csv_row *row)
@@ -111,6 +128,35 @@ void imu_csv_survey_add(struct imu_csv_survey *s, const struct imu_csv_row *row)
 			s->foot[f].gyro_over_40++;
 		for (int ch = 0; ch < 6; ch++)
 			channel_add(&s->foot[f].ch[ch], v[ch]);
+		double axis = fmax(fabs(v[3]), fmax(fabs(v[4]), fabs(v[5])));
+		s->foot[f].axes_still += axis < AXES_STILL;
+		s->foot[f].axes_slow += axis < AXES_SLOW;
+	}
+}
+
+/* The unit all three axes' names agree on, else none. */
+static enum imu_csv_unit named_unit(const struct imu_csv *r, unsigned f, int first, char *name,
+				    size_t size)
+{
+	enum imu_csv_unit u = imu_csv_column_unit(r, f, first);
+	for (int k = 1; k < 3; k++)
+		if (imu_csv_column_unit(r, f, first + k) != u)
+			return IMU_CSV_UNIT_NONE;
+	snprintf(name, size, "%s", imu_csv_column_name(r, f, first));
+	return u;
+}
+
+void imu_csv_survey_names(struct imu_csv_survey *s, const struct imu_csv *r)
+{
+	s->time_named = imu_csv_column_unit(r, 0, -1);
+	snprintf(s->time_name, sizeof(s->time_name), "%s", imu_csv_column_name(r, 0, -1));
+	for (unsigned f = 0; f < imu_csv_feet(r) && f < IMU_CSV_MAX_FEET; f++) {
+		enum imu_csv_unit a =
+			named_unit(r, f, 0, s->foot[f].acc_name, sizeof(s->foot[f].acc_name));
+		enum imu_csv_unit g =
+			named_unit(r, f, 3, s->foot[f].gyro_name, sizeof(s->foot[f].gyro_name));
+		s->foot[f].acc_named = a == IMU_CSV_UNIT_G || a == IMU_CSV_UNIT_MPS2 ? a : 0;
+		s->foot[f].gyro_named = g == IMU_CSV_UNIT_DPS || g == IMU_CSV_UNIT_RADPS ? g : 0;
 	}
 }
 
@@ -219,6 +265,20 @@ static bool resolve_time(const struct imu_csv_survey *s, const struct imu_csv_op
 		return reject(why, len, "only %llu rows of samples: far too short to find strides",
 			      (unsigned long long)s->rows);
 	res->time_unit = o->time_unit;
+	if (res->time_unit == IMU_CSV_TIME_AUTO && s->time_named != IMU_CSV_UNIT_NONE) {
+		res->time_unit = s->time_named == IMU_CSV_UNIT_MS   ? IMU_CSV_TIME_MS
+				 : s->time_named == IMU_CSV_UNIT_US ? IMU_CSV_TIME_US
+								    : IMU_CSV_TIME_S;
+		res->time_unit_named = true;
+		double hz = 1 / (med * time_scale_s(res->time_unit, 0));
+		if (!(o->rate_hz > 0) && (hz < 50 || hz > 4000))
+			return reject(why, len,
+				      "the time column '%s' is named in %s, but its samples "
+				      "are %.6g apart: %.4g Hz, no IMU's rate; the name is wrong: "
+				      "give --time-unit (s, ms or us) to read it otherwise",
+				      s->time_name, imu_csv_time_unit_name(res->time_unit), med,
+				      hz);
+	}
 	if (res->time_unit == IMU_CSV_TIME_AUTO) {
 		res->time_unit_detected = true;
 		if (s->integer_times && med == 1)
@@ -277,7 +337,25 @@ static bool resolve_acc(const struct imu_csv_survey *s, const struct imu_csv_opt
 		enum imu_csv_acc_unit looks = med >= 0.5 && med <= 2  ? IMU_CSV_ACC_G
 					      : med >= 5 && med <= 20 ? IMU_CSV_ACC_MPS2
 								      : IMU_CSV_ACC_AUTO;
-		if (o->acc_unit == IMU_CSV_ACC_AUTO) {
+		enum imu_csv_unit named = s->foot[f].acc_named;
+		if (o->acc_unit == IMU_CSV_ACC_AUTO && named != IMU_CSV_UNIT_NONE) {
+			enum imu_csv_acc_unit said =
+				named == IMU_CSV_UNIT_G ? IMU_CSV_ACC_G : IMU_CSV_ACC_MPS2;
+			if (looks != said)
+				return reject(
+					why, len,
+					"the accelerometer column '%s' is named in %s, but at rest "
+					"it reads %.3g, %s: the name is wrong; give --acc-unit %s "
+					"to read the file so",
+					s->foot[f].acc_name, imu_csv_acc_unit_name(said), med,
+					looks == IMU_CSV_ACC_G      ? "gravity in g"
+					: looks == IMU_CSV_ACC_MPS2 ? "gravity in m/s²"
+								    : "neither 1 g nor 9.8 m/s²",
+					looks == IMU_CSV_ACC_MPS2 ? "mps2" : "g");
+			res->acc_unit = said;
+			res->acc_unit_detected = false;
+			res->acc_unit_named = true;
+		} else if (o->acc_unit == IMU_CSV_ACC_AUTO) {
 			if (looks == IMU_CSV_ACC_AUTO)
 				return reject(why, len,
 					      "%s accelerometer's magnitude is mostly "
@@ -317,38 +395,196 @@ static double gyro_scale(enum imu_csv_gyro_unit u)
 	return u == IMU_CSV_GYRO_DPS ? DEG_TO_RAD : 1;
 }
 
-static bool resolve_gyro(const struct imu_csv_survey *s, const struct imu_csv_options *o,
-			 struct imu_csv_resolved *res, char *why, size_t len)
+/* Full scales gyroscopes are made with, °/s. */
+static const double gyro_ranges_dps[] = { 125, 245, 250, 300, 400, 500, 1000, 2000, 2500, 4000 };
+#define RAIL_SAMPLES 20        /* in the top band: a rail, not a few high peaks */
+#define RAIL_MATCH 0.03        /* calibrated outputs saturate this near their range */
+#define SWING_SHARE_DPS 0.9    /* fewer samples slower than AXES_SLOW: °/s */
+#define SWING_SHARE_RADPS 0.97 /* more, and a stance's share still: rad/s */
+#define STANCE_SHARE_RADPS 0.05
+#define AXIS_RADPS_MAX 40.0   /* no foot turns faster about one axis, rad/s */
+#define GYRO_LIMIT_RADPS 70.0 /* beyond the widest gyroscope's range (4000 °/s) */
+
+struct gyro_vote {
+	enum imu_csv_gyro_unit unit; /* AUTO: no evidence */
+	char what[96];
+};
+
+#define RAIL_BAND_BINS 3 /* 3 %: how far a rail's readings wander */
+#define RAIL_CROWD 2.0   /* samples in the top band against the band below */
+
+/*
+ * Whether the channel's readings crowd just below its largest: the top
+ * band holds at least RAIL_SAMPLES and RAIL_CROWD times as many as the
+ * band below it. A rail does (3DM-GX5 exp 35 at ±500 °/s: 460 samples in
+ * 8.59-8.86 rad/s, 90 in 8.33-8.59); the peaks of a motion, however
+ * high, thin out towards the largest.
+ */
+static bool crowds_at_top(const struct imu_csv_channel *c)
 {
-	bool fast = false, moving_slowly = false;
+	int top = top_bin(c->max_abs);
+	if (top < 2 * RAIL_BAND_BINS)
+		return false;
+	uint64_t high = 0, below = 0;
+	for (int b = top; b > top - RAIL_BAND_BINS; b--)
+		high += c->top[b];
+	for (int b = top - RAIL_BAND_BINS; b > top - 2 * RAIL_BAND_BINS; b--)
+		below += c->top[b];
+	return high >= RAIL_SAMPLES && (double)high >= RAIL_CROWD * (double)below;
+}
+
+/* An axis resting at its largest reading, and that a gyroscope's range
+ * in one unit (57.3 times apart, so never both). */
+static void vote_by_rail(const struct imu_csv_survey *s, unsigned f, struct gyro_vote *v)
+{
+	for (int ch = 3; ch < 6; ch++) {
+		const struct imu_csv_channel *c = &s->foot[f].ch[ch];
+		if (c->at_max < 3 && !crowds_at_top(c))
+			continue;
+		for (size_t i = 0; i < sizeof(gyro_ranges_dps) / sizeof(gyro_ranges_dps[0]); i++) {
+			double r = gyro_ranges_dps[i];
+			bool dps = fabs(c->max_abs / r - 1) <= RAIL_MATCH;
+			bool radps = fabs(c->max_abs / (r * DEG_TO_RAD) - 1) <= RAIL_MATCH;
+			if (!dps && !radps)
+				continue;
+			v->unit = dps ? IMU_CSV_GYRO_DPS : IMU_CSV_GYRO_RADPS;
+			snprintf(v->what, sizeof(v->what),
+				 "%c axis saturates at %.4g %s, a %.0f °/s range", 'x' + ch - 3,
+				 c->max_abs, dps ? "°/s" : "rad/s", r);
+			return;
+		}
+	}
+}
+
+/*
+ * The stance against the swing: a foot spends its stances with every
+ * axis nearly still in rad/s (below AXES_STILL), and it never spends a
+ * tenth of its time above AXES_SLOW rad/s (1700 °/s), which a swing
+ * read in °/s does, every stride.
+ */
+static void vote_by_stance(const struct imu_csv_survey *s, unsigned f, struct gyro_vote *v)
+{
+	double n = (double)s->rows, still = s->foot[f].axes_still / n,
+	       slow = s->foot[f].axes_slow / n;
+	if (!(n > 0))
+		return;
+	if (slow < SWING_SHARE_DPS) {
+		v->unit = IMU_CSV_GYRO_DPS;
+		snprintf(v->what, sizeof(v->what),
+			 "%.0f %% of the samples turn faster than %.0f on an axis",
+			 100 * (1 - slow), AXES_SLOW);
+	} else if (slow >= SWING_SHARE_RADPS && still >= STANCE_SHARE_RADPS) {
+		v->unit = IMU_CSV_GYRO_RADPS;
+		snprintf(v->what, sizeof(v->what),
+			 "the stances read below %.1f on every axis (%.0f %% of the samples), the "
+			 "swings mostly below %.0f",
+			 AXES_STILL, 100 * still, AXES_SLOW);
+	}
+}
+
+static double axis_peak(const struct imu_csv_survey *s, unsigned f)
+{
 	double peak = 0;
+	for (int ch = 3; ch < 6; ch++)
+		peak = fmax(peak, s->foot[f].ch[ch].max_abs);
+	return peak;
+}
+
+/*
+ * The gyro's unit, on evidence that tells °/s from rad/s, never the
+ * norm of the rate (two axes saturated at 2000 °/s make 50 rad/s): an
+ * axis saturating at a range in one unit, else gravity turning in the
+ * sensor as fast as the rate says (rad/s) or 57.3 times slower (°/s),
+ * else an axis faster than a foot turns in rad/s. The first two are
+ * decisive (decisive set), the last a guess.
+ */
+static struct gyro_vote gyro_evidence(const struct imu_csv_survey *s, bool *decisive)
+{
+	struct gyro_vote v = { IMU_CSV_GYRO_AUTO, "" };
+	for (unsigned f = 0; f < s->feet && v.unit == IMU_CSV_GYRO_AUTO; f++)
+		vote_by_rail(s, f, &v);
+	for (unsigned f = 0; f < s->feet && v.unit == IMU_CSV_GYRO_AUTO; f++)
+		vote_by_stance(s, f, &v);
+	*decisive = v.unit != IMU_CSV_GYRO_AUTO;
+	if (*decisive)
+		return v;
+	double peak = 0;
+	for (unsigned f = 0; f < s->feet; f++)
+		peak = fmax(peak, axis_peak(s, f));
+	v.unit = peak > AXIS_RADPS_MAX ? IMU_CSV_GYRO_DPS : IMU_CSV_GYRO_RADPS;
+	snprintf(v.what, sizeof(v.what), "an axis peaks at %.4g, %s 40 rad/s", peak,
+		 peak > AXIS_RADPS_MAX ? "beyond" : "within");
+	return v;
+}
+
+/* A unit the data cannot be read in: rad/s beyond any gyroscope's range,
+ * or °/s too slow for the steps the accelerometer shows. */
+static bool gyro_unit_impossible(const struct imu_csv_survey *s, enum imu_csv_gyro_unit u,
+				 double *peak)
+{
+	bool impossible = false;
+	*peak = 0;
 	for (unsigned f = 0; f < s->feet; f++) {
-		fast = fast || s->foot[f].gyro_over_40 >= 3;
-		/* Steps swing |acc| by more than half of gravity, whatever the unit. */
 		double g =
 			median_magnitude(s->foot[f].mag_hist[MAG_ALL], s->foot[f].mag_sum[MAG_ALL]);
 		double spread = (s->foot[f].mag_max - s->foot[f].mag_min) / g;
-		if (s->foot[f].gyro_peak > peak)
-			peak = s->foot[f].gyro_peak;
-		if (spread > 0.5 && s->foot[f].gyro_peak < GYRO_UNIT_SPLIT)
-			moving_slowly = true;
+		double p = axis_peak(s, f);
+		*peak = fmax(*peak, p);
+		if (u == IMU_CSV_GYRO_RADPS && p > GYRO_LIMIT_RADPS)
+			impossible = true;
+		if (u == IMU_CSV_GYRO_DPS && spread > 0.5 && s->foot[f].gyro_peak < GYRO_UNIT_SPLIT)
+			impossible = true;
 	}
+	return impossible;
+}
+
+static bool refuse_gyro_unit(const struct imu_csv_survey *s, enum imu_csv_gyro_unit u,
+			     const char *given, const char *evidence, char *why, size_t len)
+{
+	bool radps = u == IMU_CSV_GYRO_RADPS;
+	(void)s;
+	return reject(why, len,
+		      "%s the gyroscope would read %s, but %s: the data look like %s; %s "
+		      "--gyro-unit %s",
+		      given, radps ? "rad/s" : "°/s", evidence, radps ? "°/s" : "rad/s",
+		      strstr(given, "--") ? "use" : "give", radps ? "dps" : "radps");
+}
+
+static bool resolve_gyro(const struct imu_csv_survey *s, const struct imu_csv_options *o,
+			 struct imu_csv_resolved *res, char *why, size_t len)
+{
+	bool decisive;
+	struct gyro_vote v = gyro_evidence(s, &decisive);
+	enum imu_csv_unit named = s->foot[0].gyro_named;
+	char given[160], evidence[128];
+	double peak;
 	res->gyro_unit = o->gyro_unit;
-	res->gyro_unit_detected = o->gyro_unit == IMU_CSV_GYRO_AUTO;
-	if (res->gyro_unit_detected)
-		res->gyro_unit = fast ? IMU_CSV_GYRO_DPS : IMU_CSV_GYRO_RADPS;
-	else if (o->gyro_unit == IMU_CSV_GYRO_RADPS && fast)
-		return reject(why, len,
-			      "with --gyro-unit radps the gyroscope peaks at %.0f rad/s "
-			      "(%.0f turns a second), beyond any foot: the data look like "
-			      "°/s; use --gyro-unit dps",
-			      peak, peak / (2 * M_PI));
-	else if (o->gyro_unit == IMU_CSV_GYRO_DPS && moving_slowly)
-		return reject(why, len,
-			      "with --gyro-unit dps the gyroscope never passes %.1f °/s "
-			      "while the accelerometer shows steps: the data look like rad/s; "
-			      "use --gyro-unit radps",
-			      peak);
+	res->gyro_unit_detected = o->gyro_unit == IMU_CSV_GYRO_AUTO && named == IMU_CSV_UNIT_NONE;
+	res->gyro_unit_named = o->gyro_unit == IMU_CSV_GYRO_AUTO && named != IMU_CSV_UNIT_NONE;
+	if (res->gyro_unit_named)
+		res->gyro_unit =
+			named == IMU_CSV_UNIT_RADPS ? IMU_CSV_GYRO_RADPS : IMU_CSV_GYRO_DPS;
+	else if (res->gyro_unit_detected)
+		res->gyro_unit = v.unit;
+	snprintf(res->gyro_evidence, sizeof(res->gyro_evidence), "%s", v.what);
+	if (res->gyro_unit_named)
+		snprintf(given, sizeof(given), "the gyroscope column '%s' is named in %s, so",
+			 s->foot[0].gyro_name, imu_csv_gyro_unit_name(res->gyro_unit));
+	else
+		snprintf(given, sizeof(given), "with --gyro-unit %s",
+			 res->gyro_unit == IMU_CSV_GYRO_RADPS ? "radps" : "dps");
+	/* What was given is read so unless the data cannot be; a name is
+	 * also overruled by decisive evidence. */
+	if (!res->gyro_unit_detected && gyro_unit_impossible(s, res->gyro_unit, &peak)) {
+		snprintf(evidence, sizeof(evidence), "%s %.4g",
+			 res->gyro_unit == IMU_CSV_GYRO_RADPS
+				 ? "an axis reaches"
+				 : "while the foot steps it never passes",
+			 res->gyro_unit == IMU_CSV_GYRO_RADPS ? peak : s->foot[0].gyro_peak);
+		return refuse_gyro_unit(s, res->gyro_unit, given, evidence, why, len);
+	}
+	if (res->gyro_unit_named && decisive && v.unit != res->gyro_unit)
+		return refuse_gyro_unit(s, res->gyro_unit, given, v.what, why, len);
 	for (unsigned f = 0; f < s->feet; f++)
 		res->gyro_peak_radps[f] = s->foot[f].gyro_peak * gyro_scale(res->gyro_unit);
 	return true;
@@ -394,8 +630,30 @@ static void resolve_mounting(const struct imu_csv_survey *s, struct imu_csv_reso
 	}
 }
 
+/* Full scales accelerometers are made with, g. */
+static const double acc_ranges_g[] = { 2, 4, 8, 16, 24, 32, 64, 100, 200 };
+
+/* Samples crowd just below the channel's largest reading, and that is a
+ * range the sensor is made with (within RAIL_MATCH): the range in SI
+ * units, else 0. */
+static double rail_range(const struct imu_csv_channel *c, bool acc, double scale)
+{
+	if (!crowds_at_top(c))
+		return 0;
+	size_t n = acc ? sizeof(acc_ranges_g) / sizeof(acc_ranges_g[0])
+		       : sizeof(gyro_ranges_dps) / sizeof(gyro_ranges_dps[0]);
+	for (size_t i = 0; i < n; i++) {
+		double range =
+			acc ? acc_ranges_g[i] * GRAVITY_MPS2 : gyro_ranges_dps[i] * DEG_TO_RAD;
+		if (fabs(c->max_abs * scale / range - 1) <= RAIL_MATCH)
+			return range;
+	}
+	return 0;
+}
+
 /* A channel saturates where several samples sit exactly at its largest
- * magnitude, and that magnitude is one a foot sensor's range could be. */
+ * magnitude, and that magnitude is one a foot sensor's range could be;
+ * or where they crowd near it, and it is a range sensors are made with. */
 static void resolve_clipping(const struct imu_csv_survey *s, const struct imu_csv_options *o,
 			     struct imu_csv_resolved *res)
 {
@@ -406,8 +664,8 @@ static void resolve_clipping(const struct imu_csv_survey *s, const struct imu_cs
 			if (f >= s->feet)
 				continue;
 			bool acc = ch < 3;
-			double given = acc ? o->acc_range_g * GRAVITY_MPS2
-					   : o->gyro_range_dps * DEG_TO_RAD;
+			double rail, given = acc ? o->acc_range_g * GRAVITY_MPS2
+						 : o->gyro_range_dps * DEG_TO_RAD;
 			double scale = acc ? acc_scale(res->acc_unit) : gyro_scale(res->gyro_unit);
 			double max = s->foot[f].ch[ch].max_abs * scale;
 			double plausible = acc ? 2 * GRAVITY_MPS2 : 300 * DEG_TO_RAD;
@@ -419,6 +677,11 @@ static void resolve_clipping(const struct imu_csv_survey *s, const struct imu_cs
 				res->clip_level[f][ch] = given * (1 - CLIP_TOLERANCE_GIVEN);
 			} else if (s->foot[f].ch[ch].at_max >= 3 && max >= plausible) {
 				res->clip_level[f][ch] = max * (1 - CLIP_TOLERANCE_FOUND);
+				res->clip_detected[f][ch] = true;
+			} else if ((rail = rail_range(&s->foot[f].ch[ch], acc, scale)) > 0) {
+				/* a calibrated output wanders along its rail: as if
+				 * the range were given */
+				res->clip_level[f][ch] = rail * (1 - CLIP_TOLERANCE_GIVEN);
 				res->clip_detected[f][ch] = true;
 			}
 		}

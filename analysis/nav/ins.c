@@ -29,6 +29,7 @@ void ins_config_default(struct ins_config *cfg)
 		.det_speed_ref_mps = 2.5,
 		.det_window_s = 0.0125,
 		.max_gap_s = 0.1,
+		.repair_clipped_gyro = true,
 	};
 }
 
@@ -653,7 +654,8 @@ static double repaired_rate(const struct ins *ins, uint64_t d, int k)
 static const struct imu_sample *repaired(const struct ins *ins, uint64_t d, struct imu_sample *tmp)
 {
 	const struct imu_sample *s = sample_at(ins, d);
-	if (!(s->clipped & (IMU_CLIP_GYRO_X | IMU_CLIP_GYRO_Y | IMU_CLIP_GYRO_Z)))
+	if (!(s->clipped & (IMU_CLIP_GYRO_X | IMU_CLIP_GYRO_Y | IMU_CLIP_GYRO_Z)) ||
+	    !ins->cfg.repair_clipped_gyro)
 		return s;
 	*tmp = *s;
 	for (int k = 0; k < 3; k++)

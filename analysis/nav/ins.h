@@ -42,15 +42,22 @@ struct ins_config {
 	double det_speed_ref_mps;
 	double det_window_s;
 	double max_gap_s; /* longer gaps restart the navigation */
+	/* A saturated gyro axis is replaced by a cubic through the readings
+	 * either side of the clipped run (true); false trusts the rail, to
+	 * measure what the repair is worth. */
+	bool repair_clipped_gyro;
 };
 
 void ins_config_default(struct ins_config *cfg);
 
 struct ins_stride {
-	uint8_t foot;     /* enum imu_foot */
-	bool valid;       /* false if the stride spans a restart */
-	bool gap;         /* samples were lost inside the stride */
-	bool clipped;     /* a sample inside was saturated (set by strides.h) */
+	uint8_t foot; /* enum imu_foot */
+	bool valid;   /* false if the stride spans a restart */
+	bool gap;     /* samples were lost inside the stride */
+	bool clipped; /* a sample inside was saturated (set by strides.h) */
+	/* Half of a stride twice as long as its neighbours at their cadence:
+	 * the stance between the two was missed (set by strides.h). */
+	bool split;
 	int64_t start_us; /* stance start (landing) */
 	int64_t end_us;   /* next stance start */
 	int64_t duration_us;

@@ -2,6 +2,7 @@
 #include "nav/strides.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "util/xalloc.h"
 
@@ -18,6 +19,23 @@
  */
 #define CLIP_JOIN_US INT64_C(50000)
 
+/*
+ * A missed stance merges two strides into one twice as long, at twice the
+ * duration: against the median of the latest strides (the cadence and
+ * length the runner has), with the next stride back at that cadence (a
+ * runner speeding up lengthens strides but shortens none). A stop
+ * doubles the duration but not the length; a faster stretch the length
+ * but not the duration.
+ */
+#define RECENT 5
+#define DOUBLED_DURATION_MIN 1.7
+#define DOUBLED_DURATION_MAX 2.3
+#define DOUBLED_LENGTH_MIN 1.6
+#define DOUBLED_LENGTH_MAX 2.4
+#define NEXT_DURATION_MIN 0.7
+#define NEXT_DURATION_MAX 1.4
+#define OUT_QUEUE 4
+
 struct strides_foot {
 	struct ins *ins;
 	struct landing landing;
@@ -26,6 +44,16 @@ struct strides_foot {
 	struct strides_clip clip[STRIDES_CLIP_RING];
 	unsigned clip_head, clip_len;
 	uint64_t clipped_samples;
+	/* The latest stride, held until the next shows the cadence after it. */
+	struct ins_stride held;
+	bool have_held;
+	struct ins_stride out[OUT_QUEUE];
+	unsigned out_head, out_len;
+	double recent_s[RECENT], recent_m[RECENT]; /* the latest strides out, a ring */
+	unsigned recent_n;
+	double last_pos[3]; /* where the latest stride out ended */
+	bool have_last_pos;
+	uint64_t split_strides;
 };
 
 struct strides_foot *strides_foot_new(double rate_hz, uint8_t foot)
@@ -33,12 +61,17 @@ struct strides_foot *strides_foot_new(double rate_hz, uint8_t foot)
 	struct ins_config cfg;
 	ins_config_default(&cfg);
 	cfg.rate_hz = rate_hz;
-	struct ins *ins = ins_new(&cfg, foot);
+	return strides_foot_new_config(&cfg, foot);
+}
+
+struct strides_foot *strides_foot_new_config(const struct ins_config *cfg, uint8_t foot)
+{
+	struct ins *ins = ins_new(cfg, foot);
 	if (!ins)
 		return NULL;
 	struct strides_foot *f = xcalloc(1, sizeof(*f));
 	f->ins = ins;
-	f->rate_hz = rate_hz;
+	f->rate_hz = cfg->rate_hz;
 	landing_init(&f->landing);
 	return f;
 }
@@ -98,34 +131,159 @@ static bool clipped_in(struct strides_foot *f, int64_t start_us, int64_t end_us)
 	return f->clip_len && f->clip[f->clip_head].from_us < end_us;
 }
 
+static double median_of(const double *v, unsigned n)
+{
+	double w[RECENT];
+	memcpy(w, v, n * sizeof(w[0]));
+	for (unsigned i = 1; i < n; i++)
+		for (unsigned j = i; j > 0 && w[j - 1] > w[j]; j--) {
+			double x = w[j];
+			w[j] = w[j - 1];
+			w[j - 1] = x;
+		}
+	return w[n / 2];
+}
+
+static bool within(double x, double lo, double hi)
+{
+	return x >= lo && x <= hi;
+}
+
+static bool twice(const struct ins_stride *s, double usual_s, double usual_m)
+{
+	double d = (double)s->duration_us * 1e-6;
+	return within(d / usual_s, DOUBLED_DURATION_MIN, DOUBLED_DURATION_MAX) &&
+	       within(s->length_m / usual_m, DOUBLED_LENGTH_MIN, DOUBLED_LENGTH_MAX);
+}
+
+/* Whether s is two strides with the stance between them missed; next is
+ * the stride after it, or NULL at the end. */
+static bool doubled(const struct strides_foot *f, const struct ins_stride *s,
+		    const struct ins_stride *next)
+{
+	if (!s->valid || s->gap)
+		return false;
+	unsigned n = f->recent_n < RECENT ? f->recent_n : RECENT;
+	double usual_s, usual_m;
+	if (n >= 3) {
+		usual_s = median_of(f->recent_s, n);
+		usual_m = median_of(f->recent_m, n);
+	} else if (next && next->valid && !next->gap) {
+		/* the first strides of a run: the next shows the runner's */
+		usual_s = (double)next->duration_us * 1e-6;
+		usual_m = next->length_m;
+		next = NULL;
+	} else {
+		return false;
+	}
+	if (!(usual_s > 0 && usual_m > 0))
+		return false;
+	if (!twice(s, usual_s, usual_m))
+		return false;
+	/* the next at the cadence, or doubled too (two stances missed in a
+	 * row) */
+	return !next ||
+	       within((double)next->duration_us * 1e-6 / usual_s, NEXT_DURATION_MIN,
+		      NEXT_DURATION_MAX) ||
+	       twice(next, usual_s, usual_m);
+}
+
+static void queue_out(struct strides_foot *f, const struct ins_stride *s)
+{
+	if (f->out_len == OUT_QUEUE)
+		return; /* cannot happen: at most two strides out per stride in */
+	f->out[(f->out_head + f->out_len++) % OUT_QUEUE] = *s;
+	if (s->valid && !s->gap) {
+		f->recent_s[f->recent_n % RECENT] = (double)s->duration_us * 1e-6;
+		f->recent_m[f->recent_n % RECENT] = s->length_m;
+		f->recent_n++;
+	}
+	memcpy(f->last_pos, s->pos_m, sizeof(f->last_pos));
+	f->have_last_pos = true;
+}
+
+/*
+ * The two halves of a doubled stride: the missed stance is taken midway
+ * in time and place, which is where a steady runner's is, so each half
+ * measures about what each stride did; flagged split, so nothing takes
+ * them for measured strides.
+ */
+static void queue_split(struct strides_foot *f, const struct ins_stride *s)
+{
+	struct ins_stride a = *s, b = *s;
+	int64_t mid_us = s->start_us + s->duration_us / 2;
+	a.end_us = b.start_us = mid_us;
+	a.duration_us = mid_us - s->start_us;
+	b.duration_us = s->end_us - mid_us;
+	a.length_m = b.length_m = s->length_m / 2;
+	a.height_change_m = b.height_change_m = s->height_change_m / 2;
+	a.clearance_m = s->clearance_m - b.height_change_m;
+	const double *from = f->have_last_pos ? f->last_pos : s->pos_m;
+	for (int k = 0; k < 3; k++)
+		a.pos_m[k] = 0.5 * (from[k] + s->pos_m[k]);
+	a.split = b.split = true;
+	f->split_strides += 2;
+	queue_out(f, &a);
+	queue_out(f, &b);
+}
+
+/* The held stride goes out, split if it was doubled; x is held next. */
+static void release(struct strides_foot *f, const struct ins_stride *next)
+{
+	if (!f->have_held)
+		return;
+	if (doubled(f, &f->held, next))
+		queue_split(f, &f->held);
+	else
+		queue_out(f, &f->held);
+	f->have_held = false;
+}
+
 static void finish_stride(struct strides_foot *f, struct ins_stride *x)
 {
 	landing_apply(&f->landing, x);
 	x->clipped = clipped_in(f, x->start_us, x->end_us);
+	x->split = false;
+	release(f, x);
+	f->held = *x;
+	f->have_held = true;
+}
+
+static bool pop_out(struct strides_foot *f, struct ins_stride *out)
+{
+	if (f->out_len == 0)
+		return false;
+	*out = f->out[f->out_head];
+	f->out_head = (f->out_head + 1) % OUT_QUEUE;
+	f->out_len--;
+	return true;
 }
 
 bool strides_foot_push(struct strides_foot *f, const struct imu_sample *s, struct ins_stride *out)
 {
+	struct ins_stride x;
 	if (s->clipped)
 		note_clipped(f, s->t_us);
 	landing_push(&f->landing, s);
-	if (!ins_push(f->ins, s, out))
-		return false;
-	finish_stride(f, out);
-	return true;
+	if (ins_push(f->ins, s, &x))
+		finish_stride(f, &x);
+	return pop_out(f, out);
 }
 
 bool strides_foot_flush(struct strides_foot *f, struct ins_stride *out)
 {
-	if (!ins_flush(f->ins, out))
-		return false;
-	finish_stride(f, out);
-	return true;
+	struct ins_stride x;
+	while (f->out_len == 0 && ins_flush(f->ins, &x))
+		finish_stride(f, &x);
+	if (f->out_len == 0)
+		release(f, NULL);
+	return pop_out(f, out);
 }
 
 void strides_foot_stats(const struct strides_foot *f, struct strides_foot_stats *out)
 {
 	out->clipped_samples = f->clipped_samples;
+	out->split_strides = f->split_strides;
 	out->clip_stretches = f->clip_stretches;
 	ins_stats(f->ins, &out->ins);
 }

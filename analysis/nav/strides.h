@@ -5,7 +5,7 @@
  * alike, so a runner's imported file and live run give the same strides.
  *
  *   each foot:  samples -> INS (ins.h) -> landing finder (landing.h)
- *               -> clip flag                          (struct strides_foot)
+ *               -> clip flag -> doubled strides split (struct strides_foot)
  *   both feet:  merge by end time -> two-feet height correction (two_feet.h)
  *                                                     (struct strides_join)
  *
@@ -41,9 +41,15 @@ struct strides_foot;
 /* NULL if the INS cannot run at this rate. foot: enum imu_foot, the tag
  * of the strides out. */
 struct strides_foot *strides_foot_new(double rate_hz, uint8_t foot);
+/* The same with the INS configured otherwise (the accuracy tool's
+ * studies); everything else uses the defaults through strides_foot_new. */
+struct strides_foot *strides_foot_new_config(const struct ins_config *cfg, uint8_t foot);
 void strides_foot_free(struct strides_foot *f);
 /* The next sample, in sensor-time order. True and *out filled when a
- * stride is complete: from landing to landing, its clipped flag set. */
+ * stride is complete: from landing to landing, its clipped flag set. A
+ * stride comes out once the next one is complete (or at the flush): a
+ * stride twice as long as the runner's at their cadence is two with a
+ * stance missed, and comes out as two halves flagged split. */
 bool strides_foot_push(struct strides_foot *f, const struct imu_sample *s, struct ins_stride *out);
 /* At the end of the samples: the strides still held. Call until false;
  * the foot takes no samples afterwards. */
@@ -53,6 +59,7 @@ double strides_foot_rate_hz(const struct strides_foot *f);
 struct strides_foot_stats {
 	uint64_t clipped_samples;
 	uint64_t clip_stretches; /* clipped samples 50 ms apart or more */
+	uint64_t split_strides;  /* halves of doubled strides (ins_stride.split) */
 	struct ins_stats ins;
 };
 void strides_foot_stats(const struct strides_foot *f, struct strides_foot_stats *out);

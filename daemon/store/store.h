@@ -126,7 +126,7 @@ struct store_stride {
 	double height_change_m; /* up is positive */
 	double stance_s;
 	double clearance_m;
-	char flags[32]; /* "" or comma-separated: "gap", "restart", "clipped" */
+	char flags[32]; /* "" or comma-separated: "gap", "restart", "clipped", "split" */
 };
 /* A stride already stored (same run, foot and start) is replaced. */
 int store_stride(struct store *s, int64_t run_id, const struct store_stride *stride);

@@ -44,8 +44,9 @@ def gait_driven(tmp, exp):
     partial step. Ours end at the next stance's start: look 0.15 s early."""
     base = os.path.join(REAL, 'imu', 'gait_driven', 'SensorConnectData_%d' % exp)
     db = os.path.join(tmp, 'gd%d.db' % exp)
-    # The 3DM-GX5-25 recorded at ±500 °/s and saturates on the jog.
-    ours = import_strides(db, base + '.csv', '--gyro-range', '500')
+    # No options: the 3DM-GX5-25 recorded at ±500 °/s and saturates on
+    # the jog, which the import finds by itself.
+    ours = import_strides(db, base + '.csv')
     rows = list(csv.DictReader(open(base + '_strideIndex_timestamp_gcpX_gcpY.csv')))
     pct = []
     for i in range(2, len(rows)):

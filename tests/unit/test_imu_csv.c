@@ -64,6 +64,10 @@ struct walk {
 	double clip_g;     /* 0: none */
 	double time_scale; /* file units per second */
 	const char *delim;
+	const char *prefix; /* cells before the time, with their delimiter */
+	int gyro_axes;      /* about y, and as much about x (2) and z (3) */
+	double gyro_rail;   /* rad/s: the gyro saturates there; 0: never */
+	bool rail_wanders;  /* ...within 2 % below it, as calibrated outputs do */
 };
 
 static void walk_default(struct walk *w)
@@ -85,9 +89,15 @@ static void walk_values(const struct walk *w, double t, double v[6])
 	v[0] = 2 * G * swing * sin(2 * M_PI * (phase - 0.6) / 0.4);
 	v[1] = 0.01 * sin(37 * t);
 	v[2] = z * (G + 1.5 * G * swing * swing);
-	v[3] = 0;
 	v[4] = z * w->peak_radps * swing;
-	v[5] = 0.001 * cos(11 * t);
+	v[3] = w->gyro_axes >= 2 ? -v[4] : 0;
+	v[5] = w->gyro_axes >= 3 ? v[4] : 0.001 * cos(11 * t);
+	for (int k = 3; k < 6 && w->gyro_rail > 0; k++)
+		if (fabs(v[k]) > w->gyro_rail)
+			v[k] = copysign(w->gyro_rail * (w->rail_wanders
+								? 1 - 0.01 * (1 + sin(3e3 * t))
+								: 1),
+					v[k]);
 	for (int k = 0; k < 3; k++) {
 		if (w->clip_g > 0 && fabs(v[k]) > w->clip_g * G)
 			v[k] = copysign(w->clip_g * G, v[k]);
@@ -103,9 +113,9 @@ static void walk_line(const struct walk *w, unsigned i, char *buf, size_t size)
 {
 	double t = i / w->rate_hz, v[6];
 	walk_values(w, t, v);
-	snprintf(buf, size, "%.17g%s%.9g%s%.9g%s%.9g%s%.9g%s%.9g%s%.9g", w->t0 + t * w->time_scale,
-		 w->delim, v[0], w->delim, v[1], w->delim, v[2], w->delim, v[3], w->delim, v[4],
-		 w->delim, v[5]);
+	snprintf(buf, size, "%s%.17g%s%.9g%s%.9g%s%.9g%s%.9g%s%.9g%s%.9g",
+		 w->prefix ? w->prefix : "", w->t0 + t * w->time_scale, w->delim, v[0], w->delim,
+		 v[1], w->delim, v[2], w->delim, v[3], w->delim, v[4], w->delim, v[5]);
 }
 
 /* Feeds a header and a whole walk; returns the status. */
@@ -127,6 +137,7 @@ static bool resolve(struct fixture *fx, const struct imu_csv_options *opt,
 		    struct imu_csv_resolved *res, char *why, size_t len)
 {
 	struct imu_csv_options none = { 0 };
+	imu_csv_survey_names(&fx->survey, fx->r);
 	return imu_csv_resolve(&fx->survey, opt ? opt : &none, res, why, len);
 }
 
@@ -460,6 +471,226 @@ static void test_wrong_units_get_a_hint(void **state)
 	imu_csv_free(fx.r);
 }
 
+/* Names carrying their units, as pandas users and data-set converters
+ * write them: the old rule found no acc x column in any of these. */
+static void test_units_in_names(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *header, *delim;
+		bool acc_in_g, gyro_in_dps;
+		double time_scale;
+		enum imu_csv_time_unit time_unit;
+	} files[] = {
+		{ "t_s,ax_mps2,ay_mps2,az_mps2,gx_radps,gy_radps,gz_radps", ",", false, false, 1,
+		  IMU_CSV_TIME_S },
+		{ "time [ms];Acc X [m/s^2];Acc Y [m/s^2];Acc Z [m/s^2];Gyro X (deg/s);"
+		  "Gyro Y (deg/s);Gyro Z (deg/s)",
+		  ";", false, true, 1000, IMU_CSV_TIME_MS },
+		{ "timestamp_us\tacc_x_g\tacc_y_g\tacc_z_g\tgyr_x_dps\tgyr_y_dps\tgyr_z_dps", "\t",
+		  true, true, 1e6, IMU_CSV_TIME_US },
+		{ "T_s,X_ms2,Y_ms2,Z_ms2,X_rad_s,Y_rad_s,Z_rad_s", ",", false, false, 1,
+		  IMU_CSV_TIME_S },
+	};
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		struct imu_csv_layout layout = { 0 };
+		struct fixture fx;
+		struct walk w;
+		walk_default(&w);
+		w.acc_in_g = files[i].acc_in_g;
+		w.gyro_in_dps = files[i].gyro_in_dps;
+		w.time_scale = files[i].time_scale;
+		w.delim = files[i].delim;
+		open_reader(&fx, &layout);
+		assert_int_equal(feed_walk(&fx, &w, files[i].header), IMU_CSV_ROW);
+		struct imu_csv_resolved res;
+		char why[IMU_CSV_ERROR_LEN];
+		assert_true(resolve(&fx, NULL, &res, why, sizeof(why)));
+		assert_int_equal(res.time_unit, files[i].time_unit);
+		assert_true(res.time_unit_named && res.acc_unit_named && res.gyro_unit_named);
+		assert_int_equal(res.acc_unit, w.acc_in_g ? IMU_CSV_ACC_G : IMU_CSV_ACC_MPS2);
+		assert_int_equal(res.gyro_unit,
+				 w.gyro_in_dps ? IMU_CSV_GYRO_DPS : IMU_CSV_GYRO_RADPS);
+		assert_true(fabs(res.rate_hz - 200) < 0.01);
+		imu_csv_free(fx.r);
+	}
+}
+
+/* A name that contradicts the data is said to be wrong, with the way to
+ * read the file anyway. */
+static void test_units_in_names_checked(void **state)
+{
+	(void)state;
+	struct imu_csv_layout layout = { 0 };
+	struct fixture fx;
+	struct walk w;
+	walk_default(&w);
+	w.acc_in_g = false; /* m/s², named g */
+	open_reader(&fx, &layout);
+	assert_int_equal(feed_walk(&fx, &w, "t,ax_g,ay_g,az_g,gx,gy,gz"), IMU_CSV_ROW);
+	struct imu_csv_resolved res;
+	char why[IMU_CSV_ERROR_LEN];
+	assert_false(resolve(&fx, NULL, &res, why, sizeof(why)));
+	assert_non_null(strstr(why, "'ax_g' is named in g"));
+	assert_non_null(strstr(why, "give --acc-unit mps2"));
+	struct imu_csv_options opt = { .acc_unit = IMU_CSV_ACC_MPS2 };
+	assert_true(resolve(&fx, &opt, &res, why, sizeof(why)));
+	imu_csv_free(fx.r);
+
+	walk_default(&w);
+	w.gyro_in_dps = true; /* °/s, named rad/s */
+	open_reader(&fx, &layout);
+	assert_int_equal(feed_walk(&fx, &w, "t,ax,ay,az,gx_radps,gy_radps,gz_radps"), IMU_CSV_ROW);
+	assert_false(resolve(&fx, NULL, &res, why, sizeof(why)));
+	assert_non_null(strstr(why, "'gx_radps' is named in rad/s"));
+	assert_non_null(strstr(why, "give --gyro-unit dps"));
+	imu_csv_free(fx.r);
+
+	walk_default(&w);
+	w.time_scale = 1000; /* ms, named s */
+	open_reader(&fx, &layout);
+	assert_int_equal(feed_walk(&fx, &w, "t_s,ax,ay,az,gx,gy,gz"), IMU_CSV_ROW);
+	assert_false(resolve(&fx, NULL, &res, why, sizeof(why)));
+	assert_non_null(strstr(why, "'t_s' is named in s"));
+	imu_csv_free(fx.r);
+}
+
+/*
+ * A sprinting foot on a ±2000 °/s gyroscope, in rad/s: two axes sit at
+ * 34.9 rad/s at once, and the norm of the rate, 49 rad/s, passed the old
+ * rule's 40 rad/s: the file was read as °/s and --gyro-unit radps
+ * refused. The rail is a range in rad/s, so the unit is.
+ */
+static void test_gyro_unit_from_the_rail(void **state)
+{
+	(void)state;
+	struct imu_csv_layout layout = { 0 };
+	struct fixture fx;
+	struct walk w;
+	walk_default(&w);
+	w.peak_radps = 45;
+	w.gyro_axes = 2;
+	w.gyro_rail = 2000 * M_PI / 180;
+	open_reader(&fx, &layout);
+	assert_int_equal(feed_walk(&fx, &w, TIME_ACC_GYRO), IMU_CSV_ROW);
+	struct imu_csv_resolved res;
+	char why[IMU_CSV_ERROR_LEN];
+	assert_true(resolve(&fx, NULL, &res, why, sizeof(why)));
+	assert_int_equal(res.gyro_unit, IMU_CSV_GYRO_RADPS);
+	assert_non_null(strstr(res.gyro_evidence, "a 2000 °/s range"));
+	assert_true(res.gyro_peak_radps[0] > 40);
+	struct imu_csv_options opt = { .gyro_unit = IMU_CSV_GYRO_RADPS };
+	assert_true(resolve(&fx, &opt, &res, why, sizeof(why)));
+	imu_csv_free(fx.r);
+
+	/* the same at ±500 °/s, written in °/s: the rail is 500 */
+	walk_default(&w);
+	w.peak_radps = 12;
+	w.gyro_rail = 500 * M_PI / 180;
+	w.gyro_in_dps = true;
+	open_reader(&fx, &layout);
+	assert_int_equal(feed_walk(&fx, &w, TIME_ACC_GYRO), IMU_CSV_ROW);
+	assert_true(resolve(&fx, NULL, &res, why, sizeof(why)));
+	assert_int_equal(res.gyro_unit, IMU_CSV_GYRO_DPS);
+	assert_non_null(strstr(res.gyro_evidence, "a 500 °/s range"));
+	imu_csv_free(fx.r);
+
+	/* a rail that wanders, as a 3DM-GX5's at 8.67-8.86 rad/s: no value
+	 * repeats, which the old rule needed to see saturation at all */
+	walk_default(&w);
+	w.peak_radps = 12;
+	w.gyro_rail = 500 * M_PI / 180;
+	w.rail_wanders = true;
+	open_reader(&fx, &layout);
+	assert_int_equal(feed_walk(&fx, &w, TIME_ACC_GYRO), IMU_CSV_ROW);
+	assert_true(resolve(&fx, NULL, &res, why, sizeof(why)));
+	assert_int_equal(res.gyro_unit, IMU_CSV_GYRO_RADPS);
+	assert_true(res.clip_detected[0][4]);
+	assert_true(fabs(res.clip_level[0][4] - 0.985 * 500 * M_PI / 180) < 1e-6);
+	assert_false(res.clip_detected[0][3]);
+	imu_csv_free(fx.r);
+
+	/* peaks up to a range (8.0 rad/s growing 1 % a stride: 8.72 in the
+	 * last) that thin out towards the largest are motion */
+	walk_default(&w);
+	w.peak_radps = 8.0;
+	open_reader(&fx, &layout);
+	assert_int_equal(feed_walk(&fx, &w, TIME_ACC_GYRO), IMU_CSV_ROW);
+	assert_true(resolve(&fx, NULL, &res, why, sizeof(why)));
+	for (int ch = 0; ch < 6; ch++)
+		assert_false(res.clip_detected[0][ch]);
+	imu_csv_free(fx.r);
+}
+
+/* Without a rail, the stances against the swings: a foot turning at 25
+ * rad/s about three axes (norm 43, which the old rule took for °/s)
+ * stands still in rad/s at every stance; in °/s its swings sit above 30. */
+static void test_gyro_unit_from_stance_and_swing(void **state)
+{
+	(void)state;
+	for (int dps = 0; dps < 2; dps++) {
+		struct imu_csv_layout layout = { 0 };
+		struct fixture fx;
+		struct walk w;
+		walk_default(&w);
+		w.peak_radps = 25;
+		w.gyro_axes = 3;
+		w.gyro_in_dps = dps;
+		open_reader(&fx, &layout);
+		assert_int_equal(feed_walk(&fx, &w, TIME_ACC_GYRO), IMU_CSV_ROW);
+		struct imu_csv_resolved res;
+		char why[IMU_CSV_ERROR_LEN];
+		assert_true(resolve(&fx, NULL, &res, why, sizeof(why)));
+		assert_int_equal(res.gyro_unit, dps ? IMU_CSV_GYRO_DPS : IMU_CSV_GYRO_RADPS);
+		assert_non_null(strstr(res.gyro_evidence, dps ? "turn faster" : "the stances"));
+		imu_csv_free(fx.r);
+	}
+}
+
+/* A header split at spaces whose names are several words ending in a
+ * colon, with an id column first (OpenShoe's logs): the old rule split
+ * "a_x [g]:" in two and took the id for the time. */
+static void test_names_of_several_words(void **state)
+{
+	(void)state;
+	struct imu_csv_layout layout = { 0 };
+	struct fixture fx;
+	struct walk w;
+	walk_default(&w);
+	w.delim = " ";
+	w.prefix = "0xcb ";
+	w.t0 = 1274434048.5;
+	open_reader(&fx, &layout);
+	assert_int_equal(feed(&fx, "Inertial data."), IMU_CSV_SKIPPED);
+	assert_int_equal(feed_walk(&fx, &w,
+				   "Header:   Filtered ts[s]:   a_x [g]:  a_y [g]:  a_z [g]: "
+				   "ar_x [rad/s]: ar_y [rad/s]: ar_z [rad/s]:"),
+			 IMU_CSV_ROW);
+	assert_int_equal(fx.rows, 2000);
+	assert_non_null(strstr(imu_csv_column_name(fx.r, 0, -1), "Filtered ts[s]:"));
+	assert_string_equal(imu_csv_column_name(fx.r, 0, 3), "ar_x [rad/s]:");
+	struct imu_csv_resolved res;
+	char why[IMU_CSV_ERROR_LEN];
+	assert_true(resolve(&fx, NULL, &res, why, sizeof(why)));
+	assert_int_equal(res.acc_unit, IMU_CSV_ACC_G);
+	assert_int_equal(res.gyro_unit, IMU_CSV_GYRO_RADPS);
+	assert_true(fabs(res.rate_hz - 200) < 0.01);
+	imu_csv_free(fx.r);
+
+	/* spaces, no colons: a bracketed unit goes with the word before */
+	walk_default(&w);
+	w.delim = " ";
+	open_reader(&fx, &layout);
+	assert_int_equal(
+		feed_walk(&fx, &w, "t ax [g] ay [g] az [g] wx [deg/s] wy [deg/s] wz [deg/s]"),
+		IMU_CSV_ROW);
+	assert_string_equal(imu_csv_column_name(fx.r, 0, 4), "wy [deg/s]");
+	/* named °/s, but the walk turns at 6 rad/s */
+	assert_false(resolve(&fx, NULL, &res, why, sizeof(why)));
+	assert_non_null(strstr(why, "'wx [deg/s]' is named in °/s"));
+	imu_csv_free(fx.r);
+}
+
 static void test_upside_down_and_clipping(void **state)
 {
 	(void)state;
@@ -570,6 +801,11 @@ int main(void)
 		cmocka_unit_test(test_gap_found_and_reported),
 		cmocka_unit_test(test_too_short_and_still),
 		cmocka_unit_test(test_wrong_units_get_a_hint),
+		cmocka_unit_test(test_units_in_names),
+		cmocka_unit_test(test_units_in_names_checked),
+		cmocka_unit_test(test_names_of_several_words),
+		cmocka_unit_test(test_gyro_unit_from_the_rail),
+		cmocka_unit_test(test_gyro_unit_from_stance_and_swing),
 		cmocka_unit_test(test_upside_down_and_clipping),
 		cmocka_unit_test(test_wall_clock_time),
 		cmocka_unit_test(test_preamble_and_header_limits),

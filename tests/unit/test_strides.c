@@ -229,6 +229,64 @@ static void test_one_impact_one_stretch_at_any_rate(void **state)
 	}
 }
 
+/*
+ * A sprint at 6.5 m/s and 400 Hz, whose heel strikes clip the ±16 g
+ * accelerometer all through some stances: the INS misses those, and a
+ * stride of two came out (in this seed an 8.01 m stride ending at 10.4 s,
+ * truth 4.00 m). Each is now split in two halves flagged split, and no
+ * stride is longer than 1.5 times the true one it ends with.
+ */
+static void test_doubled_strides_split(void **state)
+{
+	(void)state;
+	const uint64_t seed = 20240601u + 400 * 10007u + 65 * 101u + 50;
+	struct imu_sim_config c;
+	imu_sim_config_default(&c);
+	c.rate_hz = 400;
+	c.speed_mps = 6.5;
+	c.seed = seed;
+	c.feet = IMU_SIM_LEFT | IMU_SIM_RIGHT;
+	struct imu_sim *sim = imu_sim_new(&c);
+	assert_non_null(sim);
+	struct strides_foot *foot = strides_foot_new(c.rate_hz, IMU_FOOT_RIGHT);
+	static struct ins_stride est[MAX_STRIDES];
+	static struct imu_sim_stride truth[MAX_STRIDES];
+	size_t n_est = 0, n_truth = 0;
+	struct imu_sample buf[512];
+	struct imu_sim_stride t;
+	while (imu_sim_time_us(sim) < 60 * INT64_C(1000000)) {
+		size_t n = imu_sim_generate(sim, buf, 512);
+		for (size_t i = 0; i < n; i++)
+			if (buf[i].foot == IMU_FOOT_RIGHT && n_est < MAX_STRIDES &&
+			    strides_foot_push(foot, &buf[i], &est[n_est]))
+				n_est++;
+		while (imu_sim_pop_truth(sim, &t))
+			if (t.foot == IMU_FOOT_RIGHT && n_truth < MAX_STRIDES)
+				truth[n_truth++] = t;
+	}
+	while (n_est < MAX_STRIDES && strides_foot_flush(foot, &est[n_est]))
+		n_est++;
+	unsigned split = 0;
+	for (size_t i = 0; i < n_est; i++) {
+		split += est[i].split;
+		size_t best = 0;
+		for (size_t j = 1; j < n_truth; j++)
+			if (llabs(truth[j].end_us - est[i].end_us) <
+			    llabs(truth[best].end_us - est[i].end_us))
+				best = j;
+		if (truth[best].start_us == 0 || !est[i].valid)
+			continue;
+		if (est[i].length_m > 1.5 * truth[best].length_m)
+			fail_msg("seed %llu: stride %zu ending at %.2f s is %.2f m, truth %.2f m",
+				 (unsigned long long)seed, i, est[i].end_us * 1e-6, est[i].length_m,
+				 truth[best].length_m);
+	}
+	if (split == 0 || split % 2)
+		fail_msg("seed %llu: %u strides split", (unsigned long long)seed, split);
+	strides_foot_free(foot);
+	imu_sim_free(sim);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -237,6 +295,7 @@ int main(void)
 		cmocka_unit_test(test_clipped_flag_is_the_strides_own),
 		cmocka_unit_test(test_landing_sample_belongs_to_the_next_stride),
 		cmocka_unit_test(test_one_impact_one_stretch_at_any_rate),
+		cmocka_unit_test(test_doubled_strides_split),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
