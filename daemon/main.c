@@ -16,6 +16,7 @@
 #include "paths.h"
 #include "decode/rsc.h"
 #include "sim/options.h"
+#include "store/writer_lock.h"
 
 #define MAX_MAPS 64
 
@@ -64,7 +65,8 @@ static void usage(FILE *out)
 		"and the sensor list.\n"
 		"Exit codes: 0 done, 64 bad usage, 65 damaged capture, 66 missing input,\n"
 		"73 database cannot be opened, 74 a write to the database failed (the log says\n"
-		"what was stored), 78 bad config.\n");
+		"what was stored), 75 another hamstrided is recording into the database,\n"
+		"78 bad config.\n");
 }
 
 static int bad_option(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -305,6 +307,14 @@ static int open_store(struct daemon *d)
 		log_error("no database path: set [daemon] database in the config or give --db");
 		return EX_USAGE;
 	}
+	/* Before the file is touched: only a daemon that holds the lock may
+	 * close the runs left open, and then their writer is gone. */
+	pid_t holder;
+	d->writer_lock = writer_lock_take(d->config.database, &holder, why, sizeof(why));
+	if (d->writer_lock < 0) {
+		log_error("%s", why);
+		return d->writer_lock == -EWOULDBLOCK ? EX_TEMPFAIL : EX_CANTCREAT;
+	}
 	int err = store_open(d->config.database, STORE_READ_WRITE, &d->store, why, sizeof(why));
 	if (err == -EUCLEAN && (err = replace_damaged_store(d, why)) != 0)
 		return err;
@@ -507,7 +517,9 @@ int main(int argc, char **argv)
 	if ((code = parse_options(argc, argv, &o, &d)) || (code = load_config(&d, &o)) ||
 	    (code = open_source(&d, &o)))
 		return code;
+	d.writer_lock = -1;
 	if ((code = open_store(&d))) {
+		writer_lock_release(d.writer_lock);
 		replay_free(d.replay);
 		return code;
 	}
@@ -517,5 +529,6 @@ int main(int argc, char **argv)
 	ingest_free(d.ingest);
 	replay_free(d.replay);
 	store_close(d.store);
+	writer_lock_release(d.writer_lock);
 	return code;
 }

@@ -183,7 +183,8 @@ int store_tally_since(struct store *s, const struct store_tally *mark, struct st
  * it: the end is its last notification, the summary is recomputed from its
  * notifications, samples, strides and gaps, end_reason is reason. Each is
  * committed, then passed to fn (may be NULL). Only the daemon calls this,
- * before it starts a run of its own. */
+ * holding the writer lock (store/writer_lock.h), before it starts a run of
+ * its own: every run still open then was left by a writer that is gone. */
 int store_close_open_runs(struct store *s, const char *reason, store_run_fn fn, void *user);
 int store_foreach_stride(struct store *s, int64_t run_id, store_stride_fn fn, void *user);
 /* Per foot (left, right): how many strides the run has and their mean
