@@ -368,11 +368,19 @@ static int64_t simulation_start_us(unsigned weeks)
 	return (first_day * day_s + morning_s) * INT64_C(1000000);
 }
 
-/* The simulator writes a temporary capture, replayed like any other. */
+/* The simulator writes a temporary capture, replayed like any other. It
+ * is unlinked once open, but a daemon killed while it simulates leaves it:
+ * in $TMPDIR if set (the crash tests set it), else /tmp. */
 static int open_simulation(struct daemon *d, struct options *o)
 {
-	char path[] = "/tmp/hamstrided-sim-XXXXXX";
+	char path[4200];
 	char why[512];
+	const char *tmpdir = getenv("TMPDIR");
+	if (snprintf(path, sizeof(path), "%s/hamstrided-sim-XXXXXX",
+		     tmpdir && *tmpdir ? tmpdir : "/tmp") >= (int)sizeof(path)) {
+		log_error("TMPDIR is too long for the simulation's temporary file");
+		return EX_CANTCREAT;
+	}
 	int fd = mkstemp(path);
 	if (fd < 0) {
 		log_error("cannot create a temporary file for the simulation: %s", strerror(errno));
@@ -524,6 +532,11 @@ int main(int argc, char **argv)
 		return code;
 	}
 	set_source_name(&d, &o);
+	/* Live or at recorded speed, the CLI may write meanwhile (a replay, an
+	 * import, a pain entry): leave it room after each second's commit. A
+	 * replay at full speed is not waited on. */
+	if (!d.replay || d.realtime)
+		store_set_commit_pause(d.store, 3);
 	d.ingest = ingest_new(d.store, &d.config.ingest);
 	code = check_stored(&d, loop_run(&d));
 	ingest_free(d.ingest);

@@ -32,6 +32,11 @@ int store_flush(struct store *s);
 /* Drops every write since the last flush (an all-or-nothing import that
  * failed half-way); what was flushed stays. */
 void store_discard(struct store *s);
+/* A writer whose batch holds the write lock nearly all the time (the
+ * daemon, committing each second) leaves it free for pause_ms after each
+ * commit before it writes again, so that another writer waiting for the
+ * lock (the CLI, which tries every millisecond) gets it. */
+void store_set_commit_pause(struct store *s, int pause_ms);
 
 /* The sensor with this address, created if new; *sensor_id set. Its first
  * and last seen times widen to seen_us, as with store_sensor_seen. */
