@@ -237,7 +237,6 @@ sqlite3_stmt *store_cached(struct store *s, enum store_stmt id, int *rc)
 
 /* ---- writing ------------------------------------------------------------ */
 
-/* Opens the batch transaction if none is open. */
 static int64_t monotonic_us(void)
 {
 	struct timespec ts;
@@ -262,6 +261,7 @@ static void pause_after_commit(const struct store *s)
 	nanosleep(&ts, NULL);
 }
 
+/* Opens the batch transaction if none is open. */
 int store_begin_write(struct store *s)
 {
 	if (s->read_only)
