@@ -353,7 +353,8 @@ static int begin_run(struct ingest *in, int64_t start_us)
 	    (!in->config.whole_runs && store_flush(in->store) < 0))
 		return ingest_store_failed(in, -EIO, "a new run");
 	in->in_run = true;
-	in->stats.runs++;
+	if (!in->config.whole_runs)
+		in->stats.runs++; /* else once it is committed, at its end */
 	open_capture(in);
 	log_notice("run %lld started", (long long)run->id);
 	return 0;
@@ -447,8 +448,15 @@ static int end_run(struct ingest *in, const struct session_event *ev)
 	    treadmill_store_run(&run->tm, in->store, &summary, ingest_imu_distance_m(t)) < 0 ||
 	    (!in->config.whole_runs && store_flush(in->store) < 0) ||
 	    terrain_compute_run(in->store, run->id, &in->config.segments, NULL) < 0 ||
-	    (in->config.whole_runs && store_flush(in->store) < 0))
+	    (in->config.whole_runs && store_flush(in->store) < 0)) {
 		err = ingest_store_failed(in, -EIO, "the end of a run");
+		/* A whole run that cannot be committed is none of it: what
+		 * is left of its batch (a write failed part-way) goes too. */
+		if (in->config.whole_runs)
+			store_discard(in->store);
+	} else if (in->config.whole_runs) {
+		in->stats.runs++;
+	}
 	log_notice("run %lld ended (%s): %.0f s, %.0f m", (long long)run->id, ev->reason,
 		   summary.duration_s, summary.distance_m);
 	return err;
