@@ -22,6 +22,7 @@ struct daemon {
 	bool realtime;
 	int exit_code;
 	struct store_tally stored_before; /* to count what this run of it stored */
+	int writer_lock;                  /* store/writer_lock.h: held while hamstrided runs */
 };
 
 /* Reloads the config file (SIGHUP): log level, session and capture

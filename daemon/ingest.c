@@ -350,12 +350,13 @@ static int begin_run(struct ingest *in, int64_t start_us)
 	run->at_last_active = run->totals;
 	baro_climb_init(&run->climb, CLIMB_WINDOW_S, CLIMB_HYSTERESIS_M);
 	/* Committed at once, so a run the log says started is in the file
-	 * whatever happens next. */
+	 * whatever happens next (a whole run is committed at its end). */
 	if (store_run_begin(in->store, start_us, in->source, &run->id) < 0 ||
-	    store_flush(in->store) < 0)
+	    (!in->config.whole_runs && store_flush(in->store) < 0))
 		return ingest_store_failed(in, -EIO, "a new run");
 	in->in_run = true;
-	in->stats.runs++;
+	if (!in->config.whole_runs)
+		in->stats.runs++; /* else once it is committed, at its end */
 	open_capture(in);
 	log_notice("run %lld started", (long long)run->id);
 	return 0;
@@ -443,11 +444,21 @@ static int end_run(struct ingest *in, const struct session_event *ev)
 	treadmill_end_run(&run->tm, run->primary_pod >= 0, t->imu_valid_strides, &summary);
 	in->in_run = false;
 	in->last_run_id = run->id;
+	/* A whole run's end, summary and segments go in one commit (the
+	 * terrain's own). */
 	if (store_run_end(in->store, &summary) < 0 ||
 	    treadmill_store_run(&run->tm, in->store, &summary, ingest_imu_distance_m(t)) < 0 ||
-	    store_flush(in->store) < 0 ||
-	    terrain_compute_run(in->store, run->id, &in->config.segments, NULL) < 0)
+	    (!in->config.whole_runs && store_flush(in->store) < 0) ||
+	    terrain_compute_run(in->store, run->id, &in->config.segments, NULL) < 0 ||
+	    (in->config.whole_runs && store_flush(in->store) < 0)) {
 		err = ingest_store_failed(in, -EIO, "the end of a run");
+		/* A whole run that cannot be committed is none of it: what
+		 * is left of its batch (a write failed part-way) goes too. */
+		if (in->config.whole_runs)
+			store_discard(in->store);
+	} else if (in->config.whole_runs) {
+		in->stats.runs++;
+	}
 	log_notice("run %lld ended (%s): %.0f s, %.0f m", (long long)run->id, ev->reason,
 		   summary.duration_s, summary.distance_m);
 	return err;
@@ -700,6 +711,8 @@ int ingest_finish(struct ingest *in, const char *reason)
 
 int ingest_commit(struct ingest *in)
 {
+	if (in->config.whole_runs && in->in_run)
+		return 0;
 	return store_flush(in->store) < 0 ? ingest_store_failed(in, -EIO, "the last writes") : 0;
 }
 

@@ -28,6 +28,11 @@ struct ingest_config {
 	const char *source;
 	/* Grade classes of the run's segments ([segments] in the config). */
 	struct seg_thresholds segments;
+	/* Each run is committed once, at its end, with its segments: a writer
+	 * killed mid-run leaves none of it (the CLI's replay). false: the run
+	 * is committed as it starts and each second after (the daemon's, so a
+	 * crash loses at most the last second). */
+	bool whole_runs;
 };
 
 void ingest_config_default(struct ingest_config *c);
@@ -59,7 +64,8 @@ void ingest_link_lost(struct ingest *in, const uint8_t addr[NOTIFICATION_ADDR_LE
 /* Time passes without data: ends timed-out runs. */
 int ingest_tick(struct ingest *in, int64_t now_us);
 /* Commits what the pipeline has stored so far, as the live loop does each
- * second; 0 or a negative errno (logged and counted as a store error). */
+ * second (with whole_runs, nothing while a run is open); 0 or a negative
+ * errno (logged and counted as a store error). */
 int ingest_commit(struct ingest *in);
 /* Ends the open run, if any, with this reason. */
 int ingest_finish(struct ingest *in, const char *reason);

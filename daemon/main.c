@@ -16,6 +16,7 @@
 #include "paths.h"
 #include "decode/rsc.h"
 #include "sim/options.h"
+#include "store/writer_lock.h"
 
 #define MAX_MAPS 64
 
@@ -64,7 +65,8 @@ static void usage(FILE *out)
 		"and the sensor list.\n"
 		"Exit codes: 0 done, 64 bad usage, 65 damaged capture, 66 missing input,\n"
 		"73 database cannot be opened, 74 a write to the database failed (the log says\n"
-		"what was stored), 78 bad config.\n");
+		"what was stored), 75 another hamstrided is recording into the database,\n"
+		"78 bad config.\n");
 }
 
 static int bad_option(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -310,6 +312,14 @@ static int open_store(struct daemon *d)
 		log_error("no database path: set [daemon] database in the config or give --db");
 		return EX_USAGE;
 	}
+	/* Before the file is touched: only a daemon that holds the lock may
+	 * close the runs left open, and then their writer is gone. */
+	pid_t holder;
+	d->writer_lock = writer_lock_take(d->config.database, &holder, why, sizeof(why));
+	if (d->writer_lock < 0) {
+		log_error("%s", why);
+		return d->writer_lock == -EWOULDBLOCK ? EX_TEMPFAIL : EX_CANTCREAT;
+	}
 	int err = store_open(d->config.database, STORE_READ_WRITE, &d->store, why, sizeof(why));
 	if (err == -EUCLEAN && (err = replace_damaged_store(d, why)) != 0)
 		return err;
@@ -364,11 +374,19 @@ static int64_t simulation_start_us(unsigned weeks)
 	return (first_day * day_s + morning_s) * INT64_C(1000000);
 }
 
-/* The simulator writes a temporary capture, replayed like any other. */
+/* The simulator writes a temporary capture, replayed like any other. It
+ * is unlinked once open, but a daemon killed while it simulates leaves it:
+ * in $TMPDIR if set (the crash tests set it), else /tmp. */
 static int open_simulation(struct daemon *d, struct options *o)
 {
-	char path[] = "/tmp/hamstrided-sim-XXXXXX";
+	char path[4200];
 	char why[512];
+	const char *tmpdir = getenv("TMPDIR");
+	if (snprintf(path, sizeof(path), "%s/hamstrided-sim-XXXXXX",
+		     tmpdir && *tmpdir ? tmpdir : "/tmp") >= (int)sizeof(path)) {
+		log_error("TMPDIR is too long for the simulation's temporary file");
+		return EX_CANTCREAT;
+	}
 	int fd = mkstemp(path);
 	if (fd < 0) {
 		log_error("cannot create a temporary file for the simulation: %s", strerror(errno));
@@ -513,15 +531,23 @@ int main(int argc, char **argv)
 	if ((code = parse_options(argc, argv, &o, &d)) || (code = load_config(&d, &o)) ||
 	    (code = open_source(&d, &o)))
 		return code;
+	d.writer_lock = -1;
 	if ((code = open_store(&d))) {
+		writer_lock_release(d.writer_lock);
 		replay_free(d.replay);
 		return code;
 	}
 	set_source_name(&d, &o);
+	/* Live or at recorded speed, the CLI may write meanwhile (a replay, an
+	 * import, a pain entry): leave it room after each second's commit. A
+	 * replay at full speed is not waited on. */
+	if (!d.replay || d.realtime)
+		store_set_commit_pause(d.store, 3);
 	d.ingest = ingest_new(d.store, &d.config.ingest);
 	code = check_stored(&d, loop_run(&d));
 	ingest_free(d.ingest);
 	replay_free(d.replay);
 	store_close(d.store);
+	writer_lock_release(d.writer_lock);
 	return code;
 }

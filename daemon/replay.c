@@ -10,8 +10,23 @@
 #include "log.h"
 #include "util/xalloc.h"
 
-/* A replay commits every second of capture time, as live sensors are
- * committed every second, so a crash loses at most that much of a run. */
+/*
+ * A replay commits every second of capture time, as live sensors are
+ * committed every second, so a crash loses at most that much of a run.
+ *
+ * How the bound comes about: every write goes into the store's one open
+ * transaction (store.c's batch), committed here before the first
+ * notification 1 s of capture time or more past the last commit, and by
+ * the loop's 1-s timer. So at any moment what is not committed is the
+ * notifications of less than 1 s of capture time, with the samples and
+ * strides made from them. A process killed (SIGKILL, a crash of the
+ * program) loses only that: in WAL mode COMMIT returns once the pages are
+ * written to the -wal file, in the kernel's cache, and the next open plays
+ * the WAL back. synchronous=NORMAL does not fsync at each commit, only at
+ * checkpoints (about every 4 MB of WAL), so a power cut or a kernel crash
+ * can also lose the commits since the last checkpoint; it never corrupts
+ * the file. tests/e2e/torture.py measures the kill, not the power cut.
+ */
 #define COMMIT_EVERY_US 1000000
 /* Damage past this many places in one capture is counted, not logged. */
 #define DAMAGE_LOGGED_MAX 10

@@ -151,6 +151,9 @@ int cmd_replay(const struct cli_globals *g, int argc, char **argv)
 	ingest_config_default(&config);
 	config.source = source;
 	config.capture_dir = a.capture_dir;
+	/* A replay killed mid-run leaves none of that run, never half of it:
+	 * run it again to store it. */
+	config.whole_runs = true;
 	struct ingest *in = ingest_new(store, &config);
 
 	err = replay_feed_all(r, in);

@@ -351,8 +351,12 @@ static int query_run_row(struct store *s, const char *sql, int64_t run_id, int64
 	return err;
 }
 
-/* Its notifications are one rowid range after those of every finished
- * run (one writer appends them), so only the table's tail is read. */
+/* Its notifications all come after those of every finished run begun
+ * before it (floor_id), so only the table's tail is read: a run with a
+ * lower id was either finished before this one began, or is itself
+ * closed here first. A CLI replay or import that finished while this run
+ * was open has a higher id and is not taken as the floor, although its
+ * notifications lie among this run's. */
 static int open_run_notifications(struct store *s, struct open_run *r, int64_t floor_id)
 {
 	sqlite3_stmt *st;
@@ -525,9 +529,9 @@ int store_close_open_runs(struct store *s, const char *reason, store_run_fn fn, 
 	sqlite3_stmt *st;
 	int err =
 		store_prepare_fresh(s,
-				    "SELECT id, (SELECT coalesce(max(last_notification_id), "
-				    "0) FROM runs WHERE end_us IS NOT NULL) FROM runs WHERE end_us "
-				    "IS NULL ORDER BY id",
+				    "SELECT o.id, (SELECT coalesce(max(f.last_notification_id), 0) "
+				    "FROM runs f WHERE f.end_us IS NOT NULL AND f.id < o.id) "
+				    "FROM runs o WHERE o.end_us IS NULL ORDER BY o.id",
 				    &st);
 	if (err)
 		return err;

@@ -429,6 +429,30 @@ static int hold_release(struct store *s)
 
 /* ---- writing ------------------------------------------------------------ */
 
+static int64_t monotonic_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+void store_set_commit_pause(struct store *s, int pause_ms)
+{
+	s->commit_pause_us = (int64_t)pause_ms * 1000;
+}
+
+/* The rest of the pause after the last commit (store_set_commit_pause). */
+static void pause_after_commit(const struct store *s)
+{
+	if (!s->commit_pause_us || !s->committed_at_us)
+		return;
+	int64_t left_us = s->committed_at_us + s->commit_pause_us - monotonic_us();
+	if (left_us <= 0)
+		return;
+	struct timespec ts = { .tv_sec = 0, .tv_nsec = (long)(left_us * 1000) };
+	nanosleep(&ts, NULL);
+}
+
 /* Opens the batch transaction if none is open. */
 int store_begin_write(struct store *s)
 {
@@ -436,6 +460,7 @@ int store_begin_write(struct store *s)
 		return store_set_error(s, -EROFS, "database %s was opened read-only", s->path);
 	if (s->in_batch)
 		return 0;
+	pause_after_commit(s);
 	if (s->hold.active && hold_release(s) < 0) {
 		s->hold.refused++;
 		return -ENOSPC;
@@ -543,6 +568,8 @@ int store_flush(struct store *s)
 	int rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
 	if (rc == SQLITE_OK) {
 		s->in_batch = false;
+		if (s->commit_pause_us)
+			s->committed_at_us = monotonic_us();
 		return 0;
 	}
 	return store_write_failure(s, rc, "committing");
@@ -813,9 +840,27 @@ static int configure_writer(struct store *s, int64_t version)
 	return err;
 }
 
+/*
+ * Waits out another writer, trying every millisecond for up to
+ * STORE_BUSY_TIMEOUT_MS. The daemon holds the write lock nearly all the
+ * time (its batch opens at the first write after each commit) and frees
+ * it for a few milliseconds after each second's commit; SQLite's own
+ * handler, which sleeps up to 100 ms between tries, mostly missed that,
+ * and a CLI replay, import or pain entry during a run failed as locked.
+ */
+static int busy_wait(void *user, int tries)
+{
+	(void)user;
+	if (tries >= STORE_BUSY_TIMEOUT_MS)
+		return 0;
+	struct timespec ms = { .tv_sec = 0, .tv_nsec = 1000000 };
+	nanosleep(&ms, NULL);
+	return 1;
+}
+
 static int configure(struct store *s, enum store_mode mode)
 {
-	sqlite3_busy_timeout(s->db, STORE_BUSY_TIMEOUT_MS);
+	sqlite3_busy_handler(s->db, busy_wait, NULL);
 	sqlite3_extended_result_codes(s->db, 1);
 	/* A modest page cache keeps the daemon small on a Raspberry Pi;
 	 * inserts append to the B-trees, so they need little of it. */

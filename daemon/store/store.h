@@ -44,6 +44,11 @@ bool store_holding(const struct store *s);
 /* Drops every write since the last flush (an all-or-nothing import that
  * failed half-way); what was flushed stays. */
 void store_discard(struct store *s);
+/* A writer whose batch holds the write lock nearly all the time (the
+ * daemon, committing each second) leaves it free for pause_ms after each
+ * commit before it writes again, so that another writer waiting for the
+ * lock (the CLI, which tries every millisecond) gets it. */
+void store_set_commit_pause(struct store *s, int pause_ms);
 
 /* The sensor with this address, created if new; *sensor_id set. Its first
  * and last seen times widen to seen_us, as with store_sensor_seen. */
@@ -195,7 +200,8 @@ int store_tally_since(struct store *s, const struct store_tally *mark, struct st
  * it: the end is its last notification, the summary is recomputed from its
  * notifications, samples, strides and gaps, end_reason is reason. Each is
  * committed, then passed to fn (may be NULL). Only the daemon calls this,
- * before it starts a run of its own. */
+ * holding the writer lock (store/writer_lock.h), before it starts a run of
+ * its own: every run still open then was left by a writer that is gone. */
 int store_close_open_runs(struct store *s, const char *reason, store_run_fn fn, void *user);
 int store_foreach_stride(struct store *s, int64_t run_id, store_stride_fn fn, void *user);
 /* Per foot (left, right): how many strides the run has and their mean

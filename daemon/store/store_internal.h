@@ -89,7 +89,9 @@ struct store {
 	sqlite3 *db;
 	char *path;
 	bool read_only;
-	bool in_batch; /* a transaction is open, waiting for store_flush() */
+	bool in_batch;           /* a transaction is open, waiting for store_flush() */
+	int64_t commit_pause_us; /* store_set_commit_pause(); 0: none */
+	int64_t committed_at_us; /* CLOCK_MONOTONIC of the last commit */
 	sqlite3_stmt *stmt[STMT_COUNT];
 	char error[512];
 	int last_err; /* the negative errno of that error */
