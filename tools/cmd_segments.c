@@ -78,8 +78,7 @@ int cli_ensure_terrain(const struct cli_globals *g, struct store *s, int64_t run
 	int rc = cli_open_store(g, STORE_READ_WRITE, &rw);
 	if (rc)
 		return rc;
-	const struct seg_thresholds t = SEG_THRESHOLDS_DEFAULT;
-	err = terrain_ensure_run(rw, run_id, &t);
+	err = terrain_ensure_run(rw, run_id, &g->segments);
 	if (err < 0) {
 		cli_error("cannot compute run %lld's segments: %s", (long long)run_id,
 			  store_error(rw));
