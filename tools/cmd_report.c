@@ -139,16 +139,18 @@ static void print_class_distance(const struct terrain_totals *t)
 
 static void print_stride_by_pace(const struct report_pace_bands *b)
 {
-	printf("\nStride (m) by grade class at matched pace, km behind each in brackets:\n");
+	printf("\nStride (m) by grade class at matched pace, km behind each in brackets\n"
+	       "(a pace band and class with under %.1f km: -):\n",
+	       REPORT_STRIDE_CELL_MIN_M / 1000);
 	printf("%-11s", "min/km");
 	for (size_t c = 0; c < GRADED; c++)
-		printf("  %11s", seg_class_name(graded[c]));
+		printf("  %12s", seg_class_name(graded[c]));
 	printf("\n");
 	int rows = 0;
 	for (size_t k = 0; k < REPORT_PACE_BANDS; k++) {
 		bool any = false;
 		for (size_t c = 0; c < GRADED; c++)
-			any |= b->cell[k][graded[c]].length_m > 0;
+			any |= b->cell[k][graded[c]].length_m >= REPORT_STRIDE_CELL_MIN_M;
 		if (!any)
 			continue;
 		int lo = report_pace_band_low_s(k), hi = lo + REPORT_PACE_BAND_S;
@@ -158,16 +160,16 @@ static void print_stride_by_pace(const struct report_pace_bands *b)
 		for (size_t c = 0; c < GRADED; c++) {
 			const struct report_stride_cell *x = &b->cell[k][graded[c]];
 			char cell[32] = "-";
-			if (x->length_m > 0)
+			if (x->length_m >= REPORT_STRIDE_CELL_MIN_M)
 				snprintf(cell, sizeof(cell), "%.2f (%.1f)",
 					 x->stride_x_m / x->length_m, x->length_m / 1000);
-			printf("  %11s", cell);
+			printf("  %12s", cell);
 		}
 		printf("\n");
 		rows++;
 	}
 	if (!rows)
-		printf("  no segments with a stride length yet\n");
+		printf("  not enough segments with a stride length yet\n");
 }
 
 /* Warnings for the runs that start at or after from_us; the earlier runs

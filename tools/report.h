@@ -50,6 +50,8 @@ bool report_weeks_add_segment(struct report_week *weeks, size_t n, int64_t run_s
 #define REPORT_PACE_BAND_S 30
 #define REPORT_PACE_MIN_S 150 /* 2:30 min/km */
 #define REPORT_PACE_BANDS 20  /* to 12:30 min/km */
+/* A cell over less distance than this is too few strides to compare. */
+#define REPORT_STRIDE_CELL_MIN_M 500.0
 struct report_stride_cell {
 	double stride_x_m; /* sum of stride times length */
 	double length_m;   /* of segments with a stride */
