@@ -2,6 +2,7 @@
 /* What every hamstride command shares: messages, the store, times, numbers. */
 #include "cli.h"
 #include "cli_util.h"
+#include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -41,6 +42,25 @@ void cli_error(const char *fmt, ...)
 static bool cannot_write(int err)
 {
 	return err == -EROFS || err == -EACCES || err == -EPERM;
+}
+
+int cli_load_config(const char *path, struct cli_globals *g)
+{
+	struct daemon_config c;
+	char why[512];
+	config_default(&c);
+	int err = config_load(path ? path : CONFIG_DEFAULT_PATH, &c, why, sizeof(why));
+	if (err == -ENOENT && !path) {
+		/* no config file is a fine config, as for the daemon */
+	} else if (err == -ENOENT) {
+		cli_error("no config file %s (--config wants hamstrided.conf's path)", path);
+		return EX_NOINPUT;
+	} else if (err < 0) {
+		cli_error("%s", why);
+		return EX_CONFIG;
+	}
+	g->segments = c.ingest.segments;
+	return 0;
 }
 
 int cli_open_store(const struct cli_globals *g, enum store_mode mode, struct store **out)

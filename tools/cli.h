@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <sysexits.h>
 
+#include "run/segments.h"
 #include "store/store.h"
 
 /* Exit codes: 0 success, 1 failure, EX_USAGE (64) for a bad command line,
@@ -16,6 +17,9 @@
 struct cli_globals {
 	const char *db_path; /* resolved: --db, else paths_default_database() */
 	const char *program; /* "hamstride" */
+	/* [segments] of hamstrided.conf (--config, else the daemon's default
+	 * file when it exists), for the runs whose terrain the CLI computes */
+	struct seg_thresholds segments;
 };
 
 struct cli_command {
@@ -29,6 +33,12 @@ int cli_usage_error(const char *command, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* Prints "hamstride: <message>" to stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Reads the [segments] thresholds into g from path, or with path NULL
+ * from hamstrided's default config file if there is one (none: the
+ * defaults). 0, or EX_NOINPUT for a given file that does not exist and
+ * EX_CONFIG for a bad one, saying why. */
+int cli_load_config(const char *path, struct cli_globals *g);
 
 /* Opens the store, printing why on failure; returns 0 or an exit code. */
 /* 0, or an exit code having said why: 66 no database (reading), 73 a

@@ -49,6 +49,8 @@ struct patterns_args {
 	const char *side; /* NULL: both */
 	int64_t from_us, to_us;
 	bool json;
+	/* for runs whose terrain is computed here; NULL: the defaults */
+	const struct seg_thresholds *segments;
 };
 
 /* One current pain entry of a run, with its run's index once known. */
@@ -60,6 +62,7 @@ struct entry {
 
 struct gather {
 	struct store *s;
+	const struct seg_thresholds *segments; /* NULL: the defaults */
 	struct entry *entries;
 	size_t n_entries, cap_entries;
 	struct exp_run *runs;
@@ -79,10 +82,11 @@ struct gather {
  * run whose terrain cannot be computed is left out and the output says
  * how many were.
  */
-static void terrain_for_old_run(struct store *s, int64_t run_id)
+static void terrain_for_old_run(struct store *s, int64_t run_id,
+				const struct seg_thresholds *segments)
 {
-	const struct seg_thresholds t = SEG_THRESHOLDS_DEFAULT;
-	terrain_ensure_run(s, run_id, &t);
+	const struct seg_thresholds defaults = SEG_THRESHOLDS_DEFAULT;
+	terrain_ensure_run(s, run_id, segments ? segments : &defaults);
 }
 
 static int keep_entry(void *user, const struct store_pain *p)
@@ -140,7 +144,7 @@ static int keep_run(void *user, const struct store_run *run)
 	if (err)
 		return err;
 	if (count == 0) {
-		terrain_for_old_run(g->s, run->id);
+		terrain_for_old_run(g->s, run->id, g->segments);
 		err = store_foreach_segment(g->s, run->id, keep_segment, g, &count);
 		if (err)
 			return err;
@@ -615,7 +619,7 @@ static void print_text(const struct gather *g, const struct patterns_args *a,
 static int gather_all(struct store *s, const struct patterns_args *a, struct gather *gt,
 		      struct red_flags *flags)
 {
-	*gt = (struct gather){ .s = s };
+	*gt = (struct gather){ .s = s, .segments = a->segments };
 	/* Runs from 30 days before the window: the load measures look back. */
 	int64_t runs_from = a->from_us == INT64_MIN ? INT64_MIN : a->from_us - 30 * DAY_US;
 	int err = read_red_flags(s, flags);
@@ -655,7 +659,9 @@ int patterns_json(struct store *s, int64_t from_us, int64_t to_us, const char *s
 
 int cmd_patterns(const struct cli_globals *g, int argc, char **argv)
 {
-	struct patterns_args a = { .from_us = INT64_MIN, .to_us = INT64_MAX };
+	struct patterns_args a = { .from_us = INT64_MIN,
+				   .to_us = INT64_MAX,
+				   .segments = &g->segments };
 	int rc = parse_options(argc, argv, &a);
 	if (rc)
 		return rc < 0 ? 0 : rc;

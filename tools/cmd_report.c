@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* hamstride report: weekly training table and training-load warnings. */
+/* hamstride report: weekly training table, distance by grade class, stride
+ * by class at matched pace, and training-load warnings. */
 #include <getopt.h>
 
 #include <math.h>
@@ -12,6 +13,8 @@
 #include "run/load.h"
 #include "physio/report_pdf.h"
 #include "report.h"
+#include "store/segments.h"
+#include "terrain_cli.h"
 #include "util/xalloc.h"
 
 #define REPORT_WEEKS_DEFAULT 8
@@ -23,8 +26,9 @@ static void usage(FILE *out)
 		"Usage: hamstride report [--weeks N] [--to TIME]\n"
 		"       hamstride report --pdf FILE [--from TIME] [--to TIME] [--side S]\n"
 		"                        [--runner NAME]\n\n"
-		"Weekly totals (ISO weeks, Monday to Sunday, UTC) and training-load\n"
-		"warnings: runs longer than %d%% of the longest run of the previous 30 days.\n"
+		"Weekly totals (ISO weeks, Monday to Sunday, UTC), weekly distance by grade\n"
+		"class, stride length by class at matched pace, and training-load warnings:\n"
+		"runs longer than %d%% of the longest run of the previous 30 days.\n"
 		"With --pdf, the physiotherapist's report instead: the pattern verdicts\n"
 		"and their evidence, training and pain over time, terrain and pain,\n"
 		"stride, and the run list, as a PDF.\n\n"
@@ -70,6 +74,102 @@ static void print_weeks(const struct report_week *weeks, size_t n)
 		       cli_format_number(w->cadence_spm, 0, cadence, sizeof(cadence)),
 		       cli_format_number(w->stride_length_m, 2, stride, sizeof(stride)));
 	}
+}
+
+/* ---- terrain: distance by class per week, stride by class at matched pace ---- */
+
+struct terrain_totals {
+	struct report_week *weeks;
+	size_t n_weeks;
+	int64_t run_start_us;
+	struct report_pace_bands bands;
+	size_t runs_without_segments;
+};
+
+static int add_segment(void *user, int64_t run_id, const struct seg_segment *seg)
+{
+	(void)run_id;
+	struct terrain_totals *t = user;
+	report_weeks_add_segment(t->weeks, t->n_weeks, t->run_start_us, seg);
+	report_pace_bands_add(&t->bands, seg);
+	return 0;
+}
+
+/* The segments of the runs within the weeks; a run from before the
+ * terrain gets it computed first, as 'run show' does. */
+static int gather_terrain(const struct cli_globals *g, struct store *s,
+			  const struct run_array *runs, struct terrain_totals *t)
+{
+	for (size_t i = 0; i < runs->count; i++) {
+		const struct store_run *r = &runs->runs[i];
+		if (r->start_us < t->weeks[0].start_us)
+			continue; /* only there for the load warnings' 30 days */
+		size_t n = 0;
+		t->run_start_us = r->start_us;
+		if (cli_ensure_terrain(g, s, r->id) != 0)
+			n = 0;
+		int err = store_foreach_segment(s, r->id, add_segment, t, &n);
+		if (err < 0)
+			return err;
+		t->runs_without_segments += n == 0;
+	}
+	return 0;
+}
+
+static const enum seg_class graded[] = { SEG_STEEP_DOWN, SEG_DOWN, SEG_FLAT, SEG_UP, SEG_STEEP_UP };
+#define GRADED (sizeof(graded) / sizeof(graded[0]))
+
+static void print_class_distance(const struct terrain_totals *t)
+{
+	printf("\nDistance by grade class, km:\n%-8s", "week");
+	for (unsigned c = 0; c < SEG_CLASS_COUNT; c++)
+		printf("  %10s", seg_class_name((enum seg_class)c));
+	printf("\n");
+	for (size_t i = 0; i < t->n_weeks; i++) {
+		char label[16];
+		printf("%-8s", report_week_label(t->weeks[i].start_us, label, sizeof(label)));
+		for (unsigned c = 0; c < SEG_CLASS_COUNT; c++)
+			printf("  %10.1f", t->weeks[i].class_m[c] / 1000);
+		printf("\n");
+	}
+	if (t->runs_without_segments)
+		printf("(%zu runs have no segments and are not in this table.)\n",
+		       t->runs_without_segments);
+}
+
+static void print_stride_by_pace(const struct report_pace_bands *b)
+{
+	printf("\nStride (m) by grade class at matched pace, km behind each in brackets\n"
+	       "(a pace band and class with under %.1f km: -):\n",
+	       REPORT_STRIDE_CELL_MIN_M / 1000);
+	printf("%-11s", "min/km");
+	for (size_t c = 0; c < GRADED; c++)
+		printf("  %12s", seg_class_name(graded[c]));
+	printf("\n");
+	int rows = 0;
+	for (size_t k = 0; k < REPORT_PACE_BANDS; k++) {
+		bool any = false;
+		for (size_t c = 0; c < GRADED; c++)
+			any |= b->cell[k][graded[c]].length_m >= REPORT_STRIDE_CELL_MIN_M;
+		if (!any)
+			continue;
+		int lo = report_pace_band_low_s(k), hi = lo + REPORT_PACE_BAND_S;
+		char band[48];
+		snprintf(band, sizeof(band), "%d:%02d-%d:%02d", lo / 60, lo % 60, hi / 60, hi % 60);
+		printf("%-11s", band);
+		for (size_t c = 0; c < GRADED; c++) {
+			const struct report_stride_cell *x = &b->cell[k][graded[c]];
+			char cell[32] = "-";
+			if (x->length_m >= REPORT_STRIDE_CELL_MIN_M)
+				snprintf(cell, sizeof(cell), "%.2f (%.1f)",
+					 x->stride_x_m / x->length_m, x->length_m / 1000);
+			printf("  %12s", cell);
+		}
+		printf("\n");
+		rows++;
+	}
+	if (!rows)
+		printf("  not enough segments with a stride length yet\n");
 }
 
 /* Warnings for the runs that start at or after from_us; the earlier runs
@@ -195,7 +295,12 @@ int cmd_report(const struct cli_globals *g, int argc, char **argv)
 	if ((rc = cli_open_store(g, STORE_READ_ONLY, &s)))
 		return rc;
 	struct run_array runs = { 0 };
+	struct terrain_totals *terrain = xcalloc(1, sizeof(*terrain));
+	terrain->weeks = table;
+	terrain->n_weeks = (size_t)weeks;
 	int err = store_foreach_run(s, from_us - LOAD_WINDOW_US, to_us, append_run, &runs);
+	if (err == 0)
+		err = gather_terrain(g, s, &runs, terrain);
 	if (err < 0)
 		cli_error("%s", store_error(s));
 	store_close(s);
@@ -204,8 +309,11 @@ int cmd_report(const struct cli_globals *g, int argc, char **argv)
 			report_weeks_add(table, (size_t)weeks, &runs.runs[i]);
 		report_weeks_finish(table, (size_t)weeks);
 		print_weeks(table, (size_t)weeks);
+		print_class_distance(terrain);
+		print_stride_by_pace(&terrain->bands);
 		print_load_warnings(&runs, from_us);
 	}
+	free(terrain);
 	free(runs.runs);
 	return err < 0 ? 1 : 0;
 }

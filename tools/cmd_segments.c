@@ -75,12 +75,11 @@ int cli_ensure_terrain(const struct cli_globals *g, struct store *s, int64_t run
 		return 0;
 	/* A run from before: compute its terrain and keep it, or where the
 	 * database cannot be written, show it from this connection. */
-	const struct seg_thresholds t = SEG_THRESHOLDS_DEFAULT;
 	char why[1024];
 	struct store *rw;
 	err = store_open(g->db_path, STORE_READ_WRITE, &rw, why, sizeof(why));
 	if (err == -EROFS || err == -EACCES || err == -EPERM) {
-		if (terrain_ensure_run(s, run_id, &t) == 0)
+		if (terrain_ensure_run(s, run_id, &g->segments) == 0)
 			return 0;
 		cli_error("cannot compute run %lld's segments: %s", (long long)run_id,
 			  store_error(s));
@@ -90,7 +89,7 @@ int cli_ensure_terrain(const struct cli_globals *g, struct store *s, int64_t run
 		cli_error("%s", why);
 		return err == -ENOENT ? EX_NOINPUT : 1;
 	}
-	err = terrain_ensure_run(rw, run_id, &t);
+	err = terrain_ensure_run(rw, run_id, &g->segments);
 	if (err < 0) {
 		cli_error("cannot compute run %lld's segments: %s", (long long)run_id,
 			  store_error(rw));

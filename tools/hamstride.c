@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "build-config.h"
+#include "config.h"
 #include "paths.h"
 
 static const struct cli_command commands[] = {
@@ -29,7 +30,7 @@ static const struct cli_command commands[] = {
 
 static void print_help(FILE *out)
 {
-	fprintf(out, "Usage: hamstride [--db PATH] COMMAND [OPTIONS]\n\n"
+	fprintf(out, "Usage: hamstride [--db PATH] [--config FILE] COMMAND [OPTIONS]\n\n"
 		     "Running trends for posterior-thigh pain: stride, grade, pace.\n\n"
 		     "Commands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
@@ -38,6 +39,8 @@ static void print_help(FILE *out)
 		"\nOptions:\n"
 		"  --db PATH    database (default: $HAMSTRIDE_DB, /var/lib/hamstride/hamstride.db\n"
 		"               if it exists, else ~/.local/share/hamstride/hamstride.db)\n"
+		"  --config FILE  hamstrided's config, for its [segments] thresholds (default:\n"
+		"               " CONFIG_DEFAULT_PATH " if it exists)\n"
 		"  --version    print the version\n"
 		"  -h, --help   this help; 'hamstride COMMAND --help' for a command's own\n");
 }
@@ -46,11 +49,13 @@ int main(int argc, char **argv)
 {
 	static const struct option options[] = {
 		{ "db", required_argument, NULL, 'd' },
+		{ "config", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ 0 },
 	};
 	struct cli_globals g = { .program = "hamstride" };
+	const char *config_path = NULL;
 	char default_db[4096];
 	int opt;
 
@@ -64,6 +69,14 @@ int main(int argc, char **argv)
 				return EX_USAGE;
 			}
 			g.db_path = optarg;
+			break;
+		case 'c':
+			if (!optarg[0]) {
+				cli_error("--config wants the path of hamstrided.conf, not an "
+					  "empty string");
+				return EX_USAGE;
+			}
+			config_path = optarg;
 			break;
 		case 'h':
 			print_help(stdout);
@@ -87,6 +100,9 @@ int main(int argc, char **argv)
 			return EX_USAGE;
 		}
 	}
+	int rc = cli_load_config(config_path, &g);
+	if (rc)
+		return rc;
 	const char *name = argv[optind];
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
 		if (strcmp(name, commands[i].name) == 0) {

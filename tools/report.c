@@ -81,3 +81,34 @@ void report_weeks_finish(struct report_week *weeks, size_t n)
 		weeks[i].stride_length_m = ratio(weeks[i].stride_sum, weeks[i].stride_s);
 	}
 }
+
+bool report_weeks_add_segment(struct report_week *weeks, size_t n, int64_t run_start_us,
+			      const struct seg_segment *seg)
+{
+	if (n == 0 || run_start_us < weeks[0].start_us ||
+	    run_start_us >= weeks[n - 1].start_us + REPORT_WEEK_US ||
+	    (unsigned)seg->cls >= SEG_CLASS_COUNT || !isfinite(seg->length_m))
+		return false;
+	weeks[(run_start_us - weeks[0].start_us) / REPORT_WEEK_US].class_m[seg->cls] +=
+		seg->length_m;
+	return true;
+}
+
+int report_pace_band_low_s(size_t band)
+{
+	return REPORT_PACE_MIN_S + (int)band * REPORT_PACE_BAND_S;
+}
+
+bool report_pace_bands_add(struct report_pace_bands *b, const struct seg_segment *seg)
+{
+	if ((unsigned)seg->cls >= SEG_CLASS_COUNT || !(seg->speed_mps > 0) ||
+	    !(seg->stride_m > 0) || !(seg->length_m > 0))
+		return false;
+	double band = floor((1000 / seg->speed_mps - REPORT_PACE_MIN_S) / REPORT_PACE_BAND_S);
+	if (!(band >= 0 && band < REPORT_PACE_BANDS))
+		return false;
+	struct report_stride_cell *c = &b->cell[(size_t)band][seg->cls];
+	c->stride_x_m += seg->stride_m * seg->length_m;
+	c->length_m += seg->length_m;
+	return true;
+}

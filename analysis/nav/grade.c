@@ -12,10 +12,14 @@
 #include "util/xalloc.h"
 
 /* State: altitude (m), vertical rate (m/s), barometer bias (m), the
- * barometer's temperature coefficient (m/K), and the INS's bias in
- * vertical rate (m/s): a foot INS's height drifts by millimetres a stride,
- * one way for a whole run, which the barometer sees over minutes. */
-enum { H, V, B, C, R, NS };
+ * barometer's temperature coefficient (m/K), the INS's bias in vertical
+ * rate (m/s): a foot INS's height drifts by millimetres a stride, one way
+ * for a whole run; and the barometer bias's rate (m/s): weather moves
+ * pressure by hundreds of Pa over a long run, a trend, not a jitter. The
+ * two drifts look alike to the barometer and the INS together; their
+ * priors, each the size its physics gives, share a common drift out
+ * between them. */
+enum { H, V, B, C, R, W, NS };
 
 /* Process noise, per second. The vertical rate wanders as the grade
  * changes (10 % over a few hundred metres); the bias as weather moves
@@ -32,7 +36,12 @@ enum { H, V, B, C, R, NS };
 #define P0_RATE_M2_S2 0.09
 #define P0_BIAS_M2 4.0
 #define P0_COEFF_M2_K2 (0.17 * 0.17)
-#define P0_INS_BIAS_M2_S2 (0.01 * 0.01)
+/* The INS: a few millimetres a stride of about 0.75 s. */
+#define P0_INS_BIAS_M2_S2 (0.003 * 0.003)
+/* Weather: a front's 100 Pa/h is 8 m/h; the trend itself wanders over
+ * hours. */
+#define P0_WEATHER_RATE_M2_S2 (0.0023 * 0.0023)
+#define Q_WEATHER_RATE_M2_S3 1e-12
 /* Measurement noise: the barometer's is measured from the run, never below
  * this; a stride's height change (after the two-feet correction) to a few
  * centimetres; a treadmill's incline to its 0.1 % resolution. */
@@ -50,25 +59,28 @@ struct kf {
 
 static void kf_predict(struct kf *k, double dt)
 {
-	/* x' = F x with F = I + dt e_H e_V^T; P' = F P F^T + Q */
+	/* x' = F x with F = I + dt (e_H e_V^T + e_B e_W^T); P' = F P F^T + Q */
 	k->x[H] += dt * k->x[V];
+	k->x[B] += dt * k->x[W];
 	double P[NS][NS];
 	memcpy(P, k->P, sizeof(P));
-	for (int j = 0; j < NS; j++)
+	/* rows: (F P) */
+	for (int j = 0; j < NS; j++) {
 		P[H][j] += dt * k->P[V][j];
-	for (int i = 0; i < NS; i++)
-		k->P[i][H] = P[i][H] + dt * P[i][V];
-	for (int j = 0; j < NS; j++)
-		if (j != H)
-			k->P[H][j] = P[H][j];
-	for (int i = 0; i < NS; i++)
+		P[B][j] += dt * k->P[W][j];
+	}
+	/* columns: (F P) F^T */
+	for (int i = 0; i < NS; i++) {
 		for (int j = 0; j < NS; j++)
-			if (i != H && j != H)
-				k->P[i][j] = P[i][j];
+			k->P[i][j] = P[i][j];
+		k->P[i][H] += dt * P[i][V];
+		k->P[i][B] += dt * P[i][W];
+	}
 	k->P[H][H] += Q_ALTITUDE_M2 * dt;
 	k->P[V][V] += Q_RATE_M2_S3 * dt;
 	k->P[B][B] += Q_BIAS_M2_S * dt;
 	k->P[R][R] += Q_INS_BIAS_M2_S3 * dt;
+	k->P[W][W] += Q_WEATHER_RATE_M2_S3 * dt;
 }
 
 /* One scalar measurement z = h·x + noise of variance r; false if gated. */
@@ -102,7 +114,10 @@ static bool pressure_ok(double p)
 
 /* Altitude from each good pressure, relative to the first; a step larger
  * than the runner can climb in the time is the sensor's, and is taken
- * out. NAN where there is no good pressure. true if any. */
+ * out. NAN where there is no good pressure. true if any. Both heights are
+ * the standard atmosphere's above sea level: taking the first pressure
+ * for sea level's would stretch every climb by (p0 / p)^0.19, 1.8 % at
+ * 800 m. */
 static bool baro_altitudes(const struct grade_input *in, double *alt)
 {
 	double ref = NAN, offset = 0, last = NAN;
@@ -113,8 +128,8 @@ static bool baro_altitudes(const struct grade_input *in, double *alt)
 		if (!pressure_ok(p))
 			continue;
 		if (isnan(ref))
-			ref = p;
-		double a = baro_altitude_m(p, ref) - offset;
+			ref = baro_altitude_m(p, ISA_SEA_LEVEL_PA);
+		double a = baro_altitude_m(p, ISA_SEA_LEVEL_PA) - ref - offset;
 		double dt = isnan(last) ? 1 : (double)(in->t_us[k] - last_t) / 1e6;
 		if (!isnan(last) && fabs(a - last) > GRADE_BARO_STEP_MAX_M * fmax(dt, 1)) {
 			offset += a - last;
@@ -276,6 +291,7 @@ static void smooth(struct plan *p, double *altitude_m)
 	k.P[B][B] = P0_BIAS_M2;
 	k.P[C][C] = P0_COEFF_M2_K2;
 	k.P[R][R] = P0_INS_BIAS_M2_S2;
+	k.P[W][W] = P0_WEATHER_RATE_M2_S2;
 	for (size_t i = 0; i < n; i++) {
 		if (i)
 			kf_predict(&k, step_s(in, i));
@@ -302,6 +318,7 @@ static void smooth(struct plan *p, double *altitude_m)
 			double dt = step_s(in, i + 1), Fty[NS];
 			memcpy(Fty, y, sizeof(Fty));
 			Fty[V] += dt * y[H]; /* F^T y */
+			Fty[W] += dt * y[B];
 			for (int r = 0; r < NS; r++) {
 				xs[r] = filt[i].x[r];
 				for (int c = 0; c < NS; c++)

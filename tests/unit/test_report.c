@@ -100,13 +100,66 @@ static void test_empty_week(void **state)
 	assert_true(isnan(w[0].stride_length_m));
 }
 
+/* Segments go to their run's week by class; outside the weeks, or with
+ * no length, they are refused. */
+static void test_class_distance(void **state)
+{
+	(void)state;
+	struct report_week weeks[2];
+	int64_t monday = report_week_start(INT64_C(1793602800000000));
+	report_weeks_init(weeks, 2, monday);
+	struct seg_segment up = { .cls = SEG_UP, .length_m = 400 };
+	struct seg_segment flat = { .cls = SEG_FLAT, .length_m = 1500 };
+	struct seg_segment nan_length = { .cls = SEG_FLAT, .length_m = NAN };
+	int64_t run_in_second = monday + 3600000000LL;
+	assert_true(report_weeks_add_segment(weeks, 2, run_in_second, &up));
+	assert_true(report_weeks_add_segment(weeks, 2, run_in_second, &up));
+	assert_true(report_weeks_add_segment(weeks, 2, monday - REPORT_WEEK_US, &flat));
+	assert_false(report_weeks_add_segment(weeks, 2, monday + REPORT_WEEK_US, &flat));
+	assert_false(report_weeks_add_segment(weeks, 2, run_in_second, &nan_length));
+	assert_float_equal(weeks[1].class_m[SEG_UP], 800, 1e-9);
+	assert_float_equal(weeks[0].class_m[SEG_FLAT], 1500, 1e-9);
+	assert_float_equal(weeks[1].class_m[SEG_FLAT], 0, 1e-9);
+}
+
+/* Stride at matched pace: a segment lands in the band of its own pace,
+ * weighted by its length; no stride, or a pace off the bands, is left
+ * out. */
+static void test_pace_bands(void **state)
+{
+	(void)state;
+	struct report_pace_bands b;
+	memset(&b, 0, sizeof(b));
+	/* 5:10 min/km: 310 s/km, band (310 - 150) / 30 = 5, from 5:00 */
+	struct seg_segment a = {
+		.cls = SEG_DOWN, .length_m = 300, .speed_mps = 1000.0 / 310, .stride_m = 2.4
+	};
+	struct seg_segment c = {
+		.cls = SEG_DOWN, .length_m = 100, .speed_mps = 1000.0 / 320, .stride_m = 2.0
+	};
+	struct seg_segment no_stride = {
+		.cls = SEG_UP, .length_m = 100, .speed_mps = 3, .stride_m = NAN
+	};
+	struct seg_segment walking = {
+		.cls = SEG_UP, .length_m = 100, .speed_mps = 1.0, .stride_m = 1.2
+	};
+	assert_true(report_pace_bands_add(&b, &a));
+	assert_true(report_pace_bands_add(&b, &c));
+	assert_false(report_pace_bands_add(&b, &no_stride));
+	assert_false(report_pace_bands_add(&b, &walking));
+	assert_int_equal(report_pace_band_low_s(5), 300);
+	const struct report_stride_cell *x = &b.cell[5][SEG_DOWN];
+	assert_float_equal(x->length_m, 400, 1e-9);
+	assert_float_equal(x->stride_x_m / x->length_m, (2.4 * 300 + 2.0 * 100) / 400, 1e-9);
+	assert_float_equal(b.cell[5][SEG_FLAT].length_m, 0, 1e-9);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_week_start),
-		cmocka_unit_test(test_week_labels),
-		cmocka_unit_test(test_bucketing_and_totals),
-		cmocka_unit_test(test_empty_week),
+		cmocka_unit_test(test_week_start),           cmocka_unit_test(test_week_labels),
+		cmocka_unit_test(test_bucketing_and_totals), cmocka_unit_test(test_empty_week),
+		cmocka_unit_test(test_class_distance),       cmocka_unit_test(test_pace_bands),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
