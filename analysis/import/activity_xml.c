@@ -22,6 +22,7 @@
 #include <time.h>
 
 #include "import/activity.h"
+#include "util/xalloc.h"
 
 #define EARTH_RADIUS_M 6371008.8
 /* A GPX track that does not say what it was is classed by the speed it
@@ -176,21 +177,22 @@ static int tcx_sport(const xmlNode *activity)
 static void tcx_trackpoint(struct activity *a, const xmlNode *tp)
 {
 	int64_t t = time_of(child(tp, "Time"));
-	if (t == INT64_MIN)
+	if (t == INT64_MIN || a->on_record_rc)
 		return;
-	struct activity_record *r = activity_add_record(a, t);
+	struct activity_record r = activity_record_empty(t);
 	const xmlNode *pos = child(tp, "Position");
-	r->latitude_deg = number_of(child(pos, "LatitudeDegrees"));
-	r->longitude_deg = number_of(child(pos, "LongitudeDegrees"));
-	r->altitude_m = number_of(child(tp, "AltitudeMeters"));
-	r->distance_m = number_of(child(tp, "DistanceMeters"));
-	r->heart_rate_bpm = number_of(child(child(tp, "HeartRateBpm"), "Value"));
+	r.latitude_deg = number_of(child(pos, "LatitudeDegrees"));
+	r.longitude_deg = number_of(child(pos, "LongitudeDegrees"));
+	r.altitude_m = number_of(child(tp, "AltitudeMeters"));
+	r.distance_m = number_of(child(tp, "DistanceMeters"));
+	r.heart_rate_bpm = number_of(child(child(tp, "HeartRateBpm"), "Value"));
 	const xmlNode *ext = child(tp, "Extensions");
-	r->speed_mps = number_of(descendant(ext, "Speed"));
+	r.speed_mps = number_of(descendant(ext, "Speed"));
 	double run_cadence = number_of(descendant(ext, "RunCadence"));
 	double cadence = number_of(child(tp, "Cadence"));
 	double per_foot = isfinite(run_cadence) ? run_cadence : cadence;
-	r->cadence_spm = isfinite(per_foot) ? 2 * per_foot : NAN;
+	r.cadence_spm = isfinite(per_foot) ? 2 * per_foot : NAN;
+	activity_emit(a, &r);
 }
 
 static void tcx_read(struct activity *a, const xmlNode *root)
@@ -245,52 +247,57 @@ static int gpx_sport_from_type(const xmlNode *trk)
 	return sport;
 }
 
-static void gpx_point(struct activity *a, const xmlNode *pt, double *total_m)
+/* A GPX track as it is read: the last point, for distance and speed,
+ * and the speeds binned (GPX_SPEED_BIN_MPS) to class an untyped track. */
+#define GPX_SPEED_BINS 200
+#define GPX_SPEED_BIN_MPS 0.05
+struct gpx_track {
+	struct activity_record prev;
+	bool have_prev;
+	double total_m;
+	unsigned speed_bins[GPX_SPEED_BINS];
+	size_t speeds;
+};
+
+static void gpx_point(struct activity *a, const xmlNode *pt, struct gpx_track *g)
 {
 	int64_t t = time_of(child(pt, "time"));
-	if (t == INT64_MIN)
+	if (t == INT64_MIN || a->on_record_rc)
 		return;
-	double lat = attribute_number(pt, "lat"), lon = attribute_number(pt, "lon");
-	if (a->n_records > 0) {
-		const struct activity_record *prev = &a->records[a->n_records - 1];
-		if (isfinite(prev->latitude_deg) && isfinite(lat))
-			*total_m += haversine_m(prev->latitude_deg, prev->longitude_deg, lat, lon);
-	}
-	struct activity_record *r = activity_add_record(a, t);
-	r->latitude_deg = lat;
-	r->longitude_deg = lon;
-	r->altitude_m = number_of(child(pt, "ele"));
-	r->distance_m = *total_m;
+	struct activity_record r = activity_record_empty(t);
+	r.latitude_deg = attribute_number(pt, "lat");
+	r.longitude_deg = attribute_number(pt, "lon");
+	if (g->have_prev && isfinite(g->prev.latitude_deg) && isfinite(r.latitude_deg))
+		g->total_m += haversine_m(g->prev.latitude_deg, g->prev.longitude_deg,
+					  r.latitude_deg, r.longitude_deg);
+	r.altitude_m = number_of(child(pt, "ele"));
+	r.distance_m = g->total_m;
 	const xmlNode *ext = child(pt, "extensions");
-	r->heart_rate_bpm = number_of(descendant(ext, "hr"));
+	r.heart_rate_bpm = number_of(descendant(ext, "hr"));
 	double cad = number_of(descendant(ext, "cad"));
-	r->cadence_spm = isfinite(cad) ? 2 * cad : NAN;
-	if (a->n_records > 1) {
-		const struct activity_record *prev = &a->records[a->n_records - 2];
-		double dt = (double)(r->t_us - prev->t_us) / 1e6;
-		if (dt > 0)
-			r->speed_mps = (r->distance_m - prev->distance_m) / dt;
+	r.cadence_spm = isfinite(cad) ? 2 * cad : NAN;
+	double dt = g->have_prev ? (double)(r.t_us - g->prev.t_us) / 1e6 : 0;
+	if (dt > 0) {
+		r.speed_mps = (r.distance_m - g->prev.distance_m) / dt;
+		size_t bin = (size_t)(r.speed_mps / GPX_SPEED_BIN_MPS);
+		g->speed_bins[bin < GPX_SPEED_BINS ? bin : GPX_SPEED_BINS - 1]++;
+		g->speeds++;
 	}
+	g->prev = r;
+	g->have_prev = true;
+	activity_emit(a, &r);
 }
 
-static int compare_double(const void *x, const void *y)
+/* The speed kept for three quarters of the points (the 75th percentile,
+ * to a bin's width). */
+static int sport_by_speed(const struct gpx_track *g)
 {
-	double a = *(const double *)x, b = *(const double *)y;
-	return (a > b) - (a < b);
-}
-
-static int sport_by_speed(const struct activity *a)
-{
-	double *v = malloc((a->n_records ? a->n_records : 1) * sizeof(*v));
-	size_t n = 0;
-	for (size_t i = 0; i < a->n_records; i++)
-		if (isfinite(a->records[i].speed_mps))
-			v[n++] = a->records[i].speed_mps;
-	qsort(v, n, sizeof(*v), compare_double);
-	double kept = n ? v[n * 3 / 4] : NAN;
-	free(v);
-	if (!isfinite(kept))
+	if (g->speeds == 0)
 		return -1;
+	size_t below = 0, bin = 0;
+	while (bin < GPX_SPEED_BINS - 1 && below + g->speed_bins[bin] <= g->speeds * 3 / 4)
+		below += g->speed_bins[bin++];
+	double kept = ((double)bin + 0.5) * GPX_SPEED_BIN_MPS;
 	return kept < GPX_WALK_MAX_MPS   ? FIT_SPORT_WALKING
 	       : kept <= GPX_RUN_MAX_MPS ? FIT_SPORT_RUNNING
 					 : 2;
@@ -303,7 +310,7 @@ static void gpx_read(struct activity *a, const xmlNode *root)
 	if (creator)
 		snprintf(a->device, sizeof(a->device), "%s", (char *)creator);
 	xmlFree(creator);
-	double total_m = 0;
+	struct gpx_track *g = xcalloc(1, sizeof(*g));
 	for (const xmlNode *trk = root->children; trk; trk = trk->next) {
 		if (!named(trk, "trk"))
 			continue;
@@ -313,11 +320,12 @@ static void gpx_read(struct activity *a, const xmlNode *root)
 			if (named(seg, "trkseg"))
 				for (const xmlNode *pt = seg->children; pt; pt = pt->next)
 					if (named(pt, "trkpt"))
-						gpx_point(a, pt, &total_m);
+						gpx_point(a, pt, g);
 	}
 	a->sessions = 1;
 	if (a->sport < 0)
-		a->sport = sport_by_speed(a);
+		a->sport = sport_by_speed(g);
+	free(g);
 }
 
 /* ---- both ------------------------------------------------------------------- */
@@ -328,9 +336,8 @@ bool activity_xml_looks_like(const uint8_t *buf, size_t len)
 	return memmem(buf, n, "<TrainingCenterDatabase", 23) || memmem(buf, n, "<gpx", 4);
 }
 
-int activity_xml_read(const uint8_t *buf, size_t len, struct activity *a)
+int activity_xml_parse(const uint8_t *buf, size_t len, struct activity *a)
 {
-	activity_init(a);
 	if (len > (size_t)INT32_MAX) {
 		snprintf(a->status.why, sizeof(a->status.why), "too large for an XML activity");
 		return -EBADMSG;
@@ -362,5 +369,11 @@ int activity_xml_read(const uint8_t *buf, size_t len, struct activity *a)
 		return -EBADMSG;
 	}
 	xmlFreeDoc(doc);
-	return 0;
+	return a->on_record_rc;
+}
+
+int activity_xml_read(const uint8_t *buf, size_t len, struct activity *a)
+{
+	activity_init(a);
+	return activity_xml_parse(buf, len, a);
 }
