@@ -287,8 +287,12 @@ static int keep_run(struct importer *im, const char *name, const struct activity
 {
 	char source[64], device[40];
 	snprintf(device, sizeof(device), "(%.36s)", a->device[0] ? a->device : "unknown device");
-	snprintf(source, sizeof(source), "import %.*s %s",
-		 (int)(sizeof(source) - strlen(device) - 9), base_name(name), device);
+	/* ", GPS altitude" before the device: the device stays the last
+	 * parenthesis, which the duplicate check compares. */
+	const char *gps = activity_altitude_source(a) == ACTIVITY_ALTITUDE_GPS ? ", GPS altitude" : "";
+	snprintf(source, sizeof(source), "import %.*s%s %s",
+		 (int)(sizeof(source) - strlen(device) - strlen(gps) - 9), base_name(name), gps,
+		 device);
 	struct duplicate_probe probe = {
 		device,
 		isfinite(a->total_timer_s) ? a->total_timer_s
@@ -376,8 +380,8 @@ static int feed_member(struct import_member *m, const uint8_t *first, size_t fir
 	while (rc == 0 && !activity_reader_stopped(r)) {
 		ssize_t n = import_member_read(m, block, READ_BLOCK_BYTES);
 		if (n < 0) {
-			snprintf(a->status.why, sizeof(a->status.why), "%s", import_member_why(m));
 			activity_reader_finish(r);
+			snprintf(a->status.why, sizeof(a->status.why), "%s", import_member_why(m));
 			return (int)n;
 		}
 		if (n == 0)

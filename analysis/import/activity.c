@@ -48,6 +48,9 @@ static void note_altitude(struct activity *a, const struct activity_record *r)
 		a->alt_bins[bin < ACTIVITY_ALT_BINS ? bin : ACTIVITY_ALT_BINS - 1]++;
 		a->alt_n++;
 	}
+	double step = fabs(r->altitude_m - a->alt_prev[1]);
+	if (a->alt_prev_us[1] && step > 1e-6 && (a->alt_step_m == 0 || step < a->alt_step_m))
+		a->alt_step_m = step;
 	a->alt_prev[0] = a->alt_prev[1], a->alt_prev_us[0] = a->alt_prev_us[1];
 	a->alt_prev[1] = r->altitude_m, a->alt_prev_us[1] = r->t_us;
 }
@@ -73,23 +76,25 @@ int activity_emit(struct activity *a, const struct activity_record *r)
 
 /* Fewer second differences than this say nothing of the noise. */
 #define ALT_PAIRS_MIN 30
-#define GPS_MEDIAN_D2_M 0.1
+/* A resolution finer than this (GPX's centimetres) counts as this. */
+#define ALT_STEP_MIN_M 0.05
 
 enum activity_altitude activity_altitude_source(const struct activity *a)
 {
 	if (a->barometer)
 		return ACTIVITY_ALTITUDE_BAROMETER;
-	if (a->alt_n == 0)
+	if (a->alt_n == 0 && a->alt_step_m == 0)
 		return ACTIVITY_ALTITUDE_NONE;
 	if (a->local_sensors)
 		return ACTIVITY_ALTITUDE_GPS;
 	if (a->alt_n < ALT_PAIRS_MIN)
 		return ACTIVITY_ALTITUDE_BAROMETER; /* too short to tell: as before */
 	size_t below = 0, bin = 0;
-	while (bin < ACTIVITY_ALT_BINS && 2 * (below + a->alt_bins[bin]) <= a->alt_n)
+	while (bin < ACTIVITY_ALT_BINS && 10 * (below + a->alt_bins[bin]) <= 9 * a->alt_n)
 		below += a->alt_bins[bin++];
-	double median_m = (double)bin * ACTIVITY_ALT_BIN_M;
-	return median_m >= GPS_MEDIAN_D2_M ? ACTIVITY_ALTITUDE_GPS : ACTIVITY_ALTITUDE_BAROMETER;
+	double p90_m = (double)bin * ACTIVITY_ALT_BIN_M;
+	return p90_m > 2 * fmax(a->alt_step_m, ALT_STEP_MIN_M) + 1e-9 ? ACTIVITY_ALTITUDE_GPS
+								      : ACTIVITY_ALTITUDE_BAROMETER;
 }
 
 const char *activity_altitude_name(enum activity_altitude source)

@@ -53,8 +53,9 @@ enum activity_altitude {
 };
 
 /* Second differences of the altitude in 1 s steps, binned by ALT_BIN_M:
- * a barometer's are mostly 0 at FIT's 0.2 m resolution, GPS elevation's
- * tenths of a metre (activity_altitude_source()). */
+ * a barometer's stay within a step of its resolution (FIT's 0.2 m, some
+ * watches' whole metre) even on a climb, GPS elevation's jitter by metres
+ * (activity_altitude_source()). */
 #define ACTIVITY_ALT_BINS 32
 #define ACTIVITY_ALT_BIN_M 0.05
 
@@ -84,6 +85,7 @@ struct activity {
 	/* The altitude's noise, counted as records come (see above). */
 	unsigned alt_bins[ACTIVITY_ALT_BINS];
 	size_t alt_n;
+	double alt_step_m; /* the smallest change between records: the resolution */
 	double alt_prev[2];
 	int64_t alt_prev_us[2];
 	/* Where records go: NULL keeps them in records[]. */
@@ -102,9 +104,13 @@ struct activity_record activity_record_empty(int64_t t_us);
 int activity_emit(struct activity *a, const struct activity_record *r);
 /* What the altitude was: the file's word (a FIT device_info naming the
  * watch's barometer, or listing its sensors without one), else its noise:
- * a median second difference of 0.1 m or more is GPS elevation. */
+ * second differences of more than two steps of its resolution in a tenth
+ * of the seconds is GPS elevation. */
 enum activity_altitude activity_altitude_source(const struct activity *a);
 const char *activity_altitude_name(enum activity_altitude source);
+/* In an imported run's source ("import a.fit, GPS altitude (Garmin 4024)"):
+ * the altitude stored is GPS elevation, to be graded as such. */
+#define ACTIVITY_GPS_ALTITUDE_MARK ", GPS altitude ("
 
 /* Reads a FIT file; returns 0 (check a->status for a bad CRC or a
  * cut-short file) or -EBADMSG with a->status.why saying why.
