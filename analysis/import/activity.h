@@ -121,8 +121,17 @@ bool activity_xml_looks_like(const uint8_t *buf, size_t len);
 /* Reads a TCX or GPX file, the same way; a GPX that does not say what
  * activity it was is classed by its speed (activity_xml.c). */
 int activity_xml_read(const uint8_t *buf, size_t len, struct activity *a);
-/* The same into an activity already set up (by activity_reader_new). */
-int activity_xml_parse(const uint8_t *buf, size_t len, struct activity *a);
+/*
+ * The TCX and GPX reader as a stream (libxml2's push parser), for the
+ * activity reader and a fuzz target: into an activity already set up,
+ * fed in blocks; the same returns as the activity reader's.
+ */
+struct activity_xml;
+struct activity_xml *activity_xml_new(struct activity *a);
+int activity_xml_feed(struct activity_xml *x, const uint8_t *buf, size_t len);
+bool activity_xml_stopped(const struct activity_xml *x);
+int activity_xml_finish(struct activity_xml *x);
+void activity_xml_free(struct activity_xml *x);
 /* The FIT reader's message function, for a decoder the caller feeds
  * (user is the activity). */
 int fit_activity_message(void *user, const struct fit_message *m);

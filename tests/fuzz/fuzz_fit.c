@@ -2,12 +2,14 @@
 /*
  * Fuzz target for the FIT decoder and the activity it reads: any bytes
  * must decode or fail with a message, without a crash, a leak or a read
- * out of bounds.
+ * out of bounds, and the streaming decoder fed them in blocks must give
+ * what the whole buffer gives.
  *
  * libFuzzer build (clang):
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -DHAMSTRIDE_LIBFUZZER \
  *     -D_GNU_SOURCE -Ianalysis tests/fuzz/fuzz_fit.c analysis/import/fit.c \
- *     analysis/import/fit_activity.c analysis/util/xalloc.c -lm -o fuzz_fit
+ *     analysis/import/fit_activity.c analysis/import/activity.c \
+ *     analysis/util/xalloc.c -lm -o fuzz_fit
  *   mkdir -p corpus && ./fuzz_fit corpus ../shared/data/real/fit
  *
  * Without HAMSTRIDE_LIBFUZZER it is a plain program for the meson 'fuzz'
@@ -27,12 +29,37 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+static int count_message(void *user, const struct fit_message *m)
+{
+	(void)m;
+	(*(uint64_t *)user)++;
+	return 0;
+}
+
+/* The same bytes fed in blocks of a size the input picks: the streaming
+ * decoder must deliver what the whole buffer gives. */
+static void fed_in_blocks(const uint8_t *data, size_t size, const struct fit_status *whole)
+{
+	size_t block = size ? 1 + data[size - 1] % 97 : 1;
+	uint64_t messages = 0;
+	struct fit_status st;
+	struct fit_decoder *d = fit_decoder_new(count_message, &messages, &st);
+	for (size_t at = 0; at < size; at += block)
+		fit_decoder_feed(d, data + at, size - at < block ? size - at : block);
+	fit_decoder_finish(d);
+	fit_decoder_free(d);
+	if (messages != whole->messages || st.truncated != whole->truncated ||
+	    strcmp(st.why, whole->why) != 0)
+		abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct activity a;
 	int rc = fit_activity_read(data, size, &a);
 	if (rc != 0 && a.status.why[0] == '\0')
 		abort(); /* every failure must say why */
+	fed_in_blocks(data, size, &a.status);
 	volatile double sink = 0;
 	for (size_t i = 0; i < a.n_records; i++)
 		sink += a.records[i].distance_m + (double)a.records[i].t_us;
