@@ -131,7 +131,9 @@ struct run_writer {
 
 static void writer_init(struct run_writer *w, struct store *s)
 {
-	*w = (struct run_writer){ .s = s, .distance0 = NAN, .altitude0 = NAN, .last_distance = NAN };
+	*w = (struct run_writer){
+		.s = s, .distance0 = NAN, .altitude0 = NAN, .last_distance = NAN
+	};
 	baro_climb_init(&w->climb, CLIMB_WINDOW, CLIMB_HYSTERESIS_M);
 }
 
@@ -289,16 +291,16 @@ static int keep_run(struct importer *im, const char *name, const struct activity
 	snprintf(device, sizeof(device), "(%.36s)", a->device[0] ? a->device : "unknown device");
 	/* ", GPS altitude" before the device: the device stays the last
 	 * parenthesis, which the duplicate check compares. */
-	const char *gps = activity_altitude_source(a) == ACTIVITY_ALTITUDE_GPS ? ", GPS altitude" : "";
+	const char *gps =
+		activity_altitude_source(a) == ACTIVITY_ALTITUDE_GPS ? ", GPS altitude" : "";
 	snprintf(source, sizeof(source), "import %.*s%s %s",
 		 (int)(sizeof(source) - strlen(device) - strlen(gps) - 9), base_name(name), gps,
 		 device);
-	struct duplicate_probe probe = {
-		device,
-		isfinite(a->total_timer_s) ? a->total_timer_s
-					   : (double)(a->last_us - a->first_us) / 1e6,
-		w->run_id, 0
-	};
+	struct duplicate_probe probe = { device,
+					 isfinite(a->total_timer_s)
+						 ? a->total_timer_s
+						 : (double)(a->last_us - a->first_us) / 1e6,
+					 w->run_id, 0 };
 	int err = store_foreach_run(im->s, a->first_us, a->first_us + 1, match_run, &probe);
 	if (err == 0 && probe.found_id) {
 		store_discard(im->s);
@@ -392,18 +394,24 @@ static int feed_member(struct import_member *m, const uint8_t *first, size_t fir
 	return rc ? rc : end;
 }
 
-/* The first block, to tell the format; false (counted) if it is none. */
-static bool member_format(struct importer *im, struct import_member *m, uint8_t *block,
-			  size_t *len, enum activity_format *format)
+static int drain(struct importer *im);
+
+/* The first block, to tell the format; false (counted, and said after
+ * the files before it) if it is none. *err: the store's error. */
+static bool member_format(struct importer *im, struct import_member *m, uint8_t *block, size_t *len,
+			  enum activity_format *format, int *err)
 {
 	ssize_t n = import_member_read(m, block, READ_BLOCK_BYTES);
 	im->t.files++;
+	*err = 0;
 	if (n < 0) {
+		*err = drain(im);
 		failed(im, import_member_name(m), import_member_why(m));
 		return false;
 	}
 	*len = (size_t)n;
 	if (!activity_format_of(block, *len, format)) {
+		*err = drain(im);
 		im->t.not_activities++;
 		say(im, import_member_name(m),
 		    "not an activity file hamstride knows (not FIT, TCX or GPX)", ", skipped");
@@ -420,7 +428,7 @@ static int import_streamed(struct importer *im, struct import_member *m)
 	size_t len;
 	enum activity_format format;
 	int err = 0;
-	if (member_format(im, m, block, &len, &format)) {
+	if (member_format(im, m, block, &len, &format, &err)) {
 		/* The block is fed before the next read reuses it. */
 		uint8_t *first = xmalloc(len ? len : 1);
 		memcpy(first, block, len);
@@ -437,7 +445,6 @@ static int import_streamed(struct importer *im, struct import_member *m)
 	free(block);
 	return err;
 }
-
 
 /*
  * --jobs N: N threads decode whole files held in memory (at most
@@ -526,14 +533,21 @@ static int store_oldest(struct importer *im)
 	return err;
 }
 
-static int pool_stop(struct importer *im)
+/* Every file found so far into the store, in order. */
+static int drain(struct importer *im)
 {
-	struct pool *p = im->pool;
 	int err = 0;
-	while (p->head < p->tail) {
+	while (im->pool && im->pool->head < im->pool->tail) {
 		int e = store_oldest(im);
 		err = err ? err : e;
 	}
+	return err;
+}
+
+static int pool_stop(struct importer *im)
+{
+	struct pool *p = im->pool;
+	int err = drain(im);
 	pthread_mutex_lock(&p->mu);
 	p->closing = true;
 	pthread_cond_broadcast(&p->work);
@@ -552,10 +566,11 @@ static int import_queued(struct importer *im, struct import_member *m)
 	uint8_t *block = xmalloc(READ_BLOCK_BYTES);
 	size_t len;
 	struct job *j = xcalloc(1, sizeof(*j));
-	if (!member_format(im, m, block, &len, &j->format)) {
+	int err;
+	if (!member_format(im, m, block, &len, &j->format, &err)) {
 		free(block);
 		free(j);
-		return 0;
+		return err;
 	}
 	size_t cap = len > READ_BLOCK_BYTES ? len : READ_BLOCK_BYTES;
 	j->bytes = xmalloc(cap);
@@ -567,10 +582,11 @@ static int import_queued(struct importer *im, struct import_member *m)
 			j->bytes = xreallocarray(j->bytes, cap *= 2, 1);
 		ssize_t n = import_member_read(m, j->bytes + j->len, cap - j->len);
 		if (n < 0) {
+			err = drain(im);
 			failed(im, import_member_name(m), import_member_why(m));
 			free(j->bytes);
 			free(j);
-			return 0;
+			return err;
 		}
 		if (n == 0)
 			break;
@@ -578,7 +594,6 @@ static int import_queued(struct importer *im, struct import_member *m)
 	}
 	snprintf(j->name, sizeof(j->name), "%s", import_member_name(m));
 	struct pool *p = im->pool;
-	int err = 0;
 	if (p->tail - p->head == JOB_RING)
 		err = store_oldest(im);
 	pthread_mutex_lock(&p->mu);
@@ -597,11 +612,15 @@ static int import_member(void *user, struct import_member *m)
 static int import_file(struct importer *im, const char *path)
 {
 	char why[640];
+	why[0] = '\0';
 	int err = import_input_each(path, import_member, im, why, sizeof(why));
 	if (err < 0 && why[0]) {
-		/* The file (or an archive in it) could not be read: counted,
-		 * and the next file goes on. */
-		im->t.files += im->t.files == 0;
+		/* The file (or an archive in it) could not be read: counted
+		 * after the files before it, and the next file goes on. */
+		int e = drain(im);
+		if (e)
+			return e;
+		im->t.files++;
 		im->t.failed++;
 		if (im->t.progress)
 			fputc('\n', stderr);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "util/xalloc.h"
 
@@ -46,10 +47,13 @@ static ssize_t fail(struct import_member *m, int err, const char *what)
 /* Straight from the archive, with the limits. */
 static ssize_t read_archive(struct import_member *m, uint8_t *buf, size_t size)
 {
+	if (!m->ar)
+		return 0; /* an empty file */
 	la_ssize_t n = archive_read_data(m->ar, buf, size);
 	if (n < 0)
-		return fail(m, EIO, archive_error_string(m->ar) ? archive_error_string(m->ar)
-								 : "the archive is damaged");
+		return fail(m, EIO,
+			    archive_error_string(m->ar) ? archive_error_string(m->ar)
+							: "the archive is damaged");
 	m->out_bytes += (uint64_t)n;
 	if (m->out_bytes > IMPORT_MEMBER_MAX_BYTES)
 		return fail(m, EFBIG, "inflates past 64 MB, more than any activity file");
@@ -142,8 +146,8 @@ static int open_nested(struct walk *w, struct import_member *m)
 	return rc;
 }
 
-static int one_member(struct walk *w, struct archive *ar, struct archive_entry *e,
-		      const char *name, int depth)
+static int one_member(struct walk *w, struct archive *ar, struct archive_entry *e, const char *name,
+		      int depth)
 {
 	struct import_member *m = xcalloc(1, sizeof(*m));
 	bool raw = archive_format(ar) == ARCHIVE_FORMAT_RAW;
@@ -177,7 +181,8 @@ static int each_in(struct walk *w, struct archive *ar, const char *name, int dep
 				 IMPORT_ARCHIVE_MEMBERS_MAX);
 			return -EFBIG;
 		}
-		if (archive_entry_filetype(e) == AE_IFREG || archive_format(ar) == ARCHIVE_FORMAT_RAW)
+		if (archive_entry_filetype(e) == AE_IFREG ||
+		    archive_format(ar) == ARCHIVE_FORMAT_RAW)
 			rc = one_member(w, ar, e, name, depth);
 	}
 	if (rc == 0 && r != ARCHIVE_EOF) {
@@ -188,8 +193,7 @@ static int each_in(struct walk *w, struct archive *ar, const char *name, int dep
 	return rc;
 }
 
-int import_input_each(const char *path, import_member_fn fn, void *user, char *why,
-		      size_t why_size)
+int import_input_each(const char *path, import_member_fn fn, void *user, char *why, size_t why_size)
 {
 	struct walk w = { fn, user, why, why_size };
 	struct archive *ar = new_reader();
@@ -198,7 +202,14 @@ int import_input_each(const char *path, import_member_fn fn, void *user, char *w
 		return -ENOMEM;
 	}
 	int rc;
-	if (archive_read_open_filename(ar, path, BLOCK_BYTES) != ARCHIVE_OK) {
+	struct stat st;
+	if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0) {
+		/* libarchive opens no empty file: it is a member with no bytes. */
+		struct import_member *m = xcalloc(1, sizeof(*m));
+		snprintf(m->name, sizeof(m->name), "%s", path);
+		rc = fn(user, m);
+		free(m);
+	} else if (archive_read_open_filename(ar, path, BLOCK_BYTES) != ARCHIVE_OK) {
 		int err = archive_errno(ar);
 		snprintf(why, why_size, "%s: %s", path,
 			 archive_error_string(ar) ? archive_error_string(ar) : "cannot be read");

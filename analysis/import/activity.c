@@ -41,8 +41,8 @@ static void note_altitude(struct activity *a, const struct activity_record *r)
 {
 	if (!isfinite(r->altitude_m))
 		return;
-	if (a->alt_prev_us[0] && a->alt_prev_us[1] &&
-	    r->t_us - a->alt_prev_us[1] == 1000000 && a->alt_prev_us[1] - a->alt_prev_us[0] == 1000000) {
+	if (a->alt_prev_us[0] && a->alt_prev_us[1] && r->t_us - a->alt_prev_us[1] == 1000000 &&
+	    a->alt_prev_us[1] - a->alt_prev_us[0] == 1000000) {
 		double d2 = fabs(r->altitude_m - 2 * a->alt_prev[1] + a->alt_prev[0]);
 		size_t bin = (size_t)(d2 / ACTIVITY_ALT_BIN_M + 0.5);
 		a->alt_bins[bin < ACTIVITY_ALT_BINS ? bin : ACTIVITY_ALT_BINS - 1]++;

@@ -67,8 +67,8 @@ struct activity {
 	int64_t created_us;   /* file_id.time_created, 0 unknown */
 	bool footpod;         /* a stride-speed-distance sensor was connected */
 	bool heart_rate_strap;
-	bool barometer;     /* device_info lists the watch's own barometer */
-	bool local_sensors; /* device_info lists the watch's own sensors at all */
+	bool barometer;            /* device_info lists the watch's own barometer */
+	bool local_sensors;        /* device_info lists the watch's own sensors at all */
 	int64_t first_us, last_us; /* of the records, 0 without any */
 	/* The session's own totals; NAN where absent. */
 	double total_distance_m, total_elapsed_s, total_timer_s;

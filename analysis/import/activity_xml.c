@@ -262,10 +262,7 @@ static void point_value(struct activity_xml *x, const char *name, const char *te
 
 static int tcx_sport(const char *sport)
 {
-	return !sport                   ? -1
-	       : is(sport, "Running") ? FIT_SPORT_RUNNING
-	       : is(sport, "Biking")  ? 2
-				      : 0;
+	return !sport ? -1 : is(sport, "Running") ? FIT_SPORT_RUNNING : is(sport, "Biking") ? 2 : 0;
 }
 
 static int gpx_sport_from_type(const char *type)

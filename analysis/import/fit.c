@@ -266,9 +266,10 @@ static bool read_definition(struct fit_decoder *d, struct cursor *c, uint8_t hea
 	    !cursor_u8(c, &n_fields))
 		return stop(d, at, true, "a definition is cut short at byte %zu", at);
 	if (arch > 1)
-		return stop(d, at, false,
-			    "a definition at byte %zu names architecture %u, which FIT does not have",
-			    at, arch);
+		return stop(
+			d, at, false,
+			"a definition at byte %zu names architecture %u, which FIT does not have",
+			at, arch);
 	def->big_endian = arch == 1;
 	def->global = def->big_endian ? (uint16_t)(global >> 8 | global << 8) : global;
 	def->n_fields = n_fields;
@@ -513,8 +514,8 @@ static bool step_record(struct fit_decoder *d, bool final)
 		if (!d->local[local].defined) {
 			d->status->files++;
 			return stop(d, at, false,
-				    "a data record at byte %zu uses local type %u, never defined", at,
-				    local);
+				    "a data record at byte %zu uses local type %u, never defined",
+				    at, local);
 		}
 		size = 1 + message_size(&d->local[local]);
 	}

@@ -57,11 +57,11 @@ struct grade_stride {
  * where a second lacks the value. */
 struct grade_input {
 	size_t n;
-	const int64_t *t_us;                /* increasing */
-	const double *distance_m;           /* horizontal, non-decreasing, required */
-	const double *pressure_pa;          /* barometer */
-	const double *temperature_c;        /* the barometer's own temperature */
-	const double *incline_pct;          /* a treadmill's reported incline */
+	const int64_t *t_us;         /* increasing */
+	const double *distance_m;    /* horizontal, non-decreasing, required */
+	const double *pressure_pa;   /* barometer */
+	const double *temperature_c; /* the barometer's own temperature */
+	const double *incline_pct;   /* a treadmill's reported incline */
 	/* The floor of the pressure's altitude noise (SD, m): 0 for a
 	 * barometer's own; GRADE_GPS_ALTITUDE_NOISE_M when the "pressure"
 	 * stands for a watch's GPS elevation, which wanders metres over

@@ -66,8 +66,8 @@ static void write_run(const char *path, long start_s, long seconds)
 
 static double import(const char *db, const char *what, const char *jobs, long *rss_kb)
 {
-	char *argv[] = { (char *)cli, "--db", (char *)db, "import", "--jobs", (char *)jobs,
-			 (char *)what, NULL };
+	char *argv[] = { (char *)cli, "--db",       (char *)db,   "import",
+			 "--jobs",    (char *)jobs, (char *)what, NULL };
 	return run_timed(argv, rss_kb, true);
 }
 

@@ -155,6 +155,9 @@ def check_jobs(work):
         f.write(gz(write_fit(os.path.join(work, 'x.fit'), START - 7200)))
     with open(os.path.join(folder, 'junk.fit'), 'wb') as f:
         f.write(b'.FIT' * 100)
+    with open(os.path.join(folder, '05-notes.txt'), 'w') as f:
+        f.write('not an activity\n')
+    open(os.path.join(folder, '07-empty.fit'), 'wb').close()
     out = {}
     for jobs in ('1', '2'):
         db = os.path.join(work, 'jobs%s.db' % jobs)
@@ -168,6 +171,7 @@ def check_jobs(work):
           'the same samples with --jobs 2 (%d, %d)' % (len(out['1'][2]), len(out['2'][2])))
     check('already stored as run 4' in out['1'][0], 'the copy found a duplicate')
     check('junk.fit:' in out['2'][0] and '1 unreadable' in out['2'][0], 'junk named')
+    check('2 not activities' in out['2'][0], 'a text file and an empty one skipped in order')
     run([CLI, '--db', os.path.join(work, 'j.db'), 'import', '--jobs', '0', folder], expect=64)
 
 

@@ -77,8 +77,10 @@ int main(int argc, char **argv)
 	double incline = treadmill ? strtod(argv[6], NULL) : NAN;
 	put_uint(0, 14); /* the header, filled in at the end */
 
-	static const struct field file_id[] = { { 0, 1, FIT_ENUM },    { 1, 2, FIT_UINT16 },
-						{ 2, 2, FIT_UINT16 },  { 3, 4, FIT_UINT32Z },
+	static const struct field file_id[] = { { 0, 1, FIT_ENUM },
+						{ 1, 2, FIT_UINT16 },
+						{ 2, 2, FIT_UINT16 },
+						{ 3, 4, FIT_UINT32Z },
 						{ 4, 4, FIT_UINT32 } };
 	define(0, FIT_MESG_FILE_ID, file_id, 5);
 	put_uint(0, 1);

@@ -499,7 +499,6 @@ static void test_every_real_file(void **state)
 	}
 }
 
-
 static size_t compared;
 
 static int compare_record(void *user, const struct activity_record *r)
@@ -567,7 +566,8 @@ static void test_fed_in_blocks(void **state)
 						 "want %llu; '%s', want '%s'",
 						 names[f], n, blocks[b],
 						 (unsigned long long)fed.messages,
-						 (unsigned long long)whole.messages, fs.why, ws.why);
+						 (unsigned long long)whole.messages, fs.why,
+						 ws.why);
 			}
 			assert_true(whole.messages > 100);
 			assert_int_equal(ws.truncated, cut == 1);
@@ -587,11 +587,11 @@ static void test_records_streamed(void **state)
 		skip();
 	struct activity whole, streamed;
 	assert_int_equal(fit_activity_read(buf, len, &whole), 0);
-	struct activity_reader *r = activity_reader_new(ACTIVITY_FIT, &streamed, compare_record,
-							 &whole);
+	struct activity_reader *r =
+		activity_reader_new(ACTIVITY_FIT, &streamed, compare_record, &whole);
 	for (size_t at = 0; at < len; at += 1000)
-		assert_int_equal(activity_reader_feed(r, buf + at, len - at < 1000 ? len - at : 1000),
-				 0);
+		assert_int_equal(
+			activity_reader_feed(r, buf + at, len - at < 1000 ? len - at : 1000), 0);
 	assert_int_equal(activity_reader_finish(r), 0);
 	activity_reader_free(r);
 	assert_int_equal(streamed.n_records, whole.n_records);
@@ -604,7 +604,6 @@ static void test_records_streamed(void **state)
 	activity_free(&whole);
 	activity_free(&streamed);
 }
-
 
 /* TCX and GPX through the push parser: fed a byte at a time, the same
  * records as from the whole text, with prefixes, extensions and a CDATA

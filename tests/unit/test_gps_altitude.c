@@ -83,12 +83,14 @@ static void test_gps_floor_helps(void **state)
 {
 	(void)state;
 	for (uint64_t seed = 1; seed <= 5; seed++) {
-		double as_baro = rms_error(seed, 0), as_gps = rms_error(seed, GRADE_GPS_ALTITUDE_NOISE_M);
+		double as_baro = rms_error(seed, 0),
+		       as_gps = rms_error(seed, GRADE_GPS_ALTITUDE_NOISE_M);
 		printf("seed %llu: grade RMS error %.2f %% as a barometer, %.2f %% as GPS\n",
 		       (unsigned long long)seed, as_baro, as_gps);
 		if (!(as_gps < as_baro) || as_gps > 2.5)
-			fail_msg("seed %llu: GPS floor %.2f %%, barometer %.2f %% (want < it, <= 2.5)",
-				 (unsigned long long)seed, as_gps, as_baro);
+			fail_msg(
+				"seed %llu: GPS floor %.2f %%, barometer %.2f %% (want < it, <= 2.5)",
+				(unsigned long long)seed, as_gps, as_baro);
 	}
 }
 
