@@ -538,7 +538,7 @@ static void test_fed_in_blocks(void **state)
 	static const char *const names[] = { "garmin-edge-500-activity.fit",
 					     "FR55-CoreTemp-Walk.fit",
 					     "coros-pace-2-cycling-misaligned-fields.fit" };
-	static const size_t blocks[] = { 1, 3, 13, 255, 4096, 65539, 300000 };
+	static const size_t blocks[] = { 3, 13, 255, 4096, 65539, 300000, 1 };
 	char path[512];
 	for (size_t f = 0; f < sizeof(names) / sizeof(names[0]); f++) {
 		size_t len = 0;
@@ -550,7 +550,9 @@ static void test_fed_in_blocks(void **state)
 			struct digest whole = { 0, 0 };
 			struct fit_status ws;
 			int wrc = fit_decode(buf, n, digest_message, &whole, &ws);
-			for (size_t b = 0; b < sizeof(blocks) / sizeof(blocks[0]); b++) {
+			/* a byte at a time for the smallest file only: valgrind runs this */
+			size_t n_blocks = sizeof(blocks) / sizeof(blocks[0]) - (f != 1);
+			for (size_t b = 0; b < n_blocks; b++) {
 				struct digest fed = { 0, 0 };
 				struct fit_status fs;
 				struct fit_decoder *d = fit_decoder_new(digest_message, &fed, &fs);
