@@ -35,7 +35,7 @@ static void put_uint(uint64_t v, size_t n)
 			abort();
 	}
 	for (size_t i = 0; i < n; i++)
-		out[len++] = (uint8_t)(v >> (8 * i));
+		out[len++] = i < 8 ? (uint8_t)(v >> (8 * i)) : 0;
 }
 
 struct field {
