@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "import/activity.h"
 #include "nav/baro.h"
 #include "nav/grade.h"
 #include "run/gap.h"
@@ -26,6 +27,7 @@ struct run_data {
 	bool synthesised;    /* no second was stored: the grid is the strides' */
 	double *incline_pct; /* a treadmill's, per sample; NULL without one */
 	size_t incline_next;
+	double pressure_noise_min_m; /* GPS elevation's, for an import that had it */
 };
 
 static int collect_sample(void *user, int64_t run_id, const struct store_sample *x)
@@ -299,6 +301,7 @@ static void estimate(const struct run_data *d, struct terrain *x)
 		.pressure_pa = x->pressure,
 		.temperature_c = x->temperature,
 		.incline_pct = d->incline_pct,
+		.pressure_noise_min_m = d->pressure_noise_min_m,
 		.strides = x->strides,
 		.n_strides = d->n_strides,
 	};
@@ -380,8 +383,9 @@ static int store_terrain(struct store *s, int64_t run_id, const struct run_data 
  * A run imported from a watch's file has the watch's altitude and no
  * pressure: the altitude goes to the estimator as the pressure it stands
  * for, so the watch's barometer (or GPS elevation) is smoothed and graded
- * as a barometer's is. Only for imports: a live run's elevation is the
- * terrain's own output.
+ * as a barometer's is, GPS elevation (which the importer marks in the
+ * source) with its own larger noise. Only for imports: a live run's
+ * elevation is the terrain's own output.
  */
 static void watch_altitude_as_pressure(const struct store_run *run, struct run_data *d)
 {
@@ -394,6 +398,8 @@ static void watch_altitude_as_pressure(const struct store_run *run, struct run_d
 		if (isfinite(d->samples[k].elevation_m))
 			d->samples[k].pressure_pa =
 				baro_pressure_pa(d->samples[k].elevation_m, ISA_SEA_LEVEL_PA);
+	if (strstr(run->source, ACTIVITY_GPS_ALTITUDE_MARK))
+		d->pressure_noise_min_m = GRADE_GPS_ALTITUDE_NOISE_M;
 }
 
 /* A treadmill's incline lands on the sample of the same second. */

@@ -9,7 +9,7 @@ set -eu
 
 packages="build-essential meson ninja-build pkg-config python3
 libbluetooth-dev libgsl-dev libsqlite3-dev libinih-dev libcmocka-dev libjson-c-dev
-sqlite3 valgrind libxml2-dev libcairo2-dev libpango1.0-dev fonts-dejavu-core
+sqlite3 valgrind libxml2-dev libarchive-dev libcairo2-dev libpango1.0-dev fonts-dejavu-core
 poppler-utils man-db groff-base"
 [ "${1:-}" != --vm ] || packages="qemu-system-x86 busybox-static cpio kmod"
 [ "${1:-}" != --lint ] || packages="clang-format clang-tidy"

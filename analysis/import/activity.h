@@ -5,7 +5,12 @@
  * (fit_activity.c: file_id, sport, session, record, event, device_info,
  * with the FIT profile's field numbers and scales) and the TCX and GPX
  * reader (activity_xml.c) fill the same struct, with FIT's sport numbers,
- * so the importer has one path. Pure: they read a buffer.
+ * so the importer has one path. Pure: they read bytes they are fed.
+ *
+ * Records either collect in a->records (fit_activity_read() and
+ * activity_xml_read() on a whole buffer) or stream to a callback as they
+ * are read (activity_reader_new() with a record function), so a file of
+ * any length is imported in fixed memory.
  */
 #pragma once
 
@@ -34,7 +39,25 @@ struct activity_record {
 	double stance_time_ms;
 	double latitude_deg, longitude_deg;
 	double temperature_c;
+	double incline_pct; /* a treadmill's incline (FIT record.grade) */
 };
+
+/* Returns 0 to go on; non-zero stops the reading and is returned. */
+typedef int (*activity_record_fn)(void *user, const struct activity_record *r);
+
+/* Where the altitude came from, so the terrain estimator weighs it. */
+enum activity_altitude {
+	ACTIVITY_ALTITUDE_NONE,
+	ACTIVITY_ALTITUDE_BAROMETER,
+	ACTIVITY_ALTITUDE_GPS,
+};
+
+/* Second differences of the altitude in 1 s steps, binned by ALT_BIN_M:
+ * a barometer's stay within a step of its resolution (FIT's 0.2 m, some
+ * watches' whole metre) even on a climb, GPS elevation's jitter by metres
+ * (activity_altitude_source()). */
+#define ACTIVITY_ALT_BINS 32
+#define ACTIVITY_ALT_BIN_M 0.05
 
 struct activity {
 	int file_type;        /* file_id.type, -1 if the file had none */
@@ -44,6 +67,9 @@ struct activity {
 	int64_t created_us;   /* file_id.time_created, 0 unknown */
 	bool footpod;         /* a stride-speed-distance sensor was connected */
 	bool heart_rate_strap;
+	bool barometer;            /* device_info lists the watch's own barometer */
+	bool local_sensors;        /* device_info lists the watch's own sensors at all */
+	int64_t first_us, last_us; /* of the records, 0 without any */
 	/* The session's own totals; NAN where absent. */
 	double total_distance_m, total_elapsed_s, total_timer_s;
 	double total_ascent_m, total_descent_m, avg_heart_rate_bpm, max_heart_rate_bpm;
@@ -56,13 +82,35 @@ struct activity {
 	size_t cap_records;
 	struct fit_status status; /* for TCX and GPX: why[] and truncated */
 	char format[8];           /* "FIT", "TCX", "GPX" */
+	/* The altitude's noise, counted as records come (see above). */
+	unsigned alt_bins[ACTIVITY_ALT_BINS];
+	size_t alt_n;
+	double alt_step_m; /* the smallest change between records: the resolution */
+	double alt_prev[2];
+	int64_t alt_prev_us[2];
+	/* Where records go: NULL keeps them in records[]. */
+	activity_record_fn on_record;
+	void *on_record_user;
+	int on_record_rc;
 };
 
 /* An empty activity: nothing known, NAN totals. */
 void activity_init(struct activity *a);
 void activity_free(struct activity *a);
-/* Appends a record at t_us with every value NAN; returns it. */
-struct activity_record *activity_add_record(struct activity *a, int64_t t_us);
+/* A record with every value NAN. */
+struct activity_record activity_record_empty(int64_t t_us);
+/* A record read: counted, its altitude's noise noted, then kept or
+ * passed on; returns the record function's value (0 to go on). */
+int activity_emit(struct activity *a, const struct activity_record *r);
+/* What the altitude was: the file's word (a FIT device_info naming the
+ * watch's barometer, or listing its sensors without one), else its noise:
+ * second differences of more than two steps of its resolution in a tenth
+ * of the seconds is GPS elevation. */
+enum activity_altitude activity_altitude_source(const struct activity *a);
+const char *activity_altitude_name(enum activity_altitude source);
+/* In an imported run's source ("import a.fit, GPS altitude (Garmin 4024)"):
+ * the altitude stored is GPS elevation, to be graded as such. */
+#define ACTIVITY_GPS_ALTITUDE_MARK ", GPS altitude ("
 
 /* Reads a FIT file; returns 0 (check a->status for a bad CRC or a
  * cut-short file) or -EBADMSG with a->status.why saying why.
@@ -73,6 +121,38 @@ bool activity_xml_looks_like(const uint8_t *buf, size_t len);
 /* Reads a TCX or GPX file, the same way; a GPX that does not say what
  * activity it was is classed by its speed (activity_xml.c). */
 int activity_xml_read(const uint8_t *buf, size_t len, struct activity *a);
+/*
+ * The TCX and GPX reader as a stream (libxml2's push parser), for the
+ * activity reader and a fuzz target: into an activity already set up,
+ * fed in blocks; the same returns as the activity reader's.
+ */
+struct activity_xml;
+struct activity_xml *activity_xml_new(struct activity *a);
+int activity_xml_feed(struct activity_xml *x, const uint8_t *buf, size_t len);
+bool activity_xml_stopped(const struct activity_xml *x);
+int activity_xml_finish(struct activity_xml *x);
+void activity_xml_free(struct activity_xml *x);
+/* The FIT reader's message function, for a decoder the caller feeds
+ * (user is the activity). */
+int fit_activity_message(void *user, const struct fit_message *m);
+
+/*
+ * A file read as a stream: fed in blocks, records passed to fn as they
+ * are read (NULL: kept in a->records), the activity's other facts filled
+ * as they come. _finish returns what fit_activity_read() does.
+ */
+enum activity_format { ACTIVITY_FIT, ACTIVITY_XML };
+/* Which format a file's first bytes (at least 12, up to 4 kB) are. */
+bool activity_format_of(const uint8_t *buf, size_t len, enum activity_format *format);
+struct activity_reader;
+struct activity_reader *activity_reader_new(enum activity_format format, struct activity *a,
+					    activity_record_fn fn, void *user);
+/* 0 to go on, or what stopped the reading (-EBADMSG, fn's value). */
+int activity_reader_feed(struct activity_reader *r, const uint8_t *buf, size_t len);
+/* Whether more input would be ignored. */
+bool activity_reader_stopped(const struct activity_reader *r);
+int activity_reader_finish(struct activity_reader *r);
+void activity_reader_free(struct activity_reader *r);
 
 /* "running", "walking", ... or "sport N". */
 const char *activity_sport_name(int sport, char *buf, size_t size);

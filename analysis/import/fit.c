@@ -34,7 +34,18 @@ struct description {
 	double scale, offset;
 };
 
-struct decoder {
+/* Room for the longest record a definition allows (255 fields of 255
+ * bytes and as many developer fields: 130,051 bytes) and a feed's block. */
+#define FIT_WINDOW_BYTES (256u << 10)
+
+enum phase {
+	PHASE_HEADER,  /* a file header, the first or a chained one */
+	PHASE_RECORDS, /* definitions and data messages */
+	PHASE_CRC,     /* the file's two CRC bytes */
+	PHASE_STOPPED,
+};
+
+struct fit_decoder {
 	struct definition local[FIT_LOCAL_TYPES];
 	struct description desc[FIT_DESCRIPTIONS_MAX];
 	size_t n_desc;
@@ -43,6 +54,17 @@ struct decoder {
 	struct fit_field fields[FIT_FIELDS_MAX];
 	struct fit_dev_field dev_fields[FIT_FIELDS_MAX];
 	struct fit_status *status;
+	fit_message_fn fn;
+	void *user;
+	enum phase phase;
+	int rc; /* what stopped it: 0, -EBADMSG or the callback's value */
+	/* The bytes fed and not yet decoded: window[head..len), window[0]
+	 * being byte base of the input. */
+	uint8_t *window;
+	size_t head, len, base;
+	size_t data_end;     /* where the current file's records end */
+	bool data_unbounded; /* its header gave no data size: to the end */
+	uint16_t crc;        /* of the current file so far */
 };
 
 uint16_t fit_crc16(uint16_t crc, const uint8_t *data, size_t len)
@@ -72,17 +94,22 @@ bool fit_looks_like(const uint8_t *buf, size_t len)
 	return len >= 12 && buf[0] >= 12 && memcmp(buf + 8, ".FIT", 4) == 0;
 }
 
-static int stop(struct fit_status *st, size_t at, bool truncated, const char *fmt, ...)
+/* Stops the decoding: a cut-short file (truncated: what came before is
+ * kept, 0) or damage past reading (-EBADMSG), with why. */
+static bool stop(struct fit_decoder *d, size_t at, bool truncated, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
-static int stop(struct fit_status *st, size_t at, bool truncated, const char *fmt, ...)
+static bool stop(struct fit_decoder *d, size_t at, bool truncated, const char *fmt, ...)
 {
+	struct fit_status *st = d->status;
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(st->why, sizeof(st->why), fmt, ap);
 	va_end(ap);
 	st->stopped_at = at;
 	st->truncated = st->truncated || truncated;
-	return truncated ? 0 : -EBADMSG;
+	d->rc = truncated ? 0 : -EBADMSG;
+	d->phase = PHASE_STOPPED;
+	return false;
 }
 
 /* ---- values -------------------------------------------------------------- */
@@ -222,18 +249,34 @@ static bool read_field_defs(struct cursor *c, struct field_def *defs, uint8_t n,
 	return true;
 }
 
-static int read_definition(struct decoder *d, struct cursor *c, uint8_t header)
+/* The bytes a definition takes, header byte included, once its counts
+ * are in view; false while they are not. */
+static bool definition_size(const uint8_t *p, size_t avail, uint8_t header, size_t *size)
+{
+	if (avail < 6)
+		return false;
+	size_t n = 6 + 3 * (size_t)p[5];
+	if (header & 0x20) {
+		if (avail < n + 1)
+			return false;
+		n += 1 + 3 * (size_t)p[n];
+	}
+	*size = n;
+	return true;
+}
+
+/* A whole definition at c (its header byte read): its size was checked. */
+static bool read_definition(struct fit_decoder *d, struct cursor *c, uint8_t header, size_t at)
 {
 	struct definition *def = &d->local[header & 0x0F];
 	uint8_t reserved, arch, n_fields, n_dev = 0;
 	uint16_t global;
-	size_t at = c->pos;
 	if (!cursor_u8(c, &reserved) || !cursor_u8(c, &arch) || !cursor_le16(c, &global) ||
 	    !cursor_u8(c, &n_fields))
-		return stop(d->status, at, true, "a definition is cut short at byte %zu", at);
+		return stop(d, at, true, "a definition is cut short at byte %zu", at);
 	if (arch > 1)
 		return stop(
-			d->status, at, false,
+			d, at, false,
 			"a definition at byte %zu names architecture %u, which FIT does not have",
 			at, arch);
 	def->big_endian = arch == 1;
@@ -242,15 +285,15 @@ static int read_definition(struct decoder *d, struct cursor *c, uint8_t header)
 	if (!read_field_defs(c, def->fields, n_fields, false) ||
 	    ((header & 0x20) &&
 	     (!cursor_u8(c, &n_dev) || !read_field_defs(c, def->dev_fields, n_dev, true))))
-		return stop(d->status, at, true, "a definition is cut short at byte %zu", at);
+		return stop(d, at, true, "a definition is cut short at byte %zu", at);
 	def->n_dev_fields = n_dev;
 	def->defined = true;
-	return 0;
+	return true;
 }
 
 /* ---- data messages ------------------------------------------------------------- */
 
-static const struct description *find_description(const struct decoder *d, uint8_t index,
+static const struct description *find_description(const struct fit_decoder *d, uint8_t index,
 						  uint8_t number)
 {
 	for (size_t i = 0; i < d->n_desc; i++)
@@ -261,7 +304,7 @@ static const struct description *find_description(const struct decoder *d, uint8
 
 /* A field_description message (206) names a developer field for the
  * data messages after it. */
-static void learn_description(struct decoder *d, const struct fit_message *m)
+static void learn_description(struct fit_decoder *d, const struct fit_message *m)
 {
 	double index, number, base;
 	if (!fit_field_double(fit_field_find(m, 0), &index) ||
@@ -291,7 +334,7 @@ static void learn_description(struct decoder *d, const struct fit_message *m)
 		x->offset = offset;
 }
 
-static void fill_dev_fields(struct decoder *d, const struct definition *def, struct cursor *c,
+static void fill_dev_fields(struct fit_decoder *d, const struct definition *def, struct cursor *c,
 			    struct fit_message *m)
 {
 	for (uint8_t i = 0; i < def->n_dev_fields; i++) {
@@ -324,7 +367,7 @@ static size_t message_size(const struct definition *def)
 	return n;
 }
 
-static void timestamp_from_fields(struct decoder *d, struct fit_message *m)
+static void timestamp_from_fields(struct fit_decoder *d, struct fit_message *m)
 {
 	uint32_t t;
 	if (fit_field_uint(fit_field_find(m, FIT_TIMESTAMP_FIELD), UINT32_MAX, &t)) {
@@ -337,7 +380,7 @@ static void timestamp_from_fields(struct decoder *d, struct fit_message *m)
 
 /* A compressed header's offset counts on from the last full timestamp,
  * rolling over every 32 s. */
-static void timestamp_from_offset(struct decoder *d, struct fit_message *m, uint8_t offset)
+static void timestamp_from_offset(struct fit_decoder *d, struct fit_message *m, uint8_t offset)
 {
 	if (!d->have_timestamp)
 		return;
@@ -349,25 +392,16 @@ static void timestamp_from_offset(struct decoder *d, struct fit_message *m, uint
 	d->last_timestamp = t;
 }
 
-static int read_data(struct decoder *d, struct cursor *c, uint8_t header, fit_message_fn fn,
-		     void *user)
+/* A whole data message at c (its header byte read): its size was checked. */
+static bool read_data(struct fit_decoder *d, struct cursor *c, uint8_t header)
 {
 	bool compressed = header & 0x80;
-	unsigned local = compressed ? (header >> 5) & 0x03 : header & 0x0F;
-	const struct definition *def = &d->local[local];
-	size_t at = c->pos - 1;
-	if (!def->defined)
-		return stop(d->status, at, false,
-			    "a data record at byte %zu uses local type %u, never defined", at,
-			    local);
-	if (cursor_remaining(c) < message_size(def))
-		return stop(d->status, at, true, "a %u-byte message is cut short at byte %zu",
-			    (unsigned)message_size(def), at);
+	const struct definition *def = &d->local[compressed ? (header >> 5) & 0x03 : header & 0x0F];
 	struct fit_message m = { .global = def->global, .fields = d->fields };
 	for (uint8_t i = 0; i < def->n_fields; i++) {
 		const struct field_def *fd = &def->fields[i];
 		const uint8_t *p = NULL;
-		cursor_bytes(c, fd->size, &p); /* message_size() was checked */
+		cursor_bytes(c, fd->size, &p);
 		d->fields[i] = (struct fit_field){ fd->number, fd->size, fd->base_type,
 						   def->big_endian, p };
 	}
@@ -380,77 +414,220 @@ static int read_data(struct decoder *d, struct cursor *c, uint8_t header, fit_me
 	if (m.global == FIT_MESG_FIELD_DESCRIPTION)
 		learn_description(d, &m);
 	d->status->messages++;
-	return fn(user, &m);
+	int rc = d->fn(d->user, &m);
+	if (rc != 0) {
+		d->rc = rc;
+		d->phase = PHASE_STOPPED;
+		return false;
+	}
+	return true;
 }
 
-/* ---- files ---------------------------------------------------------------------- */
+/* ---- the stream ----------------------------------------------------------------- */
 
-/* One FIT file at buf[start...]; *next is where a chained one would begin. */
-static int decode_file(struct decoder *d, const uint8_t *buf, size_t len, size_t start,
-		       fit_message_fn fn, void *user, size_t *next)
+static size_t in_view(const struct fit_decoder *d)
 {
-	struct fit_status *st = d->status;
-	const uint8_t *h = buf + start;
-	size_t header = h[0];
+	return d->len - d->head;
+}
+
+static size_t position(const struct fit_decoder *d)
+{
+	return d->base + d->head;
+}
+
+/* Past n bytes of the current file: they count in its CRC. */
+static void consume(struct fit_decoder *d, size_t n)
+{
+	d->crc = fit_crc16(d->crc, d->window + d->head, n);
+	d->head += n;
+}
+
+/* A file header, the first or one chained after a file's CRC: anything
+ * else after a file is not FIT and ends the decoding quietly. */
+static bool step_header(struct fit_decoder *d, bool final)
+{
+	const uint8_t *h = d->window + d->head;
+	size_t avail = in_view(d), at = position(d);
+	bool first = d->status->files == 0;
+	if (avail < 12 || !fit_looks_like(h, avail)) {
+		if (avail < 12 && !final)
+			return false;
+		if (first)
+			return stop(d, at, false, "not a FIT file (no \".FIT\" header)");
+		d->status->stopped_at = at;
+		d->phase = PHASE_STOPPED;
+		return false;
+	}
+	size_t size = h[0];
+	if (avail < size) {
+		if (final)
+			return stop(d, at, true, "the file header is cut short");
+		return false;
+	}
+	if (size >= 14 && (h[12] | h[13] << 8) != 0 &&
+	    fit_crc16(0, h, 12) != (uint16_t)(h[12] | h[13] << 8))
+		d->status->header_crc_bad = true;
 	uint32_t data_size =
 		(uint32_t)h[4] | (uint32_t)h[5] << 8 | (uint32_t)h[6] << 16 | (uint32_t)h[7] << 24;
-	if (start + header > len)
-		return stop(st, start, true, "the file header is cut short");
-	if (header >= 14 && (h[12] | h[13] << 8) != 0 &&
-	    fit_crc16(0, h, 12) != (uint16_t)(h[12] | h[13] << 8))
-		st->header_crc_bad = true;
-	size_t end = start + header + (size_t)data_size;
-	bool cut = end > len || data_size == 0;
-	if (cut)
-		end = len;
+	d->data_unbounded = data_size == 0;
+	d->data_end = at + size + data_size;
 	memset(d->local, 0, sizeof(d->local));
 	d->n_desc = 0;
-	struct cursor c = cursor_init(buf, end);
-	c.pos = start + header;
-	int rc = 0;
-	while (rc == 0 && cursor_remaining(&c) > 0 && !st->why[0]) {
-		uint8_t rh;
-		cursor_u8(&c, &rh);
-		if (!(rh & 0x80) && (rh & 0x40))
-			rc = read_definition(d, &c, rh);
-		else
-			rc = read_data(d, &c, rh, fn, user);
+	d->crc = 0;
+	consume(d, size);
+	d->phase = PHASE_RECORDS;
+	return true;
+}
+
+/* The input ended (or the header's data size did) inside a record. */
+static bool cut_short(struct fit_decoder *d, uint8_t header, size_t size)
+{
+	size_t at = position(d);
+	d->status->files++;
+	if (!(header & 0x80) && (header & 0x40))
+		return stop(d, at, true, "a definition is cut short at byte %zu", at);
+	return stop(d, at, true, "a %zu-byte message is cut short at byte %zu", size - 1, at);
+}
+
+static bool step_record(struct fit_decoder *d, bool final)
+{
+	size_t at = position(d), avail = in_view(d);
+	/* Bytes of this file's records in view, and whether they are all of them. */
+	size_t limit = avail;
+	bool all_here = final;
+	if (!d->data_unbounded) {
+		if (at >= d->data_end) {
+			d->status->files++;
+			d->phase = PHASE_CRC;
+			return true;
+		}
+		if (d->data_end - at <= avail)
+			limit = d->data_end - at, all_here = true;
 	}
-	st->files++;
-	if (rc != 0 || st->why[0])
-		return rc;
-	if (cut || end + 2 > len) {
-		st->truncated = true;
-		st->stopped_at = c.pos;
-		snprintf(st->why, sizeof(st->why), "the file ends at byte %zu, before its CRC",
-			 len);
-		return 0;
+	if (limit == 0) {
+		if (!final)
+			return false;
+		d->status->files++;
+		return stop(d, at, true, "the file ends at byte %zu, before its CRC", at);
 	}
-	if (fit_crc16(0, buf + start, end - start) != (uint16_t)(buf[end] | buf[end + 1] << 8))
-		st->crc_bad = true;
-	*next = end + 2;
-	return 0;
+	const uint8_t *p = d->window + d->head;
+	uint8_t header = p[0];
+	bool definition = !(header & 0x80) && (header & 0x40);
+	size_t size = 0;
+	if (definition) {
+		if (!definition_size(p, limit, header, &size))
+			return all_here ? cut_short(d, header, 0) : false;
+	} else {
+		bool compressed = header & 0x80;
+		unsigned local = compressed ? (header >> 5) & 0x03 : header & 0x0F;
+		if (!d->local[local].defined) {
+			d->status->files++;
+			return stop(d, at, false,
+				    "a data record at byte %zu uses local type %u, never defined",
+				    at, local);
+		}
+		size = 1 + message_size(&d->local[local]);
+	}
+	if (size > limit)
+		return all_here ? cut_short(d, header, size) : false;
+	struct cursor c = cursor_init(p, size);
+	c.pos = 1;
+	bool ok = definition ? read_definition(d, &c, header, at) : read_data(d, &c, header);
+	if (d->phase != PHASE_STOPPED)
+		consume(d, size);
+	return ok;
+}
+
+static bool step_crc(struct fit_decoder *d, bool final)
+{
+	if (in_view(d) < 2) {
+		if (!final)
+			return false;
+		size_t end = position(d) + in_view(d);
+		return stop(d, position(d), true, "the file ends at byte %zu, before its CRC", end);
+	}
+	const uint8_t *p = d->window + d->head;
+	if (d->crc != (uint16_t)(p[0] | p[1] << 8))
+		d->status->crc_bad = true;
+	d->head += 2;
+	d->phase = PHASE_HEADER;
+	return true;
+}
+
+/* One unit (a header, a record, a CRC) if it is all in view; false when
+ * more input is needed or the decoding stopped. */
+static bool step(struct fit_decoder *d, bool final)
+{
+	switch (d->phase) {
+	case PHASE_HEADER:
+		return step_header(d, final);
+	case PHASE_RECORDS:
+		return step_record(d, final);
+	case PHASE_CRC:
+		return step_crc(d, final);
+	default:
+		return false;
+	}
+}
+
+struct fit_decoder *fit_decoder_new(fit_message_fn fn, void *user, struct fit_status *status)
+{
+	struct fit_decoder *d = xcalloc(1, sizeof(*d));
+	memset(status, 0, sizeof(*status));
+	d->status = status;
+	d->fn = fn;
+	d->user = user;
+	d->window = xmalloc(FIT_WINDOW_BYTES);
+	return d;
+}
+
+void fit_decoder_free(struct fit_decoder *d)
+{
+	if (!d)
+		return;
+	free(d->window);
+	free(d);
+}
+
+int fit_decoder_feed(struct fit_decoder *d, const uint8_t *buf, size_t len)
+{
+	while (len > 0 && d->phase != PHASE_STOPPED) {
+		/* Slide what is left of the window to its start, then fill it. */
+		memmove(d->window, d->window + d->head, in_view(d));
+		d->base += d->head;
+		d->len -= d->head;
+		d->head = 0;
+		size_t take = FIT_WINDOW_BYTES - d->len;
+		if (take > len)
+			take = len;
+		memcpy(d->window + d->len, buf, take);
+		d->len += take;
+		buf += take;
+		len -= take;
+		while (step(d, false))
+			;
+	}
+	return d->phase == PHASE_STOPPED ? d->rc : 0;
+}
+
+bool fit_decoder_stopped(const struct fit_decoder *d)
+{
+	return d->phase == PHASE_STOPPED;
+}
+
+int fit_decoder_finish(struct fit_decoder *d)
+{
+	while (step(d, true))
+		;
+	return d->rc;
 }
 
 int fit_decode(const uint8_t *buf, size_t len, fit_message_fn fn, void *user,
 	       struct fit_status *status)
 {
-	memset(status, 0, sizeof(*status));
-	if (!fit_looks_like(buf, len)) {
-		snprintf(status->why, sizeof(status->why), "not a FIT file (no \".FIT\" header)");
-		return -EBADMSG;
-	}
-	struct decoder *d = xcalloc(1, sizeof(*d));
-	d->status = status;
-	size_t at = 0;
-	int rc = 0;
-	while (rc == 0 && !status->why[0] && fit_looks_like(buf + at, len - at)) {
-		size_t next = len;
-		rc = decode_file(d, buf, len, at, fn, user, &next);
-		at = next;
-	}
-	if (rc == 0 && !status->why[0])
-		status->stopped_at = at;
-	free(d);
+	struct fit_decoder *d = fit_decoder_new(fn, user, status);
+	fit_decoder_feed(d, buf, len);
+	int rc = fit_decoder_finish(d);
+	fit_decoder_free(d);
 	return rc;
 }

@@ -2,7 +2,9 @@
 /*
  * FIT (Flexible and Interoperable Data Transfer), the binary activity format
  * of Garmin, COROS, Suunto, Polar and Wahoo watches, decoded from a buffer.
- * Pure and bounds-checked: no I/O, and nothing in a file is trusted.
+ * Pure and bounds-checked: no I/O, and nothing in a file is trusted. The
+ * caller feeds the bytes (fit_decoder_feed), so a file of any size is
+ * decoded in fixed memory.
  *
  * From the public FIT protocol (the FIT SDK's "FIT Protocol" document):
  * - a file header of 12 or more bytes (byte 0 its size, 14 in current
@@ -111,6 +113,28 @@ typedef int (*fit_message_fn)(void *user, const struct fit_message *m);
 
 /* Whether buf starts like a FIT file (a header with ".FIT" at byte 8). */
 bool fit_looks_like(const uint8_t *buf, size_t len);
+
+/*
+ * The decoder as a stream: bytes are fed in blocks of any size (a file
+ * read piece by piece, a gzip or zip member as it inflates), and each
+ * data message is delivered as soon as it is whole, its fields pointing
+ * into the decoder's own window (valid during the callback). Memory is
+ * fixed (about 300 kB), whatever the file's size. status is cleared by
+ * _new and filled as the decoding goes.
+ */
+struct fit_decoder;
+struct fit_decoder *fit_decoder_new(fit_message_fn fn, void *user, struct fit_status *status);
+/* Returns 0 to go on (also once a cut-short file has stopped the
+ * decoding: see fit_decoder_stopped), -EBADMSG when the input is not
+ * FIT or is damaged past reading, or the callback's non-zero value. */
+int fit_decoder_feed(struct fit_decoder *d, const uint8_t *buf, size_t len);
+/* Whether more input would be ignored (damage, a stop, a file cut
+ * short by its own header's size, or trailing bytes that are not FIT). */
+bool fit_decoder_stopped(const struct fit_decoder *d);
+/* The input has ended: returns what fit_decode() returns. */
+int fit_decoder_finish(struct fit_decoder *d);
+void fit_decoder_free(struct fit_decoder *d);
+
 /*
  * Decodes every data message of buf (and of any FIT files chained after
  * the first) in order. Returns 0 when the data ran to the end (check

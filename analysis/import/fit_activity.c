@@ -25,6 +25,7 @@ enum {
 	REC_DISTANCE = 5,
 	REC_SPEED = 6,
 	REC_POWER = 7,
+	REC_GRADE = 9,
 	REC_TEMPERATURE = 13,
 	REC_VERTICAL_OSCILLATION = 39,
 	REC_STANCE_TIME = 41,
@@ -46,6 +47,9 @@ enum {
 	EVENT_EVENT = 0,
 	EVENT_TYPE = 1,
 	DEVICE_TYPE = 1,
+	DEVICE_SOURCE_TYPE = 25,
+	SOURCE_TYPE_LOCAL = 5,
+	LOCAL_DEVICE_BAROMETER = 4,
 	DEVICE_ANTPLUS_TYPE_HEART_RATE = 120,
 	DEVICE_ANTPLUS_TYPE_STRIDE = 124,
 	EVENT_TIMER = 0,
@@ -144,15 +148,14 @@ static double preferred(const struct fit_message *m, uint8_t enhanced, uint8_t p
 	return isnan(v) ? field_or_nan(m, plain, scale, offset) : v;
 }
 
-static void read_record(struct activity *a, const struct fit_message *m)
+static int read_record(struct activity *a, const struct fit_message *m)
 {
 	if (!m->has_timestamp)
-		return;
+		return 0;
 	double cadence = field_or_nan(m, REC_CADENCE, 1, 0);
 	double fraction = field_or_nan(m, REC_FRACTIONAL_CADENCE, 128, 0);
-	struct activity_record *r = activity_add_record(a, fit_time_us(m->timestamp));
-	*r = (struct activity_record){
-		.t_us = r->t_us,
+	struct activity_record r = {
+		.t_us = fit_time_us(m->timestamp),
 		.distance_m = field_or_nan(m, REC_DISTANCE, 100, 0),
 		.speed_mps = preferred(m, REC_ENHANCED_SPEED, REC_SPEED, 1000, 0),
 		.altitude_m = preferred(m, REC_ENHANCED_ALTITUDE, REC_ALTITUDE, 5, 500),
@@ -166,7 +169,9 @@ static void read_record(struct activity *a, const struct fit_message *m)
 		.latitude_deg = field_or_nan(m, REC_LAT, 1 / SEMICIRCLE_DEG, 0),
 		.longitude_deg = field_or_nan(m, REC_LONG, 1 / SEMICIRCLE_DEG, 0),
 		.temperature_c = field_or_nan(m, REC_TEMPERATURE, 1, 0),
+		.incline_pct = field_or_nan(m, REC_GRADE, 100, 0),
 	};
+	return activity_emit(a, &r);
 }
 
 static void read_event(struct activity *a, const struct fit_message *m)
@@ -178,11 +183,20 @@ static void read_event(struct activity *a, const struct fit_message *m)
 		a->pauses++;
 }
 
+/* device_info's device_type means what source_type says: an ANT+ device
+ * type for a sensor paired over ANT+ (or unsaid, in older files), a
+ * local_device_type for the watch's own sensors (GPS, barometer...). */
 static void read_device(struct activity *a, const struct fit_message *m)
 {
-	double type;
+	double type, source = -1;
 	if (!fit_field_double(fit_field_find(m, DEVICE_TYPE), &type))
 		return;
+	fit_field_double(fit_field_find(m, DEVICE_SOURCE_TYPE), &source);
+	if (source == SOURCE_TYPE_LOCAL) {
+		a->local_sensors = true;
+		a->barometer = a->barometer || type == LOCAL_DEVICE_BAROMETER;
+		return;
+	}
 	a->footpod = a->footpod || type == DEVICE_ANTPLUS_TYPE_STRIDE;
 	a->heart_rate_strap = a->heart_rate_strap || type == DEVICE_ANTPLUS_TYPE_HEART_RATE;
 }
@@ -210,9 +224,10 @@ static void note_developer_fields(struct activity *a, const struct fit_message *
 	}
 }
 
-static int each_message(void *user, const struct fit_message *m)
+int fit_activity_message(void *user, const struct fit_message *m)
 {
 	struct activity *a = user;
+	int rc = 0;
 	switch (m->global) {
 	case FIT_MESG_FILE_ID:
 		if (a->file_type < 0)
@@ -225,7 +240,7 @@ static int each_message(void *user, const struct fit_message *m)
 		read_session(a, m);
 		break;
 	case FIT_MESG_RECORD:
-		read_record(a, m);
+		rc = read_record(a, m);
 		break;
 	case FIT_MESG_EVENT:
 		read_event(a, m);
@@ -238,14 +253,14 @@ static int each_message(void *user, const struct fit_message *m)
 	}
 	if (m->n_dev_fields)
 		note_developer_fields(a, m);
-	return 0;
+	return rc;
 }
 
 int fit_activity_read(const uint8_t *buf, size_t len, struct activity *a)
 {
 	activity_init(a);
 	snprintf(a->format, sizeof(a->format), "FIT");
-	return fit_decode(buf, len, each_message, a, &a->status);
+	return fit_decode(buf, len, fit_activity_message, a, &a->status);
 }
 
 const char *fit_file_type_name(int file_type, char *buf, size_t size)

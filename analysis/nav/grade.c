@@ -437,7 +437,8 @@ bool grade_estimate(const struct grade_input *in, struct grade_result *out)
 		p.baro = xcalloc(n, sizeof(double));
 		if (baro_altitudes(in, p.baro)) {
 			r.sources |= GRADE_SOURCE_BARO;
-			double sd = baro_noise_m(p.baro, n, &quantum_m);
+			double sd =
+				fmax(baro_noise_m(p.baro, n, &quantum_m), in->pressure_noise_min_m);
 			p.baro_r = sd * sd;
 			p.t0_c = first_temperature(in);
 		} else {

@@ -36,6 +36,9 @@
  * sensor reset or glitch, not the runner: the step is removed. */
 #define GRADE_BARO_STEP_MAX_M 8.0
 
+/* GPS elevation's noise a second, as the estimator is to weigh it. */
+#define GRADE_GPS_ALTITUDE_NOISE_M 5.0
+
 /* Which sources the estimate rests on (a bit set). */
 enum grade_source {
 	GRADE_SOURCE_NONE = 0,
@@ -54,11 +57,16 @@ struct grade_stride {
  * where a second lacks the value. */
 struct grade_input {
 	size_t n;
-	const int64_t *t_us;                /* increasing */
-	const double *distance_m;           /* horizontal, non-decreasing, required */
-	const double *pressure_pa;          /* barometer */
-	const double *temperature_c;        /* the barometer's own temperature */
-	const double *incline_pct;          /* a treadmill's reported incline */
+	const int64_t *t_us;         /* increasing */
+	const double *distance_m;    /* horizontal, non-decreasing, required */
+	const double *pressure_pa;   /* barometer */
+	const double *temperature_c; /* the barometer's own temperature */
+	const double *incline_pct;   /* a treadmill's reported incline */
+	/* The floor of the pressure's altitude noise (SD, m): 0 for a
+	 * barometer's own; GRADE_GPS_ALTITUDE_NOISE_M when the "pressure"
+	 * stands for a watch's GPS elevation, which wanders metres over
+	 * seconds where a barometer wanders centimetres. */
+	double pressure_noise_min_m;
 	const struct grade_stride *strides; /* any order, both feet */
 	size_t n_strides;
 };

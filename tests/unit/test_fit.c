@@ -499,6 +499,173 @@ static void test_every_real_file(void **state)
 	}
 }
 
+static size_t compared;
+
+static int compare_record(void *user, const struct activity_record *r)
+{
+	const struct activity *whole = user;
+	assert_true(compared < whole->n_records);
+	assert_memory_equal(r, &whole->records[compared], sizeof(*r));
+	compared++;
+	return 0;
+}
+
+/* ---- the stream ------------------------------------------------------------------ */
+
+/* A digest of every message delivered: order, type, time and field bytes. */
+struct digest {
+	uint64_t messages, hash;
+};
+
+static int digest_message(void *user, const struct fit_message *m)
+{
+	struct digest *d = user;
+	uint64_t h = d->hash ^ ((uint64_t)m->global << 32 | m->timestamp);
+	for (size_t i = 0; i < m->n_fields; i++)
+		for (size_t k = 0; k < m->fields[i].size; k++)
+			h = (h ^ m->fields[i].data[k]) * 1099511628211ULL;
+	d->hash = h * 1099511628211ULL;
+	d->messages++;
+	return 0;
+}
+
+/* Fed in blocks of any size, from one byte up, the decoder delivers the
+ * same messages, in the same order, with the same status, as from the
+ * whole buffer: a record cut across two blocks is whole when delivered. */
+static void test_fed_in_blocks(void **state)
+{
+	(void)state;
+	static const char *const names[] = { "garmin-edge-500-activity.fit",
+					     "FR55-CoreTemp-Walk.fit",
+					     "coros-pace-2-cycling-misaligned-fields.fit" };
+	static const size_t blocks[] = { 3, 13, 255, 4096, 65539, 300000, 1 };
+	char path[512];
+	for (size_t f = 0; f < sizeof(names) / sizeof(names[0]); f++) {
+		size_t len = 0;
+		uint8_t *buf = slurp(real_path(names[f], path, sizeof(path)), &len);
+		if (!buf)
+			skip();
+		for (size_t cut = 0; cut < 2; cut++) {
+			size_t n = cut ? len - len / 3 : len; /* whole, and cut short */
+			struct digest whole = { 0, 0 };
+			struct fit_status ws;
+			int wrc = fit_decode(buf, n, digest_message, &whole, &ws);
+			/* a byte at a time for the smallest file only: valgrind runs this */
+			size_t n_blocks = sizeof(blocks) / sizeof(blocks[0]) - (f != 1);
+			for (size_t b = 0; b < n_blocks; b++) {
+				struct digest fed = { 0, 0 };
+				struct fit_status fs;
+				struct fit_decoder *d = fit_decoder_new(digest_message, &fed, &fs);
+				for (size_t at = 0; at < n; at += blocks[b])
+					fit_decoder_feed(d, buf + at,
+							 n - at < blocks[b] ? n - at : blocks[b]);
+				int frc = fit_decoder_finish(d);
+				fit_decoder_free(d);
+				if (frc != wrc || fed.messages != whole.messages ||
+				    fed.hash != whole.hash || fs.truncated != ws.truncated ||
+				    fs.crc_bad != ws.crc_bad || strcmp(fs.why, ws.why) != 0)
+					fail_msg("%s (%zu bytes) in blocks of %zu: %llu messages, "
+						 "want %llu; '%s', want '%s'",
+						 names[f], n, blocks[b],
+						 (unsigned long long)fed.messages,
+						 (unsigned long long)whole.messages, fs.why,
+						 ws.why);
+			}
+			assert_true(whole.messages > 100);
+			assert_int_equal(ws.truncated, cut == 1);
+		}
+		free(buf);
+	}
+}
+
+/* Records passed on as they are read are those a whole read keeps. */
+static void test_records_streamed(void **state)
+{
+	(void)state;
+	char path[512];
+	size_t len = 0;
+	uint8_t *buf = slurp(real_path("garmin-edge-500-activity.fit", path, sizeof(path)), &len);
+	if (!buf)
+		skip();
+	struct activity whole, streamed;
+	assert_int_equal(fit_activity_read(buf, len, &whole), 0);
+	struct activity_reader *r =
+		activity_reader_new(ACTIVITY_FIT, &streamed, compare_record, &whole);
+	for (size_t at = 0; at < len; at += 1000)
+		assert_int_equal(
+			activity_reader_feed(r, buf + at, len - at < 1000 ? len - at : 1000), 0);
+	assert_int_equal(activity_reader_finish(r), 0);
+	activity_reader_free(r);
+	assert_int_equal(streamed.n_records, whole.n_records);
+	assert_null(streamed.records);
+	assert_int_equal(streamed.first_us, whole.records[0].t_us);
+	assert_int_equal(streamed.last_us, whole.records[whole.n_records - 1].t_us);
+	assert_int_equal(streamed.sport, whole.sport);
+	assert_int_equal(activity_altitude_source(&streamed), activity_altitude_source(&whole));
+	free(buf);
+	activity_free(&whole);
+	activity_free(&streamed);
+}
+
+/* TCX and GPX through the push parser: fed a byte at a time, the same
+ * records as from the whole text, with prefixes, extensions and a CDATA
+ * device name; a document cut short or not TCX/GPX says so. */
+static const char tcx_text[] =
+	"<?xml version=\"1.0\"?>\n<TrainingCenterDatabase xmlns:ns3=\"x\"><Activities>"
+	"<Activity Sport=\"Running\"><Lap><TotalTimeSeconds>120</TotalTimeSeconds>"
+	"<DistanceMeters>360</DistanceMeters><Track>"
+	"<Trackpoint><Time>2026-05-02T06:00:00Z</Time><Position><LatitudeDegrees>47.1"
+	"</LatitudeDegrees><LongitudeDegrees>8.5</LongitudeDegrees></Position>"
+	"<AltitudeMeters>401.5</AltitudeMeters><DistanceMeters>0</DistanceMeters>"
+	"<HeartRateBpm><Value>150</Value></HeartRateBpm><Extensions><ns3:TPX>"
+	"<ns3:Speed>3.0</ns3:Speed><ns3:RunCadence>85</ns3:RunCadence></ns3:TPX>"
+	"</Extensions></Trackpoint>"
+	"<Trackpoint><Time>2026-05-02T06:00:01.500+01:00</Time><DistanceMeters>3.5"
+	"</DistanceMeters><Cadence>84</Cadence></Trackpoint>"
+	"<Trackpoint><DistanceMeters>9</DistanceMeters></Trackpoint>"
+	"</Track></Lap><Creator><Name><![CDATA[  Forerunner 265 ]]></Name></Creator>"
+	"</Activity></Activities></TrainingCenterDatabase>\n";
+
+static void test_xml_fed_bytewise(void **state)
+{
+	(void)state;
+	struct activity whole, fed;
+	assert_int_equal(activity_xml_read((const uint8_t *)tcx_text, strlen(tcx_text), &whole), 0);
+	assert_int_equal(whole.n_records, 2); /* the point without a time is none */
+	assert_string_equal(whole.device, "Forerunner 265");
+	assert_int_equal(whole.sport, FIT_SPORT_RUNNING);
+	assert_float_equal(whole.total_distance_m, 360, 0);
+	const struct activity_record *r = &whole.records[0];
+	assert_float_equal(r->latitude_deg, 47.1, 1e-12);
+	assert_float_equal(r->altitude_m, 401.5, 0);
+	assert_float_equal(r->heart_rate_bpm, 150, 0);
+	assert_float_equal(r->speed_mps, 3.0, 0);
+	assert_float_equal(r->cadence_spm, 170, 0);
+	assert_int_equal(whole.records[1].t_us - r->t_us, -3600000000LL + 1500000);
+	assert_float_equal(whole.records[1].cadence_spm, 168, 0);
+
+	activity_init(&fed);
+	struct activity_xml *x = activity_xml_new(&fed);
+	for (size_t i = 0; tcx_text[i]; i++)
+		assert_int_equal(activity_xml_feed(x, (const uint8_t *)tcx_text + i, 1), 0);
+	assert_int_equal(activity_xml_finish(x), 0);
+	activity_xml_free(x);
+	assert_int_equal(fed.n_records, whole.n_records);
+	assert_memory_equal(fed.records, whole.records, whole.n_records * sizeof(*fed.records));
+	assert_string_equal(fed.device, whole.device);
+	activity_free(&fed);
+
+	struct activity cut;
+	assert_int_equal(activity_xml_read((const uint8_t *)tcx_text, 300, &cut), -EBADMSG);
+	assert_non_null(strstr(cut.status.why, "not well-formed XML"));
+	activity_free(&cut);
+	static const char other[] = "<?xml version=\"1.0\"?><kml><x/></kml>";
+	assert_int_equal(activity_xml_read((const uint8_t *)other, strlen(other), &cut), -EBADMSG);
+	assert_string_equal(cut.status.why, "XML, but neither TCX nor GPX (<kml>)");
+	activity_free(&cut);
+	activity_free(&whole);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -511,6 +678,9 @@ int main(void)
 		cmocka_unit_test(test_edge_500_oracle),
 		cmocka_unit_test(test_fenix_5_oracle),
 		cmocka_unit_test(test_every_real_file),
+		cmocka_unit_test(test_fed_in_blocks),
+		cmocka_unit_test(test_records_streamed),
+		cmocka_unit_test(test_xml_fed_bytewise),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
