@@ -429,13 +429,6 @@ static int hold_release(struct store *s)
 
 /* ---- writing ------------------------------------------------------------ */
 
-static int64_t monotonic_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 void store_set_commit_pause(struct store *s, int pause_ms)
 {
 	s->commit_pause_us = (int64_t)pause_ms * 1000;
