@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "store/writer_lock.h"
 
+#include "paths.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
@@ -45,8 +47,15 @@ int writer_lock_take(const char *db_path, pid_t *holder, char *why, size_t why_l
 		snprintf(why, why_len, "database path %s is too long for its lock file", db_path);
 		return -ENAMETOOLONG;
 	}
+	/* The lock is taken before the database is created: its folder too. */
+	int made = paths_make_parent(db_path);
+	if (made < 0) {
+		snprintf(why, why_len, "cannot create the folder of the lock file %s: %s", path,
+			 strerror(-made));
+		return made;
+	}
 	/* Never follows a link planted where the lock file goes. */
-	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, paths_file_mode());
 	if (fd < 0) {
 		int err = errno;
 		snprintf(why, why_len,
