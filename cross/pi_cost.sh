@@ -10,7 +10,8 @@
 # built from Debian's own QEMU source (the same 7.2 as qemu-user), fetched
 # from the Debian mirror once into $HAMSTRIDE_CROSS_CACHE.
 #
-# The count is the slope between a 10- and a 20-minute run, so start-up, the
+# The count is the slope between two runs (3 and 6 minutes unless
+# HAMSTRIDE_COST_MINUTES_A and _B say otherwise), so start-up, the
 # schema and the database's creation cancel out: instructions per second of
 # running. qemu-user counts the program's own instructions (and the
 # libraries'), not the kernel's for its system calls.
@@ -38,10 +39,10 @@ trap 'rm -rf "$work"' EXIT
 
 # instructions MINUTES: arm64 instructions to replay and store one run.
 instructions() {
-	"$native/tools/hamstride" sim --seed 7 --minutes "$1" --imu --output "$work/$1.btsnoop"
+	"$native/tools/hamstride" sim --seed 7 --minutes "$1" --imu --output "$work/$1.btsnoop" >/dev/null
 	qemu-aarch64 -plugin "$plugin,inline=on" -d plugin -D "$work/$1.insn" \
 		"$arm64/daemon/hamstrided" --replay "$work/$1.btsnoop" --db "$work/$1-arm64.db" \
-		--log-level warning
+		--log-level warning >/dev/null
 	sed -n 's/^insns: //p' "$work/$1.insn"
 }
 
@@ -52,18 +53,20 @@ rss() {
 		--db "$work/$1-native.db" --log-level warning 2>&1 >/dev/null | tail -1
 }
 
-i10=$(instructions 10)
-i20=$(instructions 20)
-r10=$(rss 10)
-r20=$(rss 20)
-strides=$(sqlite3 "$work/20-native.db" "select count(*) from strides" 2>/dev/null || echo "?")
-awk -v i10="$i10" -v i20="$i20" -v r10="$r10" -v r20="$r20" -v n="$strides" 'BEGIN {
-	per_s = (i20 - i10) / 600
-	printf "arm64 instructions, 10-min run: %d, 20-min run: %d\n", i10, i20
+a=${HAMSTRIDE_COST_MINUTES_A:-3}
+b=${HAMSTRIDE_COST_MINUTES_B:-6}
+ia=$(instructions "$a")
+ib=$(instructions "$b")
+ra=$(rss "$a")
+rb=$(rss "$b")
+strides=$(sqlite3 "$work/$b-native.db" "select count(*) from strides" 2>/dev/null || echo "?")
+awk -v a="$a" -v b="$b" -v ia="$ia" -v ib="$ib" -v ra="$ra" -v rb="$rb" -v n="$strides" 'BEGIN {
+	per_s = (ib - ia) / ((b - a) * 60)
+	printf "arm64 instructions, %d-min run: %.0f, %d-min run: %.0f\n", a, ia, b, ib
 	printf "arm64 instructions per second of running: %.3g\n", per_s
-	printf "strides stored (20-min run, both feet): %s\n", n
+	printf "strides stored (%d-min run, both feet): %s\n", b, n
 	for (ipc = 0.5; ipc <= 1.0; ipc += 0.5)
 		printf "share of a 1 GHz Cortex-A53 at IPC %.1f: %.2f %%\n", ipc, 100 * per_s / (ipc * 1e9)
-	printf "resident memory (amd64 maxrss), 10-min run: %.1f MiB, 20-min run: %.1f MiB\n",
-		r10 / 1024, r20 / 1024
+	printf "resident memory (amd64 maxrss), %d-min run: %.1f MiB, %d-min run: %.1f MiB\n", a,
+		ra / 1024, b, rb / 1024
 }'
