@@ -249,12 +249,10 @@ static void point_value(struct activity_xml *x, const char *name, const char *te
 	else if (inside(x, "Extensions") || inside(x, "extensions")) {
 		if (is(name, "Speed") && isnan(r->speed_mps))
 			r->speed_mps = v;
-		else if (is(name, "RunCadence") && isnan(x->run_cadence))
-			x->run_cadence = v;
+		else if ((is(name, "RunCadence") || is(name, "cad")) && isnan(x->run_cadence))
+			x->run_cadence = v; /* Garmin's TCX and GPX extensions */
 		else if (is(name, "hr") && isnan(r->heart_rate_bpm))
 			r->heart_rate_bpm = v;
-		else if (is(name, "cad") && isnan(x->run_cadence))
-			x->run_cadence = v;
 	}
 }
 

@@ -47,6 +47,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	close(fd);
 	if (err < 0) {
 		FUZZ_CHECK(why[0] != '\0');
+		/* A copy made by assignment: padding is compared too, which a refusing
+		 * parser that wrote nothing leaves as it was. */
+		// NOLINTNEXTLINE(bugprone-suspicious-memory-comparison)
 		FUZZ_CHECK(memcmp(&c, &before, sizeof(c)) == 0);
 		return 0;
 	}

@@ -29,6 +29,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		why[0] = '\0';
 		if (!sim_option_parse(&p, id, value, why, sizeof(why))) {
 			FUZZ_CHECK(why[0] != '\0');
+			/* A copy made by assignment: padding is compared too, which a refusing
+			 * parser that wrote nothing leaves as it was. */
+			// NOLINTNEXTLINE(bugprone-suspicious-memory-comparison)
 			FUZZ_CHECK(memcmp(&p, &before, sizeof(p)) == 0);
 		}
 		if (!nl)
