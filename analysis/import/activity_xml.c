@@ -480,6 +480,10 @@ void activity_xml_free(struct activity_xml *x)
 {
 	if (!x)
 		return;
+	/* A DOCTYPE makes the parser build a document for its DTD even with
+	 * our handlers alone: it is the context's, and ours to free. */
+	if (x->ctxt->myDoc)
+		xmlFreeDoc(x->ctxt->myDoc);
 	xmlFreeParserCtxt(x->ctxt);
 	free(x);
 }
