@@ -306,10 +306,12 @@ static const struct description *find_description(const struct fit_decoder *d, u
  * data messages after it. */
 static void learn_description(struct fit_decoder *d, const struct fit_message *m)
 {
-	double index, number, base;
-	if (!fit_field_double(fit_field_find(m, 0), &index) ||
-	    !fit_field_double(fit_field_find(m, 1), &number) ||
-	    !fit_field_double(fit_field_find(m, 2), &base))
+	/* Each a byte in the profile, but a file may give any type: one out of
+	 * a byte's range names no field. */
+	uint32_t index, number, base;
+	if (!fit_field_uint(fit_field_find(m, 0), UINT8_MAX, &index) ||
+	    !fit_field_uint(fit_field_find(m, 1), UINT8_MAX, &number) ||
+	    !fit_field_uint(fit_field_find(m, 2), UINT8_MAX, &base))
 		return;
 	struct description *x =
 		(struct description *)find_description(d, (uint8_t)index, (uint8_t)number);
