@@ -59,6 +59,8 @@ CAPTURE_S = 30
 
 timings = collections.Counter()
 hot_journals = [0]
+# Checks of a database killed between two of its migrations.
+part_migrated = [0]
 
 
 class Timer:
@@ -90,6 +92,14 @@ def filler(time_us):
                        time_us + EPOCH_DELTA_US) + text
 
 
+def latest_schema_version():
+    names = os.listdir(os.path.join(os.environ['HAMSTRIDE_SOURCE_ROOT'], 'schema'))
+    return max(int(n[:3]) for n in names if n[:3].isdigit() and n.endswith('.sql'))
+
+
+SCHEMA_VERSION = latest_schema_version()
+
+
 def connect(db):
     return sqlite3.connect('file:%s?mode=ro' % db, uri=True, timeout=10)
 
@@ -117,7 +127,18 @@ def integrity(db, what):
 
 
 def has_tables(c):
-    return c.execute("SELECT count(*) FROM sqlite_master WHERE name = 'runs'").fetchone()[0] > 0
+    """Whether every migration is in: a kill while a new database is being
+    made leaves it part-way (each migration commits on its own), which the
+    next open finishes. Such a database must hold no rows yet."""
+    version = c.execute('PRAGMA user_version').fetchone()[0]
+    if version >= SCHEMA_VERSION:
+        return True
+    if c.execute("SELECT count(*) FROM sqlite_master WHERE name = 'runs'").fetchone()[0]:
+        part_migrated[0] += 1
+        rows = c.execute('SELECT count(*) FROM runs').fetchone()[0]
+        check(rows == 0, 'a database at schema %d of %d holds %d runs' %
+              (version, SCHEMA_VERSION, rows))
+    return False
 
 
 def max_notification_id(db):
@@ -511,7 +532,8 @@ class Torture:
             print('CLI %s killed: %s' % (name, ', '.join(
                 '%d whole runs stored in %d' % kv for kv in sorted(got.items()))))
         print('databases killed while being created, their journal played back by the '
-              'check: %d' % hot_journals[0])
+              'check: %d; '
+              'checks of one killed between two migrations: %d' % (hot_journals[0], part_migrated[0]))
         print('where the time went (s): ' + ', '.join(
             '%s %.1f' % kv for kv in sorted(timings.items(), key=lambda kv: -kv[1])))
 
