@@ -149,6 +149,7 @@ int cmd_replay(const struct cli_globals *g, int argc, char **argv)
 	}
 	replay_source_name(a.path, source, sizeof(source));
 	ingest_config_default(&config);
+	config.segments = g->segments; /* the daemon's [segments], as it would */
 	config.source = source;
 	config.capture_dir = a.capture_dir;
 	/* A replay killed mid-run leaves none of that run, never half of it:
