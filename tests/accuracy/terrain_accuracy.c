@@ -43,6 +43,7 @@
 #include "sim/sim.h"
 #include "store/segments.h"
 #include "store/store.h"
+#include "test_files.h"
 
 #define GRADE_BASE_M 100.0
 #define GAIN_TOLERANCE 0.03
@@ -317,16 +318,6 @@ static void measure(const struct run_ctx *c, struct stored *st, const struct sto
 	free(rel);
 }
 
-static void unlink_db(const char *db)
-{
-	char side[64];
-	unlink(db);
-	snprintf(side, sizeof(side), "%s-wal", db);
-	unlink(side);
-	snprintf(side, sizeof(side), "%s-shm", db);
-	unlink(side);
-}
-
 static int simulate_run(uint64_t seed, const struct course_run *cr, const struct scenario *sc,
 			struct figures *f)
 {
@@ -375,7 +366,7 @@ static int simulate_run(uint64_t seed, const struct course_run *cr, const struct
 	stored_free(&st);
 	run_ctx_free(c);
 	store_close(store);
-	unlink_db(db);
+	test_remove_database(db);
 	return rc;
 }
 

@@ -38,6 +38,7 @@
 #include "replay.h"
 #include "store/store.h"
 #include "terrain.h"
+#include "test_files.h"
 
 #define TARGET_NOTIFICATIONS_PER_S 200000.0
 #define TARGET_RSS_KB 8192L
@@ -147,17 +148,6 @@ static void terrain_cost(const char *db, double pipeline_s, double minutes)
 	       "its decode+store; target %.0f %%: %s\n",
 	       segments, minutes, best, 100 * share, 100 * TARGET_TERRAIN_SHARE,
 	       share <= TARGET_TERRAIN_SHARE ? "met" : "NOT met");
-}
-
-/* A file and, for a database, its WAL files. */
-static void remove_database_or_capture(const char *path)
-{
-	char side[4200];
-	unlink(path);
-	snprintf(side, sizeof(side), "%s-wal", path);
-	unlink(side);
-	snprintf(side, sizeof(side), "%s-shm", path);
-	unlink(side);
 }
 
 /* Peak resident memory of hamstrided replaying the capture, in KiB. */
@@ -270,7 +260,7 @@ int main(int argc, char **argv)
 	}
 	const char *files[] = { db, block_db, imu_db, block, hour, imu_hour };
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
-		remove_database_or_capture(files[i]);
+		test_remove_database(files[i]);
 	rmdir(dir);
 	return 0;
 }

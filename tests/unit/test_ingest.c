@@ -19,6 +19,7 @@
 #include "sim/imu_sim.h"
 #include "ingest.h"
 #include "store/store.h"
+#include "test_files.h"
 
 #define T0 (INT64_C(1790000000) * 1000000)
 #define S(x) ((int64_t)(x)*1000000)
@@ -50,14 +51,9 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
-	char extra[80];
 	ingest_free(f->in);
 	store_close(f->store);
-	unlink(f->path);
-	snprintf(extra, sizeof(extra), "%s-wal", f->path);
-	unlink(extra);
-	snprintf(extra, sizeof(extra), "%s-shm", f->path);
-	unlink(extra);
+	test_remove_database(f->path);
 	free(f);
 	return 0;
 }

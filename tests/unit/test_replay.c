@@ -17,19 +17,9 @@
 #include "replay.h"
 #include "sim/sim.h"
 #include "store/store.h"
+#include "test_files.h"
 
 #define US_PER_S INT64_C(1000000)
-
-static void remove_db(const char *path)
-{
-	char extra[128];
-
-	unlink(path);
-	snprintf(extra, sizeof(extra), "%s-wal", path);
-	unlink(extra);
-	snprintf(extra, sizeof(extra), "%s-shm", path);
-	unlink(extra);
-}
 
 /* What another process (or the same one after a crash) would find. */
 static long long committed(const char *db, const char *sql)
@@ -64,7 +54,7 @@ static void test_fast_replay_commits_by_data_time(void **state)
 
 	snprintf(cap, sizeof(cap), "/tmp/test-replay-%d.btsnoop", (int)getpid());
 	snprintf(db, sizeof(db), "/tmp/test-replay-%d.db", (int)getpid());
-	remove_db(db);
+	test_remove_database(db);
 	sim_options_default(&o);
 	o.seed = 18;
 	o.run_minutes = 2;
@@ -94,7 +84,7 @@ static void test_fast_replay_commits_by_data_time(void **state)
 	ingest_free(in);
 	store_close(store);
 	replay_free(r);
-	remove_db(db);
+	test_remove_database(db);
 	unlink(cap);
 }
 
@@ -113,7 +103,7 @@ static void test_open_run_names_its_capture(void **state)
 	snprintf(cap, sizeof(cap), "/tmp/test-replay-cap-%d.btsnoop", (int)getpid());
 	snprintf(db, sizeof(db), "/tmp/test-replay-cap-%d.db", (int)getpid());
 	snprintf(dir, sizeof(dir), "/tmp/test-replay-dir-%d", (int)getpid());
-	remove_db(db);
+	test_remove_database(db);
 	sim_options_default(&o);
 	o.seed = 17;
 	o.run_minutes = 2;
@@ -138,7 +128,7 @@ static void test_open_run_names_its_capture(void **state)
 	ingest_free(in);
 	store_close(store);
 	replay_free(r);
-	remove_db(db);
+	test_remove_database(db);
 	unlink(cap);
 	char cmd[128];
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);

@@ -19,6 +19,7 @@
 #include "run/segments.h"
 #include "store/segments.h"
 #include "store/store.h"
+#include "test_files.h"
 
 #define T0 1795000000000000LL
 #define S_US 1000000LL
@@ -144,12 +145,7 @@ static void test_store_replace_and_read(void **state)
 	double one = 1.0;
 	assert_int_equal(store_samples_set_terrain(s, run, 1, &t, &one, &one, &one), 0);
 	store_close(s);
-	unlink(path);
-	char wal[80];
-	snprintf(wal, sizeof(wal), "%s-wal", path);
-	unlink(wal);
-	snprintf(wal, sizeof(wal), "%s-shm", path);
-	unlink(wal);
+	test_remove_database(path);
 	rmdir(dir);
 }
 
