@@ -151,8 +151,8 @@ int main(int argc, char **argv)
 		       jobs[j], files, s, files / s, files * (double)FOLDER_RUN_S / s,
 		       rss_kb / 1024.0, again, again_kb / 1024.0, first, after);
 		if (first != files || after != files) {
-			fprintf(stderr, "bench_import: %ld files stored as %ld runs, then %ld\n", files,
-				first, after);
+			fprintf(stderr, "bench_import: %ld files stored as %ld runs, then %ld\n",
+				files, first, after);
 			return 1;
 		}
 		unlink(db);
