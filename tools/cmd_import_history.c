@@ -853,7 +853,7 @@ static int store_job(struct importer *im, struct job *j)
 	writer_init(&w, im->s, j->device);
 	struct chunk *c;
 	while ((c = next_output(p, j))) {
-		for (size_t i = 0; i < c->n && !w.err && !p->stop; i++)
+		for (size_t i = 0; i < c->n && !w.err; i++)
 			write_record(&w, &c->r[i]);
 		free(c);
 	}
