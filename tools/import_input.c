@@ -18,6 +18,7 @@
 struct import_member {
 	struct archive *ar;
 	char name[512];
+	struct import_where where;
 	int depth;
 	uint64_t out_bytes;
 	int64_t raw_start; /* the archive's compressed bytes read when the member began */
@@ -36,6 +37,11 @@ const char *import_member_name(const struct import_member *m)
 const char *import_member_why(const struct import_member *m)
 {
 	return m->why;
+}
+
+const struct import_where *import_member_where(const struct import_member *m)
+{
+	return &m->where;
 }
 
 static ssize_t fail(struct import_member *m, int err, const char *what)
@@ -126,9 +132,14 @@ struct walk {
 	void *user;
 	char *why;
 	size_t why_size;
+	struct import_where base; /* the file's, at depth -1 */
+	/* import_input_again(): only the member there, then stop. */
+	const struct import_where *target;
+	bool found;
 };
 
-static int each_in(struct walk *w, struct archive *ar, const char *name, int depth);
+static int each_in(struct walk *w, struct archive *ar, const char *name,
+		   const struct import_where *outer);
 
 /* A member that is itself compressed is opened in turn. */
 static int open_nested(struct walk *w, struct import_member *m)
@@ -141,18 +152,19 @@ static int open_nested(struct walk *w, struct import_member *m)
 		archive_read_free(inner);
 		return -EBADMSG;
 	}
-	int rc = each_in(w, inner, m->name, m->depth + 1);
+	int rc = each_in(w, inner, m->name, &m->where);
 	archive_read_free(inner);
 	return rc;
 }
 
 static int one_member(struct walk *w, struct archive *ar, struct archive_entry *e, const char *name,
-		      int depth)
+		      const struct import_where *where)
 {
 	struct import_member *m = xcalloc(1, sizeof(*m));
 	bool raw = archive_format(ar) == ARCHIVE_FORMAT_RAW;
 	*m = (struct import_member){ .ar = ar,
-				     .depth = depth,
+				     .where = *where,
+				     .depth = where->depth,
 				     .raw_start = archive_filter_bytes(ar, -1) };
 	if (raw)
 		snprintf(m->name, sizeof(m->name), "%s", name);
@@ -162,17 +174,32 @@ static int one_member(struct walk *w, struct archive *ar, struct archive_entry *
 	int rc = peek(m);
 	if (rc < 0)
 		snprintf(w->why, w->why_size, "%s: %s", m->name, m->why);
-	else if (compressed(m) && depth < IMPORT_NESTING_MAX)
+	else if (compressed(m) && m->depth < IMPORT_NESTING_MAX)
 		rc = open_nested(w, m);
-	else
+	else if (!w->target || m->depth == w->target->depth) {
+		w->found = true;
 		rc = w->fn(w->user, m);
+	}
 	free(m);
 	return rc;
 }
 
-static int each_in(struct walk *w, struct archive *ar, const char *name, int depth)
+/* With a target, whether the member at index is on its way: -1 before
+ * it, 0 it, 1 past it. */
+static int toward_target(const struct walk *w, int depth, unsigned index)
+{
+	if (!w->target || depth > w->target->depth)
+		return 0;
+	unsigned want = w->target->index[depth];
+	return index < want ? -1 : index > want ? 1 : 0;
+}
+
+static int each_in(struct walk *w, struct archive *ar, const char *name,
+		   const struct import_where *outer)
 {
 	struct archive_entry *e;
+	struct import_where where = *outer;
+	where.depth = outer->depth + 1;
 	unsigned members = 0;
 	int r, rc = 0;
 	while (rc == 0 && (r = archive_read_next_header(ar, &e)) == ARCHIVE_OK) {
@@ -181,9 +208,15 @@ static int each_in(struct walk *w, struct archive *ar, const char *name, int dep
 				 IMPORT_ARCHIVE_MEMBERS_MAX);
 			return -EFBIG;
 		}
-		if (archive_entry_filetype(e) == AE_IFREG ||
-		    archive_format(ar) == ARCHIVE_FORMAT_RAW)
-			rc = one_member(w, ar, e, name, depth);
+		where.index[where.depth] = members - 1;
+		int way = toward_target(w, where.depth, members - 1);
+		if (way > 0)
+			return 0;
+		if (way == 0 && (archive_entry_filetype(e) == AE_IFREG ||
+				 archive_format(ar) == ARCHIVE_FORMAT_RAW))
+			rc = one_member(w, ar, e, name, &where);
+		if (w->target && way == 0)
+			return rc;
 	}
 	if (rc == 0 && r != ARCHIVE_EOF) {
 		snprintf(w->why, w->why_size, "%s: %s", name,
@@ -193,30 +226,94 @@ static int each_in(struct walk *w, struct archive *ar, const char *name, int dep
 	return rc;
 }
 
-int import_input_each(const char *path, import_member_fn fn, void *user, char *why, size_t why_size)
+static struct archive *open_source(struct walk *w, int *err)
 {
-	struct walk w = { fn, user, why, why_size };
 	struct archive *ar = new_reader();
+	*err = 0;
 	if (!ar) {
-		snprintf(why, why_size, "%s: out of memory", path);
-		return -ENOMEM;
+		snprintf(w->why, w->why_size, "%s: out of memory", w->base.path);
+		*err = -ENOMEM;
+		return NULL;
+	}
+	int r = w->base.mem ? archive_read_open_memory(ar, w->base.mem, w->base.mem_len)
+			    : archive_read_open_filename(ar, w->base.path, BLOCK_BYTES);
+	if (r != ARCHIVE_OK) {
+		int e = archive_errno(ar);
+		snprintf(w->why, w->why_size, "%s: %s", w->base.path,
+			 archive_error_string(ar) ? archive_error_string(ar) : "cannot be read");
+		*err = e > 0 ? -e : -EBADMSG;
+		archive_read_free(ar);
+		return NULL;
+	}
+	return ar;
+}
+
+/* libarchive opens no empty file: it is a member with no bytes. */
+static bool empty_source(const struct walk *w)
+{
+	struct stat st;
+	if (w->base.mem)
+		return w->base.mem_len == 0;
+	return stat(w->base.path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0;
+}
+
+static int walk_source(struct walk *w)
+{
+	if (empty_source(w)) {
+		if (w->target && (w->target->depth != 0 || w->target->index[0] != 0))
+			return 0;
+		struct import_member *m = xcalloc(1, sizeof(*m));
+		snprintf(m->name, sizeof(m->name), "%.*s", (int)sizeof(m->name) - 1, w->base.path);
+		m->where = w->base;
+		m->where.depth = 0;
+		w->found = true;
+		int rc = w->fn(w->user, m);
+		free(m);
+		return rc;
 	}
 	int rc;
-	struct stat st;
-	if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0) {
-		/* libarchive opens no empty file: it is a member with no bytes. */
-		struct import_member *m = xcalloc(1, sizeof(*m));
-		snprintf(m->name, sizeof(m->name), "%s", path);
-		rc = fn(user, m);
-		free(m);
-	} else if (archive_read_open_filename(ar, path, BLOCK_BYTES) != ARCHIVE_OK) {
-		int err = archive_errno(ar);
-		snprintf(why, why_size, "%s: %s", path,
-			 archive_error_string(ar) ? archive_error_string(ar) : "cannot be read");
-		rc = err > 0 ? -err : -EBADMSG;
-	} else {
-		rc = each_in(&w, ar, path, 0);
-	}
+	struct archive *ar = open_source(w, &rc);
+	if (!ar)
+		return rc;
+	rc = each_in(w, ar, w->base.path, &w->base);
 	archive_read_free(ar);
+	return rc;
+}
+
+static void set_base(struct walk *w, const char *path, const uint8_t *mem, size_t mem_len)
+{
+	snprintf(w->base.path, sizeof(w->base.path), "%s", path);
+	w->base.mem = mem;
+	w->base.mem_len = mem_len;
+	w->base.depth = -1;
+}
+
+int import_input_each(const char *path, import_member_fn fn, void *user, char *why, size_t why_size)
+{
+	struct walk w = { .fn = fn, .user = user, .why = why, .why_size = why_size };
+	set_base(&w, path, NULL, 0);
+	return walk_source(&w);
+}
+
+int import_input_each_memory(const uint8_t *buf, size_t len, const char *name, import_member_fn fn,
+			     void *user, char *why, size_t why_size)
+{
+	struct walk w = { .fn = fn, .user = user, .why = why, .why_size = why_size };
+	set_base(&w, name, buf ? buf : (const uint8_t *)"", len);
+	return walk_source(&w);
+}
+
+int import_input_again(const struct import_where *where, import_member_fn fn, void *user, char *why,
+		       size_t why_size)
+{
+	struct walk w = {
+		.fn = fn, .user = user, .why = why, .why_size = why_size, .target = where
+	};
+	set_base(&w, where->path, where->mem, where->mem_len);
+	int rc = walk_source(&w);
+	if (rc == 0 && !w.found) {
+		snprintf(why, why_size, "%s: changed since it was first read", where->path);
+		return -ENOENT;
+	}
 	return rc;
 }

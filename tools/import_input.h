@@ -22,6 +22,17 @@
 #define IMPORT_NESTING_MAX 2 /* a .gz in a zip in a zip, no deeper */
 
 struct import_member;
+
+/* Where a member is, to read it again (import_input_again()): the file (or
+ * the memory) it came from and its index in each archive on the way. */
+struct import_where {
+	char path[4096];
+	const uint8_t *mem; /* import_input_each_memory()'s bytes, else NULL */
+	size_t mem_len;
+	unsigned index[IMPORT_NESTING_MAX + 1];
+	int depth;
+};
+const struct import_where *import_member_where(const struct import_member *m);
 /* For messages and the run's source: "export.zip:activities/1.fit.gz". */
 const char *import_member_name(const struct import_member *m);
 /* Up to size bytes: how many, 0 at the end, or a negative errno (-EFBIG
@@ -39,3 +50,15 @@ typedef int (*import_member_fn)(void *user, struct import_member *m);
  */
 int import_input_each(const char *path, import_member_fn fn, void *user, char *why,
 		      size_t why_size);
+/* The same for len bytes in memory named name (the fuzz target's way);
+ * the bytes must outlive the call and any import_input_again() of it. */
+int import_input_each_memory(const uint8_t *buf, size_t len, const char *name, import_member_fn fn,
+			     void *user, char *why, size_t why_size);
+/*
+ * Calls fn once, for the member at where, read again from its start (a
+ * member's bytes cannot be rewound; the file is opened anew). Returns as
+ * import_input_each() does; -ENOENT (why says so) if the member is no
+ * longer there.
+ */
+int import_input_again(const struct import_where *where, import_member_fn fn, void *user, char *why,
+		       size_t why_size);

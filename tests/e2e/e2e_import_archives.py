@@ -8,7 +8,9 @@ Garmin or Strava export holds them; a member named to climb out of the
 folder is read and nothing is written anywhere by its name; a zip bomb
 and a gzip bomb are refused with the limit they passed, the rest kept;
 the barometric and the GPS altitude told apart; a treadmill run's incline
-stored; --jobs 2 stores exactly what --jobs 1 does.
+stored; --jobs 2 stores exactly what --jobs 1 does; an activity with the
+start and device of a stored one but another duration is read again and
+stored whole, alone or in a zip, with --jobs 1 and 2.
 """
 import gzip
 import io
@@ -175,12 +177,50 @@ def check_jobs(work):
     run([CLI, '--db', os.path.join(work, 'j.db'), 'import', '--jobs', '0', folder], expect=64)
 
 
+def check_same_start(work):
+    """The probe's other outcome: same start and device, not the same run."""
+    folder = os.path.join(work, 'edited')
+    os.mkdir(folder)
+    write_fit(os.path.join(folder, 'a.fit'), START, 600)
+    longer = write_fit(os.path.join(work, 'longer.fit'), START, 900)
+    with zipfile.ZipFile(os.path.join(folder, 'b.zip'), 'w', zipfile.ZIP_DEFLATED) as z:
+        z.writestr('notes.txt', 'not an activity\n')
+        z.writestr('inner.zip', zip_of('longer.fit', longer))
+    shutil.copy(os.path.join(work, 'longer.fit'), os.path.join(folder, 'c.fit'))
+    out = {}
+    for jobs in ('1', '2'):
+        db = os.path.join(work, 'edited%s.db' % jobs)
+        p = imp(db, '--jobs', jobs, folder)
+        runs = export_csv(db, 'runs')
+        samples = export_csv(db, 'samples')
+        out[jobs] = (p.stderr, runs, samples)
+        check(len(runs) == 2 and sorted(float(r['duration_s']) for r in runs) == [600, 900],
+              '--jobs %s: the longer run stored beside the shorter: %r' %
+              (jobs, [(r['source'], r['duration_s']) for r in runs]))
+        check('b.zip:inner.zip:longer.fit: run 2, 900 records' in p.stderr,
+              '--jobs %s: the zip member read again and stored: %r' % (jobs, p.stderr))
+        check('c.fit: already stored as run 2' in p.stderr,
+              '--jobs %s: the copy found stored: %r' % (jobs, p.stderr))
+        check(len(samples) == 1500, '--jobs %s: every sample once (%d)' % (jobs, len(samples)))
+        check('4 files: 2 runs imported, 1 already stored, 0 other sports, 1 not activities'
+              in p.stderr, '--jobs %s: the tally: %r' % (jobs, p.stderr.splitlines()[-1:]))
+    check(out['1'] == out['2'], 'the same with --jobs 2')
+
+
+def zip_of(name, data):
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, 'w', zipfile.ZIP_DEFLATED) as z:
+        z.writestr(name, data)
+    return buf.getvalue()
+
+
 def main():
     with tempdir() as work:
         check_archives(work)
         check_bombs(work)
         check_altitude_and_incline(work)
         check_jobs(work)
+        check_same_start(work)
     finish('e2e_import_archives')
 
 
