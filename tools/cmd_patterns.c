@@ -324,8 +324,9 @@ static void print_side(const char *side, const struct pattern_result *r, size_t 
 		       pattern_need_text(r->need, r->needed_runs, need, sizeof(need)),
 		       PATTERN_MIN_REPORTS, PATTERN_MIN_HILLY);
 	if (r->fitted[PATTERN_COMBINED]) {
-		printf("  Pain during and after together, per exposure (all exposures in one "
-		       "regression; * decides the verdict):\n");
+		printf("  Pain during and after together, per exposure (the exposures in one "
+		       "regression, stride on descents in the during and after fits; * decides "
+		       "the verdict):\n");
 		for (int x = 0; x < PATTERN_EXPOSURES; x++)
 			print_interval(pattern_exposure_name((enum pattern_exposure)x),
 				       &r->effect[PATTERN_COMBINED][x],

@@ -237,6 +237,22 @@ static bool varies(const struct pattern_report *r, size_t n, enum pattern_outcom
 	return hi - lo > 0.2 && exposed >= 3;
 }
 
+/*
+ * The combined score, on which the terrain is decided, leaves the stride on
+ * descents out. It is measured only inside the time on descents (zero on a
+ * run without any), so it adds no information about climbing and is not a
+ * confounder of it; but it stands apart from zero exactly on the runs that
+ * set climbing apart from descending (a hill's repeats against a
+ * treadmill's, a long descent against rolling ground), and in the model it
+ * takes their contrast away from the grade shares: on the cohort it
+ * widened the climbs' interval most of all the exposures. The during and
+ * after fits keep it, so its effect is still estimated and shown.
+ */
+static bool in_model(enum pattern_outcome o, enum pattern_exposure x)
+{
+	return !(o == PATTERN_COMBINED && x == PATTERN_OVERSTRIDE);
+}
+
 static bool build_design(const struct pattern_report *r, size_t n, enum pattern_outcome o,
 			 struct design *d)
 {
@@ -244,7 +260,8 @@ static bool build_design(const struct pattern_report *r, size_t n, enum pattern_
 	d->p = 0;
 	d->column[d->p++] = -1;
 	for (int x = 0; x < PATTERN_EXPOSURES; x++)
-		if (varies(r, n, o, (enum pattern_exposure)x))
+		if (in_model(o, (enum pattern_exposure)x) &&
+		    varies(r, n, o, (enum pattern_exposure)x))
 			d->column[d->p++] = x;
 	for (size_t i = 0; i < n; i++)
 		if (usable_report(&r[i]) && isfinite(outcome_of(&r[i], o)))

@@ -11,7 +11,9 @@
  * the exposures together (share of the run on descents, on climbs,
  * flat-equivalent speed against usual, stride on descents against usual,
  * the run against the longest of the previous 30 days), so that speed and
- * downhill, which go together, are told apart. The fit is least squares
+ * downhill, which go together, are told apart; the combined score, which
+ * decides, leaves the stride on descents out (it is measured only on
+ * descents, and held in the model it blurs climbing against descending). The fit is least squares
  * with heteroskedasticity- and autocorrelation-consistent errors (HC3
  * leverage correction, Newey-West lag-1 term for a flare that lasts a few
  * days) and Student t intervals on n - p degrees of freedom: small, whole-
