@@ -463,25 +463,23 @@ static void count_morning_worse(const struct pattern_report *r, size_t n,
 	}
 }
 
-/* The slope of the combined score on one context value, with its 95 %
- * interval (least squares, Student t on n - 2): an association shown
- * beside the verdict, not a part of it. */
-static void context_slope(const struct pattern_report *r, size_t n, bool sitting,
-			  struct pattern_interval *iv)
+/* The least-squares slope of y on x over the pairs with both, with its
+ * 95 % interval (Student t on m - 2); unknown below 4 pairs or without
+ * spread in x. */
+static void slope_interval(const double *x, const double *y, size_t n,
+			   struct pattern_interval *iv)
 {
 	interval_unknown(iv);
 	double sx = 0, sy = 0, sxx = 0, sxy = 0, syy = 0;
 	size_t m = 0;
 	for (size_t i = 0; i < n; i++) {
-		double x = sitting ? r[i].sitting_hours : r[i].back_stiffness;
-		double y = outcome_of(&r[i], PATTERN_COMBINED);
-		if (!isfinite(x) || !isfinite(y))
+		if (!isfinite(x[i]) || !isfinite(y[i]))
 			continue;
-		sx += x;
-		sy += y;
-		sxx += x * x;
-		sxy += x * y;
-		syy += y * y;
+		sx += x[i];
+		sy += y[i];
+		sxx += x[i] * x[i];
+		sxy += x[i] * y[i];
+		syy += y[i] * y[i];
 		m++;
 	}
 	iv->n = m;
@@ -496,6 +494,44 @@ static void context_slope(const struct pattern_report *r, size_t n, bool sitting
 	iv->low = b - t * se;
 	iv->high = b + t * se;
 	iv->z = se > 0 ? t_as_z(b / se, k - 2) : NAN;
+}
+
+/* The slope of the combined score on one context value: an association
+ * shown beside the verdict, not a part of it. */
+static void context_slope(const struct pattern_report *r, size_t n, bool sitting,
+			  struct pattern_interval *iv)
+{
+	double *x = xcalloc(n ? n : 1, sizeof(*x)), *y = xcalloc(n ? n : 1, sizeof(*y));
+	for (size_t i = 0; i < n; i++) {
+		x[i] = sitting ? r[i].sitting_hours : r[i].back_stiffness;
+		y[i] = outcome_of(&r[i], PATTERN_COMBINED);
+	}
+	slope_interval(x, y, n, iv);
+	free(x);
+	free(y);
+}
+
+void pattern_rest_days(const struct pattern_day *days, size_t n, struct pattern_rest *out)
+{
+	size_t size = n ? n : 1;
+	double *pain = xcalloc(size, sizeof(*pain)), *sit = xcalloc(size, sizeof(*sit));
+	double *stiff = xcalloc(size, sizeof(*stiff));
+	size_t m = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (!isfinite(days[i].pain))
+			continue;
+		pain[m] = days[i].pain;
+		sit[m] = days[i].sitting_hours;
+		stiff[m] = days[i].back_stiffness;
+		m++;
+	}
+	out->n_days = m;
+	mean_interval(pain, m, &out->pain);
+	slope_interval(sit, pain, m, &out->sitting);
+	slope_interval(stiff, pain, m, &out->stiffness);
+	free(pain);
+	free(sit);
+	free(stiff);
 }
 
 /* Spans against the rest of their own run, so that a run that was all
