@@ -466,8 +466,7 @@ static void count_morning_worse(const struct pattern_report *r, size_t n,
 /* The least-squares slope of y on x over the pairs with both, with its
  * 95 % interval (Student t on m - 2); unknown below 4 pairs or without
  * spread in x. */
-static void slope_interval(const double *x, const double *y, size_t n,
-			   struct pattern_interval *iv)
+static void slope_interval(const double *x, const double *y, size_t n, struct pattern_interval *iv)
 {
 	interval_unknown(iv);
 	double sx = 0, sy = 0, sxx = 0, sxy = 0, syy = 0;
