@@ -316,12 +316,19 @@ static int read_red_flags(struct store *s, struct red_flags *r)
 
 /* ---- text ---- */
 
-static void print_interval(const char *label, const struct pattern_interval *iv, const char *unit)
+/* One interval over n runs (or days: noun). */
+static void print_interval_over(const char *label, const struct pattern_interval *iv,
+				const char *unit, const char *noun)
 {
 	if (!isfinite(iv->effect))
 		return;
-	printf("    %-24s %+5.2f %s (95 %% CI %+.2f to %+.2f), %zu runs%s\n", label, iv->effect,
-	       unit, iv->low, iv->high, iv->n, iv->shown ? " *" : "");
+	printf("    %-24s %+5.2f %s (95 %% CI %+.2f to %+.2f), %zu %s%s\n", label, iv->effect, unit,
+	       iv->low, iv->high, iv->n, noun, iv->shown ? " *" : "");
+}
+
+static void print_interval(const char *label, const struct pattern_interval *iv, const char *unit)
+{
+	print_interval_over(label, iv, unit, "runs");
 }
 
 static const char *const direction_names[] = { "descents", "climbs" };
@@ -352,10 +359,10 @@ static void print_rest_days(const struct pattern_rest *rest)
 	if (!rest->n_days)
 		return;
 	printf("  Days without a run (%zu; shown, not part of the verdict):\n", rest->n_days);
-	print_interval("pain on those days", &rest->pain, "points (mean)");
-	print_interval("  against sitting", &rest->sitting, "points per hour sitting");
-	print_interval("  against back stiffness", &rest->stiffness,
-		       "points per point of stiffness");
+	print_interval_over("pain on those days", &rest->pain, "points (mean)", "days");
+	print_interval_over("  against sitting", &rest->sitting, "points per hour sitting", "days");
+	print_interval_over("  against back stiffness", &rest->stiffness,
+			    "points per point of stiffness", "days");
 }
 
 static void print_side(const char *side, const struct pattern_result *r,
