@@ -73,6 +73,8 @@ struct gather {
 	size_t without_segments;
 	struct store_day *days; /* by day */
 	size_t n_days;
+	struct store_pain *rest; /* entries of days without a run */
+	size_t n_rest;
 };
 
 /*
@@ -92,8 +94,12 @@ static void terrain_for_old_run(struct store *s, int64_t run_id,
 static int keep_entry(void *user, const struct store_pain *p)
 {
 	struct gather *g = user;
-	if (!p->run_id)
-		return 0; /* a day without a run has no exposures */
+	if (!p->run_id) {
+		/* No exposures: context beside the verdict, never part of it. */
+		g->rest = xreallocarray(g->rest, g->n_rest + 1, sizeof(*g->rest));
+		g->rest[g->n_rest++] = *p;
+		return 0;
+	}
 	if (g->n_entries == g->cap_entries) {
 		g->cap_entries = g->cap_entries ? 2 * g->cap_entries : 64;
 		g->entries = xreallocarray(g->entries, g->cap_entries, sizeof(*g->entries));
@@ -247,6 +253,38 @@ static size_t side_reports(const struct gather *g, const char *side, const struc
 	return n;
 }
 
+/* A day entry's pain: the morning score, else the day's highest. */
+static double rest_day_pain(const struct store_pain *p)
+{
+	if (p->next_morning != PAIN_UNKNOWN)
+		return p->next_morning;
+	return fmax(score_value(p->during), score_value(p->after));
+}
+
+/* The side's days without a run in the window, with their context (the
+ * day's, else the day before's, as for a run). */
+static void side_rest_days(const struct gather *g, const char *side, const struct patterns_args *a,
+			   struct pattern_rest *out)
+{
+	struct pattern_day *days = xcalloc(g->n_rest + 1, sizeof(*days));
+	size_t n = 0;
+	for (size_t i = 0; i < g->n_rest; i++) {
+		const struct store_pain *p = &g->rest[i];
+		int64_t day_us;
+		if (!side_matches(p->side, side) || !cli_parse_time(p->day, &day_us) ||
+		    day_us < a->from_us || day_us >= a->to_us)
+			continue;
+		const struct store_day *d = context_of(g, day_us);
+		days[n++] = (struct pattern_day){
+			rest_day_pain(p),
+			d ? d->sitting_hours : NAN,
+			d && d->back_stiffness != PAIN_UNKNOWN ? d->back_stiffness : NAN,
+		};
+	}
+	pattern_rest_days(days, n, out);
+	free(days);
+}
+
 struct red_flags {
 	size_t count;
 	char first_day[11];
@@ -278,12 +316,19 @@ static int read_red_flags(struct store *s, struct red_flags *r)
 
 /* ---- text ---- */
 
-static void print_interval(const char *label, const struct pattern_interval *iv, const char *unit)
+/* One interval over n runs (or days: noun). */
+static void print_interval_over(const char *label, const struct pattern_interval *iv,
+				const char *unit, const char *noun)
 {
 	if (!isfinite(iv->effect))
 		return;
-	printf("    %-24s %+5.2f %s (95 %% CI %+.2f to %+.2f), %zu runs%s\n", label, iv->effect,
-	       unit, iv->low, iv->high, iv->n, iv->shown ? " *" : "");
+	printf("    %-24s %+5.2f %s (95 %% CI %+.2f to %+.2f), %zu %s%s\n", label, iv->effect, unit,
+	       iv->low, iv->high, iv->n, noun, iv->shown ? " *" : "");
+}
+
+static void print_interval(const char *label, const struct pattern_interval *iv, const char *unit)
+{
+	print_interval_over(label, iv, unit, "runs");
 }
 
 static const char *const direction_names[] = { "descents", "climbs" };
@@ -308,7 +353,20 @@ static void print_tests(const struct pattern_result *r)
 	}
 }
 
-static void print_side(const char *side, const struct pattern_result *r, size_t n_entries)
+/* Days without a run, beside the verdict. */
+static void print_rest_days(const struct pattern_rest *rest)
+{
+	if (!rest->n_days)
+		return;
+	printf("  Days without a run (%zu; shown, not part of the verdict):\n", rest->n_days);
+	print_interval_over("pain on those days", &rest->pain, "points (mean)", "days");
+	print_interval_over("  against sitting", &rest->sitting, "points per hour sitting", "days");
+	print_interval_over("  against back stiffness", &rest->stiffness,
+			    "points per point of stiffness", "days");
+}
+
+static void print_side(const char *side, const struct pattern_result *r,
+		       const struct pattern_rest *rest, size_t n_entries)
 {
 	char need[128];
 	printf("%s side: %s — the pain %s.\n", side, pattern_verdict_name(r->verdict),
@@ -324,8 +382,9 @@ static void print_side(const char *side, const struct pattern_result *r, size_t 
 		       pattern_need_text(r->need, r->needed_runs, need, sizeof(need)),
 		       PATTERN_MIN_REPORTS, PATTERN_MIN_HILLY);
 	if (r->fitted[PATTERN_COMBINED]) {
-		printf("  Pain during and after together, per exposure (all exposures in one "
-		       "regression; * decides the verdict):\n");
+		printf("  Pain during and after together, per exposure (the exposures in one "
+		       "regression, stride on descents in the during and after fits; * decides "
+		       "the verdict):\n");
 		for (int x = 0; x < PATTERN_EXPOSURES; x++)
 			print_interval(pattern_exposure_name((enum pattern_exposure)x),
 				       &r->effect[PATTERN_COMBINED][x],
@@ -346,6 +405,7 @@ static void print_side(const char *side, const struct pattern_result *r, size_t 
 		       "the lower back; shown, not part of the verdict):\n");
 	print_interval("sitting", &r->sitting, "points per hour sitting");
 	print_interval("back stiffness", &r->stiffness, "points per point of stiffness");
+	print_rest_days(rest);
 	size_t nc;
 	const char *const *c = pattern_caveats(&nc);
 	for (size_t i = 0; i < nc; i++)
@@ -447,7 +507,26 @@ static json_object *json_tests(const struct pattern_result *r)
 	return list;
 }
 
-static json_object *json_side(const char *side, const struct pattern_result *r, size_t n_entries,
+/* Days without a run: a summary beside the verdict (never decisive). */
+static json_object *json_rest_days(const struct pattern_rest *rest)
+{
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "n_days", json_object_new_int64((int64_t)rest->n_days));
+	json_object_object_add(
+		o, "pain",
+		json_interval("rest-day-pain", "rest-day", "points (mean)", &rest->pain));
+	json_object_object_add(
+		o, "sitting",
+		json_interval("sitting", "rest-day", "points per hour sitting", &rest->sitting));
+	json_object_object_add(o, "back_stiffness",
+			       json_interval("back-stiffness", "rest-day",
+					     "points per point of back stiffness",
+					     &rest->stiffness));
+	return o;
+}
+
+static json_object *json_side(const char *side, const struct pattern_result *r,
+			      const struct pattern_rest *rest, size_t n_entries,
 			      const struct red_flags *flags)
 {
 	json_object *o = json_object_new_object();
@@ -466,6 +545,7 @@ static json_object *json_side(const char *side, const struct pattern_result *r, 
 	json_object_object_add(morning, "worse_than_during",
 			       json_object_new_int64((int64_t)r->n_morning_worse));
 	json_object_object_add(o, "next_morning", morning);
+	json_object_object_add(o, "rest_days", json_rest_days(rest));
 	json_object *load = json_object_new_object();
 	json_object_object_add(load, "tracks_load", json_object_new_boolean(r->load));
 	if (r->fitted[PATTERN_COMBINED])
@@ -545,7 +625,7 @@ static size_t count_entries(const struct gather *g, const char *side, const stru
 /* Analyses each side with reports in the window, handing its result to fn;
  * returns how many sides had reports. */
 typedef void (*side_fn)(void *user, const char *side, const struct pattern_result *r,
-			size_t n_entries);
+			const struct pattern_rest *rest, size_t n_entries);
 
 static size_t for_each_side(const struct gather *g, const struct patterns_args *a, side_fn fn,
 			    void *user)
@@ -561,7 +641,9 @@ static size_t for_each_side(const struct gather *g, const struct patterns_args *
 			continue;
 		struct pattern_result r;
 		pattern_analyse(reports, n, &r);
-		fn(user, sides[k], &r, count_entries(g, sides[k], a));
+		struct pattern_rest rest;
+		side_rest_days(g, sides[k], a, &rest);
+		fn(user, sides[k], &r, &rest, count_entries(g, sides[k], a));
 		analysed++;
 	}
 	free(reports);
@@ -574,17 +656,17 @@ struct json_sides {
 };
 
 static void add_json_side(void *user, const char *side, const struct pattern_result *r,
-			  size_t n_entries)
+			  const struct pattern_rest *rest, size_t n_entries)
 {
 	struct json_sides *j = user;
-	json_object_array_add(j->list, json_side(side, r, n_entries, j->flags));
+	json_object_array_add(j->list, json_side(side, r, rest, n_entries, j->flags));
 }
 
 static void print_text_side(void *user, const char *side, const struct pattern_result *r,
-			    size_t n_entries)
+			    const struct pattern_rest *rest, size_t n_entries)
 {
 	(void)user;
-	print_side(side, r, n_entries);
+	print_side(side, r, rest, n_entries);
 }
 
 /* The sides' results, as --json prints them and the physio report reads
@@ -643,6 +725,7 @@ static void free_gather(struct gather *gt)
 	free(gt->run_ids);
 	free(gt->segs);
 	free(gt->days);
+	free(gt->rest);
 }
 
 int patterns_json(struct store *s, int64_t from_us, int64_t to_us, const char *side,

@@ -237,6 +237,22 @@ static bool varies(const struct pattern_report *r, size_t n, enum pattern_outcom
 	return hi - lo > 0.2 && exposed >= 3;
 }
 
+/*
+ * The combined score, on which the terrain is decided, leaves the stride on
+ * descents out. It is measured only inside the time on descents (zero on a
+ * run without any), so it adds no information about climbing and is not a
+ * confounder of it; but it stands apart from zero exactly on the runs that
+ * set climbing apart from descending (a hill's repeats against a
+ * treadmill's, a long descent against rolling ground), and in the model it
+ * takes their contrast away from the grade shares: on the cohort it
+ * widened the climbs' interval most of all the exposures. The during and
+ * after fits keep it, so its effect is still estimated and shown.
+ */
+static bool in_model(enum pattern_outcome o, enum pattern_exposure x)
+{
+	return !(o == PATTERN_COMBINED && x == PATTERN_OVERSTRIDE);
+}
+
 static bool build_design(const struct pattern_report *r, size_t n, enum pattern_outcome o,
 			 struct design *d)
 {
@@ -244,7 +260,8 @@ static bool build_design(const struct pattern_report *r, size_t n, enum pattern_
 	d->p = 0;
 	d->column[d->p++] = -1;
 	for (int x = 0; x < PATTERN_EXPOSURES; x++)
-		if (varies(r, n, o, (enum pattern_exposure)x))
+		if (in_model(o, (enum pattern_exposure)x) &&
+		    varies(r, n, o, (enum pattern_exposure)x))
 			d->column[d->p++] = x;
 	for (size_t i = 0; i < n; i++)
 		if (usable_report(&r[i]) && isfinite(outcome_of(&r[i], o)))
@@ -446,25 +463,22 @@ static void count_morning_worse(const struct pattern_report *r, size_t n,
 	}
 }
 
-/* The slope of the combined score on one context value, with its 95 %
- * interval (least squares, Student t on n - 2): an association shown
- * beside the verdict, not a part of it. */
-static void context_slope(const struct pattern_report *r, size_t n, bool sitting,
-			  struct pattern_interval *iv)
+/* The least-squares slope of y on x over the pairs with both, with its
+ * 95 % interval (Student t on m - 2); unknown below 4 pairs or without
+ * spread in x. */
+static void slope_interval(const double *x, const double *y, size_t n, struct pattern_interval *iv)
 {
 	interval_unknown(iv);
 	double sx = 0, sy = 0, sxx = 0, sxy = 0, syy = 0;
 	size_t m = 0;
 	for (size_t i = 0; i < n; i++) {
-		double x = sitting ? r[i].sitting_hours : r[i].back_stiffness;
-		double y = outcome_of(&r[i], PATTERN_COMBINED);
-		if (!isfinite(x) || !isfinite(y))
+		if (!isfinite(x[i]) || !isfinite(y[i]))
 			continue;
-		sx += x;
-		sy += y;
-		sxx += x * x;
-		sxy += x * y;
-		syy += y * y;
+		sx += x[i];
+		sy += y[i];
+		sxx += x[i] * x[i];
+		sxy += x[i] * y[i];
+		syy += y[i] * y[i];
 		m++;
 	}
 	iv->n = m;
@@ -479,6 +493,44 @@ static void context_slope(const struct pattern_report *r, size_t n, bool sitting
 	iv->low = b - t * se;
 	iv->high = b + t * se;
 	iv->z = se > 0 ? t_as_z(b / se, k - 2) : NAN;
+}
+
+/* The slope of the combined score on one context value: an association
+ * shown beside the verdict, not a part of it. */
+static void context_slope(const struct pattern_report *r, size_t n, bool sitting,
+			  struct pattern_interval *iv)
+{
+	double *x = xcalloc(n ? n : 1, sizeof(*x)), *y = xcalloc(n ? n : 1, sizeof(*y));
+	for (size_t i = 0; i < n; i++) {
+		x[i] = sitting ? r[i].sitting_hours : r[i].back_stiffness;
+		y[i] = outcome_of(&r[i], PATTERN_COMBINED);
+	}
+	slope_interval(x, y, n, iv);
+	free(x);
+	free(y);
+}
+
+void pattern_rest_days(const struct pattern_day *days, size_t n, struct pattern_rest *out)
+{
+	size_t size = n ? n : 1;
+	double *pain = xcalloc(size, sizeof(*pain)), *sit = xcalloc(size, sizeof(*sit));
+	double *stiff = xcalloc(size, sizeof(*stiff));
+	size_t m = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (!isfinite(days[i].pain))
+			continue;
+		pain[m] = days[i].pain;
+		sit[m] = days[i].sitting_hours;
+		stiff[m] = days[i].back_stiffness;
+		m++;
+	}
+	out->n_days = m;
+	mean_interval(pain, m, &out->pain);
+	slope_interval(sit, pain, m, &out->sitting);
+	slope_interval(stiff, pain, m, &out->stiffness);
+	free(pain);
+	free(sit);
+	free(stiff);
 }
 
 /* Spans against the rest of their own run, so that a run that was all

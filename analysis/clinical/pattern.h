@@ -11,7 +11,9 @@
  * the exposures together (share of the run on descents, on climbs,
  * flat-equivalent speed against usual, stride on descents against usual,
  * the run against the longest of the previous 30 days), so that speed and
- * downhill, which go together, are told apart. The fit is least squares
+ * downhill, which go together, are told apart; the combined score, which
+ * decides, leaves the stride on descents out (it is measured only on
+ * descents, and held in the model it blurs climbing against descending). The fit is least squares
  * with heteroskedasticity- and autocorrelation-consistent errors (HC3
  * leverage correction, Newey-West lag-1 term for a flare that lasts a few
  * days) and Student t intervals on n - p degrees of freedom: small, whole-
@@ -155,6 +157,26 @@ struct pattern_result {
 	enum pattern_need need;
 	unsigned needed_runs;
 };
+
+/*
+ * Pain on a day without a run (the morning score, else the day's highest):
+ * with the day's context it speaks to the lower-back pattern (long sitting
+ * and back stiffness go with it), but it has no terrain, so it is shown
+ * beside the verdict and never decides one.
+ */
+struct pattern_day {
+	double pain;                          /* 0..10; NAN if none */
+	double sitting_hours, back_stiffness; /* NAN if not logged */
+};
+
+struct pattern_rest {
+	size_t n_days; /* days with a score */
+	/* The days' mean pain (Student t interval), and its simple slopes on
+	 * hours sitting and on back stiffness over the days with them. */
+	struct pattern_interval pain, sitting, stiffness;
+};
+
+void pattern_rest_days(const struct pattern_day *days, size_t n, struct pattern_rest *out);
 
 /* The regression's value of exposure x for one run (units as above). */
 double pattern_covariate(const struct exp_run *run, enum pattern_exposure x);

@@ -224,7 +224,47 @@ def check_spans_morning_and_day():
               'the text says what the JSON says')
 
 
+def check_rest_days():
+    """Morning pain on days without a run, with the day's back stiffness
+    (half a point per point of stiffness): shown beside the verdict with its
+    interval, in the text and the JSON, and the verdict and its tests the
+    same as without those days."""
+    rng = random.Random(SEED + 20)
+    with tempdir() as d:
+        db = os.path.join(d, 'h.db')
+        run([CLI, '--db', db, 'patterns'])
+        runs = make_runs(rng, 6)
+        store_runs(db, runs)
+        for i, (start, end, segs) in enumerate(runs, 1):
+            during, after = pain_for(rng, 'neural', segs)
+            run([CLI, '--db', db, 'pain', 'add', str(i), '--side', 'left', '--during',
+                 str(during), '--after', str(after)])
+        before = json.loads(run([CLI, '--db', db, 'patterns', '--json']).stdout)['sides'][0]
+        days = sorted({'%04d-%02d-%02d' % time.gmtime(s // 10**6 + 86400)[:3]
+                       for s, _, _ in runs})[:14]
+        for day in days:
+            stiff = rng.randint(0, 8)
+            pain = min(10, max(0, round(1 + 0.5 * stiff + rng.gauss(0, 0.7))))
+            run([CLI, '--db', db, 'day', day, '--back-stiffness', str(stiff)])
+            run([CLI, '--db', db, 'pain', 'add', day, '--side', 'left', '--next-morning',
+                 str(pain)])
+        side = json.loads(run([CLI, '--db', db, 'patterns', '--json']).stdout)['sides'][0]
+        rest = side['rest_days']
+        lo, hi = rest['back_stiffness']['ci95']
+        print('rest days: %d, pain against stiffness %s (%s to %s), seed %d' %
+              (rest['n_days'], rest['back_stiffness']['effect'], lo, hi, SEED + 20))
+        check(rest['n_days'] == len(days), 'every day without a run counted')
+        check(lo <= 0.5 <= hi, 'the stiffness interval covers the true 0.5')
+        check(not rest['back_stiffness']['decisive'], 'rest days never decide')
+        check(side['verdict'] == before['verdict'] and side['tests'] == before['tests'],
+              'rest days leave the verdict and its tests as they were')
+        text = run([CLI, '--db', db, 'patterns']).stdout
+        check('Days without a run (%d' % len(days) in text and 'against back stiffness' in text,
+              'the text shows the days without a run')
+
+
 check_cohort()
 check_spans_morning_and_day()
+check_rest_days()
 check_bad_input()
 finish('e2e_pain_patterns')

@@ -133,6 +133,40 @@ static void test_context_slope(void **state)
 	gsl_rng_free(rng);
 }
 
+/* Days without a run: the morning pain against the day's back stiffness
+ * (0.4 points per point, noise 0.8) recovered within its interval, the
+ * mean within its own, sitting unknown where it was never logged, and a
+ * day without a score left out. */
+static void test_rest_days(void **state)
+{
+	(void)state;
+	gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+	gsl_rng_set(rng, SEED);
+	struct pattern_day days[41];
+	double sum = 0;
+	for (size_t i = 0; i < 40; i++) {
+		double stiff = (double)gsl_rng_uniform_int(rng, 9);
+		days[i] = (struct pattern_day){ 1 + 0.4 * stiff + gsl_ran_gaussian(rng, 0.8), NAN,
+						stiff };
+		sum += days[i].pain;
+	}
+	days[40] = (struct pattern_day){ NAN, 8, 8 };
+	struct pattern_rest r;
+	pattern_rest_days(days, 41, &r);
+	printf("rest days: stiffness %.2f (%.2f to %.2f), mean %.2f over %zu days (seed %d)\n",
+	       r.stiffness.effect, r.stiffness.low, r.stiffness.high, r.pain.effect, r.n_days,
+	       SEED);
+	assert_int_equal(r.n_days, 40);
+	assert_true(r.stiffness.low <= 0.4 && 0.4 <= r.stiffness.high);
+	assert_float_equal(r.stiffness.effect, 0.4, 0.15);
+	assert_float_equal(r.pain.effect, sum / 40, 1e-9);
+	assert_true(r.pain.low < r.pain.effect && r.pain.effect < r.pain.high);
+	assert_true(isnan(r.sitting.effect));
+	pattern_rest_days(days, 2, &r); /* too few for any interval */
+	assert_true(isnan(r.pain.low) && isnan(r.stiffness.effect));
+	gsl_rng_free(rng);
+}
+
 /* One wording: every verdict's name leads back to it, and has words. */
 static void test_verdict_names_and_words(void **state)
 {
@@ -204,6 +238,7 @@ int main(void)
 		cmocka_unit_test(test_spans_on_the_descent_show_within_runs),
 		cmocka_unit_test(test_spans_anywhere_rarely_pass),
 		cmocka_unit_test(test_context_slope),
+		cmocka_unit_test(test_rest_days),
 		cmocka_unit_test(test_verdict_names_and_words),
 		cmocka_unit_test(test_cohort_verdicts_and_coverage),
 	};

@@ -65,7 +65,7 @@ struct physio_verdict {
 	char side[8];
 	char verdict[16]; /* neural, lumbar, both, neither, insufficient */
 	char summary[512];
-	char evidence[14][256];
+	char evidence[18][256];
 	size_t n_evidence;
 	char needed[256];
 	char load[256];

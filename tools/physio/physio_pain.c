@@ -100,9 +100,10 @@ static void evidence_line(json_object *e, char *buf, size_t size)
 		lo = a ? json_object_get_double(a) : NAN;
 		hi = b ? json_object_get_double(b) : NAN;
 	}
-	snprintf(buf, size, "%s (%s): %+.2f %s (95 %% CI %+.2f to %+.2f), %.0f runs%s",
+	bool days = strcmp(string_of(e, "outcome"), "rest-day") == 0;
+	snprintf(buf, size, "%s (%s): %+.2f %s (95 %% CI %+.2f to %+.2f), %.0f %s%s",
 		 string_of(e, "exposure"), string_of(e, "outcome"), number_of(e, "effect"),
-		 string_of(e, "unit"), lo, hi, number_of(e, "n_runs"),
+		 string_of(e, "unit"), lo, hi, number_of(e, "n_runs"), days ? "days" : "runs",
 		 json_object_get_boolean(json_object_object_get(e, "decisive"))
 			 ? "; decides the verdict"
 			 : "");
@@ -139,6 +140,20 @@ static void read_tests(struct physio_verdict *v, json_object *side)
 	}
 }
 
+/* Days without a run, as evidence lines beside the verdict's. */
+static void read_rest_days(struct physio_verdict *v, json_object *side)
+{
+	static const char *const keys[] = { "pain", "sitting", "back_stiffness" };
+	json_object *rest, *e;
+	if (!json_object_object_get_ex(side, "rest_days", &rest))
+		return;
+	for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
+		if (json_object_object_get_ex(rest, keys[k], &e) && e &&
+		    isfinite(number_of(e, "effect")) &&
+		    v->n_evidence < sizeof(v->evidence) / sizeof(v->evidence[0]))
+			evidence_line(e, v->evidence[v->n_evidence++], sizeof(v->evidence[0]));
+}
+
 static void read_side(struct physio_verdict *v, json_object *side)
 {
 	memset(v, 0, sizeof(*v));
@@ -165,6 +180,7 @@ static void read_side(struct physio_verdict *v, json_object *side)
 				evidence_line(e, v->evidence[v->n_evidence++],
 					      sizeof(v->evidence[0]));
 		}
+	read_rest_days(v, side);
 	json_object *need, *load;
 	if (strcmp(v->verdict, "insufficient") == 0 &&
 	    json_object_object_get_ex(side, "needed", &need))
