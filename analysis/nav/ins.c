@@ -515,6 +515,8 @@ static void navigate(struct ins *ins, const struct imu_sample *s, bool stance)
 		ins_propagate(ins, u, f_n, dt);
 		if (s->clipped & (IMU_CLIP_ACC_X | IMU_CLIP_ACC_Y | IMU_CLIP_ACC_Z))
 			ins_inflate_clipped(ins, s, dt);
+		if (s->clipped & (IMU_CLIP_GYRO_X | IMU_CLIP_GYRO_Y | IMU_CLIP_GYRO_Z))
+			ins_inflate_clipped_gyro(ins, s, dt);
 		if (dt > 1.5 / ins->cfg.rate_hz)
 			ins_inflate_gap(ins, dt - 1 / ins->cfg.rate_hz);
 	} else {
