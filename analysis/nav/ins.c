@@ -346,6 +346,27 @@ static int64_t usual_swing(struct ins *ins, int64_t swing_us)
 	return v[n / 2];
 }
 
+/*
+ * The pace the detector's threshold follows (speed_threshold). A stride's
+ * speed is its length over its time, stance and swing; but the first
+ * stride after the navigation starts begins with the foot standing, for
+ * as long as the runner stood, and that standing is no part of the pace:
+ * a sprint from a 2.5 s standing start measured 0.7 m/s over it, the
+ * threshold stayed a walker's, and the next stance (a valley at 13 times
+ * that threshold, 800 Hz, 6.5 m/s) was missed. That stride's pace is
+ * taken over its swing alone when it stood longer than it swung: a
+ * moving foot's detected stance is shorter than its swing (a walk's
+ * 0.26-0.31 s against 0.8-0.9 s on gait_driven), so no later stride is
+ * measured otherwise.
+ */
+static double pace_mps(const struct ins *ins, const struct ins_stride *s)
+{
+	int64_t swing_us = s->duration_us - s->stance_us;
+	if (ins->swings_n == 0 && swing_us > 0 && s->stance_us > swing_us)
+		return s->length_m / (swing_us * 1e-6);
+	return s->speed_mps;
+}
+
 static void close_stance(struct ins *ins, struct ins_stride *out, bool *emitted)
 {
 	int64_t stance_us =
@@ -379,7 +400,7 @@ static void close_stance(struct ins *ins, struct ins_stride *out, bool *emitted)
 		*emitted = true;
 		ins->stats.strides++;
 		if (s.valid && s.speed_mps < 10) {
-			ins->speed_recent_mps = s.speed_mps;
+			ins->speed_recent_mps = pace_mps(ins, &s);
 			ins->last_swing_us = usual_swing(ins, s.duration_us - s.stance_us);
 		}
 	}
@@ -494,6 +515,8 @@ static void navigate(struct ins *ins, const struct imu_sample *s, bool stance)
 		ins_propagate(ins, u, f_n, dt);
 		if (s->clipped & (IMU_CLIP_ACC_X | IMU_CLIP_ACC_Y | IMU_CLIP_ACC_Z))
 			ins_inflate_clipped(ins, s, dt);
+		if (s->clipped & (IMU_CLIP_GYRO_X | IMU_CLIP_GYRO_Y | IMU_CLIP_GYRO_Z))
+			ins_inflate_clipped_gyro(ins, s, dt);
 		if (dt > 1.5 / ins->cfg.rate_hz)
 			ins_inflate_gap(ins, dt - 1 / ins->cfg.rate_hz);
 	} else {

@@ -255,6 +255,40 @@ void ins_inflate_clipped(struct ins *ins, const struct imu_sample *s, double dt)
 }
 
 /*
+ * A saturated gyroscope hides rotation the same way: the rate beyond the
+ * rail is unknown, and the repair (ins.c, repaired_rate) only guesses it
+ * from the readings either side. Each clipped axis's sample is charged
+ * with up to its own reading's worth of rotation, about that axis, to
+ * the attitude: the next zero-velocity update then sees the tilt that
+ * the clip left through the velocity it made gravity leak into, and puts
+ * that error back where it arose (the swing's tilt, and the position
+ * since the clip) instead of into the biases or the stride's length.
+ */
+void ins_inflate_clipped_gyro(struct ins *ins, const struct imu_sample *s, double dt)
+{
+	double var_b[3] = { 0, 0, 0 };
+	bool any = false;
+	for (int k = 0; k < 3; k++)
+		if (s->clipped & (IMU_CLIP_GYRO_X << k)) {
+			double hidden = s->gyro_radps[k] * dt;
+			var_b[k] = hidden * hidden;
+			any = true;
+		}
+	if (!any)
+		return;
+	ins_cov_flush(ins);
+	const double *R = ins->R;
+	for (int i = 0; i < 3; i++)
+		for (int j = 0; j < 3; j++) {
+			double v = 0;
+			for (int k = 0; k < 3; k++)
+				v += R[3 * i + k] * var_b[k] * R[3 * j + k];
+			ins->P[IT + i][IT + j] += v;
+		}
+	ins->clip_unseen = true;
+}
+
+/*
  * Samples lost in transit hide the motion just as a clip does, and more
  * of it: the step integrates straight across the gap, and a heel strike
  * in there (a full-scale impact for several samples) is simply missed:

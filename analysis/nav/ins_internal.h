@@ -171,6 +171,7 @@ void ins_propagate(struct ins *ins, const double u[3], const double f_n[3], doub
 void ins_cov_flush(struct ins *ins);
 /* What a clipped sample or a gap hides, charged to the covariance. */
 void ins_inflate_clipped(struct ins *ins, const struct imu_sample *s, double dt);
+void ins_inflate_clipped_gyro(struct ins *ins, const struct imu_sample *s, double dt);
 void ins_inflate_gap(struct ins *ins, double missing_s);
 /* The zero-velocity update of a still sample. */
 void ins_zupt(struct ins *ins);

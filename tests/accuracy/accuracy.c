@@ -506,11 +506,13 @@ static bool gait_driven_table(const char *dir, bool *have)
 	unsigned count = 0;
 	for (int exp = 31; exp <= 36; exp++) {
 		unsigned before = count;
+		double bias_before = gait_driven_bias_sum;
 		double m = gait_driven_one(dir, exp, &sum, &count);
 		if (isnan(m))
 			continue;
 		*have = true;
-		printf("  exp %d: %6.2f %% over %u strides\n", exp, m, count - before);
+		printf("  exp %d: %6.2f %% over %u strides, bias %+.2f %%\n", exp, m,
+		       count - before, (gait_driven_bias_sum - bias_before) / (count - before));
 	}
 	if (count == 0)
 		return true;
@@ -738,10 +740,12 @@ static void openshoe_table(const char *dir, bool *have)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: accuracy [--long | --clip-study] [--seed N]\n"
+		"usage: accuracy [--long | --clip-study | --hard | --real] [--seed N]\n"
 		"  default: 100, 200, 400 and 1000 Hz at 2.5-6.5 m/s, -10..+10 %% grade\n"
 		"  --long:  100-1000 Hz at 1-6.5 m/s, -15..+15 %% grade (several minutes)\n"
 		"  --clip-study: what the saturated gyro's repair removes of the error\n"
+		"  --hard: only the saturating gyroscope and sprint cells\n"
+		"  --real: only the real recordings\n"
 		"  --seed N: the simulations' base seed (default %u)\n",
 		SEED);
 }
@@ -755,7 +759,7 @@ int main(int argc, char **argv)
 			    COUNT(default_rates),
 			    COUNT(default_speeds),
 			    COUNT(default_grades) };
-	bool study = false;
+	bool study = false, sims = true, hard = true, real = true;
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--long") == 0) {
 			sw = (struct sweep){ "long",
@@ -767,6 +771,10 @@ int main(int argc, char **argv)
 					     COUNT(long_grades) };
 		} else if (strcmp(argv[i], "--clip-study") == 0) {
 			study = true;
+		} else if (strcmp(argv[i], "--hard") == 0) {
+			sims = real = false;
+		} else if (strcmp(argv[i], "--real") == 0) {
+			sims = hard = false;
 		} else if (strcmp(argv[i], "--seed") == 0 && i + 1 < argc) {
 			char *end;
 			errno = 0;
@@ -796,8 +804,10 @@ int main(int argc, char **argv)
 		clip_study(dir);
 		return 0;
 	}
-	bool ok = simulation_table(&sw);
-	ok = hard_table() && ok;
+	bool ok = !sims || simulation_table(&sw);
+	ok = (!hard || hard_table()) && ok;
+	if (!real)
+		return ok ? 0 : 1;
 	bool have = false;
 	ok = gait_driven_table(dir, &have) && ok;
 	gaitmap_table(dir, &have);
