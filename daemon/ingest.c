@@ -304,6 +304,38 @@ int ingest_record_sensor_gap(struct ingest *in, struct sensor_state *s, int64_t 
 
 /* ---- run start and end ---- */
 
+/* How many names a run's capture tries ("run-ID-STAMP.btsnoop", then
+ * "-2" to "-9") before it is recorded without one. */
+#define CAPTURE_NAME_TRIES 9
+
+/* Creates the run's capture under a name no file has: a file already
+ * there (a database started afresh reuses run ids) is never truncated. */
+static int create_capture(struct ingest *in, const char *stamp, char *why, size_t why_len)
+{
+	struct run_acc *run = &in->run;
+	int err = -EEXIST;
+	for (int i = 1; i <= CAPTURE_NAME_TRIES && err == -EEXIST; i++) {
+		char suffix[8] = "";
+		if (i > 1)
+			snprintf(suffix, sizeof(suffix), "-%d", i);
+		int len = snprintf(run->capture_path, sizeof(run->capture_path),
+				   "%s/run-%06lld-%s%s.btsnoop", in->capture_dir,
+				   (long long)run->id, stamp, suffix);
+		err = len < (int)sizeof(run->capture_path) ? paths_make_parent(run->capture_path)
+							   : -ENAMETOOLONG;
+		if (err < 0) {
+			snprintf(why, why_len, "cannot create a file in %s: %s", in->capture_dir,
+				 strerror(-err));
+			return err;
+		}
+		err = capture_writer_create(run->capture_path, &run->capture, why, why_len);
+	}
+	if (err == -EEXIST)
+		snprintf(why, why_len, "%d capture files of this run's name are in %s already",
+			 CAPTURE_NAME_TRIES, in->capture_dir);
+	return err;
+}
+
 static void open_capture(struct ingest *in)
 {
 	struct run_acc *run = &in->run;
@@ -315,15 +347,7 @@ static void open_capture(struct ingest *in)
 		return;
 	gmtime_r(&start_s, &tm);
 	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
-	int len = snprintf(run->capture_path, sizeof(run->capture_path), "%s/run-%06lld-%s.btsnoop",
-			   in->capture_dir, (long long)run->id, stamp);
-	int err = len < (int)sizeof(run->capture_path) ? paths_make_parent(run->capture_path)
-						       : -ENAMETOOLONG;
-	if (err == 0)
-		err = capture_writer_open(run->capture_path, &run->capture, why, sizeof(why));
-	else
-		snprintf(why, sizeof(why), "cannot create a file in %s: %s", in->capture_dir,
-			 strerror(-err));
+	int err = create_capture(in, stamp, why, sizeof(why));
 	if (err < 0) {
 		log_warning("run %lld is not recorded to a capture: %s", (long long)run->id, why);
 		run->capture = NULL;
