@@ -2,6 +2,7 @@
 #include "ingest.h"
 
 #include <errno.h>
+#include <sys/stat.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -308,6 +309,17 @@ int ingest_record_sensor_gap(struct ingest *in, struct sensor_state *s, int64_t 
  * "-2" to "-9") before it is recorded without one. */
 #define CAPTURE_NAME_TRIES 9
 
+/* A symbolic link at a capture's name may be planted: say so, it is left
+ * alone (O_EXCL does not follow it) and the next name is tried. */
+static void warn_if_link(const char *path, int err)
+{
+	struct stat st;
+	if (err == -EEXIST && lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
+		log_warning("capture file %s is a symbolic link: left alone, so its target is not "
+			    "overwritten; the run is recorded under the next free name",
+			    path);
+}
+
 /* Creates the run's capture under a name no file has: a file already
  * there (a database started afresh reuses run ids) is never truncated. */
 static int create_capture(struct ingest *in, const char *stamp, char *why, size_t why_len)
@@ -329,6 +341,7 @@ static int create_capture(struct ingest *in, const char *stamp, char *why, size_
 			return err;
 		}
 		err = capture_writer_create(run->capture_path, &run->capture, why, why_len);
+		warn_if_link(run->capture_path, err);
 	}
 	if (err == -EEXIST)
 		snprintf(why, why_len, "%d capture files of this run's name are in %s already",
