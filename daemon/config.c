@@ -197,6 +197,26 @@ static const char *set_segments_key(struct daemon_config *c, const char *name, c
 	return "unknown key";
 }
 
+bool config_parse_speed(const char *text, double *out)
+{
+	double v;
+	if (!parse_decimal(text, &v) || !(v >= CONFIG_SPEED_MIN && v <= CONFIG_SPEED_MAX))
+		return false;
+	*out = v;
+	return true;
+}
+
+static const char *set_replay_key(struct daemon_config *c, const char *name, const char *value)
+{
+	if (!strcmp(name, "realtime"))
+		return parse_bool(value, &c->realtime) ? NULL : "realtime must be true or false";
+	if (!strcmp(name, "speed"))
+		return config_parse_speed(value, &c->speed)
+			       ? NULL
+			       : "speed must be a factor from 0.01 to 1000 (1: recorded speed)";
+	return "unknown key";
+}
+
 static int handle_line(void *user, const char *section, const char *name, const char *value)
 {
 	struct parse_state *st = user;
@@ -209,10 +229,7 @@ static int handle_line(void *user, const char *section, const char *name, const 
 	else if (!strcmp(section, "segments"))
 		problem = set_segments_key(&st->config, name, value);
 	else if (!strcmp(section, "replay"))
-		problem = !strcmp(name, "realtime") ? (parse_bool(value, &st->config.realtime)
-							       ? NULL
-							       : "realtime must be true or false")
-						    : "unknown key";
+		problem = set_replay_key(&st->config, name, value);
 	else
 		problem = "unknown section";
 	if (!problem)

@@ -14,6 +14,7 @@
  *   start_speed_mps = 1.8     ; running from this speed, for pods without the running bit
  *   [replay]
  *   realtime = false          ; replay at recorded speed instead of as fast as possible
+ *   speed = 10                ; replay and simulate at 10 times recorded speed
  */
 #pragma once
 
@@ -33,7 +34,17 @@ struct daemon_config {
 	char adapter[16];            /* "hci0" */
 	struct ingest_config ingest; /* capture_dir points into this struct */
 	bool realtime;
+	double speed; /* [replay] speed: 0 when not given */
 };
+
+/* The pacing factors a speed may take: slower than 1/100 is a stalled
+ * run, faster than 1000 is no longer paced on a 1-ms timer. */
+#define CONFIG_SPEED_MIN 0.01
+#define CONFIG_SPEED_MAX 1000.0
+
+/* A speed factor as the config and --speed write it: plain decimal
+ * within the bounds above. */
+bool config_parse_speed(const char *text, double *out);
 
 void config_default(struct daemon_config *c);
 

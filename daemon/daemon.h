@@ -19,7 +19,8 @@ struct daemon {
 	struct replay *replay;  /* the source: a capture or the simulator's */
 	struct ble_source *ble; /* or live sensors (replay NULL), set up by loop_run */
 	int adapter_id;         /* live: hciN */
-	bool realtime;
+	double speed; /* a replay's or simulation's pace: N times recorded speed, 0 as fast
+		       * as possible */
 	int exit_code;
 	struct store_tally stored_before; /* to count what this run of it stored */
 	int writer_lock;                  /* store/writer_lock.h: held while hamstrided runs */

@@ -2,6 +2,7 @@
 #include "ingest.h"
 
 #include <errno.h>
+#include <sys/stat.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -304,6 +305,50 @@ int ingest_record_sensor_gap(struct ingest *in, struct sensor_state *s, int64_t 
 
 /* ---- run start and end ---- */
 
+/* How many names a run's capture tries ("run-ID-STAMP.btsnoop", then
+ * "-2" to "-9") before it is recorded without one. */
+#define CAPTURE_NAME_TRIES 9
+
+/* A symbolic link at a capture's name may be planted: say so, it is left
+ * alone (O_EXCL does not follow it) and the next name is tried. */
+static void warn_if_link(const char *path, int err)
+{
+	struct stat st;
+	if (err == -EEXIST && lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
+		log_warning("capture file %s is a symbolic link: left alone, so its target is not "
+			    "overwritten; the run is recorded under the next free name",
+			    path);
+}
+
+/* Creates the run's capture under a name no file has: a file already
+ * there (a database started afresh reuses run ids) is never truncated. */
+static int create_capture(struct ingest *in, const char *stamp, char *why, size_t why_len)
+{
+	struct run_acc *run = &in->run;
+	int err = -EEXIST;
+	for (int i = 1; i <= CAPTURE_NAME_TRIES && err == -EEXIST; i++) {
+		char suffix[8] = "";
+		if (i > 1)
+			snprintf(suffix, sizeof(suffix), "-%d", i);
+		int len = snprintf(run->capture_path, sizeof(run->capture_path),
+				   "%s/run-%06lld-%s%s.btsnoop", in->capture_dir,
+				   (long long)run->id, stamp, suffix);
+		err = len < (int)sizeof(run->capture_path) ? paths_make_parent(run->capture_path)
+							   : -ENAMETOOLONG;
+		if (err < 0) {
+			snprintf(why, why_len, "cannot create a file in %s: %s", in->capture_dir,
+				 strerror(-err));
+			return err;
+		}
+		err = capture_writer_create(run->capture_path, &run->capture, why, why_len);
+		warn_if_link(run->capture_path, err);
+	}
+	if (err == -EEXIST)
+		snprintf(why, why_len, "%d capture files of this run's name are in %s already",
+			 CAPTURE_NAME_TRIES, in->capture_dir);
+	return err;
+}
+
 static void open_capture(struct ingest *in)
 {
 	struct run_acc *run = &in->run;
@@ -315,15 +360,7 @@ static void open_capture(struct ingest *in)
 		return;
 	gmtime_r(&start_s, &tm);
 	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
-	int len = snprintf(run->capture_path, sizeof(run->capture_path), "%s/run-%06lld-%s.btsnoop",
-			   in->capture_dir, (long long)run->id, stamp);
-	int err = len < (int)sizeof(run->capture_path) ? paths_make_parent(run->capture_path)
-						       : -ENAMETOOLONG;
-	if (err == 0)
-		err = capture_writer_open(run->capture_path, &run->capture, why, sizeof(why));
-	else
-		snprintf(why, sizeof(why), "cannot create a file in %s: %s", in->capture_dir,
-			 strerror(-err));
+	int err = create_capture(in, stamp, why, sizeof(why));
 	if (err < 0) {
 		log_warning("run %lld is not recorded to a capture: %s", (long long)run->id, why);
 		run->capture = NULL;

@@ -9,6 +9,7 @@
  * the source's next deadline; nothing here waits on a socket.
  */
 #include <errno.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -36,7 +37,8 @@ struct loop {
 	bool done;
 	bool source_ended;
 	bool pacing_started;
-	int64_t pace_offset_us; /* monotonic time minus capture time */
+	int64_t pace_mono_us;    /* monotonic time when pacing started */
+	int64_t pace_capture_us; /* the capture's time then */
 	int64_t replayed;
 };
 
@@ -133,16 +135,31 @@ static void feed(struct loop *l, size_t max)
 	}
 }
 
-/* Feeds what is due at recorded speed and arms the timer for the next. */
+/* The capture's time now, at speed times recorded speed. */
+static int64_t paced_capture_us(const struct loop *l, int64_t mono_us)
+{
+	return l->pace_capture_us + llround((double)(mono_us - l->pace_mono_us) * l->d->speed);
+}
+
+/* When a notification at capture time t_us is due, in monotonic time. A
+ * capture whose time goes back is fed at once. */
+static int64_t paced_due_us(const struct loop *l, int64_t t_us)
+{
+	return l->pace_mono_us + llround((double)(t_us - l->pace_capture_us) / l->d->speed);
+}
+
+/* Feeds what is due at the pace (speed times recorded speed) and arms the
+ * timer for the next. */
 static void pace(struct loop *l)
 {
 	int64_t next_us, now = monotonic_us();
 	while (!l->source_ended && replay_peek_time(l->d->replay, &next_us)) {
 		if (!l->pacing_started) {
 			l->pacing_started = true;
-			l->pace_offset_us = now - next_us;
+			l->pace_mono_us = now;
+			l->pace_capture_us = next_us;
 		}
-		int64_t due = next_us + l->pace_offset_us;
+		int64_t due = paced_due_us(l, next_us);
 		if (due > now) {
 			struct itimerspec at = { .it_value = { due / US_PER_S,
 							       (due % US_PER_S) * 1000 } };
@@ -175,9 +192,9 @@ static void on_tick(struct loop *l)
 	uint64_t expirations;
 	if (read(l->tickfd, &expirations, sizeof(expirations)) < 0)
 		return;
-	/* At recorded speed, time also passes between notifications. */
-	if (l->d->realtime && l->pacing_started)
-		ingest_tick(l->d->ingest, monotonic_us() - l->pace_offset_us);
+	/* Paced, time also passes between notifications. */
+	if (l->d->speed > 0 && l->pacing_started)
+		ingest_tick(l->d->ingest, paced_capture_us(l, monotonic_us()));
 	else if (l->d->ble)
 		ingest_tick(l->d->ingest, utc_us());
 	store_flush(l->d->store);
@@ -378,10 +395,10 @@ int loop_run(struct daemon *d)
 	}
 	if (!d->replay)
 		start_live(&l);
-	else if (d->realtime)
+	else if (d->speed > 0)
 		pace(&l);
 	while (!l.done) {
-		bool busy = d->replay && !d->realtime && !l.source_ended;
+		bool busy = d->replay && d->speed <= 0 && !l.source_ended;
 		if (d->ble)
 			arm_ble_timer(&l);
 		int n = epoll_wait(l.epfd, events, 16, busy ? 0 : -1);

@@ -28,6 +28,7 @@ struct options {
 	const char *adapter;
 	struct sim_option_parser sim;
 	bool realtime;
+	double speed; /* --speed; 0 when not given */
 	const char *log_level;
 	size_t n_maps;
 	uint16_t map_handle[MAX_MAPS];
@@ -47,6 +48,7 @@ static void usage(FILE *out)
 		"  --replay FILE        a btsnoop capture (btmon -w, Android snoop log, hamstride)\n"
 		"  --map HANDLE=UUID    characteristic of a handle the capture does not discover\n"
 		"  --realtime           replay at recorded speed (default: as fast as possible)\n"
+		"  --speed N            replay, or simulate, at N times recorded speed (0.01-1000)\n"
 		"  --simulate           a built-in simulated training block: 6 weeks of 4 runs\n"
 		"                       ending last week unless these say otherwise:\n");
 	for (unsigned i = 0; i < SIM_OPT_COUNT; i++) {
@@ -90,6 +92,7 @@ static int parse_options(int argc, char **argv, struct options *o, struct daemon
 		OPT_REPLAY,
 		OPT_MAP,
 		OPT_REALTIME,
+		OPT_SPEED,
 		OPT_SIMULATE,
 		OPT_LOG_LEVEL,
 		OPT_VERSION,
@@ -103,6 +106,7 @@ static int parse_options(int argc, char **argv, struct options *o, struct daemon
 		{ "replay", required_argument, NULL, OPT_REPLAY },
 		{ "map", required_argument, NULL, OPT_MAP },
 		{ "realtime", no_argument, NULL, OPT_REALTIME },
+		{ "speed", required_argument, NULL, OPT_SPEED },
 		{ "simulate", no_argument, NULL, OPT_SIMULATE },
 		{ "adapter", required_argument, NULL, OPT_ADAPTER },
 		{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
@@ -146,6 +150,12 @@ static int parse_options(int argc, char **argv, struct options *o, struct daemon
 			break;
 		case OPT_REALTIME:
 			o->realtime = true;
+			break;
+		case OPT_SPEED:
+			if (!config_parse_speed(optarg, &o->speed))
+				return bad_option("--speed %s: expected a factor from 0.01 to 1000 "
+						  "(1: recorded speed, 10: ten times faster)",
+						  optarg);
 			break;
 		case OPT_SIMULATE:
 			o->simulate = true;
@@ -194,7 +204,29 @@ static int parse_options(int argc, char **argv, struct options *o, struct daemon
 				  "--adapter is for live sensors, not with --replay or --simulate");
 	if (!o->replay && (o->realtime || o->n_maps))
 		return bad_option("%s", "--realtime and --map go with --replay");
+	if (o->speed && !o->replay && !o->simulate)
+		return bad_option("%s", "--speed goes with --replay or --simulate: live sensors "
+					"send at their own pace");
+	if (o->speed && o->realtime)
+		return bad_option("%s", "give --realtime or --speed, not both (--realtime is "
+					"--speed 1)");
 	return 0;
+}
+
+/* How fast a replay or simulation goes: the command line over the config;
+ * realtime (speed 1) is for a replay only, as it always was. Live sensors
+ * set their own pace (0). */
+static double pace_factor(const struct options *o, const struct daemon_config *c)
+{
+	if (!o->replay && !o->simulate)
+		return 0;
+	if (o->speed)
+		return o->speed;
+	if (o->realtime)
+		return 1;
+	if (c->speed)
+		return c->speed;
+	return c->realtime && o->replay ? 1 : 0;
 }
 
 /* The config file, then the command line over it. */
@@ -225,7 +257,7 @@ static int load_config(struct daemon *d, const struct options *o)
 	if (o->adapter)
 		snprintf(d->config.adapter, sizeof(d->config.adapter), "%s", o->adapter);
 	d->adapter_id = ble_link_adapter_parse(d->config.adapter);
-	d->realtime = (o->realtime || d->config.realtime) && o->replay;
+	d->speed = pace_factor(o, &d->config);
 	log_set_level(d->config.log_level);
 	return 0;
 }
@@ -541,7 +573,7 @@ int main(int argc, char **argv)
 	/* Live or at recorded speed, the CLI may write meanwhile (a replay, an
 	 * import, a pain entry): leave it room after each second's commit. A
 	 * replay at full speed is not waited on. */
-	if (!d.replay || d.realtime)
+	if (!d.replay || d.speed > 0)
 		store_set_commit_pause(d.store, 3);
 	d.ingest = ingest_new(d.store, &d.config.ingest);
 	code = check_stored(&d, loop_run(&d));

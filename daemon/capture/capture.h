@@ -80,6 +80,9 @@ void capture_reader_close(struct capture_reader *r);
  * self-describing.
  */
 int capture_writer_open(const char *path, struct capture_writer **out, char *why, size_t why_len);
+/* The same for a file that must be new: -EEXIST (and why) when path is
+ * taken, which is then left as it was. */
+int capture_writer_create(const char *path, struct capture_writer **out, char *why, size_t why_len);
 /* Optional: names the sensor (written as a note in the capture). */
 int capture_writer_sensor(struct capture_writer *w, const uint8_t addr[NOTIFICATION_ADDR_LEN],
 			  uint8_t addr_type, const char *name, int64_t time_us);

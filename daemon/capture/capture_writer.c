@@ -71,14 +71,15 @@ static int write_record(struct capture_writer *w, uint16_t index, uint16_t opcod
 	return 0;
 }
 
-int capture_writer_open(const char *path, struct capture_writer **out, char *why, size_t why_len)
+static int open_with(const char *path, int create_flag, struct capture_writer **out, char *why,
+		     size_t why_len)
 {
 	uint8_t hdr[BTSNOOP_HDR_LEN];
 	struct capture_writer *w;
 	/* Never through a symbolic link: one planted at a predictable name
 	 * (a run's capture, a --output) would have its target overwritten.
 	 * Private like the database: it holds the same run. */
-	int fd = paths_create_file(path, O_TRUNC);
+	int fd = paths_create_file(path, create_flag);
 	if (fd < 0)
 		errno = -fd;
 	FILE *f = fd >= 0 ? fdopen(fd, "wb") : NULL;
@@ -87,6 +88,11 @@ int capture_writer_open(const char *path, struct capture_writer **out, char *why
 	*out = NULL;
 	if (fd >= 0 && !f)
 		close(fd);
+	if (!f && errno == EEXIST) {
+		if (why && why_len)
+			snprintf(why, why_len, "capture file %s already exists", path);
+		return -EEXIST;
+	}
 	if (!f && errno == ELOOP) {
 		if (why && why_len)
 			snprintf(why, why_len,
@@ -326,4 +332,14 @@ int capture_writer_close(struct capture_writer *w)
 	free(w->chars);
 	free(w);
 	return ret;
+}
+
+int capture_writer_open(const char *path, struct capture_writer **out, char *why, size_t why_len)
+{
+	return open_with(path, O_TRUNC, out, why, why_len);
+}
+
+int capture_writer_create(const char *path, struct capture_writer **out, char *why, size_t why_len)
+{
+	return open_with(path, O_EXCL, out, why, why_len);
 }
