@@ -93,9 +93,7 @@ def cohort_runner(mech, seed):
     rng = random.Random(seed)
     with tempdir() as d:
         db = os.path.join(d, 'h.db')
-        run([CLI, '--db', db, 'patterns'])  # creates the database
-        runs = make_runs(rng, 12)
-        store_runs(db, runs)
+        runs = new_database_with_runs(db, rng, 12)
         for i, (start, end, segs) in enumerate(runs, 1):
             if rng.random() < 0.15:
                 continue  # forgotten
@@ -107,6 +105,14 @@ def cohort_runner(mech, seed):
         print('%-7s seed %d: verdict %s, %d reported runs' %
               (mech, seed, side['verdict'], side['n_reported_runs']))
         return side
+
+
+def new_database_with_runs(db, rng, weeks):
+    """A new database (made by the CLI) holding weeks of simulated runs."""
+    run([CLI, '--db', db, 'patterns'])
+    runs = make_runs(rng, weeks)
+    store_runs(db, runs)
+    return runs
 
 
 def check_cohort():
@@ -187,9 +193,7 @@ def check_spans_morning_and_day():
     rng = random.Random(SEED + 10)
     with tempdir() as d:
         db = os.path.join(d, 'h.db')
-        run([CLI, '--db', db, 'patterns'])
-        runs = make_runs(rng, 6)
-        store_runs(db, runs)
+        runs = new_database_with_runs(db, rng, 6)
         for i, (start, end, segs) in enumerate(runs, 1):
             if rng.random() < 0.15:
                 continue
@@ -232,9 +236,7 @@ def check_rest_days():
     rng = random.Random(SEED + 20)
     with tempdir() as d:
         db = os.path.join(d, 'h.db')
-        run([CLI, '--db', db, 'patterns'])
-        runs = make_runs(rng, 6)
-        store_runs(db, runs)
+        runs = new_database_with_runs(db, rng, 6)
         for i, (start, end, segs) in enumerate(runs, 1):
             during, after = pain_for(rng, 'neural', segs)
             run([CLI, '--db', db, 'pain', 'add', str(i), '--side', 'left', '--during',
