@@ -48,6 +48,7 @@ struct ingest *ingest_new(struct store *store, const struct ingest_config *confi
 {
 	struct ingest *in = xcalloc(1, sizeof(*in));
 	in->store = store;
+	in->starting_sensor = -1;
 	drivers_init(&in->drivers);
 	session_init(&in->session, &config->session);
 	ingest_set_config(in, config);
@@ -371,6 +372,39 @@ static void open_capture(struct ingest *in)
 	}
 }
 
+/* A replay run again meets a run it stored before: true if this one is
+ * to be skipped. What came before it is committed first, so that
+ * discarding the run at its end discards nothing else. */
+static bool stored_before(struct ingest *in, int64_t start_us)
+{
+	int64_t id = 0, crashed = 0;
+	char when[32];
+	if (!in->config.skip_stored_runs || in->starting_sensor < 0)
+		return false;
+	const struct sensor_state *s = &in->sensors[in->starting_sensor];
+	int err = store_find_started_run(in->store, start_us, s->addr_str, &id, &crashed);
+	if (err == -ENOENT && crashed)
+		log_warning("run %lld, started at the same time by the same sensor %s, was cut "
+			    "short by a crash: this run is stored again whole",
+			    (long long)crashed, s->addr_str);
+	if (err < 0 || store_flush(in->store) < 0)
+		return false;
+	in->skipping = true;
+	in->skipped_as = id;
+	if (in->config.on_skipped) {
+		in->config.on_skipped(in->config.skipped_user, start_us, id);
+	} else {
+		time_t t = (time_t)(start_us / US_PER_S);
+		struct tm tm;
+		gmtime_r(&t, &tm);
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
+		log_notice("the run starting %s is stored already, as run %lld (same start, same "
+			   "sensor %s): skipped, not stored again",
+			   when, (long long)id, s->addr_str);
+	}
+	return true;
+}
+
 static int begin_run(struct ingest *in, int64_t start_us)
 {
 	struct run_acc *run = &in->run;
@@ -386,6 +420,14 @@ static int begin_run(struct ingest *in, int64_t start_us)
 			ingest_imu_resolve_foot(in, &in->sensors[i]);
 	run->at_last_active = run->totals;
 	baro_climb_init(&run->climb, CLIMB_WINDOW_S, CLIMB_HYSTERESIS_M);
+	if (stored_before(in, start_us)) {
+		/* Decoded as any run (its end is found the same way), into a
+		 * batch that its end throws away. */
+		if (store_run_begin(in->store, start_us, in->source, &run->id) < 0)
+			return ingest_store_failed(in, -EIO, "a new run");
+		in->in_run = true;
+		return 0;
+	}
 	/* Committed at once, so a run the log says started is in the file
 	 * whatever happens next (a whole run is committed at its end). */
 	if (store_run_begin(in->store, start_us, in->source, &run->id) < 0 ||
@@ -449,9 +491,26 @@ static void store_seen_all(struct ingest *in)
 			store_seen(in, &in->sensors[i]);
 }
 
+/* The shoe IMUs' and the last second's state is closed as at any run's
+ * end, and what it wrote goes with the rest of the skipped run. */
+static int end_skipped_run(struct ingest *in)
+{
+	ingest_imu_flush_run(in);
+	ingest_imu_drain(in, true);
+	flush_second(in);
+	store_discard(in->store);
+	in->skipping = false;
+	in->in_run = false;
+	in->last_run_id = in->skipped_as;
+	in->stats.runs_skipped++;
+	return 0;
+}
+
 static int end_run(struct ingest *in, const struct session_event *ev)
 {
 	struct run_acc *run = &in->run;
+	if (in->skipping)
+		return end_skipped_run(in);
 	ingest_imu_flush_run(in);
 	ingest_imu_drain(in, true);
 	store_seen_all(in);
@@ -694,7 +753,9 @@ int ingest_notification(struct ingest *in, const struct notification *n)
 	 * notification's samples reach the INS that the run's end flushes
 	 * (for the others, session_observe below does the same). */
 	struct sensor_state *s = &in->sensors[sensor];
+	in->starting_sensor = -1; /* a tick's events have no notification */
 	err = s->imu ? ingest_tick(in, n->host_time_us) : 0;
+	in->starting_sensor = sensor;
 	if (n->host_time_us > s->heard_us)
 		s->heard_us = n->host_time_us;
 	if (s->heard_us - s->seen_stored_us >= SEEN_EVERY_US)
@@ -702,6 +763,7 @@ int ingest_notification(struct ingest *in, const struct notification *n)
 	struct decoded d = decode(in, s, n);
 	size_t n_ev = session_observe(&in->session, sensor, n->host_time_us, d.ok && d.active, ev);
 	int r = handle_events(in, ev, n_ev);
+	in->starting_sensor = -1;
 	if (r < 0)
 		err = r;
 	if (in->in_run) {
@@ -746,9 +808,14 @@ int ingest_finish(struct ingest *in, const char *reason)
 	return err;
 }
 
+bool ingest_holds_run(const struct ingest *in)
+{
+	return in->in_run && (in->config.whole_runs || in->skipping);
+}
+
 int ingest_commit(struct ingest *in)
 {
-	if (in->config.whole_runs && in->in_run)
+	if (ingest_holds_run(in))
 		return 0;
 	return store_flush(in->store) < 0 ? ingest_store_failed(in, -EIO, "the last writes") : 0;
 }

@@ -33,6 +33,13 @@ struct ingest_config {
 	 * is committed as it starts and each second after (the daemon's, so a
 	 * crash loses at most the last second). */
 	bool whole_runs;
+	/* A replay's: a run that ended in the store before, started at the
+	 * same time by the same sensor (a capture replayed again, or one cut
+	 * short by a kill and replayed again), is skipped, nothing of it is
+	 * stored again; on_skipped (or, if NULL, the log) names it. */
+	bool skip_stored_runs;
+	void (*on_skipped)(void *user, int64_t start_us, int64_t stored_as);
+	void *skipped_user;
 };
 
 void ingest_config_default(struct ingest_config *c);
@@ -42,6 +49,7 @@ struct ingest_stats {
 	uint64_t malformed; /* failed to decode */
 	uint64_t unknown;   /* characteristic hamstride does not decode */
 	uint64_t runs;
+	uint64_t runs_skipped; /* skip_stored_runs: stored before */
 	uint64_t gaps;
 	uint64_t imu_samples; /* shoe-IMU samples through the stride estimator */
 	uint64_t strides;     /* shoe-IMU strides stored */
@@ -67,6 +75,9 @@ int ingest_tick(struct ingest *in, int64_t now_us);
  * second (with whole_runs, nothing while a run is open); 0 or a negative
  * errno (logged and counted as a store error). */
 int ingest_commit(struct ingest *in);
+/* A run is open that is committed whole or not at all (whole_runs, or one
+ * being skipped): whoever else commits the store must wait for its end. */
+bool ingest_holds_run(const struct ingest *in);
 /* Ends the open run, if any, with this reason. */
 int ingest_finish(struct ingest *in, const char *reason);
 /* The last run stored (0 if none yet). */

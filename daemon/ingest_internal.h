@@ -156,6 +156,11 @@ struct ingest {
 	struct session session;
 	struct sensor_state sensors[SESSION_MAX_SENSORS];
 	bool in_run;
+	/* The open run is one stored before (skip_stored_runs), as run
+	 * skipped_as: it is decoded as usual and its writes discarded. */
+	bool skipping;
+	int64_t skipped_as;
+	int starting_sensor; /* the sensor of the notification being handled */
 	struct run_acc run;
 	int64_t last_run_id;
 	struct ingest_stats stats;

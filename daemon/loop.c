@@ -197,7 +197,8 @@ static void on_tick(struct loop *l)
 		ingest_tick(l->d->ingest, paced_capture_us(l, monotonic_us()));
 	else if (l->d->ble)
 		ingest_tick(l->d->ingest, utc_us());
-	store_flush(l->d->store);
+	if (!ingest_holds_run(l->d->ingest))
+		store_flush(l->d->store);
 }
 
 /* --- live sensors: the kernel side of struct ble_io -------------------- */

@@ -474,6 +474,25 @@ static void set_source_name(struct daemon *d, const struct options *o)
 	d->config.ingest.source = source;
 }
 
+/*
+ * A capture replayed again, as with hamstride replay (one check for
+ * both): one stored whole is not replayed (exit 0), and the runs of one
+ * that a kill cut short are skipped as they start if they were stored. A
+ * simulation with the same options and day gives the same runs. -1 to
+ * go on.
+ */
+static int skip_stored(struct daemon *d, const struct options *o)
+{
+	char msg[768];
+	if (!d->replay)
+		return -1;
+	d->config.ingest.skip_stored_runs = true;
+	if (!o->replay || !replay_stored_before(d->store, o->replay, msg, sizeof(msg)))
+		return -1;
+	log_notice("%s", msg);
+	return 0;
+}
+
 void daemon_reload(struct daemon *d)
 {
 	struct daemon_config next = d->config;
@@ -493,6 +512,7 @@ void daemon_reload(struct daemon *d)
 	snprintf(next.database, sizeof(next.database), "%s", d->config.database);
 	snprintf(next.adapter, sizeof(next.adapter), "%s", d->config.adapter);
 	next.ingest.source = d->config.ingest.source;
+	next.ingest.skip_stored_runs = d->config.ingest.skip_stored_runs;
 	d->config = next;
 	d->config.ingest.capture_dir = d->config.capture_dir;
 	log_set_level(d->config.log_level);
@@ -570,6 +590,12 @@ int main(int argc, char **argv)
 		return code;
 	}
 	set_source_name(&d, &o);
+	if ((code = skip_stored(&d, &o)) >= 0) {
+		replay_free(d.replay);
+		store_close(d.store);
+		writer_lock_release(d.writer_lock);
+		return code;
+	}
 	/* Live or at recorded speed, the CLI may write meanwhile (a replay, an
 	 * import, a pain entry): leave it room after each second's commit. A
 	 * replay at full speed is not waited on. */

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "capture/capture.h"
 #include "log.h"
@@ -249,6 +250,49 @@ int replay_survey_file(const char *path, struct replay_survey *out, char *why, s
 		out->complete = false;
 	capture_reader_close(reader);
 	return 0;
+}
+
+static bool regular_file(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+bool replay_stored_before(struct store *store, const char *path, char *msg, size_t size)
+{
+	struct replay_survey sv;
+	struct store_stored_span span;
+	uint64_t stored = 0;
+	int64_t first = 0, last = 0;
+	char why[512], addr[18];
+
+	if (!regular_file(path) || replay_survey_file(path, &sv, why, sizeof(why)) < 0 ||
+	    !sv.complete || sv.notifications == 0)
+		return false;
+	for (unsigned i = 0; i < sv.n_sensors; i++) {
+		notification_addr_to_str(sv.addr[i], addr, sizeof(addr));
+		if (store_count_notifications(store, addr, sv.first_us, sv.last_us, &span) < 0)
+			return false;
+		stored += span.notifications;
+		if (span.first_run && (!first || span.first_run < first))
+			first = span.first_run;
+		if (span.last_run > last)
+			last = span.last_run;
+	}
+	if (stored < sv.notifications)
+		return false;
+	char runs[64];
+	if (first == last)
+		snprintf(runs, sizeof(runs), "run %lld", (long long)first);
+	else
+		snprintf(runs, sizeof(runs), "runs %lld to %lld", (long long)first,
+			 (long long)last);
+	snprintf(msg, size,
+		 "%s: already stored: its %llu notifications, from the same %u sensor%s over the "
+		 "same times, are in the database (%s); not replayed again",
+		 path, (unsigned long long)sv.notifications, sv.n_sensors,
+		 sv.n_sensors == 1 ? "" : "s", runs);
+	return true;
 }
 
 struct sim_to_file {

@@ -60,6 +60,18 @@ struct replay_survey {
 };
 int replay_survey_file(const char *path, struct replay_survey *out, char *why, size_t why_len);
 
+/*
+ * Whether a capture was replayed before, for hamstride replay and
+ * hamstrided --replay alike. True, with a sentence in msg, when every one
+ * of its notifications is stored, from the same sensors over the same
+ * times (a copy under another name too): nothing is to be replayed. False
+ * otherwise, and for what is not a regular file (a pipe cannot be read
+ * twice); then each run is still checked as it starts (skip_stored_runs in
+ * ingest.h), so the runs a replay cut short had stored are skipped and the
+ * rest stored.
+ */
+bool replay_stored_before(struct store *store, const char *path, char *msg, size_t size);
+
 /* Simulates into a capture file (the simulator's seam to the outside). */
 int replay_simulate_to_file(const struct sim_options *options, const char *path, sim_truth_fn truth,
 			    void *user, char *why, size_t why_len);

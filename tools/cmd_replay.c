@@ -79,43 +79,23 @@ static int parse_args(int argc, char **argv, struct replay_args *a)
 	return 0;
 }
 
-/* A capture replayed before has every one of its notifications stored, from
- * the same sensors over the same times (issue 17.7). True, with a message,
- * if so: replaying it again would store every run twice. */
-static bool already_stored(struct store *store, const char *path)
+/* Each run skipped as stored before, on stdout with the summary. */
+static void say_skipped(void *user, int64_t start_us, int64_t stored_as)
 {
-	struct replay_survey sv;
-	struct store_stored_span span;
-	uint64_t stored = 0;
-	int64_t first = 0, last = 0;
-	char why[512], addr[18];
+	char when[32];
+	printf("%s: the run starting %s is stored already, as run %lld: skipped\n",
+	       (const char *)user, cli_format_time(start_us, when, sizeof(when)),
+	       (long long)stored_as);
+}
 
-	if (replay_survey_file(path, &sv, why, sizeof(why)) < 0 || !sv.complete ||
-	    sv.notifications == 0)
-		return false;
-	for (unsigned i = 0; i < sv.n_sensors; i++) {
-		notification_addr_to_str(sv.addr[i], addr, sizeof(addr));
-		if (store_count_notifications(store, addr, sv.first_us, sv.last_us, &span) < 0)
-			return false;
-		stored += span.notifications;
-		if (span.first_run && (!first || span.first_run < first))
-			first = span.first_run;
-		if (span.last_run > last)
-			last = span.last_run;
-	}
-	if (stored < sv.notifications)
-		return false;
-	char runs[64];
-	if (first == last)
-		snprintf(runs, sizeof(runs), "run %lld", (long long)first);
-	else
-		snprintf(runs, sizeof(runs), "runs %lld to %lld", (long long)first,
-			 (long long)last);
-	printf("%s: already stored: its %llu notifications, from the same %u sensor%s over the "
-	       "same times, are in the database (%s); not replayed again\n",
-	       path, (unsigned long long)sv.notifications, sv.n_sensors,
-	       sv.n_sensors == 1 ? "" : "s", runs);
-	return true;
+/* ", 2 stored before and skipped", or "" for none. */
+static const char *skipped_text(const struct ingest_stats *st, char *buf, size_t size)
+{
+	if (!st->runs_skipped)
+		return "";
+	snprintf(buf, size, ", %llu stored before and skipped",
+		 (unsigned long long)st->runs_skipped);
+	return buf;
 }
 
 int cmd_replay(const struct cli_globals *g, int argc, char **argv)
@@ -142,7 +122,8 @@ int cmd_replay(const struct cli_globals *g, int argc, char **argv)
 		replay_free(r);
 		return code;
 	}
-	if (already_stored(store, a.path)) {
+	if (replay_stored_before(store, a.path, why, sizeof(why))) {
+		printf("%s\n", why);
 		replay_free(r);
 		store_close(store);
 		return 0;
@@ -155,15 +136,20 @@ int cmd_replay(const struct cli_globals *g, int argc, char **argv)
 	/* A replay killed mid-run leaves none of that run, never half of it:
 	 * run it again to store it. */
 	config.whole_runs = true;
+	/* Run again after such a kill: the runs stored then are skipped. */
+	config.skip_stored_runs = true;
+	config.on_skipped = say_skipped;
+	config.skipped_user = (void *)a.path;
 	struct ingest *in = ingest_new(store, &config);
 
 	err = replay_feed_all(r, in);
 	ingest_finish(in, replay_damaged(r) ? "damaged capture" : "end of replay");
 	ingest_stats(in, &st);
-	printf("%s: %llu notifications; runs stored: %llu (last run %lld); gaps: %llu; "
+	printf("%s: %llu notifications; runs stored: %llu (last run %lld)%s; gaps: %llu; "
 	       "malformed: %llu; not decoded: %llu\n",
 	       a.path, (unsigned long long)st.notifications, (unsigned long long)st.runs,
-	       (long long)ingest_last_run(in), (unsigned long long)st.gaps,
+	       (long long)ingest_last_run(in), skipped_text(&st, why, sizeof(why)),
+	       (unsigned long long)st.gaps,
 	       (unsigned long long)st.malformed, (unsigned long long)st.unknown);
 	if (replay_damaged(r)) {
 		cli_error("%s; the notifications before it are stored", replay_error(r));

@@ -653,3 +653,36 @@ int store_find_same_run(struct store *s, const struct store_run *like, int64_t *
 	sqlite3_finalize(st);
 	return err;
 }
+
+/* The run's first notification is the one that started it (session.c), at
+ * the head of the run's id range: found through the rowid, no scan. */
+int store_find_started_run(struct store *s, int64_t start_us, const char *addr, int64_t *run_id,
+			   int64_t *crashed_id)
+{
+	sqlite3_stmt *st;
+	int err = store_prepare_fresh(
+		s,
+		"SELECT r.id, r.end_reason = 'crash' FROM runs r WHERE r.start_us = ? "
+		"AND r.end_us IS NOT NULL AND EXISTS (SELECT 1 FROM notifications n "
+		"JOIN sensors x ON x.id = n.sensor_id WHERE n.id BETWEEN "
+		"r.first_notification_id AND r.last_notification_id AND n.t_us = r.start_us "
+		"AND x.address = ?) ORDER BY r.end_reason = 'crash', r.id",
+		&st);
+	if (err)
+		return err;
+	sqlite3_bind_int64(st, 1, start_us);
+	sqlite3_bind_text(st, 2, addr, -1, SQLITE_STATIC);
+	*crashed_id = 0;
+	err = -ENOENT;
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && !sqlite3_column_int(st, 1)) {
+		*run_id = sqlite3_column_int64(st, 0);
+		err = 0;
+	} else if (rc == SQLITE_ROW) {
+		*crashed_id = sqlite3_column_int64(st, 0);
+	} else if (rc != SQLITE_DONE) {
+		err = store_sqlite_failure(s, rc, "looking for a run stored before");
+	}
+	sqlite3_finalize(st);
+	return err;
+}

@@ -181,6 +181,13 @@ int store_count_notifications(struct store *s, const char *addr, int64_t from_us
 /* A run other than like->id with the same start, end, notification count
  * and distance (to 1 mm): 0 with *run_id set, -ENOENT if there is none. */
 int store_find_same_run(struct store *s, const struct store_run *like, int64_t *run_id);
+/* A run that ended (by any reason but a crash, which cut it short) and
+ * started at start_us with a notification from the sensor at addr: how a
+ * replay run again recognises a run it stored before. 0 with *run_id set;
+ * -ENOENT if there is none, with *crashed_id the id of such a run closed
+ * as crashed (0 if none either). */
+int store_find_started_run(struct store *s, int64_t start_us, const char *addr, int64_t *run_id,
+			   int64_t *crashed_id);
 int store_foreach_sample(struct store *s, int64_t run_id /* 0: all runs */, int64_t from_us,
 			 int64_t to_us, store_sample_fn fn, void *user);
 /* A run's strides, both feet in one timeline ordered by end time. */
