@@ -406,34 +406,17 @@ static int64_t simulation_start_us(unsigned weeks)
 	return (first_day * day_s + morning_s) * INT64_C(1000000);
 }
 
-/* The simulator writes a temporary capture, replayed like any other. It
- * is unlinked once open, but a daemon killed while it simulates leaves it:
- * in $TMPDIR if set (the crash tests set it), else /tmp. */
+/* The simulator writes a capture with no name (replay_simulate), replayed
+ * like any other: a daemon killed while it simulates leaves no file. */
 static int open_simulation(struct daemon *d, struct options *o)
 {
-	char path[4200];
 	char why[512];
-	const char *tmpdir = getenv("TMPDIR");
-	if (snprintf(path, sizeof(path), "%s/hamstrided-sim-XXXXXX",
-		     tmpdir && *tmpdir ? tmpdir : "/tmp") >= (int)sizeof(path)) {
-		log_error("TMPDIR is too long for the simulation's temporary file");
-		return EX_CANTCREAT;
-	}
-	int fd = mkstemp(path);
-	if (fd < 0) {
-		log_error("cannot create a temporary file for the simulation: %s", strerror(errno));
-		return EX_CANTCREAT;
-	}
-	close(fd);
 	if (!o->sim.given[SIM_OPT_START])
 		o->sim.o.start_us = simulation_start_us(o->sim.o.weeks);
-	int err = replay_simulate_to_file(&o->sim.o, path, NULL, NULL, why, sizeof(why));
-	if (err == 0)
-		err = replay_open(path, &d->replay, why, sizeof(why));
-	unlink(path);
+	int err = replay_simulate(&o->sim.o, &d->replay, why, sizeof(why));
 	if (err < 0) {
 		log_error("simulation failed: %s", why);
-		return 1;
+		return err == -EINVAL ? 1 : EX_CANTCREAT;
 	}
 	log_notice("simulating %u weeks of %u runs a week (seed %llu)", o->sim.o.weeks,
 		   o->sim.o.runs_per_week, (unsigned long long)o->sim.o.seed);

@@ -2,10 +2,12 @@
 #include "replay.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "capture/capture.h"
 #include "log.h"
@@ -329,4 +331,78 @@ int replay_simulate_to_file(const struct sim_options *options, const char *path,
 	else if (close_err < 0)
 		snprintf(why, why_len, "cannot write %s: %s", path, strerror(-close_err));
 	return err < 0 ? err : close_err;
+}
+
+/* A file with no name in dir: O_TMPFILE, or where the file system lacks
+ * it, a name unlinked at once. The descriptor or a negative errno. */
+static int anonymous_file(const char *dir)
+{
+	int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL))
+		return fd >= 0 ? fd : -errno;
+	char path[4200];
+	if (snprintf(path, sizeof(path), "%s/hamstrided-sim-XXXXXX", dir) >= (int)sizeof(path))
+		return -ENAMETOOLONG;
+	fd = mkostemp(path, O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	unlink(path);
+	return fd;
+}
+
+int replay_simulate(const struct sim_options *options, struct replay **out, char *why,
+		    size_t why_len)
+{
+	const char *tmpdir = getenv("TMPDIR");
+	const char *dir = tmpdir && *tmpdir ? tmpdir : "/tmp";
+	int fd = anonymous_file(dir);
+	if (fd < 0) {
+		snprintf(why, why_len, "cannot create a temporary file in %s: %s", dir,
+			 strerror(-fd));
+		return fd;
+	}
+	/* The writer and the reader each own a descriptor of the one file. */
+	int wfd = dup(fd);
+	FILE *wf = wfd >= 0 ? fdopen(wfd, "wb") : NULL;
+	if (!wf) {
+		int err = -errno;
+		if (wfd >= 0)
+			close(wfd);
+		close(fd);
+		snprintf(why, why_len, "cannot write the simulation's capture: %s",
+			 strerror(-err));
+		return err;
+	}
+	struct sim_to_file ctx = { 0 };
+	int err = capture_writer_open_stream(wf, "the simulation's capture", &ctx.writer, why,
+					     why_len);
+	if (err == 0) {
+		err = sim_run_block(options, emit_to_capture, pass_truth, &ctx);
+		int close_err = capture_writer_close(ctx.writer);
+		if (err == -EINVAL)
+			snprintf(why, why_len, "simulator options out of range");
+		else if (err < 0 || close_err < 0)
+			snprintf(why, why_len, "cannot write the simulation's capture in %s: %s",
+				 dir, strerror(-(err < 0 ? err : close_err)));
+		if (err == 0)
+			err = close_err;
+	}
+	FILE *rf = NULL;
+	if (err == 0 && (lseek(fd, 0, SEEK_SET) < 0 || !(rf = fdopen(fd, "rb")))) {
+		err = -errno;
+		snprintf(why, why_len, "cannot read the simulation's capture back: %s",
+			 strerror(-err));
+	}
+	if (err < 0) {
+		close(fd);
+		return err;
+	}
+	struct replay *r = xcalloc(1, sizeof(*r));
+	err = capture_reader_open_stream(rf, "the simulation's capture", &r->reader, why, why_len);
+	if (err < 0) {
+		free(r);
+		return err;
+	}
+	*out = r;
+	return 0;
 }

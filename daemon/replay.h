@@ -72,6 +72,13 @@ int replay_survey_file(const char *path, struct replay_survey *out, char *why, s
  */
 bool replay_stored_before(struct store *store, const char *path, char *msg, size_t size);
 
+/*
+ * Simulates into a capture with no name, in $TMPDIR (else /tmp), opened
+ * for the replay: the file is gone with its last descriptor, so a process
+ * killed while it simulates or replays leaves nothing behind.
+ */
+int replay_simulate(const struct sim_options *options, struct replay **out, char *why,
+		    size_t why_len);
 /* Simulates into a capture file (the simulator's seam to the outside). */
 int replay_simulate_to_file(const struct sim_options *options, const char *path, sim_truth_fn truth,
 			    void *user, char *why, size_t why_len);

@@ -83,6 +83,10 @@ int capture_writer_open(const char *path, struct capture_writer **out, char *why
 /* The same for a file that must be new: -EEXIST (and why) when path is
  * taken, which is then left as it was. */
 int capture_writer_create(const char *path, struct capture_writer **out, char *why, size_t why_len);
+/* The same on an open stream, which the writer then owns and closes,
+ * also on failure; name is how messages call it. */
+int capture_writer_open_stream(FILE *f, const char *name, struct capture_writer **out, char *why,
+			       size_t why_len);
 /* Optional: names the sensor (written as a note in the capture). */
 int capture_writer_sensor(struct capture_writer *w, const uint8_t addr[NOTIFICATION_ADDR_LEN],
 			  uint8_t addr_type, const char *name, int64_t time_us);

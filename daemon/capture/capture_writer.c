@@ -74,8 +74,6 @@ static int write_record(struct capture_writer *w, uint16_t index, uint16_t opcod
 static int open_with(const char *path, int create_flag, struct capture_writer **out, char *why,
 		     size_t why_len)
 {
-	uint8_t hdr[BTSNOOP_HDR_LEN];
-	struct capture_writer *w;
 	/* Never through a symbolic link: one planted at a predictable name
 	 * (a run's capture, a --output) would have its target overwritten.
 	 * Private like the database: it holds the same run. */
@@ -101,24 +99,39 @@ static int open_with(const char *path, int create_flag, struct capture_writer **
 				 path);
 		return -ELOOP;
 	}
-	if (!f)
-		goto failed;
+	if (!f) {
+		err = errno ? errno : EIO;
+		if (why && why_len)
+			snprintf(why, why_len, "cannot write capture file %s: %s", path,
+				 strerror(err));
+		return -err;
+	}
+	return capture_writer_open_stream(f, path, out, why, why_len);
+}
+
+int capture_writer_open_stream(FILE *f, const char *name, struct capture_writer **out, char *why,
+			       size_t why_len)
+{
+	uint8_t hdr[BTSNOOP_HDR_LEN];
+	struct capture_writer *w;
+
+	*out = NULL;
 	memcpy(hdr, btsnoop_magic, sizeof(btsnoop_magic));
 	bytes_put_be32(hdr + 8, BTSNOOP_VERSION);
 	bytes_put_be32(hdr + 12, DATALINK_MONITOR);
+	errno = 0;
 	if (fwrite(hdr, 1, sizeof(hdr), f) != sizeof(hdr)) {
+		int err = errno ? errno : EIO;
 		fclose(f);
-		goto failed;
+		if (why && why_len)
+			snprintf(why, why_len, "cannot write capture file %s: %s", name,
+				 strerror(err));
+		return -err;
 	}
 	w = xcalloc(1, sizeof(*w));
 	w->f = f;
 	*out = w;
 	return 0;
-failed:
-	err = errno ? errno : EIO;
-	if (why && why_len)
-		snprintf(why, why_len, "cannot write capture file %s: %s", path, strerror(err));
-	return -err;
 }
 
 /* The controller, as btmon sees it appear: New Index, then Open Index. */
