@@ -65,7 +65,8 @@ static void usage(FILE *out)
 		"  --version            print the version\n\n"
 		"Signals: SIGTERM/SIGINT end the open run and exit; SIGHUP re-reads the config\n"
 		"and the sensor list.\n"
-		"Exit codes: 0 done, 64 bad usage, 65 damaged capture, 66 missing input,\n"
+		"Exit codes: 0 done, 64 bad usage, 65 damaged capture (what could be read is\n"
+		"stored, the log counts what was skipped), 66 missing input,\n"
 		"73 database cannot be opened, 74 a write to the database failed (the log says\n"
 		"what was stored), 75 another hamstrided is recording into the database,\n"
 		"78 bad config.\n");
@@ -394,6 +395,21 @@ static int check_stored(struct daemon *d, int code)
 	return code ? code : EX_IOERR;
 }
 
+/*
+ * A one-shot replay that read past damage (records skipped for their time,
+ * bytes skipped to the next readable record) stored every readable record
+ * but not all of the capture: it exits 65 as hamstride replay does, with
+ * the count, so a script or a unit sees it. Live sensors never end so.
+ */
+static int damage_exit(struct daemon *d, const struct options *o, int code)
+{
+	char why[512];
+	if (code || !o->replay || !replay_damage_summary(d->replay, why, sizeof(why)))
+		return code;
+	log_error("%s: %s", o->replay, why);
+	return EX_DATAERR;
+}
+
 /* A simulated block ends last week, as if just trained: it starts on the
  * Monday `weeks` weeks back (a single run: yesterday), so the weekly
  * report, which ends today, shows all of it. */
@@ -585,7 +601,7 @@ int main(int argc, char **argv)
 	if (!d.replay || d.speed > 0)
 		store_set_commit_pause(d.store, 3);
 	d.ingest = ingest_new(d.store, &d.config.ingest);
-	code = check_stored(&d, loop_run(&d));
+	code = check_stored(&d, damage_exit(&d, &o, loop_run(&d)));
 	ingest_free(d.ingest);
 	replay_free(d.replay);
 	store_close(d.store);

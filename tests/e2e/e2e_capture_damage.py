@@ -58,6 +58,12 @@ def test_corrupt_timestamp_17_2(tmp):
     check('at byte 24902 is stamped 4310-04-03' in p.stderr and 'skipped' in p.stderr,
           'the damaged record is named and skipped: ' + p.stderr)
     check('1 record skipped for a damaged time' in p.stderr, 'and counted: ' + p.stderr)
+    # A one-shot hamstrided --replay exits as the CLI does, with the count.
+    p = run([DAEMON, '--replay', cap, '--db', os.path.join(tmp, 'a-daemon.db')],
+            expect=EX_DATAERR)
+    check('the capture is damaged, first at byte 24902: 1 record skipped for a damaged time'
+          in p.stderr, 'hamstrided says what it skipped: ' + p.stderr)
+    check(runs_of(os.path.join(tmp, 'a-daemon.db')) == runs, 'and stores what the CLI does')
 
 
 def test_damaged_length_18_3(tmp):
@@ -111,6 +117,9 @@ def test_realtime_spikes_18_4(tmp):
         print('realtime replay of 3 s with a +%d µs record: %.1f s' % (spike, took))
         check(took < 6, 'the replay keeps recorded speed: %.1f s' % took)
         check('is stamped' in p.stderr, 'the damaged time is logged: ' + p.stderr)
+        check(p.returncode == EX_DATAERR and '1 record skipped' in p.stderr,
+              'a replay past damage exits %d with the count, not %d' % (EX_DATAERR,
+                                                                         p.returncode))
         runs = runs_of(db)
         check(len(runs) == 1, '+%d µs: one run, not split: %r' % (spike, runs))
 
