@@ -499,6 +499,7 @@ static int end_skipped_run(struct ingest *in)
 	ingest_imu_drain(in, true);
 	flush_second(in);
 	store_discard(in->store);
+	in->stats.gaps -= (uint64_t)in->run.gaps; /* counted as stored, which they are not */
 	in->skipping = false;
 	in->in_run = false;
 	in->last_run_id = in->skipped_as;
