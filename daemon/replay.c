@@ -369,8 +369,7 @@ int replay_simulate(const struct sim_options *options, struct replay **out, char
 		if (wfd >= 0)
 			close(wfd);
 		close(fd);
-		snprintf(why, why_len, "cannot write the simulation's capture: %s",
-			 strerror(-err));
+		snprintf(why, why_len, "cannot write the simulation's capture: %s", strerror(-err));
 		return err;
 	}
 	struct sim_to_file ctx = { 0 };

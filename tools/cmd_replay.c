@@ -149,8 +149,8 @@ int cmd_replay(const struct cli_globals *g, int argc, char **argv)
 	       "malformed: %llu; not decoded: %llu\n",
 	       a.path, (unsigned long long)st.notifications, (unsigned long long)st.runs,
 	       (long long)ingest_last_run(in), skipped_text(&st, why, sizeof(why)),
-	       (unsigned long long)st.gaps,
-	       (unsigned long long)st.malformed, (unsigned long long)st.unknown);
+	       (unsigned long long)st.gaps, (unsigned long long)st.malformed,
+	       (unsigned long long)st.unknown);
 	if (replay_damaged(r)) {
 		cli_error("%s; the notifications before it are stored", replay_error(r));
 		code = EX_DATAERR;
