@@ -476,17 +476,16 @@ static void set_source_name(struct daemon *d, const struct options *o)
 /*
  * A capture replayed again, as with hamstride replay (one check for
  * both): one stored whole is not replayed (exit 0), and the runs of one
- * that a kill cut short are skipped as they start if they were stored. A
- * simulation with the same options and day gives the same runs. -1 to
- * go on.
+ * that a kill cut short are skipped as they start if they were stored.
+ * A simulation is stored each time it is asked for. -1 to go on.
  */
 static int skip_stored(struct daemon *d, const struct options *o)
 {
 	char msg[768];
-	if (!d->replay)
+	if (!o->replay)
 		return -1;
 	d->config.ingest.skip_stored_runs = true;
-	if (!o->replay || !replay_stored_before(d->store, o->replay, msg, sizeof(msg)))
+	if (!replay_stored_before(d->store, o->replay, msg, sizeof(msg)))
 		return -1;
 	log_notice("%s", msg);
 	return 0;
