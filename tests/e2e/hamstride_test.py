@@ -55,6 +55,27 @@ def tempdir():
     return tempfile.TemporaryDirectory(prefix='hamstride-e2e-')
 
 
+class Tmpfs:
+    """A tmpfs of size ('3m') mounted at a new folder path, unmounted at the
+    end of the with block; the test is skipped (exit 77) where mounting is
+    refused (not root)."""
+
+    def __init__(self, path, size):
+        self.path, self.size = path, size
+
+    def __enter__(self):
+        os.mkdir(self.path)
+        if subprocess.run(['mount', '-t', 'tmpfs', '-o', 'size=' + self.size, 'tmpfs',
+                           self.path], capture_output=True).returncode != 0:
+            print('cannot mount a tmpfs here (not root?): skipped')
+            sys.exit(77)
+        return self.path
+
+    def __exit__(self, *exc):
+        subprocess.run(['umount', self.path])
+        return False
+
+
 def finish(name):
     if failures:
         print('%s: %d failed' % (name, len(failures)))
