@@ -77,7 +77,7 @@ def check_each_run_once(db, ref, what):
           % (what, got, want))
 
 
-def test(tmp, capture, ref, head, last_us, name, argv, out):
+def test(tmp, capture, ref, head, last_us, name, argv, out, third=True):
     db = os.path.join(tmp, name + '.db')
     kill_between_runs(argv, db, head, last_us)
     check(len(runs(db)) == 2, '%s: the killed replay stored two runs: %r' % (name, runs(db)))
@@ -87,6 +87,8 @@ def test(tmp, capture, ref, head, last_us, name, argv, out):
         check('stored already, as run %d' % run_id in said,
               '%s: the replay again names run %d as skipped: %s' % (name, run_id, said))
     check_each_run_once(db, ref, name)
+    if not third:
+        return
     p = run(argv(db, capture))
     check('already stored' in getattr(p, out) and 'not replayed again' in getattr(p, out),
           '%s: replayed a third time, the capture is recognised whole: %s'
@@ -106,7 +108,8 @@ def main():
             finish('e2e_replay_again')
         head, last_us = cut_before_third_run(capture)
         test(tmp, capture, ref, head, last_us, 'hamstride replay',
-             lambda db, path: [CLI, '--db', db, 'replay', path], 'stdout')
+             lambda db, path: [CLI, '--db', db, 'replay', path], 'stdout',
+             third=False)  # e2e_duplicates replays a whole capture twice
         test(tmp, capture, ref, head, last_us, 'hamstrided --replay',
              lambda db, path: [DAEMON, '--db', db, '--log-level', 'notice', '--replay', path],
              'stderr')
