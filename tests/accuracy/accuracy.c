@@ -331,6 +331,8 @@ static bool hard_table(void)
 static double gait_driven_one(const char *dir, int exp, double *abs_err_sum, unsigned *count);
 /* The signed stride errors gait_driven_one adds up, in %: the bias. */
 static double gait_driven_bias_sum;
+/* The sensor's height above the stance's still point, as estimated. */
+static double gait_driven_pivot_m;
 
 static void clip_study(const char *dir)
 {
@@ -521,6 +523,9 @@ static double gait_driven_one(const char *dir, int exp, double *abs_err_sum, uns
 		prev_t = t;
 	}
 	fclose(f);
+	struct strides_foot_stats fs;
+	strides_foot_stats(r.foot, &fs);
+	gait_driven_pivot_m = fs.ins.pivot_height_m;
 	strides_foot_free(r.foot);
 	*abs_err_sum += sum_abs_pct;
 	*count += n;
@@ -540,8 +545,11 @@ static bool gait_driven_table(const char *dir, bool *have)
 		if (isnan(m))
 			continue;
 		*have = true;
-		printf("  exp %d: %6.2f %% over %u strides, bias %+.2f %%\n", exp, m,
-		       count - before, (gait_driven_bias_sum - bias_before) / (count - before));
+		printf("  exp %d: %6.2f %% over %u strides, bias %+.2f %%, sensor %.1f cm above the "
+		       "still point\n",
+		       exp, m, count - before,
+		       (gait_driven_bias_sum - bias_before) / (count - before),
+		       100 * gait_driven_pivot_m);
 	}
 	if (count == 0)
 		return true;
@@ -627,8 +635,12 @@ static void gaitmap_table(const char *dir, bool *have)
 	}
 	if (f)
 		fclose(f);
-	printf("gaitmap (204.8 Hz, both feet, vs motion capture): %u of %u strides matched\n", n,
-	       total);
+	struct strides_foot_stats fs[2];
+	strides_foot_stats(feet[0].foot, &fs[0]);
+	strides_foot_stats(feet[1].foot, &fs[1]);
+	printf("gaitmap (204.8 Hz, both feet, vs motion capture): %u of %u strides matched; "
+	       "sensors %.1f and %.1f cm above the still point\n",
+	       n, total, 100 * fs[0].ins.pivot_height_m, 100 * fs[1].ins.pivot_height_m);
 	if (n)
 		printf("  stride length bias %+.2f cm, RMS %.2f cm, mean abs %.2f %%; height change "
 		       "RMS %.2f cm (each foot alone %.2f cm)\n",
@@ -738,10 +750,12 @@ static void openshoe_one(const char *dir, const char *name)
 	/* The walk starts and ends at the same point; the first stance is
 	 * the origin of the navigation frame. */
 	double horiz = hypot(end[0], end[1]);
+	struct strides_foot_stats fs;
+	strides_foot_stats(r.foot, &fs);
 	printf("  %-38s %4u strides, path %6.1f m, end-point error %5.2f m horizontal "
-	       "(%.2f %% of path), %+.2f m vertical\n",
+	       "(%.2f %% of path), %+.2f m vertical; sensor %.1f cm above the still point\n",
 	       name + strlen("imu/openshoe/"), r.n, path, horiz, path > 0 ? 100 * horiz / path : 0,
-	       end[2]);
+	       end[2], 100 * fs.ins.pivot_height_m);
 	print_height_split(r.st, r.n);
 	strides_foot_free(r.foot);
 }
