@@ -414,7 +414,9 @@ void ins_zupt(struct ins *ins)
 	double y[3] = { c[0] * ins->pivot_m - ins->v[0], c[1] * ins->pivot_m - ins->v[1],
 			-ins->v[2] };
 	update3(ins, IV, col, IH, y, ins->cfg.zupt_sd_mps * ins->cfg.zupt_sd_mps,
-		ins->clip_unseen ? IBA : ins->valley ? IH : NS);
+		ins->clip_unseen ? IBA
+		: ins->valley    ? IH
+				 : NS);
 	ins->clip_unseen = false;
 	ins->stats.zupts++;
 }
