@@ -23,6 +23,8 @@ void ins_config_default(struct ins_config *cfg)
 		.acc_scale_init = 0.002,
 		.acc_scale_rw_rts = 1e-5,
 		.zupt_sd_mps = 0.01,
+		.pivot_height_m = 0,
+		.pivot_height_sd_m = 0.1,
 		.det_acc_sd_mps2 = 0.4,
 		.det_gyro_sd_radps = 0.1,
 		.det_threshold = 20,
@@ -38,9 +40,10 @@ void ins_config_default(struct ins_config *cfg)
 static bool config_valid(const struct ins_config *c)
 {
 	return c->rate_hz >= 50 && c->rate_hz <= 4000 && c->zupt_sd_mps > 0 &&
-	       c->acc_scale_init >= 0 && c->acc_scale_rw_rts >= 0 && c->det_acc_sd_mps2 > 0 &&
-	       c->det_gyro_sd_radps > 0 && c->det_threshold > 0 && c->det_speed_ref_mps > 0 &&
-	       c->det_window_s >= 0 && c->max_gap_s > 0;
+	       c->acc_scale_init >= 0 && c->acc_scale_rw_rts >= 0 && c->pivot_height_m >= 0 &&
+	       c->pivot_height_m <= MAX_PIVOT_M && c->pivot_height_sd_m >= 0 &&
+	       c->det_acc_sd_mps2 > 0 && c->det_gyro_sd_radps > 0 && c->det_threshold > 0 &&
+	       c->det_speed_ref_mps > 0 && c->det_window_s >= 0 && c->max_gap_s > 0;
 }
 
 struct ins *ins_new(const struct ins_config *cfg, uint8_t foot)
@@ -70,6 +73,8 @@ struct ins *ins_new(const struct ins_config *cfg, uint8_t foot)
 	ins->scale_states = cfg->rate_hz >= SCALE_MIN_RATE_HZ;
 	for (int k = 0; k < 3; k++)
 		ins->ka_var[k] = ins->scale_states ? cfg->acc_scale_init * cfg->acc_scale_init : 0;
+	ins->pivot_m = cfg->pivot_height_m;
+	ins->pivot_var = cfg->pivot_height_sd_m * cfg->pivot_height_sd_m;
 	return ins;
 }
 
@@ -81,6 +86,7 @@ void ins_free(struct ins *ins)
 void ins_stats(const struct ins *ins, struct ins_stats *stats)
 {
 	*stats = ins->stats;
+	stats->pivot_height_m = ins->pivot_m;
 }
 
 void ins_get_position(const struct ins *ins, double pos_m[3])
@@ -465,6 +471,7 @@ static void restart(struct ins *ins)
 	ins_cov_flush(ins);
 	for (int k = 0; k < 3; k++)
 		ins->ka_var[k] = ins->P[IKA + k][IKA + k];
+	ins->pivot_var = ins->P[IH][IH];
 	ins->initialized = false;
 	ins->init_n = 0;
 	ins->stride_valid = false;

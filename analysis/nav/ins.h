@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Foot-mounted inertial navigation aided by zero-velocity updates: a
- * strapdown mechanisation of one shoe IMU, corrected by an 18-state
+ * strapdown mechanisation of one shoe IMU, corrected by a 19-state
  * error-state Kalman filter (position, velocity, attitude, accelerometer
- * and gyroscope bias, accelerometer scale factor) whenever a SHOE/GLRT detector (Skog et al. 2010)
- * finds the foot at rest. Streaming, constant memory, no allocation after
+ * and gyroscope bias, accelerometer scale factor, the sensor's height
+ * above the point the foot turns about in a stance) whenever a SHOE/GLRT
+ * detector (Skog et al. 2010) finds the foot at rest. Streaming, constant memory, no allocation after
  * ins_new: one instance per foot per run.
  *
  * Strides are cut at stance starts. A stride is reported once the stance
@@ -34,6 +35,10 @@ struct ins_config {
 	double acc_scale_init;
 	double acc_scale_rw_rts;
 	double zupt_sd_mps; /* pseudo-measurement noise */
+	/* Height of the sensor above the point of the sole the foot turns
+	 * about in a stance: its prior mean and SD (estimated per sensor). */
+	double pivot_height_m;
+	double pivot_height_sd_m;
 	/* Detector: GLRT statistic with these noise weights, stance when below
 	 * threshold · (1 + (recent speed / speed_ref)²). */
 	double det_acc_sd_mps2;
@@ -91,6 +96,7 @@ struct ins_stats {
 	uint64_t clipped_samples;
 	uint64_t restarts;
 	uint64_t strides;
+	double pivot_height_m; /* the sensor's height above the still point, estimated */
 };
 void ins_stats(const struct ins *ins, struct ins_stats *stats);
 

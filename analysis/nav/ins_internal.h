@@ -14,13 +14,15 @@
 #include "nav/ins.h"
 
 #define GRAVITY_MPS2 9.80665
-#define NS 18 /* error states: δp, δv, δθ, δba, δbg, δka */
+#define NS 19 /* error states: δp, δv, δθ, δba, δbg, δka, δh */
 #define IP 0
 #define IV 3
 #define IT 6
 #define IBA 9
 #define IBG 12
 #define IKA 15
+#define IH 18           /* the sensor's height above the stance's still point */
+#define MAX_PIVOT_M 0.3 /* the height is kept within 0..this */
 #define MAX_WINDOW 33
 #define RING 256                /* samples and detector statistics, power of two */
 #define LOOKAHEAD_S 0.08        /* how far the detector looks around a sample */
@@ -91,6 +93,8 @@ struct ins {
 	double v[3], p[3], ba[3], bg[3];
 	double ka[3];      /* accelerometer scale correction */
 	double ka_var[3];  /* its variance, kept over restarts */
+	double pivot_m;    /* the sensor's height above the still point */
+	double pivot_var;  /* its variance, kept over restarts */
 	bool clip_unseen;  /* acc clipped since the last update */
 	bool scale_states; /* the scale factor is estimated */
 	double P[NS][NS];

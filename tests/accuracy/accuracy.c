@@ -331,6 +331,8 @@ static bool hard_table(void)
 static double gait_driven_one(const char *dir, int exp, double *abs_err_sum, unsigned *count);
 /* The signed stride errors gait_driven_one adds up, in %: the bias. */
 static double gait_driven_bias_sum;
+/* The sensor's height above the stance's still point, as estimated. */
+static double gait_driven_pivot_m;
 
 static void clip_study(const char *dir)
 {
@@ -387,18 +389,42 @@ static FILE *open_in(const char *dir, const char *name)
 	return fopen(path, "r");
 }
 
+/* --timing-study: the recordings' accelerometer read this many samples
+ * late against their gyroscope (0: as recorded). */
+#define MAX_ACC_LATE 2
+static unsigned acc_late_samples;
+
+/* gait_driven's strides paired with their footprints, for --bias-study. */
+struct footprint_pair {
+	int exp;
+	double len_true_m, len_m, height_change_m;
+	bool clipped;
+};
+static struct footprint_pair pairs[MAX_STRIDES];
+static unsigned npairs;
+
+static void keep_pair(int exp, double len_true_m, const struct ins_stride *e)
+{
+	if (npairs < MAX_STRIDES)
+		pairs[npairs++] = (struct footprint_pair){ exp, len_true_m, e->length_m,
+							   e->height_change_m, e->clipped };
+}
+
 /* Feeds samples one at a time into a foot's stride pipeline and keeps its
  * strides. */
 struct runner {
 	struct strides_foot *foot;
 	struct ins_stride st[MAX_STRIDES];
 	unsigned n;
+	double acc_hist[MAX_ACC_LATE + 1][3]; /* the latest readings, newest first */
+	unsigned pushed;
 };
 
 static void runner_init(struct runner *r, double rate, uint8_t foot)
 {
 	r->foot = new_foot(rate, foot);
 	r->n = 0;
+	r->pushed = 0;
 }
 
 /* gyro_range: the sensor's full scale [rad/s], readings within 1.5 % of
@@ -406,8 +432,12 @@ static void runner_init(struct runner *r, double rate, uint8_t foot)
 static void runner_push(struct runner *r, double t_s, const double acc[3], const double gyro[3],
 			double gyro_range)
 {
+	memmove(r->acc_hist[1], r->acc_hist[0], sizeof(r->acc_hist[0]) * MAX_ACC_LATE);
+	memcpy(r->acc_hist[0], acc, sizeof(r->acc_hist[0]));
+	if (r->pushed++ < acc_late_samples)
+		return;
 	struct imu_sample s = { .t_us = llround(t_s * 1e6) };
-	memcpy(s.acc_mps2, acc, sizeof(s.acc_mps2));
+	memcpy(s.acc_mps2, r->acc_hist[acc_late_samples], sizeof(s.acc_mps2));
 	memcpy(s.gyro_radps, gyro, sizeof(s.gyro_radps));
 	for (int k = 0; k < 3; k++)
 		if (fabs(gyro[k]) >= 0.985 * gyro_range)
@@ -484,6 +514,7 @@ static double gait_driven_one(const char *dir, int exp, double *abs_err_sum, uns
 			if (e) {
 				sum_abs_pct += 100 * fabs(e->length_m - len) / len;
 				sum_pct += 100 * (e->length_m - len) / len;
+				keep_pair(exp, len, e);
 				n++;
 			}
 		}
@@ -492,6 +523,9 @@ static double gait_driven_one(const char *dir, int exp, double *abs_err_sum, uns
 		prev_t = t;
 	}
 	fclose(f);
+	struct strides_foot_stats fs;
+	strides_foot_stats(r.foot, &fs);
+	gait_driven_pivot_m = fs.ins.pivot_height_m;
 	strides_foot_free(r.foot);
 	*abs_err_sum += sum_abs_pct;
 	*count += n;
@@ -511,8 +545,11 @@ static bool gait_driven_table(const char *dir, bool *have)
 		if (isnan(m))
 			continue;
 		*have = true;
-		printf("  exp %d: %6.2f %% over %u strides, bias %+.2f %%\n", exp, m,
-		       count - before, (gait_driven_bias_sum - bias_before) / (count - before));
+		printf("  exp %d: %6.2f %% over %u strides, bias %+.2f %%, sensor %.1f cm above the "
+		       "still point\n",
+		       exp, m, count - before,
+		       (gait_driven_bias_sum - bias_before) / (count - before),
+		       100 * gait_driven_pivot_m);
 	}
 	if (count == 0)
 		return true;
@@ -598,8 +635,12 @@ static void gaitmap_table(const char *dir, bool *have)
 	}
 	if (f)
 		fclose(f);
-	printf("gaitmap (204.8 Hz, both feet, vs motion capture): %u of %u strides matched\n", n,
-	       total);
+	struct strides_foot_stats fs[2];
+	strides_foot_stats(feet[0].foot, &fs[0]);
+	strides_foot_stats(feet[1].foot, &fs[1]);
+	printf("gaitmap (204.8 Hz, both feet, vs motion capture): %u of %u strides matched; "
+	       "sensors %.1f and %.1f cm above the still point\n",
+	       n, total, 100 * fs[0].ins.pivot_height_m, 100 * fs[1].ins.pivot_height_m);
 	if (n)
 		printf("  stride length bias %+.2f cm, RMS %.2f cm, mean abs %.2f %%; height change "
 		       "RMS %.2f cm (each foot alone %.2f cm)\n",
@@ -709,10 +750,12 @@ static void openshoe_one(const char *dir, const char *name)
 	/* The walk starts and ends at the same point; the first stance is
 	 * the origin of the navigation frame. */
 	double horiz = hypot(end[0], end[1]);
+	struct strides_foot_stats fs;
+	strides_foot_stats(r.foot, &fs);
 	printf("  %-38s %4u strides, path %6.1f m, end-point error %5.2f m horizontal "
-	       "(%.2f %% of path), %+.2f m vertical\n",
+	       "(%.2f %% of path), %+.2f m vertical; sensor %.1f cm above the still point\n",
 	       name + strlen("imu/openshoe/"), r.n, path, horiz, path > 0 ? 100 * horiz / path : 0,
-	       end[2]);
+	       end[2], 100 * fs.ins.pivot_height_m);
 	print_height_split(r.st, r.n);
 	strides_foot_free(r.foot);
 }
@@ -737,13 +780,112 @@ static void openshoe_table(const char *dir, bool *have)
 	printf("\n");
 }
 
+/* Least-squares slope of y on x. */
+static double slope(const double *x, const double *y, unsigned n)
+{
+	double mx = 0, my = 0, sxy = 0, sxx = 0;
+	for (unsigned i = 0; i < n; i++) {
+		mx += x[i] / n;
+		my += y[i] / n;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		sxy += (x[i] - mx) * (y[i] - my);
+		sxx += (x[i] - mx) * (x[i] - mx);
+	}
+	return sxx > 0 ? sxy / sxx : NAN;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+/* One line of the bias study over the pairs of exp (0: the walks, every
+ * recording but the jog), clipped strides only, unclipped or both (-1). */
+static void bias_line(const char *label, int exp, int clipped)
+{
+	static double t[MAX_STRIDES], e[MAX_STRIDES], m[MAX_STRIDES], err[MAX_STRIDES],
+		pct[MAX_STRIDES];
+	unsigned n = 0;
+	double sum_pct = 0, sum_abs = 0, sum_dh = 0;
+	for (unsigned i = 0; i < npairs; i++) {
+		const struct footprint_pair *p = &pairs[i];
+		if ((exp && p->exp != exp) || (!exp && p->exp == 35) ||
+		    (clipped >= 0 && p->clipped != clipped))
+			continue;
+		t[n] = p->len_true_m;
+		e[n] = p->len_m;
+		m[n] = 0.5 * (p->len_true_m + p->len_m);
+		err[n] = p->len_m - p->len_true_m;
+		pct[n] = 100 * err[n] / p->len_true_m;
+		sum_pct += pct[n];
+		sum_abs += fabs(pct[n]);
+		sum_dh += p->height_change_m;
+		n++;
+	}
+	if (n < 3)
+		return;
+	double st = slope(t, err, n), se = slope(e, err, n), sm = slope(m, err, n);
+	qsort(pct, n, sizeof(pct[0]), cmp_double);
+	printf("  %-16s %4u %+8.2f %+8.2f %7.2f %+9.1f %+9.1f %+9.1f %+8.2f\n", label, n,
+	       pct[n / 2], sum_pct / n, sum_abs / n, 100 * st, 100 * se, 100 * sm,
+	       100 * sum_dh / n);
+}
+
+/*
+ * Where gait_driven's short bias comes from. Per recording: the signed
+ * error's median and mean, and its slope against the footprints' length,
+ * against the estimate and against their mean. Noise in the regressor
+ * biases a slope towards minus (footprints) or plus (estimate) the noise's
+ * share of the spread, so only the mean's slope says whether the error
+ * grows with the stride. Then the same with the accelerometer read one and
+ * two samples late against the gyroscope, and that for gaitmap and the
+ * OpenShoe loops too: a timing skew between the two would show as the
+ * same late reading putting every sensor right.
+ */
+static void bias_study(const char *dir)
+{
+	bool have = false;
+	for (unsigned late = 0; late <= MAX_ACC_LATE; late++) {
+		acc_late_samples = late;
+		npairs = 0;
+		gait_driven_bias_sum = 0;
+		double sum = 0;
+		unsigned count = 0;
+		for (int exp = 31; exp <= 36; exp++)
+			gait_driven_one(dir, exp, &sum, &count);
+		printf("Short bias study, the accelerometer read %u sample(s) late (%.0f ms at 200 Hz)\n",
+		       late, late * 5.0);
+		printf("gait_driven against footprints (slopes of the error in cm per metre of "
+		       "stride, against the footprints, the estimate, their mean; dh: height "
+		       "change per stride on the level floor)\n");
+		printf("  %-16s %4s %8s %8s %7s %9s %9s %9s %8s\n", "", "n", "median %", "mean %",
+		       "abs %", "vs true", "vs est", "vs mean", "dh cm");
+		if (late == 0)
+			for (int exp = 31; exp <= 36; exp++) {
+				char label[32];
+				snprintf(label, sizeof(label), "exp %d", exp);
+				bias_line(label, exp, -1);
+			}
+		bias_line("walks", 0, -1);
+		bias_line("walks unclipped", 0, 0);
+		bias_line("walks clipped", 0, 1);
+		bias_line("jog (exp 35)", 35, -1);
+		gaitmap_table(dir, &have);
+		openshoe_table(dir, &have);
+	}
+	acc_late_samples = 0;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: accuracy [--long | --clip-study | --hard | --real] [--seed N]\n"
+		"usage: accuracy [--long | --clip-study | --bias-study | --hard | --real] [--seed N]\n"
 		"  default: 100, 200, 400 and 1000 Hz at 2.5-6.5 m/s, -10..+10 %% grade\n"
 		"  --long:  100-1000 Hz at 1-6.5 m/s, -15..+15 %% grade (several minutes)\n"
 		"  --clip-study: what the saturated gyro's repair removes of the error\n"
+		"  --bias-study: where the real walks' short bias comes from\n"
 		"  --hard: only the saturating gyroscope and sprint cells\n"
 		"  --real: only the real recordings\n"
 		"  --seed N: the simulations' base seed (default %u)\n",
@@ -759,7 +901,7 @@ int main(int argc, char **argv)
 			    COUNT(default_rates),
 			    COUNT(default_speeds),
 			    COUNT(default_grades) };
-	bool study = false, sims = true, hard = true, real = true;
+	bool study = false, bias = false, sims = true, hard = true, real = true;
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--long") == 0) {
 			sw = (struct sweep){ "long",
@@ -771,6 +913,8 @@ int main(int argc, char **argv)
 					     COUNT(long_grades) };
 		} else if (strcmp(argv[i], "--clip-study") == 0) {
 			study = true;
+		} else if (strcmp(argv[i], "--bias-study") == 0) {
+			bias = true;
 		} else if (strcmp(argv[i], "--hard") == 0) {
 			sims = real = false;
 		} else if (strcmp(argv[i], "--real") == 0) {
@@ -802,6 +946,10 @@ int main(int argc, char **argv)
 	}
 	if (study) {
 		clip_study(dir);
+		return 0;
+	}
+	if (bias) {
+		bias_study(dir);
 		return 0;
 	}
 	bool ok = !sims || simulation_table(&sw);

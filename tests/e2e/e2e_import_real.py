@@ -97,25 +97,27 @@ def main():
             print('gait_driven %d: %2d strides, bias %+6.1f %%, RMS %5.1f %%, mean abs %5.1f %%' %
                   (exp, len(pct), bias, rms, mae))
             # The bounds follow the measured figures with a little room
-            # (jog 2.1 %, walks 1.9 % mean abs, -1.3 % bias): the data are
-            # fixed, so a worse estimator shows at once.
+            # (jog 1.6 %, walks 1.2 % mean abs, +0.3 % bias): the data are
+            # fixed, so a worse estimator shows at once. Before the
+            # stance's still point was taken below the sensor (ins.h) the
+            # walks were -1.3 % short, 1.9 % mean abs, the jog 2.1 %.
             if exp == 35:  # the jog
-                check_close('gait_driven 35 (jog) mean abs error [%]', mae, 0, 3.0)
+                check_close('gait_driven 35 (jog) mean abs error [%]', mae, 0, 2.0)
             else:
                 walks += pct
         bias, rms, mae = stats(walks)
         print('gait_driven walks: %d strides, bias %+.1f %%, RMS %.1f %%, mean abs %.1f %%' %
               (len(walks), bias, rms, mae))
-        check_close('gait_driven walks stride bias [%]', bias, 0, 2)
-        check_close('gait_driven walks mean abs error [%]', mae, 0, 2.5)
+        check_close('gait_driven walks stride bias [%]', bias, 0, 0.8)
+        check_close('gait_driven walks mean abs error [%]', mae, 0, 1.6)
 
         err, total = gaitmap(tmp)
         check(len(err) >= 0.9 * total, 'gaitmap: %d of %d strides matched' % (len(err), total))
         bias, rms, mae = stats(err)
         print('gaitmap: %d strides, bias %+.1f cm, RMS %.1f cm, mean abs %.1f cm' %
               (len(err), 100 * bias, 100 * rms, 100 * mae))
-        check_close('gaitmap stride bias [m]', bias, 0, 0.03)
-        check_close('gaitmap stride RMS [m]', rms, 0, 0.06)
+        check_close('gaitmap stride bias [m]', bias, 0, 0.015)
+        check_close('gaitmap stride RMS [m]', rms, 0, 0.05)
     finish('e2e_import_real')
 
 
