@@ -325,6 +325,8 @@ static void mechanise(struct ins *ins, const struct imu_sample *s, double dt, do
 
 /* ---- strides ---- */
 
+_Static_assert(SWINGS <= MEDIAN_FEW_MAX, "the usual swing is a median of a few");
+
 /*
  * The usual swing is the median of the latest few: one stride with a
  * stance missed is twice as long, and taken as the reference it would
@@ -332,8 +334,6 @@ static void mechanise(struct ins *ins, const struct imu_sample *s, double dt, do
  * a stride cut in two at a false stance would have the next swing's quiet
  * moment believed.
  */
-_Static_assert(SWINGS <= MEDIAN_FEW_MAX, "the usual swing is a median of a few");
-
 static int64_t usual_swing(struct ins *ins, int64_t swing_us)
 {
 	ins->swings_us[ins->swings_n++ % SWINGS] = swing_us;
