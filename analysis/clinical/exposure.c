@@ -199,6 +199,28 @@ static double covered_s(double a, double b, const struct exp_span *spans, size_t
 	return total;
 }
 
+/* Adds each segment's time inside the spans to in_s[its class] and, if
+ * rest_s is not NULL, the rest of its time to rest_s[its class]. */
+static void add_class_time_in_spans(const struct seg_segment *segs, size_t n, int64_t start_us,
+				    const struct exp_span *spans, size_t n_spans,
+				    double in_s[SEG_CLASS_COUNT], double rest_s[SEG_CLASS_COUNT])
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct seg_segment *x = &segs[i];
+		enum seg_class c = x->cls < SEG_CLASS_COUNT ? x->cls : SEG_UNKNOWN;
+		double a = (double)(x->start_us - start_us) / 1e6;
+		double b = (double)(x->end_us - start_us) / 1e6;
+		double whole = usable(x->duration_s);
+		if (b <= a || whole <= 0)
+			continue;
+		/* Wall time may exceed moving time: scale to the segment's own. */
+		double in = covered_s(a, b, spans, n_spans) * whole / (b - a);
+		in_s[c] += in;
+		if (rest_s)
+			rest_s[c] += whole - in;
+	}
+}
+
 /* Time on each class of the spans shifted by offset_s around a run of
  * total_s (a span running past the end wraps to the start). */
 static void shifted_class_time(const struct seg_segment *segs, size_t n, int64_t start_us,
@@ -220,17 +242,7 @@ static void shifted_class_time(const struct seg_segment *segs, size_t n, int64_t
 		}
 	}
 	memset(time_s, 0, sizeof(double) * SEG_CLASS_COUNT);
-	for (size_t i = 0; i < n; i++) {
-		const struct seg_segment *x = &segs[i];
-		enum seg_class c = x->cls < SEG_CLASS_COUNT ? x->cls : SEG_UNKNOWN;
-		double a = (double)(x->start_us - start_us) / 1e6;
-		double b = (double)(x->end_us - start_us) / 1e6;
-		double whole = usable(x->duration_s);
-		if (b <= a || whole <= 0)
-			continue;
-		/* Wall time may exceed moving time: scale to the segment's own. */
-		time_s[c] += covered_s(a, b, moved, m) * whole / (b - a);
-	}
+	add_class_time_in_spans(segs, n, start_us, moved, m, time_s, NULL);
 }
 
 static void span_null(const struct seg_segment *segs, size_t n, int64_t start_us,
@@ -271,18 +283,7 @@ void exp_split_spans(const struct seg_segment *segs, size_t n, int64_t start_us,
 	memset(out, 0, sizeof(*out));
 	if (n_spans > 16)
 		n_spans = 16;
-	for (size_t i = 0; i < n; i++) {
-		const struct seg_segment *x = &segs[i];
-		enum seg_class c = x->cls < SEG_CLASS_COUNT ? x->cls : SEG_UNKNOWN;
-		double a = (double)(x->start_us - start_us) / 1e6;
-		double b = (double)(x->end_us - start_us) / 1e6;
-		double whole = usable(x->duration_s);
-		if (b <= a || whole <= 0)
-			continue;
-		/* Wall time may exceed moving time: scale to the segment's own. */
-		double in = covered_s(a, b, spans, n_spans) * whole / (b - a);
-		out->span_time_s[c] += in;
-		out->rest_time_s[c] += whole - in;
-	}
+	add_class_time_in_spans(segs, n, start_us, spans, n_spans, out->span_time_s,
+				out->rest_time_s);
 	span_null(segs, n, start_us, spans, n_spans, out);
 }

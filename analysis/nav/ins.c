@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "util/mat3.h"
+#include "util/median.h"
 #include "util/xalloc.h"
 
 void ins_config_default(struct ins_config *cfg)
@@ -330,6 +331,8 @@ static void mechanise(struct ins *ins, const struct imu_sample *s, double dt, do
 
 /* ---- strides ---- */
 
+_Static_assert(SWINGS <= MEDIAN_FEW_MAX, "the usual swing is a median of a few");
+
 /*
  * The usual swing is the median of the latest few: one stride with a
  * stance missed is twice as long, and taken as the reference it would
@@ -341,15 +344,12 @@ static int64_t usual_swing(struct ins *ins, int64_t swing_us)
 {
 	ins->swings_us[ins->swings_n++ % SWINGS] = swing_us;
 	unsigned n = ins->swings_n < SWINGS ? ins->swings_n : SWINGS;
-	int64_t v[SWINGS];
-	memcpy(v, ins->swings_us, n * sizeof(v[0]));
-	for (unsigned i = 1; i < n; i++)
-		for (unsigned j = i; j > 0 && v[j - 1] > v[j]; j--) {
-			int64_t x = v[j];
-			v[j] = v[j - 1];
-			v[j - 1] = x;
-		}
-	return v[n / 2];
+	/* Microseconds of a swing are whole numbers far below 2^53: exact
+	 * as doubles, and so is their median. */
+	double v[SWINGS];
+	for (unsigned i = 0; i < n; i++)
+		v[i] = (double)ins->swings_us[i];
+	return (int64_t)median_of_few(v, n);
 }
 
 /*

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/median.h"
 #include "util/xalloc.h"
 
 /*
@@ -28,6 +29,7 @@
  * but not the duration.
  */
 #define RECENT 5
+_Static_assert(RECENT <= MEDIAN_FEW_MAX, "the usual stride is a median of a few");
 #define DOUBLED_DURATION_MIN 1.7
 #define DOUBLED_DURATION_MAX 2.3
 #define DOUBLED_LENGTH_MIN 1.6
@@ -131,19 +133,6 @@ static bool clipped_in(struct strides_foot *f, int64_t start_us, int64_t end_us)
 	return f->clip_len && f->clip[f->clip_head].from_us < end_us;
 }
 
-static double median_of(const double *v, unsigned n)
-{
-	double w[RECENT];
-	memcpy(w, v, n * sizeof(w[0]));
-	for (unsigned i = 1; i < n; i++)
-		for (unsigned j = i; j > 0 && w[j - 1] > w[j]; j--) {
-			double x = w[j];
-			w[j] = w[j - 1];
-			w[j - 1] = x;
-		}
-	return w[n / 2];
-}
-
 static bool within(double x, double lo, double hi)
 {
 	return x >= lo && x <= hi;
@@ -166,8 +155,8 @@ static bool doubled(const struct strides_foot *f, const struct ins_stride *s,
 	unsigned n = f->recent_n < RECENT ? f->recent_n : RECENT;
 	double usual_s, usual_m;
 	if (n >= 3) {
-		usual_s = median_of(f->recent_s, n);
-		usual_m = median_of(f->recent_m, n);
+		usual_s = median_of_few(f->recent_s, n);
+		usual_m = median_of_few(f->recent_m, n);
 	} else if (next && next->valid && !next->gap) {
 		/* the first strides of a run: the next shows the runner's */
 		usual_s = (double)next->duration_us * 1e-6;

@@ -23,6 +23,11 @@ enum pattern_verdict cohort_expected(enum cohort_mechanism m)
 				    : PATTERN_NEITHER;
 }
 
+static bool load_is_step(const struct cohort_variant *v)
+{
+	return v->load_by_distance && v->load_step_ratio > 1;
+}
+
 double cohort_truth(const struct cohort_runner *r, enum pattern_outcome o, enum pattern_exposure x)
 {
 	/* A variant whose load pain follows the run's length: the load's
@@ -30,6 +35,8 @@ double cohort_truth(const struct cohort_runner *r, enum pattern_outcome o, enum 
 	if (r->variant->load_by_distance && (x == PATTERN_LOAD || x == PATTERN_LENGTH)) {
 		if (x == PATTERN_LOAD)
 			return 0;
+		if (load_is_step(r->variant))
+			return NAN; /* no linear effect to cover */
 		x = PATTERN_LOAD;
 	}
 	if (o == PATTERN_COMBINED)
@@ -258,6 +265,8 @@ static void report_pain(gsl_rng *rng, const struct cohort_variant *v, struct coh
 								   ? PATTERN_LENGTH
 								   : (enum pattern_exposure)x;
 				double c = pattern_covariate(e, cx);
+				if (x == PATTERN_LOAD && load_is_step(v))
+					c = e->length_ratio > v->load_step_ratio ? 2 : 0;
 				latent[o] += r->beta[o][x] * c;
 			}
 		}

@@ -36,10 +36,14 @@ struct cohort_variant {
 	double span_on_grade;     /* chance a terrain mechanism's span is on its grade */
 	double long_descent_rate; /* chance the week's long run is the long descent */
 	bool load_by_distance;    /* load pain follows the length, not the 30-day jump */
+	/* With load_by_distance: if above 1, the load pain is a step, on the
+	 * runs longer than this times the runner's median only (as much as a
+	 * linear one gives a run 50 % longer), which no linear exposure fits. */
+	double load_step_ratio;
 };
-#define COHORT_BASE                            \
-	{                                      \
-		1.0, 1.0, 0.5, 0.8, 0.5, false \
+#define COHORT_BASE                               \
+	{                                         \
+		1.0, 1.0, 0.5, 0.8, 0.5, false, 0 \
 	}
 extern const struct cohort_variant cohort_base;
 

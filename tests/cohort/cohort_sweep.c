@@ -17,7 +17,10 @@
  * no-spans, few-spans (a fifth of painful runs, half on the grade),
  * flat-long (the long run a descent one week in five), load-distance (load
  * pain follows the run's length against the usual, not the 30-day jump:
- * the long runs are often hilly, so this is the trap for a terrain verdict).
+ * the long runs are often hilly, so this is the trap for a terrain verdict),
+ * load-long-only (as load-distance, but only the runs 30 % over the median
+ * hurt, by a step: a form the linear length term does not fit, kept out
+ * of the suite as the README's limit, not a bar the analysis meets).
  * The 90 % bar on right verdicts is checked (at 8 weeks or more, base
  * cohort only) over the runners the issue counts: those with at least
  * PATTERN_MIN_HILLY reported hilly runs.
@@ -67,6 +70,49 @@ static void score_runner(const struct cohort_runner *r, const struct pattern_res
 	}
 }
 
+/* The false verdicts of a mechanism with no terrain effect, by kind, and
+ * the two tests' z over all its runners (full reports): with a well-set
+ * model each z is about standard normal, and a mean that grows with the
+ * weeks is a mis-specified exposure leaking into the grade. */
+struct false_tally {
+	unsigned verdict[PATTERN_BOTH + 1];
+	double sum[PATTERN_DIRECTIONS][3], sum2[PATTERN_DIRECTIONS][3];
+	unsigned n[PATTERN_DIRECTIONS][3];
+};
+
+static void tally_false(const struct pattern_result *res, struct false_tally *f)
+{
+	f->verdict[res->verdict]++;
+	for (int d = 0; d < PATTERN_DIRECTIONS; d++) {
+		const struct pattern_test *t = &res->test[d];
+		const double z[3] = { t->z_across, t->z_within, t->z };
+		for (int k = 0; k < 3; k++) {
+			if (!isfinite(z[k]))
+				continue;
+			f->sum[d][k] += z[k];
+			f->sum2[d][k] += z[k] * z[k];
+			f->n[d][k]++;
+		}
+	}
+}
+
+static void print_false(const char *mech, const struct false_tally *f)
+{
+	printf("%-7s false verdicts: neural %u, lumbar %u, both %u; z mean (sd):", mech,
+	       f->verdict[PATTERN_NEURAL], f->verdict[PATTERN_LUMBAR], f->verdict[PATTERN_BOTH]);
+	static const char *const dir[] = { "descents", "climbs" };
+	static const char *const kind[] = { "across", "within", "together" };
+	for (int d = 0; d < PATTERN_DIRECTIONS; d++) {
+		printf("%s %s", d ? ";" : "", dir[d]);
+		for (int k = 0; k < 3; k++) {
+			double n = f->n[d][k], mean = n ? f->sum[d][k] / n : NAN;
+			double sd = n ? sqrt(fmax(f->sum2[d][k] / n - mean * mean, 0)) : NAN;
+			printf(" %s %+.2f (%.2f)", kind[k], mean, sd);
+		}
+	}
+	printf("\n");
+}
+
 static size_t hilly_reports(const struct cohort_runner *r)
 {
 	size_t h = 0;
@@ -83,12 +129,13 @@ struct named_variant {
 
 static const struct named_variant variants[] = {
 	{ "base", COHORT_BASE },
-	{ "half-effects", { 0.5, 1.0, 0.5, 0.8, 0.5, false } },
-	{ "noisy", { 1.0, 1.5, 0.5, 0.8, 0.5, false } },
-	{ "no-spans", { 1.0, 1.0, 0.0, 0.8, 0.5, false } },
-	{ "few-spans", { 1.0, 1.0, 0.2, 0.5, 0.5, false } },
-	{ "flat-long", { 1.0, 1.0, 0.5, 0.8, 0.2, false } },
-	{ "load-distance", { 1.0, 1.0, 0.5, 0.8, 0.5, true } },
+	{ "half-effects", { 0.5, 1.0, 0.5, 0.8, 0.5, false, 0 } },
+	{ "noisy", { 1.0, 1.5, 0.5, 0.8, 0.5, false, 0 } },
+	{ "no-spans", { 1.0, 1.0, 0.0, 0.8, 0.5, false, 0 } },
+	{ "few-spans", { 1.0, 1.0, 0.2, 0.5, 0.5, false, 0 } },
+	{ "flat-long", { 1.0, 1.0, 0.5, 0.8, 0.2, false, 0 } },
+	{ "load-distance", { 1.0, 1.0, 0.5, 0.8, 0.5, true, 0 } },
+	{ "load-long-only", { 1.0, 1.0, 0.5, 0.8, 0.5, true, 1.3 } },
 };
 
 static const struct named_variant *find_variant(const char *name)
@@ -118,6 +165,7 @@ int main(int argc, char **argv)
 	static struct cohort_runner r;
 	unsigned qualifying[COHORT_MECHANISMS] = { 0 }, qualifying_right[COHORT_MECHANISMS] = { 0 };
 	double reports_sum[COHORT_MECHANISMS] = { 0 };
+	static struct false_tally false_tally[COHORT_MECHANISMS];
 	for (int m = 0; m < COHORT_MECHANISMS; m++) {
 		for (unsigned k = 0; k < per; k++) {
 			cohort_runner_make_variant(rng, (enum cohort_mechanism)m, weeks,
@@ -132,6 +180,8 @@ int main(int argc, char **argv)
 					continue;
 				struct pattern_result res;
 				pattern_analyse(r.reports, r.n_reports, &res);
+				if (steps[s] == 1000 && m >= COHORT_LOAD)
+					tally_false(&res, &false_tally[m]);
 				if (steps[s] == 1000 && hilly_reports(&r) >= PATTERN_MIN_HILLY) {
 					qualifying[m]++;
 					qualifying_right[m] +=
@@ -169,6 +219,9 @@ int main(int argc, char **argv)
 		       cohort_mechanism_name((enum cohort_mechanism)m), PATTERN_MIN_HILLY,
 		       qualifying[m], per,
 		       qualifying[m] ? 100.0 * qualifying_right[m] / qualifying[m] : NAN);
+		if (m >= COHORT_LOAD)
+			print_false(cohort_mechanism_name((enum cohort_mechanism)m),
+				    &false_tally[m]);
 		const struct tally *full = &tally[m][STEPS - 1];
 		double right = qualifying[m] ? (double)qualifying_right[m] / qualifying[m] : 0;
 		double terrain = (double)full->terrain_verdict / full->runners;

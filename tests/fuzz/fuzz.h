@@ -17,6 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "import/activity.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define FUZZ_CHECK(cond) ((cond) ? (void)0 : fuzz_fail(#cond, __FILE__, __LINE__))
@@ -50,4 +52,18 @@ static inline char *fuzz_text(const uint8_t *data, size_t size)
 	memcpy(text, data, size);
 	text[size] = '\0';
 	return text;
+}
+
+/* What an activity reader must give for any bytes: a failure says why,
+ * the records are no more than it holds, and each can be read. Frees it. */
+static inline void fuzz_check_activity(int rc, struct activity *a)
+{
+	if (rc != 0)
+		FUZZ_CHECK(a->status.why[0] != '\0');
+	FUZZ_CHECK(a->n_records <= a->cap_records);
+	volatile double sink = 0;
+	for (size_t i = 0; i < a->n_records; i++)
+		sink += a->records[i].distance_m + (double)a->records[i].t_us;
+	(void)sink;
+	activity_free(a);
 }

@@ -2,6 +2,7 @@
 #include "test_files.h"
 
 #include <stdio.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 void test_remove_database(const char *path)
@@ -12,4 +13,10 @@ void test_remove_database(const char *path)
 		snprintf(file, sizeof(file), "%s%s", path, suffixes[i]);
 		unlink(file);
 	}
+}
+
+int test_file_mode(const char *path)
+{
+	struct stat st;
+	return lstat(path, &st) == 0 ? (int)(st.st_mode & 0777) : -1;
 }

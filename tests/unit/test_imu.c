@@ -136,10 +136,17 @@ static void test_hs_config(void **state)
 	assert_true(imu_hs_rate_hz(200) == 0);
 }
 
-static size_t hs_one(uint16_t seq, uint32_t t_us, size_t n, uint8_t *buf)
+/* Builds a high-rate packet of 4 samples, parses it and stamps it on the
+ * stream: true if the stream saw packets lost before it. */
+static bool hs_stamp(struct imu_stream *st, uint16_t seq, uint32_t t_us, struct imu_sample s[8],
+		     struct imu_gap *gap)
 {
 	int16_t raw[8][6] = { { 0 } };
-	return imu_hs_encode_data(seq, t_us, 3, 3, 4, raw, n, buf, 128);
+	uint8_t buf[128];
+	struct imu_packet pkt;
+	size_t len = imu_hs_encode_data(seq, t_us, 3, 3, 4, raw, 4, buf, sizeof(buf));
+	assert_true(imu_hs_parse_data(buf, len, 0, &pkt, s, 8));
+	return imu_stream_stamp(st, &pkt, s, gap);
 }
 
 static void test_stream_wrap_and_loss(void **state)
@@ -147,30 +154,20 @@ static void test_stream_wrap_and_loss(void **state)
 	(void)state;
 	struct imu_stream st;
 	imu_stream_init(&st);
-	uint8_t buf[128];
-	struct imu_packet pkt;
 	struct imu_sample s[8];
 	struct imu_gap gap;
 	/* 4 samples per packet at 400 Hz = 10 ms; the clock wraps in between */
 	uint32_t t = 0xffffffffu - 15000u;
-	size_t len = hs_one(65534, t, 4, buf);
-	assert_true(imu_hs_parse_data(buf, len, 0, &pkt, s, 8));
-	assert_false(imu_stream_stamp(&st, &pkt, s, &gap));
+	assert_false(hs_stamp(&st, 65534, t, s, &gap));
 	int64_t t0 = s[0].t_us;
-	len = hs_one(65535, t + 10000u, 4, buf);
-	assert_true(imu_hs_parse_data(buf, len, 0, &pkt, s, 8));
-	assert_false(imu_stream_stamp(&st, &pkt, s, &gap));
+	assert_false(hs_stamp(&st, 65535, t + 10000u, s, &gap));
 	assert_int_equal(s[0].t_us - t0, 10000);
 	/* sequence wraps to 0, timestamp wraps past 2^32: no loss */
-	len = hs_one(0, t + 20000u, 4, buf);
-	assert_true(imu_hs_parse_data(buf, len, 0, &pkt, s, 8));
-	assert_false(imu_stream_stamp(&st, &pkt, s, &gap));
+	assert_false(hs_stamp(&st, 0, t + 20000u, s, &gap));
 	assert_int_equal(s[0].t_us - t0, 20000);
 	assert_int_equal(s[3].t_us - t0, 27500);
 	/* two packets lost */
-	len = hs_one(3, t + 50000u, 4, buf);
-	assert_true(imu_hs_parse_data(buf, len, 0, &pkt, s, 8));
-	assert_true(imu_stream_stamp(&st, &pkt, s, &gap));
+	assert_true(hs_stamp(&st, 3, t + 50000u, s, &gap));
 	assert_int_equal(gap.lost_packets, 2);
 	assert_int_equal(gap.lost_samples, 8);
 	assert_int_equal(gap.from_us - t0, 30000);
@@ -186,16 +183,10 @@ static void test_stream_loss_in_overlapping_time(void **state)
 	(void)state;
 	struct imu_stream st;
 	imu_stream_init(&st);
-	uint8_t buf[128];
-	struct imu_packet pkt;
 	struct imu_sample s[8];
 	struct imu_gap gap;
-	size_t len = hs_one(1, 1000000u, 4, buf); /* 1.000-1.010 s at 400 Hz */
-	assert_true(imu_hs_parse_data(buf, len, 0, &pkt, s, 8));
-	assert_false(imu_stream_stamp(&st, &pkt, s, &gap));
-	len = hs_one(3, 1005000u, 4, buf); /* seq 2 lost, yet 5 ms early */
-	assert_true(imu_hs_parse_data(buf, len, 0, &pkt, s, 8));
-	assert_true(imu_stream_stamp(&st, &pkt, s, &gap));
+	assert_false(hs_stamp(&st, 1, 1000000u, s, &gap)); /* 1.000-1.010 s at 400 Hz */
+	assert_true(hs_stamp(&st, 3, 1005000u, s, &gap));  /* seq 2 lost, yet 5 ms early */
 	assert_int_equal(gap.lost_packets, 1);
 	assert_true(gap.from_us <= gap.to_us);
 	assert_int_equal(gap.to_us, s[0].t_us);

@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "paths.h"
+#include "test_files.h"
 
 struct dir {
 	char path[64];
@@ -48,13 +49,6 @@ static int teardown(void **state)
 	return 0;
 }
 
-static mode_t mode_of(const char *path)
-{
-	struct stat st;
-	assert_int_equal(lstat(path, &st), 0);
-	return st.st_mode & 0777;
-}
-
 /* umask, the file mode and the folder mode it gives. */
 static const struct {
 	mode_t umask, file, dir;
@@ -84,20 +78,20 @@ static void test_create_new_and_replace(void **state)
 	int fd = paths_create_file(d->file, O_EXCL);
 	assert_true(fd >= 0);
 	close(fd);
-	assert_int_equal(mode_of(d->file), 0600);
+	assert_int_equal(test_file_mode(d->file), 0600);
 	assert_int_equal(paths_create_file(d->file, O_EXCL), -EEXIST);
 	/* Replacing a file left 0644: narrowed to what a new one gets. */
 	assert_int_equal(chmod(d->file, 0644), 0);
 	fd = paths_create_file(d->file, O_TRUNC);
 	assert_true(fd >= 0);
 	close(fd);
-	assert_int_equal(mode_of(d->file), 0600);
+	assert_int_equal(test_file_mode(d->file), 0600);
 	/* A narrower one stays as narrow. */
 	assert_int_equal(chmod(d->file, 0400), 0);
 	fd = paths_create_file(d->file, O_TRUNC);
 	if (fd >= 0) /* root writes a 0400 file; nobody else does */
 		close(fd);
-	assert_int_equal(mode_of(d->file), 0400);
+	assert_int_equal(test_file_mode(d->file), 0400);
 }
 
 static void test_no_symbolic_link(void **state)
@@ -120,7 +114,7 @@ static void test_temp_file(void **state)
 	int fd = paths_create_temp(tmp);
 	assert_true(fd >= 0);
 	close(fd);
-	assert_int_equal(mode_of(tmp), 0640);
+	assert_int_equal(test_file_mode(tmp), 0640);
 	unlink(tmp);
 }
 
@@ -136,7 +130,7 @@ static void test_tighten(void **state)
 	assert_int_equal(paths_tighten(d->file, &was, &now), 1);
 	assert_int_equal(was, 0664);
 	assert_int_equal(now, 0600);
-	assert_int_equal(mode_of(d->file), 0600);
+	assert_int_equal(test_file_mode(d->file), 0600);
 	assert_int_equal(paths_tighten(d->file, &was, &now), 0); /* said once */
 	/* Under the service's umask the group's read is kept, others' taken. */
 	umask(027);
@@ -146,7 +140,7 @@ static void test_tighten(void **state)
 	/* Never widened: 0600 stays 0600 where 0640 would be allowed. */
 	assert_int_equal(chmod(d->file, 0600), 0);
 	assert_int_equal(paths_tighten(d->file, &was, &now), 0);
-	assert_int_equal(mode_of(d->file), 0600);
+	assert_int_equal(test_file_mode(d->file), 0600);
 }
 
 int main(void)
