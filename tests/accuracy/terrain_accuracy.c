@@ -9,7 +9,8 @@
  * Courses (analysis/sim/course.c): flat, rolling, climb, repeats, track,
  * treadmill, each run long enough to take in its hills. The barometer has
  * the simulator's BMP280-like noise and warm-up drift, and weather
- * (--weather 150: a few hundred Pa over a long run).
+ * (--weather 150 by default: a few hundred Pa over a long run; each row
+ * shows how far it moved over the run).
  *
  * Source sets (a notification of a sensor not in the set is dropped; a
  * treadmill's own FTMS data is always kept):
@@ -21,12 +22,15 @@
  * (baro+imu), 1.0 pp (imu); elevation gain within 3 % per run (on a
  * course that climbs: a level one's true gain is 0, its figure is shown
  * and not judged); segment class right on >= 95 % of the distance, the
- * truth being the same segmenter on the true profile; GAP on the level
+ * truth being the same segmenter on the true profile (either outcome
+ * where that cut turns on the segmenter's own minimum: class_right);
+ * GAP on the level
  * courses (flat, track) equal to pace within 1 %.
  *
- * Usage: terrain_accuracy [--seeds N]: each course with seeds 1..N (1 by
- * default, which is what CI runs; more is a sweep). Exit 1 when a target
- * is missed; every row prints its seed.
+ * Usage: terrain_accuracy [--seeds N] [--weather PA_PER_H] [--sources S]:
+ * each course with seeds 1..N (1 by default, which is what CI runs; more
+ * is a sweep), in that weather, with one set of sensors (all three by
+ * default). Exit 1 when a target is missed; every row prints its seed.
  */
 #include <errno.h>
 #include <math.h>
