@@ -28,7 +28,13 @@ enum { H, V, B, C, R, W, NS };
 #define Q_ALTITUDE_M2 1e-4
 #define Q_RATE_M2_S3 2e-3
 #define Q_BIAS_M2_S 5e-4
-#define Q_INS_BIAS_M2_S3 1e-9
+/* The INS's drift comes from its sensor's errors (a misalignment on the
+ * shoe, what the ZUPTs leave of a bias), nearly fixed over a run: it
+ * wanders by 0.2 mm/s an hour, a seventeenth of the weather's trend, so
+ * what changes in the difference of the two over tens of minutes is
+ * put down to the weather. (Their constant parts stay shared out by
+ * their priors: nothing in the data tells them apart.) */
+#define Q_INS_BIAS_M2_S3 1e-11
 #define DT_MAX_S 60.0
 /* Priors: the run starts at altitude 0; the barometer's offset is what it
  * first reads; its temperature coefficient about 1.5 Pa/K (0.12 m/K) of
@@ -38,10 +44,14 @@ enum { H, V, B, C, R, W, NS };
 #define P0_COEFF_M2_K2 (0.17 * 0.17)
 /* The INS: a few millimetres a stride of about 0.75 s. */
 #define P0_INS_BIAS_M2_S2 (0.003 * 0.003)
-/* Weather: a front's 100 Pa/h is 8 m/h; the trend itself wanders over
- * hours. */
+/* Weather: a front's 100 Pa/h is 8 m/h; the trend itself changes as the
+ * front passes, over about an hour (the process noise of a first-order
+ * Gauss-Markov rate of that size and time: 2 P0 / tau). With the trend
+ * held nearly fixed (1e-12 m²/s³), a trend that changed during the run
+ * was left in the altitude. */
 #define P0_WEATHER_RATE_M2_S2 (0.0023 * 0.0023)
-#define Q_WEATHER_RATE_M2_S3 1e-12
+#define WEATHER_TREND_S 3600.0
+#define Q_WEATHER_RATE_M2_S3 (2 * P0_WEATHER_RATE_M2_S2 / WEATHER_TREND_S)
 /* Measurement noise: the barometer's is measured from the run, never below
  * this; a stride's height change (after the two-feet correction) to a few
  * centimetres; a treadmill's incline to its 0.1 % resolution. */
@@ -49,6 +59,17 @@ enum { H, V, B, C, R, W, NS };
 #define STRIDE_DH_SD_M 0.03
 #define STRIDE_DURATION_MIN_S 0.2
 #define INCLINE_RATE_SD_MPS 0.003
+/* A runner standing still (the distance does not move) does not climb:
+ * what the barometer sees then is weather and warm-up alone. Only a
+ * stand that ends as a standing start does (the next second moves less
+ * than STANDING_RESTART_MAX_M), or that lasts to the run's end, and no
+ * longer than STANDING_MAX_S: a distance held over a sensor's dropout
+ * resumes with a jump, and one held for many minutes is a lost sensor,
+ * not a runner at a crossing. */
+#define STANDING_RATE_SD_MPS 0.01
+#define STANDING_STEP_MAX_M 0.05
+#define STANDING_RESTART_MAX_M 2.5
+#define STANDING_MAX_S 300.0
 /* Innovations beyond this many sigmas are glitches, not the runner. */
 #define GATE_SIGMAS 6.0
 
@@ -220,12 +241,39 @@ static double speed_at(const struct grade_input *in, size_t k)
 	return dt > 0 ? (in->distance_m[b] - in->distance_m[a]) / dt : 0;
 }
 
+/* Marks the seconds of each stand (see STANDING_RATE_SD_MPS); true if any. */
+static bool standing_seconds(const struct grade_input *in, bool *standing)
+{
+	bool any = false;
+	size_t k = 1;
+	while (k < in->n) {
+		if (in->distance_m[k] - in->distance_m[k - 1] > STANDING_STEP_MAX_M) {
+			k++;
+			continue;
+		}
+		size_t first = k;
+		while (k < in->n &&
+		       in->distance_m[k] - in->distance_m[k - 1] <= STANDING_STEP_MAX_M)
+			k++;
+		double still_s = (double)(in->t_us[k - 1] - in->t_us[first - 1]) / 1e6;
+		bool restarts = k == in->n ||
+				in->distance_m[k] - in->distance_m[k - 1] <= STANDING_RESTART_MAX_M;
+		if (!restarts || still_s > STANDING_MAX_S)
+			continue;
+		for (size_t j = first; j < k; j++)
+			standing[j] = true;
+		any = true;
+	}
+	return any;
+}
+
 struct plan {
 	const struct grade_input *in;
 	bool treadmill;
-	double *baro;  /* cleaned barometric altitude, or NULL */
-	double baro_r; /* its noise variance */
-	double t0_c;   /* the temperature the coefficient is relative to */
+	double *baro;   /* cleaned barometric altitude, or NULL */
+	double baro_r;  /* its noise variance */
+	double t0_c;    /* the temperature the coefficient is relative to */
+	bool *standing; /* seconds the runner stood still, or NULL */
 	struct stride_mid *strides;
 	size_t n_strides, next_stride;
 	double last_temp_c;
@@ -242,6 +290,10 @@ static void measure_second(struct plan *p, struct kf *k, size_t i)
 				  INCLINE_RATE_SD_MPS * INCLINE_RATE_SD_MPS);
 		}
 		return;
+	}
+	if (p->standing && p->standing[i]) {
+		const double h[NS] = { [V] = 1 };
+		kf_update(k, h, 0, STANDING_RATE_SD_MPS * STANDING_RATE_SD_MPS);
 	}
 	/* Strides whose middle falls before the end of this second. */
 	int64_t end_us = i + 1 < in->n ? in->t_us[i + 1] : INT64_MAX;
@@ -520,6 +572,11 @@ bool grade_estimate(const struct grade_input *in, struct grade_result *out)
 			p.baro = NULL;
 		}
 		p.n_strides = stride_rates(in, p.strides);
+		p.standing = xcalloc(n, sizeof(bool));
+		if (!standing_seconds(in, p.standing)) {
+			free(p.standing);
+			p.standing = NULL;
+		}
 		if (p.n_strides)
 			r.sources |= GRADE_SOURCE_IMU;
 	}
@@ -537,6 +594,7 @@ bool grade_estimate(const struct grade_input *in, struct grade_result *out)
 		grade_gain_loss(r.altitude_m, n, hysteresis_m, &r.gain_m, &r.loss_m);
 	}
 	free(p.baro);
+	free(p.standing);
 	free(p.strides);
 	*out = r;
 	return true;
