@@ -49,7 +49,7 @@ static void test_capped(void **state)
 	double v[MEDIAN_FEW_MAX + 4];
 	for (size_t i = 0; i < MEDIAN_FEW_MAX + 4; i++)
 		v[i] = (double)i;
-	assert_true(median_of_few(v, MEDIAN_FEW_MAX + 4) == MEDIAN_FEW_MAX / 2);
+	assert_true(median_of_few(v, MEDIAN_FEW_MAX + 4) == (double)MEDIAN_FEW_MAX * 0.5);
 }
 
 int main(void)
