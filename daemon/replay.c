@@ -315,6 +315,21 @@ static int pass_truth(void *user, const struct sim_run_truth *truth)
 	return ctx->truth ? ctx->truth(ctx->user, truth) : 0;
 }
 
+/* Runs the simulation into ctx's open writer and closes it; name is the
+ * capture as messages call it. */
+static int simulate_into(const struct sim_options *options, struct sim_to_file *ctx,
+			 const char *name, char *why, size_t why_len)
+{
+	int err = sim_run_block(options, emit_to_capture, pass_truth, ctx);
+	int close_err = capture_writer_close(ctx->writer);
+	if (err == -EINVAL)
+		snprintf(why, why_len, "simulator options out of range");
+	else if (err < 0 || close_err < 0)
+		snprintf(why, why_len, "cannot write %s: %s", name,
+			 strerror(-(err < 0 ? err : close_err)));
+	return err < 0 ? err : close_err;
+}
+
 int replay_simulate_to_file(const struct sim_options *options, const char *path, sim_truth_fn truth,
 			    void *user, char *why, size_t why_len)
 {
@@ -322,15 +337,7 @@ int replay_simulate_to_file(const struct sim_options *options, const char *path,
 	int err = capture_writer_open(path, &ctx.writer, why, why_len);
 	if (err < 0)
 		return err;
-	err = sim_run_block(options, emit_to_capture, pass_truth, &ctx);
-	int close_err = capture_writer_close(ctx.writer);
-	if (err == -EINVAL)
-		snprintf(why, why_len, "simulator options out of range");
-	else if (err < 0)
-		snprintf(why, why_len, "cannot write %s: %s", path, strerror(-err));
-	else if (close_err < 0)
-		snprintf(why, why_len, "cannot write %s: %s", path, strerror(-close_err));
-	return err < 0 ? err : close_err;
+	return simulate_into(options, &ctx, path, why, why_len);
 }
 
 /* A file with no name in dir: O_TMPFILE, or where the file system lacks
@@ -373,19 +380,12 @@ int replay_simulate(const struct sim_options *options, struct replay **out, char
 		return err;
 	}
 	struct sim_to_file ctx = { 0 };
+	char name[4200];
+	snprintf(name, sizeof(name), "the simulation's capture in %s", dir);
 	int err = capture_writer_open_stream(wf, "the simulation's capture", &ctx.writer, why,
 					     why_len);
-	if (err == 0) {
-		err = sim_run_block(options, emit_to_capture, pass_truth, &ctx);
-		int close_err = capture_writer_close(ctx.writer);
-		if (err == -EINVAL)
-			snprintf(why, why_len, "simulator options out of range");
-		else if (err < 0 || close_err < 0)
-			snprintf(why, why_len, "cannot write the simulation's capture in %s: %s",
-				 dir, strerror(-(err < 0 ? err : close_err)));
-		if (err == 0)
-			err = close_err;
-	}
+	if (err == 0)
+		err = simulate_into(options, &ctx, name, why, why_len);
 	FILE *rf = NULL;
 	if (err == 0 && (lseek(fd, 0, SEEK_SET) < 0 || !(rf = fdopen(fd, "rb")))) {
 		err = -errno;
