@@ -88,6 +88,12 @@ void ins_stats(const struct ins *ins, struct ins_stats *stats)
 {
 	*stats = ins->stats;
 	stats->pivot_height_m = ins->pivot_m;
+	for (int k = 0; k < 3; k++) {
+		stats->acc_bias_mps2[k] = ins->ba[k];
+		stats->acc_bias_sd_mps2[k] = sqrt(ins->P[IBA + k][IBA + k]);
+		stats->gyro_bias_radps[k] = ins->bg[k];
+		stats->gyro_bias_sd_radps[k] = sqrt(ins->P[IBG + k][IBG + k]);
+	}
 }
 
 void ins_get_position(const struct ins *ins, double pos_m[3])

@@ -97,6 +97,9 @@ struct ins_stats {
 	uint64_t restarts;
 	uint64_t strides;
 	double pivot_height_m; /* the sensor's height above the still point, estimated */
+	/* The sensor's biases as estimated (sensor frame) and their SDs. */
+	double acc_bias_mps2[3], acc_bias_sd_mps2[3];
+	double gyro_bias_radps[3], gyro_bias_sd_radps[3];
 };
 void ins_stats(const struct ins *ins, struct ins_stats *stats);
 

@@ -500,6 +500,18 @@ double imu_sim_acc_delay_s(const struct imu_sim *sim, uint8_t foot)
 	return 0;
 }
 
+bool imu_sim_biases(const struct imu_sim *sim, uint8_t foot, double acc_mps2[3],
+		    double gyro_radps[3])
+{
+	for (unsigned i = 0; i < sim->nfeet; i++)
+		if (sim->feet[i].id == foot) {
+			memcpy(acc_mps2, sim->feet[i].err.acc_bias, 3 * sizeof(double));
+			memcpy(gyro_radps, sim->feet[i].err.gyro_bias, 3 * sizeof(double));
+			return true;
+		}
+	return false;
+}
+
 /* Specific force at t + the accelerometer's delay, from the plan of the
  * stride that time falls in: near a landing, a stride ahead of or behind
  * the gyroscope's. Before the first stride the foot stands still. */

@@ -110,3 +110,9 @@ int64_t imu_sim_time_us(const struct imu_sim *sim);
 /* The accelerometer's delay behind the gyroscope in the sensor on foot
  * (enum imu_foot), drawn and clamped; 0 for a foot not simulated. */
 double imu_sim_acc_delay_s(const struct imu_sim *sim, uint8_t foot);
+
+/* The true accelerometer and gyroscope biases of the sensor on foot, as
+ * of the latest sample (sensor frame, m/s² and rad/s), to check what an
+ * estimator learns; false for a foot not simulated. */
+bool imu_sim_biases(const struct imu_sim *sim, uint8_t foot, double acc_mps2[3],
+		    double gyro_radps[3]);

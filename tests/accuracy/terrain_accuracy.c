@@ -27,10 +27,13 @@
  * GAP on the level
  * courses (flat, track) equal to pace within 1 %.
  *
- * Usage: terrain_accuracy [--seeds N] [--weather PA_PER_H] [--sources S]:
- * each course with seeds 1..N (1 by default, which is what CI runs; more
- * is a sweep), in that weather, with one set of sensors (all three by
- * default). Exit 1 when a target is missed; every row prints its seed.
+ * Usage: terrain_accuracy [--seeds N | --seed K] [--weather PA_PER_H]
+ * [--sources S] [--drift]: each course with seeds 1..N (1 by default,
+ * which is what CI runs; more is a sweep) or seed K alone, in that
+ * weather, with one set of sensors (all three by default); --drift adds
+ * a line per run with the slope of the stored altitude's error against
+ * the distance (m/km: 1 is 0.1 % of grade). Exit 1 when a target is
+ * missed; every row prints its seed.
  */
 #include <errno.h>
 #include <math.h>
@@ -230,7 +233,8 @@ static enum seg_class class_at(const struct seg_segment *segs, size_t n, int64_t
 struct figures {
 	double grade_rms_pp, gain_err, loss_err, class_right, gap_err;
 	double gain_m, true_gain_m, true_loss_m;
-	double weather_pa; /* how far the sea-level pressure moved over the run */
+	double drift_m_per_km; /* slope of the altitude's error against the distance */
+	double weather_pa;     /* how far the sea-level pressure moved over the run */
 	size_t segments;
 };
 
@@ -327,6 +331,25 @@ static double class_right(const double *x, const double *e, const struct stored 
 	return total > 0 ? right / total : NAN;
 }
 
+/* Least-squares slope of the stored altitude's error against the stored
+ * distance: how fast the estimate drifts from the truth, one way. */
+static double error_slope(const double *rel, const struct stored *st)
+{
+	double n = 0, sx = 0, sy = 0, sxx = 0, sxy = 0;
+	for (size_t k = 0; k < st->n; k++) {
+		double x = st->dist[k] - st->dist[0], y = st->alt[k] - rel[k];
+		if (isnan(y))
+			continue;
+		n++;
+		sx += x;
+		sy += y;
+		sxx += x * x;
+		sxy += x * y;
+	}
+	double d = n * sxx - sx * sx;
+	return d > 0 ? (n * sxy - sx * sy) / d : NAN;
+}
+
 static void measure(const struct run_ctx *c, struct stored *st, const struct store_run *run,
 		    struct figures *f)
 {
@@ -352,6 +375,7 @@ static void measure(const struct run_ctx *c, struct stored *st, const struct sto
 	double dist = n ? st->dist[n - 1] - st->dist[0] : 0;
 	double pace = n && dist > 0 ? (double)(st->t_us[n - 1] - st->t_us[0]) / 1e3 / dist : NAN;
 	f->gap_err = run->gap_s_per_km / pace - 1;
+	f->drift_m_per_km = 1000 * error_slope(rel, st);
 	free(x);
 	free(e);
 	free(rel);
@@ -359,8 +383,10 @@ static void measure(const struct run_ctx *c, struct stored *st, const struct sto
 
 struct args {
 	unsigned seeds;
+	unsigned only_seed; /* 0: seeds 1..seeds */
 	double weather_pa_per_h;
 	const char *sources; /* one scenario's name, or NULL for all */
+	bool drift;          /* show the altitude's drift too */
 };
 
 static int simulate_run(const struct args *a, uint64_t seed, const struct course_run *cr,
@@ -424,7 +450,7 @@ static bool level(enum sim_course course)
 
 /* One row: the run's figures against the targets; true if all are met. */
 static bool report_row(uint64_t seed, const struct course_run *cr, const struct scenario *sc,
-		       const struct figures *f)
+		       const struct figures *f, bool drift)
 {
 	bool gain_judged = f->true_gain_m >= GAIN_JUDGED_MIN_M;
 	bool gap_judged = level(cr->course);
@@ -443,6 +469,9 @@ static bool report_row(uint64_t seed, const struct course_run *cr, const struct 
 	       sim_course_name(cr->course), sc->name, (unsigned long long)seed, f->weather_pa,
 	       f->grade_rms_pp, sc->grade_rms_pp, f->gain_m, f->true_gain_m, gain, loss,
 	       100 * f->class_right, f->segments, gap, ok ? "ok" : "MISSED");
+	if (drift)
+		printf("%-9s %-9s %4llu  altitude drift %+.2f m/km\n", sim_course_name(cr->course),
+		       sc->name, (unsigned long long)seed, f->drift_m_per_km);
 	return ok;
 }
 
@@ -464,11 +493,18 @@ static bool parse_args(int argc, char **argv, struct args *a)
 			if (*end || v < 1 || v > 100)
 				return false;
 			a->seeds = (unsigned)v;
+		} else if (strcmp(argv[i], "--seed") == 0 && i + 1 < argc) {
+			unsigned long v = strtoul(argv[++i], &end, 10);
+			if (*end || v < 1 || v > 100)
+				return false;
+			a->only_seed = (unsigned)v;
 		} else if (strcmp(argv[i], "--weather") == 0 && i + 1 < argc) {
 			double v = strtod(argv[++i], &end);
 			if (*end || !(v >= 0 && v <= SIM_WEATHER_MAX_PA_PER_H))
 				return false;
 			a->weather_pa_per_h = v;
+		} else if (strcmp(argv[i], "--drift") == 0) {
+			a->drift = true;
 		} else if (strcmp(argv[i], "--sources") == 0 && i + 1 < argc) {
 			a->sources = argv[++i];
 			if (!known_sources(a->sources))
@@ -485,8 +521,8 @@ int main(int argc, char **argv)
 	struct args a;
 	if (!parse_args(argc, argv, &a)) {
 		fprintf(stderr,
-			"usage: terrain_accuracy [--seeds N] [--weather PA_PER_H] "
-			"[--sources pod+baro|baro+imu|imu]  (N from 1 to 100, weather from 0 "
+			"usage: terrain_accuracy [--seeds N | --seed K] [--weather PA_PER_H] "
+			"[--sources pod+baro|baro+imu|imu] [--drift]  (N from 1 to 100, weather from 0 "
 			"to %.0f Pa/h, %.0f by default)\n",
 			SIM_WEATHER_MAX_PA_PER_H, WEATHER_PA_PER_H);
 		return 64;
@@ -500,7 +536,8 @@ int main(int argc, char **argv)
 	printf("%-9s %-9s %4s %6s  %8s %6s  %7s %7s %7s %7s  %8s %4s  %7s\n", "course", "sources",
 	       "seed", "wx Pa", "grade pp", "target", "gain m", "true m", "gain", "loss",
 	       "class ok", "segs", "GAP");
-	for (uint64_t seed = 1; seed <= a.seeds; seed++)
+	uint64_t first = a.only_seed ? a.only_seed : 1, last = a.only_seed ? a.only_seed : a.seeds;
+	for (uint64_t seed = first; seed <= last; seed++)
 		for (size_t i = 0; i < sizeof(course_runs) / sizeof(course_runs[0]); i++)
 			for (size_t s = 0; s < sizeof(scenarios) / sizeof(scenarios[0]); s++) {
 				struct figures f = { 0 };
@@ -512,7 +549,8 @@ int main(int argc, char **argv)
 					       sim_course_name(course_runs[i].course),
 					       scenarios[s].name, (unsigned long long)seed);
 					failed = 1;
-				} else if (!report_row(seed, &course_runs[i], &scenarios[s], &f)) {
+				} else if (!report_row(seed, &course_runs[i], &scenarios[s], &f,
+						       a.drift)) {
 					failed = 1;
 				}
 			}
