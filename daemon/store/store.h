@@ -34,9 +34,12 @@ int store_flush(struct store *s);
  * most the last second) and, from then on, the notifications, samples,
  * strides and run ends written are kept in memory, up to max_bytes, and
  * stored by the first store_flush() that finds room; beyond max_bytes the
- * newest are dropped and counted. Writes that need an id back (a new run,
- * gap or sensor) fail with -ENOSPC meanwhile. The log says when it starts
- * and when it ends. Without this call a full disk fails the writes.
+ * newest are dropped and counted (never a run's or a gap's row, or a run's
+ * end, which the rows kept refer to). A new run, sensor, gap or
+ * notification is given the id it will have, and held with it; the other
+ * writes (the terrain, a sensor added, a pain entry) fail with -ENOSPC
+ * meanwhile. The log says when it starts and when it ends. Without this
+ * call a full disk fails the writes.
  */
 void store_hold_when_full(struct store *s, size_t max_bytes);
 /* Writes are being kept in memory for want of space. */
