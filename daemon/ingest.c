@@ -767,6 +767,24 @@ static void record_to_capture(struct ingest *in, const struct notification *n)
 	}
 }
 
+/* A replay run again: the notification, outside any run, is stored
+ * already (and is not stored again). */
+static bool stored_outside(struct ingest *in, const struct sensor_state *s,
+			   const struct notification *n)
+{
+	bool stored = false;
+	if (!in->config.skip_stored_runs)
+		return false;
+	if (store_outside_stored(in->store, s->sensor_id, n, &stored) < 0) {
+		ingest_store_failed(in, -EIO, "a notification");
+		return false; /* stored, if twice, rather than lost */
+	}
+	if (stored && in->stats.outside_skipped++ == 0)
+		log_info("notifications outside runs that are stored already (same sensor, time "
+			 "and value) are not stored again");
+	return stored;
+}
+
 int ingest_notification(struct ingest *in, const struct notification *n)
 {
 	struct session_event ev[SESSION_MAX_EVENTS];
@@ -808,6 +826,8 @@ int ingest_notification(struct ingest *in, const struct notification *n)
 		if (d.ok && d.active)
 			in->run.at_last_active = in->run.totals;
 	}
+	if (!in->in_run && stored_outside(in, &in->sensors[sensor], n))
+		return err;
 	if (store_notification(in->store, in->in_run ? in->run.id : 0,
 			       in->sensors[sensor].sensor_id, n) < 0)
 		err = ingest_store_failed(in, -EIO, "a notification");

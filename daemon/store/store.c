@@ -1132,6 +1132,7 @@ static void free_store(struct store *s)
 	for (int i = 0; i < STMT_COUNT; i++)
 		sqlite3_finalize(s->stmt[i]);
 	store_free_shown(s);
+	store_outside_free(s);
 	hold_free(&s->hold);
 	sqlite3_close_v2(s->db);
 	free(s->path);

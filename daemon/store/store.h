@@ -181,6 +181,16 @@ struct store_stored_span {
 };
 int store_count_notifications(struct store *s, const char *addr, int64_t from_us, int64_t to_us,
 			      struct store_stored_span *out);
+/* For a replay run again, which stores no notification twice: the
+ * notifications stored outside any run between two times (inclusive;
+ * INT64_MIN, INT64_MAX for all; from_us > to_us for none) are read into
+ * memory, and
+ * store_outside_stored() says whether one with the same sensor, time,
+ * handle and value as n is among them (each stands for one: it is then
+ * matched). It reads them all on first use if they were not read. */
+int store_outside_load(struct store *s, int64_t from_us, int64_t to_us);
+int store_outside_stored(struct store *s, int64_t sensor_id, const struct notification *n,
+			 bool *stored);
 /* A run other than like->id with the same start, end, notification count
  * and distance (to 1 mm): 0 with *run_id set, -ENOENT if there is none. */
 int store_find_same_run(struct store *s, const struct store_run *like, int64_t *run_id);

@@ -109,6 +109,8 @@ struct store_hold {
 	struct store_hold_mark flushed;
 };
 
+struct store_outside; /* outside.c */
+
 struct store_shown_segments {
 	int64_t run_id;
 	struct seg_segment *segs;
@@ -132,7 +134,8 @@ struct store {
 	 * that cannot be written (store_segments_show). */
 	struct store_shown_segments *shown;
 	size_t n_shown;
-	struct store_hold hold; /* a full disk: writes kept in memory */
+	struct store_hold hold;        /* a full disk: writes kept in memory */
+	struct store_outside *outside; /* store_outside_load; NULL until then */
 };
 
 /* While the disk is full, the id the next row of table will have once
@@ -143,6 +146,8 @@ int store_held_id(struct store *s, enum store_id_table table, int64_t *id);
  * beyond the hold's bound; the id is then given back. */
 bool store_held_dropped(struct store *s, enum store_id_table table, int64_t id);
 
+/* Frees what store_outside_load read. */
+void store_outside_free(struct store *s);
 /* Frees what store_segments_show kept. */
 void store_free_shown(struct store *s);
 
