@@ -86,6 +86,21 @@ int ingest_store_failed(struct ingest *in, int err, const char *what)
 	return err == -EIO ? store_errno(in->store) : err;
 }
 
+/* The sensor's row, committed at once where nothing is held for a whole
+ * run, so that the notifications' sensor is in the file whatever happens
+ * next. If the disk filled then, the batch with the row went: the store now
+ * holds the row in memory, under the id it will have. */
+static int store_sensor_row(struct ingest *in, struct sensor_state *s, const struct notification *n)
+{
+	struct store *st = in->store;
+	int err = store_sensor(st, s->addr_str, n->addr_type, n->host_time_us, &s->sensor_id);
+	if (err == 0 && !ingest_holds_run(in) && !store_holding(st))
+		err = store_flush(st);
+	if (err == -ENOSPC && store_holding(st))
+		err = store_sensor(st, s->addr_str, n->addr_type, n->host_time_us, &s->sensor_id);
+	return err;
+}
+
 /* The slot of the sensor with this address, registered on first sight. */
 static int sensor_index(struct ingest *in, const struct notification *n)
 {
@@ -105,7 +120,7 @@ static int sensor_index(struct ingest *in, const struct notification *n)
 	memcpy(s->addr, n->addr, NOTIFICATION_ADDR_LEN);
 	notification_addr_to_str(n->addr, s->addr_str, sizeof(s->addr_str));
 	rsc_cadence_init(&s->cadence);
-	if (store_sensor(in->store, s->addr_str, n->addr_type, n->host_time_us, &s->sensor_id) < 0)
+	if (store_sensor_row(in, s, n) < 0)
 		ingest_store_failed(in, -EIO, "a new sensor");
 	s->heard_us = s->seen_stored_us = n->host_time_us;
 	log_info("sensor %s seen", s->addr_str);
@@ -387,7 +402,9 @@ static bool stored_before(struct ingest *in, int64_t start_us)
 		log_warning("run %lld, started at the same time by the same sensor %s, was cut "
 			    "short by a crash: this run is stored again whole",
 			    (long long)crashed, s->addr_str);
-	if (err < 0 || store_flush(in->store) < 0)
+	/* On a full disk the flush marks what the skipped run's discard
+	 * goes back to, in memory. */
+	if (err < 0 || (store_flush(in->store) < 0 && !store_holding(in->store)))
 		return false;
 	in->skipping = true;
 	in->skipped_as = id;
@@ -403,6 +420,21 @@ static bool stored_before(struct ingest *in, int64_t start_us)
 			   when, (long long)id, s->addr_str);
 	}
 	return true;
+}
+
+/* The run's row, committed at once unless the run is committed whole. If
+ * the disk filled as it opened, the batch with the row went: the store now
+ * holds what is written in memory, and the row with it, under the id it
+ * will have. */
+static int store_run_row(struct ingest *in, int64_t start_us)
+{
+	struct store *s = in->store;
+	int err = store_run_begin(s, start_us, in->source, &in->run.id);
+	if (err == 0 && !in->config.whole_runs && !store_holding(s))
+		err = store_flush(s);
+	if (err == -ENOSPC && store_holding(s))
+		err = store_run_begin(s, start_us, in->source, &in->run.id);
+	return err;
 }
 
 static int begin_run(struct ingest *in, int64_t start_us)
@@ -430,8 +462,7 @@ static int begin_run(struct ingest *in, int64_t start_us)
 	}
 	/* Committed at once, so a run the log says started is in the file
 	 * whatever happens next (a whole run is committed at its end). */
-	if (store_run_begin(in->store, start_us, in->source, &run->id) < 0 ||
-	    (!in->config.whole_runs && store_flush(in->store) < 0))
+	if (store_run_row(in, start_us) < 0)
 		return ingest_store_failed(in, -EIO, "a new run");
 	in->in_run = true;
 	if (!in->config.whole_runs)
@@ -546,7 +577,9 @@ static int end_run(struct ingest *in, const struct session_event *ev)
 	if (store_run_end(in->store, &summary) < 0 ||
 	    treadmill_store_run(&run->tm, in->store, &summary, ingest_imu_distance_m(t)) < 0 ||
 	    (!in->config.whole_runs && store_flush(in->store) < 0) ||
-	    terrain_compute_run(in->store, run->id, &in->config.segments, NULL) < 0 ||
+	    /* On a full disk, by the first command that shows it. */
+	    (!store_holding(in->store) &&
+	     terrain_compute_run(in->store, run->id, &in->config.segments, NULL) < 0) ||
 	    (in->config.whole_runs && store_flush(in->store) < 0)) {
 		err = ingest_store_failed(in, -EIO, "the end of a run");
 		/* A whole run that cannot be committed is none of it: what
@@ -734,6 +767,24 @@ static void record_to_capture(struct ingest *in, const struct notification *n)
 	}
 }
 
+/* A replay run again: the notification, outside any run, is stored
+ * already (and is not stored again). */
+static bool stored_outside(struct ingest *in, const struct sensor_state *s,
+			   const struct notification *n)
+{
+	bool stored = false;
+	if (!in->config.skip_stored_runs)
+		return false;
+	if (store_outside_stored(in->store, s->sensor_id, n, &stored) < 0) {
+		ingest_store_failed(in, -EIO, "a notification");
+		return false; /* stored, if twice, rather than lost */
+	}
+	if (stored && in->stats.outside_skipped++ == 0)
+		log_info("notifications outside runs that are stored already (same sensor, time "
+			 "and value) are not stored again");
+	return stored;
+}
+
 int ingest_notification(struct ingest *in, const struct notification *n)
 {
 	struct session_event ev[SESSION_MAX_EVENTS];
@@ -775,6 +826,8 @@ int ingest_notification(struct ingest *in, const struct notification *n)
 		if (d.ok && d.active)
 			in->run.at_last_active = in->run.totals;
 	}
+	if (!in->in_run && stored_outside(in, &in->sensors[sensor], n))
+		return err;
 	if (store_notification(in->store, in->in_run ? in->run.id : 0,
 			       in->sensors[sensor].sensor_id, n) < 0)
 		err = ingest_store_failed(in, -EIO, "a notification");

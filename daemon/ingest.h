@@ -36,7 +36,9 @@ struct ingest_config {
 	/* A replay's: a run that ended in the store before, started at the
 	 * same time by the same sensor (a capture replayed again, or one cut
 	 * short by a kill and replayed again), is skipped, nothing of it is
-	 * stored again; on_skipped (or, if NULL, the log) names it. */
+	 * stored again; on_skipped (or, if NULL, the log) names it. So is a
+	 * notification outside any run stored before (same sensor, time,
+	 * handle and value: store_outside_stored). */
 	bool skip_stored_runs;
 	void (*on_skipped)(void *user, int64_t start_us, int64_t stored_as);
 	void *skipped_user;
@@ -49,7 +51,8 @@ struct ingest_stats {
 	uint64_t malformed; /* failed to decode */
 	uint64_t unknown;   /* characteristic hamstride does not decode */
 	uint64_t runs;
-	uint64_t runs_skipped; /* skip_stored_runs: stored before */
+	uint64_t runs_skipped;    /* skip_stored_runs: stored before */
+	uint64_t outside_skipped; /* notifications outside runs, likewise */
 	uint64_t gaps;
 	uint64_t imu_samples; /* shoe-IMU samples through the stride estimator */
 	uint64_t strides;     /* shoe-IMU strides stored */

@@ -281,8 +281,16 @@ bool replay_stored_before(struct store *store, const char *path, char *msg, size
 		if (span.last_run > last)
 			last = span.last_run;
 	}
-	if (stored < sv.notifications)
+	/* What the replay may meet again outside runs: those stored over the
+	 * capture's times, if any of its sensors' are (else, at the first,
+	 * all of them are read). */
+	if (stored < sv.notifications) {
+		if (stored)
+			store_outside_load(store, sv.first_us, sv.last_us);
+		else
+			store_outside_load(store, 1, 0);
 		return false;
+	}
 	char runs[64];
 	if (first == last)
 		snprintf(runs, sizeof(runs), "run %lld", (long long)first);

@@ -68,7 +68,8 @@ int replay_survey_file(const char *path, struct replay_survey *out, char *why, s
  * otherwise, and for what is not a regular file (a pipe cannot be read
  * twice); then each run is still checked as it starts (skip_stored_runs in
  * ingest.h), so the runs a replay cut short had stored are skipped and the
- * rest stored.
+ * rest stored; so are the notifications outside runs stored over the
+ * capture's times, read here (store_outside_load).
  */
 bool replay_stored_before(struct store *store, const char *path, char *msg, size_t size);
 

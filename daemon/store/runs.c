@@ -11,15 +11,20 @@
 
 int store_run_begin(struct store *s, int64_t start_us, const char *source, int64_t *run_id)
 {
-	int err;
-	sqlite3_stmt *st = store_write_stmt(s, STMT_RUN_BEGIN, &err);
+	int64_t held_id;
+	int err = store_held_id(s, STORE_ID_RUN, &held_id);
+	sqlite3_stmt *st =
+		err ? NULL
+		    : store_write_stmt(s, held_id ? STMT_RUN_BEGIN_ID : STMT_RUN_BEGIN, &err);
 	if (!st)
 		return err;
 	sqlite3_bind_int64(st, 1, start_us);
 	sqlite3_bind_text(st, 2, source ? source : "", -1, SQLITE_STATIC);
+	if (held_id)
+		sqlite3_bind_int64(st, 3, held_id);
 	err = store_step_write(s, st, "starting a run");
 	if (err == 0)
-		*run_id = sqlite3_last_insert_rowid(s->db);
+		*run_id = held_id ? held_id : sqlite3_last_insert_rowid(s->db);
 	return err;
 }
 
@@ -32,7 +37,8 @@ int store_run_set_capture(struct store *s, int64_t run_id, const char *capture_p
 	store_bind_text(st, 1, capture_path);
 	sqlite3_bind_int64(st, 2, run_id);
 	err = store_step_write(s, st, "recording a run's capture file");
-	if (err == 0 && sqlite3_changes(s->db) == 0)
+	/* Held for a full disk, it has changed nothing yet. */
+	if (err == 0 && !store_holding(s) && sqlite3_changes(s->db) == 0)
 		return store_set_error(s, -ENOENT, "database %s: no run %lld", s->path,
 				       (long long)run_id);
 	return err;
@@ -63,8 +69,11 @@ static const struct uuid_text *uuid_text(struct store *s, const struct gatt_uuid
 int store_notification(struct store *s, int64_t run_id, int64_t sensor_id,
 		       const struct notification *n)
 {
-	int err;
-	sqlite3_stmt *st = store_write_stmt(s, STMT_NOTIFICATION, &err);
+	int64_t held_id;
+	int err = store_held_id(s, STORE_ID_NOTIFICATION, &held_id);
+	sqlite3_stmt *st =
+		err ? NULL
+		    : store_write_stmt(s, held_id ? STMT_NOTIFICATION_ID : STMT_NOTIFICATION, &err);
 	if (!st)
 		return err;
 	if (run_id > 0)
@@ -82,9 +91,12 @@ int store_notification(struct store *s, int64_t run_id, int64_t sensor_id,
 	}
 	/* STATIC, here and above: the bytes are only read by the step below. */
 	sqlite3_bind_blob(st, 6, n->len ? (const void *)n->value : "", n->len, SQLITE_STATIC);
+	if (held_id)
+		sqlite3_bind_int64(st, 7, held_id);
 	err = store_step_write(s, st, "storing a notification");
-	if (err == 0 && run_id > 0) {
-		int64_t id = sqlite3_last_insert_rowid(s->db);
+	bool dropped = err == 0 && store_held_dropped(s, STORE_ID_NOTIFICATION, held_id);
+	if (err == 0 && run_id > 0 && !dropped) {
+		int64_t id = held_id ? held_id : sqlite3_last_insert_rowid(s->db);
 		if (run_id != s->range_run_id) {
 			s->range_run_id = run_id;
 			s->range_first_id = id;
@@ -129,17 +141,20 @@ int store_sample(struct store *s, int64_t run_id, const struct store_sample *sam
 int store_gap(struct store *s, int64_t run_id, int64_t sensor_id, int64_t start_us, int64_t end_us,
 	      int64_t *gap_id)
 {
-	int err;
-	sqlite3_stmt *st = store_write_stmt(s, STMT_GAP, &err);
+	int64_t held_id;
+	int err = store_held_id(s, STORE_ID_GAP, &held_id);
+	sqlite3_stmt *st = err ? NULL : store_write_stmt(s, held_id ? STMT_GAP_ID : STMT_GAP, &err);
 	if (!st)
 		return err;
 	sqlite3_bind_int64(st, 1, run_id);
 	sqlite3_bind_int64(st, 2, sensor_id);
 	sqlite3_bind_int64(st, 3, start_us);
 	sqlite3_bind_int64(st, 4, end_us);
+	if (held_id)
+		sqlite3_bind_int64(st, 5, held_id);
 	err = store_step_write(s, st, "storing a gap");
 	if (err == 0 && gap_id)
-		*gap_id = sqlite3_last_insert_rowid(s->db);
+		*gap_id = held_id ? held_id : sqlite3_last_insert_rowid(s->db);
 	return err;
 }
 
@@ -153,7 +168,7 @@ int store_gap_widen(struct store *s, int64_t gap_id, int64_t start_us, int64_t e
 	sqlite3_bind_int64(st, 2, start_us);
 	sqlite3_bind_int64(st, 3, end_us);
 	err = store_step_write(s, st, "widening a gap");
-	if (err == 0 && sqlite3_changes(s->db) == 0)
+	if (err == 0 && !store_holding(s) && sqlite3_changes(s->db) == 0)
 		return store_set_error(s, -ENOENT, "database %s: no gap %lld", s->path,
 				       (long long)gap_id);
 	return err;

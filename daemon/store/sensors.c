@@ -13,10 +13,45 @@
 	"id, address, address_type, role, name, cadence_convention, first_seen_us, " \
 	"last_seen_us, added_us"
 
+/* While the disk is full: the id of the sensor stored, or for a new one
+ * the id it will have, handed out now and held with its row. */
+static int held_sensor(struct store *s, const char *addr, uint8_t addr_type, int64_t seen_us,
+		       int64_t *sensor_id)
+{
+	sqlite3_stmt *st;
+	int err = store_prepare_fresh(s, "SELECT id FROM sensors WHERE address = ?", &st);
+	if (err)
+		return err;
+	sqlite3_bind_text(st, 1, addr, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	int64_t id = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_sqlite_failure(s, rc, "reading a sensor");
+	if (id) {
+		*sensor_id = id;
+		return store_sensor_seen(s, id, seen_us);
+	}
+	err = store_held_id(s, STORE_ID_SENSOR, &id);
+	st = err ? NULL : store_write_stmt(s, STMT_SENSOR_NEW_ID, &err);
+	if (!st)
+		return err;
+	sqlite3_bind_text(st, 1, addr, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, addr_type);
+	sqlite3_bind_int64(st, 3, seen_us);
+	sqlite3_bind_int64(st, 4, id);
+	err = store_step_write(s, st, "recording a sensor");
+	if (err == 0)
+		*sensor_id = id;
+	return err;
+}
+
 int store_sensor(struct store *s, const char *addr, uint8_t addr_type, int64_t seen_us,
 		 int64_t *sensor_id)
 {
 	int err;
+	if (store_holding(s))
+		return held_sensor(s, addr, addr_type, seen_us, sensor_id);
 	sqlite3_stmt *st = store_write_stmt(s, STMT_SENSOR, &err);
 	if (!st)
 		return err;
@@ -39,7 +74,8 @@ int store_sensor_seen(struct store *s, int64_t sensor_id, int64_t seen_us)
 	sqlite3_bind_int64(st, 1, sensor_id);
 	sqlite3_bind_int64(st, 2, seen_us);
 	err = store_step_write(s, st, "recording when a sensor was seen");
-	if (err == 0 && sqlite3_changes(s->db) == 0)
+	/* Held for a full disk, it has changed nothing yet. */
+	if (err == 0 && !store_holding(s) && sqlite3_changes(s->db) == 0)
 		return store_set_error(s, -ENOENT, "database %s: no sensor %lld", s->path,
 				       (long long)sensor_id);
 	return err;
@@ -54,7 +90,8 @@ int store_sensor_set_convention(struct store *s, int64_t sensor_id, const char *
 	store_bind_text(st, 1, convention);
 	sqlite3_bind_int64(st, 2, sensor_id);
 	err = store_step_write(s, st, "setting a sensor's cadence convention");
-	if (err == 0 && sqlite3_changes(s->db) == 0)
+	/* Held for a full disk, it has changed nothing yet. */
+	if (err == 0 && !store_holding(s) && sqlite3_changes(s->db) == 0)
 		return store_set_error(s, -ENOENT, "database %s: no sensor %lld", s->path,
 				       (long long)sensor_id);
 	return err;

@@ -41,6 +41,10 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	[STMT_NOTIFICATION] =
 		"INSERT INTO notifications (run_id, sensor_id, t_us, handle, uuid, value) "
 		"VALUES (?, ?, ?, ?, ?, ?)",
+	/* The same with the id given (store_held_id): a full disk. */
+	[STMT_NOTIFICATION_ID] =
+		"INSERT INTO notifications (run_id, sensor_id, t_us, handle, uuid, value, id) "
+		"VALUES (?, ?, ?, ?, ?, ?, ?)",
 	[STMT_SAMPLE] = "INSERT OR REPLACE INTO samples (" SAMPLE_COLUMNS ") "
 			"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 	/* The same without OR REPLACE, tried first (see insert_new). */
@@ -64,9 +68,13 @@ static const char *const stmt_sql[STMT_COUNT] = {
 		"ON CONFLICT (address) DO UPDATE SET address_type = excluded.address_type, "
 		"role = excluded.role, name = coalesce(excluded.name, name), "
 		"added_us = coalesce(added_us, excluded.added_us) RETURNING id",
+	/* A new sensor while the disk is full, with the id given (store_held_id). */
+	[STMT_SENSOR_NEW_ID] = "INSERT INTO sensors (address, address_type, first_seen_us, "
+			       "last_seen_us, id) VALUES (?1, ?2, ?3, ?3, ?4)",
 	[STMT_SENSOR_REMOVE] = "UPDATE sensors SET added_us = NULL, role = NULL "
 			       "WHERE address = ? AND added_us IS NOT NULL",
 	[STMT_RUN_BEGIN] = "INSERT INTO runs (start_us, source) VALUES (?, ?)",
+	[STMT_RUN_BEGIN_ID] = "INSERT INTO runs (start_us, source, id) VALUES (?, ?, ?)",
 	[STMT_RUN_CAPTURE] = "UPDATE runs SET capture_path = ? WHERE id = ?",
 	[STMT_RUN_END] = "UPDATE runs SET start_us = ?2, end_us = ?3, duration_s = ?4, "
 			 "distance_m = ?5, elevation_gain_m = ?6, elevation_loss_m = ?7, "
@@ -76,6 +84,8 @@ static const char *const stmt_sql[STMT_COUNT] = {
 			 "capture_path = ?18, first_notification_id = ?19, "
 			 "last_notification_id = ?20 WHERE id = ?1",
 	[STMT_GAP] = "INSERT INTO gaps (run_id, sensor_id, start_us, end_us) VALUES (?, ?, ?, ?)",
+	[STMT_GAP_ID] = "INSERT INTO gaps (run_id, sensor_id, start_us, end_us, id) "
+			"VALUES (?, ?, ?, ?, ?)",
 	[STMT_GAP_WIDEN] = "UPDATE gaps SET start_us = ?2, end_us = ?3 WHERE id = ?1",
 	[STMT_STRIDE] = "INSERT OR REPLACE INTO strides (" STRIDE_COLUMNS ") "
 			"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -248,14 +258,25 @@ sqlite3_stmt *store_cached(struct store *s, enum store_stmt id, int *rc)
 /*
  * When the disk fills, the batch that was being committed is lost (at most
  * the last second, as with a crash), and from then on the data writes (the
- * statements below, which need no id back) are kept in memory as SQL with
- * their values, in order, and run in one transaction once the disk has room
- * again; the other writes (a new run, a gap, a new sensor) fail meanwhile.
+ * statements below) are kept in memory as SQL with their values, in order,
+ * and run in one transaction once the disk has room again; the other
+ * writes (the terrain, a sensor added by hand, a pain entry) fail
+ * meanwhile. A new run, sensor, gap or notification, whose id the writer
+ * needs back, is given the id the table would give it next (store_held_id)
+ * and held with it; hold_move_foreign keeps those ids its own.
  */
 static const enum store_stmt holdable_stmts[] = {
-	STMT_NOTIFICATION, STMT_SAMPLE,      STMT_SAMPLE_NEW,        STMT_STRIDE,
-	STMT_STRIDE_NEW,   STMT_SENSOR_SEEN, STMT_SENSOR_CONVENTION, STMT_GAP_WIDEN,
-	STMT_RUN_CAPTURE,  STMT_RUN_END,
+	STMT_NOTIFICATION_ID, STMT_SAMPLE,  STMT_SAMPLE_NEW,  STMT_STRIDE,
+	STMT_STRIDE_NEW,      STMT_GAP_ID,  STMT_GAP_WIDEN,   STMT_RUN_BEGIN_ID,
+	STMT_RUN_CAPTURE,     STMT_RUN_END, STMT_SENSOR_SEEN, STMT_SENSOR_CONVENTION,
+	STMT_SENSOR_NEW_ID,
+};
+/* What is held whatever the bound, being a few rows a run that the rows
+ * kept around them refer to: beyond the bound the data are dropped, never
+ * the run, its gaps and its end that the data after the drop belong to. */
+static const enum store_stmt held_always[] = {
+	STMT_GAP_ID,  STMT_GAP_WIDEN,   STMT_RUN_BEGIN_ID,      STMT_RUN_CAPTURE,
+	STMT_RUN_END, STMT_SENSOR_SEEN, STMT_SENSOR_CONVENTION, STMT_SENSOR_NEW_ID,
 };
 
 /* Room the held writes need before they are tried: twice their size
@@ -274,6 +295,14 @@ static bool holdable(const struct store *s, const sqlite3_stmt *st)
 {
 	for (size_t i = 0; i < sizeof(holdable_stmts) / sizeof(holdable_stmts[0]); i++)
 		if (s->stmt[holdable_stmts[i]] == st)
+			return true;
+	return false;
+}
+
+static bool always_held(const struct store *s, const sqlite3_stmt *st)
+{
+	for (size_t i = 0; i < sizeof(held_always) / sizeof(held_always[0]); i++)
+		if (s->stmt[held_always[i]] == st)
 			return true;
 	return false;
 }
@@ -305,7 +334,7 @@ static void hold_begin(struct store *s)
 	s->hold.active = true;
 	s->hold.since_us = monotonic_us();
 	log_error("%s; what arrives from now on is kept in memory (up to %.0f MiB) and "
-		  "written when space is freed; a run that starts meanwhile is not recorded",
+		  "written when space is freed",
 		  s->error, mib(s->hold.max_bytes));
 }
 
@@ -318,6 +347,216 @@ static void hold_free(struct store_hold *h)
 	h->n = h->cap = h->bytes = 0;
 	h->notifications = h->dropped = h->dropped_notifications = h->refused = 0;
 	h->active = false;
+	memset(h->first_id, 0, sizeof(h->first_id));
+	memset(h->next_id, 0, sizeof(h->next_id));
+	h->flushed = (struct store_hold_mark){ 0 };
+}
+
+/* What store_discard() goes back to: the hold as it is now. */
+static void hold_mark(struct store_hold *h)
+{
+	h->flushed = (struct store_hold_mark){ .n = h->n,
+					       .bytes = h->bytes,
+					       .notifications = h->notifications,
+					       .dropped = h->dropped,
+					       .dropped_notifications = h->dropped_notifications };
+	memcpy(h->flushed.next_id, h->next_id, sizeof(h->next_id));
+}
+
+/* Drops what was held since the last store_flush(). */
+static void hold_back_to_mark(struct store_hold *h)
+{
+	const struct store_hold_mark *m = &h->flushed;
+	for (size_t i = m->n; i < h->n; i++)
+		free(h->sql[i]);
+	h->n = m->n;
+	h->bytes = m->bytes;
+	h->notifications = m->notifications;
+	h->dropped = m->dropped;
+	h->dropped_notifications = m->dropped_notifications;
+	/* Ids first handed out since then go back to the first. */
+	for (int t = 0; t < STORE_ID_TABLES; t++)
+		h->next_id[t] = m->next_id[t] ? m->next_id[t] : h->first_id[t];
+}
+
+static const char *const id_table_name[STORE_ID_TABLES] = {
+	[STORE_ID_RUN] = "runs",
+	[STORE_ID_NOTIFICATION] = "notifications",
+	[STORE_ID_GAP] = "gaps",
+	[STORE_ID_SENSOR] = "sensors",
+};
+
+/* The first ids to hand out: read for every table at once, so that what
+ * another writer stores after this has ids above each of them (see
+ * hold_move_foreign). */
+static int hold_read_first_ids(struct store *s)
+{
+	struct store_hold *h = &s->hold;
+	for (int t = 0; t < STORE_ID_TABLES; t++) {
+		char sql[64];
+		sqlite3_stmt *st;
+		snprintf(sql, sizeof(sql), "SELECT coalesce(max(id), 0) + 1 FROM %s",
+			 id_table_name[t]);
+		int err = store_prepare_fresh(s, sql, &st);
+		if (err)
+			return err;
+		int rc = sqlite3_step(st);
+		int64_t first = sqlite3_column_int64(st, 0);
+		sqlite3_finalize(st);
+		if (rc != SQLITE_ROW)
+			return store_sqlite_failure(s, rc, "reading the next ids");
+		h->first_id[t] = h->next_id[t] = first;
+	}
+	return 0;
+}
+
+int store_held_id(struct store *s, enum store_id_table table, int64_t *id)
+{
+	struct store_hold *h = &s->hold;
+	*id = 0;
+	if (!h->active)
+		return 0;
+	if (!h->first_id[table]) {
+		int err = hold_read_first_ids(s);
+		if (err)
+			return err;
+	}
+	*id = h->next_id[table]++;
+	return 0;
+}
+
+bool store_held_dropped(struct store *s, enum store_id_table table, int64_t id)
+{
+	struct store_hold *h = &s->hold;
+	if (!id || h->last_held)
+		return false;
+	if (h->next_id[table] == id + 1)
+		h->next_id[table] = id;
+	return true;
+}
+
+/* Runs one statement of the mover, made from fmt; SQLite's rc. */
+static int move_exec(struct store *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int move_exec(struct store *s, const char *fmt, ...)
+{
+	char sql[256];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(sql, sizeof(sql), fmt, ap);
+	va_end(ap);
+	return sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+}
+
+/* column of table, from floor up, goes up by k: by way of the negative
+ * values, which no id has, so that no value meets another on the way. */
+static int move_up(struct store *s, const char *table, const char *column, int64_t floor, int64_t k)
+{
+	int rc = move_exec(s, "UPDATE %s SET %s = -%s WHERE %s >= %lld", table, column, column,
+			   column, (long long)floor);
+	if (rc == SQLITE_OK)
+		rc = move_exec(s, "UPDATE %s SET %s = %lld - %s WHERE %s < 0", table, column,
+			       (long long)k, column, column);
+	return rc;
+}
+
+/* The tables holding a run's rows, and a sensor's, by its id. */
+static const char *const run_children[] = {
+	"samples", "strides", "gaps", "segments", "pod_calibrations", "pain_versions",
+};
+static const char *const sensor_children[] = { "gaps", "strides", "pod_calibrations" };
+
+/* Their rows in the other tables follow them; the notifications among
+ * those stored since the first held. */
+static int move_children(struct store *s, const char *const *tables, size_t n, const char *column,
+			 int64_t first, int64_t k)
+{
+	int rc = SQLITE_OK;
+	for (size_t i = 0; rc == SQLITE_OK && i < n; i++)
+		rc = move_up(s, tables[i], column, first, k);
+	if (rc == SQLITE_OK)
+		rc = move_exec(s,
+			       "UPDATE notifications SET %s = %s + %lld WHERE id >= %lld AND "
+			       "%s >= %lld",
+			       column, column, (long long)k,
+			       (long long)s->hold.first_id[STORE_ID_NOTIFICATION], column,
+			       (long long)first);
+	return rc;
+}
+
+/* How many rows of the table have ids from first up. */
+static int count_from(struct store *s, enum store_id_table t, int64_t first, int64_t *n)
+{
+	sqlite3_stmt *st;
+	char sql[80];
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s WHERE id >= ?", id_table_name[t]);
+	int rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return rc;
+	sqlite3_bind_int64(st, 1, first);
+	rc = sqlite3_step(st);
+	*n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? SQLITE_OK : rc;
+}
+
+/* Another writer's rows, n of them in table t, move up by k. */
+static int move_foreign(struct store *s, enum store_id_table t, int64_t k)
+{
+	const struct store_hold *h = &s->hold;
+	int64_t first = h->first_id[t];
+	int rc = move_up(s, id_table_name[t], "id", first, k);
+	if (t == STORE_ID_RUN && rc == SQLITE_OK)
+		rc = move_children(s, run_children, sizeof(run_children) / sizeof(*run_children),
+				   "run_id", first, k);
+	else if (t == STORE_ID_SENSOR && rc == SQLITE_OK)
+		rc = move_children(s, sensor_children,
+				   sizeof(sensor_children) / sizeof(*sensor_children), "sensor_id",
+				   first, k);
+	else if (t == STORE_ID_NOTIFICATION && rc == SQLITE_OK) {
+		rc = move_exec(s,
+			       "UPDATE runs SET first_notification_id = first_notification_id + "
+			       "%lld, last_notification_id = last_notification_id + %lld WHERE "
+			       "first_notification_id >= %lld",
+			       (long long)k, (long long)k, (long long)first);
+	}
+	return rc;
+}
+
+/*
+ * Another writer (hamstride replay, import) may store rows between the
+ * disk having room again and the release, under ids handed out to held
+ * rows. The held rows keep their ids, which the daemon has logged and goes
+ * on writing under; the other writer's rows move above them, with what
+ * refers to them, so that nothing is mixed up. Only rows stored since the
+ * first ids were read have ids at or above them. SQLite's rc.
+ */
+static int hold_move_foreign(struct store *s)
+{
+	const struct store_hold *h = &s->hold;
+	int rc = SQLITE_OK;
+	bool deferred = false;
+	for (int t = 0; t < STORE_ID_TABLES && rc == SQLITE_OK; t++) {
+		int64_t k = h->next_id[t] - h->first_id[t], n = 0;
+		if (!h->first_id[t] || k == 0)
+			continue;
+		rc = count_from(s, t, h->first_id[t], &n);
+		if (rc != SQLITE_OK || n == 0)
+			continue;
+		/* A run and its rows refer to each other while they move. */
+		if (!deferred)
+			rc = sqlite3_exec(s->db, "PRAGMA defer_foreign_keys = ON", NULL, NULL,
+					  NULL);
+		deferred = true;
+		if (rc == SQLITE_OK)
+			rc = move_foreign(s, t, k);
+		if (rc == SQLITE_OK)
+			log_warning("database %s: %lld %s stored by another program while %s were "
+				    "held in memory took the ids handed out to them, from %lld: "
+				    "moved up by %lld",
+				    s->path, (long long)n, id_table_name[t], id_table_name[t],
+				    (long long)h->first_id[t], (long long)k);
+	}
+	return rc;
 }
 
 /* The statement as SQL with its values; an insert that may replace. */
@@ -342,11 +581,15 @@ static char *held_sql(sqlite3_stmt *st, bool replace)
 static void hold_statement(struct store *s, sqlite3_stmt *st, bool replace)
 {
 	struct store_hold *h = &s->hold;
-	bool notification = st == s->stmt[STMT_NOTIFICATION];
+	bool notification = st == s->stmt[STMT_NOTIFICATION_ID];
 	char *sql = held_sql(st, replace);
 	sqlite3_reset(st);
 	size_t cost = sql ? strlen(sql) + 1 + sizeof(char *) : 0;
-	if (!sql || h->bytes + cost > h->max_bytes) {
+	/* Once data are dropped, so are all that come after them until
+	 * space returns: the newest, never one here and there. */
+	h->last_held =
+		sql && (always_held(s, st) || (!h->dropped && h->bytes + cost <= h->max_bytes));
+	if (!h->last_held) {
 		if (!h->dropped)
 			log_error(
 				"the writes kept in memory for %s reached %.0f MiB: newer data are "
@@ -400,6 +643,8 @@ static int hold_release(struct store *s)
 	if (!room_for_held(s))
 		return still_held(s);
 	int rc = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		rc = hold_move_foreign(s);
 	for (size_t i = 0; i < h->n && rc == SQLITE_OK; i++) {
 		rc = sqlite3_exec(s->db, h->sql[i], NULL, NULL, NULL);
 		if ((rc & 0xff) == SQLITE_CONSTRAINT)
@@ -546,6 +791,8 @@ sqlite3_stmt *store_write_stmt(struct store *s, enum store_stmt id, int *err)
 
 void store_discard(struct store *s)
 {
+	if (s->hold.active)
+		hold_back_to_mark(&s->hold);
 	if (s->in_batch && !sqlite3_get_autocommit(s->db))
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 	s->in_batch = false;
@@ -554,8 +801,12 @@ void store_discard(struct store *s)
 
 int store_flush(struct store *s)
 {
-	if (s->hold.active)
-		return hold_release(s);
+	if (s->hold.active) {
+		int err = hold_release(s);
+		if (err)
+			hold_mark(&s->hold);
+		return err;
+	}
 	if (!s->in_batch)
 		return 0;
 	int rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
@@ -881,6 +1132,7 @@ static void free_store(struct store *s)
 	for (int i = 0; i < STMT_COUNT; i++)
 		sqlite3_finalize(s->stmt[i]);
 	store_free_shown(s);
+	store_outside_free(s);
 	hold_free(&s->hold);
 	sqlite3_close_v2(s->db);
 	free(s->path);

@@ -34,9 +34,12 @@ int store_flush(struct store *s);
  * most the last second) and, from then on, the notifications, samples,
  * strides and run ends written are kept in memory, up to max_bytes, and
  * stored by the first store_flush() that finds room; beyond max_bytes the
- * newest are dropped and counted. Writes that need an id back (a new run,
- * gap or sensor) fail with -ENOSPC meanwhile. The log says when it starts
- * and when it ends. Without this call a full disk fails the writes.
+ * newest are dropped and counted (never a run's or a gap's row, or a run's
+ * end, which the rows kept refer to). A new run, sensor, gap or
+ * notification is given the id it will have, and held with it; the other
+ * writes (the terrain, a sensor added, a pain entry) fail with -ENOSPC
+ * meanwhile. The log says when it starts and when it ends. Without this
+ * call a full disk fails the writes.
  */
 void store_hold_when_full(struct store *s, size_t max_bytes);
 /* Writes are being kept in memory for want of space. */
@@ -178,6 +181,16 @@ struct store_stored_span {
 };
 int store_count_notifications(struct store *s, const char *addr, int64_t from_us, int64_t to_us,
 			      struct store_stored_span *out);
+/* For a replay run again, which stores no notification twice: the
+ * notifications stored outside any run between two times (inclusive;
+ * INT64_MIN, INT64_MAX for all; from_us > to_us for none) are read into
+ * memory, and
+ * store_outside_stored() says whether one with the same sensor, time,
+ * handle and value as n is among them (each stands for one: it is then
+ * matched). It reads them all on first use if they were not read. */
+int store_outside_load(struct store *s, int64_t from_us, int64_t to_us);
+int store_outside_stored(struct store *s, int64_t sensor_id, const struct notification *n,
+			 bool *stored);
 /* A run other than like->id with the same start, end, notification count
  * and distance (to 1 mm): 0 with *run_id set, -ENOENT if there is none. */
 int store_find_same_run(struct store *s, const struct store_run *like, int64_t *run_id);

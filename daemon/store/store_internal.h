@@ -16,17 +16,21 @@
 
 enum store_stmt {
 	STMT_NOTIFICATION,
+	STMT_NOTIFICATION_ID,
 	STMT_SAMPLE,
 	STMT_SAMPLE_NEW,
 	STMT_SENSOR,
 	STMT_SENSOR_SEEN,
 	STMT_SENSOR_CONVENTION,
 	STMT_SENSOR_ADD,
+	STMT_SENSOR_NEW_ID,
 	STMT_SENSOR_REMOVE,
 	STMT_RUN_BEGIN,
+	STMT_RUN_BEGIN_ID,
 	STMT_RUN_CAPTURE,
 	STMT_RUN_END,
 	STMT_GAP,
+	STMT_GAP_ID,
 	STMT_GAP_WIDEN,
 	STMT_STRIDE,
 	STMT_STRIDE_NEW,
@@ -67,6 +71,25 @@ struct uuid_text {
 	char text[40];
 };
 
+/* The tables whose new rows' ids a writer needs back (a run's or a
+ * sensor's, for their rows; a notification's, for the run's range; a
+ * gap's, to widen it):
+ * while the disk is full the store hands them out itself (store_held_id). */
+enum store_id_table {
+	STORE_ID_RUN,
+	STORE_ID_NOTIFICATION,
+	STORE_ID_GAP,
+	STORE_ID_SENSOR,
+	STORE_ID_TABLES,
+};
+
+/* Where the hold was at the last store_flush(), for store_discard(). */
+struct store_hold_mark {
+	size_t n, bytes;
+	uint64_t notifications, dropped, dropped_notifications;
+	int64_t next_id[STORE_ID_TABLES];
+};
+
 /* While the disk is full: the data writes, as SQL with their values, in
  * order, to run once there is room (store_hold_when_full). */
 struct store_hold {
@@ -78,7 +101,15 @@ struct store_hold {
 	uint64_t dropped, dropped_notifications; /* beyond max_bytes */
 	uint64_t refused;                        /* writes that cannot be held */
 	int64_t since_us;                        /* CLOCK_MONOTONIC, when it filled */
+	bool last_held;                          /* the last write was held, not dropped */
+	/* The ids handed out to held rows: from first_id (the next the table
+	 * would have given when the first was asked for; 0 until then) to
+	 * next_id, excluded. */
+	int64_t first_id[STORE_ID_TABLES], next_id[STORE_ID_TABLES];
+	struct store_hold_mark flushed;
 };
+
+struct store_outside; /* outside.c */
 
 struct store_shown_segments {
 	int64_t run_id;
@@ -103,9 +134,20 @@ struct store {
 	 * that cannot be written (store_segments_show). */
 	struct store_shown_segments *shown;
 	size_t n_shown;
-	struct store_hold hold; /* a full disk: writes kept in memory */
+	struct store_hold hold;        /* a full disk: writes kept in memory */
+	struct store_outside *outside; /* store_outside_load; NULL until then */
 };
 
+/* While the disk is full, the id the next row of table will have once
+ * what is held is stored (*id 0 otherwise), handed out now; a row held
+ * with it names it explicitly. */
+int store_held_id(struct store *s, enum store_id_table table, int64_t *id);
+/* Whether the write just made with an id from store_held_id was dropped,
+ * beyond the hold's bound; the id is then given back. */
+bool store_held_dropped(struct store *s, enum store_id_table table, int64_t id);
+
+/* Frees what store_outside_load read. */
+void store_outside_free(struct store *s);
 /* Frees what store_segments_show kept. */
 void store_free_shown(struct store *s);
 

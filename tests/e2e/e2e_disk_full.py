@@ -175,18 +175,100 @@ T0 = 1793602800 * 1000000  # 2026-11-02T07:00:00Z
 EDGE_SPEED = 8  # the edge cases' captures replayed at 8 times recorded speed
 
 
-def pod_capture(path, phases):
+def pod_capture(path, phases, pod=POD, t0=T0):
     """A foot pod at 4 Hz through phases of (seconds, running)."""
     from btsnoop_writer import Capture, rsc
     c = Capture(path)
-    c.connect(0x0040, POD, T0)
-    c.discover(0x0040, 0x000e, 0x2a53, T0)
+    c.connect(0x0040, pod, t0)
+    c.discover(0x0040, 0x000e, 0x2a53, t0)
     t = 0
     for seconds, running in phases:
         for _ in range(seconds * 4):
             t += 250000
-            c.notify(0x0040, 0x000e, rsc(3.0 if running else 1.2, 85, running), T0 + t)
+            c.notify(0x0040, 0x000e, rsc(3.0 if running else 1.2, 85, running), t0 + t)
     c.close()
+
+
+def run_rows(db, source):
+    """What was stored of the runs from source, by run: the run's row, its
+    notifications (with their sensor's address), samples, strides and gaps,
+    without the ids the database gave."""
+    c = sqlite3.connect('file:%s?mode=ro' % db, uri=True)
+    try:
+        out = []
+        for (run_id,) in c.execute('SELECT id FROM runs WHERE source = ? ORDER BY start_us',
+                                   (source,)).fetchall():
+            row = c.execute('SELECT start_us, end_us, duration_s, distance_m, speed_mps, '
+                            'cadence_spm, stride_length_m, notifications, gaps, gap_s, '
+                            'end_reason FROM runs WHERE id = ?', (run_id,)).fetchone()
+            notes = c.execute('SELECT x.address, n.t_us, n.handle, n.uuid, n.value FROM '
+                              'notifications n LEFT JOIN sensors x ON x.id = n.sensor_id '
+                              'WHERE n.run_id = ? ORDER BY n.id', (run_id,)).fetchall()
+            first_last = c.execute('SELECT first_notification_id, last_notification_id, '
+                                   '(SELECT min(id) FROM notifications WHERE run_id = ?1), '
+                                   '(SELECT max(id) FROM notifications WHERE run_id = ?1) '
+                                   'FROM runs WHERE id = ?1', (run_id,)).fetchone()
+            samples = c.execute('SELECT t_us, speed_mps, cadence_spm, stride_length_m, '
+                                'distance_m, pressure_pa, temperature_c, elevation_m, '
+                                'heart_rate_bpm FROM samples WHERE run_id = ? ORDER BY t_us',
+                                (run_id,)).fetchall()
+            strides = c.execute('SELECT foot, start_us, end_us, length_m FROM strides '
+                                'WHERE run_id = ? ORDER BY foot, start_us', (run_id,)).fetchall()
+            gaps = c.execute('SELECT start_us, end_us FROM gaps WHERE run_id = ? '
+                             'ORDER BY start_us', (run_id,)).fetchall()
+            out.append({'run': row, 'notifications': notes, 'range': first_last,
+                        'samples': samples, 'strides': strides, 'gaps': gaps})
+        return out
+    finally:
+        c.close()
+
+
+def same_row(a, b):
+    """Equal, reals to 1e-12 relative: what is held in memory is SQL text,
+    which carries a real to 15 significant digits."""
+    if isinstance(a, (tuple, list)):
+        return (isinstance(b, (tuple, list)) and len(a) == len(b)
+                and all(same_row(x, y) for x, y in zip(a, b)))
+    if isinstance(a, float) and isinstance(b, float):
+        return abs(a - b) <= 1e-12 * max(abs(a), abs(b))
+    return a == b
+
+
+def same_as_with_space(db, ref, source, what):
+    """The runs stored through a full disk are those a replay of the same
+    capture stored with room: row, notifications, samples, strides, gaps."""
+    got, want = run_rows(db, source), run_rows(ref, source)
+    if not check(len(got) == len(want), '%s: %d runs stored, %d with space'
+                 % (what, len(got), len(want))):
+        return
+    for g, w in zip(got, want):
+        check(same_row(g['run'], w['run']), '%s: the run row %r, with space %r' % (what, g['run'],
+                                                                         w['run']))
+        for part in ('notifications', 'samples', 'strides', 'gaps'):
+            check(same_row(g[part], w[part]), '%s: %d %s, with space %d (first differing: %r)'
+                  % (what, len(g[part]), part, len(w[part]),
+                     next(((a, b) for a, b in zip(g[part], w[part]) if not same_row(a, b)),
+                          None)))
+        r = g['range']
+        check(r[0] == r[2] and r[1] == r[3], '%s: the run\'s notification ids %r are not '
+              'those its notifications have' % (what, r))
+        print('%s: run of %d notifications, %d samples, %d strides, %d gaps, as with space'
+              % (what, len(g['notifications']), len(g['samples']), len(g['strides']),
+                 len(g['gaps'])))
+
+
+def foreign_keys_ok(db, what):
+    c = sqlite3.connect('file:%s?mode=ro' % db, uri=True)
+    try:
+        bad = c.execute('PRAGMA foreign_key_check').fetchall()
+        orphans = c.execute('SELECT count(*) FROM notifications n WHERE NOT EXISTS (SELECT 1 '
+                            'FROM sensors x WHERE x.id = n.sensor_id) OR (n.run_id IS NOT NULL '
+                            'AND NOT EXISTS (SELECT 1 FROM runs r WHERE r.id = n.run_id))'
+                            ).fetchone()[0]
+    finally:
+        c.close()
+    check(not bad and orphans == 0, '%s: rows referring to nothing: foreign_key_check %r, '
+          '%d notifications of no sensor or run' % (what, bad[:5], orphans))
 
 
 def fill_all(mnt):
@@ -265,23 +347,86 @@ def run_opens_on_full_disk(mnt, tmp):
     pod_capture(capture, [(8, False), (16, True), (8, False)])
     db = os.path.join(mnt, 'opens.db')
     run([CLI, '--db', db, 'pain', 'add', '2026-11-30', '--next-morning', '1', '--side', 'left'])
+    ref = os.path.join(tmp, 'opens-ref.db')
+    run([DAEMON, '--replay', capture, '--speed', str(EDGE_SPEED), '--db', ref])
     seen, code = held_edge(mnt, capture, db, [], 0.1, 2.5,
                            'a run opening on a full disk')
     check(code == EX_IOERR, 'a replay whose writes failed exits %d, not %d' % (EX_IOERR, code))
     log = '\n'.join(seen)
-    back = next((l for l in seen if 'has room again' in l), '')
-    check(re.search(r' [1-9]\d* could not wait', back), 'the run that could not be opened is '
-          'counted: ' + back)
+    full_at = next(i for i, l in enumerate(seen) if 'database full' in l)
+    started_at = next((i for i, l in enumerate(seen) if 'run 1 started' in l), -1)
+    back_at = next((i for i, l in enumerate(seen) if 'has room again' in l), -1)
+    check(full_at < started_at < back_at, 'the run started while the disk was full:\n' + log)
+    check(re.search(r' 0 could not wait', seen[back_at]), 'a write could not wait: '
+          + seen[back_at])
+    # The run's row, numbered while the disk was full, is stored with
+    # everything of the run under its number, as with space.
+    same_as_with_space(db, ref, 'replay opens.btsnoop', 'a run opening on a full disk')
+    foreign_keys_ok(db, 'a run opening on a full disk')
+    remove_db(db)
+
+
+def run_opens_while_another_writes(mnt, tmp):
+    """The run opens on a full disk and is numbered; before what is held is
+    stored, hamstride replay stores a run of another pod, which the
+    database numbers the same. Each run keeps its own rows: the other's move
+    up, the held run keeps the number the daemon logged."""
+    capture = os.path.join(tmp, 'opens-long.btsnoop')
+    pod_capture(capture, [(8, False), (64, True), (8, False)])
+    other = os.path.join(tmp, 'other-pod.btsnoop')
+    other_pod = 'D2:11:22:33:44:55'
+    pod_capture(other, [(2, False), (12, True), (8, False)], pod=other_pod,
+                t0=T0 + 86400 * 1000000)
+    ref = os.path.join(tmp, 'opens-long-ref.db')
+    run([DAEMON, '--replay', capture, '--db', ref])
+    run([CLI, '--db', ref, 'replay', other])
+    db = os.path.join(mnt, 'opens-long.db')
+    run([CLI, '--db', db, 'pain', 'add', '2026-11-30', '--next-morning', '1', '--side', 'left'])
+    what = 'a run opening on a full disk while another program writes'
+    proc = subprocess.Popen([DAEMON, '--replay', capture, '--speed', str(EDGE_SPEED), '--db', db,
+                             '--log-level', 'info'],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    lines, seen = queue.Queue(), []
+    threading.Thread(target=read_lines, args=(proc.stderr, lines), daemon=True).start()
+    filler = None
+    try:
+        check(wait_for(lines, seen, 'seen', 10), '%s: the pod was never heard' % what)
+        filler = fill_all(mnt)
+        check(wait_for(lines, seen, 'run 1 started', 10), '%s: no run started' % what)
+        # Room for the other program, less than the daemon waits for.
+        os.unlink(filler)
+        filler = fill(mnt, 200 * 1024)
+        p = run([CLI, '--db', db, 'replay', other])
+        print('%s: hamstride replay meanwhile: %s' % (what, p.stdout.strip()))
+        check('last run 1)' in p.stdout, '%s: the other program\'s run took number 1: %s'
+              % (what, p.stdout))
+        os.unlink(filler)
+        filler = None
+        check(wait_for(lines, seen, 'has room again', 10), '%s: what was held was not stored'
+              % what)
+        proc.wait(timeout=60)
+        wait_for(lines, seen, 'no such line: read to the end', 5)
+    finally:
+        if filler:
+            os.unlink(filler)
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    log = '\n'.join(seen)
+    check(re.search(r'1 runs stored by another program .* moved up by 1', log),
+          '%s: the log does not say the other run moved:\n%s' % (what, log))
     c = sqlite3.connect('file:%s?mode=ro' % db, uri=True)
     try:
-        kept = c.execute('SELECT count(*) FROM notifications WHERE t_us > ? AND t_us <= ?',
-                         (T0 + 9 * 1000000, T0 + 23 * 1000000)).fetchone()[0]
+        integrity = c.execute('PRAGMA integrity_check').fetchone()[0]
+        ids = c.execute('SELECT id, source FROM runs ORDER BY id').fetchall()
     finally:
         c.close()
-    # The run's notifications are kept (outside a run), as the README says.
-    check(kept == 14 * 4, 'the notifications of the run not recorded are kept: %d of %d'
-          % (kept, 14 * 4))
-    check('is not recorded' in log, 'the log says the run is not recorded:\n' + log)
+    check(integrity == 'ok', '%s: integrity_check: %s' % (what, integrity))
+    check(ids == [(1, 'replay opens-long.btsnoop'), (2, 'replay other-pod.btsnoop')],
+          '%s: the held run keeps number 1, the other moves to 2: %r' % (what, ids))
+    same_as_with_space(db, ref, 'replay opens-long.btsnoop', what)
+    same_as_with_space(db, ref, 'replay other-pod.btsnoop', what + ', the other run')
+    foreign_keys_ok(db, what)
     remove_db(db)
 
 
@@ -366,6 +511,7 @@ def main():
                 os.unlink(os.path.join(mnt, name))
             daemon_holds_until_space(mnt, live)
             run_opens_on_full_disk(mnt, tmp)
+            run_opens_while_another_writes(mnt, tmp)
             run_closes_on_full_disk(mnt, tmp)
             cli_writes_on_full_disk(mnt, live)
     finish('e2e_disk_full')

@@ -70,11 +70,30 @@ def kill_between_runs(argv, db, head, last_us):
         os.unlink(fifo)
 
 
+def notifications(db):
+    """Notifications in runs and outside any, and how many of those outside
+    are stored more than once (same sensor, time, handle and value)."""
+    with sqlite3.connect(db) as c:
+        inside, outside = c.execute('SELECT count(run_id), count(*) - count(run_id) '
+                                    'FROM notifications').fetchone()
+        twice = c.execute('SELECT count(*) FROM (SELECT 1 FROM notifications WHERE run_id IS '
+                          'NULL GROUP BY sensor_id, t_us, handle, value HAVING count(*) > 1)'
+                          ).fetchone()[0]
+    return inside, outside, twice
+
+
 def check_each_run_once(db, ref, what):
     got, want = runs(db), runs(ref)
     check([r[:2] for r in got] == [r[:2] for r in want],
           '%s: each run once, whole (start, notifications): %r, a whole replay %r'
           % (what, got, want))
+    # What falls outside the runs (the shoe IMUs standing before a run, the
+    # pod after one) is stored once too.
+    got, want = notifications(db), notifications(ref)
+    print('%s: notifications in runs, outside, outside twice: %r; a whole replay: %r'
+          % (what, got, want))
+    check(got == want, '%s: notifications in runs, outside any, outside stored twice: %r; '
+          'a whole replay %r' % (what, got, want))
 
 
 def test(tmp, capture, ref, head, last_us, name, argv, out, third=True):
@@ -106,6 +125,8 @@ def main():
         if len(runs(ref)) != 3:
             fail('the block replays as three runs: %r' % runs(ref))
             finish('e2e_replay_again')
+        check(notifications(ref)[1] > 0, 'the block has notifications outside its runs: %r'
+              % (notifications(ref),))
         head, last_us = cut_before_third_run(capture)
         test(tmp, capture, ref, head, last_us, 'hamstride replay',
              lambda db, path: [CLI, '--db', db, 'replay', path], 'stdout',

@@ -803,6 +803,66 @@ static void test_sensor_seen(void **state)
 	store_close(s);
 }
 
+/* The notifications stored outside runs, as a replay run again finds
+ * them: by sensor, time, handle and value, each standing for one. */
+static void test_outside_stored(void **state)
+{
+	struct fixture *f = *state;
+	struct store *s = open_rw(f->db);
+	int64_t pod, other, run;
+	assert_int_equal(store_sensor(s, "C4:7C:8D:6A:1B:2E", 1, T0, &pod), 0);
+	assert_int_equal(store_sensor(s, "00:22:D0:11:22:33", 0, T0, &other), 0);
+	add_notification(s, 0, pod, T0 + 1 * S_US);
+	add_notification(s, 0, pod, T0 + 1 * S_US); /* the same, twice */
+	add_notification(s, 0, pod, T0 + 2 * S_US);
+	assert_int_equal(store_run_begin(s, T0 + 3 * S_US, "simulator", &run), 0);
+	add_notification(s, run, pod, T0 + 4 * S_US); /* in a run */
+	add_notification(s, 0, pod, T0 + 9 * S_US);   /* outside the times read */
+	assert_int_equal(store_flush(s), 0);
+	assert_int_equal(store_outside_load(s, T0, T0 + 5 * S_US), 0);
+
+	static const uint8_t value[] = {
+		0x03, 0x2c, 0x03, 0xac, 0xe0, 0x00, 0x10, 0x27, 0x00, 0x00
+	};
+	uint8_t changed[sizeof(value)];
+	memcpy(changed, value, sizeof(value));
+	changed[9] = 1;
+	struct notification n = { .host_time_us = T0 + 1 * S_US,
+				  .handle = 0x0e,
+				  .uuid = gatt_uuid_from16(UUID_RSC_MEASUREMENT),
+				  .len = sizeof(value),
+				  .value = value };
+	bool stored;
+	/* Twice stored, twice found; a third is new. */
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(store_outside_stored(s, pod, &n, &stored), 0);
+		assert_int_equal(stored, i < 2);
+	}
+	struct notification differ[] = { n, n, n, n, n, n };
+	differ[0].host_time_us = T0 + 1 * S_US + 1;
+	differ[1].handle = 0x10;
+	differ[2].value = changed;
+	differ[3].len = sizeof(value) - 1;
+	differ[4].host_time_us = T0 + 4 * S_US; /* stored in a run */
+	differ[5].host_time_us = T0 + 9 * S_US; /* not read */
+	for (size_t i = 0; i < sizeof(differ) / sizeof(differ[0]); i++) {
+		assert_int_equal(store_outside_stored(s, pod, &differ[i], &stored), 0);
+		assert_false(stored);
+	}
+	n.host_time_us = T0 + 2 * S_US;
+	assert_int_equal(store_outside_stored(s, other, &n, &stored), 0);
+	assert_false(stored); /* another sensor's */
+	assert_int_equal(store_outside_stored(s, pod, &n, &stored), 0);
+	assert_true(stored);
+
+	/* Nothing read: none is stored. */
+	assert_int_equal(store_outside_load(s, 1, 0), 0);
+	n.host_time_us = T0 + 1 * S_US;
+	assert_int_equal(store_outside_stored(s, pod, &n, &stored), 0);
+	assert_false(stored);
+	store_close(s);
+}
+
 /* A gap widened in place: one row, the new bounds. */
 static void test_gap_widen(void **state)
 {
@@ -900,6 +960,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_discard_drops_unflushed_rows, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sample_replaced, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_reference_keeps_batch, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_outside_stored, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
