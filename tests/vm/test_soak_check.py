@@ -53,7 +53,7 @@ def check(sent, stored, runs):
     db.execute("CREATE TABLE runs (id, start_us, end_us, duration_s, "
                "end_reason, notifications)")
     db.executemany("INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?)", runs)
-    rows, _ = vm_soak.check_runs(db, spans)
+    rows, _ = vm_soak.check_runs(db, spans, sent)
     lost = []
     for k in range(2):
         for i, (start, end) in enumerate(spans):
