@@ -50,7 +50,7 @@ REST_S = 30
 SAMPLE_S = 10
 # The daemon ends a run when every sensor has been silent this long (wall
 # seconds), inside the rest. Under load the emulated links have stalled for
-# 7.7 s with the sensors sending all along (see check_runs): 5 s split a run.
+# 7.7 s with the sensors sending all along (see explain_split): 5 s split a run.
 SENSOR_TIMEOUT_S = 20
 IDLE_S = 20
 GAP_S = 2
