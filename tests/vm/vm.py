@@ -52,6 +52,9 @@ MODULES = ["ctr", "sha512_generic", "drbg",
 
 GUEST_PROGRAMS = ["btvirt", "btmgmt"]
 
+# Shell libraries the scenarios source, /NAME in the VM.
+LIBRARIES = ["lib.sh", "live.sh"]
+
 # hamstride's programs in the build folder, /bin/NAME in the VM.
 PROJECT_PROGRAMS = ["daemon/hamstrided", "tools/hamstride",
                     "tests/fake_sensor/fake-sensor"]
@@ -204,7 +207,8 @@ def build_initramfs(work, root, kver, programs, files, scenario):
     copy_into(tree, "/bin/busybox")
     copy_into(tree, os.path.join(HERE, "init.sh"), "/init")
     os.chmod(os.path.join(tree, "init"), 0o755)
-    copy_into(tree, os.path.join(HERE, "lib.sh"), "/lib.sh")
+    for lib in LIBRARIES:
+        copy_into(tree, os.path.join(HERE, lib), "/" + lib)
     copy_into(tree, scenario, "/scenario.sh")
     libs = set()
     for prog in programs:
