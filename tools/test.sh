@@ -43,7 +43,7 @@ meson test -C build-test --suite vm --print-errorlogs --num-processes 1
 
 # The live soak (tests/vm/vm_soak.py), short here: half a simulated hour,
 # two runs in a row under one hamstrided, every notification stored under
-# its run and RSS flat. 244 s measured (one VM boot included) with the
+# its run and RSS under a ceiling (too short for its slope to mean a leak). 244 s measured (one VM boot included) with the
 # machine's load average near 2.5; longer soaks: HAMSTRIDE_SOAK_HOURS.
 echo "== live soak in the VM"
 HAMSTRIDE_SOAK_HOURS=0.5 meson test -C build-test --suite soak --print-errorlogs --num-processes 1

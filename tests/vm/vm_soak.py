@@ -18,7 +18,9 @@ time and database size are sampled all along. Here:
   reason not 'crash', not left open);
 - RSS is flat: the least-squares slope over the second half of the soak, in
   KiB per simulated hour, is under SLOPE_BYTES_PER_NOTIFICATION times the
-  notifications per simulated hour; open fds do not grow.
+  notifications per simulated hour (on a soak whose second half is shorter
+  than SLOPE_MIN_HALF_H, RSS under RSS_CEILING_KIB instead); open fds do
+  not grow.
 
 Lost notifications are placed in a layer: sent by the sensor but never
 received by the daemon (its own count, logged when it stops) is lost in the
@@ -59,6 +61,14 @@ DOWN = 60
 # 32 bytes) must fail: the bound is half of that slope, so such a leak is
 # twice over it.
 SLOPE_BYTES_PER_NOTIFICATION = 16
+# Over a short soak RSS still rises as it settles: SQLite's page cache
+# filling to its 2 MB bound and each run's terrain arrays at its end (a
+# half-hour soak of two runs: +2,234 KiB/h over its second half, which is
+# the second run). The slope tells a leak from that only over a second half
+# of at least two full runs; a shorter soak is held to a ceiling on RSS
+# instead: one 240-minute run peaks at 10.4 MiB, the 7-hour soak at 8.0 MiB.
+SLOPE_MIN_HALF_H = 1.5
+RSS_CEILING_KIB = 16 * 1024
 # Far shorter than the rest between runs (REST_S).
 WINDOW_LEAD_US = 1_000_000
 SCENARIO = os.path.join(vm.HERE, "soak.sh")
@@ -261,8 +271,15 @@ def check_memory(samples, speed, notifications, running_h):
         print(f"database {db_bytes / 1e6:.1f} MB with its WAL: "
               f"{db_bytes / running_h / 1e6:.1f} MB per running hour "
               f"({running_h:.2f} simulated running hours)")
-    check(kib_per_h < bound, f"RSS grows {kib_per_h:.1f} KiB per simulated hour "
-                             f"over the second half, bound {bound:.0f}")
+    if half >= SLOPE_MIN_HALF_H:
+        check(kib_per_h < bound, f"RSS grows {kib_per_h:.1f} KiB per simulated hour "
+                                 f"over the second half, bound {bound:.0f}")
+    else:
+        print(f"RSS slope not judged: the second half is {half:.2f} simulated hours, "
+              f"under {SLOPE_MIN_HALF_H} (a cache still settling); RSS held to "
+              f"{RSS_CEILING_KIB:,} KiB instead")
+        check(max(rss) <= RSS_CEILING_KIB, f"RSS peaked at {max(rss):,} KiB, "
+                                          f"ceiling {RSS_CEILING_KIB:,} KiB")
     check(fds_second <= fds_first, f"open fds grew from at most {fds_first} to "
                                    f"{fds_second}")
 
