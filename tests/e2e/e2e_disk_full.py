@@ -288,32 +288,56 @@ def fill_all(mnt):
     return filler
 
 
+class PacedReplay:
+    """hamstrided replaying a capture paced, its log read as it comes (lines,
+    seen: see wait_for); filler, a file filling the disk, which the exit
+    removes if it is still there, as it kills a daemon still running."""
+
+    def __init__(self, capture, db, argv=()):
+        self.proc = subprocess.Popen([DAEMON, '--replay', capture, '--speed', str(EDGE_SPEED),
+                                      '--db', db, '--log-level', 'info'] + list(argv),
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                     text=True)
+        self.lines, self.seen, self.filler = queue.Queue(), [], None
+        threading.Thread(target=read_lines, args=(self.proc.stderr, self.lines),
+                         daemon=True).start()
+
+    def __enter__(self):
+        return self
+
+    def free(self):
+        os.unlink(self.filler)
+        self.filler = None
+
+    def wait_for(self, text, timeout_s):
+        return wait_for(self.lines, self.seen, text, timeout_s)
+
+    def read_to_end(self):
+        self.proc.wait(timeout=60)
+        self.wait_for('no such line: read to the end', 5)
+
+    def __exit__(self, *exc):
+        if self.filler:
+            self.free()
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        return False
+
+
 def held_edge(mnt, capture, db, argv, fill_after, free_after, what):
     """Replays the capture paced; fills the disk fill_after s after the pod is
     first heard, frees it free_after s later; returns the log lines and the
     exit code, having checked the one "database full", the file's soundness
     and that the counts logged are those stored."""
-    proc = subprocess.Popen([DAEMON, '--replay', capture, '--speed', str(EDGE_SPEED), '--db', db,
-                             '--log-level', 'info'] + argv,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    lines, seen = queue.Queue(), []
-    threading.Thread(target=read_lines, args=(proc.stderr, lines), daemon=True).start()
-    filler = None
-    try:
-        check(wait_for(lines, seen, 'seen', 10), '%s: the pod was never heard' % what)
+    with PacedReplay(capture, db, argv) as d:
+        check(d.wait_for('seen', 10), '%s: the pod was never heard' % what)
         time.sleep(fill_after)
-        filler = fill_all(mnt)
+        d.filler = fill_all(mnt)
         time.sleep(free_after)
-        os.unlink(filler)
-        filler = None
-        proc.wait(timeout=60)
-        wait_for(lines, seen, 'no such line: read to the end', 5)
-    finally:
-        if filler:
-            os.unlink(filler)
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        d.free()
+        d.read_to_end()
+    seen = d.seen
     log = '\n'.join(seen)
     fulls = [l for l in seen if 'database full' in l and 'no space left' in l]
     check(len(fulls) == 1, '%s: said "database full" %d times, want once:\n%s'
@@ -338,7 +362,7 @@ def held_edge(mnt, capture, db, argv, fill_after, free_after, what):
               'second\'s commit' % (what, lost))
         print('%s: stored %s of %s notifications; %d runs, %d ended; integrity %s'
               % (what, m.group(1), m.group(2), runs, ended, integrity))
-    return seen, proc.returncode
+    return seen, d.proc.returncode
 
 
 def run_opens_on_full_disk(mnt, tmp):
@@ -383,35 +407,21 @@ def run_opens_while_another_writes(mnt, tmp):
     db = os.path.join(mnt, 'opens-long.db')
     run([CLI, '--db', db, 'pain', 'add', '2026-11-30', '--next-morning', '1', '--side', 'left'])
     what = 'a run opening on a full disk while another program writes'
-    proc = subprocess.Popen([DAEMON, '--replay', capture, '--speed', str(EDGE_SPEED), '--db', db,
-                             '--log-level', 'info'],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    lines, seen = queue.Queue(), []
-    threading.Thread(target=read_lines, args=(proc.stderr, lines), daemon=True).start()
-    filler = None
-    try:
-        check(wait_for(lines, seen, 'seen', 10), '%s: the pod was never heard' % what)
-        filler = fill_all(mnt)
-        check(wait_for(lines, seen, 'run 1 started', 10), '%s: no run started' % what)
+    with PacedReplay(capture, db) as d:
+        check(d.wait_for('seen', 10), '%s: the pod was never heard' % what)
+        d.filler = fill_all(mnt)
+        check(d.wait_for('run 1 started', 10), '%s: no run started' % what)
         # Room for the other program, less than the daemon waits for.
-        os.unlink(filler)
-        filler = fill(mnt, 200 * 1024)
+        d.free()
+        d.filler = fill(mnt, 200 * 1024)
         p = run([CLI, '--db', db, 'replay', other])
         print('%s: hamstride replay meanwhile: %s' % (what, p.stdout.strip()))
         check('last run 1)' in p.stdout, '%s: the other program\'s run took number 1: %s'
               % (what, p.stdout))
-        os.unlink(filler)
-        filler = None
-        check(wait_for(lines, seen, 'has room again', 10), '%s: what was held was not stored'
-              % what)
-        proc.wait(timeout=60)
-        wait_for(lines, seen, 'no such line: read to the end', 5)
-    finally:
-        if filler:
-            os.unlink(filler)
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        d.free()
+        check(d.wait_for('has room again', 10), '%s: what was held was not stored' % what)
+        d.read_to_end()
+    seen = d.seen
     log = '\n'.join(seen)
     check(re.search(r'1 runs stored by another program .* moved up by 1', log),
           '%s: the log does not say the other run moved:\n%s' % (what, log))
