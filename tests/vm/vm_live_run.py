@@ -200,6 +200,17 @@ def check_gap_and_reconnect(db, run_id, address, sent, name):
               f"{RECONNECT_S} s")
 
 
+def run_with_params(build, scenario, params, timeout, guest_programs, out=None):
+    """vm.run with params as the scenario's /files/params.sh (one NAME=value
+    a line); vm.Skip passes through."""
+    with tempfile.TemporaryDirectory(prefix="hamstride-vm-") as tmp:
+        path = os.path.join(tmp, "params.sh")
+        with open(path, "w") as f:
+            f.write("".join(f"{k}={v}\n" for k, v in params.items()))
+        return vm.run(build, scenario, files=[path], out=out, timeout=timeout,
+                      guest_programs=guest_programs)
+
+
 def main():
     imu = "--imu" in sys.argv[1:]
     sensors = ["hci0", "hci1"] if imu else ["hci0"]
@@ -208,17 +219,12 @@ def main():
     wall = (PARAMS["MINUTES"] * 60 + PARAMS["DOWN"]) / PARAMS["SPEED"]
     params = dict(PARAMS, LIVE=int(live), IMU=int(imu),
                   RUN_LIMIT_S=int(wall + 40))
-    with tempfile.TemporaryDirectory(prefix="hamstride-vm-") as tmp:
-        path = os.path.join(tmp, "params.sh")
-        with open(path, "w") as f:
-            f.write("".join(f"{k}={v}\n" for k, v in params.items()))
-        try:
-            status, out, times = vm.run(build, SCENARIO, files=[path],
-                                        timeout=int(wall + 200),
-                                        guest_programs=["l2test"] if imu else [])
-        except vm.Skip as e:
-            print(f"SKIP: {e}")
-            return vm.SKIP
+    try:
+        status, out, times = run_with_params(build, SCENARIO, params, int(wall + 200),
+                                             ["l2test"] if imu else [])
+    except vm.Skip as e:
+        print(f"SKIP: {e}")
+        return vm.SKIP
     if status != 0:
         return 1
     addresses = dict(line.split() for line in

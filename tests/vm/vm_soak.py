@@ -36,13 +36,12 @@ import os
 import re
 import sqlite3
 import sys
-import tempfile
 import threading
 import time
 
 import vm
 from hamstride_test import check, fail, failures
-from vm_live_run import read_sent, short_uuid
+from vm_live_run import read_sent, run_with_params, short_uuid
 
 SPEED = 10
 SEED = 11
@@ -406,20 +405,15 @@ def main():
         load, done = [], threading.Event()
         sampler = threading.Thread(target=sample_load, args=(load, done))
         sampler.start()
-        with tempfile.TemporaryDirectory(prefix="hamstride-vm-") as tmp:
-            path = os.path.join(tmp, "params.sh")
-            with open(path, "w") as f:
-                f.write("".join(f"{k}={v}\n" for k, v in params.items()))
-            try:
-                status, out, times = vm.run(build, SCENARIO, files=[path],
-                                            out=out, timeout=int(wall + 200),
-                                            guest_programs=["l2test"])
-            except vm.Skip as e:
-                print(f"SKIP: {e}")
-                return vm.SKIP
-            finally:
-                done.set()
-                sampler.join()
+        try:
+            status, out, times = run_with_params(build, SCENARIO, params, int(wall + 200),
+                                                 ["l2test"], out=out)
+        except vm.Skip as e:
+            print(f"SKIP: {e}")
+            return vm.SKIP
+        finally:
+            done.set()
+            sampler.join()
         with open(os.path.join(out, "host-load.txt"), "w") as f:
             f.write("".join(f"{t:.1f} {x:.2f}\n" for t, x in load))
         print(f"vm_soak: the VM took {time.monotonic() - t0:.0f} s; "
