@@ -7,13 +7,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "capture/capture.h"
 #include "ingest_internal.h"
 #include "log.h"
 #include "paths.h"
 #include "terrain.h"
+#include "util/utc.h"
 #include "util/xalloc.h"
 
 /* Climb on a 12-s average, counted once it exceeds 0.3 m or what the
@@ -369,13 +369,10 @@ static void open_capture(struct ingest *in)
 {
 	struct run_acc *run = &in->run;
 	char stamp[32], why[512];
-	time_t start_s = (time_t)(run->start_us / US_PER_S);
-	struct tm tm;
 
 	if (!in->capture_dir[0])
 		return;
-	gmtime_r(&start_s, &tm);
-	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
+	utc_text(run->start_us, UTC_STAMP, "19700101T000000Z", stamp, sizeof(stamp));
 	int err = create_capture(in, stamp, why, sizeof(why));
 	if (err < 0) {
 		log_warning("run %lld is not recorded to a capture: %s", (long long)run->id, why);
@@ -411,10 +408,7 @@ static bool stored_before(struct ingest *in, int64_t start_us)
 	if (in->config.on_skipped) {
 		in->config.on_skipped(in->config.skipped_user, start_us, id);
 	} else {
-		time_t t = (time_t)(start_us / US_PER_S);
-		struct tm tm;
-		gmtime_r(&t, &tm);
-		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
+		utc_text(start_us, UTC_LOG, "an impossible time", when, sizeof(when));
 		log_notice("the run starting %s is stored already, as run %lld (same start, same "
 			   "sensor %s): skipped, not stored again",
 			   when, (long long)id, s->addr_str);

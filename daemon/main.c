@@ -16,6 +16,7 @@
 #include "paths.h"
 #include "decode/rsc.h"
 #include "sim/options.h"
+#include "util/utc.h"
 #include "store/writer_lock.h"
 
 #define MAX_MAPS 64
@@ -267,10 +268,8 @@ static int load_config(struct daemon *d, const struct options *o)
 static bool damaged_name(const char *path, char *out, size_t size)
 {
 	char stamp[32];
-	time_t now = time(NULL);
-	struct tm tm;
-	gmtime_r(&now, &tm);
-	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
+	utc_text((int64_t)time(NULL) * 1000000, UTC_STAMP, "19700101T000000Z", stamp,
+		 sizeof(stamp));
 	return snprintf(out, size, "%s.damaged-%s", path, stamp) < (int)size;
 }
 

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "paths.h"
+#include "util/utc.h"
 
 int cli_usage_error(const char *command, const char *fmt, ...)
 {
@@ -194,12 +195,7 @@ bool cli_parse_time(const char *text, int64_t *us)
 
 const char *cli_format_time(int64_t us, char *buf, size_t size)
 {
-	/* Floor, so times before 1970 do not round toward it. */
-	time_t seconds = (time_t)(us / 1000000 - (us % 1000000 < 0));
-	struct tm tm;
-	if (!gmtime_r(&seconds, &tm) || strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		snprintf(buf, size, "-");
-	return buf;
+	return utc_text(us, UTC_ISO, "-", buf, size);
 }
 
 const char *cli_format_duration(double seconds, char *buf, size_t size)

@@ -11,7 +11,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "cli.h"
 #include "cli_util.h"
@@ -21,6 +20,7 @@
 #include "store/pain.h"
 #include "store/segments.h"
 #include "terrain.h"
+#include "util/utc.h"
 #include "util/xalloc.h"
 
 #define CMD "patterns"
@@ -191,10 +191,7 @@ static const struct store_day *context_of(const struct gather *g, int64_t start_
 {
 	char day[11];
 	for (int back = 0; back < 2; back++) {
-		time_t t = (time_t)((start_us - back * DAY_US) / 1000000);
-		struct tm tm;
-		gmtime_r(&t, &tm);
-		strftime(day, sizeof(day), "%Y-%m-%d", &tm);
+		utc_text(start_us - back * DAY_US, UTC_DAY, "", day, sizeof(day));
 		const struct store_day *d = find_day(g, day);
 		if (d)
 			return d;

@@ -5,10 +5,10 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "capture/capture_format.h"
 #include "util/bytes.h"
+#include "util/utc.h"
 #include "util/xalloc.h"
 
 #define FRAME_MAX (BTSNOOP_REC_HDR_LEN + RECORD_MAX)
@@ -306,14 +306,11 @@ static void note_bad_time(struct capture_frames *fr, int64_t t_us)
 
 static void describe_bad_time(struct capture_frames *fr, const struct capture_damage *d)
 {
-	char when[64] = "an impossible time";
-	time_t s = (time_t)(d->time_us / US_PER_S);
-	struct tm tm;
+	char when[64];
 	double jump_s =
 		d->had_last ? (double)time_distance_us(d->time_us, d->last_time_us) / 1e6 : 0;
 
-	if (gmtime_r(&s, &tm))
-		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
+	utc_text(d->time_us, UTC_LOG, "an impossible time", when, sizeof(when));
 	snprintf(fr->damage_text, sizeof(fr->damage_text),
 		 "capture file %s: record %llu at byte %llu is stamped %s, %.0f s %s the "
 		 "record before it while the records around it agree; its time is damaged, "
