@@ -6,6 +6,7 @@
 #include <gsl/gsl_sort.h>
 #include <gsl/gsl_statistics_double.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -245,6 +246,38 @@ static size_t merge_short(const struct seg_second *sec, size_t n, struct piece *
 	}
 }
 
+/*
+ * Moves each boundary between a climb and a descent (a crest) or a descent
+ * and a climb (a trough) to the highest (lowest) second of the two pieces,
+ * so that the climb ends at the top. The classes change where the grade,
+ * taken over some tens of metres and past the hysteresis, crosses a
+ * threshold, after the top; and a short piece at the top went whole to
+ * whichever slope was a metre longer. Both put up to 70 m of a hill
+ * repeat's descent in its climb, on the true profile or on the estimate
+ * as it fell.
+ */
+static void place_turns(const struct seg_second *sec, struct piece *pieces, size_t np)
+{
+	for (size_t i = 1; i < np; i++) {
+		struct piece *before = &pieces[i - 1], *after = &pieces[i];
+		if (before->cls == SEG_UNKNOWN || after->cls == SEG_UNKNOWN)
+			continue;
+		int dir = before->cls > SEG_FLAT && after->cls < SEG_FLAT   ? 1
+			  : before->cls < SEG_FLAT && after->cls > SEG_FLAT ? -1
+									    : 0;
+		if (!dir)
+			continue;
+		size_t cut = SIZE_MAX;
+		for (size_t k = before->a + 1; k < after->b; k++)
+			if (isfinite(sec[k].altitude_m) &&
+			    (cut == SIZE_MAX ||
+			     dir * (sec[k].altitude_m - sec[cut].altitude_m) > 0))
+				cut = k;
+		if (cut != SIZE_MAX)
+			before->b = after->a = cut;
+	}
+}
+
 static double mean_over(const struct seg_second *sec, size_t a, size_t b, size_t offset)
 {
 	double sum = 0;
@@ -292,6 +325,7 @@ size_t seg_cut(const struct seg_second *sec, size_t n, const struct seg_threshol
 	struct piece *pieces = xcalloc(n, sizeof(*pieces));
 	size_t np = classify_pieces(sec, n, t, pieces);
 	np = merge_short(sec, n, pieces, np, t);
+	place_turns(sec, pieces, np);
 	/* GAP over each segment, from the grade averaged over GAP_SMOOTH_S. */
 	int64_t *t_us = xcalloc(n, sizeof(*t_us));
 	double *d = xcalloc(n, sizeof(*d)), *g = xcalloc(n, sizeof(*g));

@@ -403,6 +403,59 @@ static void test_short_bump_merged(void **state)
 	free(segs);
 }
 
+/* A hill repeat as the simulator's: 300 m up at 8 %, 30 m across the top,
+ * down at 7 % to the foot, up again. The climb ends at the top and the
+ * descent at the foot, within a few metres. Merged whole into one side,
+ * the 30 m top went to the longer slope, the descent, which then began
+ * at the top's start. */
+static void test_turns_at_top_and_foot(void **state)
+{
+	(void)state;
+	enum { M = 500 };
+	const double top = 600, across = 30, foot = top + across + 24 / 0.07;
+	struct seg_second sec[M];
+	double d[M], h[M], g[M];
+	for (size_t k = 0; k < M; k++) {
+		double x = 3.0 * (double)k, h_m = 0;
+		if (x > 300 && x <= top)
+			h_m = 0.08 * (x - 300);
+		else if (x > top && x <= top + across)
+			h_m = 24;
+		else if (x > top + across && x <= foot)
+			h_m = 24 - 0.07 * (x - top - across);
+		else if (x > foot && x <= foot + 300)
+			h_m = 0.08 * (x - foot);
+		else if (x > foot + 300)
+			h_m = 24;
+		d[k] = x, h[k] = h_m;
+	}
+	grade_over_window(d, h, M, GRADE_WINDOW_M, g);
+	for (size_t k = 0; k < M; k++)
+		sec[k] = (struct seg_second){
+			T0_US + (int64_t)k * 1000000, d[k], h[k], g[k], NAN, NAN, NAN
+		};
+	const struct seg_thresholds t = SEG_THRESHOLDS_DEFAULT;
+	struct seg_segment *segs;
+	size_t n = seg_cut(sec, M, &t, NULL, &segs);
+	/* flat, steep-up, steep-down, steep-up, flat */
+	static const enum seg_class want[] = { SEG_FLAT, SEG_STEEP_UP, SEG_STEEP_DOWN, SEG_STEEP_UP,
+					       SEG_FLAT };
+	assert_int_equal(n, 5);
+	double x = 0;
+	for (size_t i = 0; i < n; i++) {
+		assert_int_equal(segs[i].cls, want[i]);
+		x += segs[i].length_m;
+		if (i == 1 && !(x >= top - 3 && x <= top + across + 3))
+			fail_msg("the climb ends at %.0f m, the top is %.0f-%.0f m", x, top,
+				 top + across);
+		if (i == 2 && fabs(x - foot) > 3)
+			fail_msg("the descent ends at %.0f m, the foot is at %.0f m", x, foot);
+	}
+	/* the descent, from the top to the foot, is all of it */
+	assert_float_equal(segs[2].elevation_change_m, -24, 0.5);
+	free(segs);
+}
+
 /* ---- grade-adjusted pace and the usual stride ---- */
 
 static void test_gap_factor(void **state)
@@ -480,6 +533,7 @@ int main(void)
 		cmocka_unit_test(test_malformed_input),
 		cmocka_unit_test(test_segments_of_course),
 		cmocka_unit_test(test_short_bump_merged),
+		cmocka_unit_test(test_turns_at_top_and_foot),
 		cmocka_unit_test(test_gap_factor),
 		cmocka_unit_test(test_gap_noisy_grade),
 		cmocka_unit_test(test_stride_model),
