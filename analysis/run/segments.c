@@ -246,33 +246,62 @@ static size_t merge_short(const struct seg_second *sec, size_t n, struct piece *
 	}
 }
 
+/* How far below a top (above a bottom) the ground still counts as the
+ * top: a barometer's noise is some tenths of a metre, and the gain counts
+ * no climb under the same 0.5 m (GRADE_GAIN_HYSTERESIS_M). */
+#define TURN_LEVEL_M 0.5
+
 /*
  * Moves each boundary between a climb and a descent (a crest) or a descent
- * and a climb (a trough) to the highest (lowest) second of the two pieces,
- * so that the climb ends at the top. The classes change where the grade,
- * taken over some tens of metres and past the hysteresis, crosses a
- * threshold, after the top; and a short piece at the top went whole to
- * whichever slope was a metre longer. Both put up to 70 m of a hill
- * repeat's descent in its climb, on the true profile or on the estimate
- * as it fell.
+ * and a climb (a trough) to the top (bottom) between them: the middle of
+ * the seconds around the highest (lowest) that lie within TURN_LEVEL_M of
+ * it, so that a flat top is cut in its middle and not at the second its
+ * noise made highest. The classes change where the grade, taken over some
+ * tens of metres and past the hysteresis, crosses a threshold, after the
+ * top; and a short piece at the top went whole to whichever slope was a
+ * metre longer. Both put up to 70 m of a hill repeat's descent in its
+ * climb, on the true profile or on the estimate as it fell.
  */
+/* 1 at a crest (a climb, then a descent), -1 in a trough, else 0. */
+static int turn_direction(const struct piece *before, const struct piece *after)
+{
+	if (before->cls == SEG_UNKNOWN || after->cls == SEG_UNKNOWN)
+		return 0;
+	if (before->cls > SEG_FLAT && after->cls < SEG_FLAT)
+		return 1;
+	if (before->cls < SEG_FLAT && after->cls > SEG_FLAT)
+		return -1;
+	return 0;
+}
+
+/* The middle of the level top (bottom, dir -1) of seconds [a, b); SIZE_MAX
+ * where none has an altitude. */
+static size_t turn_second(const struct seg_second *sec, size_t a, size_t b, int dir)
+{
+	size_t top = SIZE_MAX;
+	for (size_t k = a; k < b; k++)
+		if (isfinite(sec[k].altitude_m) &&
+		    (top == SIZE_MAX || dir * (sec[k].altitude_m - sec[top].altitude_m) > 0))
+			top = k;
+	if (top == SIZE_MAX)
+		return SIZE_MAX;
+	size_t lo = top, hi = top;
+	while (lo > a && isfinite(sec[lo - 1].altitude_m) &&
+	       dir * (sec[top].altitude_m - sec[lo - 1].altitude_m) <= TURN_LEVEL_M)
+		lo--;
+	while (hi + 1 < b && isfinite(sec[hi + 1].altitude_m) &&
+	       dir * (sec[top].altitude_m - sec[hi + 1].altitude_m) <= TURN_LEVEL_M)
+		hi++;
+	return lo + (hi - lo + 1) / 2;
+}
+
 static void place_turns(const struct seg_second *sec, struct piece *pieces, size_t np)
 {
 	for (size_t i = 1; i < np; i++) {
 		struct piece *before = &pieces[i - 1], *after = &pieces[i];
-		if (before->cls == SEG_UNKNOWN || after->cls == SEG_UNKNOWN)
-			continue;
-		int dir = before->cls > SEG_FLAT && after->cls < SEG_FLAT   ? 1
-			  : before->cls < SEG_FLAT && after->cls > SEG_FLAT ? -1
-									    : 0;
-		if (!dir)
-			continue;
-		size_t cut = SIZE_MAX;
-		for (size_t k = before->a + 1; k < after->b; k++)
-			if (isfinite(sec[k].altitude_m) &&
-			    (cut == SIZE_MAX ||
-			     dir * (sec[k].altitude_m - sec[cut].altitude_m) > 0))
-				cut = k;
+		int dir = turn_direction(before, after);
+		/* each keeps a second at least */
+		size_t cut = dir ? turn_second(sec, before->a + 1, after->b, dir) : SIZE_MAX;
 		if (cut != SIZE_MAX)
 			before->b = after->a = cut;
 	}

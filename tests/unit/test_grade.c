@@ -456,6 +456,49 @@ static void test_turns_at_top_and_foot(void **state)
 	free(segs);
 }
 
+/* A hill repeat's foot: down at 8 %, 60 m of flat, up at 8 %, the
+ * altitude with 5 cm of noise, as if smoothed. The 60 m are too short to
+ * be a segment; the descent and the climb meet in their middle, give or
+ * take the noise, over 20 seeds. Cut at the lowest second, the noise put
+ * the foot anywhere along them (seed 20261208: 15 m off). */
+static void test_flat_bottom_cut_in_middle(void **state)
+{
+	(void)state;
+	enum { M = 300 };
+	const double bottom = 300, flat_m = 60, middle = bottom + flat_m / 2;
+	gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+	for (unsigned i = 0; i < 20; i++) {
+		unsigned long seed = seed_of() + i;
+		gsl_rng_set(rng, seed);
+		struct seg_second sec[M];
+		double d[M], h[M], g[M];
+		for (size_t k = 0; k < M; k++) {
+			double x = 3.0 * (double)k;
+			d[k] = x;
+			h[k] = x < bottom            ? 0.08 * (bottom - x)
+			       : x < bottom + flat_m ? 0
+						     : 0.08 * (x - bottom - flat_m);
+			h[k] += gsl_ran_gaussian(rng, 0.05);
+		}
+		grade_over_window(d, h, M, GRADE_WINDOW_M, g);
+		for (size_t k = 0; k < M; k++)
+			sec[k] = (struct seg_second){
+				T0_US + (int64_t)k * 1000000, d[k], h[k], g[k], NAN, NAN, NAN
+			};
+		const struct seg_thresholds t = SEG_THRESHOLDS_DEFAULT;
+		struct seg_segment *segs;
+		size_t n = seg_cut(sec, M, &t, NULL, &segs);
+		if (n != 2 || segs[0].cls != SEG_STEEP_DOWN || segs[1].cls != SEG_STEEP_UP)
+			fail_msg("seed %lu: %zu segments, not a descent and a climb", seed, n);
+		if (fabs(segs[0].length_m - middle) > 12)
+			fail_msg("seed %lu: the descent ends at %.0f m, the flat's middle is at "
+				 "%.0f m",
+				 seed, segs[0].length_m, middle);
+		free(segs);
+	}
+	gsl_rng_free(rng);
+}
+
 /* ---- grade-adjusted pace and the usual stride ---- */
 
 static void test_gap_factor(void **state)
@@ -534,6 +577,7 @@ int main(void)
 		cmocka_unit_test(test_segments_of_course),
 		cmocka_unit_test(test_short_bump_merged),
 		cmocka_unit_test(test_turns_at_top_and_foot),
+		cmocka_unit_test(test_flat_bottom_cut_in_middle),
 		cmocka_unit_test(test_gap_factor),
 		cmocka_unit_test(test_gap_noisy_grade),
 		cmocka_unit_test(test_stride_model),
