@@ -416,18 +416,12 @@ static void test_turns_at_top_and_foot(void **state)
 	struct seg_second sec[M];
 	double d[M], h[M], g[M];
 	for (size_t k = 0; k < M; k++) {
-		double x = 3.0 * (double)k, h_m = 0;
-		if (x > 300 && x <= top)
-			h_m = 0.08 * (x - 300);
-		else if (x > top && x <= top + across)
-			h_m = 24;
-		else if (x > top + across && x <= foot)
-			h_m = 24 - 0.07 * (x - top - across);
-		else if (x > foot && x <= foot + 300)
-			h_m = 0.08 * (x - foot);
-		else if (x > foot + 300)
-			h_m = 24;
-		d[k] = x, h[k] = h_m;
+		/* up, across the top, down, up again: 24 m a climb */
+		double x = 3.0 * (double)k;
+		double up = fmin(fmax(0.08 * (x - 300), 0), 24);
+		double down = fmin(fmax(0.07 * (x - top - across), 0), 24);
+		double again = fmin(fmax(0.08 * (x - foot), 0), 24);
+		d[k] = x, h[k] = up - down + again;
 	}
 	grade_over_window(d, h, M, GRADE_WINDOW_M, g);
 	for (size_t k = 0; k < M; k++)
