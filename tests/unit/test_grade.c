@@ -377,26 +377,35 @@ static void test_segments_of_course(void **state)
 }
 
 /* A 3 m bump in a flat road, 60 m long, is not a hill. */
+/* The segments of a profile of m seconds, one every 3 m of path from
+ * T0_US, its grade over the grade's own window; m at most PROFILE_MAX. */
+#define PROFILE_MAX 600
+static size_t segments_of_profile(const double *h, size_t m, struct seg_segment **segs)
+{
+	static struct seg_second sec[PROFILE_MAX];
+	static double d[PROFILE_MAX], g[PROFILE_MAX];
+	assert_true(m <= PROFILE_MAX);
+	for (size_t k = 0; k < m; k++)
+		d[k] = 3.0 * (double)k;
+	grade_over_window(d, h, m, GRADE_WINDOW_M, g);
+	for (size_t k = 0; k < m; k++)
+		sec[k] = (struct seg_second){
+			T0_US + (int64_t)k * 1000000, d[k], h[k], g[k], NAN, NAN, NAN
+		};
+	const struct seg_thresholds t = SEG_THRESHOLDS_DEFAULT;
+	return seg_cut(sec, m, &t, NULL, segs);
+}
+
 static void test_short_bump_merged(void **state)
 {
 	(void)state;
-	struct seg_second sec[600];
+	double h[600];
 	for (size_t k = 0; k < 600; k++) {
 		double x = 3.0 * (double)k;
-		double h = x > 900 && x < 960 ? 3 * sin(M_PI * (x - 900) / 60) : 0;
-		sec[k] = (struct seg_second){
-			T0_US + (int64_t)k * 1000000, x, h, NAN, NAN, NAN, NAN
-		};
+		h[k] = x > 900 && x < 960 ? 3 * sin(M_PI * (x - 900) / 60) : 0;
 	}
-	double d[600], h[600], g[600];
-	for (size_t k = 0; k < 600; k++)
-		d[k] = sec[k].distance_m, h[k] = sec[k].altitude_m;
-	grade_over_window(d, h, 600, GRADE_WINDOW_M, g);
-	for (size_t k = 0; k < 600; k++)
-		sec[k].grade_pct = g[k];
-	const struct seg_thresholds t = SEG_THRESHOLDS_DEFAULT;
 	struct seg_segment *segs;
-	size_t n = seg_cut(sec, 600, &t, NULL, &segs);
+	size_t n = segments_of_profile(h, 600, &segs);
 	assert_int_equal(n, 1);
 	assert_int_equal(segs[0].cls, SEG_FLAT);
 	assert_float_equal(segs[0].length_m, 1797, 1e-9);
@@ -413,24 +422,17 @@ static void test_turns_at_top_and_foot(void **state)
 	(void)state;
 	enum { M = 500 };
 	const double top = 600, across = 30, foot = top + across + 24 / 0.07;
-	struct seg_second sec[M];
-	double d[M], h[M], g[M];
+	double h[M];
 	for (size_t k = 0; k < M; k++) {
 		/* up, across the top, down, up again: 24 m a climb */
 		double x = 3.0 * (double)k;
 		double up = fmin(fmax(0.08 * (x - 300), 0), 24);
 		double down = fmin(fmax(0.07 * (x - top - across), 0), 24);
 		double again = fmin(fmax(0.08 * (x - foot), 0), 24);
-		d[k] = x, h[k] = up - down + again;
+		h[k] = up - down + again;
 	}
-	grade_over_window(d, h, M, GRADE_WINDOW_M, g);
-	for (size_t k = 0; k < M; k++)
-		sec[k] = (struct seg_second){
-			T0_US + (int64_t)k * 1000000, d[k], h[k], g[k], NAN, NAN, NAN
-		};
-	const struct seg_thresholds t = SEG_THRESHOLDS_DEFAULT;
 	struct seg_segment *segs;
-	size_t n = seg_cut(sec, M, &t, NULL, &segs);
+	size_t n = segments_of_profile(h, M, &segs);
 	/* flat, steep-up, steep-down, steep-up, flat */
 	static const enum seg_class want[] = { SEG_FLAT, SEG_STEEP_UP, SEG_STEEP_DOWN, SEG_STEEP_UP,
 					       SEG_FLAT };
@@ -464,24 +466,16 @@ static void test_flat_bottom_cut_in_middle(void **state)
 	for (unsigned i = 0; i < 20; i++) {
 		unsigned long seed = seed_of() + i;
 		gsl_rng_set(rng, seed);
-		struct seg_second sec[M];
-		double d[M], h[M], g[M];
+		double h[M];
 		for (size_t k = 0; k < M; k++) {
 			double x = 3.0 * (double)k;
-			d[k] = x;
 			h[k] = x < bottom            ? 0.08 * (bottom - x)
 			       : x < bottom + flat_m ? 0
 						     : 0.08 * (x - bottom - flat_m);
 			h[k] += gsl_ran_gaussian(rng, 0.05);
 		}
-		grade_over_window(d, h, M, GRADE_WINDOW_M, g);
-		for (size_t k = 0; k < M; k++)
-			sec[k] = (struct seg_second){
-				T0_US + (int64_t)k * 1000000, d[k], h[k], g[k], NAN, NAN, NAN
-			};
-		const struct seg_thresholds t = SEG_THRESHOLDS_DEFAULT;
 		struct seg_segment *segs;
-		size_t n = seg_cut(sec, M, &t, NULL, &segs);
+		size_t n = segments_of_profile(h, M, &segs);
 		if (n != 2 || segs[0].cls != SEG_STEEP_DOWN || segs[1].cls != SEG_STEEP_UP)
 			fail_msg("seed %lu: %zu segments, not a descent and a climb", seed, n);
 		if (fabs(segs[0].length_m - middle) > 12)
