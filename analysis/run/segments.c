@@ -251,17 +251,6 @@ static size_t merge_short(const struct seg_second *sec, size_t n, struct piece *
  * no climb under the same 0.5 m (GRADE_GAIN_HYSTERESIS_M). */
 #define TURN_LEVEL_M 0.5
 
-/*
- * Moves each boundary between a climb and a descent (a crest) or a descent
- * and a climb (a trough) to the top (bottom) between them: the middle of
- * the seconds around the highest (lowest) that lie within TURN_LEVEL_M of
- * it, so that a flat top is cut in its middle and not at the second its
- * noise made highest. The classes change where the grade, taken over some
- * tens of metres and past the hysteresis, crosses a threshold, after the
- * top; and a short piece at the top went whole to whichever slope was a
- * metre longer. Both put up to 70 m of a hill repeat's descent in its
- * climb, on the true profile or on the estimate as it fell.
- */
 /* 1 at a crest (a climb, then a descent), -1 in a trough, else 0. */
 static int turn_direction(const struct piece *before, const struct piece *after)
 {
@@ -295,6 +284,17 @@ static size_t turn_second(const struct seg_second *sec, size_t a, size_t b, int 
 	return lo + (hi - lo + 1) / 2;
 }
 
+/*
+ * Moves each boundary between a climb and a descent (a crest) or a descent
+ * and a climb (a trough) to the top (bottom) between them: the middle of
+ * the seconds around the highest (lowest) that lie within TURN_LEVEL_M of
+ * it, so that a flat top is cut in its middle and not at the second its
+ * noise made highest. The classes change where the grade, taken over some
+ * tens of metres and past the hysteresis, crosses a threshold, after the
+ * top; and a short piece at the top went whole to whichever slope was a
+ * metre longer. Both put up to 70 m of a hill repeat's descent in its
+ * climb, on the true profile or on the estimate as it fell.
+ */
 static void place_turns(const struct seg_second *sec, struct piece *pieces, size_t np)
 {
 	for (size_t i = 1; i < np; i++) {

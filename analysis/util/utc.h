@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * A UTC time as text, in the three forms hamstride writes one in.
+ * A UTC time as text, in each of the forms hamstride writes one in.
  */
 #pragma once
 

@@ -376,7 +376,6 @@ static void test_segments_of_course(void **state)
 	grade_result_free(&g);
 }
 
-/* A 3 m bump in a flat road, 60 m long, is not a hill. */
 /* The segments of a profile of m seconds, one every 3 m of path from
  * T0_US, its grade over the grade's own window; m at most PROFILE_MAX. */
 #define PROFILE_MAX 600
@@ -396,6 +395,7 @@ static size_t segments_of_profile(const double *h, size_t m, struct seg_segment 
 	return seg_cut(sec, m, &t, NULL, segs);
 }
 
+/* A 3 m bump in a flat road, 60 m long, is not a hill. */
 static void test_short_bump_merged(void **state)
 {
 	(void)state;
