@@ -60,6 +60,15 @@ def crashed_runs_agree(db, seed):
     return len(rows)
 
 
+def restart_closes_open_runs(tmp, db, what):
+    """The restart after a kill: an empty capture, so the daemon only opens
+    the store, which closes every run left open."""
+    restart = run([DAEMON, '--replay', os.path.join(tmp, 'empty.btsnoop'), '--db', db,
+                   '--log-level', 'warning'])
+    left = open_runs(db)
+    check(not left, '%s: runs %s still open after a restart\n%s' % (what, left, restart.stderr))
+
+
 def kill_once(rng, tmp, db, capture, replay_s, seed, i):
     log = os.path.join(tmp, 'daemon-%d.log' % i)
     with open(log, 'w') as err:
@@ -72,12 +81,7 @@ def kill_once(rng, tmp, db, capture, replay_s, seed, i):
     missing = started - stored_runs(db)
     check(not missing, 'seed %d kill %d: the log said runs %s started, the database lacks '
           'them' % (seed, i, sorted(missing)))
-    # The restart: an empty capture, so the daemon only opens the store.
-    restart = run([DAEMON, '--replay', os.path.join(tmp, 'empty.btsnoop'), '--db', db,
-                   '--log-level', 'warning'])
-    left = open_runs(db)
-    check(not left, 'seed %d kill %d: runs %s still open after a restart\n%s'
-          % (seed, i, left, restart.stderr))
+    restart_closes_open_runs(tmp, db, 'seed %d kill %d' % (seed, i))
     return len(started)
 
 
@@ -97,10 +101,7 @@ def kill_as_run_starts(tmp, capture, seed):
     d.kill()
     d.wait()
     d.stderr.close()
-    restart = run([DAEMON, '--replay', os.path.join(tmp, 'empty.btsnoop'), '--db', db,
-                   '--log-level', 'warning'])
-    check(not open_runs(db), 'seed %d: a run still open after a restart\n%s'
-          % (seed, restart.stderr))
+    restart_closes_open_runs(tmp, db, 'seed %d, the kill as a run started' % seed)
     return crashed_runs_agree(db, seed)
 
 
